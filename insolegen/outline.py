@@ -1,0 +1,188 @@
+"""The foot outline: a smooth, foot-shaped closed curve and its landmarks.
+
+Frame (shared/docs/domain.md): millimetres, heel at x = 0, toes toward +x, a RIGHT foot
+with its medial side (arch, big toe) on +y. Left feet are mirrored after the solid is
+built, so everything here is right-footed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from scipy.interpolate import CubicSpline
+
+# Landmarks as fractions of foot length from the heel (domain.md, "Foot proportions").
+MTH1_FRACTION = 0.74  # first metatarsal head, medial ball
+MTH5_FRACTION = 0.64  # fifth metatarsal head, lateral ball
+HEEL_STATION_FRACTION = 0.16  # heel breadth is measured here; the heel centre lies on it
+# Where the shorter lengths end, as offsets of the metatarsal-head line in foot lengths
+# (domain.md: three-quarter ends behind the MTHs, sulcus at the toe bases). (U)
+THREE_QUARTER_OFFSET = -0.02  # ~5 mm behind the heads for a 265 mm foot
+SULCUS_OFFSET = 0.065  # the toe-base crease, ~17 mm beyond the heads
+CUT_CORNER_RADIUS_MM = 4.0
+
+# A right foot drawn at unit length, ball width 0.38 and heel width 0.27 (at x = 0.16).
+# Counter-clockwise from the back of the heel: lateral side, toes, medial side.
+_CANONICAL = np.array(
+    [
+        (0.000, 0.000), (0.022, -0.075), (0.066, -0.118), (0.16, -0.135), (0.26, -0.140),
+        (0.36, -0.150), (0.46, -0.168), (0.56, -0.192), (0.64, -0.205), (0.72, -0.198),
+        (0.80, -0.172), (0.87, -0.135), (0.925, -0.090), (0.965, -0.030), (0.990, 0.025),
+        (1.000, 0.070), (0.990, 0.120), (0.955, 0.158), (0.90, 0.172), (0.82, 0.176),
+        (0.74, 0.175), (0.65, 0.160), (0.55, 0.128), (0.45, 0.105), (0.36, 0.105),
+        (0.26, 0.118), (0.16, 0.130), (0.066, 0.118), (0.022, 0.075),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Landmarks:
+    """Points in the insole frame (mm) that features are placed by."""
+
+    foot_length_mm: float
+    heel_centre: tuple[float, float]
+    mth1: tuple[float, float]  # on the medial edge
+    mth5: tuple[float, float]  # on the lateral edge
+
+    @property
+    def mth_mid(self) -> tuple[float, float]:
+        """Middle of the metatarsal-head line: where "height at the MTHs" is measured."""
+        return ((self.mth1[0] + self.mth5[0]) / 2, (self.mth1[1] + self.mth5[1]) / 2)
+
+    def mth_line_x(self, y: NDArray[np.float64] | float) -> NDArray[np.float64]:
+        """x of the (extended) metatarsal-head line at lateral position y."""
+        (x1, y1), (x5, y5) = self.mth1, self.mth5
+        return x1 + (x5 - x1) * (np.asarray(y, dtype=float) - y1) / (y5 - y1)
+
+
+@dataclass(frozen=True)
+class Outline:
+    """The insole's outline and the full foot's edges.
+
+    ``boundary``: (N, 2) counter-clockwise vertices of the insole outline (not repeated
+    at the end), spaced about ``spacing_mm`` apart. ``edge_x``, ``lateral_y``,
+    ``medial_y``: the full foot's lateral and medial edges sampled along x, so that
+    features can be placed across the width whatever length the insole is cut to.
+    """
+
+    boundary: NDArray[np.float64]
+    landmarks: Landmarks
+    edge_x: NDArray[np.float64]
+    lateral_y: NDArray[np.float64]
+    medial_y: NDArray[np.float64]
+
+    def edges_at(self, x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """(lateral y, medial y) of the full foot at each x."""
+        return (
+            np.interp(x, self.edge_x, self.lateral_y),
+            np.interp(x, self.edge_x, self.medial_y),
+        )
+
+    @property
+    def polygon(self) -> shapely.Polygon:
+        return shapely.Polygon(self.boundary)
+
+
+def _smoothstep(t: NDArray[np.float64]) -> NDArray[np.float64]:
+    t = np.clip(t, 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def _closed_spline(points: NDArray[np.float64], samples: int) -> NDArray[np.float64]:
+    closed = np.vstack([points, points[:1]])
+    chord = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(closed, axis=0), axis=1))]
+    spline = CubicSpline(chord, closed, bc_type="periodic")
+    return spline(np.linspace(0.0, chord[-1], samples, endpoint=False))
+
+
+def _chains(curve: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:
+    """Split a CCW closed curve at its heel and toe into lateral and medial y(x)."""
+    heel, toe = int(np.argmin(curve[:, 0])), int(np.argmax(curve[:, 0]))
+    rolled = np.roll(curve, -heel, axis=0)
+    toe = (toe - heel) % len(curve)
+    lateral = rolled[: toe + 1]
+    medial = np.vstack([rolled[toe:], rolled[:1]])[::-1]
+    xs = np.linspace(curve[:, 0].min(), curve[:, 0].max(), 2001)
+    # Both chains run heel -> toe; accumulate to keep x increasing for interpolation.
+    lat = np.interp(xs, np.maximum.accumulate(lateral[:, 0]), lateral[:, 1])
+    med = np.interp(xs, np.maximum.accumulate(medial[:, 0]), medial[:, 1])
+    return xs, lat, med
+
+
+def foot_outline(
+    *,
+    foot_length_mm: float,
+    ball_width_mm: float,
+    heel_width_mm: float,
+    length: Literal["full", "sulcus", "three-quarter"] = "full",
+    spacing_mm: float = 1.0,
+) -> Outline:
+    """A right-foot insole outline with the given length and widths.
+
+    The ball width is the foot's greatest breadth across the metatarsal heads; the heel
+    width is the breadth at 0.16 x foot length (domain.md). Both hold to well under 0.1 mm.
+    ``length`` cuts the full outline behind the metatarsal heads ("three-quarter") or at
+    the toe bases ("sulcus"), with rounded corners.
+    """
+    fl = foot_length_mm
+    curve = _closed_spline(_CANONICAL, 4000)
+    curve[:, 0] = (curve[:, 0] - curve[:, 0].min()) / np.ptp(curve[:, 0])
+    xs, lat, med = _chains(curve)
+    heel_chord = np.interp(HEEL_STATION_FRACTION, xs, med - lat)
+    fore = xs >= 0.5
+    ball_chord = med[fore].max() - lat[fore].min()
+    # y is scaled by a factor that blends smoothly from the heel's to the ball's, so each
+    # width is met exactly and the curve stays smooth.
+    blend = _smoothstep((curve[:, 0] - 0.30) / 0.20)
+    scale = (heel_width_mm / heel_chord) * (1 - blend) + (ball_width_mm / ball_chord) * blend
+    heel_mid = np.interp(HEEL_STATION_FRACTION, xs, (med + lat) / 2)
+    full = np.column_stack([curve[:, 0] * fl, (curve[:, 1] - heel_mid) * scale])
+    edge_x, lateral_y, medial_y = _chains(full)
+
+    landmarks = Landmarks(
+        foot_length_mm=fl,
+        heel_centre=(HEEL_STATION_FRACTION * fl, 0.0),
+        mth1=(MTH1_FRACTION * fl, float(np.interp(MTH1_FRACTION * fl, edge_x, medial_y))),
+        mth5=(MTH5_FRACTION * fl, float(np.interp(MTH5_FRACTION * fl, edge_x, lateral_y))),
+    )
+    polygon = shapely.Polygon(full)
+    if length != "full":
+        offset = (SULCUS_OFFSET if length == "sulcus" else THREE_QUARTER_OFFSET) * fl
+        polygon = _cut_behind_line(polygon, landmarks, offset)
+    boundary = resample_ring(polygon, spacing_mm)
+    return Outline(boundary=boundary, landmarks=landmarks, edge_x=edge_x, lateral_y=lateral_y, medial_y=medial_y)
+
+
+def cut_line_x(landmarks: Landmarks, length: str, y: NDArray[np.float64] | float) -> NDArray[np.float64]:
+    """x of the line where a sulcus or three-quarter insole ends, at lateral position y."""
+    offset = {"sulcus": SULCUS_OFFSET, "three-quarter": THREE_QUARTER_OFFSET}[length]
+    return landmarks.mth_line_x(y) + offset * landmarks.foot_length_mm
+
+
+def _cut_behind_line(polygon: shapely.Polygon, lm: Landmarks, offset_mm: float) -> shapely.Polygon:
+    (x1, y1), (x5, y5) = lm.mth1, lm.mth5
+    far = 10 * lm.foot_length_mm
+    # A big quadrilateral behind the (shifted) MTH line, extended well past both edges.
+    direction = np.array([x1 - x5, y1 - y5]) / np.hypot(x1 - x5, y1 - y5)
+    a = np.array([x5 + offset_mm, y5]) - far * direction
+    b = np.array([x1 + offset_mm, y1]) + far * direction
+    behind = shapely.Polygon([a, b, b - [far, 0], a - [far, 0]])
+    cut = polygon.intersection(behind)
+    r = CUT_CORNER_RADIUS_MM
+    # Opening rounds the two cut corners and leaves the smooth rest unchanged.
+    return cut.buffer(-r, quad_segs=32).buffer(r, quad_segs=32)
+
+
+def resample_ring(polygon: shapely.Polygon, spacing_mm: float) -> NDArray[np.float64]:
+    """Counter-clockwise ring vertices at (nearly) equal spacing along the boundary."""
+    ring = shapely.get_coordinates(polygon.exterior)  # closed: last == first
+    if not shapely.LinearRing(ring).is_ccw:
+        ring = ring[::-1]
+    along = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(ring, axis=0), axis=1))]
+    count = max(16, int(np.ceil(along[-1] / spacing_mm)))
+    at = np.linspace(0.0, along[-1], count, endpoint=False)
+    return np.column_stack([np.interp(at, along, ring[:, 0]), np.interp(at, along, ring[:, 1])])

@@ -1,0 +1,158 @@
+"""Clinical warnings and refusals, from shared/docs/domain.md.
+
+Each check returns messages; ``refusals`` stop the build unless the profile carries the
+override key the message names, ``warnings`` are printed and recorded in build.json.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from .schema import LiftTable
+from .spec import SideSpec
+
+ADULT_FOOT_MM = (200.0, 330.0)
+BALL_WIDTH_FRACTION_USUAL = (0.33, 0.43)  # ANSUR II 0.377 +- 2.5 SD
+HEEL_WIDTH_FRACTION_USUAL = (0.22, 0.32)  # ANSUR II 0.273 +- 2.5 SD
+HEEL_CUP_WARN_MM = 18.0
+ARCH_WARN_MM = 25.0
+ARCH_APEX_USUAL_PCT = (38.0, 50.0)
+POST_WARN_DEG = 8.0
+MET_PAD_WARN_MM = 6.0
+HEEL_ONLY_LIFT_WARN_MM = 6.0
+IN_SHOE_LIFT_MM = 10.0
+TOTAL_HEEL_WARN_MM = 12.0
+TOTAL_HEEL_LIMIT_MM = 15.0
+CORRECTION_WARN = 0.75
+CORRECTION_LIMIT = 1.0
+LLD_REFER_MM = 20.0
+LLD_UNTREATED_MM = 3.0
+
+
+def side_warnings(spec: SideSpec) -> list[str]:
+    """Warnings about one side's foot and shape parameters."""
+    s = spec.side
+    out: list[str] = []
+    fl = spec.foot_length_mm
+    if not ADULT_FOOT_MM[0] <= fl <= ADULT_FOOT_MM[1]:
+        out.append(
+            f"{s}: foot length {fl:.0f} mm is outside the adult range "
+            f"{ADULT_FOOT_MM[0]:.0f}-{ADULT_FOOT_MM[1]:.0f} mm; proportions may not fit a child's foot"
+        )
+    ball = spec.ball_width_mm / fl
+    if not BALL_WIDTH_FRACTION_USUAL[0] <= ball <= BALL_WIDTH_FRACTION_USUAL[1]:
+        out.append(
+            f"{s}: ball_width_mm = {spec.ball_width_mm:g} is {ball:.2f} x foot length; "
+            f"usual is {BALL_WIDTH_FRACTION_USUAL[0]}-{BALL_WIDTH_FRACTION_USUAL[1]}: check the measurement"
+        )
+    heel = spec.heel_width_mm / fl
+    if not HEEL_WIDTH_FRACTION_USUAL[0] <= heel <= HEEL_WIDTH_FRACTION_USUAL[1]:
+        out.append(
+            f"{s}: heel_width_mm = {spec.heel_width_mm:g} is {heel:.2f} x foot length; "
+            f"usual is {HEEL_WIDTH_FRACTION_USUAL[0]}-{HEEL_WIDTH_FRACTION_USUAL[1]}: check the measurement"
+        )
+    if spec.heel_cup_depth_mm > HEEL_CUP_WARN_MM:
+        out.append(
+            f"{s}: heel_cup_depth_mm = {spec.heel_cup_depth_mm:g} is above {HEEL_CUP_WARN_MM:g} mm: "
+            "needs deep shoes"
+        )
+    if spec.arch_height_mm > ARCH_WARN_MM:
+        out.append(
+            f"{s}: arch_height_mm = {spec.arch_height_mm:g} is above the typical 0-{ARCH_WARN_MM:g} mm "
+            "and approaches navicular height (36-55 mm)"
+        )
+    lo, hi = ARCH_APEX_USUAL_PCT
+    if spec.arch_height_mm > 0 and not lo <= spec.arch_apex_pct <= hi:
+        out.append(
+            f"{s}: arch_apex_pct = {spec.arch_apex_pct:g} is outside the usual {lo:g}-{hi:g} %"
+        )
+    for key in ("rearfoot_post_deg", "forefoot_post_deg"):
+        value = getattr(spec, key)
+        if abs(value) > POST_WARN_DEG:
+            out.append(
+                f"{s}: {key} = {value:g} is beyond the typical range of {POST_WARN_DEG:g} degrees "
+                "varus or valgus"
+            )
+    if spec.met_pad_height_mm > MET_PAD_WARN_MM:
+        out.append(
+            f"{s}: met_pad_height_mm = {spec.met_pad_height_mm:g} is taller than the usual 3-6 mm"
+        )
+    return out
+
+
+def lift_checks(lift: LiftTable, heel_thickness_mm: float) -> tuple[list[str], list[str]]:
+    """(warnings, refusals) for a lift; heel_thickness_mm is the lift side's heel base."""
+    warnings: list[str] = []
+    refusals: list[str] = []
+    if lift.forefoot_mm > lift.heel_mm:
+        refusals.append(
+            f"lift.forefoot_mm = {lift.forefoot_mm:g} is higher than lift.heel_mm = {lift.heel_mm:g}: "
+            "allowed is 0 to heel_mm (a lift is highest under the heel)"
+        )
+    if lift.heel_mm > IN_SHOE_LIFT_MM:
+        warnings.append(
+            f"lift.heel_mm = {lift.heel_mm:g} is above the ~{IN_SHOE_LIFT_MM:g} mm an in-shoe lift "
+            "takes: above that the lift belongs on the outside of the shoe"
+        )
+    if lift.forefoot_mm == 0 and lift.heel_mm > HEEL_ONLY_LIFT_WARN_MM:
+        warnings.append(
+            f"lift.heel_mm = {lift.heel_mm:g} with forefoot_mm = 0: heel-only lifts above "
+            f"~{HEEL_ONLY_LIFT_WARN_MM:g} mm make the foot slide forward; consider forefoot_mm > 0 "
+            "(a full-length lift)"
+        )
+    total = heel_thickness_mm + lift.heel_mm
+    if total > TOTAL_HEEL_LIMIT_MM:
+        message = (
+            f"total heel height {total:g} mm (heel base {heel_thickness_mm:g} + lift.heel_mm "
+            f"{lift.heel_mm:g}) is above {TOTAL_HEEL_LIMIT_MM:g} mm"
+        )
+        if lift.allow_tall_heel:
+            warnings.append(message + " (allowed by lift.allow_tall_heel)")
+        else:
+            refusals.append(message + ": set lift.allow_tall_heel = true to build it anyway")
+    elif total > TOTAL_HEEL_WARN_MM:
+        warnings.append(
+            f"total heel height {total:g} mm is above {TOTAL_HEEL_WARN_MM:g} mm: needs a deep shoe"
+        )
+    warnings.extend(_correction_checks(lift, refusals))
+    return warnings, refusals
+
+
+def _correction_checks(lift: LiftTable, refusals: list[str]) -> list[str]:
+    lld: Optional[float] = lift.measured_lld_mm
+    if lld is None:
+        return []
+    out: list[str] = []
+    if lld >= LLD_REFER_MM:
+        out.append(
+            f"lift.measured_lld_mm = {lld:g}: a discrepancy of 2 cm or more should be reviewed "
+            "by a clinician"
+        )
+    elif lld < LLD_UNTREATED_MM:
+        out.append(
+            f"lift.measured_lld_mm = {lld:g}: under 3 mm is usually not treated unless symptomatic"
+        )
+    if lld == 0:
+        if lift.heel_mm > 0:
+            refusals.append("lift.measured_lld_mm = 0 but lift.heel_mm > 0: nothing to correct")
+        return out
+    fraction = lift.heel_mm / lld
+    pct = f"{fraction * 100:.0f} %"
+    if fraction > CORRECTION_LIMIT:
+        message = (
+            f"lift.heel_mm = {lift.heel_mm:g} corrects {pct} of measured_lld_mm = {lld:g}: "
+            "more than the whole discrepancy"
+        )
+        if lift.allow_overcorrection:
+            out.append(message + " (allowed by lift.allow_overcorrection)")
+        else:
+            refusals.append(
+                message + "; allowed is up to 100 % (start at 50-70 %), "
+                "or set lift.allow_overcorrection = true"
+            )
+    elif fraction > CORRECTION_WARN:
+        out.append(
+            f"lift.heel_mm = {lift.heel_mm:g} corrects {pct} of measured_lld_mm = {lld:g}: above "
+            "75 %; start around 50-70 % and raise in ~3 mm steps"
+        )
+    return out

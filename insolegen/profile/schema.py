@@ -1,0 +1,114 @@
+"""The profile's TOML schema: every key, its type, its allowed range and its default.
+
+Ranges here are hard limits (a value outside is refused). Softer clinical limits, which
+warn or need an override key, live in :mod:`insolegen.profile.clinical`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+# key -> (lowest, highest, unit). One table so that the schema and the error messages
+# cannot disagree about what is allowed.
+RANGES: dict[str, tuple[float, float, str]] = {
+    "length_mm": (120.0, 350.0, "mm"),
+    "ball_width_mm": (50.0, 160.0, "mm"),
+    "heel_width_mm": (35.0, 120.0, "mm"),
+    "thickness_mm": (1.2, 20.0, "mm"),
+    "heel_thickness_mm": (1.2, 25.0, "mm"),
+    "heel_cup_depth_mm": (0.0, 30.0, "mm"),
+    "arch_height_mm": (0.0, 35.0, "mm"),
+    "arch_apex_pct": (35.0, 55.0, "% of foot length"),
+    "met_pad_height_mm": (0.0, 12.0, "mm"),
+    "rearfoot_post_deg": (-15.0, 15.0, "degrees"),
+    "forefoot_post_deg": (-15.0, 15.0, "degrees"),
+    "heel_mm": (0.0, 30.0, "mm"),
+    "forefoot_mm": (0.0, 30.0, "mm"),
+    "measured_lld_mm": (0.0, 100.0, "mm"),
+}
+
+# Defaults from shared/docs/domain.md ("Design parameters").
+DEFAULT_THICKNESS_MM = 3.0
+DEFAULT_HEEL_CUP_MM = 12.0  # men; 10 mm for a women's size
+DEFAULT_HEEL_CUP_WOMENS_MM = 10.0
+DEFAULT_ARCH_HEIGHT_MM = 15.0
+DEFAULT_ARCH_APEX_PCT = 42.0
+
+LengthKind = Literal["full", "sulcus", "three-quarter"]
+SideChoice = Literal["left", "right", "both"]
+LiftSide = Literal["left", "right"]
+
+
+def _num(key: str) -> Any:
+    lo, hi, _unit = RANGES[key]
+    return Annotated[float, Field(ge=lo, le=hi, allow_inf_nan=False)]
+
+
+_STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class FootTable(BaseModel):
+    """[foot]: give size, or length_mm, or both (length_mm wins)."""
+
+    model_config = _STRICT
+    size: Optional[str] = None
+    length_mm: Optional[_num("length_mm")] = None
+    ball_width_mm: Optional[_num("ball_width_mm")] = None
+    heel_width_mm: Optional[_num("heel_width_mm")] = None
+
+
+class ShapeTable(BaseModel):
+    """[shape]: the insole's form. None means "use the default" (resolved later)."""
+
+    model_config = _STRICT
+    length: Optional[LengthKind] = None
+    thickness_mm: Optional[_num("thickness_mm")] = None
+    heel_thickness_mm: Optional[_num("heel_thickness_mm")] = None
+    heel_cup_depth_mm: Optional[_num("heel_cup_depth_mm")] = None
+    arch_height_mm: Optional[_num("arch_height_mm")] = None
+    arch_apex_pct: Optional[_num("arch_apex_pct")] = None
+    met_pad_height_mm: Optional[_num("met_pad_height_mm")] = None
+    rearfoot_post_deg: Optional[_num("rearfoot_post_deg")] = None
+    forefoot_post_deg: Optional[_num("forefoot_post_deg")] = None
+
+
+class LiftTable(BaseModel):
+    """[lift]: a leg-length-discrepancy lift on the shorter leg's side."""
+
+    model_config = _STRICT
+    side: LiftSide
+    heel_mm: _num("heel_mm")
+    forefoot_mm: _num("forefoot_mm") = 0.0
+    measured_lld_mm: Optional[_num("measured_lld_mm")] = None
+    allow_tall_heel: bool = False
+    allow_overcorrection: bool = False
+
+
+# [left] / [right]: any [foot] or [shape] key, overriding it for that side only.
+SideTable = create_model(
+    "SideTable",
+    __config__=_STRICT,
+    **{
+        name: (field.annotation, None)
+        for table in (FootTable, ShapeTable)
+        for name, field in table.model_fields.items()
+    },
+)
+
+FOOT_KEYS = tuple(FootTable.model_fields)
+SHAPE_KEYS = tuple(ShapeTable.model_fields)
+
+
+class ProfileDoc(BaseModel):
+    """The whole TOML document."""
+
+    model_config = _STRICT
+    name: Optional[str] = None
+    side: SideChoice = "both"
+    foot: FootTable = FootTable()
+    shape: ShapeTable = ShapeTable()
+    lift: Optional[LiftTable] = None
+    left: SideTable = SideTable()  # type: ignore[valid-type]
+    right: SideTable = SideTable()  # type: ignore[valid-type]

@@ -1,0 +1,48 @@
+"""Resolved, immutable build parameters: what the geometry core consumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Optional
+
+Side = Literal["left", "right"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SideSpec:
+    """Everything needed to build one insole. Millimetres and degrees.
+
+    Built for a RIGHT foot frame (arch on +y) and mirrored for a left one.
+    """
+
+    side: Side
+    foot_length_mm: float
+    ball_width_mm: float
+    heel_width_mm: float
+    length: Literal["full", "sulcus", "three-quarter"] = "full"
+    thickness_mm: float = 3.0
+    heel_thickness_mm: float = 3.0
+    heel_cup_depth_mm: float = 12.0
+    arch_height_mm: float = 15.0
+    arch_apex_pct: float = 42.0
+    met_pad_height_mm: float = 0.0
+    rearfoot_post_deg: float = 0.0
+    forefoot_post_deg: float = 0.0
+    lift_heel_mm: float = 0.0
+    lift_forefoot_mm: float = 0.0
+    size: Optional[str] = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Profile:
+    """A validated profile: a name safe for file names, one spec per side built, warnings."""
+
+    name: str
+    sides: tuple[SideSpec, ...]
+    warnings: tuple[str, ...] = ()
+    source: Optional[Path] = None
+    lift: Optional[dict[str, object]] = field(default=None)

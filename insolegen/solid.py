@@ -1,0 +1,154 @@
+"""From outline and top surface to a closed, outward-wound triangle mesh.
+
+The top is a constrained Delaunay triangulation of the outline (Shewchuk's Triangle),
+refined where the surface curves until the flat triangles stay within ``tolerance_mm``
+of the smooth surface. The bottom is the same outline flat on z = 0, the side a wall
+of quads between them. Both caps share the outline's vertices, so the solid is
+watertight by construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import triangle
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+HeightFn = Callable[[Array, Array], Array]
+
+@dataclass(frozen=True)
+class Mesh:
+    """A triangle mesh: (V, 3) float vertices in mm, (F, 3) int faces, outward normals."""
+
+    vertices: Array
+    faces: NDArray[np.int64]
+
+    def mirrored_y(self) -> "Mesh":
+        """The mirror image in y (right foot -> left foot), rewound so normals point out."""
+        vertices = self.vertices * np.array([1.0, -1.0, 1.0])
+        return Mesh(vertices=vertices, faces=self.faces[:, ::-1].copy())
+
+    @property
+    def triangle_count(self) -> int:
+        return int(len(self.faces))
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Mesh quality, passed explicitly (no global setting).
+
+    ``tolerance_mm``: largest allowed gap between the flat triangles and the smooth top
+    (default 0.04, under the 0.05 mm target). ``edge_spacing_mm``: outline vertex spacing
+    (default 1.0). ``start_area_mm2``: triangle area before refinement (default 12).
+    """
+
+    tolerance_mm: float = 0.04
+    edge_spacing_mm: float = 1.0
+    start_area_mm2: float = 12.0
+    max_rounds: int = 10
+
+
+def _triangle_errors(points: Array, z: Array, tris: NDArray[np.int64], height: HeightFn) -> Array:
+    """Largest gap between each flat triangle and the surface, probed at the edge
+    midpoints (shared between neighbours, so each is evaluated once) and the centroid."""
+    edges = np.sort(tris[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1)
+    keys, inverse = np.unique(edges[:, 0] * len(points) + edges[:, 1], return_inverse=True)
+    unique = np.column_stack([keys // len(points), keys % len(points)])
+    mid = 0.5 * (points[unique[:, 0]] + points[unique[:, 1]])
+    centroid = points[tris].mean(axis=1)
+    probes = np.vstack([mid, centroid])
+    true = height(probes[:, 0], probes[:, 1])
+    edge_gap = np.abs(true[: len(unique)] - 0.5 * (z[unique[:, 0]] + z[unique[:, 1]]))
+    centroid_gap = np.abs(true[len(unique):] - z[tris].mean(axis=1))
+    return np.maximum(edge_gap[inverse.reshape(-1, 3)].max(axis=1), centroid_gap)
+
+
+def _triangle_keys(tris: NDArray[np.int64]) -> NDArray[np.int64]:
+    """One integer per triangle, the same whatever its vertex order (indices < 2**21)."""
+    t = np.sort(tris, axis=1)
+    return (t[:, 0] << 42) | (t[:, 1] << 21) | t[:, 2]
+
+
+def _areas(points: Array, tris: NDArray[np.int64]) -> Array:
+    a, b, c = points[tris[:, 0]], points[tris[:, 1]], points[tris[:, 2]]
+    return 0.5 * np.abs((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0]))
+
+
+def triangulate_top(
+    boundary: Array, height: HeightFn, resolution: Resolution
+) -> tuple[Array, Array, NDArray[np.int64]]:
+    """Points (N, 2), their heights (N,) and triangles of the top cap; the first len(boundary) points are
+    the boundary itself, unchanged (switch Y: no points added on the boundary)."""
+    n = len(boundary)
+    segments = np.column_stack([np.arange(n), (np.arange(n) + 1) % n])
+    mesh = triangle.triangulate(
+        {"vertices": boundary, "segments": segments}, f"pqYa{resolution.start_area_mm2:.6f}"
+    )
+    target = resolution.tolerance_mm
+    known_keys = np.empty(0, dtype=np.int64)
+    known_errors = np.empty(0)
+    z = np.empty(0)
+    previous = np.empty((0, 2))
+    for _ in range(resolution.max_rounds):
+        points, tris = mesh["vertices"], mesh["triangles"].astype(np.int64)
+        if not np.array_equal(points[: len(previous)], previous):
+            raise RuntimeError("refinement moved existing vertices")
+        previous = points
+        # Triangle keeps earlier vertices in place and appends new ones, so only new
+        # vertices and triangles need the (costly) surface evaluated.
+        z = np.concatenate([z, height(points[len(z):, 0], points[len(z):, 1])])
+        keys = _triangle_keys(tris)
+        seen = np.isin(keys, known_keys)
+        errors = np.empty(len(tris))
+        errors[seen] = known_errors[np.searchsorted(known_keys, keys[seen])]
+        errors[~seen] = _triangle_errors(points, z, tris[~seen], height)
+        order = np.argsort(keys)
+        known_keys, known_errors = keys[order], errors[order]
+        bad = errors > target
+        if not bad.any():
+            break
+        # Linear interpolation error scales with area, so shrink each bad triangle by
+        # the ratio it is over, with a margin; -1 leaves good triangles alone.
+        shrink = np.clip(0.7 * target / np.maximum(errors, 1e-12), 0.01, 0.5)
+        mesh["triangle_max_area"] = np.where(bad, _areas(points, tris) * shrink, -1.0)
+        mesh = triangle.triangulate(mesh, "rpqYa")
+    points, tris = mesh["vertices"], mesh["triangles"].astype(np.int64)
+    if not np.array_equal(points[:n], boundary):
+        raise RuntimeError("triangulation moved the outline")  # Y forbids this
+    z = np.concatenate([z, height(points[len(z):, 0], points[len(z):, 1])])
+    return points, z, tris
+
+
+def _ccw(points: Array, tris: NDArray[np.int64]) -> NDArray[np.int64]:
+    a, b, c = points[tris[:, 0]], points[tris[:, 1]], points[tris[:, 2]]
+    cross = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+    return np.where((cross < 0)[:, None], tris[:, ::-1], tris)
+
+
+def extrude_height_field(boundary: Array, height: HeightFn, resolution: Resolution = Resolution()) -> Mesh:
+    """A closed solid: flat bottom on z = 0, top z = height(x, y), vertical sides.
+
+    ``boundary`` is the CCW outline (N, 2) in mm; height must be positive on it.
+    """
+    n = len(boundary)
+    top_xy, top_z, top_tris = triangulate_top(boundary, height, resolution)
+    top_tris = _ccw(top_xy, top_tris)
+    if np.min(top_z) <= 0:
+        raise ValueError("top surface touches the bed")
+    segments = np.column_stack([np.arange(n), (np.arange(n) + 1) % n])
+    bottom = triangle.triangulate({"vertices": boundary, "segments": segments}, "pqY")
+    bottom_xy, bottom_tris = bottom["vertices"], _ccw(bottom["vertices"], bottom["triangles"].astype(np.int64))
+
+    offset = len(top_xy)
+    vertices = np.vstack(
+        [np.column_stack([top_xy, top_z]), np.column_stack([bottom_xy, np.zeros(len(bottom_xy))])]
+    )
+    i = np.arange(n)
+    j = (i + 1) % n
+    # Outline CCW from above: the outside is to the right of each edge i -> j.
+    walls = np.vstack([np.column_stack([offset + i, offset + j, j]), np.column_stack([offset + i, j, i])])
+    faces = np.vstack([top_tris, bottom_tris[:, ::-1] + offset, walls])
+    return Mesh(vertices=vertices, faces=faces)

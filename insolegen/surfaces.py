@@ -1,0 +1,212 @@
+"""The insole's top surface as a smooth height field z = h(x, y) over the outline.
+
+Every feature is a smooth (at least C1) term added to the base, so the sum has no steps
+or kinks a user can feel, and each term is zero where the profile's heights are
+measured unless it is the one being measured. Right-foot frame, millimetres.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from .outline import HEEL_STATION_FRACTION, Outline
+from .profile.spec import SideSpec
+
+Array = NDArray[np.float64]
+
+# Feature placement, as fractions of foot length unless named otherwise. (U) conventions
+# chosen to match domain.md's landmarks; see the README's profile reference.
+CUP_RIM_FRACTION_OF_HEEL = 0.20  # the cup rises over this share of the heel width
+REARFOOT_END_FRACTION = 0.34  # heel cup and rearfoot post have faded out here
+ARCH_START_FRACTION = HEEL_STATION_FRACTION + 0.02
+ARCH_END_FRACTION = 0.62  # before the 5th metatarsal head (0.64)
+ARCH_ACROSS = (0.30, 0.80)  # rises from 30 % to 80 % of the width (lateral 0, medial 1)
+ARCH_MEASURE_ACROSS = 0.90  # where the apex height is measured across the width
+FOREFOOT_POST_FRACTIONS = (0.50, 0.62)  # fades in over this span
+MET_PAD_ALONG_MTH_LINE = 0.35  # between MTH 2 and 3, from MTH1 toward MTH5
+MET_PAD_PROXIMAL_MM = 7.0  # apex behind the MTH line (domain.md: 5-10 mm)
+MET_PAD_DISTAL_MM = 6.0  # the pad ends 1 mm behind the MTH line
+MET_PAD_TAIL_FRACTION = 0.11  # teardrop tail toward the heel
+MET_PAD_HALF_WIDTH_FRACTION = 0.045
+RAMP_ROUNDING = 0.1  # share of the lift and base ramps rounded at each end
+
+
+def smoothstep(t: Array) -> Array:
+    """0 below 0, 1 above 1, C1-smooth between."""
+    t = np.clip(t, 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def linear_ramp(u: Array, rounding: float = RAMP_ROUNDING) -> Array:
+    """0 for u <= 0 and 1 for u >= 1, constant slope between, with C1 parabolic ends.
+
+    The middle (1 - 2 x rounding) has constant slope 1 / (1 - rounding); ramp(0) = 0 and
+    ramp(1) = 1 exactly, so heights at the heel centre and MTH line are exact.
+    """
+    d = rounding
+    u = np.asarray(u, dtype=float)
+    k = 1.0 / (2.0 * d * (1.0 - d))
+    out = np.where(u < d, k * np.clip(u, 0, None) ** 2, (u - d / 2) / (1 - d))
+    out = np.where(u > 1 - d, 1 - k * np.clip(1 - u, 0, None) ** 2, out)
+    return np.clip(out, 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class TopSurface:
+    """h(x, y) for one right-foot insole. Build it with :func:`top_surface`."""
+
+    spec: SideSpec
+    outline: Outline
+    _tree: cKDTree = field(repr=False)
+    _rearfoot_y: tuple[float, float] = field(repr=False)  # (lateral-most, medial-most)
+    _forefoot_y: tuple[float, float] = field(repr=False)
+
+    # -- the terms ---------------------------------------------------------------------
+    def progress(self, x: Array, y: Array) -> Array:
+        """0 at the heel centre, 1 on the metatarsal-head line (extended across)."""
+        lm = self.outline.landmarks
+        x_hc = lm.heel_centre[0]
+        return (x - x_hc) / (lm.mth_line_x(y) - x_hc)
+
+    def base_mm(self, x: Array, y: Array) -> Array:
+        s = self.spec
+        return s.heel_thickness_mm + (s.thickness_mm - s.heel_thickness_mm) * linear_ramp(self.progress(x, y))
+
+    def lift_mm(self, x: Array, y: Array) -> Array:
+        s = self.spec
+        return s.lift_heel_mm + (s.lift_forefoot_mm - s.lift_heel_mm) * linear_ramp(self.progress(x, y))
+
+    def heel_cup_mm(self, x: Array, y: Array) -> Array:
+        s = self.spec
+        out = np.zeros_like(x)
+        fl = s.foot_length_mm
+        near = x < REARFOOT_END_FRACTION * fl
+        if s.heel_cup_depth_mm <= 0 or not near.any():
+            return out
+        rim = CUP_RIM_FRACTION_OF_HEEL * s.heel_width_mm
+        d = self.distance_to_edge_mm(x[near], y[near], limit_mm=rim)
+        rise = np.clip(1.0 - d / rim, 0.0, None) ** 2
+        out[near] = s.heel_cup_depth_mm * rise * self._rearfoot_weight(x[near])
+        return out
+
+    def arch_mm(self, x: Array, y: Array) -> Array:
+        s = self.spec
+        fl = s.foot_length_mm
+        x0, xa, x1 = ARCH_START_FRACTION * fl, s.arch_apex_pct / 100 * fl, ARCH_END_FRACTION * fl
+        along = np.where(
+            x <= xa,
+            0.5 * (1 - np.cos(np.pi * np.clip((x - x0) / (xa - x0), 0, 1))),
+            0.5 * (1 + np.cos(np.pi * np.clip((x - xa) / (x1 - xa), 0, 1))),
+        )
+        lat, med = self.outline.edges_at(x)
+        across = (y - lat) / np.maximum(med - lat, 1e-9)
+        lo, hi = ARCH_ACROSS
+        return s.arch_height_mm * along * smoothstep((across - lo) / (hi - lo))
+
+    def met_pad_mm(self, x: Array, y: Array) -> Array:
+        s = self.spec
+        if s.met_pad_height_mm <= 0:
+            return np.zeros_like(x)
+        px, py = self.met_pad_apex()
+        fl = s.foot_length_mm
+        dx, dy = x - px, y - py
+        tail = MET_PAD_TAIL_FRACTION * fl
+        along = np.where(dx >= 0, dx / MET_PAD_DISTAL_MM, dx / tail)
+        # Teardrop: narrower toward the heel.
+        half_width = MET_PAD_HALF_WIDTH_FRACTION * fl * (1 + 0.5 * np.clip(dx / tail, -1, 0))
+        r2 = along**2 + (dy / half_width) ** 2
+        return s.met_pad_height_mm * np.clip(1 - r2, 0, None) ** 2
+
+    def posts_mm(self, x: Array, y: Array) -> Array:
+        s = self.spec
+        fl = s.foot_length_mm
+        rear = self._tilt(y, s.rearfoot_post_deg, self._rearfoot_y) * self._rearfoot_weight(x)
+        lo, hi = FOREFOOT_POST_FRACTIONS
+        fore_weight = smoothstep((x - lo * fl) / ((hi - lo) * fl))
+        fore = self._tilt(y, s.forefoot_post_deg, self._forefoot_y) * fore_weight
+        return rear + fore
+
+    # -- the sum -----------------------------------------------------------------------
+    def height_mm(self, x: Array, y: Array) -> Array:
+        """Top height above the bed (z = 0) at each (x, y), in mm."""
+        x = np.asarray(x, dtype=float)
+        y = np.asarray(y, dtype=float)
+        return (
+            self.base_mm(x, y)
+            + self.lift_mm(x, y)
+            + self.heel_cup_mm(x, y)
+            + self.arch_mm(x, y)
+            + self.met_pad_mm(x, y)
+            + self.posts_mm(x, y)
+        )
+
+    # -- helpers -----------------------------------------------------------------------
+    def met_pad_apex(self) -> tuple[float, float]:
+        lm = self.outline.landmarks
+        t = MET_PAD_ALONG_MTH_LINE
+        x = lm.mth1[0] + t * (lm.mth5[0] - lm.mth1[0])
+        y = lm.mth1[1] + t * (lm.mth5[1] - lm.mth1[1])
+        return (x - MET_PAD_PROXIMAL_MM, y)
+
+    def arch_apex(self) -> tuple[float, float]:
+        x = self.spec.arch_apex_pct / 100 * self.spec.foot_length_mm
+        lat, med = self.outline.edges_at(np.array([x]))
+        return (x, float(lat[0] + ARCH_MEASURE_ACROSS * (med[0] - lat[0])))
+
+    def distance_to_edge_mm(self, x: Array, y: Array, limit_mm: float = np.inf) -> Array:
+        """Distance from each point to the outline's boundary (exact to the polyline).
+
+        Points farther than ``limit_mm`` get ``inf``, which is much faster to find.
+        """
+        ring = self.outline.boundary
+        points = np.column_stack([x, y])
+        # A vertex spacing's slack keeps every point whose nearest segment is in range.
+        slack = float(np.max(np.linalg.norm(np.diff(ring[:2], axis=0))))
+        _, nearest = self._tree.query(points, distance_upper_bound=limit_mm + slack)
+        best = np.full(len(points), np.inf)
+        n = len(ring)
+        close = nearest < n
+        pts, nearest = points[close], nearest[close]
+        found = np.full(len(pts), np.inf)
+        for start in (nearest - 1, nearest):
+            a, b = ring[start % n], ring[(start + 1) % n]
+            ab = b - a
+            t = np.clip(np.einsum("ij,ij->i", pts - a, ab) / np.einsum("ij,ij->i", ab, ab), 0, 1)
+            found = np.minimum(found, np.linalg.norm(pts - (a + t[:, None] * ab), axis=1))
+        best[close] = found
+        return best
+
+    def _rearfoot_weight(self, x: Array) -> Array:
+        fl = self.spec.foot_length_mm
+        x_hc = self.outline.landmarks.heel_centre[0]
+        return 1.0 - smoothstep((x - x_hc) / (REARFOOT_END_FRACTION * fl - x_hc))
+
+    @staticmethod
+    def _tilt(y: Array, degrees: float, pivots: tuple[float, float]) -> Array:
+        # Posts pivot on the low edge so they only ever add material: varus (+) raises
+        # the medial (+y) side about the lateral-most edge, valgus the reverse.
+        if degrees == 0:
+            return np.zeros_like(y)
+        lateral, medial = pivots
+        if degrees > 0:
+            return np.tan(np.radians(degrees)) * np.clip(y - lateral, 0, None)
+        return np.tan(np.radians(-degrees)) * np.clip(medial - y, 0, None)
+
+
+def top_surface(spec: SideSpec, outline: Outline) -> TopSurface:
+    """The top height field for ``spec`` over ``outline`` (both right-footed)."""
+    fl = spec.foot_length_mm
+    ex, lat, med = outline.edge_x, outline.lateral_y, outline.medial_y
+    rear = ex <= REARFOOT_END_FRACTION * fl
+    fore = ex >= FOREFOOT_POST_FRACTIONS[0] * fl
+    return TopSurface(
+        spec=spec,
+        outline=outline,
+        _tree=cKDTree(outline.boundary),
+        _rearfoot_y=(float(lat[rear].min()), float(med[rear].max())),
+        _forefoot_y=(float(lat[fore].min()), float(med[fore].max())),
+    )
