@@ -1,0 +1,20 @@
+"""Binary STL in millimetres."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..solid import Mesh
+
+
+def stl_bytes(mesh: Mesh, header: str = "insolegen") -> bytes:
+    """A binary STL of ``mesh`` (units: mm), with facet normals from the winding."""
+    tri = mesh.vertices[mesh.faces].astype(np.float64)
+    normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-300)
+    record = np.dtype([("normal", "<f4", 3), ("corners", "<f4", (3, 3)), ("attr", "<u2")])
+    data = np.zeros(len(tri), dtype=record)
+    data["normal"] = normals
+    data["corners"] = tri
+    head = header.encode("ascii", "replace")[:80].ljust(80, b" ")
+    return head + np.uint32(len(tri)).tobytes() + data.tobytes()

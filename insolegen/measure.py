@@ -1,0 +1,121 @@
+"""Measurements taken on a finished mesh, independent of how it was built.
+
+Vertical rays find the top surface's height at a point and the part's thinnest
+vertical section; the footprint on z = 0 gives the outline's length and widths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Hits:
+    """Where vertical rays cross the surface: ray index, z, and whether the face there
+    faces up (the ray leaves the solid) or down (it enters)."""
+
+    ray: NDArray[np.int64]
+    z: Array
+    up: NDArray[np.bool_]
+
+
+def vertical_hits(vertices: Array, faces: NDArray[np.int64], xy: Array) -> Hits:
+    """Intersect vertical lines through each (x, y) in ``xy`` with every triangle."""
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    tri = vertices[faces]  # (F, 3, 3)
+    a, b, c = tri[:, 0, :2], tri[:, 1, :2], tri[:, 2, :2]
+    det = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+    usable = np.abs(det) > 1e-12  # vertical walls are never crossed by a vertical ray
+    lo, hi = tri[:, :, :2].min(axis=1), tri[:, :, :2].max(axis=1)
+    # Pair rays and triangles by sorting rays on x and scanning each triangle's x range.
+    order = np.argsort(xy[:, 0])
+    xs = xy[order, 0]
+    start = np.searchsorted(xs, lo[:, 0], side="left")
+    stop = np.searchsorted(xs, hi[:, 0], side="right")
+    counts = np.where(usable, stop - start, 0)
+    face_idx = np.repeat(np.arange(len(faces)), counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    ray_idx = order[np.repeat(start, counts) + offsets]
+    p = xy[ray_idx]
+    keep = (p[:, 1] >= lo[face_idx, 1]) & (p[:, 1] <= hi[face_idx, 1])
+    face_idx, ray_idx, p = face_idx[keep], ray_idx[keep], p[keep]
+    fa, fb, fc, d = a[face_idx], b[face_idx], c[face_idx], det[face_idx]
+    w1 = ((p[:, 0] - fa[:, 0]) * (fc[:, 1] - fa[:, 1]) - (p[:, 1] - fa[:, 1]) * (fc[:, 0] - fa[:, 0])) / d
+    w2 = ((fb[:, 0] - fa[:, 0]) * (p[:, 1] - fa[:, 1]) - (fb[:, 1] - fa[:, 1]) * (p[:, 0] - fa[:, 0])) / d
+    w0 = 1 - w1 - w2
+    eps = -1e-9
+    inside = (w0 >= eps) & (w1 >= eps) & (w2 >= eps)
+    face_idx, ray_idx = face_idx[inside], ray_idx[inside]
+    w = np.column_stack([w0[inside], w1[inside], w2[inside]])
+    z = np.einsum("ij,ij->i", w, tri[face_idx, :, 2])
+    return Hits(ray=ray_idx, z=z, up=det[face_idx] > 0)
+
+
+def top_heights(vertices: Array, faces: NDArray[np.int64], xy: Array) -> Array:
+    """Height of the highest surface above each (x, y); NaN where a ray misses."""
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    hits = vertical_hits(vertices, faces, xy)
+    out = np.full(len(xy), -np.inf)
+    np.maximum.at(out, hits.ray, hits.z)
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def thinnest_vertical_mm(vertices: Array, faces: NDArray[np.int64], spacing_mm: float = 1.0) -> float:
+    """Thinnest vertical section of a closed mesh, sampled on a grid of vertical rays.
+
+    Each ray's crossings are paired (enter, leave) in height order; the smallest gap
+    over all rays is returned (inf for an empty or open mesh with no pairs). The grid
+    is offset by an irrational fraction so rays avoid shared edges.
+    """
+    lo, hi = vertices[:, :2].min(axis=0), vertices[:, :2].max(axis=0)
+    spacing = max(spacing_mm, float(np.sqrt(np.prod(hi - lo + 1e-9) / 60000.0)))
+    gx = np.arange(lo[0] + spacing * 0.3183, hi[0], spacing)
+    gy = np.arange(lo[1] + spacing * 0.2718, hi[1], spacing)
+    grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
+    if len(grid) == 0:
+        return float("inf")
+    hits = vertical_hits(vertices, faces, grid)
+    order = np.lexsort((hits.z, hits.ray))
+    ray, z, up = hits.ray[order], hits.z[order], hits.up[order]
+    # A closed, outward-wound solid alternates enter (facing down) / leave (facing up).
+    pair = (ray[:-1] == ray[1:]) & ~up[:-1] & up[1:]
+    if not pair.any():
+        return float("inf")
+    return float((z[1:] - z[:-1])[pair].min())
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """The outline as measured on the mesh's bottom face (mm)."""
+
+    length_mm: float
+    width_mm: float
+    area_mm2: float
+    polygon: shapely.Polygon
+
+    def chord_at(self, x_mm: float) -> float:
+        """Width across the footprint at a given x (total length of the cut)."""
+        y0, y1 = self.polygon.bounds[1] - 1, self.polygon.bounds[3] + 1
+        return float(self.polygon.intersection(shapely.LineString([(x_mm, y0), (x_mm, y1)])).length)
+
+
+def footprint(vertices: Array, faces: NDArray[np.int64], tolerance_mm: float = 1e-6) -> Footprint:
+    """The region the part covers on the bed: union of its faces lying on z = 0."""
+    on_bed = np.all(np.abs(vertices[faces][:, :, 2]) <= tolerance_mm, axis=1)
+    bottom = faces[on_bed]
+    edges = np.sort(bottom[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1)
+    unique, counts = np.unique(edges, axis=0, return_counts=True)
+    rim = unique[counts == 1]
+    lines = shapely.linestrings(vertices[rim][:, :, :2])
+    polygons = list(shapely.get_parts(shapely.polygonize(list(lines))))
+    if not polygons:
+        return Footprint(0.0, 0.0, 0.0, shapely.Polygon())
+    polygon = max(polygons, key=lambda p: p.area)
+    x0, y0, x1, y1 = polygon.bounds
+    return Footprint(length_mm=x1 - x0, width_mm=y1 - y0, area_mm2=polygon.area, polygon=polygon)

@@ -1,0 +1,164 @@
+"""Is a mesh a printable solid? Checks any triangle mesh, ours or a user's.
+
+Two independent judges agree before a mesh passes: our own edge bookkeeping
+(watertight, manifold, consistent winding, positive volume, no degenerate or duplicate
+faces) and manifold3d's solid validation; trimesh's ``is_volume`` is reported as well.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .measure import thinnest_vertical_mm
+
+PRINTABLE_MIN_MM = 1.2  # three 0.4 mm layers (domain.md)
+DEGENERATE_AREA_MM2 = 1e-9
+
+
+@dataclass(frozen=True)
+class MeshReport:
+    """What is right and wrong with a mesh. ``ok`` means printable."""
+
+    triangles: int
+    vertices: int
+    volume_mm3: float
+    bounds_mm: list[list[float]]
+    open_edges: int
+    nonmanifold_edges: int
+    misoriented_edges: int
+    degenerate_faces: int
+    duplicate_faces: int
+    manifold3d_status: str
+    trimesh_is_volume: bool
+    thinnest_mm: float
+    on_bed: bool
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, object]:
+        out = asdict(self)
+        out["ok"] = self.ok
+        return out
+
+
+def check_mesh(
+    vertices: NDArray[np.float64], faces: NDArray[np.int64], *, min_thickness_mm: float = PRINTABLE_MIN_MM
+) -> MeshReport:
+    """Check a mesh given as (V, 3) vertices (mm) and (F, 3) faces."""
+    import manifold3d
+    import trimesh
+
+    vertices = np.asarray(vertices, dtype=np.float64).reshape(-1, 3)
+    faces = np.asarray(faces, dtype=np.int64).reshape(-1, 3)
+    problems: list[str] = []
+    notes: list[str] = []
+    if len(faces) == 0:
+        return MeshReport(0, len(vertices), 0.0, [], 0, 0, 0, 0, 0, "empty", False, 0.0, False,
+                          problems=["the mesh has no triangles"])
+
+    tri = vertices[faces]
+    cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    area = 0.5 * np.linalg.norm(cross, axis=1)
+    repeated = (faces[:, 0] == faces[:, 1]) | (faces[:, 1] == faces[:, 2]) | (faces[:, 0] == faces[:, 2])
+    degenerate = int(np.count_nonzero(repeated | (area <= DEGENERATE_AREA_MM2)))
+    _, face_counts = np.unique(np.sort(faces, axis=1), axis=0, return_counts=True)
+    duplicates = int((face_counts - 1).sum())
+
+    directed = faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
+    undirected, counts = np.unique(np.sort(directed, axis=1), axis=0, return_counts=True)
+    open_edges = int(np.count_nonzero(counts == 1))
+    nonmanifold = int(np.count_nonzero(counts > 2))
+    # In a consistently wound closed surface every directed edge appears exactly once.
+    _, directed_counts = np.unique(directed, axis=0, return_counts=True)
+    misoriented = int(np.count_nonzero(directed_counts > 1))
+    volume = float(np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum() / 6.0)
+
+    status = str(
+        manifold3d.Manifold(
+            manifold3d.Mesh(vert_properties=vertices.astype(np.float32), tri_verts=faces.astype(np.uint32))
+        ).status()
+    ).split(".")[-1]
+    is_volume = bool(trimesh.Trimesh(vertices, faces, process=False).is_volume)
+
+    if open_edges:
+        problems.append(f"not watertight: {open_edges} open edges (holes)")
+    if nonmanifold:
+        problems.append(f"not manifold: {nonmanifold} edges shared by more than two triangles")
+    if misoriented and not nonmanifold:
+        problems.append(f"inconsistent winding: {misoriented} edges where neighbouring triangles disagree")
+    if degenerate:
+        problems.append(f"{degenerate} degenerate (zero-area) triangles")
+    if duplicates:
+        problems.append(f"{duplicates} duplicate triangles")
+    if volume <= 0 and not open_edges:
+        problems.append(f"inside out: signed volume {volume:.1f} mm3 is not positive (normals point in)")
+    if status != "NoError":
+        problems.append(f"manifold3d rejects it as a solid: {status}")
+    if not is_volume and not problems:
+        problems.append("trimesh does not accept it as a volume")
+
+    thinnest = thinnest_vertical_mm(vertices, faces) if not problems else float("nan")
+    if np.isfinite(thinnest) and thinnest < min_thickness_mm:
+        problems.append(
+            f"too thin to print: {thinnest:.2f} mm at the thinnest vertical section "
+            f"(minimum {min_thickness_mm:g} mm)"
+        )
+    lo, hi = vertices.min(axis=0), vertices.max(axis=0)
+    on_bed = bool(abs(lo[2]) <= 1e-4)
+    if not on_bed:
+        notes.append(f"the lowest point is at z = {lo[2]:.3f} mm, not on the bed (z = 0)")
+    return MeshReport(
+        triangles=len(faces),
+        vertices=len(vertices),
+        volume_mm3=volume,
+        bounds_mm=[lo.tolist(), hi.tolist()],
+        open_edges=open_edges,
+        nonmanifold_edges=nonmanifold,
+        misoriented_edges=misoriented,
+        degenerate_faces=degenerate,
+        duplicate_faces=duplicates,
+        manifold3d_status=status,
+        trimesh_is_volume=is_volume,
+        thinnest_mm=thinnest,
+        on_bed=on_bed,
+        problems=problems,
+        notes=notes,
+    )
+
+
+class MeshFileError(Exception):
+    """A file that is not a readable triangle mesh."""
+
+
+def load_mesh_file(path: Path) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Read an STL (binary or ASCII) with coincident vertices merged."""
+    import trimesh
+
+    path = Path(path)
+    if not path.is_file():
+        raise MeshFileError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise MeshFileError(f"{path}: the file is empty")
+    if path.suffix.lower() != ".stl":
+        raise MeshFileError(f"{path}: not an STL file (expected the .stl extension)")
+    try:
+        with path.open("rb") as handle:
+            loaded = trimesh.exchange.stl.load_stl(handle)
+    except Exception as exc:  # trimesh raises many kinds for garbage input
+        raise MeshFileError(f"{path}: not a readable STL ({exc.__class__.__name__}: {exc})") from None
+    vertices = np.asarray(loaded.get("vertices", []), dtype=np.float64).reshape(-1, 3)
+    faces = np.asarray(loaded.get("faces", []), dtype=np.int64).reshape(-1, 3)
+    if len(faces) and not np.isfinite(vertices).all():
+        raise MeshFileError(f"{path}: the STL has non-finite coordinates (NaN or infinity)")
+    # STL stores each triangle's corners separately; merge equal corners to recover
+    # the connectivity the checks need.
+    unique, inverse = np.unique(vertices, axis=0, return_inverse=True)
+    return unique, inverse.reshape(-1)[faces]

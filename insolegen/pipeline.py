@@ -1,0 +1,179 @@
+"""profile -> outline -> surfaces -> solid -> checks -> files.
+
+:func:`build_side` is pure (a spec in, a finished part out); :func:`build_profile`
+builds every side and :func:`write_build` writes the STL files and build.json.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .exports.files import existing, write_all
+from .exports.stl import stl_bytes
+from .measure import footprint, top_heights
+from .meshcheck import MeshReport, check_mesh
+from .outline import HEEL_STATION_FRACTION, Outline, foot_outline
+from .profile.spec import Profile, SideSpec
+from .solid import Mesh, Resolution, extrude_height_field
+from .surfaces import TopSurface, top_surface
+
+# Heights are measured this far inside the heel's back edge for the cup rim.
+RIM_PROBE_MM = 0.25
+
+
+class BuildError(Exception):
+    """A build that cannot produce valid parts; the message says why."""
+
+
+@dataclass(frozen=True)
+class SidePart:
+    """One finished insole: the mesh in its own side's frame, plus what built it."""
+
+    spec: SideSpec
+    outline: Outline
+    surface: TopSurface
+    mesh: Mesh
+    build_seconds: float
+
+    def landmark_points(self) -> dict[str, tuple[float, float]]:
+        """Where heights are measured, in the right-foot frame."""
+        lm = self.outline.landmarks
+        points = {"heel_centre": lm.heel_centre}
+        if self.spec.heel_cup_depth_mm > 0:
+            points["heel_cup_rim"] = (RIM_PROBE_MM, lm.heel_centre[1])
+        points["arch_apex"] = self.surface.arch_apex()
+        if self.spec.met_pad_height_mm > 0:
+            points["met_pad_apex"] = self.surface.met_pad_apex()
+        if self.spec.length != "three-quarter":
+            points["metatarsal_heads"] = lm.mth_mid
+        return points
+
+
+def build_side(spec: SideSpec, resolution: Resolution = Resolution()) -> SidePart:
+    """Build one insole: right-footed geometry, mirrored for a left foot."""
+    start = time.perf_counter()
+    outline = foot_outline(
+        foot_length_mm=spec.foot_length_mm,
+        ball_width_mm=spec.ball_width_mm,
+        heel_width_mm=spec.heel_width_mm,
+        length=spec.length,
+        spacing_mm=resolution.edge_spacing_mm,
+    )
+    surface = top_surface(spec, outline)
+    mesh = extrude_height_field(outline.boundary, surface.height_mm, resolution)
+    if spec.side == "left":
+        mesh = mesh.mirrored_y()
+    return SidePart(spec, outline, surface, mesh, time.perf_counter() - start)
+
+
+def measure_side(part: SidePart, report: MeshReport) -> dict[str, object]:
+    """Figures for build.json, measured on the finished mesh."""
+    mirror = -1.0 if part.spec.side == "left" else 1.0
+    names, points = zip(*part.landmark_points().items())
+    right_xy = np.array(points)
+    side_xy = right_xy * [1.0, mirror]
+    measured = top_heights(part.mesh.vertices, part.mesh.faces, side_xy)
+    expected = part.surface.height_mm(right_xy[:, 0], right_xy[:, 1])
+    heights = {
+        name: {
+            "x_mm": round(float(x), 3),
+            "y_mm": round(float(y), 3),
+            "measured_mm": round(float(m), 4),
+            "expected_mm": round(float(e), 4),
+        }
+        for name, (x, y), m, e in zip(names, side_xy, measured, expected)
+    }
+    foot = footprint(part.mesh.vertices, part.mesh.faces)
+    fl = part.spec.foot_length_mm
+    return {
+        "side": part.spec.side,
+        "triangles": part.mesh.triangle_count,
+        "volume_mm3": round(report.volume_mm3, 2),
+        "bounds_mm": [[round(v, 3) for v in corner] for corner in report.bounds_mm],
+        "min_thickness_mm": round(report.thinnest_mm, 3),
+        "outline": {
+            "length_mm": round(foot.length_mm, 3),
+            "ball_width_mm": round(foot.width_mm, 3),
+            "heel_width_mm": round(foot.chord_at(HEEL_STATION_FRACTION * fl), 3),
+            "area_mm2": round(foot.area_mm2, 1),
+        },
+        "heights": heights,
+        "checks": {
+            "watertight": report.open_edges == 0,
+            "manifold3d_status": report.manifold3d_status,
+            "trimesh_is_volume": report.trimesh_is_volume,
+            "degenerate_faces": report.degenerate_faces,
+            "duplicate_faces": report.duplicate_faces,
+        },
+        "build_ms": round(part.build_seconds * 1000, 1),
+        "parameters": part.spec.as_dict(),
+    }
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    profile: Profile
+    parts: tuple[SidePart, ...]
+    reports: tuple[MeshReport, ...]
+    summary: dict[str, object]
+
+
+def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> BuildResult:
+    """Build and check every side; raise :class:`BuildError` if any part is not a
+    printable solid (nothing is written in that case)."""
+    parts, reports, sides = [], [], []
+    for spec in profile.sides:
+        part = build_side(spec, resolution)
+        report = check_mesh(part.mesh.vertices, part.mesh.faces)
+        if not report.ok:
+            raise BuildError(f"{profile.name} {spec.side}: the mesh failed its checks: " + "; ".join(report.problems))
+        parts.append(part)
+        reports.append(report)
+        sides.append(measure_side(part, report))
+    summary = {
+        "insolegen_version": __version__,
+        "name": profile.name,
+        "profile": str(profile.source) if profile.source else None,
+        "units": "mm",
+        "frame": "heel at x = 0, toes toward +x, bottom on z = 0; right foot arch on +y, left on -y",
+        "warnings": list(profile.warnings),
+        "lift": profile.lift,
+        "sides": sides,
+    }
+    return BuildResult(profile, tuple(parts), tuple(reports), summary)
+
+
+def output_paths(profile: Profile, out_dir: Path) -> dict[str, Path]:
+    folder = out_dir / profile.name
+    paths = {spec.side: folder / f"{profile.name}-{spec.side}.stl" for spec in profile.sides}
+    paths["build.json"] = folder / "build.json"
+    return paths
+
+
+def clashes(profile: Profile, out_dir: Path) -> list[Path]:
+    """Existing files a build of ``profile`` would overwrite."""
+    return existing(list(output_paths(profile, out_dir).values()))
+
+
+def write_build(result: BuildResult, out_dir: Path) -> dict[str, Path]:
+    """Write each side's STL and build.json together (all or nothing)."""
+    paths = output_paths(result.profile, out_dir)
+    files: dict[Path, bytes] = {}
+    summary = dict(result.summary)
+    sides = []
+    for part, side in zip(result.parts, summary["sides"]):  # type: ignore[arg-type]
+        data = stl_bytes(part.mesh, header=f"insolegen {result.profile.name} {part.spec.side} mm")
+        path = paths[part.spec.side]
+        files[path] = data
+        sides.append({**side, "file": path.name, "sha256": hashlib.sha256(data).hexdigest()})
+    summary["sides"] = sides
+    files[paths["build.json"]] = (json.dumps(summary, indent=2) + "\n").encode()
+    write_all(files)
+    return paths

@@ -1,0 +1,51 @@
+"""The commented starter profile written by ``insolegen new``."""
+
+from __future__ import annotations
+
+from .profile.sizes import parse_size
+
+TEMPLATE = """\
+# insolegen profile. Millimetres and degrees. Every key but the size is optional.
+# Build it with:  insolegen build {path}
+
+name = "{name}"          # used in file names: letters, digits, - _ .
+side = "both"            # left | right | both
+
+[foot]                   # give size, or length_mm, or both (length_mm wins)
+size = "{size}"          # "EU 42", "US M 9", "US W 10.5", "UK 8", "MP 265"
+# length_mm = {length:.0f}        # measured foot length, heel to longest toe
+# ball_width_mm = {ball:.0f}      # default 0.38 x foot length
+# heel_width_mm = {heel:.0f}       # default 0.27 x foot length, measured 0.16 x length from the heel
+
+[shape]
+length = "full"          # full | sulcus (to the toe bases) | three-quarter (behind the ball)
+thickness_mm = 3.0       # base under the forefoot (1.2-20)
+# heel_thickness_mm = 3.0  # base under the heel; default = thickness_mm
+heel_cup_depth_mm = {cup:g}   # rim height above the heel seat (warn above 18)
+arch_height_mm = 15      # medial arch support above the base (0-35, typical 0-25)
+arch_apex_pct = 42       # apex, % of foot length from the heel (usual 38-50)
+met_pad_height_mm = 0    # metatarsal pad, 0 = none (usual 3-6)
+rearfoot_post_deg = 0    # + varus (medial side higher), - valgus (usual up to 8)
+forefoot_post_deg = 0
+
+# A leg-length-discrepancy lift on the shorter leg's side. Uncomment to use.
+# [lift]
+# side = "left"          # the shorter leg
+# heel_mm = 6            # extra height under the heel centre
+# forefoot_mm = 0        # extra at the metatarsal heads; 0 = wedge ending there
+# measured_lld_mm = 10   # the measured discrepancy, for the correction warnings
+
+# Per-side overrides of any [foot] or [shape] key:
+# [left]
+# arch_height_mm = 12
+# [right]
+"""
+
+
+def starter_profile(name: str, size: str, path: str) -> str:
+    """A commented profile for a foot of the given size (raises SizeError if unreadable)."""
+    length = parse_size(size).foot_length_mm
+    cup = 10 if parse_size(size).is_womens else 12
+    return TEMPLATE.format(
+        name=name, size=size, path=path, length=length, ball=0.38 * length, heel=0.27 * length, cup=cup
+    )
