@@ -41,11 +41,11 @@ class Resolution:
     """Mesh quality, passed explicitly (no global setting).
 
     ``tolerance_mm``: largest allowed gap between the flat triangles and the smooth top
-    (default 0.04, under the 0.05 mm target). ``edge_spacing_mm``: outline vertex spacing
+    (default 0.035, under the 0.05 mm target: the probes can miss a triangle's worst point). ``edge_spacing_mm``: outline vertex spacing
     (default 1.0). ``start_area_mm2``: triangle area before refinement (default 12).
     """
 
-    tolerance_mm: float = 0.04
+    tolerance_mm: float = 0.035
     edge_spacing_mm: float = 1.0
     start_area_mm2: float = 12.0
     max_rounds: int = 10
@@ -79,13 +79,14 @@ def _areas(points: Array, tris: NDArray[np.int64]) -> Array:
 
 def triangulate_top(
     boundary: Array, height: HeightFn, resolution: Resolution
-) -> tuple[Array, Array, NDArray[np.int64]]:
-    """Points (N, 2), their heights (N,) and triangles of the top cap; the first len(boundary) points are
-    the boundary itself, unchanged (switch Y: no points added on the boundary)."""
+) -> tuple[Array, Array, NDArray[np.int64], NDArray[np.int64]]:
+    """Points (N, 2), their heights (N,), the top cap's triangles, and the indices of the
+    outline's vertices in counter-clockwise order. Refinement may add outline vertices
+    (on the original straight segments) where the surface curves along the edge."""
     n = len(boundary)
     segments = np.column_stack([np.arange(n), (np.arange(n) + 1) % n])
     mesh = triangle.triangulate(
-        {"vertices": boundary, "segments": segments}, f"pqYa{resolution.start_area_mm2:.6f}"
+        {"vertices": boundary, "segments": segments}, f"pqa{resolution.start_area_mm2:.6f}"
     )
     target = resolution.tolerance_mm
     known_keys = np.empty(0, dtype=np.int64)
@@ -114,12 +115,32 @@ def triangulate_top(
         # the ratio it is over, with a margin; -1 leaves good triangles alone.
         shrink = np.clip(0.7 * target / np.maximum(errors, 1e-12), 0.01, 0.5)
         mesh["triangle_max_area"] = np.where(bad, _areas(points, tris) * shrink, -1.0)
-        mesh = triangle.triangulate(mesh, "rpqYa")
+        mesh = triangle.triangulate(mesh, "rpqa")
     points, tris = mesh["vertices"], mesh["triangles"].astype(np.int64)
-    if not np.array_equal(points[:n], boundary):
-        raise RuntimeError("triangulation moved the outline")  # Y forbids this
     z = np.concatenate([z, height(points[len(z):, 0], points[len(z):, 1])])
-    return points, z, tris
+    return points, z, tris, _ring(points, mesh["segments"])
+
+
+def _ring(points: Array, segments: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Chain the boundary segments into one counter-clockwise loop of vertex indices."""
+    neighbours: dict[int, list[int]] = {}
+    for a, b in segments.tolist():
+        neighbours.setdefault(a, []).append(b)
+        neighbours.setdefault(b, []).append(a)
+    if any(len(n) != 2 for n in neighbours.values()):
+        raise RuntimeError("the outline is not a single loop")
+    start = int(segments[0, 0])
+    ring, previous, current = [start], start, neighbours[start][0]
+    while current != start:
+        ring.append(current)
+        a, b = neighbours[current]
+        previous, current = current, (b if a == previous else a)
+    ring_arr = np.array(ring, dtype=np.int64)
+    if len(ring_arr) != len(neighbours):
+        raise RuntimeError("the outline is not a single loop")
+    xy = points[ring_arr]
+    signed = np.sum(xy[:, 0] * np.roll(xy[:, 1], -1) - np.roll(xy[:, 0], -1) * xy[:, 1])
+    return ring_arr if signed > 0 else ring_arr[::-1]
 
 
 def _ccw(points: Array, tris: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -133,22 +154,28 @@ def extrude_height_field(boundary: Array, height: HeightFn, resolution: Resoluti
 
     ``boundary`` is the CCW outline (N, 2) in mm; height must be positive on it.
     """
-    n = len(boundary)
-    top_xy, top_z, top_tris = triangulate_top(boundary, height, resolution)
+    top_xy, top_z, top_tris, ring = triangulate_top(boundary, height, resolution)
     top_tris = _ccw(top_xy, top_tris)
     if np.min(top_z) <= 0:
         raise ValueError("top surface touches the bed")
-    segments = np.column_stack([np.arange(n), (np.arange(n) + 1) % n])
-    bottom = triangle.triangulate({"vertices": boundary, "segments": segments}, "pqY")
+    n = len(ring)
+    i = np.arange(n)
+    segments = np.column_stack([i, (i + 1) % n])
+    bottom = triangle.triangulate({"vertices": top_xy[ring], "segments": segments}, "pqY")
     bottom_xy, bottom_tris = bottom["vertices"], _ccw(bottom["vertices"], bottom["triangles"].astype(np.int64))
 
     offset = len(top_xy)
     vertices = np.vstack(
         [np.column_stack([top_xy, top_z]), np.column_stack([bottom_xy, np.zeros(len(bottom_xy))])]
     )
-    i = np.arange(n)
+    # Bottom vertex k (k < n) lies under top vertex ring[k]. The outline runs CCW from
+    # above, so the outside is to the right of each edge k -> k + 1.
     j = (i + 1) % n
-    # Outline CCW from above: the outside is to the right of each edge i -> j.
-    walls = np.vstack([np.column_stack([offset + i, offset + j, j]), np.column_stack([offset + i, j, i])])
+    walls = np.vstack(
+        [
+            np.column_stack([offset + i, offset + j, ring[j]]),
+            np.column_stack([offset + i, ring[j], ring[i]]),
+        ]
+    )
     faces = np.vstack([top_tris, bottom_tris[:, ::-1] + offset, walls])
     return Mesh(vertices=vertices, faces=faces)

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from catalogue import PROFILES  # noqa: E402
+
+from insolegen.pipeline import build_profile  # noqa: E402
+from insolegen.profile import profile_from_dict  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def built():
+    """Build results for the catalogue, built once per session."""
+    cache: dict = {}
+
+    def get(key: str):
+        if key not in cache:
+            cache[key] = build_profile(profile_from_dict(PROFILES[key]))
+        return cache[key]
+
+    return get
