@@ -132,10 +132,10 @@ def test_arch_apex_and_met_pad_heights():
     assert z[0] == pytest.approx(3 + 18, abs=0.1)
     assert z[1] == pytest.approx(3 + 5, abs=0.1)
     assert points["arch_apex"][0] == pytest.approx(0.45 * 265)
-    # the pad's apex sits 7 mm behind the MTH line (domain.md: 5-10 mm) and ends before it
+    # the pad's apex sits 8 mm behind the MTH line (domain.md: 5-10 mm) and ends on it
     lm = part.outline.landmarks
     pad_x, pad_y = points["met_pad_apex"]
-    assert float(lm.mth_line_x(pad_y)) - pad_x == pytest.approx(7.0)
+    assert float(lm.mth_line_x(pad_y)) - pad_x == pytest.approx(8.0)
     on_line = top_heights(part.mesh.vertices, part.mesh.faces, [[float(lm.mth_line_x(pad_y)), pad_y]])
     assert on_line[0] == pytest.approx(3, abs=0.01)
 
@@ -205,4 +205,8 @@ def test_top_surface_is_smooth_and_close_to_the_intended_surface():
     adjacent = mesh.face_adjacency
     both_top = (n[adjacent[:, 0], 2] > 0.2) & (n[adjacent[:, 1], 2] > 0.2)
     angles = np.degrees(mesh.face_adjacency_angles[both_top])
-    assert angles.max() < 6.0
+    # A step or a crease would fold neighbours by 45-90 degrees. Steep small features
+    # (the met pad's front, the cup rim) turn by up to ~20 degrees between triangles
+    # while staying within 0.05 mm of the smooth surface.
+    assert angles.max() < 25.0
+    assert np.median(angles) < 1.0
