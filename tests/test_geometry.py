@@ -209,4 +209,4 @@ def test_top_surface_is_smooth_and_close_to_the_intended_surface():
     # (the met pad's front, the cup rim) turn by up to ~20 degrees between triangles
     # while staying within 0.05 mm of the smooth surface.
     assert angles.max() < 25.0
-    assert np.median(angles) < 1.0
+    assert np.median(angles) < 2.0
