@@ -61,7 +61,7 @@ def check_mesh(
     problems: list[str] = []
     notes: list[str] = []
     if len(faces) == 0:
-        return MeshReport(0, len(vertices), 0.0, [], 0, 0, 0, 0, 0, "empty", False, 0.0, False,
+        return MeshReport(0, len(vertices), 0.0, [], 0, 0, 0, 0, 0, "empty", False, float("nan"), False,
                           problems=["the mesh has no triangles"])
 
     tri = vertices[faces]
@@ -138,6 +138,26 @@ class MeshFileError(Exception):
     """A file that is not a readable triangle mesh."""
 
 
+def _sniff_stl(path: Path) -> None:
+    """Refuse files that are neither a size-consistent binary STL nor ASCII STL text."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        head = handle.read(84)
+    if size >= 84:
+        count = int.from_bytes(head[80:84], "little")
+        if 84 + 50 * count == size:
+            return
+    if head.lstrip().lower().startswith(b"solid"):
+        return
+    detail = (
+        f"its header says {int.from_bytes(head[80:84], 'little')} triangles "
+        f"({84 + 50 * int.from_bytes(head[80:84], 'little')} bytes) but it has {size} bytes"
+        if size >= 84
+        else f"it has only {size} bytes"
+    )
+    raise MeshFileError(f"{path}: not a readable STL: not binary STL ({detail}) and not ASCII STL ('solid ...')")
+
+
 def load_mesh_file(path: Path) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """Read an STL (binary or ASCII) with coincident vertices merged."""
     import trimesh
@@ -149,6 +169,7 @@ def load_mesh_file(path: Path) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
         raise MeshFileError(f"{path}: the file is empty")
     if path.suffix.lower() != ".stl":
         raise MeshFileError(f"{path}: not an STL file (expected the .stl extension)")
+    _sniff_stl(path)
     try:
         with path.open("rb") as handle:
             loaded = trimesh.exchange.stl.load_stl(handle)

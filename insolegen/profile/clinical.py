@@ -30,52 +30,51 @@ LLD_UNTREATED_MM = 3.0
 
 
 def side_warnings(spec: SideSpec) -> list[str]:
-    """Warnings about one side's foot and shape parameters."""
-    s = spec.side
+    """Warnings about one side's foot and shape parameters (without the side's name)."""
     out: list[str] = []
     fl = spec.foot_length_mm
     if not ADULT_FOOT_MM[0] <= fl <= ADULT_FOOT_MM[1]:
         out.append(
-            f"{s}: foot length {fl:.0f} mm is outside the adult range "
+            f"foot length {fl:.0f} mm is outside the adult range "
             f"{ADULT_FOOT_MM[0]:.0f}-{ADULT_FOOT_MM[1]:.0f} mm; proportions may not fit a child's foot"
         )
     ball = spec.ball_width_mm / fl
     if not BALL_WIDTH_FRACTION_USUAL[0] <= ball <= BALL_WIDTH_FRACTION_USUAL[1]:
         out.append(
-            f"{s}: ball_width_mm = {spec.ball_width_mm:g} is {ball:.2f} x foot length; "
+            f"ball_width_mm = {spec.ball_width_mm:g} is {ball:.2f} x foot length; "
             f"usual is {BALL_WIDTH_FRACTION_USUAL[0]}-{BALL_WIDTH_FRACTION_USUAL[1]}: check the measurement"
         )
     heel = spec.heel_width_mm / fl
     if not HEEL_WIDTH_FRACTION_USUAL[0] <= heel <= HEEL_WIDTH_FRACTION_USUAL[1]:
         out.append(
-            f"{s}: heel_width_mm = {spec.heel_width_mm:g} is {heel:.2f} x foot length; "
+            f"heel_width_mm = {spec.heel_width_mm:g} is {heel:.2f} x foot length; "
             f"usual is {HEEL_WIDTH_FRACTION_USUAL[0]}-{HEEL_WIDTH_FRACTION_USUAL[1]}: check the measurement"
         )
     if spec.heel_cup_depth_mm > HEEL_CUP_WARN_MM:
         out.append(
-            f"{s}: heel_cup_depth_mm = {spec.heel_cup_depth_mm:g} is above {HEEL_CUP_WARN_MM:g} mm: "
+            f"heel_cup_depth_mm = {spec.heel_cup_depth_mm:g} is above {HEEL_CUP_WARN_MM:g} mm: "
             "needs deep shoes"
         )
     if spec.arch_height_mm > ARCH_WARN_MM:
         out.append(
-            f"{s}: arch_height_mm = {spec.arch_height_mm:g} is above the typical 0-{ARCH_WARN_MM:g} mm "
+            f"arch_height_mm = {spec.arch_height_mm:g} is above the typical 0-{ARCH_WARN_MM:g} mm "
             "and approaches navicular height (36-55 mm)"
         )
     lo, hi = ARCH_APEX_USUAL_PCT
     if spec.arch_height_mm > 0 and not lo <= spec.arch_apex_pct <= hi:
         out.append(
-            f"{s}: arch_apex_pct = {spec.arch_apex_pct:g} is outside the usual {lo:g}-{hi:g} %"
+            f"arch_apex_pct = {spec.arch_apex_pct:g} is outside the usual {lo:g}-{hi:g} %"
         )
     for key in ("rearfoot_post_deg", "forefoot_post_deg"):
         value = getattr(spec, key)
         if abs(value) > POST_WARN_DEG:
             out.append(
-                f"{s}: {key} = {value:g} is beyond the typical range of {POST_WARN_DEG:g} degrees "
+                f"{key} = {value:g} is beyond the typical range of {POST_WARN_DEG:g} degrees "
                 "varus or valgus"
             )
     if spec.met_pad_height_mm > MET_PAD_WARN_MM:
         out.append(
-            f"{s}: met_pad_height_mm = {spec.met_pad_height_mm:g} is taller than the usual 3-6 mm"
+            f"met_pad_height_mm = {spec.met_pad_height_mm:g} is taller than the usual 3-6 mm"
         )
     return out
 

@@ -80,11 +80,14 @@ def profile_from_dict(
             warnings.append(f"[{unused}] is ignored: side = {doc.side!r} does not build it")
 
     specs: list[SideSpec] = []
+    per_side: dict[str, list[str]] = {}
     for side in sides:
         spec = _resolve_side(doc, side, problems)
         if spec is not None:
             specs.append(spec)
-            warnings.extend(side_warnings(spec))
+            per_side[side] = side_warnings(spec)
+    warnings.extend(_merge_sides(per_side))
+    problems = list(dict.fromkeys(problems))  # a shared key's problem once, not per side
     if doc.lift is not None and doc.lift.side in sides and not problems:
         lifted = next(s for s in specs if s.side == doc.lift.side)
         lift_warnings, refusals = lift_checks(doc.lift, lifted.heel_thickness_mm)
@@ -99,6 +102,20 @@ def profile_from_dict(
         source=source,
         lift=doc.lift.model_dump() if doc.lift else None,
     )
+
+
+def _merge_sides(per_side: dict[str, list[str]]) -> list[str]:
+    """A warning both sides share is given once; one side's own is labelled with it."""
+    everywhere = set.intersection(*(set(w) for w in per_side.values())) if len(per_side) > 1 else set()
+    merged: list[str] = []
+    for side, found in per_side.items():
+        for warning in found:
+            if warning in everywhere:
+                if warning not in merged:
+                    merged.append(warning)
+            else:
+                merged.append(f"{side}: {warning}")
+    return merged
 
 
 def _resolve_side(doc: ProfileDoc, side: str, problems: list[str]) -> Optional[SideSpec]:
@@ -133,7 +150,8 @@ def _resolve_side(doc: ProfileDoc, side: str, problems: list[str]) -> Optional[S
                 return None
     if length_mm is None:
         problems.append(
-            f"{side} side: no foot size: give foot.size (e.g. \"EU 42\") or foot.length_mm"
+            "no foot size: foot.size (e.g. \"EU 42\") or foot.length_mm is required "
+            f"(or {side}.size / {side}.length_mm for one side)"
         )
         return None
 
