@@ -106,7 +106,7 @@ def check_mesh(
         problems.append("trimesh does not accept it as a volume")
 
     thinnest = thinnest_vertical_mm(vertices, faces) if not problems else float("nan")
-    if np.isfinite(thinnest) and thinnest < min_thickness_mm:
+    if np.isfinite(thinnest) and thinnest < min_thickness_mm - 1e-6:  # float slack
         problems.append(
             f"too thin to print: {thinnest:.2f} mm at the thinnest vertical section "
             f"(minimum {min_thickness_mm:g} mm)"

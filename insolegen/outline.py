@@ -154,6 +154,7 @@ def foot_outline(
         offset = (SULCUS_OFFSET if length == "sulcus" else THREE_QUARTER_OFFSET) * fl
         polygon = _cut_behind_line(polygon, landmarks, offset)
     boundary = resample_ring(polygon, spacing_mm)
+    boundary[:, 0] -= boundary[:, 0].min()  # the cut's rounding may nudge the heel by ~1e-5 mm
     return Outline(boundary=boundary, landmarks=landmarks, edge_x=edge_x, lateral_y=lateral_y, medial_y=medial_y)
 
 
@@ -178,10 +179,14 @@ def _cut_behind_line(polygon: shapely.Polygon, lm: Landmarks, offset_mm: float) 
 
 
 def resample_ring(polygon: shapely.Polygon, spacing_mm: float) -> NDArray[np.float64]:
-    """Counter-clockwise ring vertices at (nearly) equal spacing along the boundary."""
-    ring = shapely.get_coordinates(polygon.exterior)  # closed: last == first
+    """Counter-clockwise ring vertices at (nearly) equal spacing along the boundary,
+    starting at the rearmost point."""
+    ring = shapely.get_coordinates(polygon.exterior)[:-1]
     if not shapely.LinearRing(ring).is_ccw:
         ring = ring[::-1]
+    # Start at the back of the heel so that point (x = 0) is kept exactly.
+    ring = np.roll(ring, -int(np.argmin(ring[:, 0])), axis=0)
+    ring = np.vstack([ring, ring[:1]])
     along = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(ring, axis=0), axis=1))]
     count = max(16, int(np.ceil(along[-1] / spacing_mm)))
     at = np.linspace(0.0, along[-1], count, endpoint=False)

@@ -1,0 +1,96 @@
+"""Property-based sweeps of the parameter space (hypothesis)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from meshtools import assert_solid
+
+from insolegen.measure import top_heights
+from insolegen.meshcheck import check_mesh
+from insolegen.pipeline import build_side, measure_side
+from insolegen.profile import ProfileError, profile_from_dict
+from insolegen.profile.schema import RANGES
+
+
+@st.composite
+def valid_profiles(draw):
+    length = draw(st.floats(200, 330))
+    foot = {"length_mm": length}
+    if draw(st.booleans()):
+        foot["ball_width_mm"] = draw(st.floats(0.33, 0.43)) * length
+        foot["heel_width_mm"] = draw(st.floats(0.22, 0.30)) * length
+    thickness = draw(st.floats(1.2, 8))
+    heel_thickness = draw(st.floats(1.2, 8))
+    shape = {
+        "length": draw(st.sampled_from(["full", "sulcus", "three-quarter"])),
+        "thickness_mm": thickness,
+        "heel_thickness_mm": heel_thickness,
+        "heel_cup_depth_mm": draw(st.floats(0, 25)),
+        "arch_height_mm": draw(st.floats(0, 30)),
+        "arch_apex_pct": draw(st.floats(35, 55)),
+        "met_pad_height_mm": draw(st.floats(0, 10)),
+        "rearfoot_post_deg": draw(st.floats(-12, 12)),
+        "forefoot_post_deg": draw(st.floats(-12, 12)),
+    }
+    doc = {"side": "right", "foot": foot, "shape": shape}
+    if draw(st.booleans()):
+        heel = draw(st.floats(0, max(0.0, min(15 - heel_thickness, 12))))
+        doc["lift"] = {"side": "right", "heel_mm": heel, "forefoot_mm": draw(st.floats(0, heel))}
+    return doc
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(valid_profiles())
+def test_every_valid_profile_gives_a_valid_solid_with_the_asked_heights(doc):
+    spec = profile_from_dict(doc).sides[0]
+    part = build_side(spec)
+    assert_solid(part.mesh.vertices, part.mesh.faces)
+    report = check_mesh(part.mesh.vertices, part.mesh.faces)
+    assert report.ok, report.problems
+    figures = measure_side(part, report)
+    for name, h in figures["heights"].items():
+        assert h["measured_mm"] == pytest.approx(h["expected_mm"], abs=0.1), name
+    # hand-derived: heel centre = heel base + lift + rearfoot post about the lateral edge
+    lateral = min(part.outline.lateral_y[part.outline.edge_x <= 0.34 * spec.foot_length_mm])
+    medial = max(part.outline.medial_y[part.outline.edge_x <= 0.34 * spec.foot_length_mm])
+    post = spec.rearfoot_post_deg
+    tilt = math.tan(math.radians(abs(post))) * ((0 - lateral) if post > 0 else (medial - 0))
+    heel = figures["heights"]["heel_centre"]["measured_mm"]
+    assert heel == pytest.approx(spec.heel_thickness_mm + spec.lift_heel_mm + tilt, abs=0.1)
+    if spec.length != "three-quarter" and spec.forefoot_post_deg == 0:
+        assert figures["heights"]["metatarsal_heads"]["measured_mm"] == pytest.approx(
+            spec.thickness_mm + spec.lift_forefoot_mm, abs=0.1
+        )
+    if spec.heel_cup_depth_mm == 0 and spec.rearfoot_post_deg == 0 and spec.forefoot_post_deg == 0:
+        x, y = part.surface.arch_apex()
+        base = part.surface.base_mm(x, y) + part.surface.lift_mm(x, y) + part.surface.met_pad_mm(x, y)
+        (z,) = top_heights(part.mesh.vertices, part.mesh.faces, [[x, y]])
+        assert z == pytest.approx(base + spec.arch_height_mm, abs=0.1)
+    assert report.thinnest_mm >= min(spec.thickness_mm, spec.heel_thickness_mm) - 1e-6
+
+
+NUMERIC = sorted(k for k in RANGES if k not in {"heel_mm", "forefoot_mm", "measured_lld_mm", "length_mm",
+                                                "ball_width_mm", "heel_width_mm"})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    key=st.sampled_from(NUMERIC),
+    value=st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(max_size=5),
+        st.booleans(),
+        st.lists(st.integers(), max_size=2),
+    ),
+)
+def test_every_invalid_value_is_a_clean_error_naming_the_key(key, value):
+    lo, hi, _ = RANGES[key]
+    if isinstance(value, float) and not isinstance(value, bool) and math.isfinite(value) and lo <= value <= hi:
+        return  # a valid value
+    with pytest.raises(ProfileError) as info:
+        profile_from_dict({"foot": {"size": "EU 42"}, "shape": {key: value}})
+    assert any(f"shape.{key}" in p for p in info.value.problems)

@@ -1,0 +1,80 @@
+"""Every catalogue profile and every example in profiles/ builds into valid solids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from catalogue import PROFILES
+from meshtools import assert_solid
+
+from insolegen.exports.stl import stl_bytes
+from insolegen.meshcheck import PRINTABLE_MIN_MM, check_mesh
+from insolegen.pipeline import build_profile
+from insolegen.profile import load_profile
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "profiles").glob("*.toml"))
+
+
+@pytest.mark.parametrize("key", sorted(PROFILES))
+def test_catalogue_builds_valid_solids(built, key):
+    result = built(key)
+    for part, side in zip(result.parts, result.summary["sides"]):
+        v, f = part.mesh.vertices, part.mesh.faces
+        assert_solid(v, f)
+        report = check_mesh(v, f)
+        assert report.ok, report.problems
+        assert report.degenerate_faces == 0 and report.duplicate_faces == 0
+        assert report.thinnest_mm >= PRINTABLE_MIN_MM - 1e-9
+        # a height-field solid is thinnest where its top is lowest (a top vertex)
+        lowest_top = v[v[:, 2] > 0, 2].min()
+        assert lowest_top >= min(part.spec.thickness_mm, part.spec.heel_thickness_mm) - 1e-9
+        assert lowest_top - 1e-9 <= report.thinnest_mm <= lowest_top + 0.3
+        assert v[:, 2].min() == 0.0 and v[:, 0].min() == pytest.approx(0.0, abs=1e-9)
+        assert part.mesh.triangle_count <= 60000
+        for name, h in side["heights"].items():
+            assert h["measured_mm"] == pytest.approx(h["expected_mm"], abs=0.1), (key, name)
+
+
+@pytest.mark.parametrize("key", sorted(PROFILES))
+def test_stl_round_trip_keeps_the_solid(built, key, tmp_path):
+    import trimesh
+
+    part = built(key).parts[0]
+    path = tmp_path / "x.stl"
+    path.write_bytes(stl_bytes(part.mesh))
+    loaded = trimesh.load(path, force="mesh")
+    assert loaded.is_volume
+    assert loaded.volume == pytest.approx(trimesh.Trimesh(part.mesh.vertices, part.mesh.faces).volume, rel=1e-5)
+    assert np.allclose(loaded.bounds, [part.mesh.vertices.min(0), part.mesh.vertices.max(0)], atol=1e-4)
+
+
+def test_there_are_examples_of_each_kind():
+    names = {p.stem for p in EXAMPLES}
+    assert {"plain-eu42", "lld-left-lift", "orthotic-pair"} <= names
+    lift = load_profile(ROOT / "profiles" / "lld-left-lift.toml")
+    assert lift.lift and lift.lift["side"] == "left"
+    ortho = load_profile(ROOT / "profiles" / "orthotic-pair.toml").sides[1]
+    assert ortho.arch_height_mm > 0 and ortho.heel_cup_depth_mm > 0
+    assert ortho.met_pad_height_mm > 0 and ortho.rearfoot_post_deg != 0
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_examples_build(path):
+    result = build_profile(load_profile(path))
+    assert result.parts
+    for part in result.parts:
+        assert_solid(part.mesh.vertices, part.mesh.faces)
+    profile = result.profile
+    for part, side in zip(result.parts, result.summary["sides"]):
+        heel = side["heights"]["heel_centre"]["measured_mm"]
+        lift = profile.lift["heel_mm"] if profile.lift and profile.lift["side"] == part.spec.side else 0
+        if part.spec.rearfoot_post_deg == 0:
+            assert heel == pytest.approx(part.spec.heel_thickness_mm + lift, abs=0.1)
+        if "metatarsal_heads" in side["heights"] and part.spec.forefoot_post_deg == 0:
+            fore = profile.lift["forefoot_mm"] if lift else 0
+            assert side["heights"]["metatarsal_heads"]["measured_mm"] == pytest.approx(
+                part.spec.thickness_mm + fore, abs=0.1
+            )
