@@ -25,26 +25,53 @@ class Hits:
     up: NDArray[np.bool_]
 
 
+def _expand(counts: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """For runs of the given lengths: (run index, position within the run) per item."""
+    run = np.repeat(np.arange(len(counts)), counts)
+    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return run, within
+
+
 def vertical_hits(vertices: Array, faces: NDArray[np.int64], xy: Array) -> Hits:
-    """Intersect vertical lines through each (x, y) in ``xy`` with every triangle."""
+    """Intersect vertical lines through each (x, y) in ``xy`` with every triangle.
+
+    Rays are binned in a uniform grid of cells about one triangle across, so each
+    triangle is tested only against the rays in the cells its bounding box covers.
+    """
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
     tri = vertices[faces]  # (F, 3, 3)
     a, b, c = tri[:, 0, :2], tri[:, 1, :2], tri[:, 2, :2]
     det = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
-    usable = np.abs(det) > 1e-12  # vertical walls are never crossed by a vertical ray
     lo, hi = tri[:, :, :2].min(axis=1), tri[:, :, :2].max(axis=1)
-    # Pair rays and triangles by sorting rays on x and scanning each triangle's x range.
-    order = np.argsort(xy[:, 0])
-    xs = xy[order, 0]
-    start = np.searchsorted(xs, lo[:, 0], side="left")
-    stop = np.searchsorted(xs, hi[:, 0], side="right")
-    counts = np.where(usable, stop - start, 0)
-    face_idx = np.repeat(np.arange(len(faces)), counts)
-    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    ray_idx = order[np.repeat(start, counts) + offsets]
+    if len(xy) == 0 or len(faces) == 0:
+        return Hits(np.empty(0, np.int64), np.empty(0), np.empty(0, bool))
+
+    origin, top = xy.min(axis=0), xy.max(axis=0)
+    span = np.maximum(top - origin, 1e-9)
+    cell = max(float(np.median(hi - lo)), float(np.sqrt(np.prod(span) / len(xy))), 1e-6)
+    cell = max(cell, float(np.sqrt(np.prod(span) / 4e6)))  # at most ~4 million cells
+    shape = (np.floor(span / cell).astype(np.int64) + 1)
+    ray_cell = np.minimum(np.floor((xy - origin) / cell).astype(np.int64), shape - 1)
+    ray_id = ray_cell[:, 0] * shape[1] + ray_cell[:, 1]
+    order = np.argsort(ray_id, kind="stable")
+    first = np.searchsorted(ray_id[order], np.arange(shape[0] * shape[1]))
+    count = np.diff(np.r_[first, len(xy)])
+
+    # Vertical walls (det = 0) are never crossed by a vertical ray; skip boxes that
+    # miss every ray.
+    usable = (np.abs(det) > 1e-12) & np.all(hi >= origin, axis=1) & np.all(lo <= top, axis=1)
+    cell_lo = np.clip(np.floor((lo - origin) / cell).astype(np.int64), 0, shape - 1)
+    cell_hi = np.clip(np.floor((hi - origin) / cell).astype(np.int64), 0, shape - 1)
+    extent = cell_hi - cell_lo + 1
+    face_idx, k = _expand(np.where(usable, extent[:, 0] * extent[:, 1], 0))
+    cx = cell_lo[face_idx, 0] + k // extent[face_idx, 1]
+    cy = cell_lo[face_idx, 1] + k % extent[face_idx, 1]
+    cells = cx * shape[1] + cy
+    pair, k = _expand(count[cells])
+    face_idx = face_idx[pair]
+    ray_idx = order[first[cells[pair]] + k]
+
     p = xy[ray_idx]
-    keep = (p[:, 1] >= lo[face_idx, 1]) & (p[:, 1] <= hi[face_idx, 1])
-    face_idx, ray_idx, p = face_idx[keep], ray_idx[keep], p[keep]
     fa, fb, fc, d = a[face_idx], b[face_idx], c[face_idx], det[face_idx]
     w1 = ((p[:, 0] - fa[:, 0]) * (fc[:, 1] - fa[:, 1]) - (p[:, 1] - fa[:, 1]) * (fc[:, 0] - fa[:, 0])) / d
     w2 = ((fb[:, 0] - fa[:, 0]) * (p[:, 1] - fa[:, 1]) - (fb[:, 1] - fa[:, 1]) * (p[:, 0] - fa[:, 0])) / d
@@ -110,8 +137,10 @@ def footprint(vertices: Array, faces: NDArray[np.int64], tolerance_mm: float = 1
     on_bed = np.all(np.abs(vertices[faces][:, :, 2]) <= tolerance_mm, axis=1)
     bottom = faces[on_bed]
     edges = np.sort(bottom[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1)
-    unique, counts = np.unique(edges, axis=0, return_counts=True)
-    rim = unique[counts == 1]
+    n = len(vertices)
+    keys, counts = np.unique(edges @ np.array([n, 1]), return_counts=True)
+    once = keys[counts == 1]
+    rim = np.column_stack([once // n, once % n])
     lines = shapely.linestrings(vertices[rim][:, :, :2])
     polygons = list(shapely.get_parts(shapely.polygonize(list(lines))))
     if not polygons:

@@ -33,7 +33,7 @@ class MeshReport:
     degenerate_faces: int
     duplicate_faces: int
     manifold3d_status: str
-    trimesh_is_volume: bool
+    trimesh_is_volume: bool | None
     thinnest_mm: float
     on_bed: bool
     problems: list[str] = field(default_factory=list)
@@ -50,11 +50,18 @@ class MeshReport:
 
 
 def check_mesh(
-    vertices: NDArray[np.float64], faces: NDArray[np.int64], *, min_thickness_mm: float = PRINTABLE_MIN_MM
+    vertices: NDArray[np.float64],
+    faces: NDArray[np.int64],
+    *,
+    min_thickness_mm: float = PRINTABLE_MIN_MM,
+    judge_with_trimesh: bool = True,
 ) -> MeshReport:
-    """Check a mesh given as (V, 3) vertices (mm) and (F, 3) faces."""
+    """Check a mesh given as (V, 3) vertices (mm) and (F, 3) faces.
+
+    ``judge_with_trimesh`` adds trimesh's ``is_volume`` as a third opinion (default on);
+    the build turns it off because importing trimesh costs more than the build itself.
+    """
     import manifold3d
-    import trimesh
 
     vertices = np.asarray(vertices, dtype=np.float64).reshape(-1, 3)
     faces = np.asarray(faces, dtype=np.int64).reshape(-1, 3)
@@ -69,15 +76,19 @@ def check_mesh(
     area = 0.5 * np.linalg.norm(cross, axis=1)
     repeated = (faces[:, 0] == faces[:, 1]) | (faces[:, 1] == faces[:, 2]) | (faces[:, 0] == faces[:, 2])
     degenerate = int(np.count_nonzero(repeated | (area <= DEGENERATE_AREA_MM2)))
-    _, face_counts = np.unique(np.sort(faces, axis=1), axis=0, return_counts=True)
-    duplicates = int((face_counts - 1).sum())
+    n = max(len(vertices), 1)
+    ordered = np.sort(faces, axis=1)
+    ranked = np.lexsort((ordered[:, 2], ordered[:, 0] * n + ordered[:, 1]))
+    same = np.all(ordered[ranked[1:]] == ordered[ranked[:-1]], axis=1)
+    duplicates = int(np.count_nonzero(same))
 
+    # Edges as single integers (vertex pairs), so counting them is a 1-D sort.
     directed = faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
-    undirected, counts = np.unique(np.sort(directed, axis=1), axis=0, return_counts=True)
+    _, counts = np.unique(np.sort(directed, axis=1) @ np.array([n, 1]), return_counts=True)
     open_edges = int(np.count_nonzero(counts == 1))
     nonmanifold = int(np.count_nonzero(counts > 2))
     # In a consistently wound closed surface every directed edge appears exactly once.
-    _, directed_counts = np.unique(directed, axis=0, return_counts=True)
+    _, directed_counts = np.unique(directed @ np.array([n, 1]), return_counts=True)
     misoriented = int(np.count_nonzero(directed_counts > 1))
     volume = float(np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum() / 6.0)
 
@@ -86,7 +97,7 @@ def check_mesh(
             manifold3d.Mesh(vert_properties=vertices.astype(np.float32), tri_verts=faces.astype(np.uint32))
         ).status()
     ).split(".")[-1]
-    is_volume = bool(trimesh.Trimesh(vertices, faces, process=False).is_volume)
+    is_volume = _trimesh_is_volume(vertices, faces) if judge_with_trimesh else None
 
     if open_edges:
         problems.append(f"not watertight: {open_edges} open edges (holes)")
@@ -102,7 +113,7 @@ def check_mesh(
         problems.append(f"inside out: signed volume {volume:.1f} mm3 is not positive (normals point in)")
     if status != "NoError":
         problems.append(f"manifold3d rejects it as a solid: {status}")
-    if not is_volume and not problems:
+    if is_volume is False and not problems:
         problems.append("trimesh does not accept it as a volume")
 
     thinnest = thinnest_vertical_mm(vertices, faces) if not problems else float("nan")
@@ -132,6 +143,12 @@ def check_mesh(
         problems=problems,
         notes=notes,
     )
+
+
+def _trimesh_is_volume(vertices: NDArray[np.float64], faces: NDArray[np.int64]) -> bool:
+    import trimesh
+
+    return bool(trimesh.Trimesh(vertices, faces, process=False).is_volume)
 
 
 class MeshFileError(Exception):

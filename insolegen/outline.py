@@ -13,7 +13,6 @@ from typing import Literal
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from scipy.interpolate import CubicSpline
 
 # Landmarks as fractions of foot length from the heel (domain.md, "Foot proportions").
 MTH1_FRACTION = 0.74  # first metatarsal head, medial ball
@@ -93,10 +92,27 @@ def _smoothstep(t: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def _closed_spline(points: NDArray[np.float64], samples: int) -> NDArray[np.float64]:
-    closed = np.vstack([points, points[:1]])
-    chord = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(closed, axis=0), axis=1))]
-    spline = CubicSpline(chord, closed, bc_type="periodic")
-    return spline(np.linspace(0.0, chord[-1], samples, endpoint=False))
+    """A periodic C2 cubic spline through ``points`` (chord-length parameter), sampled
+    at ``samples`` evenly spaced parameter values."""
+    n = len(points)
+    h = np.linalg.norm(np.roll(points, -1, axis=0) - points, axis=1)  # segment i: i -> i+1
+    h_prev = np.roll(h, 1)
+    # Second derivatives M from the cyclic tridiagonal system of a periodic spline.
+    system = np.zeros((n, n))
+    idx = np.arange(n)
+    system[idx, idx] = 2.0 * (h_prev + h)
+    system[idx, (idx - 1) % n] = h_prev
+    system[idx, (idx + 1) % n] = h
+    slope = (np.roll(points, -1, axis=0) - points) / h[:, None]
+    m = np.linalg.solve(system, 6.0 * (slope - np.roll(slope, 1, axis=0)))
+    knots = np.r_[0.0, np.cumsum(h)]
+    t = np.linspace(0.0, knots[-1], samples, endpoint=False)
+    i = np.clip(np.searchsorted(knots, t, side="right") - 1, 0, n - 1)
+    a, b = knots[i + 1] - t, t - knots[i]
+    hi, p0, p1 = h[i][:, None], points[i], points[(i + 1) % n]
+    m0, m1 = m[i], m[(i + 1) % n]
+    a, b = a[:, None], b[:, None]
+    return (m0 * a**3 + m1 * b**3) / (6 * hi) + (p0 / hi - m0 * hi / 6) * a + (p1 / hi - m1 * hi / 6) * b
 
 
 def _chains(curve: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:

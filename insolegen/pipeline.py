@@ -108,7 +108,6 @@ def measure_side(part: SidePart, report: MeshReport) -> dict[str, object]:
         "checks": {
             "watertight": report.open_edges == 0,
             "manifold3d_status": report.manifold3d_status,
-            "trimesh_is_volume": report.trimesh_is_volume,
             "degenerate_faces": report.degenerate_faces,
             "duplicate_faces": report.duplicate_faces,
         },
@@ -131,7 +130,7 @@ def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> Bu
     parts, reports, sides = [], [], []
     for spec in profile.sides:
         part = build_side(spec, resolution)
-        report = check_mesh(part.mesh.vertices, part.mesh.faces)
+        report = check_mesh(part.mesh.vertices, part.mesh.faces, judge_with_trimesh=False)
         if not report.ok:
             raise BuildError(f"{profile.name} {spec.side}: the mesh failed its checks: " + "; ".join(report.problems))
         parts.append(part)

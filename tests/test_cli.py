@@ -54,7 +54,7 @@ def test_new_build_check_round_trip(tmp_path, capsys):
         assert side["heights"]["arch_apex"]["measured_mm"] == pytest.approx(18.0, abs=0.1)
         assert side["min_thickness_mm"] == pytest.approx(3.0, abs=0.01)
         assert side["checks"] == {
-            "watertight": True, "manifold3d_status": "NoError", "trimesh_is_volume": True,
+            "watertight": True, "manifold3d_status": "NoError",
             "degenerate_faces": 0, "duplicate_faces": 0,
         }
         # arch side: the right foot's arch is on +y, the left's on -y

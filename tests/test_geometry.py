@@ -137,7 +137,7 @@ def test_arch_apex_and_met_pad_heights():
     pad_x, pad_y = points["met_pad_apex"]
     assert float(lm.mth_line_x(pad_y)) - pad_x == pytest.approx(8.0)
     on_line = top_heights(part.mesh.vertices, part.mesh.faces, [[float(lm.mth_line_x(pad_y)), pad_y]])
-    assert on_line[0] == pytest.approx(3, abs=0.01)
+    assert on_line[0] == pytest.approx(3, abs=0.05)  # within the mesh tolerance
 
 
 def test_heel_cup_rim_height():
