@@ -58,7 +58,8 @@ def profile_from_dict(
     try:
         doc = ProfileDoc.model_validate(data)
     except ValidationError as exc:
-        raise ProfileError([_describe(err) for err in exc.errors()], source) from None
+        # Report size strings too, so one run shows every problem.
+        raise ProfileError([_describe(err) for err in exc.errors()] + _size_problems(data), source) from None
 
     problems: list[str] = []
     warnings: list[str] = []
@@ -104,6 +105,18 @@ def profile_from_dict(
     )
 
 
+def _size_problems(data: dict[str, Any]) -> list[str]:
+    found = []
+    for table in ("foot", "left", "right"):
+        size = data.get(table, {}).get("size") if isinstance(data.get(table), dict) else None
+        if isinstance(size, str):
+            try:
+                parse_size(size)
+            except SizeError as exc:
+                found.append(f"{table}.size = {size!r}: {exc}")
+    return found
+
+
 def _merge_sides(per_side: dict[str, list[str]]) -> list[str]:
     """A warning both sides share is given once; one side's own is labelled with it."""
     everywhere = set.intersection(*(set(w) for w in per_side.values())) if len(per_side) > 1 else set()
@@ -136,7 +149,7 @@ def _resolve_side(doc: ProfileDoc, side: str, problems: list[str]) -> Optional[S
         try:
             parsed = parse_size(size)
         except SizeError as exc:
-            problems.append(f"{size_key} = {size!r}: {exc}".replace(f"{size!r} is not", "not"))
+            problems.append(f"{size_key} = {size!r}: {exc}")
             return None
         womens = parsed.is_womens
         if length_mm is None:

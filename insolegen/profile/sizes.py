@@ -53,11 +53,11 @@ def parse_size(text: str) -> ShoeSize:
     """Read a size such as "EU 42" or "US W 10.5" (case and spaces are free)."""
     match = _SIZE_RE.match(text)
     if not match:
-        raise SizeError(f"{text!r} is not a size this tool reads: use {SIZE_FORMS}")
+        raise SizeError(f"not a size this tool reads: use {SIZE_FORMS}")
     system = _SYSTEMS[match["system"].upper().replace(" ", "")]
     if system == "US":
         raise SizeError(
-            f"{text!r} does not say men's or women's: write \"US M {match['value']}\" "
+            f"US sizes must say men's or women's: write \"US M {match['value']}\" "
             f"or \"US W {match['value']}\""
         )
     value = float(match["value"].replace(",", "."))
