@@ -15,6 +15,7 @@ from .clinical import lift_checks, side_warnings
 from .schema import FOOT_KEYS, RANGES, SHAPE_KEYS, ProfileDoc
 from .sizes import SizeError, parse_size
 from .spec import Profile, SideSpec
+from .zonecheck import custom_zone_problems, lift_zone_checks, zones_spec
 
 # Foot proportions as fractions of foot length (shared/docs/domain.md, ANSUR II).
 BALL_WIDTH_FRACTION = 0.38
@@ -89,11 +90,15 @@ def profile_from_dict(
             per_side[side] = side_warnings(spec)
     warnings.extend(_merge_sides(per_side))
     problems = list(dict.fromkeys(problems))  # a shared key's problem once, not per side
+    zones = zones_spec(doc.zones, problems)
+    for spec in specs:
+        problems.extend(p for p in custom_zone_problems(zones, spec) if p not in problems)
     if doc.lift is not None and doc.lift.side in sides and not problems:
         lifted = next(s for s in specs if s.side == doc.lift.side)
         lift_warnings, refusals = lift_checks(doc.lift, lifted.heel_thickness_mm)
-        warnings.extend(lift_warnings)
-        problems.extend(refusals)
+        zone_warnings, zone_refusals = lift_zone_checks(zones, doc.lift.forefoot_mm, doc.zones.allow_soft_lift)
+        warnings.extend(lift_warnings + zone_warnings)
+        problems.extend(refusals + zone_refusals)
     if problems:
         raise ProfileError(problems, source)
     return Profile(
@@ -102,6 +107,7 @@ def profile_from_dict(
         warnings=tuple(warnings),
         source=source,
         lift=doc.lift.model_dump() if doc.lift else None,
+        zones=zones,
     )
 
 
@@ -219,7 +225,9 @@ def _resolve_side(doc: ProfileDoc, side: str, problems: list[str]) -> Optional[S
 def _describe(err: dict[str, Any]) -> str:
     """One line for one pydantic error: key, value, what is allowed."""
     loc = [str(p) for p in err["loc"]]
-    key = ".".join(loc)
+    key = ""
+    for part in err["loc"]:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
     field = loc[-1] if loc else ""
     value = err.get("input")
     kind = err["type"]
@@ -228,18 +236,21 @@ def _describe(err: dict[str, Any]) -> str:
         return f"{key}: unknown key; allowed here: {', '.join(allowed)}"
     if kind == "missing":
         return f"{key} is required"
+    if kind in {"too_short", "too_long"}:
+        return f"{key} = {value!r}: {err['msg'].replace('List', 'the list')}"
     if kind in {"greater_than_equal", "less_than_equal", "finite_number"} and field in RANGES:
         lo, hi, unit = RANGES[field]
         return f"{key} = {value!r} is out of range: allowed is {lo:g} to {hi:g} {unit}"
     if kind == "literal_error":
         return f"{key} = {value!r} is not allowed: use one of {err['ctx']['expected']}"
-    if kind in {"float_type", "bool_type", "string_type", "model_type", "dict_type"}:
+    if kind in {"float_type", "bool_type", "string_type", "model_type", "dict_type", "list_type"}:
         expected = {
             "float_type": "a number",
             "bool_type": "true or false",
             "string_type": "a string in quotes",
             "model_type": "a table",
             "dict_type": "a table",
+            "list_type": "a list",
         }[kind]
         return f"{key} = {value!r} has the wrong type: expected {expected}"
     return f"{key} = {value!r}: {err['msg']}"
@@ -248,6 +259,8 @@ def _describe(err: dict[str, Any]) -> str:
 def _allowed_keys(table: list[str]) -> list[str]:
     model: Any = ProfileDoc
     for part in table:
+        if part.isdigit():
+            continue  # an item of a list of tables: the table's model was found already
         model = model.model_fields[part].annotation
         model = next((a for a in getattr(model, "__args__", ()) if hasattr(a, "model_fields")), model)
-    return list(model.model_fields)
+    return list(getattr(model, "model_fields", {}))

@@ -27,7 +27,21 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "heel_mm": (0.0, 30.0, "mm"),
     "forefoot_mm": (0.0, 30.0, "mm"),
     "measured_lld_mm": (0.0, 100.0, "mm"),
+    "heel": (0.0, 100.0, "% infill"),
+    "arch": (0.0, 100.0, "% infill"),
+    "forefoot": (0.0, 100.0, "% infill"),
+    "toes": (0.0, 100.0, "% infill"),
+    "lift": (0.0, 100.0, "% infill"),
+    "infill_pct": (0.0, 100.0, "% infill"),
 }
+
+# Infill patterns whose density a per-zone modifier really sets. Adaptive patterns
+# (adaptivecubic, supportcubic, lightning) ignore density overrides (slicers.md).
+PATTERNS = ("gyroid", "rectilinear", "grid", "triangles", "cubic", "honeycomb", "3dhoneycomb")
+ADAPTIVE_PATTERNS = ("adaptivecubic", "supportcubic", "lightning", "cubicsubdiv")
+
+# Default firmness per zone, 95A TPU gyroid (domain.md, "Firmness by zone").
+DEFAULT_ZONE_PCT = {"heel": 15.0, "arch": 30.0, "forefoot": 15.0, "toes": 10.0, "lift": 60.0}
 
 # Defaults from shared/docs/domain.md ("Design parameters").
 DEFAULT_THICKNESS_MM = 3.0
@@ -86,6 +100,33 @@ class LiftTable(BaseModel):
     allow_overcorrection: bool = False
 
 
+class CustomZoneTable(BaseModel):
+    """[[zones.custom]]: an extra zone drawn in the right-foot frame (mm), mirrored for
+    the left foot; it takes precedence over the standard zones where they overlap."""
+
+    model_config = _STRICT
+    name: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]*$")]
+    polygon: Annotated[
+        list[Annotated[list[Annotated[float, Field(allow_inf_nan=False)]], Field(min_length=2, max_length=2)]],
+        Field(min_length=3, max_length=500),
+    ]
+    infill_pct: _num("infill_pct")
+
+
+class ZonesTable(BaseModel):
+    """[zones]: infill percent per zone and the one infill pattern for the part."""
+
+    model_config = _STRICT
+    pattern: str = "gyroid"
+    heel: _num("heel") = DEFAULT_ZONE_PCT["heel"]
+    arch: _num("arch") = DEFAULT_ZONE_PCT["arch"]
+    forefoot: _num("forefoot") = DEFAULT_ZONE_PCT["forefoot"]
+    toes: _num("toes") = DEFAULT_ZONE_PCT["toes"]
+    lift: _num("lift") = DEFAULT_ZONE_PCT["lift"]
+    allow_soft_lift: bool = False
+    custom: list[CustomZoneTable] = []
+
+
 # [left] / [right]: any [foot] or [shape] key, overriding it for that side only.
 SideTable = create_model(
     "SideTable",
@@ -110,5 +151,6 @@ class ProfileDoc(BaseModel):
     foot: FootTable = FootTable()
     shape: ShapeTable = ShapeTable()
     lift: Optional[LiftTable] = None
+    zones: ZonesTable = ZonesTable()
     left: SideTable = SideTable()  # type: ignore[valid-type]
     right: SideTable = SideTable()  # type: ignore[valid-type]

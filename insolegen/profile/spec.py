@@ -38,6 +38,36 @@ class SideSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CustomZone:
+    """An extra zone: a polygon in the right-foot frame (mm) and its infill percent."""
+
+    name: str
+    polygon: tuple[tuple[float, float], ...]
+    infill_pct: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class ZonesSpec:
+    """Infill per zone (percent) and the pattern. Defaults from domain.md."""
+
+    pattern: str = "gyroid"
+    heel_pct: float = 15.0
+    arch_pct: float = 30.0
+    forefoot_pct: float = 15.0
+    toes_pct: float = 10.0
+    lift_pct: float = 60.0
+    custom: tuple[CustomZone, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "custom"}
+        out["custom"] = [
+            {"name": c.name, "polygon": [list(p) for p in c.polygon], "infill_pct": c.infill_pct}
+            for c in self.custom
+        ]
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
 class Profile:
     """A validated profile: a name safe for file names, one spec per side built, warnings."""
 
@@ -46,3 +76,4 @@ class Profile:
     warnings: tuple[str, ...] = ()
     source: Optional[Path] = None
     lift: Optional[dict[str, object]] = field(default=None)
+    zones: ZonesSpec = field(default_factory=ZonesSpec)

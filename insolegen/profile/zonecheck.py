@@ -1,0 +1,106 @@
+"""Validation of [zones] that needs more than the schema: patterns, custom polygons
+against each side's outline, and the lift zone's firmness."""
+
+from __future__ import annotations
+
+import shapely
+from shapely.validation import explain_validity
+
+from ..outline import foot_outline
+from .schema import ADAPTIVE_PATTERNS, PATTERNS, ZonesTable
+from .spec import CustomZone, SideSpec, ZonesSpec
+
+STANDARD_ZONES = ("heel", "arch", "forefoot", "toes", "lift")
+MIN_ZONE_AREA_MM2 = 25.0
+MIN_ZONE_WIDTH_MM = 2.0  # narrower than ~4 extrusion lines gets no infill of its own
+LIFT_ZONE_LIMIT_PCT = 30.0
+
+
+def zones_spec(table: ZonesTable, problems: list[str]) -> ZonesSpec:
+    """Check the pattern and polygons' own shape; return the resolved spec."""
+    pattern = table.pattern.strip().lower()
+    if pattern in ADAPTIVE_PATTERNS:
+        problems.append(
+            f"zones.pattern = {table.pattern!r} is adaptive: adaptive patterns ignore per-zone "
+            f"density; use one of {', '.join(PATTERNS)}"
+        )
+    elif pattern not in PATTERNS:
+        problems.append(f"zones.pattern = {table.pattern!r} is not allowed: use one of {', '.join(PATTERNS)}")
+    custom = []
+    seen: set[str] = set()
+    for i, zone in enumerate(table.custom):
+        key = f"zones.custom[{i}] ({zone.name!r})"
+        if zone.name.lower() in STANDARD_ZONES + ("body",) or zone.name.lower() in seen:
+            problems.append(f"{key}: the name is already used; give each custom zone its own name")
+        seen.add(zone.name.lower())
+        polygon = shapely.Polygon(zone.polygon)
+        if not polygon.is_valid:
+            problems.append(
+                f"{key}: polygon is not a simple shape ({explain_validity(polygon)}); "
+                "draw it without crossing edges"
+            )
+            continue
+        points = tuple((float(x), float(y)) for x, y in zone.polygon)
+        custom.append(CustomZone(name=zone.name, polygon=points, infill_pct=zone.infill_pct))
+    return ZonesSpec(
+        pattern=pattern,
+        heel_pct=table.heel,
+        arch_pct=table.arch,
+        forefoot_pct=table.forefoot,
+        toes_pct=table.toes,
+        lift_pct=table.lift,
+        custom=tuple(custom),
+    )
+
+
+def custom_zone_problems(zones: ZonesSpec, spec: SideSpec) -> list[str]:
+    """Custom polygons that miss the insole or are too small to print on this side."""
+    if not zones.custom:
+        return []
+    outline = foot_outline(
+        foot_length_mm=spec.foot_length_mm,
+        ball_width_mm=spec.ball_width_mm,
+        heel_width_mm=spec.heel_width_mm,
+        length=spec.length,
+    ).polygon
+    found = []
+    for i, zone in enumerate(zones.custom):
+        key = f"zones.custom[{i}] ({zone.name!r})"
+        inside = shapely.Polygon(zone.polygon).intersection(outline)
+        if inside.area == 0:
+            x0, y0, x1, y1 = outline.bounds
+            found.append(
+                f"{key}: polygon is outside the insole, which spans x {x0:.0f} to "
+                f"{x1:.0f} mm and y {y0:.0f} to {y1:.0f} mm (right-foot frame, arch on +y)"
+            )
+        elif inside.area < MIN_ZONE_AREA_MM2 or inside.buffer(-MIN_ZONE_WIDTH_MM / 2).is_empty:
+            found.append(
+                f"{key}: only {inside.area:.1f} mm2 of it lies on the insole: too small to "
+                f"print (allowed: at least {MIN_ZONE_AREA_MM2:g} mm2 and {MIN_ZONE_WIDTH_MM:g} mm wide)"
+            )
+    return found
+
+
+def lift_zone_checks(zones: ZonesSpec, forefoot_mm: float, allow_soft: bool) -> tuple[list[str], list[str]]:
+    """(warnings, refusals) for the lift's own firmness."""
+    above = {"heel": zones.heel_pct, "arch": zones.arch_pct}
+    if forefoot_mm > 0:
+        above.update(forefoot=zones.forefoot_pct, toes=zones.toes_pct)
+    warnings, refusals = [], []
+    if zones.lift_pct < LIFT_ZONE_LIMIT_PCT:
+        message = (
+            f"zones.lift = {zones.lift_pct:g} % is too soft for a lift (it compresses and loses height)"
+        )
+        if allow_soft:
+            warnings.append(message + " (allowed by zones.allow_soft_lift)")
+        else:
+            refusals.append(
+                message + f": allowed is {LIFT_ZONE_LIMIT_PCT:g} to 100 %, or set zones.allow_soft_lift = true"
+            )
+    softer_than = [f"{name} {pct:g} %" for name, pct in above.items() if pct > zones.lift_pct]
+    if softer_than:
+        warnings.append(
+            f"zones.lift = {zones.lift_pct:g} % is softer than the cushioning above it "
+            f"({', '.join(softer_than)}): a lift should be the firmest layer"
+        )
+    return warnings, refusals
