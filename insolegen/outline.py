@@ -168,7 +168,9 @@ def foot_outline(
     polygon = shapely.Polygon(full)
     if length != "full":
         offset = (SULCUS_OFFSET if length == "sulcus" else THREE_QUARTER_OFFSET) * fl
-        polygon = _cut_behind_line(polygon, landmarks, offset)
+        r = CUT_CORNER_RADIUS_MM
+        # Opening rounds the two cut corners and leaves the smooth rest unchanged.
+        polygon = polygon.intersection(behind_mth_line(landmarks, offset)).buffer(-r, quad_segs=32).buffer(r, quad_segs=32)
     boundary = resample_ring(polygon, spacing_mm)
     boundary[:, 0] -= boundary[:, 0].min()  # the cut's rounding may nudge the heel by ~1e-5 mm
     return Outline(boundary=boundary, landmarks=landmarks, edge_x=edge_x, lateral_y=lateral_y, medial_y=medial_y)
@@ -180,18 +182,15 @@ def cut_line_x(landmarks: Landmarks, length: str, y: NDArray[np.float64] | float
     return landmarks.mth_line_x(y) + offset * landmarks.foot_length_mm
 
 
-def _cut_behind_line(polygon: shapely.Polygon, lm: Landmarks, offset_mm: float) -> shapely.Polygon:
+def behind_mth_line(lm: Landmarks, offset_mm: float) -> shapely.Polygon:
+    """A large polygon covering everything behind (toward the heel from) the
+    metatarsal-head line shifted ``offset_mm`` along +x."""
     (x1, y1), (x5, y5) = lm.mth1, lm.mth5
     far = 10 * lm.foot_length_mm
-    # A big quadrilateral behind the (shifted) MTH line, extended well past both edges.
     direction = np.array([x1 - x5, y1 - y5]) / np.hypot(x1 - x5, y1 - y5)
     a = np.array([x5 + offset_mm, y5]) - far * direction
     b = np.array([x1 + offset_mm, y1]) + far * direction
-    behind = shapely.Polygon([a, b, b - [far, 0], a - [far, 0]])
-    cut = polygon.intersection(behind)
-    r = CUT_CORNER_RADIUS_MM
-    # Opening rounds the two cut corners and leaves the smooth rest unchanged.
-    return cut.buffer(-r, quad_segs=32).buffer(r, quad_segs=32)
+    return shapely.Polygon([a, b, b - [far, 0], a - [far, 0]])
 
 
 def resample_ring(polygon: shapely.Polygon, spacing_mm: float) -> NDArray[np.float64]:

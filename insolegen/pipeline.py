@@ -16,13 +16,16 @@ import numpy as np
 
 from . import __version__
 from .exports.files import existing, write_all
+from .exports.placement import BAMBU_X1_BED_MM, PRUSA_MK4_BED_MM, place_on_bed
 from .exports.stl import stl_bytes
+from .exports.threemf import orca_3mf, prusa_3mf
 from .measure import footprint, top_heights
 from .meshcheck import MeshReport, check_mesh
 from .outline import HEEL_STATION_FRACTION, Outline, foot_outline
-from .profile.spec import Profile, SideSpec
+from .profile.spec import Profile, SideSpec, ZonesSpec
 from .solid import Mesh, Resolution, extrude_height_field
 from .surfaces import TopSurface, top_surface
+from .zones import Zone, build_zones
 
 # Heights are measured this far inside the heel's back edge for the cup rim.
 RIM_PROBE_MM = 0.25
@@ -41,6 +44,7 @@ class SidePart:
     surface: TopSurface
     mesh: Mesh
     build_seconds: float
+    zones: tuple[Zone, ...] = ()
 
     def landmark_points(self) -> dict[str, tuple[float, float]]:
         """Where heights are measured, in the right-foot frame."""
@@ -56,8 +60,11 @@ class SidePart:
         return points
 
 
-def build_side(spec: SideSpec, resolution: Resolution = Resolution()) -> SidePart:
-    """Build one insole: right-footed geometry, mirrored for a left foot."""
+def build_side(
+    spec: SideSpec, resolution: Resolution = Resolution(), zones: ZonesSpec | None = None
+) -> SidePart:
+    """Build one insole: right-footed geometry, mirrored for a left foot; with ``zones``,
+    also its firmness-zone solids."""
     start = time.perf_counter()
     outline = foot_outline(
         foot_length_mm=spec.foot_length_mm,
@@ -68,9 +75,11 @@ def build_side(spec: SideSpec, resolution: Resolution = Resolution()) -> SidePar
     )
     surface = top_surface(spec, outline)
     mesh = extrude_height_field(outline.boundary, surface.height_mm, resolution)
+    zone_solids = build_zones(spec, outline, surface, mesh, zones) if zones is not None else ()
     if spec.side == "left":
         mesh = mesh.mirrored_y()
-    return SidePart(spec, outline, surface, mesh, time.perf_counter() - start)
+        zone_solids = tuple(z.mirrored_y() for z in zone_solids)
+    return SidePart(spec, outline, surface, mesh, time.perf_counter() - start, zone_solids)
 
 
 def measure_side(part: SidePart, report: MeshReport) -> dict[str, object]:
@@ -111,6 +120,11 @@ def measure_side(part: SidePart, report: MeshReport) -> dict[str, object]:
             "degenerate_faces": report.degenerate_faces,
             "duplicate_faces": report.duplicate_faces,
         },
+        "zones": [
+            {"name": z.name, "kind": z.kind, "infill_pct": z.infill_pct,
+             "part_volume_mm3": round(z.part_volume_mm3, 1)}
+            for z in part.zones
+        ],
         "build_ms": round(part.build_seconds * 1000, 1),
         "parameters": part.spec.as_dict(),
     }
@@ -129,7 +143,7 @@ def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> Bu
     printable solid (nothing is written in that case)."""
     parts, reports, sides = [], [], []
     for spec in profile.sides:
-        part = build_side(spec, resolution)
+        part = build_side(spec, resolution, profile.zones)
         report = check_mesh(part.mesh.vertices, part.mesh.faces, judge_with_trimesh=False)
         if not report.ok:
             raise BuildError(f"{profile.name} {spec.side}: the mesh failed its checks: " + "; ".join(report.problems))
@@ -144,6 +158,7 @@ def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> Bu
         "frame": "heel at x = 0, toes toward +x, bottom on z = 0; right foot arch on +y, left on -y",
         "warnings": list(profile.warnings),
         "lift": profile.lift,
+        "zones": profile.zones.as_dict(),
         "sides": sides,
     }
     return BuildResult(profile, tuple(parts), tuple(reports), summary)
@@ -151,7 +166,12 @@ def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> Bu
 
 def output_paths(profile: Profile, out_dir: Path) -> dict[str, Path]:
     folder = out_dir / profile.name
-    paths = {spec.side: folder / f"{profile.name}-{spec.side}.stl" for spec in profile.sides}
+    paths = {}
+    for spec in profile.sides:
+        stem = f"{profile.name}-{spec.side}"
+        paths[spec.side] = folder / f"{stem}.stl"
+        paths[f"{spec.side}.3mf"] = folder / f"{stem}.3mf"
+        paths[f"{spec.side}.orca.3mf"] = folder / f"{stem}.orca.3mf"
     paths["build.json"] = folder / "build.json"
     return paths
 
@@ -171,7 +191,19 @@ def write_build(result: BuildResult, out_dir: Path) -> dict[str, Path]:
         data = stl_bytes(part.mesh, header=f"insolegen {result.profile.name} {part.spec.side} mm")
         path = paths[part.spec.side]
         files[path] = data
-        sides.append({**side, "file": path.name, "sha256": hashlib.sha256(data).hexdigest()})
+        title = f"{result.profile.name}-{part.spec.side}"
+        pattern = result.profile.zones.pattern
+        prusa_place = place_on_bed(part.mesh.vertices, PRUSA_MK4_BED_MM)
+        orca_place = place_on_bed(part.mesh.vertices, BAMBU_X1_BED_MM)
+        files[paths[f"{part.spec.side}.3mf"]] = prusa_3mf(title, part.mesh, part.zones, pattern, prusa_place)
+        files[paths[f"{part.spec.side}.orca.3mf"]] = orca_3mf(title, part.mesh, part.zones, pattern, orca_place)
+        sides.append({
+            **side,
+            "file": path.name,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "prusaslicer_3mf": {"file": paths[f"{part.spec.side}.3mf"].name, "placement": prusa_place.as_dict()},
+            "orca_3mf": {"file": paths[f"{part.spec.side}.orca.3mf"].name, "placement": orca_place.as_dict()},
+        })
     summary["sides"] = sides
     files[paths["build.json"]] = (json.dumps(summary, indent=2) + "\n").encode()
     write_all(files)

@@ -18,6 +18,8 @@ def write_all(files: dict[Path, bytes]) -> None:
     touched, so a failed build never leaves partial results.
     """
     temps: list[tuple[Path, Path]] = []
+    umask = os.umask(0)
+    os.umask(umask)  # read it: mkstemp makes private files, results should follow the umask
     try:
         for target, data in files.items():
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -25,6 +27,7 @@ def write_all(files: dict[Path, bytes]) -> None:
             temps.append((Path(name), target))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
+            os.chmod(name, 0o666 & ~umask)
         for temp, target in temps:
             os.replace(temp, target)
     finally:

@@ -1,0 +1,68 @@
+"""Placing a part on a printer's bed: centred, rotated about z only when it must be."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+BED_MARGIN_MM = 5.0
+PRUSA_MK4_BED_MM = (250.0, 210.0)  # default bed of the PrusaSlicer file
+BAMBU_X1_BED_MM = (256.0, 256.0)  # default bed of the Orca / Bambu Studio file
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Rotate by ``angle_deg`` about z, then translate by ``offset_mm`` (x, y)."""
+
+    angle_deg: float
+    offset_mm: tuple[float, float]
+    bed_mm: tuple[float, float]
+    fits: bool
+
+    def rotation(self) -> NDArray[np.float64]:
+        a = np.radians(self.angle_deg)
+        return np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+
+    def apply(self, vertices: NDArray[np.float64]) -> NDArray[np.float64]:
+        out = np.array(vertices, dtype=np.float64)
+        out[:, :2] = out[:, :2] @ self.rotation().T + np.array(self.offset_mm)
+        return out
+
+    def transform_3mf(self) -> str:
+        """The 3MF ``transform`` attribute (row vectors: p' = p M, translation last)."""
+        r = self.rotation()
+        m = [r[0, 0], r[1, 0], 0, r[0, 1], r[1, 1], 0, 0, 0, 1, self.offset_mm[0], self.offset_mm[1], 0]
+        return " ".join(f"{v:.9g}" for v in m)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"bed_mm": list(self.bed_mm), "rotation_deg": self.angle_deg,
+                "offset_mm": [round(v, 3) for v in self.offset_mm], "fits": self.fits}
+
+
+def place_on_bed(vertices: NDArray[np.float64], bed_mm: tuple[float, float]) -> Placement:
+    """Centre the part on the bed; if it does not fit as drawn, turn it by the smallest
+    angle that fits (e.g. along the diagonal). ``fits`` is False when no angle does."""
+    xy = np.asarray(vertices, dtype=np.float64)[:, :2]
+    room = np.array(bed_mm) - 2 * BED_MARGIN_MM
+    best: tuple[float, float] | None = None  # (angle, overflow)
+    for step in range(0, 91):
+        for angle in ((step, -step) if step else (0,)):
+            a = np.radians(angle)
+            rotated = xy @ np.array([[np.cos(a), np.sin(a)], [-np.sin(a), np.cos(a)]])
+            overflow = float(np.max(np.ptp(rotated, axis=0) - room))
+            if best is None or overflow < best[1]:
+                best = (float(angle), overflow)
+            if overflow <= 0:
+                return _centred(xy, float(angle), bed_mm, True)
+    assert best is not None
+    return _centred(xy, best[0], bed_mm, False)
+
+
+def _centred(xy: NDArray[np.float64], angle: float, bed_mm: tuple[float, float], fits: bool) -> Placement:
+    a = np.radians(angle)
+    rotated = xy @ np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]).T
+    centre = (rotated.min(axis=0) + rotated.max(axis=0)) / 2
+    offset = np.array(bed_mm) / 2 - centre
+    return Placement(angle, (float(offset[0]), float(offset[1])), bed_mm, fits)

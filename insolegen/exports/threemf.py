@@ -1,0 +1,208 @@
+"""Slicer-ready 3MF files with per-zone infill (layouts from shared/docs/slicers.md).
+
+No single layout works in every slicer, so two files are written:
+
+- PrusaSlicer: ONE object whose mesh holds the body then each zone as contiguous
+  blocks; ``Metadata/Slic3r_PE_model.config`` cuts it into volumes by triangle ranges,
+  the zones as ParameterModifier volumes with ``fill_density`` / ``fill_pattern``.
+- OrcaSlicer / Bambu Studio: one mesh object per part under an assembly object,
+  ``Metadata/model_settings.config`` marks zones as ``modifier_part`` with
+  ``sparse_infill_*`` keys; each zone object also carries Cura's per-mesh settings
+  (``infill_mesh``) for Cura's 3MF reader. Vertices are in bed coordinates with
+  identity transforms (Orca moves only the first volume of foreign files otherwise).
+
+Walls and top/bottom layers are set once on the object, so zones add no inner walls.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from typing import Sequence
+from xml.sax.saxutils import quoteattr
+
+import numpy as np
+
+from .. import __version__
+from ..solid import Mesh
+from ..zones import Zone
+from .placement import Placement
+
+CORE_NS = "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"
+SLIC3RPE_NS = "http://schemas.slic3r.org/3mf/2017/06"
+CURA_NS = "http://software.ultimaker.com/xml/cura/3mf/2015/10"
+
+CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
+ <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
+ <Default Extension="model" ContentType="application/vnd.ms-package.3dmanufacturing-3dmodel+xml"/>
+ <Default Extension="config" ContentType="text/xml"/>
+</Types>
+"""
+RELS = """<?xml version="1.0" encoding="UTF-8"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+ <Relationship Target="/3D/3dmodel.model" Id="rel-1" Type="http://schemas.microsoft.com/3dmanufacturing/2013/01/3dmodel"/>
+</Relationships>
+"""
+IDENTITY = "1 0 0 0 1 0 0 0 1 0 0 0"
+
+# Our pattern names -> each slicer's. Cura has no honeycomb; its nearest are given.
+PRUSA_PATTERN = {p: p for p in ("gyroid", "rectilinear", "grid", "triangles", "cubic", "honeycomb", "3dhoneycomb")}
+ORCA_PATTERN = {**PRUSA_PATTERN, "rectilinear": "zig-zag"}
+CURA_PATTERN = {"gyroid": "gyroid", "rectilinear": "lines", "grid": "grid", "triangles": "triangles",
+                "cubic": "cubic", "honeycomb": "trihexagon", "3dhoneycomb": "cubic"}
+
+
+@dataclass(frozen=True)
+class ShellSettings:
+    """Object-wide settings that zones must not repeat (so they add no inner walls).
+
+    Defaults for TPU insoles (domain.md): 2 walls, 4 top and 3 bottom layers.
+    """
+
+    walls: int = 2
+    top_layers: int = 4
+    bottom_layers: int = 3
+
+
+def _mesh_xml(mesh: Mesh, indent: str = "   ") -> str:
+    v = np.asarray(mesh.vertices, dtype=np.float64)
+    vertices = "\n".join(
+        f'{indent} <vertex x="{x:.6f}" y="{y:.6f}" z="{z:.6f}"/>' for x, y, z in v.tolist()
+    )
+    triangles = "\n".join(f'{indent} <triangle v1="{a}" v2="{b}" v3="{c}"/>' for a, b, c in mesh.faces.tolist())
+    return (f"{indent}<mesh>\n{indent}<vertices>\n{vertices}\n{indent}</vertices>\n"
+            f"{indent}<triangles>\n{triangles}\n{indent}</triangles>\n{indent}</mesh>")
+
+
+def _zip(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def _pct(value: float) -> str:
+    return f"{value:g}%"
+
+
+def prusa_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placement: Placement,
+              shell: ShellSettings = ShellSettings()) -> bytes:
+    """The PrusaSlicer file: one object, body + ParameterModifier zones, placed on the
+    bed by the build item's transform."""
+    parts = [("body", body)] + [(z.name, z.mesh) for z in zones]
+    vertices, faces, ranges = [], [], []
+    v_offset = t_offset = 0
+    for _, mesh in parts:
+        vertices.append(mesh.vertices)
+        faces.append(mesh.faces + v_offset)
+        ranges.append((t_offset, t_offset + len(mesh.faces) - 1))
+        v_offset += len(mesh.vertices)
+        t_offset += len(mesh.faces)
+    combined = Mesh(vertices=np.vstack(vertices), faces=np.vstack(faces))
+    model = f"""<?xml version="1.0" encoding="UTF-8"?>
+<model unit="millimeter" xml:lang="en-US" xmlns="{CORE_NS}" xmlns:slic3rpe="{SLIC3RPE_NS}">
+ <metadata name="slic3rpe:Version3mf">1</metadata>
+ <metadata name="Title">{name}</metadata>
+ <metadata name="Application">insolegen {__version__}</metadata>
+ <resources>
+  <object id="1" type="model">
+{_mesh_xml(combined)}
+  </object>
+ </resources>
+ <build>
+  <item objectid="1" transform="{placement.transform_3mf()}" printable="1"/>
+ </build>
+</model>
+"""
+    object_keys = {
+        "name": name, "perimeters": shell.walls, "top_solid_layers": shell.top_layers,
+        "bottom_solid_layers": shell.bottom_layers, "fill_pattern": PRUSA_PATTERN[pattern],
+        "fill_density": _pct(max((z.infill_pct for z in zones), default=20.0)),
+    }
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<config>", ' <object id="1" instances_count="1">']
+    lines += [f'  <metadata type="object" key="{k}" value={quoteattr(str(v))}/>' for k, v in object_keys.items()]
+    for (part_name, _), zone, (first, last) in zip(parts, [None, *zones], ranges):
+        lines.append(f'  <volume firstid="{first}" lastid="{last}">')
+        lines.append(f'   <metadata type="volume" key="name" value={quoteattr(part_name)}/>')
+        if zone is None:
+            lines.append('   <metadata type="volume" key="volume_type" value="ModelPart"/>')
+        else:
+            lines.append('   <metadata type="volume" key="volume_type" value="ParameterModifier"/>')
+            lines.append(f'   <metadata type="volume" key="fill_density" value="{_pct(zone.infill_pct)}"/>')
+            lines.append(f'   <metadata type="volume" key="fill_pattern" value="{PRUSA_PATTERN[pattern]}"/>')
+        lines.append("  </volume>")
+    lines += [" </object>", "</config>", ""]
+    return _zip({
+        "[Content_Types].xml": CONTENT_TYPES,
+        "_rels/.rels": RELS,
+        "3D/3dmodel.model": model,
+        "Metadata/Slic3r_PE_model.config": "\n".join(lines),
+    })
+
+
+def _cura_metadata(zone: Zone, pattern: str) -> str:
+    settings = {
+        "infill_mesh": "True", "infill_sparse_density": f"{zone.infill_pct:g}",
+        "infill_pattern": CURA_PATTERN[pattern], "wall_thickness": "0", "top_bottom_thickness": "0",
+    }
+    items = "".join(f'<metadata name="cura:{k}" preserve="1">{v}</metadata>' for k, v in settings.items())
+    return f"   <metadatagroup>{items}</metadatagroup>\n"
+
+
+def orca_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placement: Placement,
+             shell: ShellSettings = ShellSettings()) -> bytes:
+    """The OrcaSlicer / Bambu Studio file (also carrying Cura's per-mesh settings):
+    one object per part, an assembly of them, vertices already on the bed."""
+    parts = [("body", body, None)] + [(z.name, z.mesh, z) for z in zones]
+    objects, components = [], []
+    for object_id, (part_name, mesh, zone) in enumerate(parts, start=1):
+        placed = Mesh(vertices=placement.apply(mesh.vertices), faces=mesh.faces)
+        cura = _cura_metadata(zone, pattern) if zone is not None else ""
+        objects.append(
+            f'  <object id="{object_id}" name={quoteattr(part_name)} type="model">\n{cura}'
+            f"{_mesh_xml(placed)}\n  </object>"
+        )
+        components.append(f'    <component objectid="{object_id}" transform="{IDENTITY}"/>')
+    assembly = len(parts) + 1
+    model = f"""<?xml version="1.0" encoding="UTF-8"?>
+<model unit="millimeter" xml:lang="en-US" xmlns="{CORE_NS}" xmlns:cura="{CURA_NS}">
+ <metadata name="Title">{name}</metadata>
+ <metadata name="Application">insolegen {__version__}</metadata>
+ <resources>
+{chr(10).join(objects)}
+  <object id="{assembly}" name={quoteattr(name)} type="model">
+   <components>
+{chr(10).join(components)}
+   </components>
+  </object>
+ </resources>
+ <build>
+  <item objectid="{assembly}" transform="{IDENTITY}" printable="1"/>
+ </build>
+</model>
+"""
+    object_keys = {
+        "name": name, "wall_loops": shell.walls, "top_shell_layers": shell.top_layers,
+        "bottom_shell_layers": shell.bottom_layers, "sparse_infill_pattern": ORCA_PATTERN[pattern],
+        "sparse_infill_density": _pct(max((z.infill_pct for z in zones), default=20.0)),
+    }
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<config>", f' <object id="{assembly}">']
+    lines += [f"  <metadata key=\"{k}\" value={quoteattr(str(v))}/>" for k, v in object_keys.items()]
+    for object_id, (part_name, _, zone) in enumerate(parts, start=1):
+        subtype = "normal_part" if zone is None else "modifier_part"
+        lines.append(f'  <part id="{object_id}" subtype="{subtype}">')
+        lines.append(f"   <metadata key=\"name\" value={quoteattr(part_name)}/>")
+        if zone is not None:
+            lines.append(f'   <metadata key="sparse_infill_density" value="{_pct(zone.infill_pct)}"/>')
+            lines.append(f'   <metadata key="sparse_infill_pattern" value="{ORCA_PATTERN[pattern]}"/>')
+        lines.append("  </part>")
+    lines += [" </object>", "</config>", ""]
+    return _zip({
+        "[Content_Types].xml": CONTENT_TYPES,
+        "_rels/.rels": RELS,
+        "3D/3dmodel.model": model,
+        "Metadata/model_settings.config": "\n".join(lines),
+    })

@@ -1,0 +1,135 @@
+"""Firmness zones: non-overlapping solids that cover the insole, one infill percent each.
+
+Zones follow the foot's landmarks (domain.md) and scale with the foot; they are prisms
+that overhang the outline slightly and reach above the top, so slicers apply them to
+everything inside. A lift is its own firm zone, from the bed up to the wedge's top,
+under the cushioning zones. Right-foot frame; left zones are mirrored with the foot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import manifold3d
+import numpy as np
+import shapely
+
+from .outline import Outline, behind_mth_line, resample_ring
+from .profile.spec import SideSpec, ZonesSpec
+from .solid import Mesh, Resolution, extrude_height_field
+from .surfaces import TopSurface
+
+# Zone boundaries, as fractions of foot length. (U) conventions on domain.md's landmarks.
+HEEL_ZONE_END_FRACTION = 0.25  # the heel pad ends about a quarter of the way along
+FOREFOOT_ZONE_START_OFFSET = -0.06  # forefoot zone starts this far behind the MTH line
+TOES_ZONE_START_OFFSET = 0.065  # toes from the toe bases (the sulcus line)
+OVERHANG_MM = 1.0  # zones reach past the outline so the slicer's edge is inside them
+LIFT_OVERHANG_MM = 1.5  # the lift reaches a little further so its sides never coincide
+HEADROOM_MM = 1.0  # zones reach this far above the highest point of the part
+MIN_ZONE_VOLUME_MM3 = 1.0  # zones that hold less of the part than this are left out
+ZONE_RESOLUTION = Resolution(tolerance_mm=0.05, edge_spacing_mm=1.5, start_area_mm2=20.0)
+
+ZoneKind = Literal["cushion", "lift", "custom"]
+
+
+@dataclass(frozen=True)
+class Zone:
+    """One firmness zone: its name, infill percent and closed mesh (mm)."""
+
+    name: str
+    infill_pct: float
+    kind: ZoneKind
+    mesh: Mesh
+    part_volume_mm3: float  # how much of the insole lies in this zone
+
+    def mirrored_y(self) -> "Zone":
+        return Zone(self.name, self.infill_pct, self.kind, self.mesh.mirrored_y(), self.part_volume_mm3)
+
+
+def to_manifold(mesh: Mesh) -> manifold3d.Manifold:
+    return manifold3d.Manifold(
+        manifold3d.Mesh(vert_properties=mesh.vertices.astype(np.float32), tri_verts=mesh.faces.astype(np.uint32))
+    )
+
+
+def from_manifold(solid: manifold3d.Manifold) -> Mesh:
+    mesh = solid.to_mesh()
+    return Mesh(vertices=np.asarray(mesh.vert_properties[:, :3], dtype=np.float64),
+                faces=np.asarray(mesh.tri_verts, dtype=np.int64))
+
+
+def _prism(area: shapely.Geometry, height_mm: float) -> manifold3d.Manifold:
+    rings = []
+    for polygon in shapely.get_parts(shapely.orient_polygons(area)):
+        rings.append(np.asarray(polygon.exterior.coords)[:-1])
+        rings.extend(np.asarray(hole.coords)[:-1] for hole in polygon.interiors)
+    return manifold3d.Manifold.extrude(manifold3d.CrossSection(rings), height_mm)
+
+
+def zone_areas(spec: SideSpec, outline: Outline, zones: ZonesSpec) -> list[tuple[str, float, ZoneKind, shapely.Geometry]]:
+    """2-D footprints (right-foot frame) of the cushioning and custom zones: disjoint,
+    together covering the outline grown by OVERHANG_MM. Custom zones win where they
+    overlap a standard zone; an earlier custom zone wins over a later one."""
+    fl = spec.foot_length_mm
+    lm = outline.landmarks
+    region = outline.polygon.buffer(OVERHANG_MM)
+    customs = []
+    taken = shapely.Polygon()
+    for zone in zones.custom:
+        area = shapely.Polygon(zone.polygon).intersection(region).difference(taken)
+        taken = taken.union(area)
+        customs.append((zone.name, zone.infill_pct, "custom", area))
+    free = region.difference(taken)
+    x0, y0, x1, y1 = region.bounds
+    heel_cut = shapely.box(x0 - 1, y0 - 1, HEEL_ZONE_END_FRACTION * fl, y1 + 1)
+    fore_cut = behind_mth_line(lm, FOREFOOT_ZONE_START_OFFSET * fl)
+    toes_cut = behind_mth_line(lm, TOES_ZONE_START_OFFSET * fl)
+    standard = [
+        ("heel", zones.heel_pct, free.intersection(heel_cut)),
+        ("arch", zones.arch_pct, free.intersection(fore_cut).difference(heel_cut)),
+        ("forefoot", zones.forefoot_pct, free.intersection(toes_cut).difference(fore_cut).difference(heel_cut)),
+        ("toes", zones.toes_pct, free.difference(toes_cut).difference(heel_cut)),
+    ]
+    return [(n, p, "cushion", a) for n, p, a in standard] + customs
+
+
+def lift_region(spec: SideSpec, outline: Outline) -> shapely.Geometry:
+    """Where the lift layer is: behind the MTH line for a wedge, everywhere for a
+    full-length lift."""
+    region = outline.polygon.buffer(LIFT_OVERHANG_MM)
+    if spec.lift_forefoot_mm > 0:
+        return region
+    return region.intersection(behind_mth_line(outline.landmarks, 0.0))
+
+
+def build_zones(
+    spec: SideSpec, outline: Outline, surface: TopSurface, body: Mesh, zones: ZonesSpec
+) -> tuple[Zone, ...]:
+    """The zone solids for one insole (right-foot frame), in a fixed order: heel, arch,
+    forefoot, toes, custom zones in profile order, then the lift."""
+    top = float(body.vertices[:, 2].max()) + HEADROOM_MM
+    body_solid = to_manifold(body)
+    lift_solid = None
+    if spec.lift_heel_mm > 0:
+        def lift_top(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            return surface.base_mm(x, y) + surface.lift_mm(x, y)
+
+        boundary = resample_ring(lift_region(spec, outline), ZONE_RESOLUTION.edge_spacing_mm)
+        lift_solid = to_manifold(extrude_height_field(boundary, lift_top, ZONE_RESOLUTION))
+
+    out: list[Zone] = []
+    for name, pct, kind, area in zone_areas(spec, outline, zones):
+        if area.is_empty or area.area <= 0:
+            continue
+        solid = _prism(area, top)
+        if lift_solid is not None:
+            solid = solid - lift_solid
+        inside = (solid ^ body_solid).volume()
+        if inside < MIN_ZONE_VOLUME_MM3:
+            continue
+        out.append(Zone(name, pct, kind, from_manifold(solid), inside))
+    if lift_solid is not None:
+        inside = (lift_solid ^ body_solid).volume()
+        out.append(Zone("lift", zones.lift_pct, "lift", from_manifold(lift_solid), inside))
+    return tuple(out)
