@@ -1,0 +1,287 @@
+"""Firmness zones and the 3MF files that carry them, checked without a slicer."""
+
+from __future__ import annotations
+
+import io
+import json
+import xml.etree.ElementTree as ET
+import zipfile
+
+import manifold3d
+import numpy as np
+import pytest
+import shapely
+from meshtools import assert_solid
+
+from insolegen.cli import main
+from insolegen.meshcheck import load_mesh_file
+from insolegen.pipeline import build_side
+from insolegen.profile import profile_from_dict
+from insolegen.solid import Mesh
+from insolegen.zones import HEEL_ZONE_END_FRACTION, to_manifold
+
+NS = {"m": "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"}
+
+LIFT_DOC = {
+    "foot": {"size": "EU 42"},
+    "lift": {"side": "left", "heel_mm": 6},
+    "zones": {"heel": 12, "arch": 35, "forefoot": 18, "toes": 9, "lift": 70,
+              "custom": [{"name": "met-relief", "polygon": [[170, -10], [200, -10], [200, 20], [170, 20]],
+                          "infill_pct": 8}]},
+}
+
+
+def parts_of(doc):
+    profile = profile_from_dict(doc)
+    return profile, [build_side(spec, zones=profile.zones) for spec in profile.sides]
+
+
+@pytest.fixture(scope="module")
+def lift_parts():
+    return parts_of(LIFT_DOC)
+
+
+def test_zones_are_disjoint_solids_that_cover_the_insole(lift_parts):
+    _, parts = lift_parts
+    for part in parts:
+        body = to_manifold(part.mesh)
+        solids = [to_manifold(z.mesh) for z in part.zones]
+        for zone, solid in zip(part.zones, solids):
+            assert_solid(zone.mesh.vertices, zone.mesh.faces)
+            assert zone.mesh.vertices[:, 2].min() >= -1e-6  # at or above the bed
+            assert zone.part_volume_mm3 == pytest.approx((solid ^ body).volume(), rel=1e-6)
+        union = manifold3d.Manifold.batch_boolean(solids, manifold3d.OpType.Add)
+        assert (body - union).volume() < 1e-3 * body.volume()  # covered
+        overlap = sum((solids[i] ^ solids[j]).volume() for i in range(len(solids)) for j in range(i + 1, len(solids)))
+        assert overlap < 0.01  # mm3: no two zones share material
+        assert sum(z.part_volume_mm3 for z in part.zones) == pytest.approx(body.volume(), rel=1e-4)
+
+
+def test_zone_names_and_densities_follow_the_profile(lift_parts):
+    _, (left, right) = lift_parts
+    assert [(z.name, z.infill_pct) for z in left.zones] == [
+        ("heel", 12), ("arch", 35), ("forefoot", 18), ("toes", 9), ("met-relief", 8), ("lift", 70)]
+    assert [z.name for z in right.zones] == ["heel", "arch", "forefoot", "toes", "met-relief"]
+
+
+def test_lift_is_its_own_zone_from_the_bed_to_the_wedge_top(lift_parts):
+    _, (left, _) = lift_parts
+    lift = next(z for z in left.zones if z.name == "lift")
+    heel = next(z for z in left.zones if z.name == "heel")
+    x_hc = left.outline.landmarks.heel_centre[0]
+    from insolegen.measure import top_heights
+
+    (lift_top,) = top_heights(lift.mesh.vertices, lift.mesh.faces, [[x_hc, 0.0]])
+    assert lift_top == pytest.approx(3 + 6, abs=0.1)  # base + heel_mm
+    assert lift.mesh.vertices[:, 2].min() == pytest.approx(0, abs=1e-6)
+    # the heel cushion sits on top of the lift there
+    solid = to_manifold(heel.mesh)
+    below = solid ^ manifold3d.Manifold.cube([10, 10, 8.9]).translate([x_hc - 5, -5, 0])
+    assert below.volume() < 1e-6
+    # the wedge ends at the metatarsal heads: no lift zone in front of the MTH line
+    lm = left.outline.landmarks
+    ahead = lift.mesh.vertices[:, 0] - lm.mth_line_x(-lift.mesh.vertices[:, 1])
+    assert ahead.max() < 0.5
+
+
+def test_zone_boundaries_scale_with_the_foot():
+    for length in (220, 300):
+        _, (part,) = parts_of({"side": "right", "foot": {"length_mm": length}})
+        heel = next(z for z in part.zones if z.name == "heel")
+        assert heel.mesh.vertices[:, 0].max() == pytest.approx(HEEL_ZONE_END_FRACTION * length, abs=0.01)
+
+
+def test_left_zones_mirror_the_right():
+    profile, (left, right) = parts_of({"foot": {"size": "EU 40"}, "zones": LIFT_DOC["zones"]})
+    for a, b in zip(left.zones, right.zones):
+        assert a.name == b.name
+        assert to_manifold(a.mesh).volume() == pytest.approx(to_manifold(b.mesh).volume(), rel=1e-6)
+        assert np.allclose(np.sort(a.mesh.vertices[:, 1]), np.sort(-b.mesh.vertices[:, 1]), atol=1e-4)
+
+
+def test_custom_zone_takes_precedence(lift_parts):
+    _, (_, right) = lift_parts
+    custom = next(z for z in right.zones if z.name == "met-relief")
+    arch_or_forefoot = [to_manifold(z.mesh) for z in right.zones if z.name in ("arch", "forefoot")]
+    probe = manifold3d.Manifold.cube([20, 20, 3]).translate([175, -5, 0])
+    assert (to_manifold(custom.mesh) ^ probe).volume() == pytest.approx(probe.volume(), rel=1e-6)
+    assert all((s ^ probe).volume() < 1e-6 for s in arch_or_forefoot)
+
+
+def read_3mf(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def mesh_of(obj) -> Mesh:
+    v = np.array([[float(e.get(k)) for k in "xyz"] for e in obj.iterfind("m:mesh/m:vertices/m:vertex", NS)])
+    f = np.array([[int(e.get(k)) for k in ("v1", "v2", "v3")] for e in obj.iterfind("m:mesh/m:triangles/m:triangle", NS)])
+    return Mesh(vertices=v, faces=f)
+
+
+def transform_of(text: str) -> np.ndarray:
+    m = np.array([float(v) for v in text.split()]).reshape(4, 3)
+    return m  # rows: x, y, z basis then translation (row-vector convention)
+
+
+@pytest.fixture(scope="module")
+def built_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("zones")
+    profile = folder / "z.toml"
+    profile.write_text(
+        'name = "z"\n[foot]\nsize = "EU 42"\n[lift]\nside = "left"\nheel_mm = 6\n'
+        '[zones]\nheel = 12\narch = 35\n[[zones.custom]]\nname = "met-relief"\n'
+        "polygon = [[170, -10], [200, -10], [200, 20], [170, 20]]\ninfill_pct = 8\n"
+    )
+    assert main(["build", str(profile), "--out", str(folder)]) == 0
+    return folder / "z"
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_prusaslicer_3mf_layout(built_files, side):
+    files = read_3mf((built_files / f"z-{side}.3mf").read_bytes())
+    assert {"[Content_Types].xml", "_rels/.rels", "3D/3dmodel.model", "Metadata/Slic3r_PE_model.config"} <= set(files)
+    model = ET.fromstring(files["3D/3dmodel.model"])
+    assert model.get("unit") == "millimeter"
+    meta = {m.get("name"): m.text for m in model.iterfind("m:metadata", NS)}
+    assert meta["slic3rpe:Version3mf"] == "1"
+    (obj,) = model.iterfind("m:resources/m:object", NS)
+    (item,) = model.iterfind("m:build/m:item", NS)
+    assert item.get("objectid") == obj.get("id") == "1"
+    mesh = mesh_of(obj)
+
+    config = ET.fromstring(files["Metadata/Slic3r_PE_model.config"])
+    (cobj,) = config.iterfind("object")
+    assert cobj.get("id") == "1"
+    okeys = {m.get("key"): m.get("value") for m in cobj.iterfind("metadata")}
+    assert okeys["perimeters"] == "2" and okeys["top_solid_layers"] == "4" and okeys["bottom_solid_layers"] == "3"
+    volumes = list(cobj.iterfind("volume"))
+    expected = {"heel": "12%", "arch": "35%", "forefoot": "15%", "toes": "10%", "met-relief": "8%"}
+    if side == "left":
+        expected["lift"] = "60%"
+    names = []
+    next_first = 0
+    stl_vertices, stl_faces = load_mesh_file(built_files / f"z-{side}.stl")
+    for volume in volumes:
+        first, last = int(volume.get("firstid")), int(volume.get("lastid"))
+        assert first == next_first and last >= first  # contiguous, in order
+        next_first = last + 1
+        keys = {m.get("key"): m.get("value") for m in volume.iterfind("metadata")}
+        names.append(keys["name"])
+        part = Mesh(vertices=mesh.vertices, faces=mesh.faces[first:last + 1])
+        used = np.unique(part.faces)
+        assert used.max() - used.min() + 1 == len(used)  # one contiguous vertex block
+        local = Mesh(vertices=mesh.vertices[used.min():used.max() + 1], faces=part.faces - used.min())
+        solid = assert_solid(local.vertices, local.faces)
+        if keys["name"] == "body":
+            assert keys["volume_type"] == "ModelPart"
+            stl = assert_solid(stl_vertices, stl_faces)
+            assert solid.volume == pytest.approx(stl.volume, rel=1e-5)  # the same solid as the STL
+            assert np.allclose(solid.bounds, stl.bounds, atol=1e-4)
+            assert "fill_density" not in keys
+            body_vertices = local.vertices
+        else:
+            assert keys["volume_type"] == "ParameterModifier"
+            assert keys["fill_density"] == expected[keys["name"]]
+            assert keys["fill_pattern"] == "gyroid"
+            assert local.vertices[:, 2].min() >= -1e-6
+            assert set(keys) == {"name", "volume_type", "fill_density", "fill_pattern"}  # infill keys only
+    assert next_first == len(mesh.faces)
+    assert names == ["body", *expected]
+    # placed on the 250 x 210 bed by the build transform
+    m = transform_of(item.get("transform"))
+    placed = body_vertices @ m[:3] + m[3]
+    assert placed[:, 0].min() >= 0 and placed[:, 0].max() <= 250
+    assert placed[:, 1].min() >= 0 and placed[:, 1].max() <= 210
+    assert abs(placed[:, 2].min()) < 1e-6
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_orca_3mf_layout(built_files, side):
+    files = read_3mf((built_files / f"z-{side}.orca.3mf").read_bytes())
+    assert {"[Content_Types].xml", "_rels/.rels", "3D/3dmodel.model", "Metadata/model_settings.config"} <= set(files)
+    model = ET.fromstring(files["3D/3dmodel.model"])
+    assert model.get("unit") == "millimeter"
+    objects = {o.get("id"): o for o in model.iterfind("m:resources/m:object", NS)}
+    (item,) = model.iterfind("m:build/m:item", NS)
+    assembly = objects[item.get("objectid")]
+    assert item.get("transform") == "1 0 0 0 1 0 0 0 1 0 0 0"
+    comps = list(assembly.iterfind("m:components/m:component", NS))
+    assert all(c.get("transform") == "1 0 0 0 1 0 0 0 1 0 0 0" for c in comps)
+    config = ET.fromstring(files["Metadata/model_settings.config"])
+    (cobj,) = config.iterfind("object")
+    assert cobj.get("id") == assembly.get("id")
+    okeys = {m.get("key"): m.get("value") for m in cobj.iterfind("metadata")}
+    assert okeys["wall_loops"] == "2" and okeys["top_shell_layers"] == "4" and okeys["bottom_shell_layers"] == "3"
+    parts = list(cobj.iterfind("part"))
+    assert [p.get("id") for p in parts] == [c.get("objectid") for c in comps]
+    stl_vertices, stl_faces = load_mesh_file(built_files / f"z-{side}.stl")
+    for part in parts:
+        keys = {m.get("key"): m.get("value") for m in part.iterfind("metadata")}
+        obj = objects[part.get("id")]
+        mesh = mesh_of(obj)
+        solid = assert_solid(mesh.vertices, mesh.faces)
+        lo, hi = mesh.vertices.min(axis=0), mesh.vertices.max(axis=0)
+        assert lo[2] >= -1e-6
+        cura = {m.get("name"): m.text for m in obj.iterfind("m:metadatagroup/m:metadata", NS)}
+        if keys["name"] == "body":
+            assert part.get("subtype") == "normal_part"
+            assert lo[0] >= 0 and lo[1] >= 0 and hi[0] <= 256 and hi[1] <= 256  # on the bed
+            assert solid.volume == pytest.approx(assert_solid(stl_vertices, stl_faces).volume, rel=1e-5)
+            assert not cura
+        else:
+            assert part.get("subtype") == "modifier_part"
+            assert keys["sparse_infill_density"].endswith("%")
+            assert keys["sparse_infill_pattern"] == "gyroid"
+            assert cura["cura:infill_mesh"] == "True"
+            assert cura["cura:infill_sparse_density"] == keys["sparse_infill_density"].rstrip("%")
+            assert cura["cura:wall_thickness"] == "0" and cura["cura:top_bottom_thickness"] == "0"
+
+
+def test_build_json_lists_zones_and_placements(built_files):
+    summary = json.loads((built_files / "build.json").read_text())
+    assert summary["zones"]["pattern"] == "gyroid"
+    for side in summary["sides"]:
+        names = [z["name"] for z in side["zones"]]
+        assert names[:4] == ["heel", "arch", "forefoot", "toes"]
+        assert side["prusaslicer_3mf"]["placement"]["fits"] is True
+        assert (built_files / side["prusaslicer_3mf"]["file"]).exists()
+        assert (built_files / side["orca_3mf"]["file"]).exists()
+
+
+@pytest.mark.parametrize(
+    "zones, fragment",
+    [
+        ('[zones]\nmidfoot = 20\n', "zones.midfoot: unknown key"),
+        ('[zones]\nheel = 120\n', "zones.heel = 120 is out of range: allowed is 0 to 100 % infill"),
+        ('[zones]\narch = -1\n', "zones.arch = -1"),
+        ('[zones]\npattern = "lightning"\n', "adaptive"),
+        ('[zones]\npattern = "adaptivecubic"\n', "adaptive"),
+        ('[zones]\npattern = "wiggly"\n', "zones.pattern = 'wiggly' is not allowed"),
+        ('[[zones.custom]]\nname = "x"\npolygon = [[0, 0], [10, 10], [10, 0], [0, 10]]\ninfill_pct = 5\n',
+         "not a simple shape (Self-intersection"),
+        ('[[zones.custom]]\nname = "x"\npolygon = [[500, 0], [510, 0], [510, 10]]\ninfill_pct = 5\n',
+         "outside the insole"),
+        ('[[zones.custom]]\nname = "x"\npolygon = [[100, 0], [103, 0], [103, 3]]\ninfill_pct = 5\n',
+         "too small to print"),
+        ('[[zones.custom]]\nname = "x"\npolygon = [[100, 0], [130, 0], [130, 20]]\ninfill_pct = 101\n',
+         "zones.custom[0].infill_pct = 101"),
+        ('[lift]\nside = "left"\nheel_mm = 5\n[zones]\nlift = 20\n', "allow_soft_lift"),
+    ],
+)
+def test_bad_zones_exit_2_naming_the_zone(tmp_path, capsys, zones, fragment):
+    profile = tmp_path / "bad.toml"
+    profile.write_text('[foot]\nsize = "EU 42"\n' + zones)
+    assert main(["build", str(profile), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_soft_lift_warns_and_override_allows(tmp_path, capsys):
+    profile = tmp_path / "soft.toml"
+    profile.write_text('[foot]\nsize = "EU 42"\n[lift]\nside = "left"\nheel_mm = 5\n'
+                       '[zones]\nlift = 25\nheel = 40\nallow_soft_lift = true\n')
+    assert main(["build", str(profile), "--out", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert "allowed by zones.allow_soft_lift" in err and "softer than the cushioning above it (heel 40 %" in err
