@@ -21,6 +21,7 @@ Array = NDArray[np.float64]
 # Feature placement, as fractions of foot length unless named otherwise. (U) conventions
 # chosen to match domain.md's landmarks; see the README's profile reference.
 CUP_RIM_FRACTION_OF_HEEL = 0.20  # the cup rises over this share of the heel width
+CUP_RIM_TOP_MM = 2.0  # a flat top along the rim, so it prints as a ridge, not a knife edge
 REARFOOT_END_FRACTION = 0.34  # heel cup and rearfoot post have faded out here
 ARCH_START_FRACTION = HEEL_STATION_FRACTION + 0.02
 ARCH_END_FRACTION = 0.62  # before the 5th metatarsal head (0.64)
@@ -89,7 +90,8 @@ class TopSurface:
             return out
         rim = CUP_RIM_FRACTION_OF_HEEL * s.heel_width_mm
         d = self.distance_to_edge_mm(x[near], y[near], limit_mm=rim)
-        rise = np.clip(1.0 - d / rim, 0.0, None) ** 2
+        # Flat along the rim's top and at the seat, steepest half way: C1 everywhere.
+        rise = 1.0 - smoothstep((d - CUP_RIM_TOP_MM) / (rim - CUP_RIM_TOP_MM))
         out[near] = s.heel_cup_depth_mm * rise * self._rearfoot_weight(x[near])
         return out
 

@@ -80,7 +80,7 @@ def section(solid, z: float):
 
 def zone_densities(moves: Moves, placement, part, *, walls_mm=1.5, top_layers=4, bottom_layers=3,
                    spacing=2.0, margin_mm=3.0):
-    """{zone name: filament mm per mm3 of zone core} for one sliced insole."""
+    """{zone name: (filament mm per mm3 of zone core, core volume mm3)} for one sliced insole."""
     layer = moves.layer_height
     # Bed frame -> the side's own frame.
     rot = placement.rotation()
@@ -121,7 +121,7 @@ def zone_densities(moves: Moves, placement, part, *, walls_mm=1.5, top_layers=4,
     for index, zone in enumerate(part.zones):
         volume = np.count_nonzero(grid_labels == index) * spacing * spacing * layer
         if volume > 0:
-            out[zone.name] = float(amounts[move_labels == index].sum() / volume)
+            out[zone.name] = (float(amounts[move_labels == index].sum() / volume), float(volume))
     return out
 
 

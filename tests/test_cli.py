@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import struct
 from pathlib import Path
 
@@ -32,7 +33,13 @@ def test_new_build_check_round_trip(tmp_path, capsys):
     code, out, err = run(capsys, "build", str(profile), "--out", str(out_dir))
     assert code == 0, err
     folder = out_dir / "me"
-    assert sorted(p.name for p in folder.iterdir()) == ["build.json", "me-left.stl", "me-right.stl"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "build.json", "me-left.3mf", "me-left.orca.3mf", "me-left.stl",
+        "me-right.3mf", "me-right.orca.3mf", "me-right.stl",
+    ]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert all(p.stat().st_mode & 0o777 == 0o666 & ~umask for p in folder.iterdir())  # not private
 
     summary = json.loads((folder / "build.json").read_text())
     assert summary["name"] == "me" and summary["units"] == "mm"
@@ -134,7 +141,8 @@ def test_one_side_only(tmp_path, capsys):
     profile = tmp_path / "r.toml"
     profile.write_text('side = "right"\n[foot]\nlength_mm = 250\n')
     assert run(capsys, "build", str(profile), "--out", str(tmp_path))[0] == 0
-    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["build.json", "r-right.stl"]
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == [
+        "build.json", "r-right.3mf", "r-right.orca.3mf", "r-right.stl"]
 
 
 def test_failed_write_leaves_no_partial_files(tmp_path, monkeypatch, capsys):
