@@ -65,3 +65,54 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def zones_picture() -> None:
+    """docs/zones.png: each zone's footprint with its infill, and a section along the
+    foot showing the firm lift layer under the cushioning zones."""
+    from matplotlib.patches import Polygon as Patch
+
+    from insolegen.zones import to_manifold
+
+    profile = load_profile(ROOT / "profiles" / "lld-left-lift.toml")
+    spec = next(s for s in profile.sides if s.side == "left")
+    part = build_side(spec, zones=profile.zones)
+    colours = {"heel": "#8ecae6", "arch": "#fb8500", "forefoot": "#90be6d", "toes": "#b5e48c", "lift": "#6a040f"}
+    fig, (top, side) = plt.subplots(2, 1, figsize=(11, 7.5), gridspec_kw={"height_ratios": [1.2, 1]})
+    outline = part.mesh.vertices
+    for zone in part.zones:
+        solid = to_manifold(zone.mesh)
+        colour = colours.get(zone.name, "#ffb703")
+        if zone.kind != "lift":
+            rings = solid.project().to_polygons()  # the zone's footprint
+            for ring in rings:
+                top.add_patch(Patch(ring, closed=True, fc=colour, ec="k", lw=0.6, alpha=0.9))
+            x, y = np.vstack(rings).mean(axis=0)
+            top.text(x, y, f"{zone.name}\n{zone.infill_pct:g} %", ha="center", va="center", fontsize=9)
+        rotated = solid.rotate([-90.0, 0.0, 0.0])  # (x, y, z) -> (x, z, -y): slice at y = 0
+        for ring in rotated.slice(0.0).to_polygons():
+            side.add_patch(Patch(ring, closed=True, fc=colour, ec="k", lw=0.6, alpha=0.9))
+    body = to_manifold(part.mesh).rotate([-90.0, 0.0, 0.0])
+    top.plot(*np.vstack([part.outline.boundary, part.outline.boundary[:1]]).T * [[1], [-1]], "k", lw=1.5)
+    for ring in body.slice(0.0).to_polygons():
+        side.add_patch(Patch(ring, closed=True, fill=False, ec="k", lw=1.5))
+    lift = next(z for z in part.zones if z.kind == "lift")
+    side.text(60, 4, f"lift {lift.infill_pct:g} %", color="w", fontsize=9)
+    top.set_xlim(-5, outline[:, 0].max() + 5)
+    top.set_ylim(outline[:, 1].min() - 5, outline[:, 1].max() + 5)
+    top.set_aspect("equal")
+    top.set_title("lld-left-lift, left insole: zones seen from above (infill %)", fontsize=10)
+    top.set_xlabel("x (mm)")
+    side.set_xlim(-5, outline[:, 0].max() + 5)
+    side.set_ylim(-1, outline[:, 2].max() + 2)
+    side.set_aspect(3)
+    side.set_title("section along the heel's mid-line (z exaggerated 3x): the firm lift layer under the cushions",
+                   fontsize=10)
+    side.set_xlabel("x (mm)")
+    side.set_ylabel("z (mm)")
+    fig.tight_layout()
+    fig.savefig(ROOT / "docs" / "zones.png", dpi=80)
+
+
+if __name__ == "__main__":
+    zones_picture()
