@@ -1,0 +1,145 @@
+"""Orient a closed foot outline into the insole frame and decide its side."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Optional
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+
+from .errors import InputFileError
+
+Side = Literal["left", "right"]
+
+
+@dataclass(frozen=True)
+class AlignedOutline:
+    """An outline in the RIGHT-foot insole frame (a left foot is mirrored into it).
+
+    ``polygon``: (N, 2) counter-clockwise, heel at x = 0. ``side``: the foot it is.
+    ``rotation`` (2x2) and ``offset`` map input points p to frame points
+    ``(p @ rotation.T + offset) * [1, mirror]``, with mirror = -1 for a left foot.
+    """
+
+    polygon: NDArray[np.float64]
+    side: Side
+    side_detected: Optional[Side]
+    rotation: NDArray[np.float64]
+    offset: NDArray[np.float64]
+
+    @property
+    def length_mm(self) -> float:
+        return float(np.ptp(self.polygon[:, 0]))
+
+    def apply(self, points: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Map input-frame (x, y) points into the insole frame."""
+        mapped = points @ self.rotation.T + self.offset
+        return mapped * ([1.0, -1.0] if self.side == "left" else [1.0, 1.0])
+
+
+def _widths(poly: shapely.Polygon, stations: NDArray[np.float64]) -> NDArray[np.float64]:
+    x0, y0, x1, y1 = poly.bounds
+    lines = shapely.linestrings([[(x, y0 - 1), (x, y1 + 1)] for x in stations])
+    return shapely.length(shapely.intersection(poly, lines))
+
+
+def _edge_at(poly: shapely.Polygon, x: float, upper: bool) -> float:
+    x0, y0, x1, y1 = poly.bounds
+    cut = poly.intersection(shapely.LineString([(x, y0 - 1), (x, y1 + 1)]))
+    ys = shapely.get_coordinates(cut)[:, 1]
+    return float(ys.max() if upper else ys.min()) if len(ys) else 0.0
+
+
+def detect_side(points: NDArray[np.float64]) -> tuple[Optional[Side], float]:
+    """Which foot an outline in the frame (heel at 0, toes +x) is, from two cues: the
+    big toe reaches furthest and lies medially, and the medial edge is the one hollowed
+    by the arch. Returns (side or None when the cues disagree or are weak, score)."""
+    poly = shapely.Polygon(points)
+    length = np.ptp(points[:, 0])
+    x0 = points[:, 0].min()
+    # Cue 1: where the toe tip is across the width (medial of the mid-line at the ball).
+    tip = points[points[:, 0] >= x0 + 0.985 * length]
+    ball_x = x0 + 0.69 * length
+    mid = (_edge_at(poly, ball_x, True) + _edge_at(poly, ball_x, False)) / 2
+    toe_cue = (tip[:, 1].mean() - mid) / length
+    # Cue 2: hollow of each edge at the midfoot, relative to the straight line from the
+    # heel's widest point to the ball's widest point on that edge.
+    hollows = []
+    for upper in (True, False):
+        xa, xb = x0 + 0.18 * length, x0 + 0.70 * length
+        ya, yb = _edge_at(poly, xa, upper), _edge_at(poly, xb, upper)
+        xs = x0 + np.linspace(0.30, 0.55, 6) * length
+        ys = np.array([_edge_at(poly, x, upper) for x in xs])
+        chord = ya + (yb - ya) * (xs - xa) / (xb - xa)
+        hollows.append(float(np.max((chord - ys) if upper else (ys - chord))) / length)
+    arch_cue = hollows[0] - hollows[1]  # > 0: the +y edge is the hollow (medial) one
+    score = np.sign(toe_cue) * min(abs(toe_cue) * 10, 1) + np.sign(arch_cue) * min(abs(arch_cue) * 20, 1)
+    if abs(score) < 0.3:
+        return None, float(score)
+    return ("right" if score > 0 else "left"), float(score)
+
+
+def align_outline(points: NDArray[np.float64], side: Optional[str] = None, what: str = "outline") -> AlignedOutline:
+    """Rotate a closed outline (any orientation, mm) so its long axis is x, the heel is
+    at x = 0 and toes toward +x, then mirror a left foot into the right-foot frame.
+
+    ``side``: "left" / "right" to state it, None or "auto" to detect it (an error if the
+    shape does not say).
+    """
+    points = np.asarray(points, dtype=np.float64)
+    poly = shapely.Polygon(points)
+    # Principal axes of the filled shape (sampled inside), not of its vertices, so
+    # uneven vertex spacing does not tilt the axis.
+    x0, y0, x1, y1 = poly.bounds
+    step = max(x1 - x0, y1 - y0) / 150
+    gx, gy = np.meshgrid(np.arange(x0, x1, step), np.arange(y0, y1, step))
+    inside = shapely.contains_xy(poly, gx.ravel(), gy.ravel())
+    filled = np.column_stack([gx.ravel()[inside], gy.ravel()[inside]])
+    centre = filled.mean(axis=0)
+    _, vectors = np.linalg.eigh(np.cov((filled - centre).T))
+    axis = vectors[:, -1]
+    rotation = np.array([[axis[0], axis[1]], [-axis[1], axis[0]]])  # long axis -> +x
+    local = (points - centre) @ rotation.T
+    # The heel is the end farther from the widest station (the ball).
+    frame = shapely.Polygon(local)
+    lo, hi = local[:, 0].min(), local[:, 0].max()
+    stations = np.linspace(lo, hi, 61)[1:-1]
+    widest = stations[int(np.argmax(_widths(frame, stations)))]
+    if widest - lo < hi - widest:  # ball nearer the low end: the heel is at +x
+        rotation = -rotation
+        local = -local
+    # Refine the axis to the foot's own: through the middle of the heel (0.16 of the
+    # length) and the middle of the forefoot (0.80), as the parametric outline has it.
+    for _ in range(4):
+        frame = shapely.Polygon(local)
+        lo, length = local[:, 0].min(), np.ptp(local[:, 0])
+        xa, xb = lo + 0.16 * length, lo + 0.80 * length
+        ya = (_edge_at(frame, xa, True) + _edge_at(frame, xa, False)) / 2
+        yb = (_edge_at(frame, xb, True) + _edge_at(frame, xb, False)) / 2
+        angle = np.arctan2(yb - ya, xb - xa)
+        turn = np.array([[np.cos(angle), np.sin(angle)], [-np.sin(angle), np.cos(angle)]])
+        rotation = turn @ rotation
+        local = (points - centre) @ rotation.T
+    offset = -(centre @ rotation.T) - [local[:, 0].min(), 0.0]
+    local = points @ rotation.T + offset
+    # Centre the heel on y = 0 at 0.16 of the length, like the parametric outline.
+    frame = shapely.Polygon(local)
+    length = np.ptp(local[:, 0])
+    heel_mid = (_edge_at(frame, 0.16 * length, True) + _edge_at(frame, 0.16 * length, False)) / 2
+    offset = offset - [0.0, heel_mid]
+    local = local - [0.0, heel_mid]
+
+    detected, _ = detect_side(local)
+    chosen = side if side in ("left", "right") else detected
+    if chosen is None:
+        raise InputFileError(
+            f"the {what} does not show which foot it is (no clear arch or big-toe side): "
+            'set the side with outline_side / scan_side = "left" or "right"'
+        )
+    if chosen == "left":
+        local = local * [1.0, -1.0]
+    if not shapely.LinearRing(local).is_ccw:
+        local = local[::-1]
+    return AlignedOutline(local, chosen, detected, rotation, np.asarray(offset, dtype=np.float64))
