@@ -1,0 +1,333 @@
+"""3-D foot scans (positive foot surfaces and foam-box impressions) to an outline and a
+plantar height field in the insole frame.
+
+Steps: load (STL, OBJ, PLY) -> keep the largest connected piece -> units from the size
+(a foot is 150-350 mm long) -> the floor: the support plane with the largest contact
+area -> kind (a foot stands on the floor; an impression is a slab whose top is a plane
+around a foot-shaped hollow) -> plantar height field by vertical rays on a 0.5 mm grid
+-> footprint outline -> align (long axis, heel, side) -> smooth at a stated scale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Literal, Optional
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+
+from ..measure import vertical_hits
+from .align import AlignedOutline, align_outline
+from .errors import InputFileError
+
+UNIT_MM = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "in": 25.4}
+FOOT_LENGTH_RANGE_MM = (150.0, 350.0)
+CONTACT_BAND_MM = 2.0  # points this close to a candidate floor count as touching it
+FOOTPRINT_CUT_MM = 12.0  # the sole's outline: where the foot is lower than this
+IMPRESSION_DEPTH_MM = 2.0  # an impression's hollow: deeper than this below the box top
+GRID_MM = 0.5
+SMOOTHING_MM = 2.0  # default scale of the Gaussian smoothing of the plantar surface
+FRAGMENT_SHARE = 0.02  # pieces smaller than this share of the largest are dropped
+
+ScanKind = Literal["foot", "impression"]
+
+
+@dataclass(frozen=True)
+class SoleField:
+    """Plantar surface height (mm) above the lowest point of the sole, on a regular grid
+    in the right-foot insole frame; evaluated by a smooth bicubic spline."""
+
+    xs: NDArray[np.float64]
+    ys: NDArray[np.float64]
+    z: NDArray[np.float64]  # (len(xs), len(ys))
+    cap_mm: float = FOOTPRINT_CUT_MM
+
+    @cached_property
+    def _spline(self):  # type: ignore[no-untyped-def]
+        from scipy.interpolate import RectBivariateSpline
+
+        return RectBivariateSpline(self.xs, self.ys, self.z, kx=3, ky=3)
+
+    def height_mm(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
+        x = np.clip(x, self.xs[0], self.xs[-1])
+        y = np.clip(y, self.ys[0], self.ys[-1])
+        return np.clip(self._spline.ev(x, y), 0.0, self.cap_mm)
+
+
+@dataclass(frozen=True)
+class ScanRead:
+    """What a scan gave: outline and sole in the right-foot frame, and how it was read."""
+
+    outline: AlignedOutline
+    sole: SoleField
+    kind: ScanKind
+    units: str
+    units_from: str
+    scale_to_mm: float
+    up: NDArray[np.float64]  # the floor's normal in the file's axes
+    triangles: int
+    fragments_dropped: int
+    holes_filled_mm2: float
+    notes: list[str] = field(default_factory=list)
+
+
+def _load(path: Path):  # type: ignore[no-untyped-def]
+    import trimesh
+
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise InputFileError(f"{path}: the file is empty")
+    kind = path.suffix.lower()
+    if kind not in (".stl", ".obj", ".ply"):
+        raise InputFileError(f"{path}: unknown scan format {kind!r}: use an .stl, .obj or .ply file")
+    try:
+        loaded = trimesh.load(str(path), force="mesh", process=False)
+    except Exception as exc:  # trimesh raises many kinds for garbage input
+        raise InputFileError(f"{path}: not a readable {kind[1:].upper()} mesh ({exc.__class__.__name__}: {exc})") from None
+    faces = np.asarray(getattr(loaded, "faces", np.empty((0, 3))), dtype=np.int64)
+    vertices = np.asarray(getattr(loaded, "vertices", np.empty((0, 3))), dtype=np.float64)
+    if len(faces) == 0:
+        raise InputFileError(f"{path}: no triangles in the file (a point cloud or an empty mesh): export the scan as a mesh")
+    if not np.isfinite(vertices).all():
+        raise InputFileError(f"{path}: the scan has non-finite coordinates")
+    return vertices, faces
+
+
+def _merge_and_keep_largest(vertices: NDArray, faces: NDArray) -> tuple[NDArray, NDArray, int]:
+    """Merge coincident vertices, then keep the largest connected piece by area."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    scale = float(np.ptp(vertices, axis=0).max()) or 1.0
+    keys = np.round(vertices / (scale * 1e-7)).astype(np.int64)
+    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    vertices, faces = vertices[first], inverse.reshape(-1)[faces]
+    n = len(vertices)
+    edges = np.vstack([faces[:, [0, 1]], faces[:, [1, 2]]])
+    graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+    count, label = connected_components(graph, directed=False)
+    tri = vertices[faces]
+    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    piece_area = np.bincount(label[faces[:, 0]], weights=area, minlength=count)
+    biggest = int(np.argmax(piece_area))
+    keep = label[faces[:, 0]] == biggest
+    dropped = int(np.count_nonzero(piece_area > 0)) - 1
+    return vertices, faces[keep], dropped
+
+
+def _units(length_raw: float, units: str, length_mm: Optional[float], path: Path) -> tuple[float, str, str]:
+    lo, hi = FOOT_LENGTH_RANGE_MM
+    if units != "auto":
+        length = length_raw * UNIT_MM[units]
+        if not lo <= length <= hi:
+            raise InputFileError(
+                f'{path}: with scan_units = "{units}" the scan is {length:.4g} mm long, not a foot '
+                f"({lo:g}-{hi:g} mm): check scan_units"
+            )
+        return UNIT_MM[units], units, "profile"
+    fits = [u for u, f in UNIT_MM.items() if lo <= length_raw * f <= hi]
+    if fits:
+        return UNIT_MM[fits[0]], fits[0], "detected from the size"
+    if length_mm is not None:
+        return length_mm / length_raw, "scaled", "length_mm"
+    suggestions = ", ".join(f'{u} -> {length_raw * f:.4g} mm' for u, f in UNIT_MM.items())
+    raise InputFileError(
+        f"{path}: the scan is {length_raw:.4g} units long, which is no foot in any unit ({suggestions}): "
+        "pass scan_units, or length_mm to set the scale"
+    )
+
+
+def _basis(up: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Rows: two unit vectors across ``up``, then ``up`` (a right-handed frame)."""
+    helper = np.array([1.0, 0, 0]) if abs(up[0]) < 0.9 else np.array([0, 1.0, 0])
+    a = np.cross(up, helper)
+    a /= np.linalg.norm(a)
+    return np.vstack([a, np.cross(up, a), up])
+
+
+def _contact_area(points: NDArray[np.float64], up: NDArray[np.float64]) -> float:
+    h = points @ up
+    touching = points[h < h.min() + CONTACT_BAND_MM]
+    if len(touching) < 3:
+        return 0.0
+    flat = touching @ _basis(up)[:2].T
+    return float(shapely.MultiPoint(flat).convex_hull.area)
+
+
+def find_floor(points: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The up direction whose support plane (the floor) the part touches over the largest
+    area. A floor is a face of the convex hull, so the candidates are the hull's largest
+    faces (coplanar ones pooled); the best is then refined by small turns."""
+    from scipy.spatial import ConvexHull
+
+    hull = ConvexHull(points)
+    tri = points[hull.simplices]
+    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    normals = hull.equations[:, :3]
+    keys = np.round(normals * 60).astype(np.int64)  # ~1 degree bins
+    _, group, = np.unique(keys, axis=0, return_inverse=True)[:2]
+    pooled = np.bincount(group.reshape(-1), weights=area)
+    candidates = []
+    for g in np.argsort(pooled)[::-1][:25]:
+        members = group.reshape(-1) == g
+        n = (normals[members] * area[members, None]).sum(axis=0)
+        candidates.append(-n / np.linalg.norm(n))  # outward normal of a bottom face points down
+    scores = [_contact_area(points, u) for u in candidates]
+    best, best_score = candidates[int(np.argmax(scores))], max(scores)
+    for spread in (np.radians(2), np.radians(0.5), np.radians(0.15)):
+        basis = _basis(best)
+        for da in np.linspace(-spread, spread, 5):
+            for db in np.linspace(-spread, spread, 5):
+                u = best + da * basis[0] + db * basis[1]
+                u /= np.linalg.norm(u)
+                score = _contact_area(points, u)
+                if score > best_score:
+                    best, best_score = u, score
+    return best
+
+
+def _grid(lo: NDArray, hi: NDArray, step: float) -> tuple[NDArray, NDArray]:
+    return np.arange(lo[0] - step, hi[0] + 2 * step, step), np.arange(lo[1] - step, hi[1] + 2 * step, step)
+
+
+def _height_maps(vertices: NDArray, faces: NDArray, xs: NDArray, ys: NDArray) -> tuple[NDArray, NDArray]:
+    """Lowest and highest surface z over each grid point (NaN where nothing is hit)."""
+    gx, gy = np.meshgrid(xs, ys, indexing="ij")
+    hits = vertical_hits(vertices, faces, np.column_stack([gx.ravel(), gy.ravel()]))
+    low = np.full(gx.size, np.inf)
+    high = np.full(gx.size, -np.inf)
+    np.minimum.at(low, hits.ray, hits.z)
+    np.maximum.at(high, hits.ray, hits.z)
+    low[~np.isfinite(low)] = np.nan
+    high[~np.isfinite(high)] = np.nan
+    return low.reshape(gx.shape), high.reshape(gx.shape)
+
+
+def _mask_polygon(mask: NDArray[np.bool_], xs: NDArray, ys: NDArray) -> shapely.Polygon:
+    """The outline of a raster mask (cells centred on xs, ys), from its row runs."""
+    step = xs[1] - xs[0]
+    boxes = []
+    for i in range(mask.shape[0]):
+        row = np.r_[False, mask[i], False]
+        starts = np.flatnonzero(~row[:-1] & row[1:])
+        stops = np.flatnonzero(row[:-1] & ~row[1:])
+        for a, b in zip(starts, stops):
+            boxes.append(shapely.box(xs[i] - step / 2, ys[a] - step / 2, xs[i] + step / 2, ys[b - 1] + step / 2))
+    merged = shapely.union_all(boxes)
+    polygon = max(shapely.get_parts(merged), key=lambda g: g.area)
+    # Round the raster's stairs off at the grid scale.
+    return shapely.Polygon(polygon.exterior).buffer(step, quad_segs=4).buffer(-step, quad_segs=4).simplify(step / 4)
+
+
+def read_scan(
+    path: Path,
+    *,
+    units: str = "auto",
+    kind: str = "auto",
+    side: str = "auto",
+    length_mm: Optional[float] = None,
+    smoothing_mm: float = SMOOTHING_MM,
+) -> ScanRead:
+    """Read a foot scan or foam-box impression; see the module docstring."""
+    from scipy import ndimage
+
+    path = Path(path)
+    raw_vertices, raw_faces = _load(path)
+    vertices, faces, dropped = _merge_and_keep_largest(raw_vertices, raw_faces)
+    notes = []
+    if dropped:
+        notes.append(f"ignored {dropped} loose fragment(s) of the scan")
+
+    centred = vertices - vertices.mean(axis=0)
+    axes = np.linalg.eigh(np.cov(centred.T))[1]
+    length_raw = float(np.ptp(centred @ axes[:, -1]))
+    scale, unit_name, units_from = _units(length_raw, units, length_mm, path)
+    vertices = centred * scale
+
+    sample = vertices[np.random.default_rng(0).choice(len(vertices), min(len(vertices), 20000), replace=False)]
+    up = find_floor(sample)
+    frame = vertices @ _basis(up).T
+    frame[:, 2] -= frame[:, 2].min()
+
+    lo, hi = frame[:, :2].min(axis=0), frame[:, :2].max(axis=0)
+    xs, ys = _grid(lo, hi, GRID_MM)
+    low, high = _height_maps(frame, faces, xs, ys)
+    top = float(frame[:, 2].max())
+    chosen = kind if kind != "auto" else _guess_kind(high, top)
+    if chosen == "impression":
+        hollow = high < top - IMPRESSION_DEPTH_MM
+        sole = np.nanmax(np.where(hollow, high, np.nan)) - high  # deepest point -> 0
+        footprint = hollow & np.isfinite(sole)
+    else:
+        sole = low
+        footprint = np.isfinite(low) & (low < FOOTPRINT_CUT_MM)
+    if not footprint.any():
+        raise InputFileError(f"{path}: no foot-shaped sole found in the scan: check scan_kind")
+    labels, count = ndimage.label(footprint)
+    sizes = ndimage.sum(footprint, labels, index=np.arange(1, count + 1))
+    footprint = ndimage.binary_fill_holes(labels == 1 + int(np.argmax(sizes)))
+    holes = footprint & ~np.isfinite(sole)
+    polygon = _mask_polygon(footprint, xs, ys)
+    try:
+        aligned = align_outline(shapely.get_coordinates(polygon.exterior)[:-1], side, what="scan")
+    except InputFileError as exc:
+        raise InputFileError(f"{path}: {exc}") from None
+    if not FOOT_LENGTH_RANGE_MM[0] <= aligned.length_mm <= FOOT_LENGTH_RANGE_MM[1]:
+        raise InputFileError(
+            f"{path}: the scan's sole is {aligned.length_mm:.0f} mm long, not a foot: "
+            "check scan_kind and scan_units"
+        )
+
+    # Fill holes and the outside from the nearest measured cell, then smooth.
+    filled = np.where(footprint, sole, np.nan)
+    missing = ~np.isfinite(filled)
+    nearest = ndimage.distance_transform_edt(missing, return_distances=False, return_indices=True)
+    filled = filled[tuple(nearest)]
+    smooth = ndimage.gaussian_filter(np.clip(filled, 0, FOOTPRINT_CUT_MM), smoothing_mm / GRID_MM, mode="nearest")
+
+    # Resample into the aligned right-foot frame.
+    (x0, y0), (x1, y1) = aligned.polygon.min(axis=0) - 3, aligned.polygon.max(axis=0) + 3
+    fx, fy = np.arange(x0, x1, GRID_MM), np.arange(y0, y1, GRID_MM)
+    gx, gy = np.meshgrid(fx, fy, indexing="ij")
+    local = np.column_stack([gx.ravel(), gy.ravel()]) * ([1.0, -1.0] if aligned.side == "left" else [1.0, 1.0])
+    source = (local - aligned.offset) @ aligned.rotation  # back to the scan's floor frame
+    rows = (source[:, 0] - xs[0]) / GRID_MM
+    cols = (source[:, 1] - ys[0]) / GRID_MM
+    z = ndimage.map_coordinates(smooth, [rows, cols], order=1, mode="nearest").reshape(gx.shape)
+    z -= z[shapely.contains_xy(shapely.Polygon(aligned.polygon), gx, gy)].min()
+    return ScanRead(
+        outline=aligned,
+        sole=SoleField(fx, fy, np.clip(z, 0, None)),
+        kind=chosen,  # type: ignore[arg-type]
+        units=unit_name,
+        units_from=units_from,
+        scale_to_mm=scale,
+        up=up,
+        triangles=len(raw_faces),
+        fragments_dropped=dropped,
+        holes_filled_mm2=float(holes.sum() * GRID_MM**2),
+        notes=notes,
+    )
+
+
+def _guess_kind(high: NDArray, top: float) -> ScanKind:
+    """An impression's top view is mostly the flat box top around a hollow; a foot's is
+    its instep, with only the cut ankle (if any) at the top."""
+    seen = np.isfinite(high)
+    flat_top = seen & (high > top - 1.0)
+    if seen.sum() and flat_top.sum() / seen.sum() > 0.25:
+        hollow = seen & (high < top - IMPRESSION_DEPTH_MM)
+        from scipy import ndimage
+
+        labels, count = ndimage.label(hollow)
+        for index in range(1, count + 1):
+            region = labels == index
+            rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
+            touches_edge = rows[0] == 0 or cols[0] == 0 or rows[-1] == high.shape[0] - 1 or cols[-1] == high.shape[1] - 1
+            if not touches_edge and region.sum() * GRID_MM**2 > 5000:  # a foot-sized, enclosed hollow
+                return "impression"
+    return "foot"
