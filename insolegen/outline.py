@@ -157,15 +157,31 @@ def foot_outline(
     scale = (heel_width_mm / heel_chord) * (1 - blend) + (ball_width_mm / ball_chord) * blend
     heel_mid = np.interp(HEEL_STATION_FRACTION, xs, (med + lat) / 2)
     full = np.column_stack([curve[:, 0] * fl, (curve[:, 1] - heel_mid) * scale])
-    edge_x, lateral_y, medial_y = _chains(full)
+    return outline_from_points(full, length=length, spacing_mm=spacing_mm)
 
+
+def outline_from_points(
+    points: NDArray[np.float64],
+    *,
+    length: Literal["full", "sulcus", "three-quarter"] = "full",
+    spacing_mm: float = 1.0,
+) -> Outline:
+    """An insole outline from a foot-shaped closed curve already in the right-foot frame
+    (heel toward x = 0, toes toward +x, arch on +y): landmarks from its own length and
+    edges, then cut to ``length`` and resampled every ``spacing_mm``."""
+    points = np.asarray(points, dtype=np.float64)
+    points = points - [points[:, 0].min(), 0.0]
+    if not shapely.LinearRing(points).is_ccw:
+        points = points[::-1]
+    fl = float(np.ptp(points[:, 0]))
+    edge_x, lateral_y, medial_y = _chains(points)
     landmarks = Landmarks(
         foot_length_mm=fl,
-        heel_centre=(HEEL_STATION_FRACTION * fl, 0.0),
+        heel_centre=(HEEL_STATION_FRACTION * fl, float(np.interp(HEEL_STATION_FRACTION * fl, edge_x, (lateral_y + medial_y) / 2))),
         mth1=(MTH1_FRACTION * fl, float(np.interp(MTH1_FRACTION * fl, edge_x, medial_y))),
         mth5=(MTH5_FRACTION * fl, float(np.interp(MTH5_FRACTION * fl, edge_x, lateral_y))),
     )
-    polygon = shapely.Polygon(full)
+    polygon = shapely.Polygon(points)
     if length != "full":
         offset = (SULCUS_OFFSET if length == "sulcus" else THREE_QUARTER_OFFSET) * fl
         r = CUT_CORNER_RADIUS_MM

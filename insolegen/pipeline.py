@@ -21,7 +21,7 @@ from .exports.stl import stl_bytes
 from .exports.threemf import orca_3mf, prusa_3mf
 from .measure import footprint, top_heights
 from .meshcheck import MeshReport, check_mesh
-from .outline import HEEL_STATION_FRACTION, Outline, foot_outline
+from .outline import HEEL_STATION_FRACTION, Outline, foot_outline, outline_from_points
 from .profile.spec import Profile, SideSpec, ZonesSpec
 from .solid import Mesh, Resolution, extrude_height_field
 from .surfaces import TopSurface, top_surface
@@ -60,19 +60,27 @@ class SidePart:
         return points
 
 
+def side_outline(spec: SideSpec, spacing_mm: float = 1.0) -> Outline:
+    """The insole outline for a side: a real foot's when the profile gives one, else the
+    parametric foot shape for its size."""
+    if spec.source is not None:
+        return outline_from_points(spec.source.polygon, length=spec.length, spacing_mm=spacing_mm)
+    return foot_outline(
+        foot_length_mm=spec.foot_length_mm,
+        ball_width_mm=spec.ball_width_mm,
+        heel_width_mm=spec.heel_width_mm,
+        length=spec.length,
+        spacing_mm=spacing_mm,
+    )
+
+
 def build_side(
     spec: SideSpec, resolution: Resolution = Resolution(), zones: ZonesSpec | None = None
 ) -> SidePart:
     """Build one insole: right-footed geometry, mirrored for a left foot; with ``zones``,
     also its firmness-zone solids."""
     start = time.perf_counter()
-    outline = foot_outline(
-        foot_length_mm=spec.foot_length_mm,
-        ball_width_mm=spec.ball_width_mm,
-        heel_width_mm=spec.heel_width_mm,
-        length=spec.length,
-        spacing_mm=resolution.edge_spacing_mm,
-    )
+    outline = side_outline(spec, resolution.edge_spacing_mm)
     surface = top_surface(spec, outline)
     mesh = extrude_height_field(outline.boundary, surface.height_mm, resolution)
     zone_solids = build_zones(spec, outline, surface, mesh, zones) if zones is not None else ()
@@ -125,9 +133,35 @@ def measure_side(part: SidePart, report: MeshReport) -> dict[str, object]:
              "part_volume_mm3": round(z.part_volume_mm3, 1)}
             for z in part.zones
         ],
+        "source": _source_info(part, foot),
         "build_ms": round(part.build_seconds * 1000, 1),
         "parameters": part.spec.as_dict(),
     }
+
+
+def _source_info(part: SidePart, foot) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Where the outline came from; for a real foot, how far the insole's outline strays
+    from the traced or scanned one (the largest gap, mm)."""
+    source = part.spec.source
+    if source is None:
+        return {"kind": "parametric", "size": part.spec.size}
+    import shapely
+
+    traced = shapely.Polygon(source.polygon * ([1.0, -1.0] if part.spec.side == "left" else [1.0, 1.0]))
+    traced = shapely.affinity.translate(traced, xoff=-traced.bounds[0])
+    info = dict(source.info)
+    if "alignment" in info:
+        # The scan's own axes -> this insole's STL frame (a left insole is the mirror).
+        alignment = dict(info["alignment"])
+        matrix = np.asarray(alignment.pop("file_to_right_foot_frame"))
+        if part.spec.side == "left":
+            matrix = np.diag([1.0, -1.0, 1.0, 1.0]) @ matrix
+        alignment["file_to_insole_frame"] = [[round(float(v), 9) for v in row] for row in matrix]
+        info["alignment"] = alignment
+    if part.spec.length == "full":
+        info["largest_outline_gap_mm"] = round(float(shapely.hausdorff_distance(traced.exterior, foot.polygon.exterior)), 3)
+    info["conform"] = source.conform
+    return info
 
 
 @dataclass(frozen=True)

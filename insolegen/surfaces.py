@@ -132,6 +132,13 @@ class TopSurface:
         fore = self._tilt(y, s.forefoot_post_deg, self._forefoot_y) * fore_weight
         return rear + fore
 
+    def sole_mm(self, x: Array, y: Array) -> Array:
+        """The scanned plantar surface (height above its lowest point), when conforming."""
+        source = self.spec.source
+        if source is None or not source.conform or source.sole is None:
+            return np.zeros_like(x)
+        return source.sole.height_mm(x, y)
+
     # -- the sum -----------------------------------------------------------------------
     def height_mm(self, x: Array, y: Array) -> Array:
         """Top height above the bed (z = 0) at each (x, y), in mm."""
@@ -139,6 +146,7 @@ class TopSurface:
         y = np.asarray(y, dtype=float)
         return (
             self.base_mm(x, y)
+            + self.sole_mm(x, y)
             + self.lift_mm(x, y)
             + self.heel_cup_mm(x, y)
             + self.arch_mm(x, y)

@@ -71,6 +71,7 @@ class ScanRead:
     triangles: int
     fragments_dropped: int
     holes_filled_mm2: float
+    to_frame: NDArray[np.float64]  # 4x4: file coordinates -> insole frame (mm)
     notes: list[str] = field(default_factory=list)
 
 
@@ -242,7 +243,8 @@ def read_scan(
     if dropped:
         notes.append(f"ignored {dropped} loose fragment(s) of the scan")
 
-    centred = vertices - vertices.mean(axis=0)
+    mean = vertices.mean(axis=0)
+    centred = vertices - mean
     axes = np.linalg.eigh(np.cov(centred.T))[1]
     length_raw = float(np.ptp(centred @ axes[:, -1]))
     scale, unit_name, units_from = _units(length_raw, units, length_mm, path)
@@ -251,7 +253,8 @@ def read_scan(
     sample = vertices[np.random.default_rng(0).choice(len(vertices), min(len(vertices), 20000), replace=False)]
     up = find_floor(sample)
     frame = vertices @ _basis(up).T
-    frame[:, 2] -= frame[:, 2].min()
+    floor_z = frame[:, 2].min()
+    frame[:, 2] -= floor_z
 
     lo, hi = frame[:, :2].min(axis=0), frame[:, :2].max(axis=0)
     xs, ys = _grid(lo, hi, GRID_MM)
@@ -299,6 +302,16 @@ def read_scan(
     cols = (source[:, 1] - ys[0]) / GRID_MM
     z = ndimage.map_coordinates(smooth, [rows, cols], order=1, mode="nearest").reshape(gx.shape)
     z -= z[shapely.contains_xy(shapely.Polygon(aligned.polygon), gx, gy)].min()
+
+    def to_frame(points: NDArray[np.float64]) -> NDArray[np.float64]:
+        floor = ((points - mean) * scale) @ _basis(up).T - [0.0, 0.0, floor_z]
+        floor[:, :2] = aligned.apply(floor[:, :2])
+        return floor
+
+    origin = to_frame(np.zeros((1, 3)))[0]
+    matrix = np.eye(4)
+    matrix[:3, :3] = (to_frame(np.eye(3)) - origin).T
+    matrix[:3, 3] = origin
     return ScanRead(
         outline=aligned,
         sole=SoleField(fx, fy, np.clip(z, 0, None)),
@@ -310,6 +323,7 @@ def read_scan(
         triangles=len(raw_faces),
         fragments_dropped=dropped,
         holes_filled_mm2=float(holes.sum() * GRID_MM**2),
+        to_frame=matrix,
         notes=notes,
     )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import tomllib
+
+import numpy as np
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
@@ -14,7 +16,11 @@ from . import schema
 from .clinical import lift_checks, side_warnings
 from .schema import FOOT_KEYS, RANGES, SHAPE_KEYS, ProfileDoc
 from .sizes import SizeError, parse_size
-from .spec import Profile, SideSpec
+from ..inputs.align import align_outline
+from ..inputs.errors import InputFileError
+from ..inputs.outline_files import read_outline_file
+from ..inputs.scans import read_scan
+from .spec import FootSource, Profile, SideSpec
 from .zonecheck import custom_zone_problems, lift_zone_checks, zones_spec
 
 # Foot proportions as fractions of foot length (shared/docs/domain.md, ANSUR II).
@@ -52,6 +58,9 @@ def load_profile(path: Path | str) -> Profile:
     return profile_from_dict(data, default_name=path.stem, source=path)
 
 
+SCAN_LENGTH_WARN = 0.03  # scan (or tracing) and length_mm disagreeing by more than this warns
+
+
 def profile_from_dict(
     data: dict[str, Any], *, default_name: str = "insole", source: Optional[Path] = None
 ) -> Profile:
@@ -83,8 +92,10 @@ def profile_from_dict(
 
     specs: list[SideSpec] = []
     per_side: dict[str, list[str]] = {}
+    base_dir = source.parent if source is not None else Path(".")
+    cache: dict[tuple, Any] = {}
     for side in sides:
-        spec = _resolve_side(doc, side, problems)
+        spec = _resolve_side(doc, side, problems, warnings, base_dir, cache)
         if spec is not None:
             specs.append(spec)
             per_side[side] = side_warnings(spec)
@@ -137,7 +148,9 @@ def _merge_sides(per_side: dict[str, list[str]]) -> list[str]:
     return merged
 
 
-def _resolve_side(doc: ProfileDoc, side: str, problems: list[str]) -> Optional[SideSpec]:
+def _resolve_side(
+    doc: ProfileDoc, side: str, problems: list[str], warnings: list[str], base_dir: Path, cache: dict
+) -> Optional[SideSpec]:
     override = getattr(doc, side)
     given = override.model_fields_set
 
@@ -150,6 +163,11 @@ def _resolve_side(doc: ProfileDoc, side: str, problems: list[str]) -> Optional[S
     before = len(problems)
     size, size_key = pick("size", doc.foot)
     length_mm, length_key = pick("length_mm", doc.foot)
+    source = _foot_source(doc, side, pick, base_dir, problems, warnings, cache)
+    if len(problems) > before:
+        return None
+    if source is not None:
+        return _spec_from_source(doc, side, pick, source, length_mm, length_key, warnings)
     womens = False
     if size is not None:
         try:
@@ -193,6 +211,25 @@ def _resolve_side(doc: ProfileDoc, side: str, problems: list[str]) -> Optional[S
             "allowed is a heel narrower than the ball"
         )
 
+    resolved = _shape(doc, pick, womens=womens, conform=False)
+    if len(problems) > before:
+        return None
+    lift = doc.lift if doc.lift is not None and doc.lift.side == side else None
+    return SideSpec(
+        side=side,  # type: ignore[arg-type]
+        foot_length_mm=float(length_mm),
+        ball_width_mm=float(ball),
+        heel_width_mm=float(heel),
+        size=size,
+        lift_heel_mm=lift.heel_mm if lift else 0.0,
+        lift_forefoot_mm=lift.forefoot_mm if lift else 0.0,
+        **resolved,
+    )
+
+
+def _shape(doc: ProfileDoc, pick: Any, *, womens: bool, conform: bool) -> dict[str, Any]:
+    """The [shape] keys for one side with defaults filled in. On a conforming scan the
+    arch and heel cup adjust the scanned shape, so they default to 0 (add nothing)."""
     shape = {key: pick(key, doc.shape)[0] for key in SHAPE_KEYS}
     thickness = shape["thickness_mm"] if shape["thickness_mm"] is not None else schema.DEFAULT_THICKNESS_MM
     defaults = {
@@ -206,19 +243,116 @@ def _resolve_side(doc: ProfileDoc, side: str, problems: list[str]) -> Optional[S
         "rearfoot_post_deg": 0.0,
         "forefoot_post_deg": 0.0,
     }
-    resolved = {k: (v if v is not None else defaults[k]) for k, v in shape.items()}
-    if len(problems) > before:
+    if conform:
+        defaults.update(heel_cup_depth_mm=0.0, arch_height_mm=0.0)
+    return {k: (v if v is not None else defaults[k]) for k, v in shape.items()}
+
+
+def _foot_source(
+    doc: ProfileDoc, side: str, pick: Any, base_dir: Path, problems: list[str], warnings: list[str], cache: dict
+) -> Optional[FootSource]:
+    """Read the side's traced outline or scan, if it has one (cached across sides)."""
+    outline, outline_key = pick("outline", doc.foot)
+    scan, scan_key = pick("scan", doc.foot)
+    if outline is not None and scan is not None:
+        problems.append(f"{outline_key} and {scan_key} are both given: use one of them")
         return None
+    if outline is None and scan is None:
+        return None
+    in_side_table = (outline_key if outline is not None else scan_key).startswith(side)
+    if outline is not None:
+        units, _ = pick("outline_units", doc.foot)
+        told, told_key = pick("outline_side", doc.foot)
+        path = (base_dir / outline).resolve()
+        key = ("outline", path, units, told)
+        if key not in cache:
+            try:
+                read = read_outline_file(path, units)
+                aligned = align_outline(read.points, told, what="outline")
+            except InputFileError as exc:
+                problems.append(f"{outline_key} = {outline!r}: {exc}")
+                return None
+            info = {"kind": "outline", "file": str(outline), "units": read.units, "units_from": read.units_from,
+                    "closed_loops_found": read.loops_found}
+            cache[key] = (aligned, None, info)
+        aligned, sole, info = cache[key]
+        conform = False
+    else:
+        units, _ = pick("scan_units", doc.foot)
+        kind, _ = pick("scan_kind", doc.foot)
+        told, told_key = pick("scan_side", doc.foot)
+        smoothing, _ = pick("scan_smoothing_mm", doc.foot)
+        length_mm, _ = pick("length_mm", doc.foot)
+        path = (base_dir / scan).resolve()
+        key = ("scan", path, units, kind, told, smoothing, length_mm)
+        if key not in cache:
+            try:
+                read = read_scan(path, units=units, kind=kind, side=told, length_mm=length_mm,
+                                 smoothing_mm=smoothing)
+            except InputFileError as exc:
+                problems.append(f"{scan_key} = {scan!r}: {exc}")
+                return None
+            angle = float(np.degrees(np.arctan2(read.outline.rotation[1, 0], read.outline.rotation[0, 0])))
+            info = {
+                "kind": "scan", "file": str(scan), "scan_kind": read.kind, "units": read.units,
+                "units_from": read.units_from, "scale_to_mm": read.scale_to_mm, "triangles": read.triangles,
+                "fragments_dropped": read.fragments_dropped, "holes_filled_mm2": round(read.holes_filled_mm2, 1),
+                "smoothing_mm": smoothing,
+                "alignment": {"floor_normal_in_file": [round(v, 5) for v in read.up],
+                              "rotation_about_floor_normal_deg": round(angle, 3),
+                              "offset_mm": [round(v, 3) for v in read.outline.offset],
+                              "file_to_right_foot_frame": read.to_frame},
+                "notes": read.notes,
+            }
+            cache[key] = (read.outline, read.sole, info)
+        aligned, sole, info = cache[key]
+        conform_value, _ = pick("conform", doc.foot)
+        conform = True if conform_value is None else bool(conform_value)
+    info = dict(info, side_detected=aligned.side_detected, side_used=side)
+    if aligned.side_detected is not None and aligned.side_detected != side and (in_side_table or told != "auto"):
+        warnings.append(
+            f"{side}: the {info['kind']} looks like a {aligned.side_detected} foot but builds the {side} "
+            "insole (mirrored): check the file"
+        )
+    return FootSource(kind=info["kind"], polygon=aligned.polygon, sole=sole, conform=conform, info=info)
+
+
+def _spec_from_source(
+    doc: ProfileDoc, side: str, pick: Any, source: FootSource, length_mm: Optional[float], length_key: str,
+    warnings: list[str],
+) -> SideSpec:
+    """A side built on a real foot: length and widths are measured from its outline."""
+    import shapely
+
+    polygon = shapely.Polygon(source.polygon)
+    x0, _, x1, _ = polygon.bounds
+    length = x1 - x0
+    fore = polygon.intersection(shapely.box(x0 + 0.5 * length, -1e4, x1 + 1, 1e4))
+    ball = fore.bounds[3] - fore.bounds[1]
+    heel_x = x0 + 0.16 * length
+    heel = polygon.intersection(shapely.LineString([(heel_x, -1e4), (heel_x, 1e4)])).length
+    measured = {"length_mm": round(length, 2), "ball_width_mm": round(ball, 2), "heel_width_mm": round(heel, 2)}
+    source.info["measured"] = measured
+    if length_mm is not None and abs(length - length_mm) > SCAN_LENGTH_WARN * length_mm:
+        warnings.append(
+            f"{side}: the {source.kind} is {length:.1f} mm long but {length_key} = {length_mm:g}: they disagree "
+            f"by {abs(length - length_mm) / length_mm * 100:.1f} % (more than 3 %); check the units or the measurement"
+        )
+    for key in ("ball_width_mm", "heel_width_mm"):
+        value, where = pick(key, doc.foot)
+        if value is not None:
+            warnings.append(f"{where} = {value:g} is ignored: the {source.kind} sets the widths")
     lift = doc.lift if doc.lift is not None and doc.lift.side == side else None
     return SideSpec(
         side=side,  # type: ignore[arg-type]
-        foot_length_mm=float(length_mm),
+        foot_length_mm=float(length),
         ball_width_mm=float(ball),
         heel_width_mm=float(heel),
-        size=size,
+        size=None,
         lift_heel_mm=lift.heel_mm if lift else 0.0,
         lift_forefoot_mm=lift.forefoot_mm if lift else 0.0,
-        **resolved,
+        source=source,
+        **_shape(doc, pick, womens=False, conform=source.conform),
     )
 
 

@@ -33,6 +33,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "toes": (0.0, 100.0, "% infill"),
     "lift": (0.0, 100.0, "% infill"),
     "infill_pct": (0.0, 100.0, "% infill"),
+    "scan_smoothing_mm": (0.5, 10.0, "mm"),
 }
 
 # Infill patterns whose density a per-zone modifier really sets. Adaptive patterns
@@ -71,6 +72,15 @@ class FootTable(BaseModel):
     length_mm: Optional[_num("length_mm")] = None
     ball_width_mm: Optional[_num("ball_width_mm")] = None
     heel_width_mm: Optional[_num("heel_width_mm")] = None
+    outline: Optional[str] = None  # SVG, DXF or CSV; relative to the profile
+    outline_units: Optional[Literal["mm", "cm", "in"]] = None
+    outline_side: Literal["auto", "left", "right"] = "auto"
+    scan: Optional[str] = None  # STL, OBJ or PLY; relative to the profile
+    scan_kind: Literal["auto", "foot", "impression"] = "auto"
+    scan_units: Literal["auto", "mm", "cm", "m", "in"] = "auto"
+    scan_side: Literal["auto", "left", "right"] = "auto"
+    scan_smoothing_mm: _num("scan_smoothing_mm") = 2.0
+    conform: Optional[bool] = None  # default: true with a scan
 
 
 class ShapeTable(BaseModel):
@@ -132,7 +142,7 @@ SideTable = create_model(
     "SideTable",
     __config__=_STRICT,
     **{
-        name: (field.annotation, None)
+        name: (Optional[field.annotation], None)
         for table in (FootTable, ShapeTable)
         for name, field in table.model_fields.items()
     },

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
 
 Side = Literal["left", "right"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class FootSource:
+    """A real foot read from a file: its outline in the right-foot frame (mm), the
+    plantar height field for a scan, and what build.json should say about it."""
+
+    kind: Literal["outline", "scan"]
+    polygon: Any = field(compare=False, repr=False)  # (N, 2) ndarray
+    sole: Any = field(default=None, compare=False, repr=False)  # SoleField or None
+    conform: bool = False
+    info: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,9 +44,10 @@ class SideSpec:
     lift_heel_mm: float = 0.0
     lift_forefoot_mm: float = 0.0
     size: Optional[str] = None
+    source: Optional[FootSource] = None
 
     def as_dict(self) -> dict[str, object]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+        return {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "source"}
 
 
 @dataclass(frozen=True, kw_only=True)
