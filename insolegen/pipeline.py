@@ -51,7 +51,8 @@ class SidePart:
         lm = self.outline.landmarks
         points = {"heel_centre": lm.heel_centre}
         if self.spec.heel_cup_depth_mm > 0:
-            points["heel_cup_rim"] = (RIM_PROBE_MM, lm.heel_centre[1])
+            back = self.outline.boundary[int(np.argmin(self.outline.boundary[:, 0]))]
+            points["heel_cup_rim"] = (float(back[0]) + RIM_PROBE_MM, float(back[1]))
         points["arch_apex"] = self.surface.arch_apex()
         if self.spec.met_pad_height_mm > 0:
             points["met_pad_apex"] = self.surface.met_pad_apex()

@@ -128,6 +128,7 @@ def _svg_loops(path: Path, units: Optional[str]) -> tuple[list[NDArray[np.float6
                 continue
             count = max(64, int(sub.length(error=1e-3) / 0.5))
             pts = np.asarray(sub.npoint(np.linspace(0, 1, count)), dtype=np.float64)
+            pts = pts * [1.0, -1.0]  # SVG's y axis points down the page; ours points up
             if len(pts) >= 3 and np.hypot(*(pts[0] - pts[-1])) <= 1e-6 * max(1.0, np.ptp(pts)):
                 loops.append(pts[:-1])
             elif len(pts) >= 3 and sub[-1].__class__.__name__ == "Close":

@@ -273,7 +273,11 @@ def read_scan(
     labels, count = ndimage.label(footprint)
     sizes = ndimage.sum(footprint, labels, index=np.arange(1, count + 1))
     footprint = ndimage.binary_fill_holes(labels == 1 + int(np.argmax(sizes)))
-    holes = footprint & ~np.isfinite(sole)
+    # Cells inside the sole where the scan has no sole surface (holes in the mesh, seen
+    # through to the instep) are filled from their neighbours below.
+    measured = np.isfinite(sole) & (sole < (FOOTPRINT_CUT_MM if chosen == "foot" else np.inf))
+    holes = footprint & ~measured
+    sole = np.where(measured, sole, np.nan)
     polygon = _mask_polygon(footprint, xs, ys)
     try:
         aligned = align_outline(shapely.get_coordinates(polygon.exterior)[:-1], side, what="scan")
