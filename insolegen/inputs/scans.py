@@ -162,7 +162,7 @@ def _contact_area(points: NDArray[np.float64], up: NDArray[np.float64]) -> float
 def find_floor(points: NDArray[np.float64]) -> NDArray[np.float64]:
     """The up direction whose support plane (the floor) the part touches over the largest
     area. A floor is a face of the convex hull, so the candidates are the hull's largest
-    faces (coplanar ones pooled); the best is then refined by small turns."""
+    faces (coplanar ones pooled)."""
     from scipy.spatial import ConvexHull
 
     hull = ConvexHull(points)
@@ -178,17 +178,9 @@ def find_floor(points: NDArray[np.float64]) -> NDArray[np.float64]:
         n = (normals[members] * area[members, None]).sum(axis=0)
         candidates.append(-n / np.linalg.norm(n))  # outward normal of a bottom face points down
     scores = [_contact_area(points, u) for u in candidates]
-    best, best_score = candidates[int(np.argmax(scores))], max(scores)
-    for spread in (np.radians(2), np.radians(0.5), np.radians(0.15)):
-        basis = _basis(best)
-        for da in np.linspace(-spread, spread, 5):
-            for db in np.linspace(-spread, spread, 5):
-                u = best + da * basis[0] + db * basis[1]
-                u /= np.linalg.norm(u)
-                score = _contact_area(points, u)
-                if score > best_score:
-                    best, best_score = u, score
-    return best
+    # No fine-tuning by the contact score: tilting toward raised parts (lifted toes, an
+    # arch) can enlarge the contact band, so the exact hull plane is kept.
+    return candidates[int(np.argmax(scores))]
 
 
 def _grid(lo: NDArray, hi: NDArray, step: float) -> tuple[NDArray, NDArray]:
@@ -260,10 +252,32 @@ def read_scan(
     xs, ys = _grid(lo, hi, GRID_MM)
     low, high = _height_maps(frame, faces, xs, ys)
     top = float(frame[:, 2].max())
-    chosen = kind if kind != "auto" else _guess_kind(high, top)
+    chosen = kind
+    if kind != "foot":
+        # A foam box rests as well on its top as on its bottom: look for the hollow
+        # from both sides, and turn the box over when it is underneath.
+        if _has_hollow(high, top):
+            chosen = "impression"
+        elif _has_hollow(top - low, top):
+            chosen = "impression"
+            up = -up
+            frame = vertices @ _basis(up).T
+            floor_z = frame[:, 2].min()
+            frame[:, 2] -= floor_z
+            xs, ys = _grid(frame[:, :2].min(axis=0), frame[:, :2].max(axis=0), GRID_MM)
+            low, high = _height_maps(frame, faces, xs, ys)
+            top = float(frame[:, 2].max())
+        elif kind == "impression":
+            raise InputFileError(
+                f"{path}: scan_kind = \"impression\" but neither face of the scan has a foot-shaped hollow "
+                "in a flat top: check the file, or use scan_kind = \"foot\" for a scan of the foot itself"
+            )
+        else:
+            chosen = "foot"
     if chosen == "impression":
         hollow = high < top - IMPRESSION_DEPTH_MM
-        sole = np.nanmax(np.where(hollow, high, np.nan)) - high  # deepest point -> 0
+        # The deepest point of the hollow is the sole's lowest: heights above it.
+        sole = high - np.nanmin(np.where(hollow, high, np.nan))
         footprint = hollow & np.isfinite(sole)
     else:
         sole = low
@@ -332,20 +346,22 @@ def read_scan(
     )
 
 
-def _guess_kind(high: NDArray, top: float) -> ScanKind:
-    """An impression's top view is mostly the flat box top around a hollow; a foot's is
-    its instep, with only the cut ankle (if any) at the top."""
+def _has_hollow(high: NDArray, top: float) -> bool:
+    """An impression seen from above: mostly a flat top (the box) around an enclosed,
+    foot-sized hollow. A foot seen from above is its instep, with at most a small flat
+    cut at the ankle."""
+    from scipy import ndimage
+
     seen = np.isfinite(high)
     flat_top = seen & (high > top - 1.0)
-    if seen.sum() and flat_top.sum() / seen.sum() > 0.25:
-        hollow = seen & (high < top - IMPRESSION_DEPTH_MM)
-        from scipy import ndimage
-
-        labels, count = ndimage.label(hollow)
-        for index in range(1, count + 1):
-            region = labels == index
-            rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
-            touches_edge = rows[0] == 0 or cols[0] == 0 or rows[-1] == high.shape[0] - 1 or cols[-1] == high.shape[1] - 1
-            if not touches_edge and region.sum() * GRID_MM**2 > 5000:  # a foot-sized, enclosed hollow
-                return "impression"
-    return "foot"
+    if not seen.any() or flat_top.sum() / seen.sum() < 0.25:
+        return False
+    hollow = seen & (high < top - IMPRESSION_DEPTH_MM)
+    labels, count = ndimage.label(hollow)
+    for index in range(1, count + 1):
+        region = labels == index
+        rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
+        touches_edge = rows[0] == 0 or cols[0] == 0 or rows[-1] == high.shape[0] - 1 or cols[-1] == high.shape[1] - 1
+        if not touches_edge and region.sum() * GRID_MM**2 > 5000:
+            return True
+    return False
