@@ -155,7 +155,7 @@ class MeshFileError(Exception):
     """A file that is not a readable triangle mesh."""
 
 
-def _sniff_stl(path: Path) -> None:
+def sniff_stl(path: Path) -> None:
     """Refuse files that are neither a size-consistent binary STL nor ASCII STL text."""
     size = path.stat().st_size
     with path.open("rb") as handle:
@@ -186,7 +186,7 @@ def load_mesh_file(path: Path) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
         raise MeshFileError(f"{path}: the file is empty")
     if path.suffix.lower() != ".stl":
         raise MeshFileError(f"{path}: not an STL file (expected the .stl extension)")
-    _sniff_stl(path)
+    sniff_stl(path)
     try:
         with path.open("rb") as handle:
             loaded = trimesh.exchange.stl.load_stl(handle)

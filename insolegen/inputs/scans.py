@@ -85,6 +85,13 @@ def _load(path: Path):  # type: ignore[no-untyped-def]
     kind = path.suffix.lower()
     if kind not in (".stl", ".obj", ".ply"):
         raise InputFileError(f"{path}: unknown scan format {kind!r}: use an .stl, .obj or .ply file")
+    if kind == ".stl":
+        from ..meshcheck import MeshFileError, sniff_stl
+
+        try:
+            sniff_stl(path)
+        except MeshFileError as exc:
+            raise InputFileError(str(exc)) from None
     try:
         loaded = trimesh.load(str(path), force="mesh", process=False)
     except Exception as exc:  # trimesh raises many kinds for garbage input
@@ -115,9 +122,10 @@ def _merge_and_keep_largest(vertices: NDArray, faces: NDArray) -> tuple[NDArray,
     area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
     piece_area = np.bincount(label[faces[:, 0]], weights=area, minlength=count)
     biggest = int(np.argmax(piece_area))
-    keep = label[faces[:, 0]] == biggest
+    faces = faces[label[faces[:, 0]] == biggest]
+    used, faces = np.unique(faces, return_inverse=True)  # drop the other pieces' vertices
     dropped = int(np.count_nonzero(piece_area > 0)) - 1
-    return vertices, faces[keep], dropped
+    return vertices[used], faces.reshape(-1, 3), dropped
 
 
 def _units(length_raw: float, units: str, length_mm: Optional[float], path: Path) -> tuple[float, str, str]:
@@ -224,8 +232,12 @@ def read_scan(
     side: str = "auto",
     length_mm: Optional[float] = None,
     smoothing_mm: float = SMOOTHING_MM,
+    _scale: Optional[float] = None,
 ) -> ScanRead:
-    """Read a foot scan or foam-box impression; see the module docstring."""
+    """Read a foot scan or foam-box impression; see the module docstring.
+
+    With no unit that makes it a foot, ``length_mm`` sets the scale so that the sole's
+    outline is that long."""
     from scipy import ndimage
 
     path = Path(path)
@@ -239,7 +251,10 @@ def read_scan(
     centred = vertices - mean
     axes = np.linalg.eigh(np.cov(centred.T))[1]
     length_raw = float(np.ptp(centred @ axes[:, -1]))
-    scale, unit_name, units_from = _units(length_raw, units, length_mm, path)
+    if _scale is None:
+        scale, unit_name, units_from = _units(length_raw, units, length_mm, path)
+    else:
+        scale, unit_name, units_from = _scale, "scaled", "length_mm"
     vertices = centred * scale
 
     sample = vertices[np.random.default_rng(0).choice(len(vertices), min(len(vertices), 20000), replace=False)]
@@ -297,6 +312,10 @@ def read_scan(
         aligned = align_outline(shapely.get_coordinates(polygon.exterior)[:-1], side, what="scan")
     except InputFileError as exc:
         raise InputFileError(f"{path}: {exc}") from None
+    if units_from == "length_mm" and _scale is None and length_mm is not None:
+        # The first scale came from the whole scan's extent; match the sole's outline.
+        return read_scan(path, units=units, kind=kind, side=side, length_mm=length_mm,
+                         smoothing_mm=smoothing_mm, _scale=scale * length_mm / aligned.length_mm)
     if not FOOT_LENGTH_RANGE_MM[0] <= aligned.length_mm <= FOOT_LENGTH_RANGE_MM[1]:
         raise InputFileError(
             f"{path}: the scan's sole is {aligned.length_mm:.0f} mm long, not a foot: "
@@ -347,21 +366,23 @@ def read_scan(
 
 
 def _has_hollow(high: NDArray, top: float) -> bool:
-    """An impression seen from above: mostly a flat top (the box) around an enclosed,
-    foot-sized hollow. A foot seen from above is its instep, with at most a small flat
-    cut at the ankle."""
+    """An impression seen from above: a flat top (the box) all round an enclosed,
+    foot-sized hollow. A foot seen from above is its instep: outside it there is
+    nothing, not a flat top, even where a cut ankle is flat."""
     from scipy import ndimage
 
     seen = np.isfinite(high)
     flat_top = seen & (high > top - 1.0)
-    if not seen.any() or flat_top.sum() / seen.sum() < 0.25:
+    if not seen.any() or flat_top.sum() / seen.sum() < 0.2:
         return False
     hollow = seen & (high < top - IMPRESSION_DEPTH_MM)
     labels, count = ndimage.label(hollow)
+    ring_cells = max(2, int(round(5.0 / GRID_MM)))
     for index in range(1, count + 1):
         region = labels == index
-        rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
-        touches_edge = rows[0] == 0 or cols[0] == 0 or rows[-1] == high.shape[0] - 1 or cols[-1] == high.shape[1] - 1
-        if not touches_edge and region.sum() * GRID_MM**2 > 5000:
+        if region.sum() * GRID_MM**2 < 5000:
+            continue
+        ring = ndimage.binary_dilation(region, iterations=ring_cells) & ~region
+        if (flat_top | (seen & ~hollow))[ring].mean() > 0.9:
             return True
     return False
