@@ -53,7 +53,7 @@ def test_stl_round_trip_keeps_the_solid(built, key, tmp_path):
 
 def test_there_are_examples_of_each_kind():
     names = {p.stem for p in EXAMPLES}
-    assert {"plain-eu42", "lld-left-lift", "orthotic-pair"} <= names
+    assert {"plain-eu42", "lld-left-lift", "orthotic-pair", "scan-relief-pair", "traced-outline"} <= names
     lift = load_profile(ROOT / "profiles" / "lld-left-lift.toml")
     assert lift.lift and lift.lift["side"] == "left"
     ortho = load_profile(ROOT / "profiles" / "orthotic-pair.toml").sides[1]
@@ -69,12 +69,18 @@ def test_examples_build(path):
         assert_solid(part.mesh.vertices, part.mesh.faces)
     profile = result.profile
     for part, side in zip(result.parts, result.summary["sides"]):
-        heel = side["heights"]["heel_centre"]["measured_mm"]
+        heights = side["heights"]
+        heel = heights["heel_centre"]["measured_mm"]
         lift = profile.lift["heel_mm"] if profile.lift and profile.lift["side"] == part.spec.side else 0
+
+        def sole(name: str) -> float:  # a conforming scan adds the scanned sole's height
+            x, y = part.landmark_points()[name]
+            return float(part.surface.sole_mm(np.array([x]), np.array([y]))[0])
+
         if part.spec.rearfoot_post_deg == 0:
-            assert heel == pytest.approx(part.spec.heel_thickness_mm + lift, abs=0.1)
-        if "metatarsal_heads" in side["heights"] and part.spec.forefoot_post_deg == 0:
+            assert heel == pytest.approx(part.spec.heel_thickness_mm + lift + sole("heel_centre"), abs=0.1)
+        if "metatarsal_heads" in heights and part.spec.forefoot_post_deg == 0:
             fore = profile.lift["forefoot_mm"] if lift else 0
-            assert side["heights"]["metatarsal_heads"]["measured_mm"] == pytest.approx(
-                part.spec.thickness_mm + fore, abs=0.1
+            assert heights["metatarsal_heads"]["measured_mm"] == pytest.approx(
+                part.spec.thickness_mm + fore + sole("metatarsal_heads"), abs=0.1
             )
