@@ -2,6 +2,9 @@
 
     python benchmarks/bench_build.py [--repeat 7]
 
+Then reading scans: the real scans in profiles/scans and a 3-million-triangle scan
+made by subdividing one (time of ``read_scan``: load, clean, floor, sole, outline).
+
 For each example profile in profiles/: in-process build time per insole (best and
 median of --repeat runs, geometry only, then the solid checks), triangles per insole,
 the largest deviation of the mesh's top from the intended smooth surface (sampled at
@@ -74,5 +77,37 @@ def main() -> None:
               f"{fmt(check and check * 1000, '.1f')} | {fmt(tris, 'd')} | {fmt(dev, '.4f')} |")
 
 
+
+
+def bench_scans() -> None:
+    """Reading scans: the shared real scans, and a large one made by subdividing one."""
+    import tempfile
+
+    import trimesh
+
+    from insolegen.inputs.scans import read_scan
+
+    shared = ROOT / "profiles" / "scans"
+    print()
+    print("| scan | triangles | file MB | read_scan (s) | sole length (mm) |")
+    print("|---|---:|---:|---:|---:|")
+    for path in sorted(shared.glob("*.stl")):
+        start = time.perf_counter()
+        read = read_scan(path)
+        print(f"| {path.name} | {read.triangles} | {path.stat().st_size / 1e6:.1f} | "
+              f"{time.perf_counter() - start:.2f} | {read.outline.length_mm:.1f} |")
+    mesh = trimesh.load(shared / "relief-left.stl")
+    while len(mesh.faces) < 3_000_000:
+        mesh = mesh.subdivide()
+    with tempfile.TemporaryDirectory() as folder:
+        big = Path(folder) / "big.stl"
+        mesh.export(big)
+        start = time.perf_counter()
+        read = read_scan(big)
+        print(f"| relief-left subdivided to {len(mesh.faces):,} triangles | {read.triangles} | "
+              f"{big.stat().st_size / 1e6:.0f} | {time.perf_counter() - start:.2f} | {read.outline.length_mm:.1f} |")
+
+
 if __name__ == "__main__":
     main()
+    bench_scans()

@@ -51,6 +51,10 @@ class Resolution:
     max_rounds: int = 10
 
 
+# Inner probes (barycentric), halfway from the centroid to each corner.
+_INNER = np.array([[2 / 3, 1 / 6, 1 / 6], [1 / 6, 2 / 3, 1 / 6], [1 / 6, 1 / 6, 2 / 3]])
+
+
 def _triangle_errors(points: Array, z: Array, tris: NDArray[np.int64], height: HeightFn) -> Array:
     """Largest gap between each flat triangle and the surface, probed at the edge
     midpoints (shared between neighbours, so each is evaluated once) and the centroid."""
@@ -64,6 +68,18 @@ def _triangle_errors(points: Array, z: Array, tris: NDArray[np.int64], height: H
     edge_gap = np.abs(true[: len(unique)] - 0.5 * (z[unique[:, 0]] + z[unique[:, 1]]))
     centroid_gap = np.abs(true[len(unique):] - z[tris].mean(axis=1))
     return np.maximum(edge_gap[inverse.reshape(-1, 3)].max(axis=1), centroid_gap)
+
+
+# Inner probes (barycentric), halfway from the centroid to each corner.
+_INNER = np.array([[2 / 3, 1 / 6, 1 / 6], [1 / 6, 2 / 3, 1 / 6], [1 / 6, 1 / 6, 2 / 3]])
+
+
+def _inner_errors(points: Array, z: Array, tris: NDArray[np.int64], height: HeightFn) -> Array:
+    """The gap at three inner points of each triangle: on textured surfaces the worst
+    point can sit between the edge and centroid probes."""
+    inner = np.einsum("pk,tkd->tpd", _INNER, points[tris]).reshape(-1, 2)
+    linear = np.einsum("pk,tk->tp", _INNER, z[tris])
+    return np.abs(height(inner[:, 0], inner[:, 1]).reshape(linear.shape) - linear).max(axis=1)
 
 
 def _triangle_keys(tris: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -93,6 +109,7 @@ def triangulate_top(
     known_errors = np.empty(0)
     z = np.empty(0)
     previous = np.empty((0, 2))
+    checks_left = 2
     for _ in range(resolution.max_rounds):
         points, tris = mesh["vertices"], mesh["triangles"].astype(np.int64)
         if not np.array_equal(points[: len(previous)], previous):
@@ -106,9 +123,14 @@ def triangulate_top(
         errors = np.empty(len(tris))
         errors[seen] = known_errors[np.searchsorted(known_keys, keys[seen])]
         errors[~seen] = _triangle_errors(points, z, tris[~seen], height)
+        bad = errors > target
+        if not bad.any() and checks_left:
+            # Converged on the cheap probes: check every triangle once more inside.
+            checks_left -= 1
+            errors = np.maximum(errors, _inner_errors(points, z, tris, height))
+            bad = errors > target
         order = np.argsort(keys)
         known_keys, known_errors = keys[order], errors[order]
-        bad = errors > target
         if not bad.any():
             break
         # Linear interpolation error scales with area, so shrink each bad triangle by

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import shapely
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
@@ -20,7 +21,7 @@ Array = NDArray[np.float64]
 
 # Feature placement, as fractions of foot length unless named otherwise. (U) conventions
 # chosen to match domain.md's landmarks; see the README's profile reference.
-CUP_RIM_FRACTION_OF_HEEL = 0.20  # the cup rises over this share of the heel width
+CUP_RIM_FRACTION_OF_HEEL = 0.25  # the cup rises over this share of the heel width
 CUP_RIM_TOP_MM = 2.0  # a flat top along the rim, so it prints as a ridge, not a knife edge
 REARFOOT_END_FRACTION = 0.34  # heel cup and rearfoot post have faded out here
 ARCH_START_FRACTION = HEEL_STATION_FRACTION + 0.02
@@ -40,6 +41,12 @@ def smoothstep(t: Array) -> Array:
     """0 below 0, 1 above 1, C1-smooth between."""
     t = np.clip(t, 0.0, 1.0)
     return t * t * (3.0 - 2.0 * t)
+
+
+def easing(t: Array) -> Array:
+    """0 below 0, 1 above 1; two parabolas meeting at t = 0.5 (C1, curvature 4)."""
+    t = np.clip(t, 0.0, 1.0)
+    return np.where(t < 0.5, 2.0 * t * t, 1.0 - 2.0 * (1.0 - t) ** 2)
 
 
 def linear_ramp(u: Array, rounding: float = RAMP_ROUNDING) -> Array:
@@ -63,6 +70,7 @@ class TopSurface:
     spec: SideSpec
     outline: Outline
     _tree: cKDTree = field(repr=False)
+    _inner: shapely.Geometry = field(repr=False)  # farther than the cup's rim zone from the edge
     _rearfoot_y: tuple[float, float] = field(repr=False)  # (lateral-most, medial-most)
     _forefoot_y: tuple[float, float] = field(repr=False)
 
@@ -89,9 +97,14 @@ class TopSurface:
         if s.heel_cup_depth_mm <= 0 or not near.any():
             return out
         rim = CUP_RIM_FRACTION_OF_HEEL * s.heel_width_mm
+        # Points well inside (the heel seat) are rejected cheaply before the exact distance.
+        near[near] = ~shapely.contains_xy(self._inner, x[near], y[near])
+        if not near.any():
+            return out
         d = self.distance_to_edge_mm(x[near], y[near], limit_mm=rim)
-        # Flat along the rim's top and at the seat, steepest half way: C1 everywhere.
-        rise = 1.0 - smoothstep((d - CUP_RIM_TOP_MM) / (rim - CUP_RIM_TOP_MM))
+        # Flat along the rim's top and at the seat, steepest half way: C1 everywhere, and
+        # two parabolas keep the sharpest bend as gentle as a C1 step can be.
+        rise = 1.0 - easing((d - CUP_RIM_TOP_MM) / (rim - CUP_RIM_TOP_MM))
         out[near] = s.heel_cup_depth_mm * rise * self._rearfoot_weight(x[near])
         return out
 
@@ -207,6 +220,11 @@ class TopSurface:
         return np.tan(np.radians(-degrees)) * np.clip(medial - y, 0, None)
 
 
+def _prepared(geometry: shapely.Geometry) -> shapely.Geometry:
+    shapely.prepare(geometry)
+    return geometry
+
+
 def top_surface(spec: SideSpec, outline: Outline) -> TopSurface:
     """The top height field for ``spec`` over ``outline`` (both right-footed)."""
     fl = spec.foot_length_mm
@@ -217,6 +235,7 @@ def top_surface(spec: SideSpec, outline: Outline) -> TopSurface:
         spec=spec,
         outline=outline,
         _tree=cKDTree(outline.boundary),
+        _inner=_prepared(outline.polygon.buffer(-(CUP_RIM_FRACTION_OF_HEEL * spec.heel_width_mm + 0.5))),
         _rearfoot_y=(float(lat[rear].min()), float(med[rear].max())),
         _forefoot_y=(float(lat[fore].min()), float(med[fore].max())),
     )
