@@ -77,7 +77,9 @@ FLAT = {
                           "infill_pct": 5}]},
 }
 EXAMPLES = sorted((ROOT / "profiles").glob("*.toml"))
-CASES = [("flat-test", None, "right")] + [(p.stem, p, side) for p in EXAMPLES for side in ("left", "right")]
+CASES = [("flat-test", None, "right")] + [
+    (p.stem, p, spec.side) for p in EXAMPLES for spec in load_profile(p).sides
+]
 
 
 @needs_prusa
