@@ -15,7 +15,7 @@ from typing import Sequence
 
 from . import __version__
 from .meshcheck import MeshFileError, check_mesh, load_mesh_file
-from .pipeline import BuildError, build_profile, clashes, write_build
+from .pipeline import BedFitError, BuildError, build_profile, clashes, write_build
 from .profile import ProfileError, load_profile
 from .profile.sizes import SizeError
 from .starter import starter_profile
@@ -69,6 +69,9 @@ def _build_one(path: Path, out_dir: Path, force: bool) -> int:
         _err(f"{path}: warning: {warning}")
     try:
         result = build_profile(profile)
+    except BedFitError as exc:
+        _err(f"{path}: {exc}")
+        return EXIT_BAD_INPUT
     except BuildError as exc:
         _err(f"{path}: build failed: {exc}")
         return EXIT_FAILED

@@ -11,12 +11,14 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
 from . import __version__
 from .exports.files import existing, write_all
-from .exports.placement import BAMBU_X1_BED_MM, PRUSA_MK4_BED_MM, place_on_bed
+from .exports.placement import BAMBU_X1_BED_MM, PRUSA_MK4_BED_MM, Placement, place_on_bed
+from .exports.printers import describe_bed, largest_foot_mm
 from .exports.stl import stl_bytes
 from .exports.threemf import orca_3mf, prusa_3mf
 from .measure import footprint, top_heights
@@ -33,6 +35,10 @@ RIM_PROBE_MM = 0.25
 
 class BuildError(Exception):
     """A build that cannot produce valid parts; the message says why."""
+
+
+class BedFitError(BuildError):
+    """A part that fits the chosen printer's bed at no angle (bad input: exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,36 @@ class BuildResult:
     parts: tuple[SidePart, ...]
     reports: tuple[MeshReport, ...]
     summary: dict[str, object]
+    placements: dict[str, tuple[Placement, Placement]]  # side -> (PrusaSlicer, Orca)
+
+
+def place_parts(profile: Profile, parts: Sequence[SidePart]) -> tuple[dict[str, tuple[Placement, Placement]], list[str]]:
+    """Each part on its bed: the profile's printer for both files, else the default
+    beds (MK4 for the PrusaSlicer file, X1 for the Orca one). Raises BedFitError when a
+    part fits the chosen printer at no angle; with the default beds that only warns."""
+    placements, warnings = {}, []
+    for part in parts:
+        xy = part.mesh.vertices[:, :2]
+        if profile.print is not None:
+            place = place_on_bed(part.mesh.vertices, profile.print.bed_mm)
+            if not place.fits:
+                bed = describe_bed(profile.print.printer, profile.print.bed_mm)
+                raise BedFitError(
+                    f"the {part.spec.side} insole ({np.ptp(xy[:, 0]):.0f} mm long) does not fit {bed} at any "
+                    f"angle: the largest foot it takes is {largest_foot_mm(xy, profile.print.bed_mm):.0f} mm "
+                    "long; choose a bigger printer (print.printer) or bed (print.bed_mm)"
+                )
+            placements[part.spec.side] = (place, place)
+        else:
+            pair = (place_on_bed(part.mesh.vertices, PRUSA_MK4_BED_MM), place_on_bed(part.mesh.vertices, BAMBU_X1_BED_MM))
+            for place, what in zip(pair, ("PrusaSlicer", "Orca / Bambu")):
+                if not place.fits:
+                    warnings.append(
+                        f"{part.spec.side}: does not fit the default {what} bed "
+                        f"({place.bed_mm[0]:g} x {place.bed_mm[1]:g} mm): set [print] printer or bed_mm"
+                    )
+            placements[part.spec.side] = pair
+    return placements, warnings
 
 
 def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> BuildResult:
@@ -185,18 +221,21 @@ def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> Bu
         parts.append(part)
         reports.append(report)
         sides.append(measure_side(part, report))
+    placements, bed_warnings = place_parts(profile, parts)
     summary = {
         "insolegen_version": __version__,
         "name": profile.name,
         "profile": str(profile.source) if profile.source else None,
         "units": "mm",
         "frame": "heel at x = 0, toes toward +x, bottom on z = 0; right foot arch on +y, left on -y",
-        "warnings": list(profile.warnings),
+        "warnings": list(profile.warnings) + bed_warnings,
+        "print": None if profile.print is None else {
+            "printer": profile.print.printer, "bed_mm": list(profile.print.bed_mm), "family": profile.print.family},
         "lift": profile.lift,
         "zones": profile.zones.as_dict(),
         "sides": sides,
     }
-    return BuildResult(profile, tuple(parts), tuple(reports), summary)
+    return BuildResult(profile, tuple(parts), tuple(reports), summary, placements)
 
 
 def output_paths(profile: Profile, out_dir: Path) -> dict[str, Path]:
@@ -228,8 +267,7 @@ def write_build(result: BuildResult, out_dir: Path) -> dict[str, Path]:
         files[path] = data
         title = f"{result.profile.name}-{part.spec.side}"
         pattern = result.profile.zones.pattern
-        prusa_place = place_on_bed(part.mesh.vertices, PRUSA_MK4_BED_MM)
-        orca_place = place_on_bed(part.mesh.vertices, BAMBU_X1_BED_MM)
+        prusa_place, orca_place = result.placements[part.spec.side]
         files[paths[f"{part.spec.side}.3mf"]] = prusa_3mf(title, part.mesh, part.zones, pattern, prusa_place)
         files[paths[f"{part.spec.side}.orca.3mf"]] = orca_3mf(title, part.mesh, part.zones, pattern, orca_place)
         sides.append({

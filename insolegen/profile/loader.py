@@ -20,7 +20,7 @@ from ..inputs.align import align_outline
 from ..inputs.errors import InputFileError
 from ..inputs.outline_files import read_outline_file
 from ..inputs.scans import read_scan
-from .spec import FootSource, Profile, SideSpec
+from .spec import FootSource, PrintSpec, Profile, SideSpec
 from .zonecheck import custom_zone_problems, lift_zone_checks, zones_spec
 
 # Foot proportions as fractions of foot length (shared/docs/domain.md, ANSUR II).
@@ -102,6 +102,7 @@ def profile_from_dict(
     warnings.extend(_merge_sides(per_side))
     problems = list(dict.fromkeys(problems))  # a shared key's problem once, not per side
     zones = zones_spec(doc.zones, problems)
+    print_spec = _print_spec(doc, problems)
     for spec in specs:
         problems.extend(p for p in custom_zone_problems(zones, spec) if p not in problems)
     if doc.lift is not None and doc.lift.side in sides and not problems:
@@ -119,7 +120,32 @@ def profile_from_dict(
         source=source,
         lift=doc.lift.model_dump() if doc.lift else None,
         zones=zones,
+        print=print_spec,
     )
+
+
+def _print_spec(doc: ProfileDoc, problems: list[str]) -> Optional[PrintSpec]:
+    from ..exports.printers import PRINTERS
+
+    table = doc.print
+    if table is None:
+        return None
+    preset = None
+    if table.printer is not None:
+        preset = PRINTERS.get(table.printer.strip().lower())
+        if preset is None:
+            problems.append(
+                f"print.printer = {table.printer!r} is not a preset: use one of {', '.join(PRINTERS)}, "
+                "or give print.bed_mm = [width, depth]"
+            )
+            return None
+    if table.bed_mm is not None:
+        return PrintSpec(printer=preset.name if preset else None, bed_mm=(table.bed_mm[0], table.bed_mm[1]),
+                         family=preset.family if preset else "any")
+    if preset is None:
+        problems.append("[print] needs printer (a preset) or bed_mm = [width, depth]")
+        return None
+    return PrintSpec(printer=preset.name, bed_mm=preset.bed_mm, family=preset.family)
 
 
 def _size_problems(data: dict[str, Any]) -> list[str]:

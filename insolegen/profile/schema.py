@@ -137,6 +137,15 @@ class ZonesTable(BaseModel):
     custom: list[CustomZoneTable] = []
 
 
+class PrintTable(BaseModel):
+    """[print]: the printer (a preset) or a custom bed, for placing the part."""
+
+    model_config = _STRICT
+    printer: Optional[str] = None
+    bed_mm: Optional[Annotated[list[Annotated[float, Field(ge=80, le=1000, allow_inf_nan=False)]],
+                               Field(min_length=2, max_length=2)]] = None
+
+
 # [left] / [right]: any [foot] or [shape] key, overriding it for that side only.
 SideTable = create_model(
     "SideTable",
@@ -162,5 +171,6 @@ class ProfileDoc(BaseModel):
     shape: ShapeTable = ShapeTable()
     lift: Optional[LiftTable] = None
     zones: ZonesTable = ZonesTable()
+    print: Optional[PrintTable] = None
     left: SideTable = SideTable()  # type: ignore[valid-type]
     right: SideTable = SideTable()  # type: ignore[valid-type]

@@ -81,6 +81,15 @@ class ZonesSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PrintSpec:
+    """Where the parts are printed: a preset's name (or None) and its bed (mm)."""
+
+    printer: Optional[str]
+    bed_mm: tuple[float, float]
+    family: str = "any"  # prusa | orca | any: which 3MF the printer's slicer opens
+
+
+@dataclass(frozen=True, kw_only=True)
 class Profile:
     """A validated profile: a name safe for file names, one spec per side built, warnings."""
 
@@ -90,3 +99,4 @@ class Profile:
     source: Optional[Path] = None
     lift: Optional[dict[str, object]] = field(default=None)
     zones: ZonesSpec = field(default_factory=ZonesSpec)
+    print: Optional[PrintSpec] = None
