@@ -10,8 +10,12 @@ import argparse
 import json
 import re
 import sys
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
+
+import numpy as np
 
 from . import __version__
 from .meshcheck import MeshFileError, check_mesh, load_mesh_file
@@ -44,70 +48,263 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@dataclass
+class Outcome:
+    """What building one profile produced: its exit status and the lines to print."""
+
+    profile: str
+    status: int
+    out: list[str] = field(default_factory=list)
+    err: list[str] = field(default_factory=list)
+    sides: str = ""
+    warnings: int = 0
+    seconds: float = 0.0
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     out_dir = Path(args.out)
-    status = EXIT_OK
-    for profile_path in args.profiles:
-        status = max(status, _build_one(Path(profile_path), out_dir, args.force))
-    return status
+    paths = [Path(p) for p in args.profiles]
+    jobs = max(1, min(args.jobs, len(paths)))
+    if len(paths) == 1:
+        outcomes = [build_one(paths[0], out_dir, args.force, not args.no_preview)]
+    else:
+        outcomes = _build_many(paths, out_dir, args.force, not args.no_preview, jobs)
+    for outcome in outcomes:
+        for line in outcome.out:
+            print(line)
+        for line in outcome.err:
+            _err(line)
+    if len(outcomes) > 1:
+        _summary(outcomes)
+    return max(o.status for o in outcomes)
 
 
-def _build_one(path: Path, out_dir: Path, force: bool) -> int:
+def _build_many(paths: list[Path], out_dir: Path, force: bool, preview: bool, jobs: int) -> list[Outcome]:
+    """Build profiles in ``jobs`` processes with a progress bar; one failure does not
+    stop the others. Outcomes come back in the order given."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    results: dict[int, Outcome] = {}
+    columns = (TextColumn("building"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"))
+    with Progress(*columns, console=_stderr_console(), transient=False) as progress:
+        task = progress.add_task("", total=len(paths))
+        if jobs == 1:
+            for i, path in enumerate(paths):
+                results[i] = build_one(path, out_dir, force, preview)
+                progress.update(task, advance=1, description=path.name)
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = {pool.submit(build_one, path, out_dir, force, preview): i for i, path in enumerate(paths)}
+                for future in as_completed(futures):
+                    i = futures[future]
+                    try:
+                        results[i] = future.result()
+                    except Exception as exc:  # a crashed worker must not stop the batch
+                        results[i] = Outcome(str(paths[i]), EXIT_FAILED, err=[f"{paths[i]}: build crashed: {exc!r}"])
+                    progress.update(task, advance=1, description=paths[i].name)
+    return [results[i] for i in range(len(paths))]
+
+
+def _stderr_console():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _summary(outcomes: list[Outcome]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="insolegen build")
+    for column in ("profile", "sides", "warnings", "status", "seconds"):
+        table.add_column(column, justify="right" if column in ("warnings", "seconds") else "left")
+    names = {EXIT_OK: "ok", EXIT_FAILED: "failed", EXIT_BAD_INPUT: "bad input"}
+    for o in outcomes:
+        table.add_row(o.profile, o.sides, str(o.warnings), names.get(o.status, str(o.status)), f"{o.seconds:.2f}")
+    ok = sum(o.status == EXIT_OK for o in outcomes)
+    Console(width=120).print(table)
+    print(f"{ok} of {len(outcomes)} profiles built")
+
+
+def build_one(path: Path, out_dir: Path, force: bool, preview: bool = True) -> Outcome:
+    """Load, build, check and write one profile; never raises for bad input."""
+    start = time.perf_counter()
+    outcome = Outcome(str(path), EXIT_OK)
+    try:
+        _build_into(outcome, path, out_dir, force, preview)
+    finally:
+        outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
+def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, preview: bool) -> None:
     try:
         profile = load_profile(path)
     except ProfileError as exc:
-        _err(f"{path}: invalid profile ({len(exc.problems)} problem{'s' if len(exc.problems) > 1 else ''}):")
-        for problem in exc.problems:
-            _err(f"  - {problem}")
-        return EXIT_BAD_INPUT
-    clash = clashes(profile, out_dir)
+        outcome.err.append(f"{path}: invalid profile ({len(exc.problems)} problem{'s' if len(exc.problems) > 1 else ''}):")
+        outcome.err.extend(f"  - {problem}" for problem in exc.problems)
+        outcome.status = EXIT_BAD_INPUT
+        return
+    outcome.sides = "+".join(s.side for s in profile.sides)
+    clash = clashes(profile, out_dir, preview=preview)
     if clash and not force:
-        _err(f"{path}: results already exist ({', '.join(str(p) for p in clash)}): "
-             "not overwriting them (use --force to replace them)")
-        return EXIT_BAD_INPUT
-    for warning in profile.warnings:
-        _err(f"{path}: warning: {warning}")
+        outcome.err.append(f"{path}: results already exist ({', '.join(str(p) for p in clash)}): "
+                           "not overwriting them (use --force to replace them)")
+        outcome.status = EXIT_BAD_INPUT
+        return
     try:
         result = build_profile(profile)
     except BedFitError as exc:
-        _err(f"{path}: {exc}")
-        return EXIT_BAD_INPUT
+        outcome.err.append(f"{path}: {exc}")
+        outcome.status = EXIT_BAD_INPUT
+        return
     except BuildError as exc:
-        _err(f"{path}: build failed: {exc}")
-        return EXIT_FAILED
-    paths = write_build(result, out_dir)
+        outcome.err.append(f"{path}: build failed: {exc}")
+        outcome.status = EXIT_FAILED
+        return
+    warnings = result.summary["warnings"]
+    outcome.warnings = len(warnings)  # type: ignore[arg-type]
+    outcome.err.extend(f"{path}: warning: {w}" for w in warnings)  # type: ignore[union-attr]
+    paths = write_build(result, out_dir, preview=preview)
     for side in result.summary["sides"]:  # type: ignore[union-attr]
-        heights = ", ".join(
-            f"{name} {h['measured_mm']:.2f}" for name, h in side["heights"].items()
-        )
+        heights = ", ".join(f"{name} {h['measured_mm']:.2f}" for name, h in side["heights"].items())
         outline = side["outline"]
-        print(
+        outcome.out.append(
             f"{paths[side['side']]}: {side['triangles']} triangles, "
             f"{side['volume_mm3'] / 1000:.1f} cm3, length {outline['length_mm']:.1f} mm, "
             f"ball {outline['ball_width_mm']:.1f} mm; top heights (mm): {heights}"
         )
-    print(f"{paths['build.json']}")
-    return EXIT_OK
+    outcome.out.append(str(paths["build.json"]))
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    bed, printer = _bed_of(args)
+    if bed is None and (args.printer or args.bed):
+        return EXIT_BAD_INPUT
     status = EXIT_OK
     for name in args.meshes:
         path = Path(name)
-        try:
-            vertices, faces = load_mesh_file(path)
-        except MeshFileError as exc:
-            print(f"{path}: NOT PRINTABLE: {exc}")
-            status = EXIT_FAILED
-            continue
-        report = check_mesh(vertices, faces, min_thickness_mm=args.min_thickness)
-        if args.json:
-            print(json.dumps({"file": str(path), **report.as_dict()}, indent=2))
+        if path.suffix.lower() == ".3mf":
+            ok = _check_3mf(path, args, bed, printer)
         else:
-            _print_report(path, report)
-        if not report.ok:
+            ok = _check_stl(path, args, bed, printer)
+        if not ok:
             status = EXIT_FAILED
     return status
+
+
+def _bed_of(args: argparse.Namespace) -> tuple[tuple[float, float] | None, str | None]:
+    from .exports.printers import PRINTERS
+
+    if args.bed:
+        try:
+            width, depth = (float(v) for v in args.bed.lower().split("x"))
+        except ValueError:
+            _err(f"--bed {args.bed!r}: give the bed as WIDTHxDEPTH in mm, e.g. 250x210")
+            return None, None
+        return (width, depth), None
+    if args.printer:
+        preset = PRINTERS.get(args.printer.lower())
+        if preset is None:
+            _err(f"--printer {args.printer!r} is not a preset: use one of {', '.join(PRINTERS)}")
+            return None, None
+        return preset.bed_mm, preset.name
+    return None, None
+
+
+def _check_stl(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        vertices, faces = load_mesh_file(path)
+    except MeshFileError as exc:
+        print(f"{path}: NOT PRINTABLE: {exc}")
+        return False
+    report = check_mesh(vertices, faces, min_thickness_mm=args.min_thickness, wall_samples=4000)
+    fit = _bed_fit_loose(vertices, bed, printer) if bed else None
+    if args.json:
+        print(json.dumps({"file": str(path), **report.as_dict(), "bed": fit}, indent=2))
+    else:
+        _print_report(path, report)
+        if fit:
+            print(f"  bed: {fit['text']}")
+    return report.ok and (fit is None or fit["fits"])
+
+
+def _bed_fit_loose(vertices, bed, printer) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """An STL has no placement: can it be placed on the bed, turned if need be?"""
+    from .exports.placement import place_on_bed
+    from .exports.printers import describe_bed, largest_foot_mm
+
+    place = place_on_bed(vertices, bed)
+    where = describe_bed(printer, bed)
+    if place.fits:
+        turn = f", turned {place.angle_deg:g} degrees" if place.angle_deg else ""
+        return {"fits": True, "rotation_deg": place.angle_deg, "text": f"fits {where}{turn}"}
+    largest = largest_foot_mm(vertices[:, :2], bed)
+    return {"fits": False, "text": f"does not fit {where} at any angle (the largest insole of this shape it takes "
+                                   f"is {largest:.0f} mm long)"}
+
+
+def _check_3mf(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # type: ignore[no-untyped-def]
+    from .exports.printers import describe_bed
+    from .exports.threemf_read import ThreeMFError, read_3mf
+
+    if not path.is_file():
+        print(f"{path}: NOT PRINTABLE: no such file")
+        return False
+    try:
+        volumes = read_3mf(path)
+    except ThreeMFError as exc:
+        print(f"{path}: NOT PRINTABLE: {exc}")
+        return False
+    parts = [v for v in volumes if v.role == "part"]
+    zones = [v for v in volumes if v.role == "modifier"]
+    ok = bool(parts)
+    lines = []
+    result: dict[str, object] = {"file": str(path), "parts": [], "zones": []}
+    for part in parts:
+        report = check_mesh(part.vertices, part.faces, min_thickness_mm=args.min_thickness, wall_samples=4000)
+        ok &= report.ok
+        result["parts"].append({"name": part.name, **report.as_dict()})  # type: ignore[union-attr]
+        lines.append(f"  part {part.name!r}: {'printable' if report.ok else 'NOT PRINTABLE'}, {report.triangles} "
+                     f"triangles, {report.volume_mm3 / 1000:.1f} cm3, thinnest wall {report.thinnest_wall_mm:.2f} mm, "
+                     f"thinnest section {report.thinnest_mm:.2f} mm")
+        lines += [f"    problem: {p}" for p in report.problems]
+    for zone in zones:
+        report = check_mesh(zone.vertices, zone.faces, min_thickness_mm=0.0, judge_with_trimesh=False)
+        density = zone.settings.get("fill_density") or zone.settings.get("sparse_infill_density") or \
+            zone.settings.get("cura:infill_sparse_density", "?")
+        pattern = zone.settings.get("fill_pattern") or zone.settings.get("sparse_infill_pattern") or \
+            zone.settings.get("cura:infill_pattern", "?")
+        closed = "closed solid" if report.ok else "NOT a closed solid: " + "; ".join(report.problems)
+        if not report.ok:
+            ok = False
+        low = float(zone.vertices[:, 2].min()) if len(zone.vertices) else 0.0
+        if low < -1e-3:
+            ok = False
+            closed += f"; reaches below the bed (z = {low:.2f})"
+        result["zones"].append({"name": zone.name, "settings": zone.settings, "closed": report.ok})  # type: ignore[union-attr]
+        lines.append(f"  zone {zone.name!r}: infill {density} {pattern}, {closed}")
+    if bed is not None and parts:
+        xy = np.vstack([p.vertices[:, :2] for p in parts])
+        over = max(0.0, float(-xy.min()), float((xy.max(axis=0) - np.array(bed)).max()))
+        fits = over <= 1e-6
+        ok &= fits
+        text = (f"as placed, inside {describe_bed(printer, bed)}" if fits
+                else f"as placed, outside {describe_bed(printer, bed)} by {over:.1f} mm")
+        result["bed"] = {"fits": fits, "text": text}
+        lines.append(f"  bed: {text}")
+    if not parts:
+        lines.append("  no printable part in the file")
+    if args.json:
+        result["ok"] = ok
+        print(json.dumps(result, indent=2, default=float))
+    else:
+        print(f"{path}: {'printable' if ok else 'NOT PRINTABLE'} ({len(parts)} part(s), {len(zones)} zone(s))")
+        for line in lines:
+            print(line)
+    return ok
 
 
 def _print_report(path: Path, report) -> None:  # type: ignore[no-untyped-def]
@@ -125,6 +322,8 @@ def _print_report(path: Path, report) -> None:  # type: ignore[no-untyped-def]
     print(f"  manifold3d: {report.manifold3d_status}; trimesh is_volume: {report.trimesh_is_volume}")
     if report.thinnest_mm == report.thinnest_mm:  # not NaN
         print(f"  thinnest vertical section {report.thinnest_mm:.2f} mm")
+    if report.thinnest_wall_mm == report.thinnest_wall_mm:
+        print(f"  thinnest wall {report.thinnest_wall_mm:.2f} mm")
     for problem in report.problems:
         print(f"  problem: {problem}")
     for note in report.notes:
@@ -153,10 +352,14 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("profiles", nargs="+", help="profile TOML files")
     build.add_argument("--out", default="outputs", help="output folder (default: outputs); results go in OUT/<name>/")
     build.add_argument("--force", action="store_true", help="replace existing results")
+    build.add_argument("--jobs", "-j", type=int, default=1, help="profiles built at once, in separate processes (default 1)")
+    build.add_argument("--no-preview", action="store_true", help="skip preview.png and report.html (faster)")
     build.set_defaults(run=cmd_build)
 
-    check = sub.add_parser("check", help="check whether STL files are printable solids")
-    check.add_argument("meshes", nargs="+", help="STL files")
+    check = sub.add_parser("check", help="check whether STL or 3MF files are printable")
+    check.add_argument("meshes", nargs="+", help="STL or 3MF files")
+    check.add_argument("--printer", help="also check the bed fit for a printer preset, e.g. prusa-mk4")
+    check.add_argument("--bed", help="also check the bed fit for a custom bed, WIDTHxDEPTH in mm")
     check.add_argument("--min-thickness", type=float, default=1.2, help="thinnest printable section in mm (default 1.2)")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(run=cmd_check)

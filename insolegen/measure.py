@@ -117,6 +117,26 @@ def thinnest_vertical_mm(vertices: Array, faces: NDArray[np.int64], spacing_mm: 
     return float((z[1:] - z[:-1])[pair].min())
 
 
+def thinnest_wall_mm(vertices: Array, faces: NDArray[np.int64], samples: int = 4000, seed: int = 0) -> float:
+    """Thinnest wall: from points spread over the surface (by area), the distance along
+    the inward normal to the opposite surface; the smallest of them. Uses trimesh's ray
+    casting (rtree index)."""
+    import trimesh
+
+    mesh = trimesh.Trimesh(vertices, faces, process=False)
+    area = mesh.area_faces
+    if len(faces) == 0 or area.sum() <= 0:
+        return float("nan")
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(len(faces), size=min(samples, len(faces)), replace=False, p=area / area.sum())
+    normals = mesh.face_normals[chosen]
+    origins = mesh.triangles_center[chosen] - normals * 1e-4
+    hits, rays, _ = mesh.ray.intersects_location(origins, -normals, multiple_hits=False)
+    if len(rays) == 0:
+        return float("nan")
+    return float(np.linalg.norm(hits - origins[rays], axis=1).min() + 1e-4)
+
+
 @dataclass(frozen=True)
 class Footprint:
     """The outline as measured on the mesh's bottom face (mm)."""

@@ -36,6 +36,7 @@ class MeshReport:
     trimesh_is_volume: bool | None
     thinnest_mm: float
     on_bed: bool
+    thinnest_wall_mm: float = float("nan")
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -55,11 +56,13 @@ def check_mesh(
     *,
     min_thickness_mm: float = PRINTABLE_MIN_MM,
     judge_with_trimesh: bool = True,
+    wall_samples: int = 0,
 ) -> MeshReport:
     """Check a mesh given as (V, 3) vertices (mm) and (F, 3) faces.
 
     ``judge_with_trimesh`` adds trimesh's ``is_volume`` as a third opinion (default on);
     the build turns it off because importing trimesh costs more than the build itself.
+    ``wall_samples`` > 0 also measures the thinnest wall along surface normals.
     """
     import manifold3d
 
@@ -122,6 +125,13 @@ def check_mesh(
             f"too thin to print: {thinnest:.2f} mm at the thinnest vertical section "
             f"(minimum {min_thickness_mm:g} mm)"
         )
+    wall = float("nan")
+    if wall_samples and not problems:
+        from .measure import thinnest_wall_mm
+
+        wall = thinnest_wall_mm(vertices, faces, wall_samples)
+        if np.isfinite(wall) and wall < min_thickness_mm - 1e-6:
+            problems.append(f"too thin to print: a {wall:.2f} mm wall (minimum {min_thickness_mm:g} mm)")
     lo, hi = vertices.min(axis=0), vertices.max(axis=0)
     on_bed = bool(abs(lo[2]) <= 1e-4)
     if not on_bed:
@@ -140,6 +150,7 @@ def check_mesh(
         trimesh_is_volume=is_volume,
         thinnest_mm=thinnest,
         on_bed=on_bed,
+        thinnest_wall_mm=wall,
         problems=problems,
         notes=notes,
     )

@@ -238,7 +238,7 @@ def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> Bu
     return BuildResult(profile, tuple(parts), tuple(reports), summary, placements)
 
 
-def output_paths(profile: Profile, out_dir: Path) -> dict[str, Path]:
+def output_paths(profile: Profile, out_dir: Path, preview: bool = False) -> dict[str, Path]:
     folder = out_dir / profile.name
     paths = {}
     for spec in profile.sides:
@@ -247,17 +247,21 @@ def output_paths(profile: Profile, out_dir: Path) -> dict[str, Path]:
         paths[f"{spec.side}.3mf"] = folder / f"{stem}.3mf"
         paths[f"{spec.side}.orca.3mf"] = folder / f"{stem}.orca.3mf"
     paths["build.json"] = folder / "build.json"
+    if preview:
+        paths["preview.png"] = folder / "preview.png"
+        paths["report.html"] = folder / "report.html"
     return paths
 
 
-def clashes(profile: Profile, out_dir: Path) -> list[Path]:
+def clashes(profile: Profile, out_dir: Path, preview: bool = False) -> list[Path]:
     """Existing files a build of ``profile`` would overwrite."""
-    return existing(list(output_paths(profile, out_dir).values()))
+    return existing(list(output_paths(profile, out_dir, preview).values()))
 
 
-def write_build(result: BuildResult, out_dir: Path) -> dict[str, Path]:
-    """Write each side's STL and build.json together (all or nothing)."""
-    paths = output_paths(result.profile, out_dir)
+def write_build(result: BuildResult, out_dir: Path, preview: bool = False) -> dict[str, Path]:
+    """Write each side's STL and 3MFs, build.json and, with ``preview``, preview.png and
+    report.html, together (all or nothing)."""
+    paths = output_paths(result.profile, out_dir, preview)
     files: dict[Path, bytes] = {}
     summary = dict(result.summary)
     sides = []
@@ -279,5 +283,12 @@ def write_build(result: BuildResult, out_dir: Path) -> dict[str, Path]:
         })
     summary["sides"] = sides
     files[paths["build.json"]] = (json.dumps(summary, indent=2) + "\n").encode()
+    if preview:
+        from .preview import preview_png
+        from .report import report_html
+
+        picture = preview_png(result)
+        files[paths["preview.png"]] = picture
+        files[paths["report.html"]] = report_html(result, summary, picture, paths).encode()
     write_all(files)
     return paths

@@ -35,7 +35,7 @@ def test_new_build_check_round_trip(tmp_path, capsys):
     folder = out_dir / "me"
     assert sorted(p.name for p in folder.iterdir()) == [
         "build.json", "me-left.3mf", "me-left.orca.3mf", "me-left.stl",
-        "me-right.3mf", "me-right.orca.3mf", "me-right.stl",
+        "me-right.3mf", "me-right.orca.3mf", "me-right.stl", "preview.png", "report.html",
     ]
     umask = os.umask(0)
     os.umask(umask)
@@ -142,7 +142,7 @@ def test_one_side_only(tmp_path, capsys):
     profile.write_text('side = "right"\n[foot]\nlength_mm = 250\n')
     assert run(capsys, "build", str(profile), "--out", str(tmp_path))[0] == 0
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == [
-        "build.json", "r-right.3mf", "r-right.orca.3mf", "r-right.stl"]
+        "build.json", "preview.png", "r-right.3mf", "r-right.orca.3mf", "r-right.stl", "report.html"]
 
 
 def test_failed_write_leaves_no_partial_files(tmp_path, monkeypatch, capsys):

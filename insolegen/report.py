@@ -1,0 +1,154 @@
+"""report.html: one self-contained page (pictures embedded) to file with the patient's
+record. Prints on A4 or Letter: three pages, each section kept whole."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .pipeline import BuildResult
+
+PARAMETERS = [  # (key, label, unit)
+    ("foot_length_mm", "foot length", "mm"), ("ball_width_mm", "ball width", "mm"),
+    ("heel_width_mm", "heel width", "mm"), ("size", "shoe size", ""), ("length", "insole length", ""),
+    ("thickness_mm", "base thickness (forefoot)", "mm"), ("heel_thickness_mm", "base thickness (heel)", "mm"),
+    ("heel_cup_depth_mm", "heel cup depth", "mm"), ("arch_height_mm", "arch height", "mm"),
+    ("arch_apex_pct", "arch apex", "% of length"), ("met_pad_height_mm", "metatarsal pad", "mm"),
+    ("rearfoot_post_deg", "rearfoot post (+ varus)", "deg"), ("forefoot_post_deg", "forefoot post (+ varus)", "deg"),
+    ("lift_heel_mm", "lift at the heel", "mm"), ("lift_forefoot_mm", "lift at the metatarsal heads", "mm"),
+]
+TPU_SETTINGS = [
+    ("material", "TPU 95A (85A-95A)"), ("layer height", "0.2 mm"), ("walls", "2-3"),
+    ("top / bottom layers", "4 / 3 (set in the 3MF)"), ("infill pattern", "as in the zones (non-adaptive)"),
+    ("print speed", "20-30 mm/s"), ("nozzle / bed", "220-235 C / 40-60 C"),
+    ("retraction", "0.5-1 mm direct drive, off for Bowden"), ("supports", "none: the bottom is flat"),
+]
+SLICER_FOR = {".stl": "any slicer (one density)", ".3mf": "PrusaSlicer (zones as modifiers)",
+              ".orca.3mf": "OrcaSlicer, Bambu Studio, Cura (zones as modifier parts / infill meshes)",
+              ".json": "build record", ".png": "preview picture", ".html": "this report"}
+
+CSS = """
+@page { margin: 12mm; }
+body { font: 10.5pt/1.35 system-ui, sans-serif; color: #111; max-width: 190mm; margin: 0 auto; }
+h1 { font-size: 17pt; margin: 0 0 2mm; } h2 { font-size: 12.5pt; margin: 5mm 0 2mm; border-bottom: 1px solid #999; }
+table { border-collapse: collapse; width: 100%; margin-bottom: 3mm; break-inside: avoid; }
+th, td { border: 1px solid #bbb; padding: 1mm 2mm; text-align: left; vertical-align: top; }
+th { background: #eee; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.warnings { border: 2px solid #b00; background: #fff0f0; padding: 2mm 4mm; break-inside: avoid; }
+.warnings li { color: #900; font-weight: 600; } .ok { color: #060; }
+.page { break-after: page; } .page:last-child { break-after: auto; }
+img { width: 100%; height: auto; max-height: 230mm; object-fit: contain; }
+.meta { color: #444; }
+"""
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}" if abs(value - round(value)) > 1e-9 else f"{value:.0f}"
+    return _e(value)
+
+
+def report_html(result: "BuildResult", summary: dict[str, Any], preview_png: bytes, paths: dict[str, Path],
+                today: dt.date | None = None) -> str:
+    """The report for one built profile."""
+    today = today or dt.date.today()
+    sides = summary["sides"]
+    specs = {part.spec.side: part.spec for part in result.parts}
+    names = [s["side"] for s in sides]
+    head = "".join(f"<th>{_e(n)}</th>" for n in names)
+
+    rows = []
+    for key, label, unit in PARAMETERS:
+        values = [getattr(specs[n], key) for n in names]
+        if all(v in (None, 0, 0.0) for v in values) and key not in ("heel_cup_depth_mm", "arch_height_mm"):
+            if key.startswith(("lift", "met", "rearfoot", "forefoot", "size")):
+                continue
+        cells = "".join(f'<td class="num">{_fmt(v)}</td>' for v in values)
+        rows.append(f"<tr><td>{_e(label)}</td>{cells}<td>{_e(unit)}</td></tr>")
+    sources = [specs[n].source for n in names]
+    if any(sources):
+        cells = "".join(f"<td>{_e(s.kind + ': ' + s.info.get('file', '')) if s else 'size'}</td>" for s in sources)
+        rows.append(f"<tr><td>foot from</td>{cells}<td></td></tr>")
+
+    measured = []
+    for name in sides[0]["heights"]:
+        cells = "".join(
+            f'<td class="num">{s["heights"][name]["measured_mm"]:.2f}</td>' if name in s["heights"] else "<td></td>"
+            for s in sides)
+        measured.append(f"<tr><td>top height at the {_e(name.replace('_', ' '))}</td>{cells}<td>mm</td></tr>")
+    for key, label in (("length_mm", "insole length"), ("ball_width_mm", "ball width"), ("heel_width_mm", "heel width")):
+        cells = "".join(f'<td class="num">{s["outline"][key]:.1f}</td>' for s in sides)
+        measured.append(f"<tr><td>{label} (on the mesh)</td>{cells}<td>mm</td></tr>")
+    for key, label, unit, scale in (("min_thickness_mm", "thinnest section", "mm", 1), ("volume_mm3", "volume", "cm3", 1e-3),
+                                    ("triangles", "triangles", "", 1)):
+        cells = "".join(f'<td class="num">{s[key] * scale:.4g}</td>' for s in sides)
+        measured.append(f"<tr><td>{label}</td>{cells}<td>{unit}</td></tr>")
+    checks = "".join(
+        f'<td>{"watertight, " if s["checks"]["watertight"] else "OPEN, "}manifold3d {_e(s["checks"]["manifold3d_status"])}</td>'
+        for s in sides)
+    measured.append(f"<tr><td>solid checks</td>{checks}<td></td></tr>")
+
+    warnings = summary["warnings"]
+    warning_block = (
+        '<div class="warnings"><strong>Clinical warnings</strong><ul>'
+        + "".join(f"<li>{_e(w)}</li>" for w in warnings) + "</ul></div>"
+        if warnings else '<p class="ok"><strong>No clinical warnings.</strong></p>'
+    )
+    zone_rows = []
+    for s in sides:
+        for z in s["zones"]:
+            zone_rows.append(f'<tr><td>{_e(s["side"])}</td><td>{_e(z["name"])}</td><td>{_e(z["kind"])}</td>'
+                             f'<td class="num">{z["infill_pct"]:g} %</td><td class="num">{z["part_volume_mm3"] / 1000:.1f}</td></tr>')
+    file_rows = []
+    for key, path in paths.items():
+        suffix = ".orca.3mf" if path.name.endswith(".orca.3mf") else path.suffix
+        file_rows.append(f"<tr><td>{_e(path.name)}</td><td>{_e(SLICER_FOR.get(suffix, ''))}</td></tr>")
+    printer = summary.get("print")
+    bed = (f"{_e(printer['printer'] or 'custom')} bed {printer['bed_mm'][0]:g} x {printer['bed_mm'][1]:g} mm"
+           if printer else "default beds: PrusaSlicer file on a 250 x 210 mm bed, Orca file on 256 x 256 mm")
+    picture = base64.b64encode(preview_png).decode()
+    tpu = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in TPU_SETTINGS)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>insolegen report: {_e(result.profile.name)}</title>
+<style>{CSS}</style></head>
+<body>
+<section class="page">
+<h1>Insole report: {_e(result.profile.name)}</h1>
+<p class="meta">Patient / name: <strong>{_e(result.profile.name)}</strong> &middot; date: {today.isoformat()} &middot;
+sides: {_e(', '.join(names))} &middot; insolegen {_e(summary.get('insolegen_version'))} &middot; profile: {_e(summary.get('profile') or '')}</p>
+{warning_block}
+<h2>Prescription as built</h2>
+<table><tr><th>parameter</th>{head}<th>unit</th></tr>{''.join(rows)}</table>
+<h2>Measured on the finished parts</h2>
+<table><tr><th>measurement</th>{head}<th>unit</th></tr>{''.join(measured)}</table>
+</section>
+<section class="page">
+<h2>Preview</h2>
+<img alt="preview of {_e(result.profile.name)}" src="data:image/png;base64,{picture}">
+</section>
+<section class="page">
+<h2>Firmness zones</h2>
+<table><tr><th>side</th><th>zone</th><th>kind</th><th>infill</th><th>part volume (cm3)</th></tr>{''.join(zone_rows)}</table>
+<p>Pattern: {_e(summary['zones']['pattern'])}. Placement: {bed}.</p>
+<h2>Files</h2>
+<table><tr><th>file</th><th>for</th></tr>{''.join(file_rows)}</table>
+<h2>Recommended print settings (TPU)</h2>
+<table>{tpu}</table>
+<p>Print flat, one per side; remove the shoe's own insole before fitting; label the side on a lift.</p>
+</section>
+<script>
+window.addEventListener("load", function () {{
+  var ok = Array.prototype.every.call(document.images, function (i) {{ return i.complete && i.naturalWidth > 0; }});
+  document.body.setAttribute("data-images", ok ? "loaded" : "broken");
+}});
+</script>
+</body></html>
+"""
