@@ -33,10 +33,10 @@ SLICER_FOR = {".stl": "any slicer (one density)", ".3mf": "PrusaSlicer (zones as
 
 CSS = """
 @page { margin: 12mm; }
-body { font: 10.5pt/1.35 system-ui, sans-serif; color: #111; max-width: 190mm; margin: 0 auto; }
-h1 { font-size: 17pt; margin: 0 0 2mm; } h2 { font-size: 12.5pt; margin: 5mm 0 2mm; border-bottom: 1px solid #999; }
+body { font: 10pt/1.3 system-ui, sans-serif; color: #111; max-width: 190mm; margin: 0 auto; }
+h1 { font-size: 17pt; margin: 0 0 2mm; } h2 { font-size: 12pt; margin: 4mm 0 1.5mm; border-bottom: 1px solid #999; }
 table { border-collapse: collapse; width: 100%; margin-bottom: 3mm; break-inside: avoid; }
-th, td { border: 1px solid #bbb; padding: 1mm 2mm; text-align: left; vertical-align: top; }
+th, td { border: 1px solid #bbb; padding: 0.6mm 2mm; text-align: left; vertical-align: top; }
 th { background: #eee; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .warnings { border: 2px solid #b00; background: #fff0f0; padding: 2mm 4mm; break-inside: avoid; }
 .warnings li { color: #900; font-weight: 600; } .ok { color: #060; }
@@ -89,7 +89,7 @@ def report_html(result: "BuildResult", summary: dict[str, Any], preview_png: byt
         measured.append(f"<tr><td>{label} (on the mesh)</td>{cells}<td>mm</td></tr>")
     for key, label, unit, scale in (("min_thickness_mm", "thinnest section", "mm", 1), ("volume_mm3", "volume", "cm3", 1e-3),
                                     ("triangles", "triangles", "", 1)):
-        cells = "".join(f'<td class="num">{s[key] * scale:.4g}</td>' for s in sides)
+        cells = "".join(f'<td class="num">{s[key] * scale:.{0 if key == "triangles" else 2}f}</td>' for s in sides)
         measured.append(f"<tr><td>{label}</td>{cells}<td>{unit}</td></tr>")
     checks = "".join(
         f'<td>{"watertight, " if s["checks"]["watertight"] else "OPEN, "}manifold3d {_e(s["checks"]["manifold3d_status"])}</td>'
@@ -102,11 +102,15 @@ def report_html(result: "BuildResult", summary: dict[str, Any], preview_png: byt
         + "".join(f"<li>{_e(w)}</li>" for w in warnings) + "</ul></div>"
         if warnings else '<p class="ok"><strong>No clinical warnings.</strong></p>'
     )
+    zone_names = list(dict.fromkeys(z["name"] for s in sides for z in s["zones"]))
     zone_rows = []
-    for s in sides:
-        for z in s["zones"]:
-            zone_rows.append(f'<tr><td>{_e(s["side"])}</td><td>{_e(z["name"])}</td><td>{_e(z["kind"])}</td>'
-                             f'<td class="num">{z["infill_pct"]:g} %</td><td class="num">{z["part_volume_mm3"] / 1000:.1f}</td></tr>')
+    for zone in zone_names:
+        cells = ""
+        for s in sides:
+            found = next((z for z in s["zones"] if z["name"] == zone), None)
+            cells += (f'<td class="num">{found["infill_pct"]:g} % &middot; {found["part_volume_mm3"] / 1000:.1f} cm3</td>'
+                      if found else "<td>-</td>")
+        zone_rows.append(f"<tr><td>{_e(zone)}</td>{cells}</tr>")
     file_rows = []
     for key, path in paths.items():
         suffix = ".orca.3mf" if path.name.endswith(".orca.3mf") else path.suffix
@@ -136,7 +140,7 @@ sides: {_e(', '.join(names))} &middot; insolegen {_e(summary.get('insolegen_vers
 </section>
 <section class="page">
 <h2>Firmness zones</h2>
-<table><tr><th>side</th><th>zone</th><th>kind</th><th>infill</th><th>part volume (cm3)</th></tr>{''.join(zone_rows)}</table>
+<table><tr><th>zone (infill &middot; part volume in it)</th>{head}</tr>{''.join(zone_rows)}</table>
 <p>Pattern: {_e(summary['zones']['pattern'])}. Placement: {bed}.</p>
 <h2>Files</h2>
 <table><tr><th>file</th><th>for</th></tr>{''.join(file_rows)}</table>
