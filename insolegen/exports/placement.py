@@ -44,7 +44,7 @@ class Placement:
 def place_on_bed(vertices: NDArray[np.float64], bed_mm: tuple[float, float]) -> Placement:
     """Centre the part on the bed; if it does not fit as drawn, turn it by the smallest
     angle that fits (e.g. along the diagonal). ``fits`` is False when no angle does."""
-    xy = np.asarray(vertices, dtype=np.float64)[:, :2]
+    xy = _hull(np.asarray(vertices, dtype=np.float64)[:, :2])  # extents depend on the hull only
     room = np.array(bed_mm) - 2 * BED_MARGIN_MM
     best: tuple[float, float] | None = None  # (angle, overflow)
     for step in range(0, 91):
@@ -58,6 +58,12 @@ def place_on_bed(vertices: NDArray[np.float64], bed_mm: tuple[float, float]) -> 
                 return _centred(xy, float(angle), bed_mm, True)
     assert best is not None
     return _centred(xy, best[0], bed_mm, False)
+
+
+def _hull(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+    import shapely
+
+    return shapely.get_coordinates(shapely.MultiPoint(xy).convex_hull)
 
 
 def _centred(xy: NDArray[np.float64], angle: float, bed_mm: tuple[float, float], fits: bool) -> Placement:

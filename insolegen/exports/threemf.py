@@ -78,7 +78,8 @@ def _mesh_xml(mesh: Mesh, indent: str = "   ") -> str:
 
 def _zip(files: dict[str, str]) -> bytes:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    # Level 1: a third of the size of stored text at a tenth of level 6's time.
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for name, text in files.items():
             archive.writestr(name, text)
     return buffer.getvalue()
