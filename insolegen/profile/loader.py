@@ -237,19 +237,25 @@ def _resolve_side(
             "allowed is a heel narrower than the ball"
         )
 
-    resolved = _shape(doc, pick, womens=womens, conform=False)
     if len(problems) > before:
         return None
+    return _side_spec(doc, side, length_mm, ball, heel, _shape(doc, pick, womens=womens, conform=False), size=size)
+
+
+def _side_spec(doc: ProfileDoc, side: str, length_mm: float, ball_mm: float, heel_mm: float,
+               shape: dict[str, Any], *, size: Optional[str] = None, source: Optional[FootSource] = None) -> SideSpec:
+    """One side's spec; the lift is only on the side it names."""
     lift = doc.lift if doc.lift is not None and doc.lift.side == side else None
     return SideSpec(
         side=side,  # type: ignore[arg-type]
         foot_length_mm=float(length_mm),
-        ball_width_mm=float(ball),
-        heel_width_mm=float(heel),
+        ball_width_mm=float(ball_mm),
+        heel_width_mm=float(heel_mm),
         size=size,
+        source=source,
         lift_heel_mm=lift.heel_mm if lift else 0.0,
         lift_forefoot_mm=lift.forefoot_mm if lift else 0.0,
-        **resolved,
+        **shape,
     )
 
 
@@ -368,18 +374,8 @@ def _spec_from_source(
         value, where = pick(key, doc.foot)
         if value is not None:
             warnings.append(f"{where} = {value:g} is ignored: the {source.kind} sets the widths")
-    lift = doc.lift if doc.lift is not None and doc.lift.side == side else None
-    return SideSpec(
-        side=side,  # type: ignore[arg-type]
-        foot_length_mm=float(length),
-        ball_width_mm=float(ball),
-        heel_width_mm=float(heel),
-        size=None,
-        lift_heel_mm=lift.heel_mm if lift else 0.0,
-        lift_forefoot_mm=lift.forefoot_mm if lift else 0.0,
-        source=source,
-        **_shape(doc, pick, womens=False, conform=source.conform),
-    )
+    return _side_spec(doc, side, length, ball, heel, _shape(doc, pick, womens=False, conform=source.conform),
+                      source=source)
 
 
 def _describe(err: dict[str, Any]) -> str:
