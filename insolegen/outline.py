@@ -75,11 +75,15 @@ class Outline:
     medial_y: NDArray[np.float64]
 
     def edges_at(self, x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """(lateral y, medial y) of the full foot at each x."""
-        return (
-            np.interp(x, self.edge_x, self.lateral_y),
-            np.interp(x, self.edge_x, self.medial_y),
-        )
+        """(lateral y, medial y) of the full foot at each x (clamped at heel and toe)."""
+        # edge_x is evenly spaced, so the cell is found by division (several times
+        # faster than np.interp's search on this hot path).
+        x0, step = self.edge_x[0], self.edge_x[1] - self.edge_x[0]
+        t = np.clip((np.asarray(x, dtype=float) - x0) / step, 0.0, len(self.edge_x) - 1.000001)
+        i = t.astype(np.int64)
+        f = t - i
+        lat, med = self.lateral_y, self.medial_y
+        return lat[i] + f * (lat[i + 1] - lat[i]), med[i] + f * (med[i + 1] - med[i])
 
     @property
     def polygon(self) -> shapely.Polygon:

@@ -109,7 +109,7 @@ def triangulate_top(
     known_errors = np.empty(0)
     z = np.empty(0)
     previous = np.empty((0, 2))
-    checks_left = 2
+    inner_probes = False
     for _ in range(resolution.max_rounds):
         points, tris = mesh["vertices"], mesh["triangles"].astype(np.int64)
         if not np.array_equal(points[: len(previous)], previous):
@@ -122,11 +122,15 @@ def triangulate_top(
         seen = np.isin(keys, known_keys)
         errors = np.empty(len(tris))
         errors[seen] = known_errors[np.searchsorted(known_keys, keys[seen])]
-        errors[~seen] = _triangle_errors(points, z, tris[~seen], height)
+        fresh = tris[~seen]
+        errors[~seen] = _triangle_errors(points, z, fresh, height)
+        if inner_probes:
+            errors[~seen] = np.maximum(errors[~seen], _inner_errors(points, z, fresh, height))
         bad = errors > target
-        if not bad.any() and checks_left:
-            # Converged on the cheap probes: check every triangle once more inside.
-            checks_left -= 1
+        if not bad.any() and not inner_probes:
+            # Converged on the cheap probes: check every triangle inside once, and from
+            # then on probe new triangles inside too.
+            inner_probes = True
             errors = np.maximum(errors, _inner_errors(points, z, tris, height))
             bad = errors > target
         order = np.argsort(keys)
