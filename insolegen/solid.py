@@ -82,6 +82,16 @@ def _inner_errors(points: Array, z: Array, tris: NDArray[np.int64], height: Heig
     return np.abs(height(inner[:, 0], inner[:, 1]).reshape(linear.shape) - linear).max(axis=1)
 
 
+def _add_inner(errors: Array, among: NDArray[np.bool_], points: Array, z: Array, tris: NDArray[np.int64],
+               height: HeightFn, target: float) -> None:
+    """Raise ``errors`` in place by the inner probes, for the triangles ``among`` whose
+    cheap estimate is within half of ``target``: far below it, the inner points cannot
+    reach it on a smooth surface."""
+    near = np.flatnonzero(among & (errors > 0.5 * target))
+    if len(near):
+        errors[near] = np.maximum(errors[near], _inner_errors(points, z, tris[near], height))
+
+
 def _triangle_keys(tris: NDArray[np.int64]) -> NDArray[np.int64]:
     """One integer per triangle, the same whatever its vertex order (indices < 2**21)."""
     t = np.sort(tris, axis=1)
@@ -122,16 +132,15 @@ def triangulate_top(
         seen = np.isin(keys, known_keys)
         errors = np.empty(len(tris))
         errors[seen] = known_errors[np.searchsorted(known_keys, keys[seen])]
-        fresh = tris[~seen]
-        errors[~seen] = _triangle_errors(points, z, fresh, height)
+        errors[~seen] = _triangle_errors(points, z, tris[~seen], height)
         if inner_probes:
-            errors[~seen] = np.maximum(errors[~seen], _inner_errors(points, z, fresh, height))
+            _add_inner(errors, ~seen, points, z, tris, height, target)
         bad = errors > target
         if not bad.any() and not inner_probes:
-            # Converged on the cheap probes: check every triangle inside once, and from
-            # then on probe new triangles inside too.
+            # Converged on the cheap probes: check inside once, and from then on probe
+            # new triangles inside too.
             inner_probes = True
-            errors = np.maximum(errors, _inner_errors(points, z, tris, height))
+            _add_inner(errors, np.ones(len(tris), dtype=bool), points, z, tris, height, target)
             bad = errors > target
         order = np.argsort(keys)
         known_keys, known_errors = keys[order], errors[order]
