@@ -35,6 +35,25 @@ forefoot_post_deg = 0
 # forefoot_mm = 0        # extra at the metatarsal heads; 0 = wedge ending there
 # measured_lld_mm = 10   # the measured discrepancy, for the correction warnings
 
+# Firmness: infill percent per zone, written into the 3MF files (defaults shown).
+[zones]
+pattern = "gyroid"       # gyroid | rectilinear | grid | triangles | cubic | honeycomb | 3dhoneycomb
+heel = 15
+arch = 30
+forefoot = 15
+toes = 10
+lift = 60                # a lift's own firmness (30-100)
+
+# Place the parts on your printer's bed (both 3MF files). Uncomment to use.
+# [print]
+# printer = "prusa-mk4"  # prusa-mk4, prusa-mini, bambu-x1, bambu-a1, ender-3, voron-350, ...
+# bed_mm = [250, 210]    # or a custom bed
+
+# A real foot instead of the size: a tracing (SVG, DXF, CSV) or a 3-D scan (STL, OBJ,
+# PLY), under [foot] or per side under [left] / [right]:
+# outline = "tracings/my-foot.svg"
+# scan = "scans/my-left-foot.stl"
+
 # Per-side overrides of any [foot] or [shape] key:
 # [left]
 # arch_height_mm = 12
