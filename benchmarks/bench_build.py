@@ -9,7 +9,8 @@ For each example profile in profiles/: in-process build time per insole (best an
 median of --repeat runs, geometry only, then the solid checks), triangles per insole,
 the largest deviation of the mesh's top from the intended smooth surface (sampled at
 30 random points per top triangle), and the whole-process wall time of
-``insolegen build`` for the pair (one run, including Python start-up and imports).
+``insolegen build`` for the profile (one run, including Python start-up and imports,
+zones, both 3MFs and the checks), with and without the preview and report.
 """
 
 from __future__ import annotations
@@ -63,11 +64,13 @@ def main() -> None:
                 checks.append(time.perf_counter() - start)
             rows.append((f"{path.stem} {spec.side}", min(times), statistics.median(times),
                          statistics.median(checks), part.mesh.triangle_count, top_deviation_mm(part)))
-        with tempfile.TemporaryDirectory() as out:
-            start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "insolegen.cli", "build", str(path), "--out", out],
-                           check=True, capture_output=True)
-            rows.append((f"{path.stem} (pair, `insolegen build`)", None, time.perf_counter() - start, None, None, None))
+        for extra, label in (([], "with preview and report"), (["--no-preview"], "--no-preview")):
+            with tempfile.TemporaryDirectory() as out:
+                start = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "insolegen.cli", "build", str(path), "--out", out, *extra],
+                               check=True, capture_output=True)
+                rows.append((f"{path.stem} (`insolegen build`, {label})", None, time.perf_counter() - start,
+                             None, None, None))
 
     print("| insole | build best (ms) | build median (ms) | checks median (ms) | triangles | max top deviation (mm) |")
     print("|---|---:|---:|---:|---:|---:|")
