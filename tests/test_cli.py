@@ -7,7 +7,6 @@ import os
 import struct
 from pathlib import Path
 
-import numpy as np
 import pytest
 from meshtools import assert_solid
 

@@ -224,8 +224,15 @@ def test_scans_that_are_not_feet(tmp_path):
         path = tmp_path / "x.xyz"
         path.write_text("1 2 3")
         read_scan(path)
-    with pytest.raises(InputFileError, match='with scan_units = "mm" the scan is .* mm long, not a foot'):
+    with pytest.raises(InputFileError, match='with scan_units = "mm" it is .* mm, not a foot'):
         read_scan(cube, units="mm")
+
+
+def test_wrong_scan_units_suggest_the_right_ones(tmp_path):
+    path = tmp_path / "metres.stl"
+    save(rotate(foot_scan(), 8, 0.001), path)
+    with pytest.raises(InputFileError, match=r'the scan is 0\.2\d* units long.*pass scan_units = "m" \(2\d\d mm\)'):
+        read_scan(path, units="mm")
 
 
 def test_arbitrary_units_take_the_scale_from_length_mm(tmp_path):

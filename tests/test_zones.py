@@ -10,7 +10,6 @@ import zipfile
 import manifold3d
 import numpy as np
 import pytest
-import shapely
 from meshtools import assert_solid
 
 from insolegen.cli import main

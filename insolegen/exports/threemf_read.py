@@ -5,7 +5,6 @@ and plain 3MF (every object a part)."""
 
 from __future__ import annotations
 
-import io
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field

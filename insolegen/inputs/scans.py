@@ -157,15 +157,16 @@ def _merge_and_keep_largest(vertices: NDArray, faces: NDArray) -> tuple[NDArray,
 
 def _units(length_raw: float, units: str, length_mm: Optional[float], path: Path) -> tuple[float, str, str]:
     lo, hi = FOOT_LENGTH_RANGE_MM
+    fits = [u for u, f in UNIT_MM.items() if lo <= length_raw * f <= hi]
     if units != "auto":
         length = length_raw * UNIT_MM[units]
         if not lo <= length <= hi:
+            hint = f': pass scan_units = "{fits[0]}" ({length_raw * UNIT_MM[fits[0]]:.0f} mm)' if fits else ""
             raise InputFileError(
-                f'{path}: with scan_units = "{units}" the scan is {length:.4g} mm long, not a foot '
-                f"({lo:g}-{hi:g} mm): check scan_units"
+                f'{path}: the scan is {length_raw:.4g} units long, so with scan_units = "{units}" it is '
+                f"{length:.4g} mm, not a foot ({lo:g}-{hi:g} mm){hint or ': check scan_units'}"
             )
         return UNIT_MM[units], units, "profile"
-    fits = [u for u, f in UNIT_MM.items() if lo <= length_raw * f <= hi]
     if fits:
         return UNIT_MM[fits[0]], fits[0], "detected from the size"
     if length_mm is not None:
