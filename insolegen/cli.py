@@ -42,8 +42,12 @@ def cmd_new(args: argparse.Namespace) -> int:
     except SizeError as exc:
         _err(f"--size {args.size!r}: {exc}")
         return EXIT_BAD_INPUT
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _err(f"{path}: cannot write the profile: {exc.strerror or exc}")
+        return EXIT_FAILED
     print(f"wrote {path}: edit it, then run: insolegen build {path}")
     return EXIT_OK
 
@@ -167,7 +171,12 @@ def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, previe
     warnings = result.summary["warnings"]
     outcome.warnings = len(warnings)  # type: ignore[arg-type]
     outcome.err.extend(f"{path}: warning: {w}" for w in warnings)  # type: ignore[union-attr]
-    paths = write_build(result, out_dir, preview=preview)
+    try:
+        paths = write_build(result, out_dir, preview=preview)
+    except OSError as exc:
+        outcome.err.append(f"{path}: cannot write the results to {out_dir}: {exc.strerror or exc}; nothing was written")
+        outcome.status = EXIT_FAILED
+        return
     for side in result.summary["sides"]:  # type: ignore[union-attr]
         heights = ", ".join(f"{name} {h['measured_mm']:.2f}" for name, h in side["heights"].items())
         outline = side["outline"]
