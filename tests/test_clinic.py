@@ -196,3 +196,18 @@ def test_check_stl_bed_fit(lift_build, capsys):
     assert "fits the voron-350 bed" in capsys.readouterr().out
     assert main(["check", stl, "--bed", "150x150"]) == 1
     assert "does not fit a 150 x 150 mm bed" in capsys.readouterr().out
+
+
+def test_readme_example_command_builds_every_example(tmp_path, capsys):
+    """`insolegen build profiles/*.toml` from the README, here with two jobs."""
+    examples = sorted(str(p) for p in (ROOT / "profiles").glob("*.toml"))
+    assert main(["build", *examples, "--out", str(tmp_path), "--jobs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert f"{len(examples)} of {len(examples)} profiles built" in out
+    for path in examples:
+        folder = tmp_path / Path(path).stem
+        summary = json.loads((folder / "build.json").read_text())
+        for side in summary["sides"]:
+            for name in (side["file"], side["prusaslicer_3mf"]["file"], side["orca_3mf"]["file"]):
+                assert (folder / name).stat().st_size > 0
+        assert (folder / "preview.png").exists() and (folder / "report.html").exists()
