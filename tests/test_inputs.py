@@ -344,3 +344,15 @@ def test_impossible_scan_size_message(tmp_path, capsys):
     assert main(["build", str(profile), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "1000 units long" in err and "scan_units" in err
+
+
+def test_custom_zones_are_checked_against_the_real_outline(tmp_path, capsys):
+    # 258-275 mm lies on a 265 mm parametric insole but beyond the 255 mm tracing
+    zone = ('[[zones.custom]]\nname = "toe-relief"\npolygon = [[258, -10], [275, -10], [275, 10], [258, 10]]\n'
+            "infill_pct = 8\n")
+    traced = scan_profile(tmp_path, f'[foot]\noutline = "{ROOT / "profiles/tracings/jane-left-outline.svg"}"\n' + zone)
+    assert main(["build", str(traced), "--out", str(tmp_path / "out"), "--no-preview"]) == 2
+    assert "polygon is outside the insole, which spans x 0 to 255 mm" in capsys.readouterr().err
+    sized = tmp_path / "sized.toml"
+    sized.write_text('[foot]\nsize = "EU 42"\n' + zone)
+    assert main(["build", str(sized), "--out", str(tmp_path / "out"), "--no-preview"]) == 0

@@ -8,7 +8,7 @@ from typing import Literal, Optional
 import numpy as np
 from numpy.typing import NDArray
 
-from .placement import BED_MARGIN_MM, Placement, place_on_bed
+from .placement import place_on_bed
 
 Family = Literal["prusa", "orca", "any"]
 
@@ -57,5 +57,3 @@ def describe_bed(printer: Optional[str], bed_mm: tuple[float, float]) -> str:
     size = f"{bed_mm[0]:g} x {bed_mm[1]:g} mm"
     return f"the {printer} bed ({size})" if printer else f"a {size} bed"
 
-
-__all__ = ["BED_MARGIN_MM", "PRINTERS", "Placement", "Printer", "describe_bed", "largest_foot_mm"]

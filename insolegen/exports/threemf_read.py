@@ -14,7 +14,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 NS = {"m": "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"}
-CURA = "{http://software.ultimaker.com/xml/cura/3mf/2015/10}"
 
 
 class ThreeMFError(Exception):

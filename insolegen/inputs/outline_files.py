@@ -15,12 +15,11 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from ..units import FOOT_LENGTH_RANGE_MM, UNIT_MM
 from .errors import InputFileError
 
-UNIT_MM = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "in": 25.4}
 DXF_UNITS = {1: "in", 4: "mm", 5: "cm", 6: "m"}  # $INSUNITS codes we accept
 SIMILAR_LOOPS = 0.8  # a second loop this close in area to the largest is ambiguous
-FOOT_LENGTH_RANGE_MM = (150.0, 350.0)
 
 
 @dataclass(frozen=True)

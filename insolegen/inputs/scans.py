@@ -20,11 +20,10 @@ import shapely
 from numpy.typing import NDArray
 
 from ..measure import vertical_hits
+from ..units import FOOT_LENGTH_RANGE_MM, UNIT_MM
 from .align import AlignedOutline, align_outline
 from .errors import InputFileError
 
-UNIT_MM = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "in": 25.4}
-FOOT_LENGTH_RANGE_MM = (150.0, 350.0)
 CONTACT_BAND_MM = 2.0  # points this close to a candidate floor count as touching it
 FOOTPRINT_CUT_MM = 12.0  # the sole's outline: where the foot is lower than this
 IMPRESSION_DEPTH_MM = 2.0  # an impression's hollow: deeper than this below the box top

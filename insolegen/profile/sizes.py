@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-INCH_MM = 25.4
+from ..units import INCH_MM
+
 LAST_ALLOWANCE_MM = 15.0  # a shoe last is about 15 mm longer than the foot
 
 SIZE_FORMS = '"EU 42", "US M 9", "US W 10.5", "UK 8" or "MP 265" (Mondopoint)'

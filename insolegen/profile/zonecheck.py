@@ -6,7 +6,6 @@ from __future__ import annotations
 import shapely
 from shapely.validation import explain_validity
 
-from ..outline import foot_outline
 from .schema import ADAPTIVE_PATTERNS, PATTERNS, ZonesTable
 from .spec import CustomZone, SideSpec, ZonesSpec
 
@@ -57,12 +56,9 @@ def custom_zone_problems(zones: ZonesSpec, spec: SideSpec) -> list[str]:
     """Custom polygons that miss the insole or are too small to print on this side."""
     if not zones.custom:
         return []
-    outline = foot_outline(
-        foot_length_mm=spec.foot_length_mm,
-        ball_width_mm=spec.ball_width_mm,
-        heel_width_mm=spec.heel_width_mm,
-        length=spec.length,
-    ).polygon
+    from ..pipeline import side_outline  # the one place a side's outline is decided
+
+    outline = side_outline(spec).polygon
     found = []
     for i, zone in enumerate(zones.custom):
         key = f"zones.custom[{i}] ({zone.name!r})"
