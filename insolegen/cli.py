@@ -18,7 +18,8 @@ from typing import Sequence
 import numpy as np
 
 from . import __version__
-from .meshcheck import MeshFileError, check_mesh, load_mesh_file
+from .meshcheck import check_mesh
+from .meshfiles import MeshFileError, load_mesh_file
 from .pipeline import BedFitError, BuildError, build_profile, clashes, write_build
 from .profile import ProfileError, load_profile
 from .profile.sizes import SizeError

@@ -20,7 +20,7 @@ from insolegen.inputs.errors import InputFileError
 from insolegen.inputs.outline_files import read_outline_file
 from insolegen.inputs.scans import read_scan
 from insolegen.measure import footprint, top_heights
-from insolegen.meshcheck import load_mesh_file
+from insolegen.meshfiles import load_mesh_file
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_SCANS = ROOT.parent / "shared" / "data" / "scans"

@@ -13,7 +13,7 @@ import pytest
 from meshtools import assert_solid
 
 from insolegen.cli import main
-from insolegen.meshcheck import load_mesh_file
+from insolegen.meshfiles import load_mesh_file
 from insolegen.pipeline import build_side
 from insolegen.profile import profile_from_dict
 from insolegen.solid import Mesh

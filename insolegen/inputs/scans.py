@@ -86,7 +86,7 @@ def _load(path: Path):  # type: ignore[no-untyped-def]
     if kind not in (".stl", ".obj", ".ply"):
         raise InputFileError(f"{path}: unknown scan format {kind!r}: use an .stl, .obj or .ply file")
     if kind == ".stl":
-        from ..meshcheck import MeshFileError, sniff_stl
+        from ..meshfiles import MeshFileError, sniff_stl
 
         try:
             sniff_stl(path)

@@ -3,6 +3,7 @@ with one message per problem (naming the key, the value and what is allowed)."""
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 
@@ -295,7 +296,7 @@ def _foot_source(
     if outline is not None:
         units, _ = pick("outline_units", doc.foot)
         told, told_key = pick("outline_side", doc.foot)
-        path = (base_dir / outline).resolve()
+        path = Path(os.path.abspath(base_dir / outline))  # not resolve(): a symlink loop is the reader's to report
         key = ("outline", path, units, told)
         if key not in cache:
             try:
@@ -315,7 +316,7 @@ def _foot_source(
         told, told_key = pick("scan_side", doc.foot)
         smoothing, _ = pick("scan_smoothing_mm", doc.foot)
         length_mm, _ = pick("length_mm", doc.foot)
-        path = (base_dir / scan).resolve()
+        path = Path(os.path.abspath(base_dir / scan))
         key = ("scan", path, units, kind, told, smoothing, length_mm)
         if key not in cache:
             try:
