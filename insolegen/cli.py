@@ -20,9 +20,11 @@ import numpy as np
 from . import __version__
 from .meshcheck import check_mesh
 from .meshfiles import MeshFileError, load_mesh_file
-from .pipeline import BedFitError, BuildError, build_profile, clashes, write_build
+from .exports.files import OutputError, claim_folder, publish
+from .pipeline import BedFitError, BuildError, build_profile, output_names as files_of, render_build
 from .profile import ProfileError, load_profile
 from .profile.sizes import SizeError
+from .input_paths import describe_os_error, shown
 from .starter import starter_profile
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -153,14 +155,19 @@ def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, previe
         outcome.status = EXIT_BAD_INPUT
         return
     outcome.sides = "+".join(s.side for s in profile.sides)
-    clash = clashes(profile, out_dir, preview=preview)
-    if clash and not force:
-        outcome.err.append(f"{path}: results already exist ({', '.join(str(p) for p in clash)}): "
-                           "not overwriting them (use --force to replace them)")
+    folder = out_dir / profile.name
+    try:
+        with claim_folder(folder, force=force) as claim:
+            result = build_profile(profile)
+            warnings = result.summary["warnings"]
+            outcome.warnings = len(warnings)  # type: ignore[arg-type]
+            outcome.err.extend(f"{path}: warning: {w}" for w in warnings)  # type: ignore[union-attr]
+            files = render_build(result, preview=preview)
+            publish(claim, files)
+    except OutputError as exc:
+        outcome.err.append(f"{path}: {exc}")
         outcome.status = EXIT_BAD_INPUT
         return
-    try:
-        result = build_profile(profile)
     except BedFitError as exc:
         outcome.err.append(f"{path}: {exc}")
         outcome.status = EXIT_BAD_INPUT
@@ -169,24 +176,20 @@ def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, previe
         outcome.err.append(f"{path}: build failed: {exc}")
         outcome.status = EXIT_FAILED
         return
-    warnings = result.summary["warnings"]
-    outcome.warnings = len(warnings)  # type: ignore[arg-type]
-    outcome.err.extend(f"{path}: warning: {w}" for w in warnings)  # type: ignore[union-attr]
-    try:
-        paths = write_build(result, out_dir, preview=preview)
     except OSError as exc:
-        outcome.err.append(f"{path}: cannot write the results to {out_dir}: {exc.strerror or exc}; nothing was written")
+        outcome.err.append(f"{path}: cannot write the results to {shown(folder)}: {describe_os_error(exc)}; "
+                           "nothing was written")
         outcome.status = EXIT_FAILED
         return
     for side in result.summary["sides"]:  # type: ignore[union-attr]
         heights = ", ".join(f"{name} {h['measured_mm']:.2f}" for name, h in side["heights"].items())
         outline = side["outline"]
         outcome.out.append(
-            f"{paths[side['side']]}: {side['triangles']} triangles, "
+            f"{folder / files_of(profile)[side['side']]}: {side['triangles']} triangles, "
             f"{side['volume_mm3'] / 1000:.1f} cm3, length {outline['length_mm']:.1f} mm, "
             f"ball {outline['ball_width_mm']:.1f} mm; top heights (mm): {heights}"
         )
-    outcome.out.append(str(paths["build.json"]))
+    outcome.out.append(str(folder / "build.json"))
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -10,13 +10,11 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from . import __version__
-from .exports.files import existing, write_all
 from .exports.placement import BAMBU_X1_BED_MM, PRUSA_MK4_BED_MM, Placement, place_on_bed
 from .exports.printers import describe_bed, largest_foot_mm
 from .exports.stl import stl_bytes
@@ -238,57 +236,50 @@ def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> Bu
     return BuildResult(profile, tuple(parts), tuple(reports), summary, placements)
 
 
-def output_paths(profile: Profile, out_dir: Path, preview: bool = False) -> dict[str, Path]:
-    folder = out_dir / profile.name
-    paths = {}
+def output_names(profile: Profile, preview: bool = False) -> dict[str, str]:
+    """The files of a build (key -> file name inside ``OUT/<name>/``)."""
+    names = {}
     for spec in profile.sides:
         stem = f"{profile.name}-{spec.side}"
-        paths[spec.side] = folder / f"{stem}.stl"
-        paths[f"{spec.side}.3mf"] = folder / f"{stem}.3mf"
-        paths[f"{spec.side}.orca.3mf"] = folder / f"{stem}.orca.3mf"
-    paths["build.json"] = folder / "build.json"
+        names[spec.side] = f"{stem}.stl"
+        names[f"{spec.side}.3mf"] = f"{stem}.3mf"
+        names[f"{spec.side}.orca.3mf"] = f"{stem}.orca.3mf"
+    names["build.json"] = "build.json"
     if preview:
-        paths["preview.png"] = folder / "preview.png"
-        paths["report.html"] = folder / "report.html"
-    return paths
+        names["preview.png"] = "preview.png"
+        names["report.html"] = "report.html"
+    return names
 
 
-def clashes(profile: Profile, out_dir: Path, preview: bool = False) -> list[Path]:
-    """Existing files a build of ``profile`` would overwrite."""
-    return existing(list(output_paths(profile, out_dir, preview).values()))
-
-
-def write_build(result: BuildResult, out_dir: Path, preview: bool = False) -> dict[str, Path]:
-    """Write each side's STL and 3MFs, build.json and, with ``preview``, preview.png and
-    report.html, together (all or nothing)."""
-    paths = output_paths(result.profile, out_dir, preview)
-    files: dict[Path, bytes] = {}
+def render_build(result: BuildResult, preview: bool = False) -> dict[str, bytes]:
+    """Every file of a build as bytes (file name -> content): each side's STL and 3MFs,
+    build.json and, with ``preview``, preview.png and report.html."""
+    names = output_names(result.profile, preview)
+    files: dict[str, bytes] = {}
     summary = dict(result.summary)
     sides = []
     for part, side in zip(result.parts, summary["sides"]):  # type: ignore[arg-type]
         data = stl_bytes(part.mesh, header=f"insolegen {result.profile.name} {part.spec.side} mm")
-        path = paths[part.spec.side]
-        files[path] = data
+        files[names[part.spec.side]] = data
         title = f"{result.profile.name}-{part.spec.side}"
         pattern = result.profile.zones.pattern
         prusa_place, orca_place = result.placements[part.spec.side]
-        files[paths[f"{part.spec.side}.3mf"]] = prusa_3mf(title, part.mesh, part.zones, pattern, prusa_place)
-        files[paths[f"{part.spec.side}.orca.3mf"]] = orca_3mf(title, part.mesh, part.zones, pattern, orca_place)
+        files[names[f"{part.spec.side}.3mf"]] = prusa_3mf(title, part.mesh, part.zones, pattern, prusa_place)
+        files[names[f"{part.spec.side}.orca.3mf"]] = orca_3mf(title, part.mesh, part.zones, pattern, orca_place)
         sides.append({
             **side,
-            "file": path.name,
+            "file": names[part.spec.side],
             "sha256": hashlib.sha256(data).hexdigest(),
-            "prusaslicer_3mf": {"file": paths[f"{part.spec.side}.3mf"].name, "placement": prusa_place.as_dict()},
-            "orca_3mf": {"file": paths[f"{part.spec.side}.orca.3mf"].name, "placement": orca_place.as_dict()},
+            "prusaslicer_3mf": {"file": names[f"{part.spec.side}.3mf"], "placement": prusa_place.as_dict()},
+            "orca_3mf": {"file": names[f"{part.spec.side}.orca.3mf"], "placement": orca_place.as_dict()},
         })
     summary["sides"] = sides
-    files[paths["build.json"]] = (json.dumps(summary, indent=2) + "\n").encode()
+    files[names["build.json"]] = (json.dumps(summary, indent=2, allow_nan=False) + "\n").encode()
     if preview:
         from .preview import preview_png
         from .report import report_html
 
         picture = preview_png(result)
-        files[paths["preview.png"]] = picture
-        files[paths["report.html"]] = report_html(result, summary, picture, paths).encode()
-    write_all(files)
-    return paths
+        files[names["preview.png"]] = picture
+        files[names["report.html"]] = report_html(result, summary, picture, names).encode()
+    return files

@@ -56,7 +56,7 @@ def _fmt(value: Any) -> str:
     return _e(value)
 
 
-def report_html(result: "BuildResult", summary: dict[str, Any], preview_png: bytes, paths: dict[str, Path],
+def report_html(result: "BuildResult", summary: dict[str, Any], preview_png: bytes, files: dict[str, str],
                 today: dt.date | None = None) -> str:
     """The report for one built profile."""
     today = today or dt.date.today()
@@ -112,9 +112,9 @@ def report_html(result: "BuildResult", summary: dict[str, Any], preview_png: byt
                       if found else "<td>-</td>")
         zone_rows.append(f"<tr><td>{_e(zone)}</td>{cells}</tr>")
     file_rows = []
-    for key, path in paths.items():
-        suffix = ".orca.3mf" if path.name.endswith(".orca.3mf") else path.suffix
-        file_rows.append(f"<tr><td>{_e(path.name)}</td><td>{_e(SLICER_FOR.get(suffix, ''))}</td></tr>")
+    for name in files.values():
+        suffix = ".orca.3mf" if name.endswith(".orca.3mf") else Path(name).suffix
+        file_rows.append(f"<tr><td>{_e(name)}</td><td>{_e(SLICER_FOR.get(suffix, ''))}</td></tr>")
     printer = summary.get("print")
     bed = (f"{_e(printer['printer'] or 'custom')} bed {printer['bed_mm'][0]:g} x {printer['bed_mm'][1]:g} mm"
            if printer else "default beds: PrusaSlicer file on a 250 x 210 mm bed, Orca file on 256 x 256 mm")

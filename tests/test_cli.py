@@ -151,12 +151,16 @@ def test_failed_write_leaves_no_partial_files(tmp_path, monkeypatch, capsys):
     profile.write_text('[foot]\nsize = "EU 40"\n')
     calls = []
 
-    def flaky(src, dst):
-        calls.append(dst)
-        raise OSError(28, "No space left on device")
+    real_write = files._write_new
 
-    monkeypatch.setattr(files.os, "replace", flaky)
+    def flaky(path, data):
+        calls.append(path)
+        if len(calls) == 3:  # the disk fills up part way through
+            raise OSError(28, "No space left on device")
+        real_write(path, data)
+
+    monkeypatch.setattr(files, "_write_new", flaky)
     assert main(["build", str(profile), "--out", str(tmp_path / "out"), "--no-preview"]) == 1
     err = capsys.readouterr().err
     assert "No space left on device" in err and "nothing was written" in err and "Traceback" not in err
-    assert calls and not [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+    assert len(calls) == 3 and not list((tmp_path / "out").iterdir())  # no folder, no staging, no lock

@@ -1,35 +1,209 @@
-"""Writing a set of output files all at once or not at all."""
+"""Writing a build's folder: all of it or none of it, one writer at a time.
+
+Every file of a build is written into a hidden staging folder beside the target
+(``OUT/.<name>.staging-*``), then swapped in as one step: the staging folder is renamed
+to ``OUT/<name>`` when there is none yet, or exchanged with the old one atomically
+(Linux ``renameat2(RENAME_EXCHANGE)``) and the old one removed. A build folder therefore
+only ever holds one complete build, never a mix, and a replaced build leaves no stale
+files behind. A lock (``flock`` on ``OUT/.<name>.lock``, released by the kernel when a
+process dies) lets one build at a time claim a name; leftovers of a crashed build are
+cleared by the next one to claim it. This is the only module that writes build results.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import fcntl
 import os
-import tempfile
+import secrets
+import shutil
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator, Mapping
+
+from ..input_paths import describe_os_error, shown
+
+STAGING_TAG = ".staging-"
+OLD_TAG = ".old-"
+LOCK_SUFFIX = ".lock"
+LISTED_CLASHES = 4  # existing files named in a refusal; the rest are counted
 
 
-def existing(paths: list[Path]) -> list[Path]:
-    return [p for p in paths if p.exists()]
+class OutputError(Exception):
+    """Results that cannot be written where asked (bad input: exit 2)."""
 
 
-def write_all(files: dict[Path, bytes]) -> None:
-    """Write every file to a temporary name beside it, then rename them into place.
+class OutputBusyError(OutputError):
+    """Another build is writing the same folder right now."""
 
-    If anything fails before the renames, the temporaries are removed and no target is
-    touched, so a failed build never leaves partial results.
-    """
-    temps: list[tuple[Path, Path]] = []
-    umask = os.umask(0)
-    os.umask(umask)  # read it: mkstemp makes private files, results should follow the umask
+
+class OutputExistsError(OutputError):
+    """Earlier results are in the way and ``--force`` was not given."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The right to write ``folder``, held until the ``claim_folder`` block ends."""
+
+    folder: Path
+
+
+def _hidden(folder: Path, tag: str) -> str:
+    return f".{folder.name}{tag}"
+
+
+@contextmanager
+def claim_folder(folder: Path, *, force: bool) -> Iterator[Claim]:
+    """Claim ``folder`` for one build: refuse when another process holds it
+    (:class:`OutputBusyError`) or when it holds earlier results and ``force`` is off
+    (:class:`OutputExistsError`); clear what crashed builds left behind."""
+    parent = folder.parent
     try:
-        for target, data in files.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            temps.append((Path(name), target))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.chmod(name, 0o666 & ~umask)
-        for temp, target in temps:
-            os.replace(temp, target)
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot make the folder {shown(parent)}: {describe_os_error(exc)}") from None
+    fd = _lock(parent / (_hidden(folder, LOCK_SUFFIX)), folder)
+    try:
+        _recover(folder)
+        clash = _clashes(folder)
+        if clash and not force:
+            raise OutputExistsError(
+                f"results already exist ({clash}): not overwriting them (use --force to replace them)")
+        yield Claim(folder)
     finally:
-        for temp, _ in temps:
-            temp.unlink(missing_ok=True)
+        _unlock(parent / _hidden(folder, LOCK_SUFFIX), fd)
+
+
+def _lock(path: Path, folder: Path) -> int:
+    """An exclusive lock on ``path``; the inode check makes the unlink in _unlock safe
+    (a process that opened the file just before it was removed retries on the new one)."""
+    for _ in range(10):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise OutputBusyError(
+                f"another insolegen build is writing {shown(folder)} right now: wait for it to finish, "
+                "or build into another folder (--out)") from None
+        try:
+            if os.fstat(fd).st_ino == os.stat(path).st_ino:
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    raise OutputBusyError(f"{shown(folder)}: could not take the build lock: other builds keep replacing it")
+
+
+def _unlock(path: Path, fd: int) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    finally:
+        os.close(fd)
+
+
+def _leftovers(folder: Path, tag: str) -> list[Path]:
+    prefix = _hidden(folder, tag)
+    try:
+        return [p for p in folder.parent.iterdir() if p.name.startswith(prefix)]
+    except OSError:
+        return []
+
+
+def _recover(folder: Path) -> None:
+    """Undo what a crashed build left: a build killed between the two renames of the
+    fallback swap has its previous folder under an ``.old-`` name; put it back. Then
+    remove staging and old folders (the lock says no one else is using them)."""
+    old = _leftovers(folder, OLD_TAG)
+    if old and not os.path.lexists(folder):
+        newest = max(old, key=lambda p: p.stat().st_mtime)
+        os.rename(newest, folder)
+    for stale in _leftovers(folder, STAGING_TAG) + _leftovers(folder, OLD_TAG):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _clashes(folder: Path) -> str:
+    """What of earlier results is in ``folder`` (empty when nothing is)."""
+    if not os.path.lexists(folder):
+        return ""
+    if not folder.is_dir():
+        raise OutputError(f"{shown(folder)} exists and is not a folder: move it away, or build into another folder (--out)")
+    names = sorted(p.name for p in folder.iterdir())
+    listed = ", ".join(shown(folder / n) for n in names[:LISTED_CLASHES])
+    more = f" and {len(names) - LISTED_CLASHES} more" if len(names) > LISTED_CLASHES else ""
+    return listed + more
+
+
+def publish(claim: Claim, files: Mapping[str, bytes]) -> None:
+    """Write ``files`` (name -> content) as the whole content of the claimed folder, in
+    one step. On any failure before the swap, nothing in the folder has changed."""
+    folder = claim.folder
+    staging = folder.parent / f"{_hidden(folder, STAGING_TAG)}{os.getpid()}-{secrets.token_hex(4)}"
+    os.mkdir(staging, 0o777)  # the umask applies, as for any file the user makes
+    try:
+        for name, data in files.items():
+            _write_new(staging / name, data)
+        _fsync_dir(staging)
+        _swap_in(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())  # content on disk before the rename makes it visible
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _swap_in(staging: Path, folder: Path) -> None:
+    """Make ``staging`` the folder. Afterwards ``staging`` holds the old build (or is
+    gone) and the caller removes it."""
+    if not os.path.lexists(folder):
+        os.rename(staging, folder)
+    elif not _exchange(staging, folder):
+        # No atomic exchange here (not Linux, or a file system without it): two renames,
+        # and a crash between them is undone by _recover on the next build.
+        old = folder.parent / f"{_hidden(folder, OLD_TAG)}{os.getpid()}-{secrets.token_hex(4)}"
+        os.rename(folder, old)
+        os.rename(staging, folder)
+        os.rename(old, staging)
+    _fsync_dir(folder.parent)
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with renameat2; False when the system cannot."""
+    renameat2 = _renameat2()
+    if renameat2 is None:
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _renameat2():  # type: ignore[no-untyped-def]
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2  # libc, already loaded
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
