@@ -7,8 +7,10 @@ its own checks; 2 bad input (profile, arguments, files that would be overwritten
 from __future__ import annotations
 
 import argparse
+import io
 import json
-import re
+import math
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -20,9 +22,11 @@ import numpy as np
 from . import __version__
 from .meshcheck import check_mesh
 from .meshfiles import MeshFileError, load_mesh_file
-from .exports.files import OutputError, claim_folder, publish
+from .exports.files import OutputError, claim_folder, publish, write_new_file
 from .pipeline import BedFitError, BuildError, build_profile, output_names as files_of, render_build
 from .profile import ProfileError, load_profile
+from .profile.loader import ProfileFileError, brief, profile_name
+from .profile.names import NAME_RULE, name_from_file_stem, name_problem
 from .profile.sizes import SizeError
 from .input_paths import describe_os_error, shown
 from .starter import starter_profile
@@ -30,28 +34,46 @@ from .starter import starter_profile
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
+def _say(message: str) -> None:
+    _write(sys.stdout, message)
+
+
 def _err(message: str) -> None:
-    print(message, file=sys.stderr)
+    _write(sys.stderr, message)
+
+
+def _write(stream, message: str) -> None:  # type: ignore[no-untyped-def]
+    """Print a line; a reader that went away (``insolegen ... | head -1``) is not an
+    error of the command: the rest of the output is dropped, the exit code stays."""
+    try:
+        print(message, file=stream, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())  # Python's own flush at exit must not fail either
+        os.close(devnull)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
     path = Path(args.profile)
-    if path.exists() and not args.force:
-        _err(f"{path} already exists: not overwriting it (use --force to replace it)")
+    name = args.name if args.name is not None else name_from_file_stem(path.stem)
+    why = name_problem(name)
+    if why:
+        _err(f"--name {brief(name)} {why}: {NAME_RULE}")
         return EXIT_BAD_INPUT
-    name = args.name or re.sub(r"[^A-Za-z0-9_.-]+", "-", path.stem).strip("-.") or "insole"
     try:
         text = starter_profile(name, args.size, str(path))
     except SizeError as exc:
-        _err(f"--size {args.size!r}: {exc}")
+        _err(f"--size {brief(args.size)}: {exc}")
         return EXIT_BAD_INPUT
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_new_file(path, text.encode("utf-8"), force=args.force)
+    except FileExistsError:
+        _err(f"{shown(path)} already exists: not overwriting it (use --force to replace it)")
+        return EXIT_BAD_INPUT
     except OSError as exc:
-        _err(f"{path}: cannot write the profile: {exc.strerror or exc}")
+        _err(f"{shown(path)}: cannot write the profile: {describe_os_error(exc)}")
         return EXIT_FAILED
-    print(f"wrote {path}: edit it, then run: insolegen build {path}")
+    _say(f"wrote {path}: edit it, then run: insolegen build {path}")
     return EXIT_OK
 
 
@@ -71,19 +93,44 @@ class Outcome:
 def cmd_build(args: argparse.Namespace) -> int:
     out_dir = Path(args.out)
     paths = [Path(p) for p in args.profiles]
-    jobs = max(1, min(args.jobs, len(paths)))
-    if len(paths) == 1:
-        outcomes = [build_one(paths[0], out_dir, args.force, not args.no_preview)]
+    cores = os.cpu_count() or 1
+    if args.jobs > cores:
+        _err(f"note: --jobs {args.jobs} is more than this machine's {cores} cores: building {cores} at once")
+    jobs = min(args.jobs, cores, len(paths))
+    duplicates = _duplicates(paths, out_dir) if len(paths) > 1 else {}
+    todo = [p for i, p in enumerate(paths) if i not in duplicates]
+    if len(todo) == 1:
+        built = [build_one(todo[0], out_dir, args.force, not args.no_preview)]
     else:
-        outcomes = _build_many(paths, out_dir, args.force, not args.no_preview, jobs)
+        built = _build_many(todo, out_dir, args.force, not args.no_preview, jobs) if todo else []
+    results = iter(built)
+    outcomes = [duplicates[i] if i in duplicates else next(results) for i in range(len(paths))]
     for outcome in outcomes:
         for line in outcome.out:
-            print(line)
+            _say(line)
         for line in outcome.err:
             _err(line)
     if len(outcomes) > 1:
         _summary(outcomes)
     return max(o.status for o in outcomes)
+
+
+def _duplicates(paths: list[Path], out_dir: Path) -> dict[int, Outcome]:
+    """Profiles of a batch that would build into a folder an earlier one in the batch
+    builds into (the same name): refused before anything is built."""
+    first: dict[str, Path] = {}
+    refused = {}
+    for i, path in enumerate(paths):
+        name = profile_name(path)
+        if name is None:
+            continue  # unreadable: building it reports why
+        if name in first:
+            refused[i] = Outcome(str(path), EXIT_BAD_INPUT, err=[
+                f"{shown(path)}: builds {shown(out_dir / name)}, as {shown(first[name])} in this batch does: "
+                "not built (give each profile its own name)"])
+        else:
+            first[name] = path
+    return refused
 
 
 def _build_many(paths: list[Path], out_dir: Path, force: bool, preview: bool, jobs: int) -> list[Outcome]:
@@ -131,8 +178,10 @@ def _summary(outcomes: list[Outcome]) -> None:
     for o in outcomes:
         table.add_row(o.profile, o.sides, str(o.warnings), names.get(o.status, str(o.status)), f"{o.seconds:.2f}")
     ok = sum(o.status == EXIT_OK for o in outcomes)
-    Console(width=120).print(table)
-    print(f"{ok} of {len(outcomes)} profiles built")
+    text = io.StringIO()  # rendered here and printed by _say, which survives a closed pipe
+    Console(file=text, width=120, force_terminal=sys.stdout.isatty()).print(table)
+    _say(text.getvalue().rstrip("\n"))
+    _say(f"{ok} of {len(outcomes)} profiles built")
 
 
 def build_one(path: Path, out_dir: Path, force: bool, preview: bool = True) -> Outcome:
@@ -149,9 +198,16 @@ def build_one(path: Path, out_dir: Path, force: bool, preview: bool = True) -> O
 def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, preview: bool) -> None:
     try:
         profile = load_profile(path)
+    except ProfileFileError as exc:
+        outcome.err.append(f"{shown(path)}: {exc.problems[0]}")
+        outcome.status = EXIT_BAD_INPUT
+        return
     except ProfileError as exc:
-        outcome.err.append(f"{path}: invalid profile ({len(exc.problems)} problem{'s' if len(exc.problems) > 1 else ''}):")
-        outcome.err.extend(f"  - {problem}" for problem in exc.problems)
+        if len(exc.problems) == 1:
+            outcome.err.append(f"{shown(path)}: invalid profile: {exc.problems[0]}")
+        else:
+            outcome.err.append(f"{shown(path)}: invalid profile ({len(exc.problems)} problems):")
+            outcome.err.extend(f"  - {problem}" for problem in exc.problems)
         outcome.status = EXIT_BAD_INPUT
         return
     outcome.sides = "+".join(s.side for s in profile.sides)
@@ -194,7 +250,7 @@ def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, previe
 
 def cmd_check(args: argparse.Namespace) -> int:
     bed, printer = _bed_of(args)
-    if bed is None and (args.printer or args.bed):
+    if bed is None and args.printer is not None:
         return EXIT_BAD_INPUT
     status = EXIT_OK
     for name in args.meshes:
@@ -211,17 +267,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _bed_of(args: argparse.Namespace) -> tuple[tuple[float, float] | None, str | None]:
     from .exports.printers import PRINTERS
 
-    if args.bed:
-        try:
-            width, depth = (float(v) for v in args.bed.lower().split("x"))
-        except ValueError:
-            _err(f"--bed {args.bed!r}: give the bed as WIDTHxDEPTH in mm, e.g. 250x210")
-            return None, None
-        return (width, depth), None
-    if args.printer:
+    if args.bed is not None:
+        return args.bed, None
+    if args.printer is not None:
         preset = PRINTERS.get(args.printer.lower())
         if preset is None:
-            _err(f"--printer {args.printer!r} is not a preset: use one of {', '.join(PRINTERS)}")
+            _err(f"--printer {brief(args.printer)} is not a preset: use one of {', '.join(PRINTERS)}")
             return None, None
         return preset.bed_mm, preset.name
     return None, None
@@ -231,16 +282,16 @@ def _check_stl(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # t
     try:
         vertices, faces = load_mesh_file(path)
     except MeshFileError as exc:
-        print(f"{path}: NOT PRINTABLE: {exc}")
+        _say(f"{shown(path)}: NOT PRINTABLE: {exc}")
         return False
     report = check_mesh(vertices, faces, min_thickness_mm=args.min_thickness, wall_samples=4000)
     fit = _bed_fit_loose(vertices, bed, printer) if bed else None
     if args.json:
-        print(json.dumps({"file": str(path), **report.as_dict(), "bed": fit}, indent=2))
+        _say(_json({"file": str(path), **report.as_dict(), "bed": fit}))
     else:
         _print_report(path, report)
         if fit:
-            print(f"  bed: {fit['text']}")
+            _say(f"  bed: {fit['text']}")
     return report.ok and (fit is None or fit["fits"])
 
 
@@ -263,13 +314,10 @@ def _check_3mf(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # t
     from .exports.printers import describe_bed
     from .exports.threemf_read import ThreeMFError, read_3mf
 
-    if not path.is_file():
-        print(f"{path}: NOT PRINTABLE: no such file")
-        return False
     try:
         volumes = read_3mf(path)
     except ThreeMFError as exc:
-        print(f"{path}: NOT PRINTABLE: {exc}")
+        _say(f"{shown(path)}: NOT PRINTABLE: {exc}")
         return False
     parts = [v for v in volumes if v.role == "part"]
     zones = [v for v in volumes if v.role == "modifier"]
@@ -312,35 +360,87 @@ def _check_3mf(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # t
         lines.append("  no printable part in the file")
     if args.json:
         result["ok"] = ok
-        print(json.dumps(result, indent=2, default=float))
+        _say(_json(result))
     else:
-        print(f"{path}: {'printable' if ok else 'NOT PRINTABLE'} ({len(parts)} part(s), {len(zones)} zone(s))")
+        _say(f"{path}: {'printable' if ok else 'NOT PRINTABLE'} ({len(parts)} part(s), {len(zones)} zone(s))")
         for line in lines:
-            print(line)
+            _say(line)
     return ok
+
+
+def _json(value: object) -> str:
+    """Strict JSON (a measure that could not be taken is null, not NaN)."""
+    def clean(v: object) -> object:
+        if isinstance(v, float | np.floating):
+            return float(v) if math.isfinite(v) else None
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [clean(x) for x in v]
+        return v
+
+    return json.dumps(clean(value), indent=2, allow_nan=False)
 
 
 def _print_report(path: Path, report) -> None:  # type: ignore[no-untyped-def]
     verdict = "printable" if report.ok else "NOT PRINTABLE"
-    print(f"{path}: {verdict}")
-    print(f"  triangles {report.triangles}, vertices {report.vertices}, volume {report.volume_mm3:.1f} mm3")
+    _say(f"{path}: {verdict}")
+    _say(f"  triangles {report.triangles}, vertices {report.vertices}, volume {report.volume_mm3:.1f} mm3")
     if report.bounds_mm:
         (x0, y0, z0), (x1, y1, z1) = report.bounds_mm
-        print(f"  size {x1 - x0:.1f} x {y1 - y0:.1f} x {z1 - z0:.1f} mm, z from {z0:.3f} to {z1:.3f}")
-    print(
+        _say(f"  size {x1 - x0:.1f} x {y1 - y0:.1f} x {z1 - z0:.1f} mm, z from {z0:.3f} to {z1:.3f}")
+    _say(
         f"  open edges {report.open_edges}, non-manifold edges {report.nonmanifold_edges}, "
         f"winding conflicts {report.misoriented_edges}, degenerate {report.degenerate_faces}, "
         f"duplicates {report.duplicate_faces}"
     )
-    print(f"  manifold3d: {report.manifold3d_status}; trimesh is_volume: {report.trimesh_is_volume}")
+    _say(f"  manifold3d: {report.manifold3d_status}; trimesh is_volume: {report.trimesh_is_volume}")
     if report.thinnest_mm == report.thinnest_mm:  # not NaN
-        print(f"  thinnest vertical section {report.thinnest_mm:.2f} mm")
+        _say(f"  thinnest vertical section {report.thinnest_mm:.2f} mm")
     if report.thinnest_wall_mm == report.thinnest_wall_mm:
-        print(f"  thinnest wall {report.thinnest_wall_mm:.2f} mm")
+        _say(f"  thinnest wall {report.thinnest_wall_mm:.2f} mm")
     for problem in report.problems:
-        print(f"  problem: {problem}")
+        _say(f"  problem: {problem}")
     for note in report.notes:
-        print(f"  note: {note}")
+        _say(f"  note: {note}")
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{brief(text)} is not a whole number: allowed is 1 or more") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: give 1 or more (at most the number of cores is used)")
+    return value
+
+
+BED_RANGE_MM = (50.0, 2000.0)  # any real printer's bed side lies in here
+MIN_THICKNESS_RANGE_MM = (0.1, 20.0)
+
+
+def _bed(text: str) -> tuple[float, float]:
+    lo, hi = BED_RANGE_MM
+    parts = text.lower().replace(" ", "").split("x")
+    try:
+        width, depth = (float(v) for v in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{brief(text)}: give the bed as WIDTHxDEPTH in mm, e.g. 250x210") from None
+    if not all(math.isfinite(v) and lo <= v <= hi for v in (width, depth)):
+        raise argparse.ArgumentTypeError(f"{brief(text)}: each side must be {lo:g} to {hi:g} mm, e.g. 250x210")
+    return width, depth
+
+
+def _min_thickness(text: str) -> float:
+    lo, hi = MIN_THICKNESS_RANGE_MM
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{brief(text)} is not a number: allowed is {lo:g} to {hi:g} mm") from None
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise argparse.ArgumentTypeError(f"{brief(text)} is not allowed: give {lo:g} to {hi:g} mm")
+    return value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -365,15 +465,16 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("profiles", nargs="+", help="profile TOML files")
     build.add_argument("--out", default="outputs", help="output folder (default: outputs); results go in OUT/<name>/")
     build.add_argument("--force", action="store_true", help="replace existing results")
-    build.add_argument("--jobs", "-j", type=int, default=1, help="profiles built at once, in separate processes (default 1)")
+    build.add_argument("--jobs", "-j", type=_jobs, default=1,
+                       help="profiles built at once, in separate processes (default 1; at most the number of cores)")
     build.add_argument("--no-preview", action="store_true", help="skip preview.png and report.html (faster)")
     build.set_defaults(run=cmd_build)
 
     check = sub.add_parser("check", help="check whether STL or 3MF files are printable")
     check.add_argument("meshes", nargs="+", help="STL or 3MF files")
     check.add_argument("--printer", help="also check the bed fit for a printer preset, e.g. prusa-mk4")
-    check.add_argument("--bed", help="also check the bed fit for a custom bed, WIDTHxDEPTH in mm")
-    check.add_argument("--min-thickness", type=float, default=1.2, help="thinnest printable section in mm (default 1.2)")
+    check.add_argument("--bed", type=_bed, help="also check the bed fit for a custom bed, WIDTHxDEPTH in mm")
+    check.add_argument("--min-thickness", type=_min_thickness, default=1.2, help="thinnest printable section in mm (default 1.2)")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(run=cmd_check)
     return parser

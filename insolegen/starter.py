@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .profile.sizes import parse_size
+from .input_paths import shown
+from .profile.schema import RANGES
+from .profile.sizes import SizeError, parse_size
 
 TEMPLATE = """\
 # insolegen profile. Millimetres and degrees. Every key but the size is optional.
@@ -63,8 +65,14 @@ lift = 60                # a lift's own firmness (30-100)
 
 def starter_profile(name: str, size: str, path: str) -> str:
     """A commented profile for a foot of the given size (raises SizeError if unreadable)."""
-    length = parse_size(size).foot_length_mm
-    cup = 10 if parse_size(size).is_womens else 12
+    parsed = parse_size(size)
+    length = parsed.foot_length_mm
+    lo, hi, _unit = RANGES["length_mm"]
+    if not lo <= length <= hi:
+        raise SizeError(f"gives a foot length of {length:.0f} mm: allowed is {lo:g} to {hi:g} mm")
+    cup = 10 if parsed.is_womens else 12
+    # The size is written back in its normal form and the path only as printable text,
+    # so neither can end the line and smuggle TOML keys into the profile.
     return TEMPLATE.format(
-        name=name, size=size, path=path, length=length, ball=0.38 * length, heel=0.27 * length, cup=cup
+        name=name, size=f"{parsed.system} {parsed.value:g}", path=shown(path), length=length, ball=0.38 * length, heel=0.27 * length, cup=cup
     )

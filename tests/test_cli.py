@@ -118,7 +118,7 @@ def test_bad_profile_exits_2_with_message_and_writes_nothing(tmp_path, capsys, t
 
 def test_missing_profile_and_bad_arguments(tmp_path, capsys):
     code, _, err = run(capsys, "build", str(tmp_path / "nope.toml"))
-    assert code == 2 and "no such profile" in err
+    assert code == 2 and "cannot read the profile: no such file" in err
     with pytest.raises(SystemExit) as info:
         main(["build"])
     assert info.value.code == 2

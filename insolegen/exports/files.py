@@ -207,3 +207,22 @@ def _renameat2():  # type: ignore[no-untyped-def]
     function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
     function.restype = ctypes.c_int
     return function
+
+
+def write_new_file(path: Path, data: bytes, *, force: bool) -> None:
+    """Write one file (a starter profile) whole: into a temporary name beside it, then
+    renamed over it. Without ``force`` an existing file is kept (FileExistsError), even
+    one made by another process a moment ago (the final step is a hard link, which
+    fails if the name exists)."""
+    if not force and os.path.lexists(path):
+        raise FileExistsError(errno.EEXIST, "exists", str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.parent / f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    try:
+        _write_new(temp, data)
+        if force:
+            os.replace(temp, path)
+        else:
+            os.link(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)

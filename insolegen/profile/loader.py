@@ -16,7 +16,9 @@ from pydantic import ValidationError
 from . import schema
 from .clinical import lift_checks, side_warnings
 from .schema import FOOT_KEYS, RANGES, SHAPE_KEYS, ProfileDoc
+from .names import NAME_RULE, name_problem
 from .sizes import SizeError, parse_size
+from ..input_paths import UnusablePathError, read_input_bytes, shown
 from ..inputs.align import align_outline
 from ..inputs.errors import InputFileError
 from ..inputs.outline_files import read_outline_file
@@ -31,7 +33,11 @@ HEEL_WIDTH_FRACTION = 0.27
 BALL_WIDTH_FRACTION_LIMITS = (0.28, 0.50)
 HEEL_WIDTH_FRACTION_LIMITS = (0.18, 0.40)
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+# Deeper than this, a profile is no prescription (and Python's parsers would recurse
+# until they fail): refused with one line.
+MAX_NESTING = 8
+PROFILE_MAX_BYTES = 1024 * 1024
+BRIEF_CHARS = 60  # a value echoed in a message is cut to this many characters
 
 
 class ProfileError(Exception):
@@ -43,20 +49,70 @@ class ProfileError(Exception):
         super().__init__("\n".join(self.problems))
 
 
+class ProfileFileError(ProfileError):
+    """A profile file that cannot be read at all (missing, a folder, not text)."""
+
+
 def load_profile(path: Path | str) -> Profile:
     """Load, validate and resolve the profile at ``path``."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProfileError([f"{path}: no such profile file"], path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError([f"{path}: cannot read the profile ({exc})"], path) from None
+        raw = read_input_bytes(path, max_bytes=PROFILE_MAX_BYTES, what="profile")
+    except UnusablePathError as exc:
+        reason = str(exc).removeprefix(f"{shown(path)}: ")
+        raise ProfileFileError([f"cannot read the profile: {reason}"], path) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProfileFileError([f"the profile is not UTF-8 text (byte {exc.start}): save it as UTF-8"], path) from None
+    data = parse_toml(text, path)
+    return profile_from_dict(data, default_name=path.stem, source=path)
+
+
+def profile_name(path: Path | str) -> Optional[str]:
+    """The name a profile builds under, read cheaply (no files it names are read), or
+    None when the profile cannot be read (building it will say why)."""
+    path = Path(path)
+    try:
+        data = parse_toml(read_input_bytes(path, max_bytes=PROFILE_MAX_BYTES, what="profile").decode("utf-8"))
+    except (UnusablePathError, UnicodeDecodeError, ProfileError):
+        return None
+    name = data.get("name", path.stem)
+    return name if isinstance(name, str) else None
+
+
+def parse_toml(text: str, path: Optional[Path] = None) -> dict[str, Any]:
+    """TOML text to a dict, or :class:`ProfileError` with one line. Nesting is bounded
+    (Python's TOML parser recurses per level and fails with RecursionError)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ProfileError([f"{path}: not valid TOML: {exc}"], path) from None
-    return profile_from_dict(data, default_name=path.stem, source=path)
+        raise ProfileError([f"not valid TOML: {exc}"], path) from None
+    except RecursionError:
+        raise ProfileError([f"not a profile: arrays or tables nested hundreds deep (at most {MAX_NESTING})"],
+                           path) from None
+    if _nesting(data) > MAX_NESTING:
+        raise ProfileError([f"not a profile: arrays or tables nested more than {MAX_NESTING} deep"], path)
+    return data
+
+
+def _nesting(value: Any, depth: int = 0) -> int:
+    if depth > MAX_NESTING:
+        return depth
+    if isinstance(value, dict):
+        return max((_nesting(v, depth + 1) for v in value.values()), default=depth + 1)
+    if isinstance(value, list):
+        return max((_nesting(v, depth + 1) for v in value), default=depth + 1)
+    return depth
+
+
+def brief(value: Any) -> str:
+    """``repr`` of a user's value, cut short: a message never echoes megabytes."""
+    text = repr(value)
+    if len(text) <= BRIEF_CHARS:
+        return text
+    size = f", {len(value)} items" if isinstance(value, (list, tuple, dict)) else f", {len(text)} characters"
+    return f"{text[:BRIEF_CHARS]}... ({type(value).__name__}{size})"
 
 
 SCAN_LENGTH_WARN = 0.03  # scan (or tracing) and length_mm disagreeing by more than this warns
@@ -75,11 +131,9 @@ def profile_from_dict(
     problems: list[str] = []
     warnings: list[str] = []
     name = doc.name if doc.name is not None else default_name
-    if not _NAME_RE.match(name) or ".." in name:
-        problems.append(
-            f"name = {name!r} cannot be used in file names: allowed are 1-80 letters, digits, "
-            "'-', '_' and '.', starting with a letter or digit, without '..' or path separators"
-        )
+    why = name_problem(name)
+    if why:
+        problems.append(f"name = {brief(name)} {why}: {NAME_RULE}")
 
     sides = ("left", "right") if doc.side == "both" else (doc.side,)
     if doc.lift is not None and doc.lift.side not in sides:
@@ -136,7 +190,7 @@ def _print_spec(doc: ProfileDoc, problems: list[str]) -> Optional[PrintSpec]:
         preset = PRINTERS.get(table.printer.strip().lower())
         if preset is None:
             problems.append(
-                f"print.printer = {table.printer!r} is not a preset: use one of {', '.join(PRINTERS)}, "
+                f"print.printer = {brief(table.printer)} is not a preset: use one of {', '.join(PRINTERS)}, "
                 "or give print.bed_mm = [width, depth]"
             )
             return None
@@ -157,7 +211,7 @@ def _size_problems(data: dict[str, Any]) -> list[str]:
             try:
                 parse_size(size)
             except SizeError as exc:
-                found.append(f"{table}.size = {size!r}: {exc}")
+                found.append(f"{table}.size = {brief(size)}: {exc}")
     return found
 
 
@@ -200,7 +254,7 @@ def _resolve_side(
         try:
             parsed = parse_size(size)
         except SizeError as exc:
-            problems.append(f"{size_key} = {size!r}: {exc}")
+            problems.append(f"{size_key} = {brief(size)}: {exc}")
             return None
         womens = parsed.is_womens
         if length_mm is None:
@@ -208,7 +262,7 @@ def _resolve_side(
             lo, hi, _ = RANGES["length_mm"]
             if not lo <= length_mm <= hi:
                 problems.append(
-                    f"{size_key} = {size!r} gives a foot length of {length_mm:.0f} mm: "
+                    f"{size_key} = {brief(size)} gives a foot length of {length_mm:.0f} mm: "
                     f"allowed is {lo:g} to {hi:g} mm"
                 )
                 return None
@@ -227,10 +281,13 @@ def _resolve_side(
         (ball, ball_key, BALL_WIDTH_FRACTION_LIMITS),
         (heel, heel_key, HEEL_WIDTH_FRACTION_LIMITS),
     ):
-        if not lo * length_mm <= value <= hi * length_mm:
+        # Limits rounded to 0.1 mm, compared as printed: 0.28 x 350 is 98.00000000000001
+        # in floating point, and 98 must pass when the message says "allowed is 98 to ...".
+        lo_mm, hi_mm = round(lo * length_mm, 1), round(hi * length_mm, 1)
+        if not lo_mm <= value <= hi_mm:
             problems.append(
-                f"{key} = {value:g} does not fit a {length_mm:.0f} mm foot: allowed is "
-                f"{lo * length_mm:.0f} to {hi * length_mm:.0f} mm ({lo}-{hi} x foot length)"
+                f"{key} = {value:g} does not fit a {length_mm:g} mm foot: allowed is "
+                f"{lo_mm:g} to {hi_mm:g} mm ({lo}-{hi} x foot length)"
             )
     if heel >= ball:
         problems.append(
@@ -303,7 +360,7 @@ def _foot_source(
                 read = read_outline_file(path, units)
                 aligned = align_outline(read.points, told, what="outline")
             except InputFileError as exc:
-                problems.append(f"{outline_key} = {outline!r}: {exc}")
+                problems.append(f"{outline_key} = {brief(outline)}: {exc}")
                 return None
             info = {"kind": "outline", "file": str(outline), "units": read.units, "units_from": read.units_from,
                     "closed_loops_found": read.loops_found}
@@ -323,7 +380,7 @@ def _foot_source(
                 read = read_scan(path, units=units, kind=kind, side=told, length_mm=length_mm,
                                  smoothing_mm=smoothing)
             except InputFileError as exc:
-                problems.append(f"{scan_key} = {scan!r}: {exc}")
+                problems.append(f"{scan_key} = {brief(scan)}: {exc}")
                 return None
             angle = float(np.degrees(np.arctan2(read.outline.rotation[1, 0], read.outline.rotation[0, 0])))
             info = {
@@ -394,12 +451,12 @@ def _describe(err: dict[str, Any]) -> str:
     if kind == "missing":
         return f"{key} is required"
     if kind in {"too_short", "too_long"}:
-        return f"{key} = {value!r}: {err['msg'].replace('List', 'the list')}"
+        return f"{key} = {brief(value)}: {err['msg'].replace('List', 'the list')}"
     if kind in {"greater_than_equal", "less_than_equal", "finite_number"} and field in RANGES:
         lo, hi, unit = RANGES[field]
-        return f"{key} = {value!r} is out of range: allowed is {lo:g} to {hi:g} {unit}"
+        return f"{key} = {brief(value)} is out of range: allowed is {lo:g} to {hi:g} {unit}"
     if kind == "literal_error":
-        return f"{key} = {value!r} is not allowed: use one of {err['ctx']['expected']}"
+        return f"{key} = {brief(value)} is not allowed: use one of {err['ctx']['expected']}"
     if kind in {"float_type", "bool_type", "string_type", "model_type", "dict_type", "list_type"}:
         expected = {
             "float_type": "a number",
@@ -409,8 +466,8 @@ def _describe(err: dict[str, Any]) -> str:
             "dict_type": "a table",
             "list_type": "a list",
         }[kind]
-        return f"{key} = {value!r} has the wrong type: expected {expected}"
-    return f"{key} = {value!r}: {err['msg']}"
+        return f"{key} = {brief(value)} has the wrong type: expected {expected}"
+    return f"{key} = {brief(value)}: {err['msg']}"
 
 
 def _allowed_keys(table: list[str]) -> list[str]:

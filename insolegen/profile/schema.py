@@ -146,12 +146,20 @@ class PrintTable(BaseModel):
                                Field(min_length=2, max_length=2)]] = None
 
 
-# [left] / [right]: any [foot] or [shape] key, overriding it for that side only.
+def _optional(field: Any) -> Any:
+    """A field's type with its constraints (pydantic keeps ``ge``/``le`` of a bare
+    ``Annotated`` field in ``metadata``, not in ``annotation``), made optional."""
+    annotation = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+    return Optional[annotation]
+
+
+# [left] / [right]: any [foot] or [shape] key, overriding it for that side only, with
+# the same types and ranges.
 SideTable = create_model(
     "SideTable",
     __config__=_STRICT,
     **{
-        name: (Optional[field.annotation], None)
+        name: (_optional(field), None)
         for table in (FootTable, ShapeTable)
         for name, field in table.model_fields.items()
     },

@@ -19,7 +19,7 @@ LAST_ALLOWANCE_MM = 15.0  # a shoe last is about 15 mm longer than the foot
 SIZE_FORMS = '"EU 42", "US M 9", "US W 10.5", "UK 8" or "MP 265" (Mondopoint)'
 
 _SIZE_RE = re.compile(
-    r"^\s*(?P<system>EU|UK|MP|MONDO|MONDOPOINT|US\s*[MW]|US)\s*(?P<value>\d+(?:[.,]\d+)?)\s*$",
+    r"^\s*(?P<system>EU|UK|MP|MONDO|MONDOPOINT|US\s*[MW]|US)\s*(?P<value>\d{1,4}(?:[.,]\d{1,3})?)\s*$",
     re.IGNORECASE,
 )
 

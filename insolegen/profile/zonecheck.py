@@ -20,11 +20,11 @@ def zones_spec(table: ZonesTable, problems: list[str]) -> ZonesSpec:
     pattern = table.pattern.strip().lower()
     if pattern in ADAPTIVE_PATTERNS:
         problems.append(
-            f"zones.pattern = {table.pattern!r} is adaptive: adaptive patterns ignore per-zone "
+            f"zones.pattern = {table.pattern[:40]!r} is adaptive: adaptive patterns ignore per-zone "
             f"density; use one of {', '.join(PATTERNS)}"
         )
     elif pattern not in PATTERNS:
-        problems.append(f"zones.pattern = {table.pattern!r} is not allowed: use one of {', '.join(PATTERNS)}")
+        problems.append(f"zones.pattern = {table.pattern[:40]!r} is not allowed: use one of {', '.join(PATTERNS)}")
     custom = []
     seen: set[str] = set()
     for i, zone in enumerate(table.custom):
