@@ -20,7 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from . import __version__
-from .meshcheck import check_mesh
+from .meshcheck import check_part, check_zone
 from .meshfiles import MeshFileError, load_mesh_file
 from .exports.files import OutputError, claim_folder, publish, write_new_file
 from .pipeline import BedFitError, BuildError, build_profile, output_names as files_of, render_build
@@ -284,7 +284,7 @@ def _check_stl(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # t
     except MeshFileError as exc:
         _say(f"{shown(path)}: NOT PRINTABLE: {exc}")
         return False
-    report = check_mesh(vertices, faces, min_thickness_mm=args.min_thickness, wall_samples=4000)
+    report = check_part(vertices, faces, min_thickness_mm=args.min_thickness)
     fit = _bed_fit_loose(vertices, bed, printer) if bed else None
     if args.json:
         _say(_json({"file": str(path), **report.as_dict(), "bed": fit}))
@@ -325,7 +325,7 @@ def _check_3mf(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # t
     lines = []
     result: dict[str, object] = {"file": str(path), "parts": [], "zones": []}
     for part in parts:
-        report = check_mesh(part.vertices, part.faces, min_thickness_mm=args.min_thickness, wall_samples=4000)
+        report = check_part(part.vertices, part.faces, min_thickness_mm=args.min_thickness)
         ok &= report.ok
         result["parts"].append({"name": part.name, **report.as_dict()})  # type: ignore[union-attr]
         lines.append(f"  part {part.name!r}: {'printable' if report.ok else 'NOT PRINTABLE'}, {report.triangles} "
@@ -333,7 +333,7 @@ def _check_3mf(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # t
                      f"thinnest section {report.thinnest_mm:.2f} mm")
         lines += [f"    problem: {p}" for p in report.problems]
     for zone in zones:
-        report = check_mesh(zone.vertices, zone.faces, min_thickness_mm=0.0, judge_with_trimesh=False)
+        report = check_zone(zone.vertices, zone.faces)
         density = zone.settings.get("fill_density") or zone.settings.get("sparse_infill_density") or \
             zone.settings.get("cura:infill_sparse_density", "?")
         pattern = zone.settings.get("fill_pattern") or zone.settings.get("sparse_infill_pattern") or \
@@ -341,10 +341,6 @@ def _check_3mf(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # t
         closed = "closed solid" if report.ok else "NOT a closed solid: " + "; ".join(report.problems)
         if not report.ok:
             ok = False
-        low = float(zone.vertices[:, 2].min()) if len(zone.vertices) else 0.0
-        if low < -1e-3:
-            ok = False
-            closed += f"; reaches below the bed (z = {low:.2f})"
         result["zones"].append({"name": zone.name, "settings": zone.settings, "closed": report.ok})  # type: ignore[union-attr]
         lines.append(f"  zone {zone.name!r}: infill {density} {pattern}, {closed}")
     if bed is not None and parts:

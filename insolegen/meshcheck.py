@@ -7,7 +7,7 @@ faces) and manifold3d's solid validation; trimesh's ``is_volume`` is reported as
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,6 +16,8 @@ from .measure import thinnest_vertical_mm
 
 PRINTABLE_MIN_MM = 1.2  # three 0.4 mm layers (domain.md)
 DEGENERATE_AREA_MM2 = 1e-9
+WALL_SAMPLES = 4000  # surface points whose wall thickness is measured
+BED_SLACK_MM = 1e-3  # a zone may reach this far below the bed (float32 coordinates)
 
 
 @dataclass(frozen=True)
@@ -159,3 +161,21 @@ def _trimesh_is_volume(vertices: NDArray[np.float64], faces: NDArray[np.int64]) 
     import trimesh
 
     return bool(trimesh.Trimesh(vertices, faces, process=False).is_volume)
+
+
+def check_part(vertices: NDArray[np.float64], faces: NDArray[np.int64], *,
+               min_thickness_mm: float = PRINTABLE_MIN_MM) -> MeshReport:
+    """Every check of a printed part: ``build`` runs it on each part it writes and
+    ``check`` on each part it reads, so the two cannot disagree."""
+    return check_mesh(vertices, faces, min_thickness_mm=min_thickness_mm, judge_with_trimesh=True,
+                      wall_samples=WALL_SAMPLES)
+
+
+def check_zone(vertices: NDArray[np.float64], faces: NDArray[np.int64]) -> MeshReport:
+    """Every check of a zone modifier (a closed solid on or above the bed; no thickness
+    rule: slicers only use it to select the part's infill)."""
+    report = check_mesh(vertices, faces, min_thickness_mm=0.0, judge_with_trimesh=False)
+    low = float(np.asarray(vertices)[:, 2].min()) if len(vertices) else 0.0
+    if low < -BED_SLACK_MM:
+        return replace(report, problems=[*report.problems, f"reaches below the bed (z = {low:.2f})"])
+    return report

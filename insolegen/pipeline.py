@@ -20,7 +20,7 @@ from .exports.printers import describe_bed, largest_foot_mm
 from .exports.stl import stl_bytes
 from .exports.threemf import orca_3mf, prusa_3mf
 from .measure import footprint, top_heights
-from .meshcheck import MeshReport, check_mesh
+from .meshcheck import MeshReport, check_part, check_zone
 from .outline import HEEL_STATION_FRACTION, Outline, foot_outline, outline_from_points
 from .profile.spec import Profile, SideSpec, ZonesSpec
 from .solid import Mesh, Resolution, extrude_height_field
@@ -213,9 +213,15 @@ def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> Bu
     parts, reports, sides = [], [], []
     for spec in profile.sides:
         part = build_side(spec, resolution, profile.zones)
-        report = check_mesh(part.mesh.vertices, part.mesh.faces, judge_with_trimesh=False)
+        # The same checks `insolegen check` runs, on the part and on every zone.
+        report = check_part(part.mesh.vertices, part.mesh.faces)
         if not report.ok:
             raise BuildError(f"{profile.name} {spec.side}: the mesh failed its checks: " + "; ".join(report.problems))
+        for zone in part.zones:
+            zone_report = check_zone(zone.mesh.vertices, zone.mesh.faces)
+            if not zone_report.ok:
+                raise BuildError(f"{profile.name} {spec.side}: zone {zone.name!r} failed its checks: "
+                                 + "; ".join(zone_report.problems))
         parts.append(part)
         reports.append(report)
         sides.append(measure_side(part, report))
