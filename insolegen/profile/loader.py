@@ -360,7 +360,7 @@ def _foot_source(
                 read = read_outline_file(path, units)
                 aligned = align_outline(read.points, told, what="outline")
             except InputFileError as exc:
-                problems.append(f"{outline_key} = {brief(outline)}: {exc}")
+                problems.append(f"{outline_key} = {brief(outline)}: {_reason(exc, path)}")
                 return None
             info = {"kind": "outline", "file": str(outline), "units": read.units, "units_from": read.units_from,
                     "closed_loops_found": read.loops_found}
@@ -380,7 +380,7 @@ def _foot_source(
                 read = read_scan(path, units=units, kind=kind, side=told, length_mm=length_mm,
                                  smoothing_mm=smoothing)
             except InputFileError as exc:
-                problems.append(f"{scan_key} = {brief(scan)}: {exc}")
+                problems.append(f"{scan_key} = {brief(scan)}: {_reason(exc, path)}")
                 return None
             angle = float(np.degrees(np.arctan2(read.outline.rotation[1, 0], read.outline.rotation[0, 0])))
             info = {
@@ -405,6 +405,15 @@ def _foot_source(
             "insole (mirrored): check the file"
         )
     return FootSource(kind=info["kind"], polygon=aligned.polygon, sole=sole, conform=conform, info=info)
+
+
+def _reason(exc: Exception, path: Path) -> str:
+    """A reader's message without the file's path in front (the key and value already
+    name the file)."""
+    text = str(exc)
+    for prefix in (f"{shown(path)}: ", f"{path}: "):
+        text = text.removeprefix(prefix)
+    return text
 
 
 def _spec_from_source(
