@@ -26,3 +26,15 @@ def built():
         return cache[key]
 
     return get
+
+
+@pytest.fixture(autouse=True)
+def _hostile_caps(request):
+    """Adversarial tests run under a memory and a time cap (tests/hostile.py)."""
+    if not request.node.module.__name__.startswith("test_hostile"):
+        yield
+        return
+    from hostile import capped
+
+    with capped():
+        yield

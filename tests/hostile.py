@@ -68,3 +68,43 @@ def assert_refused(run: Run, *, codes: set[int] = frozenset({1, 2}), says: str |
     assert all(len(line) <= MESSAGE_LINE_MAX_CHARS for line in message), max(message, key=len)[:500]
     for word in (says,) if isinstance(says, str) else says:
         assert word.lower() in run.text.lower(), f"{word!r} not in: {run.text[-2000:]}"
+
+
+IN_PROCESS_GROWTH_CAP_MB = 2048  # in-process hostile tests may grow the address space by this much
+
+
+def _address_space_bytes() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+class capped:
+    """Memory and time caps for hostile tests run in this process (the fixture in
+    conftest.py applies it to every tests/test_hostile_*.py test): the address space
+    may grow by IN_PROCESS_GROWTH_CAP_MB, and the test is stopped after TIME_CAP_S."""
+
+    def __enter__(self) -> "capped":
+        import signal
+
+        self.soft, self.hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = _address_space_bytes() + IN_PROCESS_GROWTH_CAP_MB * 1024 * 1024
+        if self.hard != resource.RLIM_INFINITY:
+            limit = min(limit, self.hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, self.hard))
+
+        def stop(signum, frame):  # type: ignore[no-untyped-def]
+            raise TimeoutError(f"a hostile input took more than {TIME_CAP_S} s")
+
+        self.previous = signal.signal(signal.SIGALRM, stop)
+        signal.alarm(TIME_CAP_S)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, self.previous)
+        resource.setrlimit(resource.RLIMIT_AS, (self.soft, self.hard))

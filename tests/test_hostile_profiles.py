@@ -283,3 +283,9 @@ def test_jobs_above_the_cores_are_capped(tmp_path, capsys):
                      "--out", str(tmp_path / "out"), "--no-preview")
     assert code == 0, out
     assert f"building {min(os.cpu_count() or 1, 3) if False else os.cpu_count() or 1} at once" in out
+
+
+def test_the_memory_cap_is_real():
+    """Every test in these files runs capped (conftest.py): a 3 GiB allocation fails."""
+    with pytest.raises(MemoryError):
+        bytearray(3 * 1024**3)
