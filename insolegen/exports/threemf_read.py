@@ -67,7 +67,7 @@ MAX_PLACED_VERTICES = 2_000_000  # likewise: each placement is a copy of the obj
 MAX_COORDINATE_MM = 1e6  # a kilometre from the origin: garbage, not a part
 MAX_NAME_CHARS = 100  # names are labels in messages
 MAX_SHOWN_VALUE_CHARS = 40  # a bad value quoted in a message
-READ_CHUNK_BYTES = 1 * MB
+READ_CHUNK_BYTES = 1 * MB  # at most MAX_TAG_BYTES: runs are checked across chunks
 
 CORE_NS = "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"
 PRODUCTION_NS = "http://schemas.microsoft.com/3dmanufacturing/production/2015/06"
@@ -164,6 +164,10 @@ def _open_zip(data: bytes, where: str) -> zipfile.ZipFile:
     return archive
 
 
+def _size(size: int) -> str:
+    return f"{size / MB:.0f} MB" if size >= MB else f"{size} bytes"
+
+
 def _brief(exc: BaseException) -> str:
     """An exception in a few words on one line."""
     return shown(f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__, 100)
@@ -192,17 +196,17 @@ class _Package:
         header claims (a bomb's header can lie)."""
         self._check_member(info)
         name = shown(info.filename, 60)
-        limit = min(MAX_MEMBER_BYTES, self._budget)
+        limit = MAX_MEMBER_BYTES
         try:
             with self.archive.open(info) as stream:
                 while chunk := stream.read(READ_CHUNK_BYTES):
                     self._budget -= len(chunk)
                     if self._budget < 0:
-                        raise self.refuse(f"the zip's members expand to more than {MAX_TOTAL_BYTES // MB} MB "
+                        raise self.refuse(f"the zip's members expand to more than {_size(MAX_TOTAL_BYTES)} "
                                           "in total (a zip bomb?)")
                     limit -= len(chunk)
                     if limit < 0:
-                        raise self.refuse(f"{name} expands to more than {MAX_MEMBER_BYTES // MB} MB "
+                        raise self.refuse(f"{name} expands to more than {_size(MAX_MEMBER_BYTES)} "
                                           "(a zip bomb?)")
                     yield chunk
         except _ZIP_ERRORS as exc:
@@ -210,13 +214,13 @@ class _Package:
 
     def read(self, info: zipfile.ZipInfo, max_bytes: int) -> bytes:
         if info.file_size > max_bytes:
-            raise self.refuse(f"{shown(info.filename, 60)} is {info.file_size / MB:.0f} MB: at most "
-                              f"{max_bytes // MB} MB is read")
+            raise self.refuse(f"{shown(info.filename, 60)} expands to {_size(info.file_size)}: at most "
+                              f"{_size(max_bytes)} is read")
         out, size = [], 0
         for chunk in self.chunks(info):
             size += len(chunk)
             if size > max_bytes:
-                raise self.refuse(f"{shown(info.filename, 60)} expands to more than {max_bytes // MB} MB")
+                raise self.refuse(f"{shown(info.filename, 60)} expands to more than {_size(max_bytes)}")
             out.append(chunk)
         return b"".join(out)
 
@@ -228,8 +232,8 @@ class _Package:
             method = COMPRESSION_NAMES.get(info.compress_type, f"method {info.compress_type}")
             raise self.refuse(f"{name} is compressed with {method}: a 3MF may use only stored or deflate")
         if info.file_size > MAX_MEMBER_BYTES:  # early; the real size is counted while reading
-            raise self.refuse(f"{name} expands to {info.file_size / MB:.0f} MB: at most "
-                              f"{MAX_MEMBER_BYTES // MB} MB is read (a zip bomb?)")
+            raise self.refuse(f"{name} expands to {_size(info.file_size)}: at most "
+                              f"{_size(MAX_MEMBER_BYTES)} is read (a zip bomb?)")
 
     def small_xml(self, name: str) -> ET.Element | None:
         """A small XML member (a slicer config) as a tree, or None when absent."""
@@ -473,7 +477,7 @@ class _ModelParser:
             if self._run <= MAX_TAG_BYTES:
                 self._run = len(chunk) - chunk.rfind(b">") - 1
         if self._run > MAX_TAG_BYTES:
-            raise self.refuse(f"a single tag or text runs over {MAX_TAG_BYTES // MB} MB")
+            raise self.refuse(f"a single tag or text runs over {_size(MAX_TAG_BYTES)}")
 
     # -- elements other than vertex and triangle --------------------------------------
 
@@ -613,7 +617,7 @@ class _ModelParser:
         try:
             return np.array(rows, dtype=np.int64).reshape(-1, 3)
         except _NUMBER_ERRORS:
-            index, corner, value = _first_bad(rows, int)
+            index, corner, value = _first_bad(rows, _int64)
             names = ("v1", "v2", "v3")
             raise self.refuse(f"{self._what()}: triangle {self._face_count + index} has "
                               f"{_value_text(corner, value, names)}, not a vertex index") from None
@@ -648,6 +652,14 @@ def _first_bad(rows: list[tuple[str, str, str]], kind: Callable[[str], object]) 
             except _NUMBER_ERRORS:
                 return i, j, value
     return 0, 0, rows[0][0] if rows else ""  # numpy and Python disagree: name the first
+
+
+def _int64(text: str) -> int:
+    """int() as numpy reads it into int64: out of range is an error too."""
+    value = int(text)
+    if not -(2**63) <= value < 2**63:
+        raise OverflowError(text)
+    return value
 
 
 def _value_text(column: int, value: str, names: tuple[str, ...] | str) -> str:
