@@ -17,19 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-import numpy as np
-
 from . import __version__
-from .meshcheck import check_part, check_zone
-from .meshfiles import MeshFileError, load_mesh_file
-from .exports.files import OutputError, claim_folder, publish, write_new_file
-from .pipeline import BedFitError, BuildError, build_profile, output_names as files_of, render_build
-from .profile import ProfileError, load_profile
-from .profile.loader import ProfileFileError, brief, profile_name
-from .profile.names import NAME_RULE, name_from_file_stem, name_problem
-from .profile.sizes import SizeError
-from .input_paths import describe_os_error, shown
-from .starter import starter_profile
+from .input_paths import brief, describe_os_error, shown
+
+# The rest of the package is imported inside the commands that use it, so that
+# `insolegen --help` and argument errors answer at once (numpy, scipy, manifold3d and
+# pydantic take most of a second to import).
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -54,6 +47,11 @@ def _write(stream, message: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from .exports.files import write_new_file
+    from .profile.names import NAME_RULE, name_from_file_stem, name_problem
+    from .profile.sizes import SizeError
+    from .starter import starter_profile
+
     path = Path(args.profile)
     name = args.name if args.name is not None else name_from_file_stem(path.stem)
     why = name_problem(name)
@@ -118,6 +116,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 def _duplicates(paths: list[Path], out_dir: Path) -> dict[int, Outcome]:
     """Profiles of a batch that would build into a folder an earlier one in the batch
     builds into (the same name): refused before anything is built."""
+    from .profile.loader import profile_name
+
     first: dict[str, Path] = {}
     refused = {}
     for i, path in enumerate(paths):
@@ -196,6 +196,11 @@ def build_one(path: Path, out_dir: Path, force: bool, preview: bool = True) -> O
 
 
 def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, preview: bool) -> None:
+    from .exports.files import OutputError, claim_folder, publish
+    from .pipeline import BedFitError, BuildError, build_profile, output_names, render_build
+    from .profile import ProfileError, load_profile
+    from .profile.loader import ProfileFileError
+
     try:
         profile = load_profile(path)
     except ProfileFileError as exc:
@@ -241,7 +246,7 @@ def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, previe
         heights = ", ".join(f"{name} {h['measured_mm']:.2f}" for name, h in side["heights"].items())
         outline = side["outline"]
         outcome.out.append(
-            f"{folder / files_of(profile)[side['side']]}: {side['triangles']} triangles, "
+            f"{folder / output_names(profile)[side['side']]}: {side['triangles']} triangles, "
             f"{side['volume_mm3'] / 1000:.1f} cm3, length {outline['length_mm']:.1f} mm, "
             f"ball {outline['ball_width_mm']:.1f} mm; top heights (mm): {heights}"
         )
@@ -279,6 +284,9 @@ def _bed_of(args: argparse.Namespace) -> tuple[tuple[float, float] | None, str |
 
 
 def _check_stl(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # type: ignore[no-untyped-def]
+    from .meshcheck import check_part
+    from .meshfiles import MeshFileError, load_mesh_file
+
     try:
         vertices, faces = load_mesh_file(path)
     except MeshFileError as exc:
@@ -311,6 +319,10 @@ def _bed_fit_loose(vertices, bed, printer) -> dict[str, object]:  # type: ignore
 
 
 def _check_3mf(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from .meshcheck import check_part, check_zone
+
     from .exports.printers import describe_bed
     from .exports.threemf_read import ThreeMFError, read_3mf
 
@@ -367,8 +379,8 @@ def _check_3mf(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # t
 def _json(value: object) -> str:
     """Strict JSON (a measure that could not be taken is null, not NaN)."""
     def clean(v: object) -> object:
-        if isinstance(v, float | np.floating):
-            return float(v) if math.isfinite(v) else None
+        if isinstance(v, float) or type(v).__module__ == "numpy" and hasattr(v, "is_integer"):
+            return float(v) if math.isfinite(float(v)) else None  # type: ignore[arg-type]
         if isinstance(v, dict):
             return {k: clean(x) for k, x in v.items()}
         if isinstance(v, list | tuple):

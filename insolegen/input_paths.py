@@ -15,6 +15,7 @@ from pathlib import Path
 
 SHOWN_PATH_CHARS = 120  # longer paths are cut in messages (a path can be megabytes long)
 MB = 1024 * 1024
+BRIEF_CHARS = 60  # a user's value echoed in a message is cut to this many characters
 
 
 class UnusablePathError(Exception):
@@ -29,6 +30,15 @@ def shown(path: object, limit: int = SHOWN_PATH_CHARS) -> str:
     if len(str(path)) > limit:
         return f"{text[:limit]}... ({len(str(path))} characters)"
     return text
+
+
+def brief(value: object) -> str:
+    """``repr`` of a user's value, cut short: a message never echoes megabytes."""
+    text = repr(value)
+    if len(text) <= BRIEF_CHARS:
+        return text
+    size = f", {len(value)} items" if isinstance(value, (list, tuple, dict)) else f", {len(text)} characters"
+    return f"{text[:BRIEF_CHARS]}... ({type(value).__name__}{size})"
 
 
 _ERRNO_TEXT = {

@@ -18,7 +18,7 @@ from .clinical import lift_checks, side_warnings
 from .schema import FOOT_KEYS, RANGES, SHAPE_KEYS, ProfileDoc
 from .names import NAME_RULE, name_problem
 from .sizes import SizeError, parse_size
-from ..input_paths import UnusablePathError, read_input_bytes, shown
+from ..input_paths import BRIEF_CHARS, UnusablePathError, brief, read_input_bytes, shown  # noqa: F401
 from ..inputs.align import align_outline
 from ..inputs.errors import InputFileError
 from ..inputs.outline_files import read_outline_file
@@ -37,7 +37,6 @@ HEEL_WIDTH_FRACTION_LIMITS = (0.18, 0.40)
 # until they fail): refused with one line.
 MAX_NESTING = 8
 PROFILE_MAX_BYTES = 1024 * 1024
-BRIEF_CHARS = 60  # a value echoed in a message is cut to this many characters
 
 
 class ProfileError(Exception):
@@ -104,15 +103,6 @@ def _nesting(value: Any, depth: int = 0) -> int:
     if isinstance(value, list):
         return max((_nesting(v, depth + 1) for v in value), default=depth + 1)
     return depth
-
-
-def brief(value: Any) -> str:
-    """``repr`` of a user's value, cut short: a message never echoes megabytes."""
-    text = repr(value)
-    if len(text) <= BRIEF_CHARS:
-        return text
-    size = f", {len(value)} items" if isinstance(value, (list, tuple, dict)) else f", {len(text)} characters"
-    return f"{text[:BRIEF_CHARS]}... ({type(value).__name__}{size})"
 
 
 SCAN_LENGTH_WARN = 0.03  # scan (or tracing) and length_mm disagreeing by more than this warns
