@@ -19,7 +19,9 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from ..input_paths import shown
 from ..measure import vertical_hits
+from ..meshfiles import MeshFileError, obj_mesh, ply_mesh, read_mesh_bytes, stl_triangles
 from ..units import FOOT_LENGTH_RANGE_MM, UNIT_MM
 from .align import AlignedOutline, align_outline
 from .errors import InputFileError
@@ -31,6 +33,15 @@ GRID_MM = 0.5
 SMOOTHING_MM = 2.0  # default scale of the Gaussian smoothing of the plantar surface
 LARGE_SCAN_TRIANGLES = 400_000  # above this, vertices are clustered before anything else
 CLUSTER_DIVISIONS = 1000
+KEY_CHUNK_VERTICES = 1 << 20  # vertices quantized at a time (bounds the temporaries)
+SCAN_FORMATS = (".stl", ".obj", ".ply")
+# Sanity bounds on what a foot scan can be; each refusal says which one and why.
+MAX_ABS_COORDINATE = 1e12  # file units: a foot in nanometres is ~3e8; beyond this no unit makes one
+FLAT_RATIO = 1e-5  # thinner than this fraction of its length (3 um on a foot): flat (or a line)
+SCALE_RANGE = (1e-6, 1e6)  # length_mm may rescale a scan by at most this (micrometres to kilometres)
+MAX_FLOOR_SPAN_MM = 1000.0  # a foot scan or foam box fits in this on its floor; sizes the height grid
+MAX_RAY_TESTS = 12_000_000  # ray-triangle pairs of one height map (~230 bytes each); real scans: < 5 million
+SCAN_FIX = "a foot scan needs the sole's 3-D shape: export the scanned foot (or foam-box impression) as a 3-D mesh"
 
 ScanKind = Literal["foot", "impression"]
 
@@ -75,52 +86,118 @@ class ScanRead:
     notes: list[str] = field(default_factory=list)
 
 
-def _load(path: Path):  # type: ignore[no-untyped-def]
-    import trimesh
-
-    if not path.is_file():
-        raise InputFileError(f"{path}: no such file")
-    if path.stat().st_size == 0:
-        raise InputFileError(f"{path}: the file is empty")
+def _load(path: Path, name: str) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """The scan's vertices and triangles, or InputFileError: the file is read once
+    (capped, no hang on a FIFO or device) and parsed from memory."""
     kind = path.suffix.lower()
-    if kind not in (".stl", ".obj", ".ply"):
-        raise InputFileError(f"{path}: unknown scan format {kind!r}: use an .stl, .obj or .ply file")
-    if kind == ".stl":
-        from ..meshfiles import MeshFileError, sniff_stl
-
-        try:
-            sniff_stl(path)
-        except MeshFileError as exc:
-            raise InputFileError(str(exc)) from None
-        binary = _binary_stl(path)
-        if binary is not None:
-            return binary
+    if kind not in SCAN_FORMATS:
+        found = f"unknown scan format {shown(kind, 20)!r}" if kind else "no file extension"
+        raise InputFileError(f"{name}: {found}: use an .stl, .obj or .ply file")
     try:
-        loaded = trimesh.load(str(path), force="mesh", process=False)
-    except Exception as exc:  # trimesh raises many kinds for garbage input
-        raise InputFileError(f"{path}: not a readable {kind[1:].upper()} mesh ({exc.__class__.__name__}: {exc})") from None
-    faces = np.asarray(getattr(loaded, "faces", np.empty((0, 3))), dtype=np.int64)
-    vertices = np.asarray(getattr(loaded, "vertices", np.empty((0, 3))), dtype=np.float64)
+        data = read_mesh_bytes(path, what="scan")
+        if kind == ".stl":
+            # binary STL straight into arrays: millions of triangles in well under a second
+            corners = stl_triangles(data, name)
+            vertices = corners.reshape(-1, 3)
+            faces = np.arange(len(vertices), dtype=np.int64).reshape(-1, 3)
+        else:
+            vertices, faces = (obj_mesh if kind == ".obj" else ply_mesh)(data, name)
+    except MeshFileError as exc:
+        raise InputFileError(str(exc)) from None
     if len(faces) == 0:
-        raise InputFileError(f"{path}: no triangles in the file (a point cloud or an empty mesh): export the scan as a mesh")
-    if not np.isfinite(vertices).all():
-        raise InputFileError(f"{path}: the scan has non-finite coordinates")
+        raise InputFileError(f"{name}: no triangles in the file (a point cloud or an empty mesh): export the scan as a mesh")
+    _check_coordinates(vertices, name)
     return vertices, faces
 
 
-def _binary_stl(path: Path) -> tuple[NDArray, NDArray] | None:
-    """A binary STL read straight into arrays (None for ASCII): scans of millions of
-    triangles load in well under a second."""
-    data = path.read_bytes()
-    if len(data) < 84 or 84 + 50 * int.from_bytes(data[80:84], "little") != len(data):
-        return None
-    record = np.dtype([("normal", "<f4", 3), ("corners", "<f4", (3, 3)), ("attr", "<u2")])
-    corners = np.frombuffer(data, dtype=record, offset=84)["corners"].astype(np.float64)
-    if len(corners) == 0:
-        raise InputFileError(f"{path}: no triangles in the file (a point cloud or an empty mesh): export the scan as a mesh")
-    if not np.isfinite(corners).all():
-        raise InputFileError(f"{path}: the scan has non-finite coordinates")
-    return corners.reshape(-1, 3), np.arange(3 * len(corners), dtype=np.int64).reshape(-1, 3)
+def _check_coordinates(vertices: NDArray[np.float64], name: str) -> None:
+    """Finite and not absurdly large: later steps square and subtract coordinates."""
+    bad = ~np.isfinite(vertices).all(axis=1)
+    if bad.any():
+        raise InputFileError(f"{name}: the scan has non-finite coordinates (NaN or infinity) at "
+                             f"{int(bad.sum())} of its {len(vertices)} vertices: export it again")
+    largest = float(np.abs(vertices).max()) if len(vertices) else 0.0
+    if largest > MAX_ABS_COORDINATE:
+        raise InputFileError(f"{name}: the scan has coordinates as large as {largest:.3g}, which is no foot "
+                             "in any unit: check the export (units, stray points)")
+
+
+def _degenerate_message(vertices: NDArray[np.float64], faces: NDArray[np.int64], name: str) -> str:
+    """Why no triangle of the scan has an area: what the points look like."""
+    points = vertices[np.unique(faces)]
+    triangles = f"{len(faces)} triangle{'s' if len(faces) != 1 else ''}"
+    if np.ptp(points, axis=0).max() == 0:
+        return f"{name}: the scan is a single point: all the corners of its {triangles} coincide; {SCAN_FIX}"
+    if _is_line(points):
+        return f"{name}: the scan is a line: all the corners of its {triangles} lie on one straight line; {SCAN_FIX}"
+    return (f"{name}: the scan has no surface: all its {triangles} have zero area (coincident or collinear "
+            f"corners); {SCAN_FIX}")
+
+
+def _principal_spans(points: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Extents along the principal axes, smallest first."""
+    centred = points - points.mean(axis=0)
+    axes = np.linalg.eigh(np.cov(centred.T))[1]
+    return np.ptp(centred @ axes, axis=0)
+
+
+def _is_line(points: NDArray[np.float64]) -> bool:
+    spans = _principal_spans(points)
+    return bool(spans[1] <= FLAT_RATIO * spans[2])
+
+
+def _check_shape(spans: NDArray[np.float64], triangles: int, name: str) -> None:
+    """Refuse a scan that is a line or flat (``spans``: its extents along its principal
+    axes, smallest first) before the floor search: Qhull fails on it."""
+    count = f"{triangles} triangle{'s' if triangles != 1 else ''}"
+    if spans[1] <= FLAT_RATIO * spans[2]:
+        raise InputFileError(f"{name}: the scan is a line: all its points lie along one straight line "
+                             f"({count}, {spans[2]:.4g} units long); {SCAN_FIX}")
+    if spans[0] <= FLAT_RATIO * spans[2]:
+        raise InputFileError(f"{name}: the scan is flat: all its points lie in one plane ({count}, "
+                             f"{spans[0]:.3g} units thick over {spans[2]:.4g}); {SCAN_FIX}")
+
+
+def _find_floor_of_scan(points: NDArray[np.float64], name: str) -> NDArray[np.float64]:
+    """find_floor, with Qhull's failure on degenerate input said as what the scan is."""
+    from scipy.spatial import QhullError
+
+    try:
+        return find_floor(points)
+    except QhullError:
+        # Points are finite and not flat by _check_shape's measure, so Qhull found them
+        # degenerate at its own precision: too few, or nearly in one plane.
+        raise InputFileError(f"{name}: the scan is (nearly) flat: no 3-D hull can be built from its "
+                             f"{len(points)} points; {SCAN_FIX}") from None
+
+
+def _corner_spread(values: NDArray[np.float64], faces: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Per triangle, the spread of its corners' ``values``."""
+    a, b, c = values[faces[:, 0]], values[faces[:, 1]], values[faces[:, 2]]
+    return np.maximum(np.maximum(a, b), c) - np.minimum(np.minimum(a, b), c)
+
+
+def _check_floor_grid(frame: NDArray[np.float64], faces: NDArray[np.int64], name: str) -> None:
+    """Bound the height maps' grid and ray tests before making them: a stray point far
+    away would make the grid huge, a scrambled mesh (triangles across the whole scan,
+    as from wrong face indices) would make the ray tests explode."""
+    span = np.ptp(frame[:, :2], axis=0)
+    if span.max() > MAX_FLOOR_SPAN_MM:
+        raise InputFileError(
+            f"{name}: the scan spans {span[0]:.0f} x {span[1]:.0f} mm on the floor it stands on; a foot scan "
+            f"(or foam box) fits in {MAX_FLOOR_SPAN_MM:.0f} mm: crop it to the foot, without stray parts far from it"
+        )
+    width, depth = (_corner_spread(frame[:, axis], faces) for axis in (0, 1))
+    # vertical_hits bins rays in cells about a triangle across: each triangle meets the
+    # rays of the cells its box covers
+    cell = max(GRID_MM, float(np.median(np.r_[width, depth])))
+    tests = float(((width + cell) * (depth + cell)).sum()) / GRID_MM**2
+    if tests > MAX_RAY_TESTS:
+        cover = tests * GRID_MM**2 / max(float(span[0] * span[1]), GRID_MM**2)
+        raise InputFileError(
+            f"{name}: the scan's triangles overlap far too much: seen from above they cover it {cover:.0f} times over "
+            "(a scanned surface covers it a few times); the mesh is scrambled (wrong face indices?): check the export"
+        )
 
 
 def _merge_and_keep_largest(vertices: NDArray, faces: NDArray) -> tuple[NDArray, NDArray, int]:
@@ -135,8 +212,10 @@ def _merge_and_keep_largest(vertices: NDArray, faces: NDArray) -> tuple[NDArray,
     lo = vertices.min(axis=0)
     extent = float(np.ptp(vertices, axis=0).max()) or 1.0
     step = extent / (2**21 - 1) if len(faces) < LARGE_SCAN_TRIANGLES else extent / CLUSTER_DIVISIONS
-    q = np.round((vertices - lo) / step).astype(np.int64)
-    keys = (q[:, 0] << 42) | (q[:, 1] << 21) | q[:, 2]
+    keys = np.empty(len(vertices), dtype=np.int64)
+    for at in range(0, len(vertices), KEY_CHUNK_VERTICES):  # in pieces: no 3 x n float temporaries
+        q = np.round((vertices[at:at + KEY_CHUNK_VERTICES] - lo) / step).astype(np.int64)
+        keys[at:at + KEY_CHUNK_VERTICES] = (q[:, 0] << 42) | (q[:, 1] << 21) | q[:, 2]
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     vertices, faces = vertices[first], inverse.reshape(-1)[faces]
     faces = faces[(faces[:, 0] != faces[:, 1]) & (faces[:, 1] != faces[:, 2]) & (faces[:, 0] != faces[:, 2])]
@@ -162,19 +241,28 @@ def _units(length_raw: float, units: str, length_mm: Optional[float], path: Path
         if not lo <= length <= hi:
             hint = f': pass scan_units = "{fits[0]}" ({length_raw * UNIT_MM[fits[0]]:.0f} mm)' if fits else ""
             raise InputFileError(
-                f'{path}: the scan is {length_raw:.4g} units long, so with scan_units = "{units}" it is '
+                f'{shown(path)}: the scan is {length_raw:.4g} units long, so with scan_units = "{units}" it is '
                 f"{length:.4g} mm, not a foot ({lo:g}-{hi:g} mm){hint or ': check scan_units'}"
             )
         return UNIT_MM[units], units, "profile"
     if fits:
         return UNIT_MM[fits[0]], fits[0], "detected from the size"
     if length_mm is not None:
+        _check_scale(length_mm / length_raw, length_raw, path)
         return length_mm / length_raw, "scaled", "length_mm"
     suggestions = ", ".join(f'{u} -> {length_raw * f:.4g} mm' for u, f in UNIT_MM.items())
     raise InputFileError(
-        f"{path}: the scan is {length_raw:.4g} units long, which is no foot in any unit ({suggestions}): "
+        f"{shown(path)}: the scan is {length_raw:.4g} units long, which is no foot in any unit ({suggestions}): "
         "pass scan_units, or length_mm to set the scale"
     )
+
+
+def _check_scale(scale: float, length_raw: float, path: Path) -> None:
+    if not SCALE_RANGE[0] <= scale <= SCALE_RANGE[1]:
+        raise InputFileError(
+            f"{shown(path)}: the scan is {length_raw:.4g} units long: making it a foot with length_mm would scale it "
+            f"by {scale:.3g}, beyond any unit ({SCALE_RANGE[0]:g} to {SCALE_RANGE[1]:g}): check the file's units"
+        )
 
 
 def _basis(up: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -264,12 +352,37 @@ def read_scan(
     """Read a foot scan or foam-box impression; see the module docstring.
 
     With no unit that makes it a foot, ``length_mm`` sets the scale so that the sole's
-    outline is that long."""
+    outline is that long. Every unusable file ends in InputFileError."""
+    path = Path(path)
+    try:
+        return _read_scan(path, units=units, kind=kind, side=side, length_mm=length_mm,
+                          smoothing_mm=smoothing_mm, _scale=_scale)
+    except MemoryError:
+        # The caps keep a file's arrays proportional to it (20 million triangles need
+        # ~5 GB); a machine with less memory ends here rather than in a traceback.
+        raise InputFileError(f"{shown(path)}: not enough memory to read this scan: decimate it "
+                             "(fewer, larger triangles; 2 million are plenty for a foot) and export it again") from None
+
+
+def _read_scan(
+    path: Path,
+    *,
+    units: str,
+    kind: str,
+    side: str,
+    length_mm: Optional[float],
+    smoothing_mm: float,
+    _scale: Optional[float],
+) -> ScanRead:
     from scipy import ndimage
 
-    path = Path(path)
-    raw_vertices, raw_faces = _load(path)
+    name = shown(path)
+    raw_vertices, raw_faces = _load(path, name)
     vertices, faces, dropped = _merge_and_keep_largest(raw_vertices, raw_faces)
+    triangles = len(raw_faces)
+    if len(faces) == 0:
+        raise InputFileError(_degenerate_message(raw_vertices, raw_faces, name))
+    del raw_vertices, raw_faces  # the largest arrays, not needed from here on
     notes = []
     if dropped:
         notes.append(f"ignored {dropped} loose fragment(s) of the scan")
@@ -277,6 +390,7 @@ def read_scan(
     mean = vertices.mean(axis=0)
     centred = vertices - mean
     axes = np.linalg.eigh(np.cov(centred.T))[1]
+    _check_shape(np.ptp(centred @ axes, axis=0), triangles, name)
     length_raw = float(np.ptp(centred @ axes[:, -1]))
     if _scale is None:
         scale, unit_name, units_from = _units(length_raw, units, length_mm, path)
@@ -285,12 +399,13 @@ def read_scan(
     vertices = centred * scale
 
     sample = vertices[np.random.default_rng(0).choice(len(vertices), min(len(vertices), 20000), replace=False)]
-    up = find_floor(sample)
+    up = _find_floor_of_scan(sample, name)
     frame = vertices @ _basis(up).T
     floor_z = frame[:, 2].min()
     frame[:, 2] -= floor_z
 
     lo, hi = frame[:, :2].min(axis=0), frame[:, :2].max(axis=0)
+    _check_floor_grid(frame, faces, name)
     xs, ys = _grid(lo, hi, GRID_MM)
     low, high = _height_maps(frame, faces, xs, ys)
     top = float(frame[:, 2].max())
@@ -306,12 +421,13 @@ def read_scan(
             frame = vertices @ _basis(up).T
             floor_z = frame[:, 2].min()
             frame[:, 2] -= floor_z
+            _check_floor_grid(frame, faces, name)
             xs, ys = _grid(frame[:, :2].min(axis=0), frame[:, :2].max(axis=0), GRID_MM)
             low, high = _height_maps(frame, faces, xs, ys)
             top = float(frame[:, 2].max())
         elif kind == "impression":
             raise InputFileError(
-                f"{path}: scan_kind = \"impression\" but neither face of the scan has a foot-shaped hollow "
+                f"{name}: scan_kind = \"impression\" but neither face of the scan has a foot-shaped hollow "
                 "in a flat top: check the file, or use scan_kind = \"foot\" for a scan of the foot itself"
             )
         else:
@@ -325,7 +441,7 @@ def read_scan(
         sole = low
         footprint = np.isfinite(low) & (low < FOOTPRINT_CUT_MM)
     if not footprint.any():
-        raise InputFileError(f"{path}: no foot-shaped sole found in the scan: check scan_kind")
+        raise InputFileError(f"{name}: no foot-shaped sole found in the scan: check scan_kind")
     labels, count = ndimage.label(footprint)
     sizes = ndimage.sum(footprint, labels, index=np.arange(1, count + 1))
     footprint = ndimage.binary_fill_holes(labels == 1 + int(np.argmax(sizes)))
@@ -338,14 +454,14 @@ def read_scan(
     try:
         aligned = align_outline(shapely.get_coordinates(polygon.exterior)[:-1], side, what="scan")
     except InputFileError as exc:
-        raise InputFileError(f"{path}: {exc}") from None
+        raise InputFileError(f"{name}: {exc}") from None
     if units_from == "length_mm" and _scale is None and length_mm is not None:
         # The first scale came from the whole scan's extent; match the sole's outline.
         return read_scan(path, units=units, kind=kind, side=side, length_mm=length_mm,
                          smoothing_mm=smoothing_mm, _scale=scale * length_mm / aligned.length_mm)
     if not FOOT_LENGTH_RANGE_MM[0] <= aligned.length_mm <= FOOT_LENGTH_RANGE_MM[1]:
         raise InputFileError(
-            f"{path}: the scan's sole is {aligned.length_mm:.0f} mm long, not a foot: "
+            f"{name}: the scan's sole is {aligned.length_mm:.0f} mm long, not a foot: "
             "check scan_kind and scan_units"
         )
 
@@ -384,7 +500,7 @@ def read_scan(
         units_from=units_from,
         scale_to_mm=scale,
         up=up,
-        triangles=len(raw_faces),
+        triangles=triangles,
         fragments_dropped=dropped,
         holes_filled_mm2=float(holes.sum() * GRID_MM**2),
         to_frame=matrix,
@@ -405,10 +521,11 @@ def _has_hollow(high: NDArray, top: float) -> bool:
     hollow = seen & (high < top - IMPRESSION_DEPTH_MM)
     labels, count = ndimage.label(hollow)
     ring_cells = max(2, int(round(5.0 / GRID_MM)))
-    for index in range(1, count + 1):
+    # Only foot-sized regions are looked at; sized all at once, as a ragged scan can
+    # have a million small ones.
+    cells = np.bincount(labels.ravel(), minlength=count + 1)
+    for index in np.flatnonzero(cells[1:] * GRID_MM**2 >= 5000) + 1:
         region = labels == index
-        if region.sum() * GRID_MM**2 < 5000:
-            continue
         ring = ndimage.binary_dilation(region, iterations=ring_cells) & ~region
         if (flat_top | (seen & ~hollow))[ring].mean() > 0.9:
             return True
