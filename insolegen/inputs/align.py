@@ -13,6 +13,13 @@ from .errors import InputFileError
 
 Side = Literal["left", "right"]
 
+# A traced foot needs a few thousand points; more only costs time in every step after.
+MAX_OUTLINE_POINTS = 200_000
+# Millimetres: a kilometre in metres is 1e9 mm. Beyond it squares overflow and a
+# millimetre is lost in rounding.
+MAX_ABS_COORDINATE_MM = 1e9
+MIN_FILLED_SAMPLES = 20  # grid points inside the shape for its principal axes; fewer: use the vertices
+
 
 @dataclass(frozen=True)
 class AlignedOutline:
@@ -81,6 +88,49 @@ def detect_side(points: NDArray[np.float64]) -> tuple[Optional[Side], float]:
     return ("right" if score > 0 else "left"), float(score)
 
 
+def _usable_points(points: object, what: str) -> NDArray[np.float64]:
+    """The outline as an (N, 2) array of finite mm, or InputFileError saying what it is
+    instead (the polygon may come from any reader; never echoed whole)."""
+    try:
+        array = np.asarray(points, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise InputFileError(f"the {what} is not a list of (x, y) points") from None
+    if array.ndim != 2 or array.shape[1] != 2:
+        raise InputFileError(f"the {what} is not a list of (x, y) points (found an array of shape {array.shape})")
+    count = len(array)
+    if count < 3:
+        raise InputFileError(f"the {what} has {count} point{'s' if count != 1 else ''}: "
+                             "a closed outline needs at least 3")
+    if count > MAX_OUTLINE_POINTS:
+        raise InputFileError(f"the {what} has {count:,} points: at most {MAX_OUTLINE_POINTS:,} are used: simplify it")
+    finite = np.isfinite(array).all(axis=1)
+    if not finite.all():
+        bad = int(np.argmin(finite))
+        raise InputFileError(f"the {what} has a point that is not finite (point {bad + 1}: "
+                             f"{array[bad, 0]:.4g}, {array[bad, 1]:.4g})")
+    reach = float(np.abs(array).max())
+    if reach > MAX_ABS_COORDINATE_MM:
+        raise InputFileError(f"the {what} reaches {reach:.3g} mm from the origin: at most "
+                             f"{MAX_ABS_COORDINATE_MM:.0e} mm: check its units")
+    polygon = shapely.Polygon(array)
+    if not polygon.is_valid or polygon.area <= 0:
+        extent = np.ptp(array, axis=0)
+        problem = "crosses itself" if shapely.make_valid(polygon).area > 0 else "encloses no area"
+        raise InputFileError(f"the {what} {problem} ({count} points spanning {extent[0]:.4g} x {extent[1]:.4g} mm): "
+                             "it must be one closed loop around the foot")
+    return array
+
+
+def _filled_samples(poly: shapely.Polygon) -> NDArray[np.float64]:
+    """Points of a grid (~150 across) that lie inside the shape. Principal axes of the
+    filled shape, not of its vertices, so uneven vertex spacing does not tilt the axis."""
+    x0, y0, x1, y1 = poly.bounds
+    step = max(x1 - x0, y1 - y0) / 150
+    gx, gy = np.meshgrid(np.arange(x0, x1, step), np.arange(y0, y1, step))
+    inside = shapely.contains_xy(poly, gx.ravel(), gy.ravel())
+    return np.column_stack([gx.ravel()[inside], gy.ravel()[inside]])
+
+
 def align_outline(points: NDArray[np.float64], side: Optional[str] = None, what: str = "outline") -> AlignedOutline:
     """Rotate a closed outline (any orientation, mm) so its long axis is x, the heel is
     at x = 0 and toes toward +x, then mirror a left foot into the right-foot frame.
@@ -88,15 +138,11 @@ def align_outline(points: NDArray[np.float64], side: Optional[str] = None, what:
     ``side``: "left" / "right" to state it, None or "auto" to detect it (an error if the
     shape does not say).
     """
-    points = np.asarray(points, dtype=np.float64)
+    points = _usable_points(points, what)
     poly = shapely.Polygon(points)
-    # Principal axes of the filled shape (sampled inside), not of its vertices, so
-    # uneven vertex spacing does not tilt the axis.
-    x0, y0, x1, y1 = poly.bounds
-    step = max(x1 - x0, y1 - y0) / 150
-    gx, gy = np.meshgrid(np.arange(x0, x1, step), np.arange(y0, y1, step))
-    inside = shapely.contains_xy(poly, gx.ravel(), gy.ravel())
-    filled = np.column_stack([gx.ravel()[inside], gy.ravel()[inside]])
+    filled = _filled_samples(poly)
+    if len(filled) < MIN_FILLED_SAMPLES:  # a sliver: its vertices tell the axis as well
+        filled = points
     centre = filled.mean(axis=0)
     _, vectors = np.linalg.eigh(np.cov((filled - centre).T))
     axis = vectors[:, -1]
