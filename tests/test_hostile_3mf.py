@@ -151,6 +151,8 @@ def assert_sane(volumes: list[Volume]) -> None:
         assert v.dtype == np.float64 and v.ndim == 2 and v.shape[1] == 3 and np.isfinite(v).all()
         assert f.dtype == np.int64 and f.ndim == 2 and f.shape[1] == 3 and len(f) > 0
         assert f.min() >= 0 and f.max() < len(v)
+        for text in (*volume.settings, *volume.settings.values()):
+            assert text.isprintable() and len(text) <= 200, text
 
 
 # -- Valid files are still read right ---------------------------------------------------
@@ -312,10 +314,23 @@ def test_messages_name_the_file(tmp_path):
     assert message.startswith(str(tmp_path / "x.3mf") + ": ")
 
 
-def test_long_names_and_control_characters_are_shortened(tmp_path):
-    name = "a\nb" + "x" * 5000
-    (part,) = read_3mf(write(tmp_path, members(PLAIN.replace("tetra", name.replace("\n", "&#10;")))))
+def test_long_names_settings_and_control_characters_are_shortened(tmp_path):
+    long = "a&#10;b" + "x" * 5000
+    (part,) = read_3mf(write(tmp_path, members(PLAIN.replace("tetra", long))))
     assert "\n" not in part.name and len(part.name) < 200
+    files = {**ORCA_FILES, ORCA: ORCA_SETTINGS.replace("15%", long)}
+    _, heel = read_3mf(write(tmp_path, files))
+    assert_sane([heel])
+    assert heel.settings["sparse_infill_density"].startswith("a\\nbxxx")
+
+
+def test_a_mirroring_placement_turns_the_triangles(tmp_path):
+    (plain,) = read_3mf(write(tmp_path, members()))
+    mirrored = members(model([mesh_object("1")], [item("1", "-1 0 0 0 1 0 0 0 1 20 0 0")]))
+    (part,) = read_3mf(write(tmp_path, mirrored))
+    assert (part.faces == plain.faces[:, ::-1]).all()
+    tri = part.vertices[part.faces]
+    assert np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum() > 0  # outward still
 
 
 # -- Slicer configs ----------------------------------------------------------------------
@@ -594,7 +609,9 @@ def test_a_big_valid_model_is_read_quickly(tmp_path):
 
 # -- Fuzzing -----------------------------------------------------------------------------
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# HOSTILE_3MF_EXAMPLES=5000 for a longer hunt.
+FUZZ = settings(max_examples=int(os.environ.get("HOSTILE_3MF_EXAMPLES", "150")), deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
 BASES = {"prusa": PRUSA_FILES, "orca": ORCA_FILES, "plain": members()}
 ODD_VALUES = ["", " ", "-1", "0", "1", "3", "8", "99999999999999999999", "1e309", "-1e309", "nan", "inf", "0x10",
               "1_0", " 2 ", "\u0661", "1.5", "1e-320", "&amp;", "1 0 0 0 1 0 0 0 1 0 0 0", "1 2", "\x00"]
@@ -654,6 +671,29 @@ def test_fuzz_dropped_members_and_elements(tmp_path, base, data):
         if tags:
             spot = data.draw(st.sampled_from(tags))
             files[MODEL] = text[:spot.start()] + text[spot.end():]
+    read_or_refuse(write(tmp_path, files))
+
+
+SNIPPETS = ['<object id="1"/>', '<object id="9"><components><component objectid="3"/></components></object>',
+            '<components><component objectid="1"/></components>', "<mesh/>", '<item objectid="3"/>',
+            '<item objectid="1" transform="0 0 0 0 0 0 0 0 0 0 0 0"/>', "<vertices>", "</triangles>",
+            '<vertex x="1" y="1" z="1"/>', '<triangle v1="0" v2="0" v3="0"/>', "<!DOCTYPE x>", "&amp;", "&bogus;",
+            "<![CDATA[<x>]]>", "<?pi x?>", '<metadata name="cura:infill_mesh">True</metadata>', "<metadatagroup>",
+            '<model xmlns="' + CORE + '">', '<volume firstid="0" lastid="1"/>', '<part id="1" subtype="x"/>']
+
+
+@FUZZ
+@given(base=st.sampled_from(list(BASES)), data=st.data())
+def test_fuzz_inserted_elements(tmp_path, base, data):
+    files = dict(BASES[base])
+    name = data.draw(st.sampled_from([n for n in (MODEL, PRUSA, ORCA) if n in files]))
+    text = files[name]
+    assert isinstance(text, str)
+    for _ in range(data.draw(st.integers(1, 3))):
+        boundaries = [m.end() for m in re.finditer(">", text)]
+        at = data.draw(st.sampled_from(boundaries))
+        text = text[:at] + data.draw(st.sampled_from(SNIPPETS)) + text[at:]
+    files[name] = text
     read_or_refuse(write(tmp_path, files))
 
 

@@ -65,7 +65,7 @@ MAX_PLACED_VOLUMES = 512  # volumes handed to check, each checked on its own
 MAX_PLACED_TRIANGLES = 1_000_000  # an object placed N times counts N times
 MAX_PLACED_VERTICES = 2_000_000  # likewise: each placement is a copy of the object's vertices
 MAX_COORDINATE_MM = 1e6  # a kilometre from the origin: garbage, not a part
-MAX_NAME_CHARS = 100  # names are labels in messages
+MAX_NAME_CHARS = 100  # names and settings are shown to the user, cut to this
 MAX_SHOWN_VALUE_CHARS = 40  # a bad value quoted in a message
 READ_CHUNK_BYTES = 1 * MB  # at most MAX_TAG_BYTES: runs are checked across chunks
 
@@ -243,16 +243,15 @@ class _Package:
         return _parse_small_xml(self.read(info, MAX_SMALL_XML_BYTES), f"{self.where}: {name}")
 
     def root_model(self) -> zipfile.ZipInfo:
-        """The model part the package relationships name; else the usual name; else the
-        only model part. The relationships are only a hint: slicers read 3D/3dmodel.model
-        whatever they say."""
-        for target in self._relationship_targets():
-            info = self.find(target)
-            if info is not None:
-                return info
+        """3D/3dmodel.model, as slicers read it whatever the relationships say; else the
+        model part the relationships name; else the only model part."""
         info = self.find(DEFAULT_MODEL)
         if info is not None:
             return info
+        for target in self._relationship_targets():
+            info = self.find(target)
+            if info is not None and target.lower().endswith(".model"):
+                return info
         models = [i for i in self._by_name.values() if i.filename.lower().endswith(".model")]
         if len(models) == 1:
             return models[0]
@@ -262,6 +261,7 @@ class _Package:
                           f"by {RELS}")
 
     def _relationship_targets(self) -> list[str]:
+        """The root model's name in _rels/.rels; a broken one is no reason to refuse."""
         try:
             rels = self.small_xml(RELS)
         except ThreeMFError:
@@ -826,15 +826,16 @@ class _Assembler:
         ranges = self._prusa_volumes(obj) if obj.part == self.root.name else []
         self._count_volumes(max(len(ranges), 1))
         vertices = self._place(obj.vertices, matrix, what)
+        faces = _wound_for(matrix, obj.faces)
         if ranges:
-            return [_cut(vertices, obj.faces, r) for r in ranges]
+            return [_cut(vertices, faces, r) for r in ranges]
         subtype, keys = self._orca_part(top, obj.id)
         cura = obj.cura
         role = "part" if subtype == "normal_part" and cura.get("infill_mesh") != "True" else "modifier"
-        settings = {k: v for k, v in keys.items() if k != "name"}
-        settings.update({f"cura:{k}": v for k, v in cura.items()})
+        settings = _printable({k: v for k, v in keys.items() if k != "name"})
+        settings.update(_printable({f"cura:{k}": v for k, v in cura.items()}))
         name = keys.get("name") or obj.name or ("object" if direct else "part")
-        return [Volume(shown(name, MAX_NAME_CHARS), role, vertices, obj.faces, settings)]
+        return [Volume(shown(name, MAX_NAME_CHARS), role, vertices, faces, settings)]
 
     def _count_volumes(self, count: int) -> None:
         self.placed_volumes += count
@@ -880,7 +881,8 @@ class _Assembler:
                 raise ThreeMFError(f"{label} spans triangles {first} to {last}, but the mesh has {count} "
                                    f"triangles (0 to {count - 1})")
             role = "part" if keys.get("volume_type", "ModelPart") == "ModelPart" else "modifier"
-            settings = {k: v for k, v in keys.items() if k not in PRUSA_SKIPPED_KEYS and not k.startswith("source")}
+            settings = _printable({k: v for k, v in keys.items()
+                                   if k not in PRUSA_SKIPPED_KEYS and not k.startswith("source")})
             ranges.append(_PrusaRange(first, last, name, role, settings))
         ordered = sorted(ranges, key=lambda r: r.first)
         for a, b in zip(ordered, ordered[1:]):
@@ -888,6 +890,19 @@ class _Assembler:
                 raise ThreeMFError(f"{self.prusa_label}: volumes {a.name!r} (triangles {a.first} to {a.last}) and "
                                    f"{b.name!r} ({b.first} to {b.last}) of {what} overlap")
         return ranges
+
+
+def _wound_for(matrix: Matrix, faces: NDArray[np.int64]) -> NDArray[np.int64]:
+    """A mirroring placement (negative determinant) turns a solid inside out unless
+    its triangles are turned too, as slicers do (a mirrored insole for the other foot)."""
+    if np.linalg.det(matrix[:3, :3]) < 0:
+        return np.ascontiguousarray(faces[:, ::-1])
+    return faces
+
+
+def _printable(settings: dict[str, str]) -> dict[str, str]:
+    """Settings are shown to the user: one printable line each, kept short."""
+    return {shown(k, MAX_NAME_CHARS): shown(v, MAX_NAME_CHARS) for k, v in settings.items()}
 
 
 def _cut(vertices: NDArray[np.float64], faces: NDArray[np.int64], r: _PrusaRange) -> Volume:
