@@ -540,6 +540,8 @@ CAPS: dict[str, tuple[str, int, str, tuple[str, ...]]] = {
                         ("more than 10 vertices",)),
     "placed volumes": ("MAX_PLACED_VOLUMES", 2, model([mesh_object("1")], [item("1")] * 3),
                        ("more than 2 parts and zones",)),
+    "attributes": ("MAX_ATTRIBUTES", 1000, PLAIN.replace("<build>", '<x a="1"/>' * 1000 + "<build>"),
+                   ("more than 1,000 attributes",)),
     "other elements": ("MAX_OTHER_ELEMENTS", 50, PLAIN.replace("<build>", "<x/>" * 100 + "<build>"),
                        ("more than 50 elements",)),
     "metadata length": ("MAX_METADATA_CHARS", 100, ORCA_MODEL.replace(">15<", ">" + "1" * 500 + "<"),

@@ -56,6 +56,7 @@ MAX_OBJECTS = 10_000
 MAX_COMPONENTS = 10_000
 MAX_ITEMS = 256
 MAX_OTHER_ELEMENTS = 1_000_000  # model elements that are neither vertex nor triangle
+MAX_ATTRIBUTES = 10_000_000  # counted as '=' signs, in C: expat builds a dict of them per element
 MAX_XML_DEPTH = 64  # a 3MF model nests 6 deep; expat itself has no limit
 MAX_TAG_BYTES = 16 * MB  # bytes between two '>': one tag, or text, held whole by expat
 MAX_METADATA_CHARS = 65_536
@@ -397,6 +398,7 @@ class _ModelParser:
         self._text_size = 0
         self._metadata_name = ""
         self._run = 0  # bytes since the last '>'
+        self._equals = 0  # '=' signs so far: at least one per attribute
         self._structure: dict[tuple[str, str], Callable[[dict[str, str]], str]] = {
             (_MODEL, _RESOURCES): lambda a: _RESOURCES,
             (_MODEL, _BUILD): lambda a: _BUILD,
@@ -453,6 +455,7 @@ class _ModelParser:
 
     def feed(self, chunk: bytes) -> None:
         self._check_tag_run(chunk)
+        self._check_attributes(chunk)
         try:
             self._parser.Parse(chunk, False)
         except (expat.ExpatError, ValueError, LookupError) as exc:
@@ -465,6 +468,13 @@ class _ModelParser:
         except (expat.ExpatError, ValueError, LookupError) as exc:
             raise self.refuse(f"not valid XML ({_brief(exc)})") from None
         return _ModelPart(self.part, self.unit_mm, self.objects, self.items)
+
+    def _check_attributes(self, chunk: bytes) -> None:
+        """Attributes cost the most to parse (a dict entry each, millions of them fit in a
+        few MB of tag): cap them before expat sees them, by their '=' signs."""
+        self._equals += chunk.count(b"=")
+        if self._equals > MAX_ATTRIBUTES:
+            raise self.refuse(f"more than {MAX_ATTRIBUTES:,} attributes")
 
     def _check_tag_run(self, chunk: bytes) -> None:
         """Expat holds a whole tag (or run of text) in memory before handing it over:
