@@ -13,10 +13,14 @@ absurd coordinates), so every broken or hostile file ends in one
 from __future__ import annotations
 
 import codecs
+import contextlib
+import dataclasses
 import io
 import itertools
+import logging
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional
@@ -54,7 +58,10 @@ DXF_MAX_SPLINE_DEGREE = 10  # ezdxf's cost grows with the square of the degree
 SVG_MAX_ELEMENTS = 20_000  # counting every copy a <use> makes
 SVG_MAX_DEPTH = 32  # nesting, through <use> references too (Inkscape layers: < 10)
 SVG_MAX_NUMBERS = 2 * MAX_OUTLINE_POINTS  # numbers in path data and point lists, copies included
-SVG_MAX_PARSE_WORK = 10_000_000  # ~characters svgelements parses, copies and inherited transforms included: ~10 s
+# What svgelements will parse, in characters of path data, transforms and styles
+# (~1 us each, measured), copies and inherited transforms included: ~6 s at most.
+SVG_MAX_PARSE_WORK = 6_000_000
+SVG_CHEAP_CHARS = 100  # other attributes (ids, embedded images) cost this many characters per unit
 SVG_MAX_TRANSFORM_CHARS = 2_000  # one element's transform with its ancestors' (svgelements' regex is quadratic)
 SVG_MAX_REGEX_ATTRIBUTE_CHARS = 4_000  # style and clip-path values (also parsed by quadratic regexes)
 SVG_MAX_CSS_CHARS = 10_000  # <style> text: svgelements' CSS regex is quadratic (10 k chars: 0.6 s)
@@ -71,6 +78,7 @@ _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _XML_DECLARATION = re.compile(r"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["'][^>]*\?>""")
 _TRANSFORM_SYNTAX = re.compile(r"[\s,]*(?:[A-Za-z]+\s*\([^()]*\)[\s,]*)*")  # linear: no overlapping repeats
 BINARY_DXF_SIGNATURE = b"AutoCAD Binary DXF\r\n\x1a\x00"
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 
 
 @dataclass(frozen=True)
@@ -98,12 +106,13 @@ def read_outline_file(path: Path | str, units: Optional[str] = None) -> OutlineR
     if not data.strip():
         raise InputFileError(f"{name}: the file is empty" + (" (only blank space)" if data else ""))
     budget = _PointBudget(name)
-    if kind == ".svg":
-        loops, file_units = _svg_loops(name, data, units, budget)
-    elif kind == ".dxf":
-        loops, file_units = _dxf_loops(name, data, units, budget)
-    else:
-        loops, file_units = _csv_loops(name, data, budget), None
+    with _quiet_parsers():
+        if kind == ".svg":
+            loops, file_units = _svg_loops(name, data, units, budget)
+        elif kind == ".dxf":
+            loops, file_units = _dxf_loops(name, data, units, budget)
+        else:
+            loops, file_units = _csv_loops(name, data, budget), None
     if units is not None:
         scale_units, source = units, "profile"
     elif file_units is not None:
@@ -113,7 +122,31 @@ def read_outline_file(path: Path | str, units: Optional[str] = None) -> OutlineR
     # SVG loops come back in mm already unless the profile named the units (then raw).
     factor = 1.0 if (kind == ".svg" and units is None) else UNIT_MM[scale_units]
     closed = [loop * factor for loop in loops]
-    return OutlineRead(_largest_loop(name, closed, factor), scale_units, source, len(closed))
+    with _quiet_parsers():
+        return OutlineRead(_largest_loop(name, closed, factor), scale_units, source, len(closed))
+
+
+@contextlib.contextmanager
+def _quiet_parsers() -> Iterator[None]:
+    """Silence what parsers print on their own (ezdxf logs each repair of a damaged
+    file, numpy warns on overflow): the user gets our one line, not pages after it."""
+    logger = logging.getLogger("ezdxf")
+    was_disabled = logger.disabled
+    logger.disabled = True
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.disabled = was_disabled
+
+
+def _failure(exc: BaseException) -> str:
+    """What a parser's exception says, in a few words (some say nothing at all)."""
+    if isinstance(exc, (StopIteration, EOFError)):
+        return "the file ends too early (cut short?)"
+    text = shown(exc, 80)
+    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
 
 
 def _read(path: Path | str, max_bytes: int) -> bytes:
@@ -321,6 +354,7 @@ class _SvgScan:
         self.stack: list[int] = []
         self.roots: list[int] = []
         self.css_chars = 0
+        self.root_namespace = ""
 
     def run(self, text: str) -> None:
         parser = expat.ParserCreate(namespace_separator=" ")
@@ -336,7 +370,12 @@ class _SvgScan:
         if not self.nodes or self.nodes[0].tag != "svg":
             found = shown(self.nodes[0].tag, 40) if self.nodes else "nothing"
             raise InputFileError(f"{self.name}: not an SVG file (the document is <{found}>, not <svg>)")
-        self._check(self._expand())
+        if self.root_namespace not in ("", SVG_NAMESPACE):
+            raise InputFileError(f"{self.name}: not an SVG file (its <svg> is in namespace "
+                                 f"{shown(self.root_namespace, 60)!r}, not {SVG_NAMESPACE!r})")
+        whole = self._expand()
+        # Every element is matched against the CSS (svgelements splits the matching rules' text for each).
+        self._check(dataclasses.replace(whole, work=whole.work + self.css_chars * whole.elements))
 
     def _refuse(self, found: str, fix: str = "keep only the foot's outline in the file") -> None:
         raise InputFileError(f"{self.name}: {found}: {fix}")
@@ -350,7 +389,9 @@ class _SvgScan:
             self._refuse(f"the SVG has more than {SVG_MAX_ELEMENTS:,} elements")
         if len(self.stack) >= SVG_MAX_DEPTH:
             self._refuse(f"the SVG nests elements more than {SVG_MAX_DEPTH} deep", "flatten its groups")
-        tag = name.rsplit(" ", 1)[-1]
+        namespace, _, tag = name.rpartition(" ")
+        if not self.nodes:
+            self.root_namespace = namespace
         node = _SvgNode(tag)
         for key, value in attributes.items():
             self._attribute(node, key.rsplit(" ", 1)[-1], key, value)
@@ -362,7 +403,8 @@ class _SvgScan:
         self.stack.append(index)
 
     def _attribute(self, node: _SvgNode, local: str, key: str, value: str) -> None:
-        node.work += len(key) + len(value)
+        parsed = local in ("d", "points", "transform", "style", "clip-path")
+        node.work += len(key) + (len(value) if parsed else len(value) // SVG_CHEAP_CHARS)
         node.inherited += SVG_ELEMENT_WORK  # svgelements copies inherited attributes into each child
         if local in ("d", "points"):
             node.numbers += len(_NUMBER.findall(value))
@@ -449,7 +491,7 @@ class _SvgScan:
                          "save it again as plain SVG")
         if seen.work > SVG_MAX_PARSE_WORK:
             self._refuse("the SVG is too costly to read (its <use> copies, styles and transforms amount to "
-                         f"over {SVG_MAX_PARSE_WORK / 1e6:.0f} million characters to parse)")
+                         f"over {SVG_MAX_PARSE_WORK / 1e6:g} million characters to parse)")
 
 
 def _svg_loops(
@@ -475,10 +517,10 @@ def _svg_loops(
     try:
         # ppi 25.4: one CSS "px" (a bare user unit) is one millimetre; physical units
         # (mm, cm, in) in the document convert exactly.
-        svg = SVG.parse(io.StringIO(text), ppi=25.4, reify=True)
+        svg = SVG.parse(_WholeText(text), ppi=25.4, reify=True)
         shapes = [element for element in svg.elements() if isinstance(element, Shape)]
     except Exception as exc:  # svgelements raises many kinds on broken geometry
-        raise InputFileError(f"{name}: not a readable SVG ({exc.__class__.__name__}: {shown(exc, 80)})") from None
+        raise InputFileError(f"{name}: not a readable SVG ({_failure(exc)})") from None
     loops = []
     for element in shapes:
         what = _svg_element_name(element)
@@ -491,9 +533,18 @@ def _svg_loops(
         except InputFileError:
             raise
         except Exception as exc:  # svgelements geometry on odd input (zero radii, overflow)
-            raise InputFileError(f"{name}: {what} cannot be read ({exc.__class__.__name__}: {shown(exc, 80)}): "
+            raise InputFileError(f"{name}: {what} cannot be read ({_failure(exc)}): "
                                  "fix or remove that shape") from None
     return loops, ("mm" if says_units else None)
+
+
+class _WholeText(io.StringIO):
+    """Text handed over in one piece whatever size is asked for. ElementTree's
+    iterparse feeds expat 16 kB at a time, and expat (before 2.6) re-scans an
+    unfinished token from its start on every feed: a 30 MB embedded photo took 40 s."""
+
+    def read(self, size: Optional[int] = -1) -> str:
+        return super().read(-1)
 
 
 def _svg_element_name(element: object) -> str:
@@ -555,8 +606,7 @@ def _dxf_document(name: str, data: bytes) -> object:
         try:
             return Drawing.load(binary_tags_loader(data))
         except Exception as exc:  # ezdxf raises many kinds on damaged binary data
-            raise InputFileError(f"{name}: a binary DXF that cannot be read ({exc.__class__.__name__}: "
-                                 f"{shown(exc, 80)}): save it as ASCII DXF") from None
+            raise InputFileError(f"{name}: a binary DXF that cannot be read ({_failure(exc)}): save it as ASCII DXF") from None
     probe = data.decode("utf-8", errors="replace")
     _refuse_binary(name, probe, "DXF")
     try:
@@ -573,7 +623,7 @@ def _dxf_document(name: str, data: bytes) -> object:
     except InputFileError:
         raise
     except Exception as exc:  # DXFStructureError and the many kinds garbage raises
-        raise InputFileError(f"{name}: not a readable DXF ({exc.__class__.__name__}: {shown(exc, 80)}): "
+        raise InputFileError(f"{name}: not a readable DXF ({_failure(exc)}): "
                              "export the outline again as ASCII DXF") from None
 
 
@@ -624,7 +674,7 @@ def _dxf_entity_loop(name: str, entity: object, sagitta: float, budget: _PointBu
         flat = itertools.islice(curve.flattening(distance=distance), budget.left + 1)
         points = np.array([(v.x, v.y) for v in flat], dtype=np.float64).reshape(-1, 2)
     except Exception as exc:  # ezdxf refuses curves it cannot flatten
-        raise InputFileError(f"{name}: {what} cannot be flattened ({exc.__class__.__name__}): "
+        raise InputFileError(f"{name}: {what} cannot be flattened ({_failure(exc)}): "
                              "convert it to a polyline") from None
     budget.take(len(points))
     closed = bool(getattr(entity, "closed", False) or getattr(entity, "is_closed", False))
@@ -673,8 +723,9 @@ def _csv_loops(name: str, data: bytes, budget: _PointBudget) -> list[NDArray[np.
         rows.append((x, y))
     if len(rows) < 3:
         raise InputFileError(f"{name}: found {len(rows)} x,y points: an outline needs at least 3, one 'x,y' per line")
-    points = np.array(rows)
-    if np.hypot(*(points[0] - points[-1])) < 1e-9:
-        points = points[:-1]
+    loop = _close_loop(np.array(rows), closed=True)
+    if loop is None:
+        raise InputFileError(f"{name}: found 3 x,y points, the last repeating the first: an outline needs at least "
+                             "3 different points")
     budget.add_loop()
-    return [points]
+    return [loop]
