@@ -52,13 +52,13 @@ EXTERNAL_ENTITY = '<?xml version="1.0"?>\n<!DOCTYPE model [<!ENTITY xxe SYSTEM "
 # -- Building 3MF files -----------------------------------------------------------------
 
 
-def mesh_xml(vertices=TETRA_VERTICES, triangles=TETRA_TRIANGLES) -> str:
+def mesh_xml(vertices: list = TETRA_VERTICES, triangles: list = TETRA_TRIANGLES) -> str:
     vs = "".join(f'<vertex x="{x}" y="{y}" z="{z}"/>' for x, y, z in vertices)
     ts = "".join(f'<triangle v1="{a}" v2="{b}" v3="{c}"/>' for a, b, c in triangles)
     return f"<mesh><vertices>{vs}</vertices><triangles>{ts}</triangles></mesh>"
 
 
-def mesh_object(oid: str, name: str = "", inner: str | None = None, **mesh) -> str:
+def mesh_object(oid: str, name: str = "", inner: str | None = None, **mesh: list) -> str:
     named = f' name="{name}"' if name else ""
     return f'<object id="{oid}"{named} type="model">{mesh_xml(**mesh) if inner is None else inner}</object>'
 
@@ -74,8 +74,8 @@ def item(oid: str, transform: str | None = IDENTITY) -> str:
     return f'<item objectid="{oid}"{placed}/>'
 
 
-def model(objects: list[str], items: list[str], unit: str = "millimeter", head: str = "") -> str:
-    return (f'{head}<model unit="{unit}" xmlns="{CORE}" xmlns:p="{PRODUCTION}"><resources>{"".join(objects)}'
+def model(objects: list[str], items: list[str], unit: str = "millimeter") -> str:
+    return (f'<model unit="{unit}" xmlns="{CORE}" xmlns:p="{PRODUCTION}"><resources>{"".join(objects)}'
             f'</resources><build>{"".join(items)}</build></model>')
 
 
@@ -198,16 +198,17 @@ def test_the_relationships_are_only_a_hint_and_utf16_is_read(tmp_path):
     moved = {**members(), "3D/other.model": PLAIN}
     del moved[MODEL]
     assert len(read_3mf(write(tmp_path, moved))) == 1  # the only model file, whatever its name
+    named = {**moved, "3D/a.model": PLAIN.replace("tetra", "named"), "_rels/.rels": RELS.replace("3dmodel", "a", 1)}
+    assert [v.name for v in read_3mf(write(tmp_path, named))] == ["named"]  # two: the relationships choose
 
 
-def test_real_builds_read(tmp_path):
-    from insolegen.exports.placement import Placement  # noqa: F401  (the writer's own files)
+def test_files_from_our_own_writer_read(tmp_path):
     from insolegen.exports.threemf import orca_3mf, prusa_3mf
     from insolegen.solid import Mesh
 
     mesh = Mesh(vertices=np.array(TETRA_VERTICES, dtype=float), faces=np.array(TETRA_TRIANGLES))
 
-    class Identity:
+    class Identity:  # stands in for Placement: no move, no turn
         def transform_3mf(self) -> str:
             return IDENTITY
 
@@ -223,7 +224,7 @@ def test_real_builds_read(tmp_path):
 # -- Broken or hostile models -----------------------------------------------------------
 
 
-def _mesh_model(vertices=TETRA_VERTICES, triangles=TETRA_TRIANGLES) -> str:
+def _mesh_model(vertices: list = TETRA_VERTICES, triangles: list = TETRA_TRIANGLES) -> str:
     return model([mesh_object("1", vertices=vertices, triangles=triangles)], [item("1")])
 
 
@@ -244,6 +245,7 @@ BROKEN_MODELS: dict[str, tuple[str | bytes, tuple[str, ...]]] = {
     "index a float": (_mesh_model(triangles=_triangles_with("1.5")), ("triangle 2", "not a vertex index")),
     "index huge": (_mesh_model(triangles=_triangles_with("9" * 30)), ("triangle 2", "not a vertex index")),
     "index too high": (_mesh_model(triangles=_triangles_with("4")), ("triangle 2", "vertex 4", "4 vertices")),
+    "triangles without vertices": (_mesh_model(vertices=[]), ("triangle 0", "has no vertices")),
     "index negative": (_mesh_model(triangles=_triangles_with("-1")), ("triangle 2", "vertex -1")),
     "index missing": (model([mesh_object("1", inner='<mesh><vertices><vertex x="0" y="0" z="0"/></vertices>'
                                                    '<triangles><triangle v1="0" v2="0"/></triangles></mesh>')],
@@ -543,7 +545,7 @@ CAPS: dict[str, tuple[str, int, str, tuple[str, ...]]] = {
     "attributes": ("MAX_ATTRIBUTES", 1000, PLAIN.replace("<build>", '<x a="1"/>' * 1000 + "<build>"),
                    ("more than 1,000 attributes",)),
     "other elements": ("MAX_OTHER_ELEMENTS", 50, PLAIN.replace("<build>", "<x/>" * 100 + "<build>"),
-                       ("more than 50 elements",)),
+                       ("more than 50 elements besides",)),
     "metadata length": ("MAX_METADATA_CHARS", 100, ORCA_MODEL.replace(">15<", ">" + "1" * 500 + "<"),
                         ("longer than 100 characters",)),
     "model parts": ("MAX_MODEL_PARTS", 1, model([assembly("2", ["1"], path="/3D/b.model")], [item("2")]),

@@ -496,7 +496,7 @@ class _ModelParser:
         else _IGNORED (so a <vertex> under anything but model/.../vertices is not one)."""
         self.counts.elements += 1
         if self.counts.elements > MAX_OTHER_ELEMENTS:
-            raise self.refuse(f"more than {MAX_OTHER_ELEMENTS} elements besides vertices and triangles")
+            raise self.refuse(f"more than {MAX_OTHER_ELEMENTS:,} elements besides vertices and triangles")
         if depth > MAX_XML_DEPTH:
             raise self.refuse(f"elements nest more than {MAX_XML_DEPTH} deep")
         if parent is _DOCUMENT:
@@ -649,8 +649,9 @@ class _ModelParser:
         bad = (faces < 0) | (faces >= vertex_count)
         if bad.any():
             row, col = np.argwhere(bad)[0]
+            has = f"{vertex_count} vertices (0 to {vertex_count - 1})" if vertex_count else "no vertices"
             raise self.refuse(f"{self._what()}: triangle {row} refers to vertex {faces[row, col]}, but the mesh "
-                              f"has {vertex_count} vertices (0 to {vertex_count - 1})")
+                              f"has {has}")
 
 
 def _first_bad(rows: list[tuple[str, str, str]], kind: Callable[[str], object]) -> tuple[int, int, str]:
