@@ -47,14 +47,16 @@ class Zone:
         return Zone(self.name, self.infill_pct, self.kind, self.mesh.mirrored_y(), self.part_volume_mm3)
 
 
+# Double precision in and out of manifold3d: rounding a boolean's result to float32
+# turned sliver triangles into zero-area ones, which the zone checks then refuse.
 def to_manifold(mesh: Mesh) -> manifold3d.Manifold:
     return manifold3d.Manifold(
-        manifold3d.Mesh(vert_properties=mesh.vertices.astype(np.float32), tri_verts=mesh.faces.astype(np.uint32))
+        manifold3d.Mesh64(vert_properties=mesh.vertices.astype(np.float64), tri_verts=mesh.faces.astype(np.uint64))
     )
 
 
 def from_manifold(solid: manifold3d.Manifold) -> Mesh:
-    mesh = solid.to_mesh()
+    mesh = solid.to_mesh64()
     return Mesh(vertices=np.asarray(mesh.vert_properties[:, :3], dtype=np.float64),
                 faces=np.asarray(mesh.tri_verts, dtype=np.int64))
 
