@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal, Optional
 
@@ -19,6 +20,12 @@ MAX_OUTLINE_POINTS = 200_000
 # millimetre is lost in rounding.
 MAX_ABS_COORDINATE_MM = 1e9
 MIN_FILLED_SAMPLES = 20  # grid points inside the shape for its principal axes; fewer: use the vertices
+
+
+def plain_number(value: float) -> str:
+    """A number in a message as a user would write it: 3 significant digits, powers of
+    ten as 1e9 (not 1e+09)."""
+    return re.sub(r"e([+-])0*(\d)", lambda m: "e" + m.group(1).replace("+", "") + m.group(2), f"{value:.3g}")
 
 
 @dataclass(frozen=True)
@@ -107,16 +114,16 @@ def _usable_points(points: object, what: str) -> NDArray[np.float64]:
     if not finite.all():
         bad = int(np.argmin(finite))
         raise InputFileError(f"the {what} has a point that is not finite (point {bad + 1}: "
-                             f"{array[bad, 0]:.4g}, {array[bad, 1]:.4g})")
+                             f"{plain_number(array[bad, 0])}, {plain_number(array[bad, 1])})")
     reach = float(np.abs(array).max())
     if reach > MAX_ABS_COORDINATE_MM:
-        raise InputFileError(f"the {what} reaches {reach:.3g} mm from the origin: at most "
-                             f"{MAX_ABS_COORDINATE_MM:.0e} mm: check its units")
+        raise InputFileError(f"the {what} reaches {plain_number(reach)} mm from the origin: at most "
+                             f"{plain_number(MAX_ABS_COORDINATE_MM)} mm: check its units")
     polygon = shapely.Polygon(array)
     if not polygon.is_valid or polygon.area <= 0:
         extent = np.ptp(array, axis=0)
         problem = "crosses itself" if shapely.make_valid(polygon).area > 0 else "encloses no area"
-        raise InputFileError(f"the {what} {problem} ({count} points spanning {extent[0]:.4g} x {extent[1]:.4g} mm): "
+        raise InputFileError(f"the {what} {problem} ({count} points spanning {plain_number(extent[0])} x {plain_number(extent[1])} mm): "
                              "it must be one closed loop around the foot")
     return array
 

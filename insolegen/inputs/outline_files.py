@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 
 from ..input_paths import MB, UnusablePathError, read_input_bytes, shown
 from ..units import FOOT_LENGTH_RANGE_MM, UNIT_MM
-from .align import MAX_OUTLINE_POINTS
+from .align import MAX_OUTLINE_POINTS, plain_number
 from .errors import InputFileError
 
 DXF_UNITS = {1: "in", 4: "mm", 5: "cm", 6: "m"}  # $INSUNITS codes we accept
@@ -173,8 +173,8 @@ class _PointBudget:
         self.used += count
         if self.used > MAX_OUTLINE_POINTS:
             raise InputFileError(
-                f"{self.name}: more than {MAX_OUTLINE_POINTS:,} points in the file (curves sampled every "
-                f"{CURVE_SPACING_MM:g} mm): a foot outline needs a few thousand: simplify it or keep only the outline"
+                f"{self.name}: more than {MAX_OUTLINE_POINTS:,} points in the file (all shapes, curves as "
+                "sampled): a foot outline needs a few thousand: simplify it or keep only the outline"
             )
 
     def add_loop(self) -> None:
@@ -196,15 +196,15 @@ def _check_coordinates(name: str, points: NDArray[np.float64], what: str) -> Non
     reach = float(np.abs(points).max())
     if reach > MAX_ABS_COORDINATE:
         raise InputFileError(
-            f"{name}: {what} reaches {reach:.3g} units from the origin: a foot drawing lies within "
-            f"±{MAX_ABS_COORDINATE:.0e} (check the drawing's scale, or draw it nearer the origin)"
+            f"{name}: {what} reaches {plain_number(reach)} units from the origin: a foot drawing lies within "
+            f"±{MAX_ABS_COORDINATE:,.0f} (check the drawing's scale, or draw it nearer the origin)"
         )
 
 
 def _format_mm(value: float) -> str:
     """A length as a user writes it: 0.1 mm, no trailing zeros; huge ones in powers of ten."""
     if not math.isfinite(value) or abs(value) >= 1e6:
-        return f"{value:.3g}"
+        return plain_number(value)
     return f"{round(value, 1):.1f}".rstrip("0").rstrip(".")
 
 
@@ -228,7 +228,7 @@ def _largest_loop(name: str, loops: list[NDArray[np.float64]], factor: float) ->
     # Judged as printed (0.1 mm), so a refusal never reads "150 mm long, not 150-350 mm".
     if not lo <= round(length, 1) <= hi:
         raw = length / factor
-        hints = [f'outline_units = "{u}"' for u, f in UNIT_MM.items() if lo <= raw * f <= hi and f != factor]
+        hints = [f'outline_units = "{u}"' for u, f in UNIT_MM.items() if lo <= round(raw * f, 1) <= hi and f != factor]
         raise InputFileError(
             f"{name}: the outline is {_format_mm(length)} mm long, not a foot ({lo:g}-{hi:g} mm)"
             + (f": if it was drawn in other units, pass {' or '.join(hints)}" if hints else "")
@@ -257,7 +257,7 @@ def _loop_polygon(name: str, loop: NDArray[np.float64]) -> shapely.Geometry:
 
 def _summary(points: NDArray[np.float64], first: int = 3) -> str:
     """A short account of many points: their count and the first few."""
-    head = ", ".join(f"({x:.4g}, {y:.4g})" for x, y in points[:first])
+    head = ", ".join(f"({plain_number(x)}, {plain_number(y)})" for x, y in points[:first])
     return f"{len(points)} points: {head}{', ...' if len(points) > first else ''}"
 
 
@@ -717,7 +717,7 @@ def _csv_loops(name: str, data: bytes, budget: _PointBudget) -> list[NDArray[np.
             raise InputFileError(f"{name}: line {number}: {shown(cells[0], 20)}, {shown(cells[1], 20)} is not a "
                                  "finite point: each line must be 'x,y' with two numbers")
         if max(abs(x), abs(y)) > MAX_ABS_COORDINATE:
-            raise InputFileError(f"{name}: line {number}: {x:.3g}, {y:.3g} lies beyond ±{MAX_ABS_COORDINATE:.0e}: "
+            raise InputFileError(f"{name}: line {number}: {plain_number(x)}, {plain_number(y)} lies beyond ±{MAX_ABS_COORDINATE:,.0f}: "
                                  "a foot drawing lies near its origin (check the units and scale)")
         budget.take(1)
         rows.append((x, y))
