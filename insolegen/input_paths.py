@@ -98,16 +98,15 @@ def read_input_bytes(path: Path | str, *, max_bytes: int, what: str = "file") ->
             raise UnusablePathError(
                 f"{shown(path)}: the {what} is {info.st_size / MB:.0f} MB: at most {max_bytes / MB:.0f} MB is read"
             )
-        chunks, total = [], 0
+        data = bytearray()  # grown in place: no second copy of a large file
         while True:
             chunk = os.read(fd, 1 << 20)
             if not chunk:
                 break
-            total += len(chunk)
-            if total > max_bytes:  # grew while being read
+            data += chunk
+            if len(data) > max_bytes:  # grew while being read
                 raise UnusablePathError(f"{shown(path)}: the {what} is larger than {max_bytes / MB:.0f} MB")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return bytes(data)
     except OSError as exc:
         raise UnusablePathError(f"{shown(path)}: cannot be read: {describe_os_error(exc)}") from None
     finally:

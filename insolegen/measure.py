@@ -14,6 +14,17 @@ from numpy.typing import NDArray
 
 Array = NDArray[np.float64]
 
+# A wall is two surfaces facing opposite ways; a ray from one face that ends on a face
+# turned more than this from opposite has crossed a corner, not a wall. Near a convex
+# edge (a sloping top meeting the vertical side at 45 degrees, say) the inward ray of
+# a point a hair from the edge hits the side wall after 0.1 mm: that measures the
+# edge's sharpness, which a printer handles layer by layer, not a wall it cannot lay.
+WALL_FACING_DEG = 20.0
+WALL_RAY_BATCH = 250  # rays per ray query in thinnest_wall_mm (bounds its memory)
+# The same holds for vertical sections: near the silhouette of a rounded part a
+# vertical ray cuts a short chord between two steep faces; that is no floor or roof
+# too thin to print. Only sections between faces within WALL_FACING_DEG of level count.
+
 
 @dataclass(frozen=True)
 class Hits:
@@ -23,6 +34,7 @@ class Hits:
     ray: NDArray[np.int64]
     z: Array
     up: NDArray[np.bool_]
+    level: Array  # |cos| of the face's tilt from horizontal: 1 for a flat face
 
 
 def _expand(counts: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -44,7 +56,7 @@ def vertical_hits(vertices: Array, faces: NDArray[np.int64], xy: Array) -> Hits:
     det = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
     lo, hi = tri[:, :, :2].min(axis=1), tri[:, :, :2].max(axis=1)
     if len(xy) == 0 or len(faces) == 0:
-        return Hits(np.empty(0, np.int64), np.empty(0), np.empty(0, bool))
+        return Hits(np.empty(0, np.int64), np.empty(0), np.empty(0, bool), np.empty(0))
 
     origin, top = xy.min(axis=0), xy.max(axis=0)
     span = np.maximum(top - origin, 1e-9)
@@ -81,7 +93,10 @@ def vertical_hits(vertices: Array, faces: NDArray[np.int64], xy: Array) -> Hits:
     face_idx, ray_idx = face_idx[inside], ray_idx[inside]
     w = np.column_stack([w0[inside], w1[inside], w2[inside]])
     z = np.einsum("ij,ij->i", w, tri[face_idx, :, 2])
-    return Hits(ray=ray_idx, z=z, up=det[face_idx] > 0)
+    hit = tri[face_idx]
+    normal = np.cross(hit[:, 1] - hit[:, 0], hit[:, 2] - hit[:, 0])
+    level = np.abs(normal[:, 2]) / np.maximum(np.linalg.norm(normal, axis=1), 1e-300)
+    return Hits(ray=ray_idx, z=z, up=det[face_idx] > 0, level=level)
 
 
 def top_heights(vertices: Array, faces: NDArray[np.int64], xy: Array) -> Array:
@@ -110,19 +125,14 @@ def thinnest_vertical_mm(vertices: Array, faces: NDArray[np.int64], spacing_mm: 
     hits = vertical_hits(vertices, faces, grid)
     order = np.lexsort((hits.z, hits.ray))
     ray, z, up = hits.ray[order], hits.z[order], hits.up[order]
+    level = hits.level[order] >= np.cos(np.radians(WALL_FACING_DEG))
     # A closed, outward-wound solid alternates enter (facing down) / leave (facing up).
-    pair = (ray[:-1] == ray[1:]) & ~up[:-1] & up[1:]
+    pair = (ray[:-1] == ray[1:]) & ~up[:-1] & up[1:] & level[:-1] & level[1:]
     if not pair.any():
         return float("inf")
     return float((z[1:] - z[:-1])[pair].min())
 
 
-# A wall is two surfaces facing opposite ways; a ray from one face that ends on a face
-# turned more than this from opposite has crossed a corner, not a wall. Near a convex
-# edge (a sloping top meeting the vertical side at 45 degrees, say) the inward ray of
-# a point a hair from the edge hits the side wall after 0.1 mm: that measures the
-# edge's sharpness, which a printer handles layer by layer, not a wall it cannot lay.
-WALL_FACING_DEG = 20.0
 
 
 def thinnest_wall_mm(vertices: Array, faces: NDArray[np.int64], samples: int = 4000, seed: int = 0) -> float:
@@ -140,11 +150,20 @@ def thinnest_wall_mm(vertices: Array, faces: NDArray[np.int64], samples: int = 4
     chosen = rng.choice(len(faces), size=min(samples, len(faces)), replace=False, p=area / area.sum())
     normals = mesh.face_normals[chosen]
     origins = mesh.triangles_center[chosen] - normals * 1e-4
-    hits, rays, hit_faces = mesh.ray.intersects_location(origins, -normals, multiple_hits=False)
-    facing = np.einsum("ij,ij->i", normals[rays], mesh.face_normals[hit_faces]) <= -np.cos(np.radians(WALL_FACING_DEG))
-    if not facing.any():
-        return float("inf")
-    return float(np.linalg.norm(hits[facing] - origins[rays[facing]], axis=1).min() + 1e-4)
+    thinnest = float("inf")
+    # Rays in batches: trimesh's ray query holds candidate pairs for a whole batch,
+    # and on a fine curved mesh one batch of 4000 asked for several GB.
+    for start in range(0, len(chosen), WALL_RAY_BATCH):
+        part = slice(start, start + WALL_RAY_BATCH)
+        hits, rays, hit_faces = mesh.ray.intersects_location(origins[part], -normals[part], multiple_hits=False)
+        if len(rays) == 0:
+            continue
+        facing = (np.einsum("ij,ij->i", normals[part][rays], mesh.face_normals[hit_faces])
+                  <= -np.cos(np.radians(WALL_FACING_DEG)))
+        if facing.any():
+            gaps = np.linalg.norm(hits[facing] - origins[part][rays[facing]], axis=1)
+            thinnest = min(thinnest, float(gaps.min()) + 1e-4)
+    return thinnest
 
 
 @dataclass(frozen=True)

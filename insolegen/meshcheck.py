@@ -160,7 +160,8 @@ def check_mesh(
 def _trimesh_is_volume(vertices: NDArray[np.float64], faces: NDArray[np.int64]) -> bool:
     import trimesh
 
-    return bool(trimesh.Trimesh(vertices, faces, process=False).is_volume)
+    with np.errstate(all="ignore"):  # a flat or zero-volume mesh divides by zero inside
+        return bool(trimesh.Trimesh(vertices, faces, process=False).is_volume)
 
 
 def check_part(vertices: NDArray[np.float64], faces: NDArray[np.int64], *,
