@@ -191,6 +191,21 @@ SVG_CASES = {
                         + '"><path d="M0,0 L9,0 L9,9 Z"/></g>' + "</g>" * 20 + "</svg>", ("transforms add up",)),
     "style-transform": (SVG_HEAD + '<path style="transform:' + "rotate(" * 50 + '" d="M0,0 L9,0 L9,9 Z"/></svg>',
                         ("transform is not valid",)),
+    "transform-arity": (SVG_HEAD + f'<path transform="matrix(1,2,3)" d="{path_d(foot())}"/></svg>',
+                        ("'matrix(1,2,3)' takes 6 numbers",)),
+    "transform-nan": (SVG_HEAD + f'<path transform="rotate(nan)" d="{path_d(foot())}"/></svg>', ("takes 1 or 3",)),
+    "transform-inf": (SVG_HEAD + f'<path transform="matrix(1e308,0,0,1e308,0,0)" d="{path_d(foot())}"/></svg>',
+                      ("not a finite number (inf)",)),
+    "scale-zero": (SVG_HEAD + f'<path transform="scale(0)" d="{path_d(foot())}"/></svg>',
+                   ("encloses no area", "points: (0, 0), (0, 0)")),
+    "nested-viewbox": (SVG_HEAD + f'<svg viewBox="0 0 1e-200 1e-200" width="100" height="100"><path d="{path_d(foot())}"/>'
+                       "</svg></svg>", ("from the origin",)),
+    "use-far-away": (SVG_HEAD + f'<defs><path id="p" d="{path_d(foot())}"/></defs><use href="#p" x="1e300"/></svg>',
+                     ("<path id='p'>", "1e300")),
+    "huge-arc": (SVG_HEAD + '<path d="M 0 0 A 1e300 1e300 0 0 1 200 1 L 0 80 Z"/></svg>', ("not a finite number",)),
+    "clip-cycle": (SVG_HEAD + '<clipPath id="c"><use href="#c"/></clipPath><path clip-path="url(#c)" d="M0,0 L9,0 L9,9 Z"/>'
+                   "</svg>", ("copies itself",)),
+    "foreign-namespace": (good_svg(head=SVG_HEAD.replace("2000/svg", "2000/svh")), ("namespace", "svh")),
     "truncated": (good_svg()[:700], ("XML error",)),
     "not-xml": ("hello, not a drawing", ("not an SVG",)),
     "html": ("<html><body><svg:svg/></body></html>", ("XML error",)),
@@ -220,6 +235,8 @@ def test_svg_encodings_and_binary(tmp_path):
     assert read_outline_file(write(tmp_path, "declared.svg", declared)).loops_found == 1
     utf16 = good_svg("<desc>Fuß</desc>").encode("utf-16")  # with its byte-order mark
     assert read_outline_file(write(tmp_path, "utf16.svg", utf16)).loops_found == 1
+    prefixed = good_svg().replace("<svg xmlns=", "<s:svg xmlns:s=").replace("<path", "<s:path").replace("</svg", "</s:svg")
+    assert read_outline_file(write(tmp_path, "prefixed.svg", prefixed)).loops_found == 1
     doctype = '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">'
     assert read_outline_file(write(tmp_path, "doctype.svg", doctype + good_svg())).loops_found == 1
     garbage = np.random.default_rng(1).integers(0, 256, 5000, dtype=np.uint8).tobytes()
@@ -365,7 +382,8 @@ def test_dxf_amplifiers(tmp_path):
     doc.saveas(tmp_path / "degree.dxf")
     refused(tmp_path / "degree.dxf", "SPLINE", "degree 50", "at most 10")
     doc = ezdxf.new()
-    doc.modelspace().add_lwpolyline(np.zeros((MAX_OUTLINE_POINTS + 1, 2)).tolist(), close=True)
+    many = MAX_OUTLINE_POINTS + 1  # distinct points: ezdxf takes minutes to add many equal ones
+    doc.modelspace().add_lwpolyline(np.c_[np.arange(many) % 1000, np.arange(many) // 1000].tolist(), close=True)
     doc.saveas(tmp_path / "dense.dxf")
     refused(tmp_path / "dense.dxf", "more than 200,000 points")
 

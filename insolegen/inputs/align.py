@@ -25,7 +25,8 @@ MIN_FILLED_SAMPLES = 20  # grid points inside the shape for its principal axes; 
 def plain_number(value: float) -> str:
     """A number in a message as a user would write it: 3 significant digits, powers of
     ten as 1e9 (not 1e+09)."""
-    return re.sub(r"e([+-])0*(\d)", lambda m: "e" + m.group(1).replace("+", "") + m.group(2), f"{value:.3g}")
+    text = f"{value + 0.0:.3g}"  # + 0.0: never "-0"
+    return re.sub(r"e([+-])0*(\d)", lambda m: "e" + m.group(1).replace("+", "") + m.group(2), text)
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x19\x1b-\x1f\x7f]")
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _XML_DECLARATION = re.compile(r"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["'][^>]*\?>""")
 _TRANSFORM_SYNTAX = re.compile(r"[\s,]*(?:[A-Za-z]+\s*\([^()]*\)[\s,]*)*")  # linear: no overlapping repeats
+_TRANSFORM_STEP = re.compile(r"([A-Za-z]+)\s*\(([^()]*)\)")
+# Numbers each transform takes (svgelements fails with an IndexError on fewer)
+TRANSFORM_ARITY = {"matrix": (6,), "translate": (1, 2), "translatex": (1,), "translatey": (1,), "scale": (1, 2),
+                   "scalex": (1,), "scaley": (1,), "rotate": (1, 3), "skew": (1, 2), "skewx": (1,), "skewy": (1,)}
 BINARY_DXF_SIGNATURE = b"AutoCAD Binary DXF\r\n\x1a\x00"
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 
@@ -442,6 +446,11 @@ class _SvgScan:
                          "save it again as plain SVG")
         if not _TRANSFORM_SYNTAX.fullmatch(value):
             self._refuse(f"a transform is not valid SVG ({shown(value, 40)!r})", "fix or remove it")
+        for step in _TRANSFORM_STEP.finditer(value):
+            allowed = TRANSFORM_ARITY.get(step.group(1).lower())
+            if allowed is not None and len(_NUMBER.findall(step.group(2))) not in allowed:
+                self._refuse(f"a transform is not valid SVG ({shown(step.group(0), 40)!r} takes "
+                             f"{' or '.join(map(str, allowed))} numbers)", "fix or remove it")
 
     def _expand(self) -> _Expanded:
         """The whole document's counts with every <use> copy made, computed once per
@@ -502,12 +511,10 @@ def _svg_loops(
     from svgelements import SVG, Shape
 
     text = _decode_svg(name, data)
-    if re.search(r"<([\w.-]+:)?svg\b", text) is None:
+    root = re.search(r"<([\w.-]+:)?svg\b[^>]*>", text)
+    if root is None:
         raise InputFileError(f"{name}: not an SVG file (no <svg> element)")
     _SvgScan(name).run(text)
-    root = re.search(r"<svg\b[^>]*>", text)
-    if root is None:  # the scan found <svg> under a namespace prefix
-        raise InputFileError(f"{name}: not an SVG file (no plain <svg> element)")
     says_units = bool(re.search(r'\bwidth\s*=\s*["\']\s*[\d.]+\s*(mm|cm|in|pt|pc)\s*["\']', root.group(0)))
     if units is not None:  # user units are in the profile's unit: drop the document size
         stripped = re.sub(r'\s(width|height)\s*=\s*("[^"]*"|\'[^\']*\')', "", root.group(0))
