@@ -170,6 +170,8 @@ SVG_CASES = {
     "use-fan-out": (SVG_HEAD + '<defs><path id="p" d="M0,0 L9,0 L9,9 Z"/></defs>' + '<use href="#p"/>' * 15_000
                     + '<g id="g">' + '<use href="#p"/>' * 10 + '</g>' + '<use href="#g"/>' * 1000 + "</svg>",
                     ("20,000 elements", "<use> copies")),
+    "use-two-hrefs": (svg_use_bomb().replace('<use xlink:href="#u29"/>', '<use href="#u29" xlink:href="#u0"/>'),
+                      ("<use> copies",)),
     "use-cycle": (f'{SVG_HEAD}<g id="a"><path d="M0,0 L9,0 L9,9 Z"/><use href="#a"/></g></svg>', ("copies itself",)),
     "use-chain": (f"{SVG_HEAD}<defs>" + "".join(f'<g id="c{i}"><use href="#c{i - 1}"/></g>' for i in range(1, 200))
                   + '<path id="c0" d="M0,0 L9,0 L9,9 Z"/></defs><use href="#c199"/></svg>', ("32 deep",)),
@@ -371,6 +373,19 @@ def test_hostile_dxf(tmp_path):
     refused(tmp_path / "spot.dxf", "encloses no area", "(3 points: (0, 0)")
 
 
+def dense_dxf(count: int) -> str:
+    """An LWPOLYLINE of ``count`` vertices, written directly: ezdxf's add_lwpolyline takes
+    time quadratic in the count (a minute for 200 k)."""
+    doc = ezdxf.new()
+    doc.modelspace().add_lwpolyline([(1.5, 2.5), (3.5, 4.5), (5.5, 6.5)], close=True)
+    text = io.StringIO()
+    doc.write(text)
+    three = " 90\n3\n 70\n1\n 10\n1.5\n 20\n2.5\n 10\n3.5\n 20\n4.5\n 10\n5.5\n 20\n6.5\n"
+    assert three in text.getvalue()
+    vertices = "".join(f" 10\n{i % 1000}\n 20\n{i // 1000}\n" for i in range(count))
+    return text.getvalue().replace(three, f" 90\n{count}\n 70\n1\n{vertices}")
+
+
 def test_dxf_amplifiers(tmp_path):
     doc = ezdxf.new()
     for i in range(5001):
@@ -381,11 +396,7 @@ def test_dxf_amplifiers(tmp_path):
     doc.modelspace().add_spline([(0, 0), (100, 0), (100, 50), (0, 50), (0, 0)]).dxf.degree = 50
     doc.saveas(tmp_path / "degree.dxf")
     refused(tmp_path / "degree.dxf", "SPLINE", "degree 50", "at most 10")
-    doc = ezdxf.new()
-    many = MAX_OUTLINE_POINTS + 1  # distinct points: ezdxf takes minutes to add many equal ones
-    doc.modelspace().add_lwpolyline(np.c_[np.arange(many) % 1000, np.arange(many) // 1000].tolist(), close=True)
-    doc.saveas(tmp_path / "dense.dxf")
-    refused(tmp_path / "dense.dxf", "more than 200,000 points")
+    refused(write(tmp_path, "dense.dxf", dense_dxf(MAX_OUTLINE_POINTS + 1)), "more than 200,000 points")
 
 
 def test_dxf_garbage_and_binary(tmp_path):

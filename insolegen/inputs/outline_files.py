@@ -104,8 +104,8 @@ def read_outline_file(path: Path | str, units: Optional[str] = None) -> OutlineR
     if kind not in MAX_FILE_BYTES:
         # Said after the path is checked: a folder or a device is named as such.
         _read(path, max(MAX_FILE_BYTES.values()))
-        raise InputFileError(f"{name}: unknown outline format {shown(kind or 'without extension')!r}: "
-                             "use an .svg, .dxf or .csv file")
+        found = repr(shown(kind)) if kind else "(no extension)"
+        raise InputFileError(f"{name}: unknown outline format {found}: use an .svg, .dxf or .csv file")
     data = _read(path, MAX_FILE_BYTES[kind])
     if not data.strip():
         raise InputFileError(f"{name}: the file is empty" + (" (only blank space)" if data else ""))
@@ -117,16 +117,15 @@ def read_outline_file(path: Path | str, units: Optional[str] = None) -> OutlineR
             loops, file_units = _dxf_loops(name, data, units, budget)
         else:
             loops, file_units = _csv_loops(name, data, budget), None
-    if units is not None:
-        scale_units, source = units, "profile"
-    elif file_units is not None:
-        scale_units, source = file_units, "file"
-    else:
-        scale_units, source = "mm", "default"
-    # SVG loops come back in mm already unless the profile named the units (then raw).
-    factor = 1.0 if (kind == ".svg" and units is None) else UNIT_MM[scale_units]
-    closed = [loop * factor for loop in loops]
-    with _quiet_parsers():
+        if units is not None:
+            scale_units, source = units, "profile"
+        elif file_units is not None:
+            scale_units, source = file_units, "file"
+        else:
+            scale_units, source = "mm", "default"
+        # SVG loops come back in mm already unless the profile named the units (then raw).
+        factor = 1.0 if (kind == ".svg" and units is None) else UNIT_MM[scale_units]
+        closed = [loop * factor for loop in loops]
         return OutlineRead(_largest_loop(name, closed, factor), scale_units, source, len(closed))
 
 
@@ -328,7 +327,7 @@ class _SvgNode:
 
     tag: str
     children: list[int] = field(default_factory=list)
-    ref: Optional[str] = None  # the id a <use> copies
+    refs: list[str] = field(default_factory=list)  # ids a <use> copies (href and xlink:href: both counted)
     numbers: int = 0  # numbers in its path data or point list
     work: int = SVG_ELEMENT_WORK  # characters svgelements parses for it
     inherited: int = 0  # characters each descendant copies because of it
@@ -419,7 +418,7 @@ class _SvgScan:
             self._refuse(f"a {local!r} attribute has {len(value):,} characters "
                          f"(at most {SVG_MAX_REGEX_ATTRIBUTE_CHARS:,} are read)", "save it again as plain SVG")
         elif local == "href" and node.tag == "use":
-            node.ref = value[1:]  # "#id", as svgelements reads it
+            node.refs.append(value[1:])  # "#id", as svgelements reads it
         if local == "style":  # a transform can hide in a style too
             for declaration in value.split(";"):
                 parts = declaration.split(":")
@@ -472,7 +471,7 @@ class _SvgScan:
                 too_deep()
             active.add(index)
             node = self.nodes[index]
-            kids = node.children + ([self.ids[node.ref]] if node.ref in self.ids else [])
+            kids = node.children + [self.ids[ref] for ref in node.refs if ref in self.ids]
             elements, depth, numbers, work, chain = 1, 0, node.numbers, node.work, 0
             for kid in kids:
                 sub = visit(kid, above + 1)
