@@ -208,12 +208,7 @@ def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, previe
         outcome.status = EXIT_BAD_INPUT
         return
     except ProfileError as exc:
-        if len(exc.problems) == 1:
-            outcome.err.append(f"{shown(path)}: invalid profile: {exc.problems[0]}")
-        else:
-            outcome.err.append(f"{shown(path)}: invalid profile ({len(exc.problems)} problems):")
-            outcome.err.extend(f"  - {problem}" for problem in exc.problems)
-        outcome.status = EXIT_BAD_INPUT
+        _profile_problems(outcome, path, exc)
         return
     outcome.sides = "+".join(s.side for s in profile.sides)
     folder = out_dir / profile.name
@@ -228,6 +223,9 @@ def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, previe
     except OutputError as exc:
         outcome.err.append(f"{path}: {exc}")
         outcome.status = EXIT_BAD_INPUT
+        return
+    except ProfileError as exc:  # a foot file or custom zone the build cannot use
+        _profile_problems(outcome, path, exc)
         return
     except BedFitError as exc:
         outcome.err.append(f"{path}: {exc}")
@@ -251,6 +249,16 @@ def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, previe
             f"ball {outline['ball_width_mm']:.1f} mm; top heights (mm): {heights}"
         )
     outcome.out.append(str(folder / "build.json"))
+
+
+def _profile_problems(outcome: Outcome, path: Path, exc: Exception) -> None:
+    problems = exc.problems  # type: ignore[attr-defined]
+    if len(problems) == 1:
+        outcome.err.append(f"{shown(path)}: invalid profile: {problems[0]}")
+    else:
+        outcome.err.append(f"{shown(path)}: invalid profile ({len(problems)} problems):")
+        outcome.err.extend(f"  - {problem}" for problem in problems)
+    outcome.status = EXIT_BAD_INPUT
 
 
 def cmd_check(args: argparse.Namespace) -> int:

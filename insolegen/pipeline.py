@@ -22,10 +22,12 @@ from .exports.threemf import orca_3mf, prusa_3mf
 from .measure import footprint, top_heights
 from .meshcheck import MeshReport, check_part, check_zone
 from .outline import HEEL_STATION_FRACTION, Outline, foot_outline, outline_from_points
+from .inputs.feet import resolve_feet
+from .profile.loader import ProfileError
 from .profile.spec import Profile, SideSpec, ZonesSpec
 from .solid import Mesh, Resolution, extrude_height_field
 from .surfaces import TopSurface, top_surface
-from .zones import Zone, build_zones
+from .zones import Zone, build_zones, custom_zone_problems
 
 # Heights are measured this far inside the heel's back edge for the cup rim.
 RIM_PROBE_MM = 0.25
@@ -208,8 +210,14 @@ def place_parts(profile: Profile, parts: Sequence[SidePart]) -> tuple[dict[str, 
 
 
 def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> BuildResult:
-    """Build and check every side; raise :class:`BuildError` if any part is not a
-    printable solid (nothing is written in that case)."""
+    """Read the feet the profile names, then build and check every side. Raises
+    :class:`ProfileError` for an unusable foot file or custom zone (bad input) and
+    :class:`BuildError` if any part is not a printable solid."""
+    profile = resolve_feet(profile)  # reads the tracings and scans the profile names
+    zone_problems = [p for spec in profile.sides if profile.zones.custom
+                     for p in custom_zone_problems(profile.zones, side_outline(spec).polygon)]
+    if zone_problems:
+        raise ProfileError(list(dict.fromkeys(zone_problems)), profile.source)
     parts, reports, sides = [], [], []
     for spec in profile.sides:
         part = build_side(spec, resolution, profile.zones)

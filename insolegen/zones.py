@@ -17,6 +17,7 @@ import shapely
 
 from .outline import Outline, behind_mth_line, resample_ring
 from .profile.spec import SideSpec, ZonesSpec
+from .profile.zonecheck import MIN_ZONE_AREA_MM2, MIN_ZONE_WIDTH_MM
 from .solid import Mesh, Resolution, extrude_height_field
 from .surfaces import TopSurface
 
@@ -135,3 +136,24 @@ def build_zones(
         inside = (lift_solid ^ body_solid).volume()
         out.append(Zone("lift", zones.lift_pct, "lift", from_manifold(lift_solid), inside))
     return tuple(out)
+
+
+def custom_zone_problems(zones: ZonesSpec, outline: shapely.Polygon) -> list[str]:
+    """Custom polygons that miss this side's insole outline (right-foot frame) or are
+    too small on it to print, one line each (bad input: the build refuses them)."""
+    found = []
+    for i, zone in enumerate(zones.custom):
+        key = f"zones.custom[{i}] ({zone.name!r})"
+        inside = shapely.Polygon(zone.polygon).intersection(outline)
+        if inside.area == 0:
+            x0, y0, x1, y1 = outline.bounds
+            found.append(
+                f"{key}: polygon is outside the insole, which spans x {x0:.0f} to "
+                f"{x1:.0f} mm and y {y0:.0f} to {y1:.0f} mm (right-foot frame, arch on +y)"
+            )
+        elif inside.area < MIN_ZONE_AREA_MM2 or inside.buffer(-MIN_ZONE_WIDTH_MM / 2).is_empty:
+            found.append(
+                f"{key}: only {inside.area:.1f} mm2 of it lies on the insole: too small to "
+                f"print (allowed: at least {MIN_ZONE_AREA_MM2:g} mm2 and {MIN_ZONE_WIDTH_MM:g} mm wide)"
+            )
+    return found

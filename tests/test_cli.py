@@ -163,4 +163,4 @@ def test_failed_write_leaves_no_partial_files(tmp_path, monkeypatch, capsys):
     assert main(["build", str(profile), "--out", str(tmp_path / "out"), "--no-preview"]) == 1
     err = capsys.readouterr().err
     assert "No space left on device" in err and "nothing was written" in err and "Traceback" not in err
-    assert len(calls) == 3 and not list((tmp_path / "out").iterdir())  # no folder, no staging, no lock
+    assert len(calls) == 3 and not (tmp_path / "out").exists()  # no folder, no staging, no lock

@@ -60,20 +60,33 @@ def claim_folder(folder: Path, *, force: bool) -> Iterator[Claim]:
     (:class:`OutputBusyError`) or when it holds earlier results and ``force`` is off
     (:class:`OutputExistsError`); clear what crashed builds left behind."""
     parent = folder.parent
+    made = [p for p in (parent, *parent.parents) if not os.path.lexists(p)]  # deepest first
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OSError(exc.errno, f"cannot make the folder {shown(parent)}: {describe_os_error(exc)}") from None
-    fd = _lock(parent / (_hidden(folder, LOCK_SUFFIX)), folder)
     try:
-        _recover(folder)
-        clash = _clashes(folder)
-        if clash and not force:
-            raise OutputExistsError(
-                f"results already exist ({clash}): not overwriting them (use --force to replace them)")
-        yield Claim(folder)
+        fd = _lock(parent / (_hidden(folder, LOCK_SUFFIX)), folder)
+        try:
+            _recover(folder)
+            clash = _clashes(folder)
+            if clash and not force:
+                raise OutputExistsError(
+                    f"results already exist ({clash}): not overwriting them (use --force to replace them)")
+            yield Claim(folder)
+        finally:
+            _unlock(parent / _hidden(folder, LOCK_SUFFIX), fd)
     finally:
-        _unlock(parent / _hidden(folder, LOCK_SUFFIX), fd)
+        _remove_if_empty(made)
+
+
+def _remove_if_empty(folders: list[Path]) -> None:
+    """Remove the folders a refused or failed build made for its lock, if still empty."""
+    for made in folders:
+        try:
+            made.rmdir()
+        except OSError:
+            return
 
 
 def _lock(path: Path, folder: Path) -> int:

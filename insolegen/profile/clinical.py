@@ -29,6 +29,22 @@ LLD_REFER_MM = 20.0
 LLD_UNTREATED_MM = 3.0
 
 
+def merged_side_warnings(specs: "list[SideSpec] | tuple[SideSpec, ...]") -> list[str]:
+    """Every side's warnings: one both sides share is given once; a side's own is
+    labelled with it."""
+    per_side = {spec.side: side_warnings(spec) for spec in specs}
+    everywhere = set.intersection(*(set(w) for w in per_side.values())) if len(per_side) > 1 else set()
+    merged: list[str] = []
+    for side, found in per_side.items():
+        for warning in found:
+            if warning in everywhere:
+                if warning not in merged:
+                    merged.append(warning)
+            else:
+                merged.append(f"{side}: {warning}")
+    return merged
+
+
 def side_warnings(spec: SideSpec) -> list[str]:
     """Warnings about one side's foot and shape parameters (without the side's name)."""
     out: list[str] = []

@@ -14,17 +14,13 @@ from typing import Any, Iterable, Optional
 from pydantic import ValidationError
 
 from . import schema
-from .clinical import lift_checks, side_warnings
+from .clinical import lift_checks, merged_side_warnings
 from .schema import FOOT_KEYS, RANGES, SHAPE_KEYS, ProfileDoc
 from .names import NAME_RULE, name_problem
 from .sizes import SizeError, parse_size
 from ..input_paths import BRIEF_CHARS, UnusablePathError, brief, read_input_bytes, shown  # noqa: F401
-from ..inputs.align import align_outline
-from ..inputs.errors import InputFileError
-from ..inputs.outline_files import read_outline_file
-from ..inputs.scans import read_scan
-from .spec import FootSource, PrintSpec, Profile, SideSpec
-from .zonecheck import custom_zone_problems, lift_zone_checks, zones_spec
+from .spec import FootFile, PrintSpec, Profile, SideSpec
+from .zonecheck import lift_zone_checks, zones_spec
 
 # Foot proportions as fractions of foot length (shared/docs/domain.md, ANSUR II).
 BALL_WIDTH_FRACTION = 0.38
@@ -105,9 +101,6 @@ def _nesting(value: Any, depth: int = 0) -> int:
     return depth
 
 
-SCAN_LENGTH_WARN = 0.03  # scan (or tracing) and length_mm disagreeing by more than this warns
-
-
 def profile_from_dict(
     data: dict[str, Any], *, default_name: str = "insole", source: Optional[Path] = None
 ) -> Profile:
@@ -136,20 +129,18 @@ def profile_from_dict(
             warnings.append(f"[{unused}] is ignored: side = {doc.side!r} does not build it")
 
     specs: list[SideSpec] = []
-    per_side: dict[str, list[str]] = {}
     base_dir = source.parent if source is not None else Path(".")
-    cache: dict[tuple, Any] = {}
     for side in sides:
-        spec = _resolve_side(doc, side, problems, warnings, base_dir, cache)
+        spec = _resolve_side(doc, side, problems, warnings, base_dir)
         if spec is not None:
             specs.append(spec)
-            per_side[side] = side_warnings(spec)
-    warnings.extend(_merge_sides(per_side))
+    if not any(spec.needs_foot_file for spec in specs):
+        # Sides on a real foot are measured, and warned about, when the foot stage has
+        # read their files (insolegen.inputs.feet).
+        warnings.extend(merged_side_warnings(specs))
     problems = list(dict.fromkeys(problems))  # a shared key's problem once, not per side
     zones = zones_spec(doc.zones, problems)
     print_spec = _print_spec(doc, problems)
-    for spec in specs:
-        problems.extend(p for p in custom_zone_problems(zones, spec) if p not in problems)
     if doc.lift is not None and doc.lift.side in sides and not problems:
         lifted = next(s for s in specs if s.side == doc.lift.side)
         lift_warnings, refusals = lift_checks(doc.lift, lifted.heel_thickness_mm)
@@ -205,22 +196,8 @@ def _size_problems(data: dict[str, Any]) -> list[str]:
     return found
 
 
-def _merge_sides(per_side: dict[str, list[str]]) -> list[str]:
-    """A warning both sides share is given once; one side's own is labelled with it."""
-    everywhere = set.intersection(*(set(w) for w in per_side.values())) if len(per_side) > 1 else set()
-    merged: list[str] = []
-    for side, found in per_side.items():
-        for warning in found:
-            if warning in everywhere:
-                if warning not in merged:
-                    merged.append(warning)
-            else:
-                merged.append(f"{side}: {warning}")
-    return merged
-
-
 def _resolve_side(
-    doc: ProfileDoc, side: str, problems: list[str], warnings: list[str], base_dir: Path, cache: dict
+    doc: ProfileDoc, side: str, problems: list[str], warnings: list[str], base_dir: Path
 ) -> Optional[SideSpec]:
     override = getattr(doc, side)
     given = override.model_fields_set
@@ -234,11 +211,11 @@ def _resolve_side(
     before = len(problems)
     size, size_key = pick("size", doc.foot)
     length_mm, length_key = pick("length_mm", doc.foot)
-    source = _foot_source(doc, side, pick, base_dir, problems, warnings, cache)
+    foot_file = _foot_file(doc, side, pick, base_dir, problems, length_mm, length_key)
     if len(problems) > before:
         return None
-    if source is not None:
-        return _spec_from_source(doc, side, pick, source, length_mm, length_key, warnings)
+    if foot_file is not None:
+        return _pending_spec(doc, side, pick, foot_file, warnings)
     womens = False
     if size is not None:
         try:
@@ -291,7 +268,7 @@ def _resolve_side(
 
 
 def _side_spec(doc: ProfileDoc, side: str, length_mm: float, ball_mm: float, heel_mm: float,
-               shape: dict[str, Any], *, size: Optional[str] = None, source: Optional[FootSource] = None) -> SideSpec:
+               shape: dict[str, Any], *, size: Optional[str] = None, source: Optional[FootFile] = None) -> SideSpec:
     """One side's spec; the lift is only on the side it names."""
     lift = doc.lift if doc.lift is not None and doc.lift.side == side else None
     return SideSpec(
@@ -328,10 +305,11 @@ def _shape(doc: ProfileDoc, pick: Any, *, womens: bool, conform: bool) -> dict[s
     return {k: (v if v is not None else defaults[k]) for k, v in shape.items()}
 
 
-def _foot_source(
-    doc: ProfileDoc, side: str, pick: Any, base_dir: Path, problems: list[str], warnings: list[str], cache: dict
-) -> Optional[FootSource]:
-    """Read the side's traced outline or scan, if it has one (cached across sides)."""
+def _foot_file(
+    doc: ProfileDoc, side: str, pick: Any, base_dir: Path, problems: list[str], length_mm: Optional[float],
+    length_key: str,
+) -> Optional[FootFile]:
+    """The tracing or scan the side names, if any, as a request for the foot stage."""
     outline, outline_key = pick("outline", doc.foot)
     scan, scan_key = pick("scan", doc.foot)
     if outline is not None and scan is not None:
@@ -339,100 +317,33 @@ def _foot_source(
         return None
     if outline is None and scan is None:
         return None
-    in_side_table = (outline_key if outline is not None else scan_key).startswith(side)
+    given, key = (outline, outline_key) if outline is not None else (scan, scan_key)
+    # Not resolve(): a symlink loop or a NUL byte is the reader's to report, in its words.
+    path = Path(os.path.abspath(base_dir / given))
     if outline is not None:
+        told, _ = pick("outline_side", doc.foot)
         units, _ = pick("outline_units", doc.foot)
-        told, told_key = pick("outline_side", doc.foot)
-        path = Path(os.path.abspath(base_dir / outline))  # not resolve(): a symlink loop is the reader's to report
-        key = ("outline", path, units, told)
-        if key not in cache:
-            try:
-                read = read_outline_file(path, units)
-                aligned = align_outline(read.points, told, what="outline")
-            except InputFileError as exc:
-                problems.append(f"{outline_key} = {brief(outline)}: {_reason(exc, path)}")
-                return None
-            info = {"kind": "outline", "file": str(outline), "units": read.units, "units_from": read.units_from,
-                    "closed_loops_found": read.loops_found}
-            cache[key] = (aligned, None, info)
-        aligned, sole, info = cache[key]
-        conform = False
-    else:
-        units, _ = pick("scan_units", doc.foot)
-        kind, _ = pick("scan_kind", doc.foot)
-        told, told_key = pick("scan_side", doc.foot)
-        smoothing, _ = pick("scan_smoothing_mm", doc.foot)
-        length_mm, _ = pick("length_mm", doc.foot)
-        path = Path(os.path.abspath(base_dir / scan))
-        key = ("scan", path, units, kind, told, smoothing, length_mm)
-        if key not in cache:
-            try:
-                read = read_scan(path, units=units, kind=kind, side=told, length_mm=length_mm,
-                                 smoothing_mm=smoothing)
-            except InputFileError as exc:
-                problems.append(f"{scan_key} = {brief(scan)}: {_reason(exc, path)}")
-                return None
-            angle = float(np.degrees(np.arctan2(read.outline.rotation[1, 0], read.outline.rotation[0, 0])))
-            info = {
-                "kind": "scan", "file": str(scan), "scan_kind": read.kind, "units": read.units,
-                "units_from": read.units_from, "scale_to_mm": read.scale_to_mm, "triangles": read.triangles,
-                "fragments_dropped": read.fragments_dropped, "holes_filled_mm2": round(read.holes_filled_mm2, 1),
-                "smoothing_mm": smoothing,
-                "alignment": {"floor_normal_in_file": [round(v, 5) for v in read.up],
-                              "rotation_about_floor_normal_deg": round(angle, 3),
-                              "offset_mm": [round(v, 3) for v in read.outline.offset],
-                              "file_to_right_foot_frame": read.to_frame},
-                "notes": read.notes,
-            }
-            cache[key] = (read.outline, read.sole, info)
-        aligned, sole, info = cache[key]
-        conform_value, _ = pick("conform", doc.foot)
-        conform = True if conform_value is None else bool(conform_value)
-    info = dict(info, side_detected=aligned.side_detected, side_used=side)
-    if aligned.side_detected is not None and aligned.side_detected != side and (in_side_table or told != "auto"):
-        warnings.append(
-            f"{side}: the {info['kind']} looks like a {aligned.side_detected} foot but builds the {side} "
-            "insole (mirrored): check the file"
-        )
-    return FootSource(kind=info["kind"], polygon=aligned.polygon, sole=sole, conform=conform, info=info)
+        return FootFile(kind="outline", path=path, key=key, given=given, in_side_table=key.startswith(side),
+                        units=units, side_told=told, length_mm=length_mm, length_key=length_key)
+    told, _ = pick("scan_side", doc.foot)
+    units, _ = pick("scan_units", doc.foot)
+    kind, _ = pick("scan_kind", doc.foot)
+    smoothing, _ = pick("scan_smoothing_mm", doc.foot)
+    conform, _ = pick("conform", doc.foot)
+    return FootFile(kind="scan", path=path, key=key, given=given, in_side_table=key.startswith(side),
+                    units=units, side_told=told, scan_kind=kind, smoothing_mm=smoothing,
+                    length_mm=length_mm, length_key=length_key, conform=True if conform is None else bool(conform))
 
 
-def _reason(exc: Exception, path: Path) -> str:
-    """A reader's message without the file's path in front (the key and value already
-    name the file)."""
-    text = str(exc)
-    for prefix in (f"{shown(path)}: ", f"{path}: "):
-        text = text.removeprefix(prefix)
-    return text
-
-
-def _spec_from_source(
-    doc: ProfileDoc, side: str, pick: Any, source: FootSource, length_mm: Optional[float], length_key: str,
-    warnings: list[str],
-) -> SideSpec:
-    """A side built on a real foot: length and widths are measured from its outline."""
-    import shapely
-
-    polygon = shapely.Polygon(source.polygon)
-    x0, _, x1, _ = polygon.bounds
-    length = x1 - x0
-    fore = polygon.intersection(shapely.box(x0 + 0.5 * length, -1e4, x1 + 1, 1e4))
-    ball = fore.bounds[3] - fore.bounds[1]
-    heel_x = x0 + 0.16 * length
-    heel = polygon.intersection(shapely.LineString([(heel_x, -1e4), (heel_x, 1e4)])).length
-    measured = {"length_mm": round(length, 2), "ball_width_mm": round(ball, 2), "heel_width_mm": round(heel, 2)}
-    source.info["measured"] = measured
-    if length_mm is not None and abs(length - length_mm) > SCAN_LENGTH_WARN * length_mm:
-        warnings.append(
-            f"{side}: the {source.kind} is {length:.1f} mm long but {length_key} = {length_mm:g}: they disagree "
-            f"by {abs(length - length_mm) / length_mm * 100:.1f} % (more than 3 %); check the units or the measurement"
-        )
+def _pending_spec(doc: ProfileDoc, side: str, pick: Any, foot_file: FootFile, warnings: list[str]) -> SideSpec:
+    """A side built on a real foot: its shape is known now; its length and widths are
+    measured from the file by the foot stage (zero until then)."""
     for key in ("ball_width_mm", "heel_width_mm"):
         value, where = pick(key, doc.foot)
         if value is not None:
-            warnings.append(f"{where} = {value:g} is ignored: the {source.kind} sets the widths")
-    return _side_spec(doc, side, length, ball, heel, _shape(doc, pick, womens=False, conform=source.conform),
-                      source=source)
+            warnings.append(f"{where} = {value:g} is ignored: the {foot_file.kind} sets the widths")
+    return _side_spec(doc, side, 0.0, 0.0, 0.0, _shape(doc, pick, womens=False, conform=foot_file.conform),
+                      source=foot_file)
 
 
 def _describe(err: dict[str, Any]) -> str:

@@ -10,6 +10,26 @@ Side = Literal["left", "right"]
 
 
 @dataclass(frozen=True, kw_only=True)
+class FootFile:
+    """A real foot still to be read: the profile names a tracing or a scan, and how to
+    read it. The profile stage reads no files; :mod:`insolegen.inputs.feet` turns this
+    into a :class:`FootSource` and fills in the side's measured length and widths."""
+
+    kind: Literal["outline", "scan"]
+    path: Path  # absolute, as written (not resolved: a symlink loop is the reader's to report)
+    key: str  # the profile key that named it, e.g. "left.scan"
+    given: str  # the value as written, for messages
+    in_side_table: bool  # named under [left]/[right] rather than [foot]
+    units: Optional[str] = None
+    side_told: str = "auto"
+    scan_kind: str = "auto"
+    smoothing_mm: float = 2.0
+    length_mm: Optional[float] = None  # the profile's foot length, for scaling a scan
+    length_key: str = "foot.length_mm"
+    conform: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class FootSource:
     """A real foot read from a file: its outline in the right-foot frame (mm), the
     plantar height field for a scan, and what build.json should say about it."""
@@ -44,7 +64,13 @@ class SideSpec:
     lift_heel_mm: float = 0.0
     lift_forefoot_mm: float = 0.0
     size: Optional[str] = None
-    source: Optional[FootSource] = None
+    source: Optional[FootSource | FootFile] = None
+
+    @property
+    def needs_foot_file(self) -> bool:
+        """True until the foot stage has read the tracing or scan this side names (its
+        length and widths are then still unknown)."""
+        return isinstance(self.source, FootFile)
 
     def as_dict(self) -> dict[str, object]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "source"}

@@ -1,5 +1,6 @@
-"""Validation of [zones] that needs more than the schema: patterns, custom polygons
-against each side's outline, and the lift zone's firmness."""
+"""Validation of [zones] that needs more than the schema: patterns, custom polygons'
+own shape, and the lift zone's firmness. (Custom polygons against each side's real
+outline are checked by the build, once the outline exists: insolegen.zones.)"""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import shapely
 from shapely.validation import explain_validity
 
 from .schema import ADAPTIVE_PATTERNS, PATTERNS, ZonesTable
-from .spec import CustomZone, SideSpec, ZonesSpec
+from .spec import CustomZone, ZonesSpec
 
 STANDARD_ZONES = ("heel", "arch", "forefoot", "toes", "lift")
 MIN_ZONE_AREA_MM2 = 25.0
@@ -50,31 +51,6 @@ def zones_spec(table: ZonesTable, problems: list[str]) -> ZonesSpec:
         lift_pct=table.lift,
         custom=tuple(custom),
     )
-
-
-def custom_zone_problems(zones: ZonesSpec, spec: SideSpec) -> list[str]:
-    """Custom polygons that miss the insole or are too small to print on this side."""
-    if not zones.custom:
-        return []
-    from ..pipeline import side_outline  # the one place a side's outline is decided
-
-    outline = side_outline(spec).polygon
-    found = []
-    for i, zone in enumerate(zones.custom):
-        key = f"zones.custom[{i}] ({zone.name!r})"
-        inside = shapely.Polygon(zone.polygon).intersection(outline)
-        if inside.area == 0:
-            x0, y0, x1, y1 = outline.bounds
-            found.append(
-                f"{key}: polygon is outside the insole, which spans x {x0:.0f} to "
-                f"{x1:.0f} mm and y {y0:.0f} to {y1:.0f} mm (right-foot frame, arch on +y)"
-            )
-        elif inside.area < MIN_ZONE_AREA_MM2 or inside.buffer(-MIN_ZONE_WIDTH_MM / 2).is_empty:
-            found.append(
-                f"{key}: only {inside.area:.1f} mm2 of it lies on the insole: too small to "
-                f"print (allowed: at least {MIN_ZONE_AREA_MM2:g} mm2 and {MIN_ZONE_WIDTH_MM:g} mm wide)"
-            )
-    return found
 
 
 def lift_zone_checks(zones: ZonesSpec, forefoot_mm: float, allow_soft: bool) -> tuple[list[str], list[str]]:

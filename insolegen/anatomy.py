@@ -1,0 +1,4 @@
+"""Facts about feet that every stage measures by (shared/docs/domain.md, ANSUR II)."""
+
+# The heel's width is measured this far from the back of the heel (fraction of foot length).
+HEEL_STATION_FRACTION = 0.16

@@ -1,0 +1,133 @@
+"""The foot stage: read the tracings and scans a profile names, and give each such side
+its real outline, sole and measured length and widths.
+
+profile (validated, reads no files) -> **feet** (this module) -> geometry. A profile on
+shoe sizes passes through unchanged. A file that cannot be used is a bad profile value:
+:class:`~insolegen.profile.ProfileError` naming the key, as the profile stage does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from ..anatomy import HEEL_STATION_FRACTION
+from ..profile.clinical import merged_side_warnings
+from ..profile.loader import ProfileError
+from ..profile.spec import FootFile, FootSource, Profile, SideSpec
+from .errors import InputFileError
+
+LENGTH_DISAGREEMENT_WARN = 0.03  # file and length_mm disagreeing by more than this warns
+
+
+def resolve_feet(profile: Profile) -> Profile:
+    """``profile`` with every side that names a file measured from it; unchanged when
+    no side does. Each file is read once, even when both sides share it."""
+    if not any(spec.needs_foot_file for spec in profile.sides):
+        return profile
+    problems: list[str] = []
+    warnings: list[str] = []
+    cache: dict[FootFile, tuple[Any, Any, dict[str, Any]]] = {}
+    specs = []
+    for spec in profile.sides:
+        if not spec.needs_foot_file:
+            specs.append(spec)
+            continue
+        read = _read(spec.source, cache, problems)  # type: ignore[arg-type]
+        if read is not None:
+            specs.append(_measured(spec, *read, warnings))
+    if problems:
+        raise ProfileError(list(dict.fromkeys(problems)), profile.source)
+    warnings.extend(merged_side_warnings(specs))
+    return dataclasses.replace(profile, sides=tuple(specs), warnings=profile.warnings + tuple(warnings))
+
+
+def _reason(exc: Exception, foot: FootFile) -> str:
+    """A reader's message without the path in front (the key and value name the file)."""
+    from ..input_paths import shown
+
+    text = str(exc)
+    for prefix in (f"{shown(foot.path)}: ", f"{foot.path}: "):
+        text = text.removeprefix(prefix)
+    return text
+
+
+def _read(foot: FootFile, cache: dict, problems: list[str]) -> tuple[Any, Any, dict[str, Any]] | None:
+    """(aligned outline, sole or None, what build.json says about the file)."""
+    from ..input_paths import brief
+
+    key = dataclasses.replace(foot, key="", in_side_table=False)  # the same file read the same way
+    if key in cache:
+        return cache[key]
+    try:
+        read = _read_outline(foot) if foot.kind == "outline" else _read_scan(foot)
+    except InputFileError as exc:
+        problems.append(f"{foot.key} = {brief(foot.given)}: {_reason(exc, foot)}")
+        return None
+    cache[key] = read
+    return read
+
+
+def _read_outline(foot: FootFile) -> tuple[Any, Any, dict[str, Any]]:
+    from .align import align_outline
+    from .outline_files import read_outline_file
+
+    read = read_outline_file(foot.path, foot.units)
+    aligned = align_outline(read.points, foot.side_told, what="outline")
+    info = {"kind": "outline", "file": foot.given, "units": read.units, "units_from": read.units_from,
+            "closed_loops_found": read.loops_found}
+    return aligned, None, info
+
+
+def _read_scan(foot: FootFile) -> tuple[Any, Any, dict[str, Any]]:
+    from .scans import read_scan
+
+    read = read_scan(foot.path, units=foot.units, kind=foot.scan_kind, side=foot.side_told,
+                     length_mm=foot.length_mm, smoothing_mm=foot.smoothing_mm)
+    angle = float(np.degrees(np.arctan2(read.outline.rotation[1, 0], read.outline.rotation[0, 0])))
+    info = {
+        "kind": "scan", "file": foot.given, "scan_kind": read.kind, "units": read.units,
+        "units_from": read.units_from, "scale_to_mm": read.scale_to_mm, "triangles": read.triangles,
+        "fragments_dropped": read.fragments_dropped, "holes_filled_mm2": round(read.holes_filled_mm2, 1),
+        "smoothing_mm": foot.smoothing_mm,
+        "alignment": {"floor_normal_in_file": [round(v, 5) for v in read.up],
+                      "rotation_about_floor_normal_deg": round(angle, 3),
+                      "offset_mm": [round(v, 3) for v in read.outline.offset],
+                      "file_to_right_foot_frame": read.to_frame},
+        "notes": read.notes,
+    }
+    return read.outline, read.sole, info
+
+
+def _measured(spec: SideSpec, aligned: Any, sole: Any, info: dict[str, Any], warnings: list[str]) -> SideSpec:
+    """The side on its real foot: length and widths measured from the outline."""
+    import shapely
+
+    foot: FootFile = spec.source  # type: ignore[assignment]
+    side = spec.side
+    info = dict(info, side_detected=aligned.side_detected, side_used=side)
+    if aligned.side_detected is not None and aligned.side_detected != side and (
+            foot.in_side_table or foot.side_told != "auto"):
+        warnings.append(
+            f"{side}: the {foot.kind} looks like a {aligned.side_detected} foot but builds the {side} "
+            "insole (mirrored): check the file"
+        )
+    polygon = shapely.Polygon(aligned.polygon)
+    x0, _, x1, _ = polygon.bounds
+    length = x1 - x0
+    fore = polygon.intersection(shapely.box(x0 + 0.5 * length, -1e4, x1 + 1, 1e4))
+    ball = fore.bounds[3] - fore.bounds[1]
+    heel_x = x0 + HEEL_STATION_FRACTION * length
+    heel = polygon.intersection(shapely.LineString([(heel_x, -1e4), (heel_x, 1e4)])).length
+    info["measured"] = {"length_mm": round(length, 2), "ball_width_mm": round(ball, 2), "heel_width_mm": round(heel, 2)}
+    if foot.length_mm is not None and abs(length - foot.length_mm) > LENGTH_DISAGREEMENT_WARN * foot.length_mm:
+        warnings.append(
+            f"{side}: the {foot.kind} is {length:.1f} mm long but {foot.length_key} = {foot.length_mm:g}: they "
+            f"disagree by {abs(length - foot.length_mm) / foot.length_mm * 100:.1f} % (more than 3 %); "
+            "check the units or the measurement"
+        )
+    source = FootSource(kind=foot.kind, polygon=aligned.polygon, sole=sole, conform=foot.conform, info=info)
+    return dataclasses.replace(spec, foot_length_mm=float(length), ball_width_mm=float(ball),
+                               heel_width_mm=float(heel), source=source)
