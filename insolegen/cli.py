@@ -278,7 +278,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _bed_of(args: argparse.Namespace) -> tuple[tuple[float, float] | None, str | None]:
-    from .exports.printers import PRINTERS
+    from .profile.printers import PRINTERS
 
     if args.bed is not None:
         return args.bed, None
@@ -313,8 +313,8 @@ def _check_stl(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # t
 
 def _bed_fit_loose(vertices, bed, printer) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """An STL has no placement: can it be placed on the bed, turned if need be?"""
-    from .exports.placement import place_on_bed
-    from .exports.printers import describe_bed, largest_foot_mm
+    from .placement import place_on_bed
+    from .placement import describe_bed, largest_foot_mm
 
     place = place_on_bed(vertices, bed)
     where = describe_bed(printer, bed)
@@ -331,7 +331,7 @@ def _check_3mf(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # t
 
     from .meshcheck import check_part, check_zone
 
-    from .exports.printers import describe_bed
+    from .placement import describe_bed
     from .exports.threemf_read import ThreeMFError, read_3mf
 
     try:

@@ -15,8 +15,8 @@ from typing import Sequence
 import numpy as np
 
 from . import __version__
-from .exports.placement import BAMBU_X1_BED_MM, PRUSA_MK4_BED_MM, Placement, place_on_bed
-from .exports.printers import describe_bed, largest_foot_mm
+from .placement import Placement, describe_bed, largest_foot_mm, place_on_bed
+from .profile.printers import DEFAULT_ORCA_BED_MM, DEFAULT_PRUSA_BED_MM
 from .exports.stl import stl_bytes
 from .exports.threemf import orca_3mf, prusa_3mf
 from .measure import footprint, top_heights
@@ -198,7 +198,7 @@ def place_parts(profile: Profile, parts: Sequence[SidePart]) -> tuple[dict[str, 
                 )
             placements[part.spec.side] = (place, place)
         else:
-            pair = (place_on_bed(part.mesh.vertices, PRUSA_MK4_BED_MM), place_on_bed(part.mesh.vertices, BAMBU_X1_BED_MM))
+            pair = (place_on_bed(part.mesh.vertices, DEFAULT_PRUSA_BED_MM), place_on_bed(part.mesh.vertices, DEFAULT_ORCA_BED_MM))
             for place, what in zip(pair, ("PrusaSlicer", "Orca / Bambu")):
                 if not place.fits:
                     warnings.append(

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from insolegen.cli import main
-from insolegen.exports.printers import PRINTERS
+from insolegen.profile.printers import PRINTERS
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

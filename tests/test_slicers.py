@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from gcode import read_gcode, zone_densities
 
-from insolegen.exports.placement import PRUSA_MK4_BED_MM, place_on_bed
+from insolegen.placement import place_on_bed
+from insolegen.profile.printers import DEFAULT_PRUSA_BED_MM as PRUSA_MK4_BED_MM
 from insolegen.exports.threemf import prusa_3mf
 from insolegen.exports.stl import stl_bytes
 from insolegen.pipeline import build_side

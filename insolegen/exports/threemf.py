@@ -27,7 +27,7 @@ import numpy as np
 from .. import __version__
 from ..solid import Mesh
 from ..zones import Zone
-from .placement import Placement
+from ..placement import Placement
 
 CORE_NS = "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"
 SLIC3RPE_NS = "http://schemas.slic3r.org/3mf/2017/06"

@@ -17,6 +17,7 @@ from . import schema
 from .clinical import lift_checks, merged_side_warnings
 from .schema import FOOT_KEYS, RANGES, SHAPE_KEYS, ProfileDoc
 from .names import NAME_RULE, name_problem
+from .printers import PRINTERS
 from .sizes import SizeError, parse_size
 from ..input_paths import BRIEF_CHARS, UnusablePathError, brief, read_input_bytes, shown  # noqa: F401
 from .spec import FootFile, PrintSpec, Profile, SideSpec
@@ -161,8 +162,6 @@ def profile_from_dict(
 
 
 def _print_spec(doc: ProfileDoc, problems: list[str]) -> Optional[PrintSpec]:
-    from ..exports.printers import PRINTERS
-
     table = doc.print
     if table is None:
         return None

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 from numpy.typing import NDArray
 
 BED_MARGIN_MM = 5.0
-PRUSA_MK4_BED_MM = (250.0, 210.0)  # default bed of the PrusaSlicer file
-BAMBU_X1_BED_MM = (256.0, 256.0)  # default bed of the Orca / Bambu Studio file
 
 
 @dataclass(frozen=True)
@@ -72,3 +71,22 @@ def _centred(xy: NDArray[np.float64], angle: float, bed_mm: tuple[float, float],
     centre = (rotated.min(axis=0) + rotated.max(axis=0)) / 2
     offset = np.array(bed_mm) / 2 - centre
     return Placement(angle, (float(offset[0]), float(offset[1])), bed_mm, fits)
+
+
+def largest_foot_mm(outline_xy: NDArray[np.float64], bed_mm: tuple[float, float]) -> float:
+    """The longest insole of this shape the bed takes (any rotation), in mm."""
+    length = float(np.ptp(outline_xy[:, 0]))
+    lo, hi = 0.2, 3.0
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        if place_on_bed(outline_xy * mid, bed_mm).fits:
+            lo = mid
+        else:
+            hi = mid
+    return length * lo
+
+
+def describe_bed(printer: Optional[str], bed_mm: tuple[float, float]) -> str:
+    size = f"{bed_mm[0]:g} x {bed_mm[1]:g} mm"
+    return f"the {printer} bed ({size})" if printer else f"a {size} bed"
+

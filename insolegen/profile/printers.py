@@ -1,14 +1,10 @@
-"""Printer presets: bed sizes (mm) and which slicer file family each printer uses."""
+"""Printer presets: bed sizes (mm) and which slicer file family each printer uses. The
+one home of every bed size, the default beds of the two 3MF files included."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Optional
-
-import numpy as np
-from numpy.typing import NDArray
-
-from .placement import place_on_bed
+from typing import Literal
 
 Family = Literal["prusa", "orca", "any"]
 
@@ -39,21 +35,7 @@ PRINTERS: dict[str, Printer] = {
     )
 }
 
-
-def largest_foot_mm(outline_xy: NDArray[np.float64], bed_mm: tuple[float, float]) -> float:
-    """The longest insole of this shape the bed takes (any rotation), in mm."""
-    length = float(np.ptp(outline_xy[:, 0]))
-    lo, hi = 0.2, 3.0
-    for _ in range(30):
-        mid = (lo + hi) / 2
-        if place_on_bed(outline_xy * mid, bed_mm).fits:
-            lo = mid
-        else:
-            hi = mid
-    return length * lo
-
-
-def describe_bed(printer: Optional[str], bed_mm: tuple[float, float]) -> str:
-    size = f"{bed_mm[0]:g} x {bed_mm[1]:g} mm"
-    return f"the {printer} bed ({size})" if printer else f"a {size} bed"
-
+# The beds the 3MF files are placed on when the profile names no printer: PrusaSlicer's
+# file on an MK4, the Orca / Bambu Studio file on an X1.
+DEFAULT_PRUSA_BED_MM = PRINTERS["prusa-mk4"].bed_mm
+DEFAULT_ORCA_BED_MM = PRINTERS["bambu-x1"].bed_mm
