@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from synthetic import LENGTH, outline_points
 
 from insolegen.inputs.align import MAX_OUTLINE_POINTS, align_outline
+from insolegen.inputs import outline_files
 from insolegen.inputs.errors import InputFileError
 from insolegen.inputs.outline_files import read_outline_file
 
@@ -397,6 +398,20 @@ def test_dxf_amplifiers(tmp_path):
     doc.saveas(tmp_path / "degree.dxf")
     refused(tmp_path / "degree.dxf", "SPLINE", "degree 50", "at most 10")
     refused(write(tmp_path, "dense.dxf", dense_dxf(MAX_OUTLINE_POINTS + 1)), "more than 200,000 points")
+
+
+def test_dxf_with_too_many_entities(tmp_path, monkeypatch):
+    """Counted on the tags before ezdxf builds them (~3 kB and 40 us each)."""
+    text = good_dxf().decode()
+    points = "  0\nPOINT\n  8\n0\n 10\n1\n 20\n2\n" * 60_000
+    end = text.index("  0\nENDSEC", text.index("ENTITIES"))
+    refused(write(tmp_path, "points.dxf", text[:end] + points + text[end:]), "more than 50,000 entities")
+    monkeypatch.setattr(outline_files, "DXF_MAX_ENTITIES", 100)
+    doc = ezdxf.new()
+    for k in range(101):
+        doc.modelspace().add_point((k, 0))
+    doc.saveas(tmp_path / "points-bin.dxf", fmt="bin")
+    refused(tmp_path / "points-bin.dxf", "more than 100 entities")
 
 
 def test_dxf_garbage_and_binary(tmp_path):

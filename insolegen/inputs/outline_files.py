@@ -53,6 +53,9 @@ MAX_POINTS_PER_CURVE = 10_000  # a curve longer than 5 m is no foot: sampled coa
 DXF_SAGITTA_MM = 0.05  # DXF curves are flattened to this deviation...
 DXF_SAGITTA_OF_SIZE = 1e-6  # ...or this fraction of the curve's size, if coarser
 DXF_MAX_SPLINE_DEGREE = 10  # ezdxf's cost grows with the square of the degree
+# ezdxf loads ~25 000 entities a second into ~3 kB each; an outline file holds a few,
+# a CAD drawing around it a few thousand.
+DXF_MAX_ENTITIES = 50_000
 
 # SVG amplification limits, checked on the XML before svgelements builds anything.
 SVG_MAX_ELEMENTS = 20_000  # counting every copy a <use> makes
@@ -73,6 +76,8 @@ SHOWN_LINE_CHARS = 40
 BINARY_PROBE_BYTES = 65_536  # undecodable text: binary if these hold a control byte
 # Bytes no text file holds (C0 controls but tab, LF, VT, FF, CR; DEL); Ctrl-Z (0x1a)
 # is allowed: old DOS files end with it.
+# A group code 0 line and the name after it: one per entity, table entry or section.
+_DXF_CODE_ZERO = re.compile(rb"^[ \t]*0[ \t]*\r?\n[ \t]*[A-Za-z_$]", re.MULTILINE)
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x19\x1b-\x1f\x7f]")
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _XML_DECLARATION = re.compile(r"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["'][^>]*\?>""")
@@ -174,7 +179,11 @@ class _PointBudget:
 
     def take(self, count: int) -> None:
         self.used += count
-        if self.used > MAX_OUTLINE_POINTS:
+        self.check(0)
+
+    def check(self, count: int) -> None:
+        """Refuse if ``count`` more points would not fit (without taking them)."""
+        if self.used + count > MAX_OUTLINE_POINTS:
             raise InputFileError(
                 f"{self.name}: more than {MAX_OUTLINE_POINTS:,} points in the file (all shapes, curves as "
                 "sampled): a foot outline needs a few thousand: simplify it or keep only the outline"
@@ -610,11 +619,15 @@ def _dxf_document(name: str, data: bytes) -> object:
 
     if data.startswith(BINARY_DXF_SIGNATURE):
         try:
+            _refuse_many_entities(name, (tag for tag in binary_tags_loader(data) if tag.code == 0))
             return Drawing.load(binary_tags_loader(data))
+        except InputFileError:
+            raise
         except Exception as exc:  # ezdxf raises many kinds on damaged binary data
             raise InputFileError(f"{name}: a binary DXF that cannot be read ({_failure(exc)}): save it as ASCII DXF") from None
     probe = data.decode("utf-8", errors="replace")
     _refuse_binary(name, probe, "DXF")
+    _refuse_many_entities(name, _DXF_CODE_ZERO.finditer(data))
     try:
         if not is_dxf_stream(io.StringIO(probe)):
             raise InputFileError(f"{name}: not a readable DXF (no SECTION found: not a DXF file): "
@@ -631,6 +644,14 @@ def _dxf_document(name: str, data: bytes) -> object:
     except Exception as exc:  # DXFStructureError and the many kinds garbage raises
         raise InputFileError(f"{name}: not a readable DXF ({_failure(exc)}): "
                              "export the outline again as ASCII DXF") from None
+
+
+def _refuse_many_entities(name: str, starts: Iterator[object]) -> None:
+    """Refuse a DXF with more entities than DXF_MAX_ENTITIES, counted on its tags
+    before ezdxf builds any (``starts``: one item per group code 0)."""
+    if sum(1 for _ in itertools.islice(starts, DXF_MAX_ENTITIES + 1)) > DXF_MAX_ENTITIES:
+        raise InputFileError(f"{name}: the DXF holds more than {DXF_MAX_ENTITIES:,} entities: "
+                             "export only the foot's outline")
 
 
 def _dxf_loops(
@@ -661,7 +682,7 @@ def _dxf_entity_loop(name: str, entity: object, sagitta: float, budget: _PointBu
     if kind not in ("LWPOLYLINE", "POLYLINE", "SPLINE", "CIRCLE", "ELLIPSE"):
         return None
     what = f"the {kind} (handle {shown(entity.dxf.get('handle', '?'), 12)})"  # type: ignore[attr-defined]
-    budget.take(_dxf_vertex_count(entity))  # before ezdxf builds anything from them
+    budget.check(_dxf_vertex_count(entity))  # before ezdxf builds anything from them
     if kind == "SPLINE":
         degree = entity.dxf.get("degree", 3)  # type: ignore[attr-defined]
         if not (isinstance(degree, int) and 1 <= degree <= DXF_MAX_SPLINE_DEGREE):
@@ -677,14 +698,15 @@ def _dxf_entity_loop(name: str, entity: object, sagitta: float, budget: _PointBu
         return None
     distance = max(sagitta, float(np.ptp(controls, axis=0).max()) * DXF_SAGITTA_OF_SIZE)
     try:
-        flat = itertools.islice(curve.flattening(distance=distance), budget.left + 1)
+        flat = itertools.islice(curve.flattening(distance=distance), budget.left + 2)  # + the closing repeat
         points = np.array([(v.x, v.y) for v in flat], dtype=np.float64).reshape(-1, 2)
     except Exception as exc:  # ezdxf refuses curves it cannot flatten
         raise InputFileError(f"{name}: {what} cannot be flattened ({_failure(exc)}): "
                              "convert it to a polyline") from None
-    budget.take(len(points))
     closed = bool(getattr(entity, "closed", False) or getattr(entity, "is_closed", False))
-    return _close_loop(points, closed)
+    loop = _close_loop(points, closed)
+    budget.take(len(points) if loop is None else len(loop))
+    return loop
 
 
 def _dxf_vertex_count(entity: object) -> int:
