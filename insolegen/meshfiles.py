@@ -32,6 +32,7 @@ ASCII_SNIFF_BYTES = 4096  # ASCII STL has no NUL byte here; binary STL almost su
 ASCII_TAIL_BYTES = 65536  # where ASCII STL's closing 'endsolid' must be
 TEXT_CHUNK_BYTES = 8 * MB  # text formats are parsed this much at a time
 PLY_HEADER_MAX_BYTES = 1 * MB  # a PLY header (comments included) is at most this long
+MAX_PART_COORDINATE_MM = 1e6  # an STL to check beyond this (1 km) is no printable part; its sums overflow
 SHOWN_TOKEN_CHARS = 40  # a bad number or line is quoted at most this long
 EXPORT_AGAIN = "export it again"
 
@@ -104,7 +105,8 @@ def stl_triangles(data: bytes, name: str) -> NDArray[np.float64]:
         count = _stl_declared(data)
         _check_triangle_count(count, name)
         records = np.frombuffer(data, dtype=STL_RECORD, count=count, offset=STL_HEADER_BYTES + 4)
-        return records["corners"].astype(np.float64)
+        with np.errstate(invalid="ignore"):  # signalling NaNs: the callers refuse them in words
+            return records["corners"].astype(np.float64)
     return _ascii_stl_triangles(data, name)
 
 
@@ -114,18 +116,25 @@ def _check_triangle_count(count: int, name: str) -> None:
                             "decimate it (fewer, larger triangles) and export it again")
 
 
-def _text_chunks(data: bytes, start: int = 0, after: Optional[re.Pattern] = None) -> Iterator[tuple[int, bytes]]:
+def _text_chunks(data: bytes, name: str, what: str, start: int = 0,
+                 after: Optional[re.Pattern] = None) -> Iterator[tuple[int, bytes]]:
     """(offset, chunk) pieces of about TEXT_CHUNK_BYTES that end at a line end (after a
-    match of ``after`` if given), so that no line (or record) is split between chunks."""
-    while start < len(data):
+    match of ``after`` if given), so that no line (or record) is split between chunks.
+    No real file has a line (or record) of megabytes: such a file is refused rather than
+    parsed in one piece."""
+    while len(data) - start > 2 * TEXT_CHUNK_BYTES:
         cut = start + TEXT_CHUNK_BYTES
-        if after is not None and cut < len(data):
-            found = after.search(data, cut)
-            cut = len(data) if found is None else found.end()
-        stop = data.find(b"\n", cut)
-        stop = len(data) if stop < 0 or cut >= len(data) else stop + 1
-        yield start, data[start:stop]
-        start = stop
+        if after is not None:
+            found = after.search(data, cut, cut + TEXT_CHUNK_BYTES)
+            cut = -1 if found is None else found.end()
+        stop = -1 if cut < 0 else data.find(b"\n", cut, cut + TEXT_CHUNK_BYTES)
+        if stop < 0:
+            raise MeshFileError(f"{name}: not a readable {what}: no line (or record) ends within "
+                                f"{TEXT_CHUNK_BYTES // MB} MB after byte {start + TEXT_CHUNK_BYTES:,}: {EXPORT_AGAIN}")
+        yield start, data[start:stop + 1]
+        start = stop + 1
+    if start < len(data):
+        yield start, data[start:]
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -168,7 +177,7 @@ def _ascii_stl_triangles(data: bytes, name: str) -> NDArray[np.float64]:
     text file never becomes one list of tokens)."""
     parts: list[NDArray[np.float64]] = []
     corners = 0
-    for offset, chunk in _text_chunks(data, after=STL_LOOP_END):
+    for offset, chunk in _text_chunks(data, name, "STL", after=STL_LOOP_END):
         # blank the solid lines (same length, so offsets hold): their names are free text
         body = STL_SOLID_LINE.sub(lambda m: b" " * len(m.group()), chunk.lower())
         loops = STL_LOOP.findall(body)
@@ -202,6 +211,10 @@ def load_mesh_file(path: Path) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
         vertices = corners.reshape(-1, 3)
         if not np.isfinite(vertices).all():
             raise MeshFileError(f"{name}: the STL has non-finite coordinates (NaN or infinity): {EXPORT_AGAIN}")
+        largest = float(np.abs(vertices).max()) if len(vertices) else 0.0
+        if largest > MAX_PART_COORDINATE_MM:
+            raise MeshFileError(f"{name}: the STL has coordinates as large as {largest:.3g} mm, no printable part: "
+                                f"at most {MAX_PART_COORDINATE_MM:.0g} mm is checked: check its units and {EXPORT_AGAIN}")
         faces = np.arange(len(vertices), dtype=np.int64).reshape(-1, 3)
         # STL stores each triangle's corners separately; merge equal corners to recover
         # the connectivity the checks need.
@@ -270,8 +283,8 @@ def obj_mesh(data: bytes, name: str) -> tuple[NDArray[np.float64], NDArray[np.in
     coordinates: list[NDArray[np.float64]] = []
     polygons: list[NDArray[np.int64]] = []
     corners: list[NDArray[np.int64]] = []
-    seen = 0
-    for offset, chunk in _text_chunks(data):
+    seen = triangles = 0
+    for offset, chunk in _text_chunks(data, name, "OBJ"):
         lines = OBJ_LINE.findall(chunk)
         is_vertex = np.array([kind == b"v" for kind, _ in lines], dtype=bool)
         vertex_text = [rest.split()[:3] for kind, rest in lines if kind == b"v"]
@@ -288,7 +301,12 @@ def obj_mesh(data: bytes, name: str) -> tuple[NDArray[np.float64], NDArray[np.in
             index, count = _obj_indices(face_text, name, data, offset, before)
             polygons.append(index)
             corners.append(count)
+            triangles += int((count - 2).sum())
+            _check_triangle_count(triangles, name)
         seen += len(vertex_text)
+        if seen > MAX_ELEMENTS:
+            raise MeshFileError(f"{name}: the OBJ has more than {MAX_ELEMENTS:,} vertices: decimate the mesh "
+                                f"(at most {MAX_TRIANGLES:,} triangles) and {EXPORT_AGAIN}")
     vertices = np.concatenate(coordinates) if coordinates else np.empty((0, 3))
     if not polygons:
         return vertices, np.empty((0, 3), np.int64)
@@ -419,8 +437,8 @@ def ply_mesh(data: bytes, name: str) -> tuple[NDArray[np.float64], NDArray[np.in
         columns = _ply_ascii(data, start, elements, wanted, name)
     else:
         columns = _ply_binary(data, start, elements, wanted, order, name)
-    vertices = np.column_stack([columns[("vertex", axis)].astype(np.float64) for axis in "xyz"])
-    vertices = vertices.reshape(-1, 3)
+    with np.errstate(invalid="ignore"):  # signalling NaNs: the callers refuse them in words
+        vertices = np.column_stack([columns[("vertex", axis)].astype(np.float64) for axis in "xyz"]).reshape(-1, 3)
     if face_list is None or ("face", face_list.name) not in columns:
         return vertices, np.empty((0, 3), np.int64)
     index, count = columns[("face", face_list.name)]
@@ -494,7 +512,7 @@ def _ply_binary(data: bytes, start: int, elements: list[PlyElement], wanted: dic
 def _ply_ascii(data: bytes, start: int, elements: list[PlyElement], wanted: dict, name: str) -> dict:
     """ASCII PLY: one element a line (as trimesh reads it), blank lines skipped."""
     _check_text(data, name, "PLY")
-    lines = _ply_lines(data, start)
+    lines = _ply_lines(data, start, name)
     columns = {}
     for element in elements:
         values: dict[str, list] = {field: [] for field in wanted.get(element.name, ())}
@@ -513,7 +531,8 @@ def _ply_ascii(data: bytes, start: int, elements: list[PlyElement], wanted: dict
             prop = next(p for p in element.properties if p.name == field)
             if prop.count_type is None:
                 # held in the declared type, as a binary file (and trimesh) would have it
-                columns[(element.name, field)] = (np.concatenate(parts) if parts else np.empty(0)).astype(prop.type)
+                with np.errstate(invalid="ignore", over="ignore"):  # NaN or a value beyond the type: refused later
+                    columns[(element.name, field)] = (np.concatenate(parts) if parts else np.empty(0)).astype(prop.type)
             else:
                 index = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, np.int64)
                 count = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, np.int64)
@@ -530,9 +549,9 @@ def _prepend(rest: Iterator, first: tuple) -> Iterator:
     yield from rest
 
 
-def _ply_lines(data: bytes, start: int) -> Iterator[tuple[int, list[bytes]]]:
+def _ply_lines(data: bytes, start: int, name: str) -> Iterator[tuple[int, list[bytes]]]:
     """Blocks of non-blank lines (offset of the block, lines)."""
-    for offset, chunk in _text_chunks(data, start):
+    for offset, chunk in _text_chunks(data, name, "PLY", start):
         lines = [line for line in chunk.split(b"\n") if line.strip()]
         if lines:
             yield offset, lines

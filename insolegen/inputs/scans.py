@@ -40,7 +40,7 @@ MAX_ABS_COORDINATE = 1e12  # file units: a foot in nanometres is ~3e8; beyond th
 FLAT_RATIO = 1e-5  # thinner than this fraction of its length (3 um on a foot): flat (or a line)
 SCALE_RANGE = (1e-6, 1e6)  # length_mm may rescale a scan by at most this (micrometres to kilometres)
 MAX_FLOOR_SPAN_MM = 1000.0  # a foot scan or foam box fits in this on its floor; sizes the height grid
-MAX_RAY_TESTS = 12_000_000  # ray-triangle pairs of one height map (~230 bytes each); real scans: < 5 million
+MAX_RAY_TESTS = 8_000_000  # ray-triangle pairs of one height map (~230 bytes each); real scans: < 5 million
 SCAN_FIX = "a foot scan needs the sole's 3-D shape: export the scanned foot (or foam-box impression) as a 3-D mesh"
 
 ScanKind = Literal["foot", "impression"]
