@@ -14,6 +14,7 @@ import io
 import os
 import re
 import time
+import warnings
 from pathlib import Path
 
 import ezdxf
@@ -340,6 +341,8 @@ def test_csv_binary_and_huge(tmp_path):
     # a latin-1 comment, a DOS end-of-file mark, semicolons: all fine
     fine = "# Fußumriss\n" + good_csv().replace(",", ";") + "\x1a"
     assert len(read_outline_file(write(tmp_path, "latin.csv", fine.encode("latin-1"))).points) == len(foot())
+    for ending in ("\r\n", "\r"):
+        assert len(read_outline_file(write(tmp_path, "lines.csv", good_csv().replace("\n", ending))).points) == len(foot())
 
 
 # -- DXF -------------------------------------------------------------------------------------
@@ -465,14 +468,16 @@ def assert_polygon_or_refusal(path: Path) -> None:
     """A finite polygon (aligned, or refused by align_outline) or one InputFileError
     line, with nothing printed on the side (parsers' logs, numpy's warnings)."""
     printed = io.StringIO()
-    with contextlib.redirect_stderr(printed), contextlib.redirect_stdout(printed):
+    with contextlib.redirect_stderr(printed), contextlib.redirect_stdout(printed), \
+            warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
         try:
             read = read_outline_file(path)
             assert read.points.ndim == 2 and len(read.points) >= 3 and np.isfinite(read.points).all()
             assert np.isfinite(align_outline(read.points).polygon).all()
         except InputFileError as exc:
             assert "\n" not in str(exc) and len(str(exc).replace(str(path), "")) <= MESSAGE_MAX_CHARS
-    assert not printed.getvalue()
+    assert not printed.getvalue() and not [str(w.message) for w in warned]
 
 
 NUMBER = re.compile(rb"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
@@ -531,6 +536,39 @@ def test_random_bytes(tmp_path, suffix, content):
                                   st.floats(allow_nan=True, allow_infinity=True)), max_size=12))
 def test_random_csv_points(tmp_path, numbers):
     assert_polygon_or_refusal(write(tmp_path, "points.csv", "\n".join(f"{x!r},{y!r}" for x, y in numbers)))
+
+
+@FUZZ
+@given(points=st.lists(st.tuples(st.floats(width=32), st.floats(width=32)), max_size=40),
+       side=st.sampled_from([None, "auto", "left", "right"]))
+def test_align_random_points(points, side):
+    """Any list of points: an aligned finite outline or one InputFileError line."""
+    assert_aligned_or_refused(np.array(points, dtype=float).reshape(-1, 2), side)
+
+
+@FUZZ
+@given(radii=st.lists(st.floats(0.01, 1.0), min_size=3, max_size=30),
+       scale=st.sampled_from([1e-300, 1e-9, 1e-3, 1.0, 250.0, 1e6, 1e9, 1e12]),
+       offset=st.sampled_from([0.0, 1e3, -1e8, 1e15]),
+       side=st.sampled_from([None, "left", "right"]))
+def test_align_star_shapes_of_any_size(radii, scale, offset, side):
+    """Simple polygons (star-shaped) from atom-sized to planet-sized, anywhere."""
+    angles = np.linspace(0, 2 * np.pi, len(radii), endpoint=False)
+    points = np.c_[np.cos(angles), np.sin(angles)] * np.array(radii)[:, None] * scale + offset
+    assert_aligned_or_refused(points, side)
+
+
+def assert_aligned_or_refused(points: np.ndarray, side: str | None) -> None:
+    printed = io.StringIO()
+    with contextlib.redirect_stderr(printed), warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        try:
+            aligned = align_outline(points, side)
+        except InputFileError as exc:
+            assert "\n" not in str(exc) and len(str(exc)) <= MESSAGE_MAX_CHARS
+        else:
+            assert np.isfinite(aligned.polygon).all() and aligned.side in ("left", "right")
+    assert not printed.getvalue() and not [str(w.message) for w in warned]
 
 
 @FUZZ

@@ -729,7 +729,8 @@ def _csv_loops(name: str, data: bytes, budget: _PointBudget) -> list[NDArray[np.
     _refuse_binary(name, text, "CSV")
     rows = []
     header_lines = 0
-    for number, raw in enumerate(io.StringIO(text), 1):  # lazily: a file of millions of lines
+    # Lazily (a file of millions of lines); newline=None: old Mac files end lines with CR alone.
+    for number, raw in enumerate(io.StringIO(text, newline=None), 1):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
