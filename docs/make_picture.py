@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from insolegen.pipeline import build_side  # noqa: E402
+from insolegen.inputs.feet import resolve_feet  # noqa: E402
 from insolegen.profile import load_profile  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +30,7 @@ def main() -> None:
     examples = ["orthotic-pair", "lld-left-lift"]
     fig = plt.figure(figsize=(13, 8.5))
     for row, name in enumerate(examples):
-        profile = load_profile(ROOT / "profiles" / f"{name}.toml")
+        profile = resolve_feet(load_profile(ROOT / "profiles" / f"{name}.toml"))
         for col, spec in enumerate(profile.sides):
             part = build_side(spec)
             v, top = part.mesh.vertices, top_faces(part.mesh)
@@ -74,7 +75,7 @@ def zones_picture() -> None:
 
     from insolegen.zones import to_manifold
 
-    profile = load_profile(ROOT / "profiles" / "lld-left-lift.toml")
+    profile = resolve_feet(load_profile(ROOT / "profiles" / "lld-left-lift.toml"))
     spec = next(s for s in profile.sides if s.side == "left")
     part = build_side(spec, zones=profile.zones)
     colours = {"heel": "#8ecae6", "arch": "#fb8500", "forefoot": "#90be6d", "toes": "#b5e48c", "lift": "#6a040f"}

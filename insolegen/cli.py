@@ -197,7 +197,8 @@ def build_one(path: Path, out_dir: Path, force: bool, preview: bool = True) -> O
 
 def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, preview: bool) -> None:
     from .exports.files import OutputError, claim_folder, publish
-    from .pipeline import BedFitError, BuildError, build_profile, output_names, render_build
+    from .exports.bundle import output_names, render_build
+    from .pipeline import BedFitError, BuildError, build_profile
     from .profile import ProfileError, load_profile
     from .profile.loader import ProfileFileError
 
@@ -215,9 +216,9 @@ def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, previe
     try:
         with claim_folder(folder, force=force) as claim:
             result = build_profile(profile)
-            warnings = result.summary["warnings"]
-            outcome.warnings = len(warnings)  # type: ignore[arg-type]
-            outcome.err.extend(f"{path}: warning: {w}" for w in warnings)  # type: ignore[union-attr]
+            warnings = result.record.warnings
+            outcome.warnings = len(warnings)
+            outcome.err.extend(f"{path}: warning: {w}" for w in warnings)
             files = render_build(result, preview=preview)
             publish(claim, files)
     except OutputError as exc:
@@ -240,13 +241,12 @@ def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, previe
                            "nothing was written")
         outcome.status = EXIT_FAILED
         return
-    for side in result.summary["sides"]:  # type: ignore[union-attr]
-        heights = ", ".join(f"{name} {h['measured_mm']:.2f}" for name, h in side["heights"].items())
-        outline = side["outline"]
+    for side in result.record.sides:
+        heights = ", ".join(f"{name} {h.measured_mm:.2f}" for name, h in side.heights.items())
         outcome.out.append(
-            f"{folder / output_names(profile)[side['side']]}: {side['triangles']} triangles, "
-            f"{side['volume_mm3'] / 1000:.1f} cm3, length {outline['length_mm']:.1f} mm, "
-            f"ball {outline['ball_width_mm']:.1f} mm; top heights (mm): {heights}"
+            f"{folder / output_names(profile)[side.side]}: {side.triangles} triangles, "
+            f"{side.volume_mm3 / 1000:.1f} cm3, length {side.outline.length_mm:.1f} mm, "
+            f"ball {side.outline.ball_width_mm:.1f} mm; top heights (mm): {heights}"
         )
     outcome.out.append(str(folder / "build.json"))
 

@@ -1,13 +1,13 @@
-"""profile -> outline -> surfaces -> solid -> checks -> files.
+"""The build: profile -> feet -> outline -> surfaces -> solid -> checks -> record.
 
 :func:`build_side` is pure (a spec in, a finished part out); :func:`build_profile`
-builds every side and :func:`write_build` writes the STL files and build.json.
+reads the feet, builds and checks every side and returns the parts with their typed
+:class:`~insolegen.record.BuildRecord`. Files are made from it downstream
+(:mod:`insolegen.exports.bundle`); nothing here writes or imports an exporter.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from dataclasses import dataclass
 from typing import Sequence
@@ -17,14 +17,14 @@ import numpy as np
 from . import __version__
 from .placement import Placement, describe_bed, largest_foot_mm, place_on_bed
 from .profile.printers import DEFAULT_ORCA_BED_MM, DEFAULT_PRUSA_BED_MM
-from .exports.stl import stl_bytes
-from .exports.threemf import orca_3mf, prusa_3mf
 from .measure import footprint, top_heights
 from .meshcheck import MeshReport, check_part, check_zone
-from .outline import HEEL_STATION_FRACTION, Outline, foot_outline, outline_from_points
+from .anatomy import HEEL_STATION_FRACTION
+from .outline import Outline, foot_outline, outline_from_points
 from .inputs.feet import resolve_feet
 from .profile.loader import ProfileError
 from .profile.spec import Profile, SideSpec, ZonesSpec
+from .record import BuildRecord, Height, OutlineFigures, PrintRecord, SideRecord, SolidChecks, ZoneFigures
 from .solid import Mesh, Resolution, extrude_height_field
 from .surfaces import TopSurface, top_surface
 from .zones import Zone, build_zones, custom_zone_problems
@@ -86,6 +86,9 @@ def build_side(
 ) -> SidePart:
     """Build one insole: right-footed geometry, mirrored for a left foot; with ``zones``,
     also its firmness-zone solids."""
+    if spec.needs_foot_file:
+        raise ValueError(f"the {spec.side} side names a {spec.source.kind} file that has not been read: "  # type: ignore[union-attr]
+                         "pass the profile through insolegen.inputs.feet.resolve_feet first")
     start = time.perf_counter()
     outline = side_outline(spec, resolution.edge_spacing_mm)
     surface = top_surface(spec, outline)
@@ -97,8 +100,8 @@ def build_side(
     return SidePart(spec, outline, surface, mesh, time.perf_counter() - start, zone_solids)
 
 
-def measure_side(part: SidePart, report: MeshReport) -> dict[str, object]:
-    """Figures for build.json, measured on the finished mesh."""
+def measure_side(part: SidePart, report: MeshReport) -> SideRecord:
+    """Figures for the build record, measured on the finished mesh."""
     mirror = -1.0 if part.spec.side == "left" else 1.0
     names, points = zip(*part.landmark_points().items())
     right_xy = np.array(points)
@@ -106,44 +109,38 @@ def measure_side(part: SidePart, report: MeshReport) -> dict[str, object]:
     measured = top_heights(part.mesh.vertices, part.mesh.faces, side_xy)
     expected = part.surface.height_mm(right_xy[:, 0], right_xy[:, 1])
     heights = {
-        name: {
-            "x_mm": round(float(x), 3),
-            "y_mm": round(float(y), 3),
-            "measured_mm": round(float(m), 4),
-            "expected_mm": round(float(e), 4),
-        }
+        name: Height(x_mm=round(float(x), 3), y_mm=round(float(y), 3), measured_mm=round(float(m), 4),
+                     expected_mm=round(float(e), 4))
         for name, (x, y), m, e in zip(names, side_xy, measured, expected)
     }
     foot = footprint(part.mesh.vertices, part.mesh.faces)
     fl = part.spec.foot_length_mm
-    return {
-        "side": part.spec.side,
-        "triangles": part.mesh.triangle_count,
-        "volume_mm3": round(report.volume_mm3, 2),
-        "bounds_mm": [[round(v, 3) for v in corner] for corner in report.bounds_mm],
-        "min_thickness_mm": round(report.thinnest_mm, 3),
-        "outline": {
-            "length_mm": round(foot.length_mm, 3),
-            "ball_width_mm": round(foot.width_mm, 3),
-            "heel_width_mm": round(foot.chord_at(HEEL_STATION_FRACTION * fl), 3),
-            "area_mm2": round(foot.area_mm2, 1),
-        },
-        "heights": heights,
-        "checks": {
-            "watertight": report.open_edges == 0,
-            "manifold3d_status": report.manifold3d_status,
-            "degenerate_faces": report.degenerate_faces,
-            "duplicate_faces": report.duplicate_faces,
-        },
-        "zones": [
-            {"name": z.name, "kind": z.kind, "infill_pct": z.infill_pct,
-             "part_volume_mm3": round(z.part_volume_mm3, 1)}
-            for z in part.zones
-        ],
-        "source": _source_info(part, foot),
-        "build_ms": round(part.build_seconds * 1000, 1),
-        "parameters": part.spec.as_dict(),
-    }
+    low, high = report.bounds_mm
+    return SideRecord(
+        side=part.spec.side,
+        triangles=part.mesh.triangle_count,
+        volume_mm3=round(report.volume_mm3, 2),
+        bounds_mm=(tuple(round(v, 3) for v in low), tuple(round(v, 3) for v in high)),  # type: ignore[arg-type]
+        min_thickness_mm=round(report.thinnest_mm, 3),
+        outline=OutlineFigures(
+            length_mm=round(foot.length_mm, 3),
+            ball_width_mm=round(foot.width_mm, 3),
+            heel_width_mm=round(foot.chord_at(HEEL_STATION_FRACTION * fl), 3),
+            area_mm2=round(foot.area_mm2, 1),
+        ),
+        heights=heights,
+        checks=SolidChecks(
+            watertight=report.open_edges == 0,
+            manifold3d_status=report.manifold3d_status,
+            degenerate_faces=report.degenerate_faces,
+            duplicate_faces=report.duplicate_faces,
+        ),
+        zones=tuple(ZoneFigures(name=z.name, kind=z.kind, infill_pct=z.infill_pct,
+                                part_volume_mm3=round(z.part_volume_mm3, 1)) for z in part.zones),
+        source=_source_info(part, foot),
+        build_ms=round(part.build_seconds * 1000, 1),
+        parameters=part.spec.as_dict(),
+    )
 
 
 def _source_info(part: SidePart, foot) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -173,11 +170,14 @@ def _source_info(part: SidePart, foot) -> dict[str, object]:  # type: ignore[no-
 
 @dataclass(frozen=True)
 class BuildResult:
+    """Everything a build made: the parts (meshes and how they were built), their
+    checks, the record of figures, and each part's placement (PrusaSlicer, Orca)."""
+
     profile: Profile
     parts: tuple[SidePart, ...]
     reports: tuple[MeshReport, ...]
-    summary: dict[str, object]
-    placements: dict[str, tuple[Placement, Placement]]  # side -> (PrusaSlicer, Orca)
+    record: BuildRecord
+    placements: dict[str, tuple[Placement, Placement]]
 
 
 def place_parts(profile: Profile, parts: Sequence[SidePart]) -> tuple[dict[str, tuple[Placement, Placement]], list[str]]:
@@ -234,66 +234,15 @@ def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> Bu
         reports.append(report)
         sides.append(measure_side(part, report))
     placements, bed_warnings = place_parts(profile, parts)
-    summary = {
-        "insolegen_version": __version__,
-        "name": profile.name,
-        "profile": str(profile.source) if profile.source else None,
-        "units": "mm",
-        "frame": "heel at x = 0, toes toward +x, bottom on z = 0; right foot arch on +y, left on -y",
-        "warnings": list(profile.warnings) + bed_warnings,
-        "print": None if profile.print is None else {
-            "printer": profile.print.printer, "bed_mm": list(profile.print.bed_mm), "family": profile.print.family},
-        "lift": profile.lift,
-        "zones": profile.zones.as_dict(),
-        "sides": sides,
-    }
-    return BuildResult(profile, tuple(parts), tuple(reports), summary, placements)
-
-
-def output_names(profile: Profile, preview: bool = False) -> dict[str, str]:
-    """The files of a build (key -> file name inside ``OUT/<name>/``)."""
-    names = {}
-    for spec in profile.sides:
-        stem = f"{profile.name}-{spec.side}"
-        names[spec.side] = f"{stem}.stl"
-        names[f"{spec.side}.3mf"] = f"{stem}.3mf"
-        names[f"{spec.side}.orca.3mf"] = f"{stem}.orca.3mf"
-    names["build.json"] = "build.json"
-    if preview:
-        names["preview.png"] = "preview.png"
-        names["report.html"] = "report.html"
-    return names
-
-
-def render_build(result: BuildResult, preview: bool = False) -> dict[str, bytes]:
-    """Every file of a build as bytes (file name -> content): each side's STL and 3MFs,
-    build.json and, with ``preview``, preview.png and report.html."""
-    names = output_names(result.profile, preview)
-    files: dict[str, bytes] = {}
-    summary = dict(result.summary)
-    sides = []
-    for part, side in zip(result.parts, summary["sides"]):  # type: ignore[arg-type]
-        data = stl_bytes(part.mesh, header=f"insolegen {result.profile.name} {part.spec.side} mm")
-        files[names[part.spec.side]] = data
-        title = f"{result.profile.name}-{part.spec.side}"
-        pattern = result.profile.zones.pattern
-        prusa_place, orca_place = result.placements[part.spec.side]
-        files[names[f"{part.spec.side}.3mf"]] = prusa_3mf(title, part.mesh, part.zones, pattern, prusa_place)
-        files[names[f"{part.spec.side}.orca.3mf"]] = orca_3mf(title, part.mesh, part.zones, pattern, orca_place)
-        sides.append({
-            **side,
-            "file": names[part.spec.side],
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "prusaslicer_3mf": {"file": names[f"{part.spec.side}.3mf"], "placement": prusa_place.as_dict()},
-            "orca_3mf": {"file": names[f"{part.spec.side}.orca.3mf"], "placement": orca_place.as_dict()},
-        })
-    summary["sides"] = sides
-    files[names["build.json"]] = (json.dumps(summary, indent=2, allow_nan=False) + "\n").encode()
-    if preview:
-        from .preview import preview_png
-        from .report import report_html
-
-        picture = preview_png(result)
-        files[names["preview.png"]] = picture
-        files[names["report.html"]] = report_html(result, summary, picture, names).encode()
-    return files
+    record = BuildRecord(
+        insolegen_version=__version__,
+        name=profile.name,
+        profile=str(profile.source) if profile.source else None,
+        warnings=tuple(profile.warnings) + tuple(bed_warnings),
+        print=None if profile.print is None else PrintRecord(
+            printer=profile.print.printer, bed_mm=profile.print.bed_mm, family=profile.print.family),
+        lift=profile.lift,
+        zones=profile.zones.as_dict(),
+        sides=tuple(sides),
+    )
+    return BuildResult(profile, tuple(parts), tuple(reports), record, placements)

@@ -9,31 +9,29 @@ path (``insolegen build --no-preview`` skips it).
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .measure import top_heights
 from .zones import to_manifold
 
-if TYPE_CHECKING:
-    from .pipeline import BuildResult, SidePart
+from .pipeline import BuildResult, SidePart
 
 ZONE_COLOURS = {"heel": "#4cc9f0", "arch": "#f77f00", "forefoot": "#90be6d", "toes": "#c7f9cc", "lift": "#9d0208"}
 CUSTOM_COLOUR = "#ffd60a"
 
 
-def _mirror(part: "SidePart") -> float:
+def _mirror(part: SidePart) -> float:
     return -1.0 if part.spec.side == "left" else 1.0
 
 
-def _top_faces(part: "SidePart") -> np.ndarray:
+def _top_faces(part: SidePart) -> np.ndarray:
     v, f = part.mesh.vertices, part.mesh.faces
     normal_z = np.cross(v[f][:, 1] - v[f][:, 0], v[f][:, 2] - v[f][:, 0])[:, 2]
     return f[normal_z > 1e-9]
 
 
-def _top_view(ax, part: "SidePart", vmax: float):  # type: ignore[no-untyped-def]
+def _top_view(ax, part: SidePart, vmax: float):  # type: ignore[no-untyped-def]
     from matplotlib.patches import Polygon as Patch
 
     v = part.mesh.vertices
@@ -67,7 +65,7 @@ def _top_view(ax, part: "SidePart", vmax: float):  # type: ignore[no-untyped-def
     return shade
 
 
-def _side_view(ax, part: "SidePart") -> None:  # type: ignore[no-untyped-def]
+def _side_view(ax, part: SidePart) -> None:  # type: ignore[no-untyped-def]
     m = _mirror(part)
     xs = np.linspace(0, part.mesh.vertices[:, 0].max(), 500)
     lat, med = part.outline.edges_at(xs)
@@ -97,7 +95,7 @@ def _side_view(ax, part: "SidePart") -> None:  # type: ignore[no-untyped-def]
     ax.legend(fontsize=6.5, loc="upper right")
 
 
-def _section(ax, parts: list["SidePart"], name: str, label: str) -> None:  # type: ignore[no-untyped-def]
+def _section(ax, parts: list[SidePart], name: str, label: str) -> None:  # type: ignore[no-untyped-def]
     for part, style in zip(parts, ("-", "--")):
         points = part.landmark_points()
         if name not in points:
@@ -116,7 +114,7 @@ def _section(ax, parts: list["SidePart"], name: str, label: str) -> None:  # typ
     ax.legend(fontsize=6.5)
 
 
-def preview_png(result: "BuildResult", dpi: int = 80) -> bytes:
+def preview_png(result: BuildResult, dpi: int = 80) -> bytes:
     """The preview picture for a built profile, as PNG bytes."""
     import matplotlib
 

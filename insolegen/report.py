@@ -7,10 +7,10 @@ import base64
 import datetime as dt
 import html
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .pipeline import BuildResult
+from .pipeline import BuildResult
+from .profile.printers import DEFAULT_ORCA_BED_MM, DEFAULT_PRUSA_BED_MM
 
 PARAMETERS = [  # (key, label, unit)
     ("foot_length_mm", "foot length", "mm"), ("ball_width_mm", "ball width", "mm"),
@@ -56,13 +56,14 @@ def _fmt(value: Any) -> str:
     return _e(value)
 
 
-def report_html(result: "BuildResult", summary: dict[str, Any], preview_png: bytes, files: dict[str, str],
+def report_html(result: BuildResult, preview_png: bytes, files: dict[str, str],
                 today: dt.date | None = None) -> str:
     """The report for one built profile."""
     today = today or dt.date.today()
-    sides = summary["sides"]
+    record = result.record
+    sides = record.sides
     specs = {part.spec.side: part.spec for part in result.parts}
-    names = [s["side"] for s in sides]
+    names = [s.side for s in sides]
     head = "".join(f"<th>{_e(n)}</th>" for n in names)
 
     rows = []
@@ -79,45 +80,48 @@ def report_html(result: "BuildResult", summary: dict[str, Any], preview_png: byt
         rows.append(f"<tr><td>foot from</td>{cells}<td></td></tr>")
 
     measured = []
-    for name in sides[0]["heights"]:
+    for name in sides[0].heights:
         cells = "".join(
-            f'<td class="num">{s["heights"][name]["measured_mm"]:.2f}</td>' if name in s["heights"] else "<td></td>"
+            f'<td class="num">{s.heights[name].measured_mm:.2f}</td>' if name in s.heights else "<td></td>"
             for s in sides)
         measured.append(f"<tr><td>top height at the {_e(name.replace('_', ' '))}</td>{cells}<td>mm</td></tr>")
     for key, label in (("length_mm", "insole length"), ("ball_width_mm", "ball width"), ("heel_width_mm", "heel width")):
-        cells = "".join(f'<td class="num">{s["outline"][key]:.1f}</td>' for s in sides)
+        cells = "".join(f'<td class="num">{getattr(s.outline, key):.1f}</td>' for s in sides)
         measured.append(f"<tr><td>{label} (on the mesh)</td>{cells}<td>mm</td></tr>")
     for key, label, unit, scale in (("min_thickness_mm", "thinnest section", "mm", 1), ("volume_mm3", "volume", "cm3", 1e-3),
                                     ("triangles", "triangles", "", 1)):
-        cells = "".join(f'<td class="num">{s[key] * scale:.{0 if key == "triangles" else 2}f}</td>' for s in sides)
+        cells = "".join(f'<td class="num">{getattr(s, key) * scale:.{0 if key == "triangles" else 2}f}</td>'
+                        for s in sides)
         measured.append(f"<tr><td>{label}</td>{cells}<td>{unit}</td></tr>")
     checks = "".join(
-        f'<td>{"watertight, " if s["checks"]["watertight"] else "OPEN, "}manifold3d {_e(s["checks"]["manifold3d_status"])}</td>'
+        f'<td>{"watertight, " if s.checks.watertight else "OPEN, "}manifold3d {_e(s.checks.manifold3d_status)}</td>'
         for s in sides)
     measured.append(f"<tr><td>solid checks</td>{checks}<td></td></tr>")
 
-    warnings = summary["warnings"]
+    warnings = record.warnings
     warning_block = (
         '<div class="warnings"><strong>Clinical warnings</strong><ul>'
         + "".join(f"<li>{_e(w)}</li>" for w in warnings) + "</ul></div>"
         if warnings else '<p class="ok"><strong>No clinical warnings.</strong></p>'
     )
-    zone_names = list(dict.fromkeys(z["name"] for s in sides for z in s["zones"]))
+    zone_names = list(dict.fromkeys(z.name for s in sides for z in s.zones))
     zone_rows = []
     for zone in zone_names:
         cells = ""
         for s in sides:
-            found = next((z for z in s["zones"] if z["name"] == zone), None)
-            cells += (f'<td class="num">{found["infill_pct"]:g} % &middot; {found["part_volume_mm3"] / 1000:.1f} cm3</td>'
+            found = next((z for z in s.zones if z.name == zone), None)
+            cells += (f'<td class="num">{found.infill_pct:g} % &middot; {found.part_volume_mm3 / 1000:.1f} cm3</td>'
                       if found else "<td>-</td>")
         zone_rows.append(f"<tr><td>{_e(zone)}</td>{cells}</tr>")
     file_rows = []
     for name in files.values():
         suffix = ".orca.3mf" if name.endswith(".orca.3mf") else Path(name).suffix
         file_rows.append(f"<tr><td>{_e(name)}</td><td>{_e(SLICER_FOR.get(suffix, ''))}</td></tr>")
-    printer = summary.get("print")
-    bed = (f"{_e(printer['printer'] or 'custom')} bed {printer['bed_mm'][0]:g} x {printer['bed_mm'][1]:g} mm"
-           if printer else "default beds: PrusaSlicer file on a 250 x 210 mm bed, Orca file on 256 x 256 mm")
+    printer = record.print
+    prusa, orca = DEFAULT_PRUSA_BED_MM, DEFAULT_ORCA_BED_MM
+    bed = (f"{_e(printer.printer or 'custom')} bed {printer.bed_mm[0]:g} x {printer.bed_mm[1]:g} mm"
+           if printer else f"default beds: PrusaSlicer file on a {prusa[0]:g} x {prusa[1]:g} mm bed, "
+           f"Orca file on {orca[0]:g} x {orca[1]:g} mm")
     picture = base64.b64encode(preview_png).decode()
     tpu = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in TPU_SETTINGS)
     return f"""<!DOCTYPE html>
@@ -127,7 +131,7 @@ def report_html(result: "BuildResult", summary: dict[str, Any], preview_png: byt
 <section class="page">
 <h1>Insole report: {_e(result.profile.name)}</h1>
 <p class="meta">Patient / name: <strong>{_e(result.profile.name)}</strong> &middot; date: {today.isoformat()} &middot;
-sides: {_e(', '.join(names))} &middot; insolegen {_e(summary.get('insolegen_version'))} &middot; profile: {_e(summary.get('profile') or '')}</p>
+sides: {_e(', '.join(names))} &middot; insolegen {_e(record.insolegen_version)} &middot; profile: {_e(record.profile or '')}</p>
 {warning_block}
 <h2>Prescription as built</h2>
 <table><tr><th>parameter</th>{head}<th>unit</th></tr>{''.join(rows)}</table>
@@ -141,7 +145,7 @@ sides: {_e(', '.join(names))} &middot; insolegen {_e(summary.get('insolegen_vers
 <section class="page">
 <h2>Firmness zones</h2>
 <table><tr><th>zone (infill &middot; part volume in it)</th>{head}</tr>{''.join(zone_rows)}</table>
-<p>Pattern: {_e(summary['zones']['pattern'])}. Placement: {bed}.</p>
+<p>Pattern: {_e(record.zones['pattern'])}. Placement: {bed}.</p>
 <h2>Files</h2>
 <table><tr><th>file</th><th>for</th></tr>{''.join(file_rows)}</table>
 <h2>Recommended print settings (TPU)</h2>

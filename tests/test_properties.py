@@ -52,17 +52,17 @@ def test_every_valid_profile_gives_a_valid_solid_with_the_asked_heights(doc):
     report = check_mesh(part.mesh.vertices, part.mesh.faces)
     assert report.ok, report.problems
     figures = measure_side(part, report)
-    for name, h in figures["heights"].items():
-        assert h["measured_mm"] == pytest.approx(h["expected_mm"], abs=0.1), name
+    for name, h in figures.heights.items():
+        assert h.measured_mm == pytest.approx(h.expected_mm, abs=0.1), name
     # hand-derived: heel centre = heel base + lift + rearfoot post about the lateral edge
     lateral = min(part.outline.lateral_y[part.outline.edge_x <= 0.34 * spec.foot_length_mm])
     medial = max(part.outline.medial_y[part.outline.edge_x <= 0.34 * spec.foot_length_mm])
     post = spec.rearfoot_post_deg
     tilt = math.tan(math.radians(abs(post))) * ((0 - lateral) if post > 0 else (medial - 0))
-    heel = figures["heights"]["heel_centre"]["measured_mm"]
+    heel = figures.heights["heel_centre"].measured_mm
     assert heel == pytest.approx(spec.heel_thickness_mm + spec.lift_heel_mm + tilt, abs=0.1)
     if spec.length != "three-quarter" and spec.forefoot_post_deg == 0:
-        assert figures["heights"]["metatarsal_heads"]["measured_mm"] == pytest.approx(
+        assert figures.heights["metatarsal_heads"].measured_mm == pytest.approx(
             spec.thickness_mm + spec.lift_forefoot_mm, abs=0.1
         )
     if spec.heel_cup_depth_mm == 0 and spec.rearfoot_post_deg == 0 and spec.forefoot_post_deg == 0:

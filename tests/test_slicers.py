@@ -21,7 +21,13 @@ from insolegen.profile.printers import DEFAULT_PRUSA_BED_MM as PRUSA_MK4_BED_MM
 from insolegen.exports.threemf import prusa_3mf
 from insolegen.exports.stl import stl_bytes
 from insolegen.pipeline import build_side
+from insolegen.inputs.feet import resolve_feet
 from insolegen.profile import load_profile, profile_from_dict
+
+
+def _resolved(path):
+    """The example's profile with its tracing or scan read (the foot stage)."""
+    return resolve_feet(load_profile(path))
 
 ROOT = Path(__file__).resolve().parents[1]
 PRUSA = shutil.which("prusa-slicer")
@@ -79,14 +85,14 @@ FLAT = {
 }
 EXAMPLES = sorted((ROOT / "profiles").glob("*.toml"))
 CASES = [("flat-test", None, "right")] + [
-    (p.stem, p, spec.side) for p in EXAMPLES for spec in load_profile(p).sides
+    (p.stem, p, spec.side) for p in EXAMPLES for spec in load_profile(p).sides  # no files read here
 ]
 
 
 @needs_prusa
 @pytest.mark.parametrize("name, path, side", CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES])
 def test_prusaslicer_slices_each_zone_at_its_density(tmp_path, name, path, side):
-    profile = profile_from_dict(FLAT) if path is None else load_profile(path)
+    profile = profile_from_dict(FLAT) if path is None else _resolved(path)
     spec = next(s for s in profile.sides if s.side == side)
     part = build_side(spec, zones=profile.zones)
     placement = place_on_bed(part.mesh.vertices, PRUSA_MK4_BED_MM)
@@ -136,7 +142,7 @@ def test_prusaslicer_round_trip_keeps_zones_and_settings(tmp_path):
 @needs_prusa
 @pytest.mark.parametrize("example", ["orthotic-pair", "lld-left-lift"])
 def test_stl_slices_cleanly_in_prusaslicer(tmp_path, example):
-    profile = load_profile(ROOT / "profiles" / f"{example}.toml")
+    profile = _resolved(ROOT / "profiles" / f"{example}.toml")
     part = build_side(profile.sides[0])
     stl = tmp_path / "part.stl"
     stl.write_bytes(stl_bytes(part.mesh))
@@ -152,7 +158,7 @@ def test_stl_slices_cleanly_in_prusaslicer(tmp_path, example):
 @needs_cura
 def test_stl_slices_cleanly_in_curaengine(tmp_path):
     resources = cura_resources()
-    profile = load_profile(ROOT / "profiles" / "orthotic-pair.toml")
+    profile = _resolved(ROOT / "profiles" / "orthotic-pair.toml")
     part = build_side(profile.sides[1])
     stl = tmp_path / "part.stl"
     stl.write_bytes(stl_bytes(part.mesh))

@@ -12,7 +12,13 @@ from meshtools import assert_solid
 from insolegen.exports.stl import stl_bytes
 from insolegen.meshcheck import PRINTABLE_MIN_MM, check_mesh
 from insolegen.pipeline import build_profile
+from insolegen.inputs.feet import resolve_feet
 from insolegen.profile import load_profile
+
+
+def _resolved(path):
+    """The example's profile with its tracing or scan read (the foot stage)."""
+    return resolve_feet(load_profile(path))
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "profiles").glob("*.toml"))
@@ -21,7 +27,7 @@ EXAMPLES = sorted((ROOT / "profiles").glob("*.toml"))
 @pytest.mark.parametrize("key", sorted(PROFILES))
 def test_catalogue_builds_valid_solids(built, key):
     result = built(key)
-    for part, side in zip(result.parts, result.summary["sides"]):
+    for part, side in zip(result.parts, result.record.sides):
         v, f = part.mesh.vertices, part.mesh.faces
         assert_solid(v, f)
         report = check_mesh(v, f)
@@ -34,8 +40,8 @@ def test_catalogue_builds_valid_solids(built, key):
         assert lowest_top - 1e-9 <= report.thinnest_mm <= lowest_top + 0.3
         assert v[:, 2].min() == 0.0 and v[:, 0].min() == pytest.approx(0.0, abs=1e-9)
         assert part.mesh.triangle_count <= 60000
-        for name, h in side["heights"].items():
-            assert h["measured_mm"] == pytest.approx(h["expected_mm"], abs=0.1), (key, name)
+        for name, h in side.heights.items():
+            assert h.measured_mm == pytest.approx(h.expected_mm, abs=0.1), (key, name)
 
 
 @pytest.mark.parametrize("key", sorted(PROFILES))
@@ -54,23 +60,23 @@ def test_stl_round_trip_keeps_the_solid(built, key, tmp_path):
 def test_there_are_examples_of_each_kind():
     names = {p.stem for p in EXAMPLES}
     assert {"plain-eu42", "lld-left-lift", "orthotic-pair", "scan-relief-pair", "traced-outline"} <= names
-    lift = load_profile(ROOT / "profiles" / "lld-left-lift.toml")
+    lift = _resolved(ROOT / "profiles" / "lld-left-lift.toml")
     assert lift.lift and lift.lift["side"] == "left"
-    ortho = load_profile(ROOT / "profiles" / "orthotic-pair.toml").sides[1]
+    ortho = _resolved(ROOT / "profiles" / "orthotic-pair.toml").sides[1]
     assert ortho.arch_height_mm > 0 and ortho.heel_cup_depth_mm > 0
     assert ortho.met_pad_height_mm > 0 and ortho.rearfoot_post_deg != 0
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_examples_build(path):
-    result = build_profile(load_profile(path))
+    result = build_profile(_resolved(path))
     assert result.parts
     for part in result.parts:
         assert_solid(part.mesh.vertices, part.mesh.faces)
     profile = result.profile
-    for part, side in zip(result.parts, result.summary["sides"]):
-        heights = side["heights"]
-        heel = heights["heel_centre"]["measured_mm"]
+    for part, side in zip(result.parts, result.record.sides):
+        heights = side.heights
+        heel = heights["heel_centre"].measured_mm
         lift = profile.lift["heel_mm"] if profile.lift and profile.lift["side"] == part.spec.side else 0
 
         def sole(name: str) -> float:  # a conforming scan adds the scanned sole's height
@@ -81,6 +87,6 @@ def test_examples_build(path):
             assert heel == pytest.approx(part.spec.heel_thickness_mm + lift + sole("heel_centre"), abs=0.1)
         if "metatarsal_heads" in heights and part.spec.forefoot_post_deg == 0:
             fore = profile.lift["forefoot_mm"] if lift else 0
-            assert heights["metatarsal_heads"]["measured_mm"] == pytest.approx(
+            assert heights["metatarsal_heads"].measured_mm == pytest.approx(
                 part.spec.thickness_mm + fore + sole("metatarsal_heads"), abs=0.1
             )

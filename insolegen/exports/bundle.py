@@ -1,0 +1,96 @@
+"""A build's files as bytes: each side's STL and two 3MFs, build.json (the record turned
+into JSON here, at the edge) and, with the preview, preview.png and report.html."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from typing import Any
+
+from ..pipeline import BuildResult
+from ..profile.spec import Profile
+from ..record import FRAME, UNITS, BuildRecord, SideRecord
+from .stl import stl_bytes
+from .threemf import orca_3mf, prusa_3mf
+
+
+def output_names(profile: Profile, preview: bool = False) -> dict[str, str]:
+    """The files of a build (key -> file name inside ``OUT/<name>/``)."""
+    names = {}
+    for spec in profile.sides:
+        stem = f"{profile.name}-{spec.side}"
+        names[spec.side] = f"{stem}.stl"
+        names[f"{spec.side}.3mf"] = f"{stem}.3mf"
+        names[f"{spec.side}.orca.3mf"] = f"{stem}.orca.3mf"
+    names["build.json"] = "build.json"
+    if preview:
+        names["preview.png"] = "preview.png"
+        names["report.html"] = "report.html"
+    return names
+
+
+def render_build(result: BuildResult, preview: bool = False) -> dict[str, bytes]:
+    """Every file of a build (file name -> content)."""
+    names = output_names(result.profile, preview)
+    files: dict[str, bytes] = {}
+    side_files: dict[str, dict[str, Any]] = {}
+    pattern = result.profile.zones.pattern
+    for part in result.parts:
+        side = part.spec.side
+        data = stl_bytes(part.mesh, header=f"insolegen {result.profile.name} {side} mm")
+        files[names[side]] = data
+        title = f"{result.profile.name}-{side}"
+        prusa_place, orca_place = result.placements[side]
+        files[names[f"{side}.3mf"]] = prusa_3mf(title, part.mesh, part.zones, pattern, prusa_place)
+        files[names[f"{side}.orca.3mf"]] = orca_3mf(title, part.mesh, part.zones, pattern, orca_place)
+        side_files[side] = {
+            "file": names[side],
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "prusaslicer_3mf": {"file": names[f"{side}.3mf"], "placement": prusa_place.as_dict()},
+            "orca_3mf": {"file": names[f"{side}.orca.3mf"], "placement": orca_place.as_dict()},
+        }
+    files[names["build.json"]] = build_json(result.record, side_files)
+    if preview:
+        from ..preview import preview_png
+        from ..report import report_html
+
+        picture = preview_png(result)
+        files[names["preview.png"]] = picture
+        files[names["report.html"]] = report_html(result, picture, names).encode()
+    return files
+
+
+def build_json(record: BuildRecord, side_files: dict[str, dict[str, Any]]) -> bytes:
+    """build.json: the record, with each side's files and their placements."""
+    document = {
+        "insolegen_version": record.insolegen_version,
+        "name": record.name,
+        "profile": record.profile,
+        "units": UNITS,
+        "frame": FRAME,
+        "warnings": list(record.warnings),
+        "print": None if record.print is None else _plain(record.print),
+        "lift": record.lift,
+        "zones": record.zones,
+        "sides": [{**_side(s), **side_files.get(s.side, {})} for s in record.sides],
+    }
+    return (json.dumps(document, indent=2, allow_nan=False) + "\n").encode()
+
+
+def _side(side: SideRecord) -> dict[str, Any]:
+    out = _plain(side)
+    out["bounds_mm"] = [list(corner) for corner in side.bounds_mm]
+    out["zones"] = [_plain(z) for z in side.zones]
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses, mappings and tuples as JSON-ready dicts and lists (field order kept)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

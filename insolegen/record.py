@@ -1,0 +1,92 @@
+"""The build record: what was built and measured, as typed values.
+
+The build fills it in (measured on the finished meshes); exports, the preview, the
+report and the CLI read it by field. It becomes JSON only at the edge, in
+:func:`insolegen.exports.bundle.build_json`. Millimetres throughout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+FRAME = "heel at x = 0, toes toward +x, bottom on z = 0; right foot arch on +y, left on -y"
+UNITS = "mm"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Height:
+    """The top's height at a landmark: measured on the mesh and intended (mm)."""
+
+    x_mm: float
+    y_mm: float
+    measured_mm: float
+    expected_mm: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutlineFigures:
+    """The part's footprint on the bed, measured on the mesh (mm, mm2)."""
+
+    length_mm: float
+    ball_width_mm: float
+    heel_width_mm: float
+    area_mm2: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class SolidChecks:
+    watertight: bool
+    manifold3d_status: str
+    degenerate_faces: int
+    duplicate_faces: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ZoneFigures:
+    name: str
+    kind: str
+    infill_pct: float
+    part_volume_mm3: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class SideRecord:
+    """One insole as built."""
+
+    side: str
+    triangles: int
+    volume_mm3: float
+    bounds_mm: tuple[tuple[float, float, float], tuple[float, float, float]]
+    min_thickness_mm: float
+    outline: OutlineFigures
+    heights: Mapping[str, Height]  # landmark name -> height, in the order measured
+    checks: SolidChecks
+    zones: tuple[ZoneFigures, ...]
+    source: Mapping[str, Any]  # where the outline came from (a reader's own figures for a real foot)
+    build_ms: float
+    parameters: Mapping[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrintRecord:
+    printer: Optional[str]
+    bed_mm: tuple[float, float]
+    family: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildRecord:
+    """A whole build: every side, the warnings given, the settings shared by the sides."""
+
+    insolegen_version: str
+    name: str
+    profile: Optional[str]
+    warnings: tuple[str, ...]
+    print: Optional[PrintRecord]
+    lift: Optional[Mapping[str, Any]]
+    zones: Mapping[str, Any]
+    sides: tuple[SideRecord, ...] = field(default=())
+
+    def side(self, name: str) -> SideRecord:
+        return next(s for s in self.sides if s.side == name)
