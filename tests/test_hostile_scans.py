@@ -263,6 +263,17 @@ def test_a_stray_point_far_away_is_named(tmp_path):
     refuse_scan(path, "spans", "1000 mm", "crop it")
 
 
+def test_slivers_across_the_scan_are_refused_before_the_ray_tests():
+    # Long thin triangles across the floor cover little area, yet each is tested
+    # against every ray under its box: 3000 of them would be 3e8 ray tests.
+    from insolegen.inputs.scans import _floor_grid_tests
+
+    corners = np.array([[[0, 0, z], [250, 100, z], [250, 100.01, z]] for z in range(3000)], float)
+    with pytest.raises(InputFileError) as caught:
+        _floor_grid_tests(corners.reshape(-1, 3), np.arange(corners.size // 3).reshape(-1, 3), "slivers.stl")
+    assert_one_line(str(caught.value), "slivers.stl", "too large and thin", "million ray tests")
+
+
 def test_length_mm_cannot_scale_a_speck_into_a_foot(tmp_path):
     path = tmp_path / "speck.stl"
     path.write_bytes(binary_stl(box_corners() * 1e-30))
@@ -427,7 +438,7 @@ def test_text_is_parsed_in_chunks_with_the_same_result(valid_files, monkeypatch)
         return read if isinstance(read, tuple) else (read,)
 
     whole = {name: arrays(name) for name in readers}
-    assert all(len(parts[-1]) == 5124 for parts in whole.values())  # triangles (or corners) of the foot
+    assert len({len(parts[-1]) for parts in whole.values()}) == 1  # the foot's triangles, in every format
     monkeypatch.setattr(meshfiles, "TEXT_CHUNK_BYTES", 1000)  # hundreds of chunks, cut anywhere
     for name in readers:
         assert all(np.array_equal(a, b) for a, b in zip(whole[name], arrays(name)))
@@ -473,7 +484,7 @@ def garbled(draw, original: bytes) -> bytes:  # type: ignore[no-untyped-def]
     return bytes(data)
 
 
-FUZZ = settings(max_examples=20, deadline=None, derandomize=True,
+FUZZ = settings(max_examples=15, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                        HealthCheck.data_too_large])
 

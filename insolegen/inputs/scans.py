@@ -40,7 +40,10 @@ MAX_ABS_COORDINATE = 1e12  # file units: a foot in nanometres is ~3e8; beyond th
 FLAT_RATIO = 1e-5  # thinner than this fraction of its length (3 um on a foot): flat (or a line)
 SCALE_RANGE = (1e-6, 1e6)  # length_mm may rescale a scan by at most this (micrometres to kilometres)
 MAX_FLOOR_SPAN_MM = 1000.0  # a foot scan or foam box fits in this on its floor; sizes the height grid
-MAX_RAY_TESTS = 8_000_000  # ray-triangle pairs of one height map (~230 bytes each); real scans: < 5 million
+MAX_COVER = 30.0  # seen from above, triangles cover the scan's floor area this often at most (real: 2-5)
+VERTICAL_WALL_MM2 = 0.5e-12  # projected area below which vertical_hits skips a triangle (|det| <= 1e-12)
+RAY_TESTS_PER_BATCH = 6_000_000  # ray-triangle pairs a vertical_hits call tests (~230 bytes each)
+MAX_RAY_TESTS = 60_000_000  # pairs for one height map in all (~40 s); real scans test < 5 million
 SCAN_FIX = "a foot scan needs the sole's 3-D shape: export the scanned foot (or foam-box impression) as a 3-D mesh"
 
 ScanKind = Literal["foot", "impression"]
@@ -171,33 +174,38 @@ def _find_floor_of_scan(points: NDArray[np.float64], name: str) -> NDArray[np.fl
                              f"{len(points)} points; {SCAN_FIX}") from None
 
 
-def _corner_spread(values: NDArray[np.float64], faces: NDArray[np.int64]) -> NDArray[np.float64]:
-    """Per triangle, the spread of its corners' ``values``."""
-    a, b, c = values[faces[:, 0]], values[faces[:, 1]], values[faces[:, 2]]
-    return np.maximum(np.maximum(a, b), c) - np.minimum(np.minimum(a, b), c)
-
-
-def _check_floor_grid(frame: NDArray[np.float64], faces: NDArray[np.int64], name: str) -> None:
-    """Bound the height maps' grid and ray tests before making them: a stray point far
-    away would make the grid huge, a scrambled mesh (triangles across the whole scan,
-    as from wrong face indices) would make the ray tests explode."""
+def _floor_grid_tests(frame: NDArray[np.float64], faces: NDArray[np.int64], name: str) -> float:
+    """How many ray-triangle pairs a height map of the scan tests, after refusing what
+    would make it huge: a stray point far away (a huge grid), a scrambled mesh
+    (triangles across the whole scan, as from wrong face indices), triangles far too
+    large and thin for the scan (slivers across it)."""
     span = np.ptp(frame[:, :2], axis=0)
     if span.max() > MAX_FLOOR_SPAN_MM:
         raise InputFileError(
             f"{name}: the scan spans {span[0]:.0f} x {span[1]:.0f} mm on the floor it stands on; a foot scan "
             f"(or foam box) fits in {MAX_FLOOR_SPAN_MM:.0f} mm: crop it to the foot, without stray parts far from it"
         )
-    width, depth = (_corner_spread(frame[:, axis], faces) for axis in (0, 1))
-    # vertical_hits bins rays in cells about a triangle across: each triangle meets the
-    # rays of the cells its box covers
-    cell = max(GRID_MM, float(np.median(np.r_[width, depth])))
-    tests = float(((width + cell) * (depth + cell)).sum()) / GRID_MM**2
-    if tests > MAX_RAY_TESTS:
-        cover = tests * GRID_MM**2 / max(float(span[0] * span[1]), GRID_MM**2)
+    x, y = frame[:, 0][faces], frame[:, 1][faces]
+    projected = 0.5 * np.abs((x[:, 1] - x[:, 0]) * (y[:, 2] - y[:, 0]) - (x[:, 2] - x[:, 0]) * (y[:, 1] - y[:, 0]))
+    cover = float(projected.sum()) / max(float(span[0] * span[1]), GRID_MM**2)
+    if cover > MAX_COVER:
         raise InputFileError(
             f"{name}: the scan's triangles overlap far too much: seen from above they cover it {cover:.0f} times over "
             "(a scanned surface covers it a few times); the mesh is scrambled (wrong face indices?): check the export"
         )
+    width, depth = np.ptp(x, axis=1), np.ptp(y, axis=1)
+    # vertical_hits bins rays in cells about a triangle across: each triangle meets the
+    # rays of the cells its box covers; walls (no area seen from above) meet none
+    cell = max(GRID_MM, float(np.median(np.r_[width, depth])))
+    seen = projected > VERTICAL_WALL_MM2
+    tests = float(((width[seen] + cell) * (depth[seen] + cell)).sum()) / GRID_MM**2
+    if tests > MAX_RAY_TESTS:
+        raise InputFileError(
+            f"{name}: the scan's triangles are far too large and thin for its size: its height map would take "
+            f"{tests / 1e6:.0f} million ray tests (at most {MAX_RAY_TESTS / 1e6:.0f} million): remesh it finer and "
+            "more even, and export it again"
+        )
+    return tests
 
 
 def _merge_and_keep_largest(vertices: NDArray, faces: NDArray) -> tuple[NDArray, NDArray, int]:
@@ -310,14 +318,23 @@ def _grid(lo: NDArray, hi: NDArray, step: float) -> tuple[NDArray, NDArray]:
     return np.arange(lo[0] - step, hi[0] + 2 * step, step), np.arange(lo[1] - step, hi[1] + 2 * step, step)
 
 
-def _height_maps(vertices: NDArray, faces: NDArray, xs: NDArray, ys: NDArray) -> tuple[NDArray, NDArray]:
-    """Lowest and highest surface z over each grid point (NaN where nothing is hit)."""
+def _height_maps(vertices: NDArray, faces: NDArray, xs: NDArray, ys: NDArray,
+                 tests: float = 0.0) -> tuple[NDArray, NDArray]:
+    """Lowest and highest surface z over each grid point (NaN where nothing is hit).
+
+    With more than RAY_TESTS_PER_BATCH ray tests expected (``tests``), the rays go in
+    slabs of grid rows: each ray meets the same triangles with the same arithmetic
+    whatever else is in its batch, so the maps are the same, in bounded memory."""
     gx, gy = np.meshgrid(xs, ys, indexing="ij")
-    hits = vertical_hits(vertices, faces, np.column_stack([gx.ravel(), gy.ravel()]))
     low = np.full(gx.size, np.inf)
     high = np.full(gx.size, -np.inf)
-    np.minimum.at(low, hits.ray, hits.z)
-    np.maximum.at(high, hits.ray, hits.z)
+    batches = min(len(xs), max(1, int(np.ceil(tests / RAY_TESTS_PER_BATCH))))
+    for rows in np.array_split(np.arange(len(xs)), batches):
+        first = rows[0] * len(ys)  # rays are numbered row by row
+        rays = np.column_stack([gx[rows].ravel(), gy[rows].ravel()])
+        hits = vertical_hits(vertices, faces, rays)
+        np.minimum.at(low, first + hits.ray, hits.z)
+        np.maximum.at(high, first + hits.ray, hits.z)
     low[~np.isfinite(low)] = np.nan
     high[~np.isfinite(high)] = np.nan
     return low.reshape(gx.shape), high.reshape(gx.shape)
@@ -405,9 +422,9 @@ def _read_scan(
     frame[:, 2] -= floor_z
 
     lo, hi = frame[:, :2].min(axis=0), frame[:, :2].max(axis=0)
-    _check_floor_grid(frame, faces, name)
+    tests = _floor_grid_tests(frame, faces, name)
     xs, ys = _grid(lo, hi, GRID_MM)
-    low, high = _height_maps(frame, faces, xs, ys)
+    low, high = _height_maps(frame, faces, xs, ys, tests)
     top = float(frame[:, 2].max())
     chosen = kind
     if kind != "foot":
@@ -421,9 +438,9 @@ def _read_scan(
             frame = vertices @ _basis(up).T
             floor_z = frame[:, 2].min()
             frame[:, 2] -= floor_z
-            _check_floor_grid(frame, faces, name)
+            tests = _floor_grid_tests(frame, faces, name)
             xs, ys = _grid(frame[:, :2].min(axis=0), frame[:, :2].max(axis=0), GRID_MM)
-            low, high = _height_maps(frame, faces, xs, ys)
+            low, high = _height_maps(frame, faces, xs, ys, tests)
             top = float(frame[:, 2].max())
         elif kind == "impression":
             raise InputFileError(
