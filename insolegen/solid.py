@@ -14,6 +14,7 @@ from typing import Callable
 
 import numpy as np
 import triangle
+from scipy import ndimage
 from numpy.typing import NDArray
 
 Array = NDArray[np.float64]
@@ -40,56 +41,95 @@ class Mesh:
 class Resolution:
     """Mesh quality, passed explicitly (no global setting).
 
-    ``tolerance_mm``: largest allowed gap between the flat triangles and the smooth top
-    (default 0.035, under the 0.05 mm target: the probes can miss a triangle's worst point). ``edge_spacing_mm``: outline vertex spacing
-    (default 1.0). ``start_area_mm2``: triangle area before refinement (default 12).
+    ``tolerance_mm``: largest allowed gap between the flat triangles and the smooth top,
+    as the mesher estimates it (default 0.04, under the 0.05 mm target: the estimate is
+    exact for a surface that is quadratic over each triangle, and real surfaces are
+    not quite). ``edge_spacing_mm``: outline vertex spacing (default 1.0).
+    ``start_area_mm2``: the largest triangle anywhere (default 12). ``size_step_mm``:
+    spacing of the curvature samples that size the first mesh (default 2.0).
     """
 
-    tolerance_mm: float = 0.035
+    tolerance_mm: float = 0.04
     edge_spacing_mm: float = 1.0
-    start_area_mm2: float = 12.0
+    start_area_mm2: float = 30.0
     max_rounds: int = 10
+    size_step_mm: float = 2.0
 
 
-# Inner probes (barycentric), halfway from the centroid to each corner.
-_INNER = np.array([[2 / 3, 1 / 6, 1 / 6], [1 / 6, 2 / 3, 1 / 6], [1 / 6, 1 / 6, 2 / 3]])
+# Triangles no smaller than this are asked for (mm^2): a floor that keeps a surface
+# with a true step (scans' foam-box walls) from being refined without end.
+MIN_AREA_MM2 = 1e-4
+# The size field asks for AREA_PER_CURVATURE * tolerance / curvature: an equilateral
+# triangle meets the tolerance at 2.6 (its worst gap is curvature * area / 2.6 for a
+# quadratic with equal curvatures); Triangle's 20-degree triangles are less round and
+# the sampled curvature is smoothed, so a little less is asked.
+AREA_PER_CURVATURE = 4.0
+# Inner probes (barycentric): the centroid, and halfway from it to each corner.
+_INNER = np.array([[1 / 3, 1 / 3, 1 / 3], [2 / 3, 1 / 6, 1 / 6], [1 / 6, 2 / 3, 1 / 6], [1 / 6, 1 / 6, 2 / 3]])
 
 
-def _triangle_errors(points: Array, z: Array, tris: NDArray[np.int64], height: HeightFn) -> Array:
-    """Largest gap between each flat triangle and the surface, probed at the edge
-    midpoints (shared between neighbours, so each is evaluated once) and the centroid."""
-    edges = np.sort(tris[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1)
-    keys, inverse = np.unique(edges[:, 0] * len(points) + edges[:, 1], return_inverse=True)
-    unique = np.column_stack([keys // len(points), keys % len(points)])
-    mid = 0.5 * (points[unique[:, 0]] + points[unique[:, 1]])
-    centroid = points[tris].mean(axis=1)
-    probes = np.vstack([mid, centroid])
-    true = height(probes[:, 0], probes[:, 1])
-    edge_gap = np.abs(true[: len(unique)] - 0.5 * (z[unique[:, 0]] + z[unique[:, 1]]))
-    centroid_gap = np.abs(true[len(unique):] - z[tris].mean(axis=1))
-    return np.maximum(edge_gap[inverse.reshape(-1, 3)].max(axis=1), centroid_gap)
+def quadratic_gap_max(g01: Array, g12: Array, g20: Array) -> Array:
+    """Largest |surface - flat triangle| over a triangle, for a surface that is quadratic
+    over it, from the gaps at its three edge midpoints (g01 on the edge from corner 0 to
+    corner 1, ...). Exact in that case; probed and verified otherwise.
+
+    The gap is then e(b) = 4 (g01 b0 b1 + g12 b1 b2 + g20 b2 b0) in barycentric
+    coordinates b (zero at the corners, g on each edge's midpoint, where it peaks along
+    the edge). Inside, e is stationary where grad e is normal to the plane b0+b1+b2 = 1:
+    with a, b, c = g01, g12, g20, at b ~ (b(a + c - b), c(a + b - c), a(b + c - a)) / D
+    with D = 2(ab + bc + ca) - a^2 - b^2 - c^2, where e = 4abc / D. The largest |e| is at
+    that point when it lies inside, else at an edge midpoint.
+    """
+    a, b, c = g01, g12, g20
+    edge = np.maximum(np.maximum(np.abs(a), np.abs(b)), np.abs(c))
+    d = 2.0 * (a * b + b * c + c * a) - a * a - b * b - c * c
+    w0, w1, w2 = b * (a + c - b), c * (a + b - c), a * (b + c - a)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inside = (np.abs(d) > 1e-300) & (w0 * d > 0) & (w1 * d > 0) & (w2 * d > 0)
+        interior = np.where(inside, np.abs(4.0 * a * b * c / d), 0.0)
+    return np.maximum(edge, interior)
 
 
-# Inner probes (barycentric), halfway from the centroid to each corner.
-_INNER = np.array([[2 / 3, 1 / 6, 1 / 6], [1 / 6, 2 / 3, 1 / 6], [1 / 6, 1 / 6, 2 / 3]])
+def _curvature_areas(boundary: Array, height: HeightFn, resolution: Resolution) -> tuple[Array, tuple[float, float], float]:
+    """The allowed triangle area on a grid over the outline, from the surface's largest
+    curvature there (second differences of samples ``size_step_mm`` apart, then the
+    largest of each sample's neighbours: a triangle's worst point may lie a cell away)."""
+    step = resolution.size_step_mm
+    lo = boundary.min(axis=0) - step
+    hi = boundary.max(axis=0) + step
+    nx, ny = (np.ceil((hi - lo) / step).astype(int) + 1).tolist()
+    xs = lo[0] + step * np.arange(nx)
+    ys = lo[1] + step * np.arange(ny)
+    gx, gy = np.meshgrid(xs, ys, indexing="ij")
+    h = np.asarray(height(gx.ravel(), gy.ravel()), dtype=float).reshape(nx, ny)
+    c = h[1:-1, 1:-1]
+    hxx = (h[2:, 1:-1] - 2 * c + h[:-2, 1:-1]) / step**2
+    hyy = (h[1:-1, 2:] - 2 * c + h[1:-1, :-2]) / step**2
+    hxy = (h[2:, 2:] - h[2:, :-2] - h[:-2, 2:] + h[:-2, :-2]) / (4 * step**2)
+    # Largest |eigenvalue| of the Hessian [[hxx, hxy], [hxy, hyy]].
+    curvature = np.abs(0.5 * (hxx + hyy)) + np.sqrt(0.25 * (hxx - hyy) ** 2 + hxy**2)
+    curvature = np.pad(curvature, 1, mode="edge")
+    curvature = ndimage.maximum_filter(curvature, size=1, mode="nearest")
+    with np.errstate(divide="ignore"):
+        area = AREA_PER_CURVATURE * resolution.tolerance_mm / curvature
+    area = np.clip(np.nan_to_num(area, nan=resolution.start_area_mm2, posinf=resolution.start_area_mm2),
+                   MIN_AREA_MM2, resolution.start_area_mm2)
+    return area, (float(lo[0]), float(lo[1])), step
 
 
-def _inner_errors(points: Array, z: Array, tris: NDArray[np.int64], height: HeightFn) -> Array:
-    """The gap at three inner points of each triangle: on textured surfaces the worst
-    point can sit between the edge and centroid probes."""
-    inner = np.einsum("pk,tkd->tpd", _INNER, points[tris]).reshape(-1, 2)
-    linear = np.einsum("pk,tk->tp", _INNER, z[tris])
-    return np.abs(height(inner[:, 0], inner[:, 1]).reshape(linear.shape) - linear).max(axis=1)
+def _lookup(field: tuple[Array, tuple[float, float], float], xy: Array) -> Array:
+    """The grid value of the cell nearest each point."""
+    grid, (x0, y0), step = field
+    i = np.clip(np.rint((xy[..., 0] - x0) / step).astype(np.int64), 0, grid.shape[0] - 1)
+    j = np.clip(np.rint((xy[..., 1] - y0) / step).astype(np.int64), 0, grid.shape[1] - 1)
+    return grid[i, j]
 
 
-def _add_inner(errors: Array, among: NDArray[np.bool_], points: Array, z: Array, tris: NDArray[np.int64],
-               height: HeightFn, target: float) -> None:
-    """Raise ``errors`` in place by the inner probes, for the triangles ``among`` whose
-    cheap estimate is within half of ``target``: far below it, the inner points cannot
-    reach it on a smooth surface."""
-    near = np.flatnonzero(among & (errors > 0.5 * target))
-    if len(near):
-        errors[near] = np.maximum(errors[near], _inner_errors(points, z, tris[near], height))
+def _edge_keys(tris: NDArray[np.int64]) -> NDArray[np.int64]:
+    """(T, 3) keys of each triangle's edges 0-1, 1-2, 2-0, the same from either side
+    (vertex indices < 2**31)."""
+    a, b = tris, tris[:, [1, 2, 0]]
+    return (np.minimum(a, b) << 31) | np.maximum(a, b)
 
 
 def _triangle_keys(tris: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -103,75 +143,150 @@ def _areas(points: Array, tris: NDArray[np.int64]) -> Array:
     return 0.5 * np.abs((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0]))
 
 
+def _find(sorted_keys: NDArray[np.int64], keys: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """Where each of ``keys`` sits in ``sorted_keys``, and whether it is there."""
+    if len(sorted_keys) == 0:
+        return np.zeros(keys.shape, dtype=np.int64), np.zeros(keys.shape, dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return at, sorted_keys[at] == keys
+
+
+def _edge_gaps(points: Array, z: Array, tris: NDArray[np.int64], height: HeightFn,
+               known: tuple[NDArray[np.int64], Array]) -> tuple[Array, tuple[NDArray[np.int64], Array]]:
+    """(T, 3) surface minus chord at each edge's midpoint, and the updated table of known
+    gaps (sorted edge keys, gaps). Only edges not in the table are evaluated: neighbours
+    share an edge, and most edges outlive a refinement round (vertices never move)."""
+    keys = _edge_keys(tris).ravel()
+    known_keys, known_gaps = known
+    at, found = _find(known_keys, keys)
+    new, inverse = np.unique(keys[~found], return_inverse=True)
+    a, b = new >> 31, new & ((1 << 31) - 1)
+    mid = 0.5 * (points[a] + points[b])
+    new_gaps = np.asarray(height(mid[:, 0], mid[:, 1]), dtype=float) - 0.5 * (z[a] + z[b])
+    gaps = np.empty(len(keys))
+    gaps[found] = known_gaps[at[found]]
+    gaps[~found] = new_gaps[inverse]
+    merged = np.concatenate([known_keys, new])
+    order = np.argsort(merged)
+    return gaps.reshape(-1, 3), (merged[order], np.concatenate([known_gaps, new_gaps])[order])
+
+
+def _inner_gaps(points: Array, z: Array, tris: NDArray[np.int64], height: HeightFn, probes: Array) -> Array:
+    """Largest |surface - flat triangle| at the given barycentric ``probes`` of each
+    triangle."""
+    inner = np.einsum("pk,tkd->tpd", probes, points[tris]).reshape(-1, 2)
+    linear = np.einsum("pk,tk->tp", probes, z[tris])
+    true = np.asarray(height(inner[:, 0], inner[:, 1]), dtype=float).reshape(linear.shape)
+    return np.abs(true - linear).max(axis=1)
+
+
+def _triangle_errors(points: Array, z: Array, tris: NDArray[np.int64], height: HeightFn,
+                     known: tuple[NDArray[np.int64], Array], target: float) -> tuple[Array, tuple[NDArray[np.int64], Array]]:
+    """Each triangle's largest gap to the surface, as estimated from its edge midpoints
+    (exact for a quadratic surface) and, near ``target``, checked inside: at the centroid
+    always, and where the centroid disagrees with the quadratic estimate (a scan's
+    texture, a bend in the heel cup's profile: the worst point can hide from the edge
+    probes) at three more inner points."""
+    gaps, known = _edge_gaps(points, z, tris, height, known)
+    a, b, c = gaps[:, 0], gaps[:, 1], gaps[:, 2]
+    errors = quadratic_gap_max(a, b, c)
+    # Far below the tolerance, the inner points cannot reach it on a smooth surface.
+    near = np.flatnonzero(errors > 0.5 * target)
+    if len(near):
+        centroid = _inner_gaps(points, z, tris[near], height, _INNER[:1])
+        predicted = np.abs(4.0 / 9.0 * (a[near] + b[near] + c[near]))
+        errors[near] = np.maximum(errors[near], centroid)
+        doubt = near[np.abs(centroid - predicted) > 0.1 * target]
+        if len(doubt):
+            errors[doubt] = np.maximum(errors[doubt], _inner_gaps(points, z, tris[doubt], height, _INNER[1:]))
+    return errors, known
+
+
 def triangulate_top(
     boundary: Array, height: HeightFn, resolution: Resolution
 ) -> tuple[Array, Array, NDArray[np.int64], NDArray[np.int64]]:
     """Points (N, 2), their heights (N,), the top cap's triangles, and the indices of the
     outline's vertices in counter-clockwise order. Refinement may add outline vertices
-    (on the original straight segments) where the surface curves along the edge."""
+    (on the original straight segments) where the surface curves along the edge.
+
+    Two stages. Sizing: the surface's curvature, sampled on a grid, says how large a
+    triangle may be everywhere, and Triangle refines to that before any triangle is
+    probed. Checking: every triangle's largest gap is estimated from its edge midpoints
+    (exact for a locally quadratic surface) and, where that comes near the tolerance,
+    probed inside too; triangles over the tolerance are shrunk by how far over they
+    are, until none is.
+    """
     n = len(boundary)
     segments = np.column_stack([np.arange(n), (np.arange(n) + 1) % n])
-    mesh = triangle.triangulate(
-        {"vertices": boundary, "segments": segments}, f"pqa{resolution.start_area_mm2:.6f}"
-    )
     target = resolution.tolerance_mm
-    known_keys = np.empty(0, dtype=np.int64)
-    known_errors = np.empty(0)
+    mesh = triangle.triangulate({"vertices": boundary, "segments": segments}, f"pqa{resolution.start_area_mm2:.6f}")
+    sizes = _curvature_areas(boundary, height, resolution)
+    # One sizing pass: Triangle gives the pieces of a split triangle its limit, so the
+    # few triangles it leaves larger than their own spot asks are left to the check.
+    points, tris = mesh["vertices"], mesh["triangles"].astype(np.int64)
+    corners = points[tris]
+    allowed = np.minimum(_lookup(sizes, corners).min(axis=1), _lookup(sizes, corners.sum(axis=1) / 3.0))
+    over = _areas(points, tris) > 1.05 * allowed
+    if over.any():
+        mesh["triangle_max_area"] = np.where(over, allowed, -1.0)
+        mesh = triangle.triangulate(mesh, "rpqa")
+
+    known_edges: tuple[NDArray[np.int64], Array] = (np.empty(0, dtype=np.int64), np.empty(0))
+    known_tris, known_errors = np.empty(0, dtype=np.int64), np.empty(0)
     z = np.empty(0)
     previous = np.empty((0, 2))
-    inner_probes = False
     for _ in range(resolution.max_rounds):
         points, tris = mesh["vertices"], mesh["triangles"].astype(np.int64)
         if not np.array_equal(points[: len(previous)], previous):
             raise RuntimeError("refinement moved existing vertices")
         previous = points
         # Triangle keeps earlier vertices in place and appends new ones, so only new
-        # vertices and triangles need the (costly) surface evaluated.
-        z = np.concatenate([z, height(points[len(z):, 0], points[len(z):, 1])])
+        # vertices and triangles need the surface evaluated.
+        z = np.concatenate([z, np.asarray(height(points[len(z):, 0], points[len(z):, 1]), dtype=float)])
         keys = _triangle_keys(tris)
-        seen = np.isin(keys, known_keys)
+        at, seen = _find(known_tris, keys)
         errors = np.empty(len(tris))
-        errors[seen] = known_errors[np.searchsorted(known_keys, keys[seen])]
-        errors[~seen] = _triangle_errors(points, z, tris[~seen], height)
-        if inner_probes:
-            _add_inner(errors, ~seen, points, z, tris, height, target)
+        errors[seen] = known_errors[at[seen]]
+        errors[~seen], known_edges = _triangle_errors(points, z, tris[~seen], height, known_edges, target)
         bad = errors > target
-        if not bad.any() and not inner_probes:
-            # Converged on the cheap probes: check inside once, and from then on probe
-            # new triangles inside too.
-            inner_probes = True
-            _add_inner(errors, np.ones(len(tris), dtype=bool), points, z, tris, height, target)
-            bad = errors > target
-        order = np.argsort(keys)
-        known_keys, known_errors = keys[order], errors[order]
         if not bad.any():
             break
-        # Linear interpolation error scales with area, so shrink each bad triangle by
-        # the ratio it is over, with a margin; -1 leaves good triangles alone.
-        shrink = np.clip(0.7 * target / np.maximum(errors, 1e-12), 0.01, 0.5)
-        mesh["triangle_max_area"] = np.where(bad, _areas(points, tris) * shrink, -1.0)
+        order = np.argsort(keys)
+        known_tris, known_errors = keys[order], errors[order]
+        # The gap of a linear interpolant scales with area, so shrink each bad triangle
+        # by the ratio it is over, with a margin; -1 leaves good triangles alone.
+        shrink = np.clip(0.8 * target / np.maximum(errors, 1e-12), 0.01, 0.6)
+        mesh["triangle_max_area"] = np.where(bad, np.maximum(_areas(points, tris) * shrink, MIN_AREA_MM2), -1.0)
         mesh = triangle.triangulate(mesh, "rpqa")
     points, tris = mesh["vertices"], mesh["triangles"].astype(np.int64)
-    z = np.concatenate([z, height(points[len(z):, 0], points[len(z):, 1])])
+    z = np.concatenate([z, np.asarray(height(points[len(z):, 0], points[len(z):, 1]), dtype=float)])
     return points, z, tris, _ring(points, mesh["segments"])
 
 
 def _ring(points: Array, segments: NDArray[np.int64]) -> NDArray[np.int64]:
     """Chain the boundary segments into one counter-clockwise loop of vertex indices."""
-    neighbours: dict[int, list[int]] = {}
-    for a, b in segments.tolist():
-        neighbours.setdefault(a, []).append(b)
-        neighbours.setdefault(b, []).append(a)
-    if any(len(n) != 2 for n in neighbours.values()):
+    segments = np.asarray(segments, dtype=np.int64)
+    ends = segments.ravel()
+    vertices, counts = np.unique(ends, return_counts=True)
+    if np.any(counts != 2):
         raise RuntimeError("the outline is not a single loop")
-    start = int(segments[0, 0])
-    ring, previous, current = [start], start, neighbours[start][0]
+    # Each vertex's two neighbours, by sorting the segments' ends by vertex.
+    order = np.argsort(ends, kind="stable")
+    other = segments[:, ::-1].ravel()[order].reshape(-1, 2)
+    slot = np.full(int(vertices.max()) + 1, -1, dtype=np.int64)
+    slot[vertices] = np.arange(len(vertices))
+    first, second = other[:, 0].tolist(), other[:, 1].tolist()
+    where = slot.tolist()
+    start = int(vertices[0])
+    ring, previous, current = [start], start, first[where[start]]
     while current != start:
         ring.append(current)
-        a, b = neighbours[current]
-        previous, current = current, (b if a == previous else a)
+        k = where[current]
+        previous, current = current, (second[k] if first[k] == previous else first[k])
+        if len(ring) > len(vertices):
+            raise RuntimeError("the outline is not a single loop")
     ring_arr = np.array(ring, dtype=np.int64)
-    if len(ring_arr) != len(neighbours):
+    if len(ring_arr) != len(vertices):
         raise RuntimeError("the outline is not a single loop")
     xy = points[ring_arr]
     signed = np.sum(xy[:, 0] * np.roll(xy[:, 1], -1) - np.roll(xy[:, 0], -1) * xy[:, 1])
@@ -196,7 +311,7 @@ def extrude_height_field(boundary: Array, height: HeightFn, resolution: Resoluti
     n = len(ring)
     i = np.arange(n)
     segments = np.column_stack([i, (i + 1) % n])
-    bottom = triangle.triangulate({"vertices": top_xy[ring], "segments": segments}, "pqY")
+    bottom = triangle.triangulate({"vertices": top_xy[ring], "segments": segments}, "pq10Y")
     bottom_xy, bottom_tris = bottom["vertices"], _ccw(bottom["vertices"], bottom["triangles"].astype(np.int64))
 
     offset = len(top_xy)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import shapely
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from .distance import DistanceField, distance_field, polyline_distance_mm
 from .outline import HEEL_STATION_FRACTION, Outline
 from .profile.spec import SideSpec
 
@@ -35,6 +35,9 @@ MET_PAD_DISTAL_MM = 8.0  # the pad ends on the MTH line, never beyond it
 MET_PAD_TAIL_FRACTION = 0.11  # teardrop tail toward the heel
 MET_PAD_HALF_WIDTH_FRACTION = 0.045
 RAMP_ROUNDING = 0.1  # share of the lift and base ramps rounded at each end
+# The cup's distance to the outline is read from a B-spline field sampled this finely:
+# its error is set by the outline's own vertex spacing (~0.005 mm), not by this step.
+CUP_FIELD_STEP_MM = 1.5
 
 
 def smoothstep(t: Array) -> Array:
@@ -70,7 +73,7 @@ class TopSurface:
     spec: SideSpec
     outline: Outline
     _tree: cKDTree = field(repr=False)
-    _inner: shapely.Geometry = field(repr=False)  # farther than the cup's rim zone from the edge
+    _cup_distance: DistanceField | None = field(repr=False)  # None without a heel cup
     _rearfoot_y: tuple[float, float] = field(repr=False)  # (lateral-most, medial-most)
     _forefoot_y: tuple[float, float] = field(repr=False)
 
@@ -91,22 +94,34 @@ class TopSurface:
 
     def heel_cup_mm(self, x: Array, y: Array) -> Array:
         s = self.spec
-        out = np.zeros_like(x)
-        fl = s.foot_length_mm
-        near = x < REARFOOT_END_FRACTION * fl
-        if s.heel_cup_depth_mm <= 0 or not near.any():
+        x = np.asarray(x, dtype=float)
+        out = np.zeros(np.shape(x))
+        near = x < REARFOOT_END_FRACTION * s.foot_length_mm
+        if self._cup_distance is None or not near.any():
             return out
-        rim = CUP_RIM_FRACTION_OF_HEEL * s.heel_width_mm
-        # Points well inside (the heel seat) are rejected cheaply before the exact distance.
-        near[near] = ~shapely.contains_xy(self._inner, x[near], y[near])
-        if not near.any():
+        xn, yn = x[near], np.broadcast_to(y, np.shape(x))[near]
+        d = self._cup_distance.distance_mm(xn, yn)
+        out[near] = s.heel_cup_depth_mm * self._cup_rise(d) * self._rearfoot_weight(xn)
+        return out
+
+    def heel_cup_exact_mm(self, x: Array, y: Array) -> Array:
+        """The heel cup on the exact polyline distance (slow): what the distance field
+        stands in for, kept to measure how far the two differ."""
+        s = self.spec
+        x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        out = np.zeros(x.shape)
+        if s.heel_cup_depth_mm <= 0:
             return out
-        d = self.distance_to_edge_mm(x[near], y[near], limit_mm=rim)
+        d = self.distance_to_edge_mm(x.ravel(), y.ravel(), limit_mm=CUP_RIM_FRACTION_OF_HEEL * s.heel_width_mm)
+        out = s.heel_cup_depth_mm * self._cup_rise(d.reshape(x.shape)) * self._rearfoot_weight(x)
+        return out
+
+    def _cup_rise(self, d: Array) -> Array:
+        """1 on the rim's flat top, 0 on the seat, for a distance ``d`` from the edge."""
+        rim = CUP_RIM_FRACTION_OF_HEEL * self.spec.heel_width_mm
         # Flat along the rim's top and at the seat, steepest half way: C1 everywhere, and
         # two parabolas keep the sharpest bend as gentle as a C1 step can be.
-        rise = 1.0 - easing((d - CUP_RIM_TOP_MM) / (rim - CUP_RIM_TOP_MM))
-        out[near] = s.heel_cup_depth_mm * rise * self._rearfoot_weight(x[near])
-        return out
+        return 1.0 - easing((d - CUP_RIM_TOP_MM) / (rim - CUP_RIM_TOP_MM))
 
     def arch_mm(self, x: Array, y: Array) -> Array:
         s = self.spec
@@ -185,23 +200,7 @@ class TopSurface:
 
         Points farther than ``limit_mm`` get ``inf``, which is much faster to find.
         """
-        ring = self.outline.boundary
-        points = np.column_stack([x, y])
-        # A vertex spacing's slack keeps every point whose nearest segment is in range.
-        slack = float(np.max(np.linalg.norm(np.diff(ring[:2], axis=0))))
-        _, nearest = self._tree.query(points, distance_upper_bound=limit_mm + slack)
-        best = np.full(len(points), np.inf)
-        n = len(ring)
-        close = nearest < n
-        pts, nearest = points[close], nearest[close]
-        found = np.full(len(pts), np.inf)
-        for start in (nearest - 1, nearest):
-            a, b = ring[start % n], ring[(start + 1) % n]
-            ab = b - a
-            t = np.clip(np.einsum("ij,ij->i", pts - a, ab) / np.einsum("ij,ij->i", ab, ab), 0, 1)
-            found = np.minimum(found, np.linalg.norm(pts - (a + t[:, None] * ab), axis=1))
-        best[close] = found
-        return best
+        return polyline_distance_mm(self.outline.boundary, self._tree, x, y, limit_mm)
 
     def _rearfoot_weight(self, x: Array) -> Array:
         fl = self.spec.foot_length_mm
@@ -220,22 +219,25 @@ class TopSurface:
         return np.tan(np.radians(-degrees)) * np.clip(medial - y, 0, None)
 
 
-def _prepared(geometry: shapely.Geometry) -> shapely.Geometry:
-    shapely.prepare(geometry)
-    return geometry
-
-
 def top_surface(spec: SideSpec, outline: Outline) -> TopSurface:
     """The top height field for ``spec`` over ``outline`` (both right-footed)."""
     fl = spec.foot_length_mm
     ex, lat, med = outline.edge_x, outline.lateral_y, outline.medial_y
     rear = ex <= REARFOOT_END_FRACTION * fl
     fore = ex >= FOREFOOT_POST_FRACTIONS[0] * fl
+    tree = cKDTree(outline.boundary)
+    cup = None
+    if spec.heel_cup_depth_mm > 0:
+        # The cup reads the distance to the edge only behind REARFOOT_END and only up to
+        # the rim width (farther, the cup is zero), so the field covers just that.
+        cup = distance_field(outline.boundary, x_max_mm=REARFOOT_END_FRACTION * fl,
+                             needed_mm=CUP_RIM_FRACTION_OF_HEEL * spec.heel_width_mm,
+                             step_mm=CUP_FIELD_STEP_MM, tree=tree)
     return TopSurface(
         spec=spec,
         outline=outline,
-        _tree=cKDTree(outline.boundary),
-        _inner=_prepared(outline.polygon.buffer(-(CUP_RIM_FRACTION_OF_HEEL * spec.heel_width_mm + 0.5))),
+        _tree=tree,
+        _cup_distance=cup,
         _rearfoot_y=(float(lat[rear].min()), float(med[rear].max())),
         _forefoot_y=(float(lat[fore].min()), float(med[fore].max())),
     )
