@@ -349,7 +349,7 @@ def _check_3mf(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # t
         ok &= report.ok
         result["parts"].append({"name": part.name, **report.as_dict()})  # type: ignore[union-attr]
         lines.append(f"  part {part.name!r}: {'printable' if report.ok else 'NOT PRINTABLE'}, {report.triangles} "
-                     f"triangles, {report.volume_mm3 / 1000:.1f} cm3, thinnest wall {report.thinnest_wall_mm:.2f} mm, "
+                     f"triangles, {report.volume_mm3 / 1000:.1f} cm3, thinnest wall {_wall(report.thinnest_wall_mm)}, "
                      f"thinnest section {report.thinnest_mm:.2f} mm")
         lines += [f"    problem: {p}" for p in report.problems]
     for zone in zones:
@@ -382,6 +382,10 @@ def _check_3mf(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # t
         for line in lines:
             _say(line)
     return ok
+
+
+def _wall(mm: float) -> str:
+    return f"{mm:.2f} mm" if math.isfinite(mm) else "over 5 mm" if mm == math.inf else "not measured"
 
 
 def _json(value: object) -> str:
@@ -418,11 +422,13 @@ def _print_report(path: Path, report) -> None:  # type: ignore[no-untyped-def]
         f"winding conflicts {report.misoriented_edges}, degenerate {report.degenerate_faces}, "
         f"duplicates {report.duplicate_faces}"
     )
-    _say(f"  manifold3d: {report.manifold3d_status}; trimesh is_volume: {report.trimesh_is_volume}")
+    _say(f"  manifold3d: {report.manifold3d_status}")
     if report.thinnest_mm == report.thinnest_mm:  # not NaN
         _say(f"  thinnest vertical section {report.thinnest_mm:.2f} mm")
-    if report.thinnest_wall_mm == report.thinnest_wall_mm:
+    if math.isfinite(report.thinnest_wall_mm):
         _say(f"  thinnest wall {report.thinnest_wall_mm:.2f} mm")
+    elif report.thinnest_wall_mm == math.inf:
+        _say("  thinnest wall: none thinner than the depth looked at (5 mm or twice the minimum)")
     for problem in report.problems:
         _say(f"  problem: {problem}")
     for note in report.notes:

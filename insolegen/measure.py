@@ -12,6 +12,8 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from .rays import segment_hits, vertical_hits
+
 Array = NDArray[np.float64]
 
 # A wall is two surfaces facing opposite ways; a ray from one face that ends on a face
@@ -20,83 +22,13 @@ Array = NDArray[np.float64]
 # a point a hair from the edge hits the side wall after 0.1 mm: that measures the
 # edge's sharpness, which a printer handles layer by layer, not a wall it cannot lay.
 WALL_FACING_DEG = 20.0
-WALL_RAY_BATCH = 250  # rays per ray query in thinnest_wall_mm (bounds its memory)
+# Walls are looked for this deep: far beyond any printable minimum, and short rays
+# keep the search local (a long ray through a ball meets thousands of triangles).
+WALL_REACH_MM = 5.0
+WALL_RAY_START_MM = 1e-4
 # The same holds for vertical sections: near the silhouette of a rounded part a
 # vertical ray cuts a short chord between two steep faces; that is no floor or roof
 # too thin to print. Only sections between faces within WALL_FACING_DEG of level count.
-
-
-@dataclass(frozen=True)
-class Hits:
-    """Where vertical rays cross the surface: ray index, z, and whether the face there
-    faces up (the ray leaves the solid) or down (it enters)."""
-
-    ray: NDArray[np.int64]
-    z: Array
-    up: NDArray[np.bool_]
-    level: Array  # |cos| of the face's tilt from horizontal: 1 for a flat face
-
-
-def _expand(counts: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """For runs of the given lengths: (run index, position within the run) per item."""
-    run = np.repeat(np.arange(len(counts)), counts)
-    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    return run, within
-
-
-def vertical_hits(vertices: Array, faces: NDArray[np.int64], xy: Array) -> Hits:
-    """Intersect vertical lines through each (x, y) in ``xy`` with every triangle.
-
-    Rays are binned in a uniform grid of cells about one triangle across, so each
-    triangle is tested only against the rays in the cells its bounding box covers.
-    """
-    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
-    tri = vertices[faces]  # (F, 3, 3)
-    a, b, c = tri[:, 0, :2], tri[:, 1, :2], tri[:, 2, :2]
-    det = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
-    lo, hi = tri[:, :, :2].min(axis=1), tri[:, :, :2].max(axis=1)
-    if len(xy) == 0 or len(faces) == 0:
-        return Hits(np.empty(0, np.int64), np.empty(0), np.empty(0, bool), np.empty(0))
-
-    origin, top = xy.min(axis=0), xy.max(axis=0)
-    span = np.maximum(top - origin, 1e-9)
-    cell = max(float(np.median(hi - lo)), float(np.sqrt(np.prod(span) / len(xy))), 1e-6)
-    cell = max(cell, float(np.sqrt(np.prod(span) / 4e6)))  # at most ~4 million cells
-    shape = (np.floor(span / cell).astype(np.int64) + 1)
-    ray_cell = np.minimum(np.floor((xy - origin) / cell).astype(np.int64), shape - 1)
-    ray_id = ray_cell[:, 0] * shape[1] + ray_cell[:, 1]
-    order = np.argsort(ray_id, kind="stable")
-    first = np.searchsorted(ray_id[order], np.arange(shape[0] * shape[1]))
-    count = np.diff(np.r_[first, len(xy)])
-
-    # Vertical walls (det = 0) are never crossed by a vertical ray; skip boxes that
-    # miss every ray.
-    usable = (np.abs(det) > 1e-12) & np.all(hi >= origin, axis=1) & np.all(lo <= top, axis=1)
-    cell_lo = np.clip(np.floor((lo - origin) / cell).astype(np.int64), 0, shape - 1)
-    cell_hi = np.clip(np.floor((hi - origin) / cell).astype(np.int64), 0, shape - 1)
-    extent = cell_hi - cell_lo + 1
-    face_idx, k = _expand(np.where(usable, extent[:, 0] * extent[:, 1], 0))
-    cx = cell_lo[face_idx, 0] + k // extent[face_idx, 1]
-    cy = cell_lo[face_idx, 1] + k % extent[face_idx, 1]
-    cells = cx * shape[1] + cy
-    pair, k = _expand(count[cells])
-    face_idx = face_idx[pair]
-    ray_idx = order[first[cells[pair]] + k]
-
-    p = xy[ray_idx]
-    fa, fb, fc, d = a[face_idx], b[face_idx], c[face_idx], det[face_idx]
-    w1 = ((p[:, 0] - fa[:, 0]) * (fc[:, 1] - fa[:, 1]) - (p[:, 1] - fa[:, 1]) * (fc[:, 0] - fa[:, 0])) / d
-    w2 = ((fb[:, 0] - fa[:, 0]) * (p[:, 1] - fa[:, 1]) - (fb[:, 1] - fa[:, 1]) * (p[:, 0] - fa[:, 0])) / d
-    w0 = 1 - w1 - w2
-    eps = -1e-9
-    inside = (w0 >= eps) & (w1 >= eps) & (w2 >= eps)
-    face_idx, ray_idx = face_idx[inside], ray_idx[inside]
-    w = np.column_stack([w0[inside], w1[inside], w2[inside]])
-    z = np.einsum("ij,ij->i", w, tri[face_idx, :, 2])
-    hit = tri[face_idx]
-    normal = np.cross(hit[:, 1] - hit[:, 0], hit[:, 2] - hit[:, 0])
-    level = np.abs(normal[:, 2]) / np.maximum(np.linalg.norm(normal, axis=1), 1e-300)
-    return Hits(ray=ray_idx, z=z, up=det[face_idx] > 0, level=level)
 
 
 def top_heights(vertices: Array, faces: NDArray[np.int64], xy: Array) -> Array:
@@ -135,35 +67,31 @@ def thinnest_vertical_mm(vertices: Array, faces: NDArray[np.int64], spacing_mm: 
 
 
 
-def thinnest_wall_mm(vertices: Array, faces: NDArray[np.int64], samples: int = 4000, seed: int = 0) -> float:
-    """Thinnest wall: from points spread over the surface (by area), the distance along
-    the inward normal to the opposite surface (a face turned within WALL_FACING_DEG of
-    the opposite way); the smallest of them, inf when no ray crosses a wall. Uses
-    trimesh's ray casting (rtree index)."""
-    import trimesh
-
-    mesh = trimesh.Trimesh(vertices, faces, process=False)
-    area = mesh.area_faces
-    if len(faces) == 0 or area.sum() <= 0:
+def thinnest_wall_mm(vertices: Array, faces: NDArray[np.int64], samples: int = 4000, seed: int = 0,
+                     reach_mm: float = WALL_REACH_MM) -> float:
+    """Thinnest wall: from points spread over the surface (by area, the same points for
+    the same mesh), the distance along the inward normal to the opposite surface (a
+    face turned within WALL_FACING_DEG of the opposite way); the smallest of them.
+    Walls are looked for up to ``reach_mm`` deep: inf means none is thinner."""
+    if len(faces) == 0:
+        return float("nan")
+    tri = vertices[faces]
+    cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    area = 0.5 * np.linalg.norm(cross, axis=1)
+    if area.sum() <= 0:
         return float("nan")
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(faces), size=min(samples, len(faces)), replace=False, p=area / area.sum())
-    normals = mesh.face_normals[chosen]
-    origins = mesh.triangles_center[chosen] - normals * 1e-4
-    thinnest = float("inf")
-    # Rays in batches: trimesh's ray query holds candidate pairs for a whole batch,
-    # and on a fine curved mesh one batch of 4000 asked for several GB.
-    for start in range(0, len(chosen), WALL_RAY_BATCH):
-        part = slice(start, start + WALL_RAY_BATCH)
-        hits, rays, hit_faces = mesh.ray.intersects_location(origins[part], -normals[part], multiple_hits=False)
-        if len(rays) == 0:
-            continue
-        facing = (np.einsum("ij,ij->i", normals[part][rays], mesh.face_normals[hit_faces])
-                  <= -np.cos(np.radians(WALL_FACING_DEG)))
-        if facing.any():
-            gaps = np.linalg.norm(hits[facing] - origins[part][rays[facing]], axis=1)
-            thinnest = min(thinnest, float(gaps.min()) + 1e-4)
-    return thinnest
+    chosen = chosen[area[chosen] > 0]
+    normals = cross[chosen] / (2 * area[chosen])[:, None]
+    # Just inside the surface, so the ray does not stop on the face it starts from.
+    origins = tri[chosen].mean(axis=1) - normals * WALL_RAY_START_MM
+    ray, face, t = segment_hits(vertices, faces, origins, -normals, reach_mm)
+    face_normals = cross[face] / np.maximum(2 * area[face], 1e-300)[:, None]
+    facing = np.einsum("ij,ij->i", normals[ray], face_normals) <= -np.cos(np.radians(WALL_FACING_DEG))
+    if not facing.any():
+        return float("inf")
+    return float(t[facing].min() + WALL_RAY_START_MM)
 
 
 @dataclass(frozen=True)

@@ -120,17 +120,18 @@ def check_mesh(
     if is_volume is False and not problems:
         problems.append("trimesh does not accept it as a volume")
 
-    thinnest = thinnest_vertical_mm(vertices, faces) if not problems else float("nan")
+    # Thickness only where there is a minimum to meet (a zone modifier has none).
+    thinnest = thinnest_vertical_mm(vertices, faces) if not problems and min_thickness_mm > 0 else float("nan")
     if np.isfinite(thinnest) and thinnest < min_thickness_mm - 1e-6:  # float slack
         problems.append(
             f"too thin to print: {thinnest:.2f} mm at the thinnest vertical section "
             f"(minimum {min_thickness_mm:g} mm)"
         )
     wall = float("nan")
-    if wall_samples and not problems:
-        from .measure import thinnest_wall_mm
+    if wall_samples and not problems and min_thickness_mm > 0:
+        from .measure import WALL_REACH_MM, thinnest_wall_mm
 
-        wall = thinnest_wall_mm(vertices, faces, wall_samples)
+        wall = thinnest_wall_mm(vertices, faces, wall_samples, reach_mm=max(WALL_REACH_MM, 2 * min_thickness_mm))
         if np.isfinite(wall) and wall < min_thickness_mm - 1e-6:
             problems.append(f"too thin to print: a {wall:.2f} mm wall (minimum {min_thickness_mm:g} mm)")
     lo, hi = vertices.min(axis=0), vertices.max(axis=0)
@@ -168,7 +169,10 @@ def check_part(vertices: NDArray[np.float64], faces: NDArray[np.int64], *,
                min_thickness_mm: float = PRINTABLE_MIN_MM) -> MeshReport:
     """Every check of a printed part: ``build`` runs it on each part it writes and
     ``check`` on each part it reads, so the two cannot disagree."""
-    return check_mesh(vertices, faces, min_thickness_mm=min_thickness_mm, judge_with_trimesh=True,
+    # Our edge bookkeeping and manifold3d judge the solid; trimesh's is_volume asks the
+    # same questions (watertight, wound one way, positive volume) and is kept for the
+    # tests, where importing it costs nothing that matters.
+    return check_mesh(vertices, faces, min_thickness_mm=min_thickness_mm, judge_with_trimesh=False,
                       wall_samples=WALL_SAMPLES)
 
 

@@ -8,6 +8,7 @@ reads the feet, builds and checks every side and returns the parts with their ty
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Sequence
@@ -23,7 +24,7 @@ from .anatomy import HEEL_STATION_FRACTION
 from .outline import Outline, foot_outline, outline_from_points
 from .inputs.feet import resolve_feet
 from .profile.loader import ProfileError
-from .profile.spec import Profile, SideSpec, ZonesSpec
+from .profile.spec import FootSource, Profile, SideSpec, ZonesSpec
 from .record import BuildRecord, Height, OutlineFigures, PrintRecord, SideRecord, SolidChecks, ZoneFigures
 from .solid import Mesh, Resolution, extrude_height_field
 from .surfaces import TopSurface, top_surface
@@ -209,6 +210,42 @@ def place_parts(profile: Profile, parts: Sequence[SidePart]) -> tuple[dict[str, 
     return placements, warnings
 
 
+def _checked(name: str, part: SidePart) -> MeshReport:
+    """The same checks `insolegen check` runs, on the part and on every zone."""
+    report = check_part(part.mesh.vertices, part.mesh.faces)
+    if not report.ok:
+        raise BuildError(f"{name} {part.spec.side}: the mesh failed its checks: " + "; ".join(report.problems))
+    for zone in part.zones:
+        zone_report = check_zone(zone.mesh.vertices, zone.mesh.faces)
+        if not zone_report.ok:
+            raise BuildError(f"{name} {part.spec.side}: zone {zone.name!r} failed its checks: "
+                             + "; ".join(zone_report.problems))
+    return report
+
+
+def mirror_twins(a: SideSpec, b: SideSpec) -> bool:
+    """True when ``b`` is ``a`` for the other foot: every parameter the same and the
+    same foot (the same size, or the very outline and sole read once for both)."""
+    if a.side == b.side:
+        return False
+    same_foot = (a.source is None and b.source is None) or (
+        isinstance(a.source, FootSource) and isinstance(b.source, FootSource)
+        and a.source.polygon is b.source.polygon and a.source.sole is b.source.sole
+        and a.source.conform == b.source.conform)
+    return same_foot and dataclasses.replace(a, side=b.side, source=None) == dataclasses.replace(b, source=None)
+
+
+def mirrored_part(part: SidePart, spec: SideSpec) -> SidePart:
+    """``part`` for the other foot: the mesh and zones mirrored in y (rewound)."""
+    return SidePart(spec, part.outline, part.surface, part.mesh.mirrored_y(), 0.0,
+                    tuple(z.mirrored_y() for z in part.zones))
+
+
+def mirrored_bounds(bounds: list[list[float]]) -> list[list[float]]:
+    (x0, y0, z0), (x1, y1, z1) = bounds
+    return [[x0, -y1, z0], [x1, -y0, z1]]
+
+
 def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> BuildResult:
     """Read the feet the profile names, then build and check every side. Raises
     :class:`ProfileError` for an unusable foot file or custom zone (bad input) and
@@ -218,18 +255,19 @@ def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> Bu
                      for p in custom_zone_problems(profile.zones, side_outline(spec).polygon)]
     if zone_problems:
         raise ProfileError(list(dict.fromkeys(zone_problems)), profile.source)
-    parts, reports, sides = [], [], []
+    parts: list[SidePart] = []
+    reports: list[MeshReport] = []
+    sides: list[SideRecord] = []
     for spec in profile.sides:
-        part = build_side(spec, resolution, profile.zones)
-        # The same checks `insolegen check` runs, on the part and on every zone.
-        report = check_part(part.mesh.vertices, part.mesh.faces)
-        if not report.ok:
-            raise BuildError(f"{profile.name} {spec.side}: the mesh failed its checks: " + "; ".join(report.problems))
-        for zone in part.zones:
-            zone_report = check_zone(zone.mesh.vertices, zone.mesh.faces)
-            if not zone_report.ok:
-                raise BuildError(f"{profile.name} {spec.side}: zone {zone.name!r} failed its checks: "
-                                 + "; ".join(zone_report.problems))
+        twin = next((i for i, done in enumerate(parts) if mirror_twins(done.spec, spec)), None)
+        if twin is not None:
+            # The other side's exact mirror image: mirrored, not built and checked again
+            # (every check is blind to a mirror: same edges, volume, walls, sections).
+            part = mirrored_part(parts[twin], spec)
+            report = dataclasses.replace(reports[twin], bounds_mm=mirrored_bounds(reports[twin].bounds_mm))
+        else:
+            part = build_side(spec, resolution, profile.zones)
+            report = _checked(profile.name, part)
         parts.append(part)
         reports.append(report)
         sides.append(measure_side(part, report))

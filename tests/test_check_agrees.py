@@ -71,16 +71,15 @@ def test_a_sloping_top_meeting_the_side_is_an_edge_not_a_thin_wall():
     assert WALL_SAMPLES >= 1000
 
 
-@pytest.mark.slow  # ~10 s: trimesh's rays through a ball test many triangles each
 def test_a_rounded_part_is_judged_by_its_walls_not_its_silhouette():
     """A 100 mm ball: vertical rays beside its silhouette cut chords far under 1.2 mm
     between steep faces, and rays from a fine curved mesh once asked trimesh for 5.7 GB;
     it is a solid ball, printable, measured in bounded memory."""
     import trimesh
 
-    ball = trimesh.creation.icosphere(subdivisions=5, radius=50.0)
+    ball = trimesh.creation.icosphere(subdivisions=6, radius=50.0)
     ball.apply_translation([0, 0, 50])
     report = check_part(ball.vertices, ball.faces)
     assert report.ok, report.problems
-    assert report.thinnest_wall_mm == pytest.approx(100.0, abs=1.0)
+    assert report.thinnest_wall_mm == float("inf")  # no wall within reach: a solid ball
     assert report.thinnest_mm > 50.0  # only sections between near-level faces count

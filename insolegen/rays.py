@@ -1,0 +1,153 @@
+"""Rays against triangle meshes, in numpy: vertical lines (heights, sections, scans) and
+short segments along surface normals (wall thickness). Pure functions of arrays; no
+index kept between calls. A leaf module: readers and geometry both use it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Hits:
+    """Where vertical rays cross the surface: ray index, z, and whether the face there
+    faces up (the ray leaves the solid) or down (it enters)."""
+
+    ray: NDArray[np.int64]
+    z: Array
+    up: NDArray[np.bool_]
+    level: Array  # |cos| of the face's tilt from horizontal: 1 for a flat face
+
+
+def _expand(counts: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """For runs of the given lengths: (run index, position within the run) per item."""
+    run = np.repeat(np.arange(len(counts)), counts)
+    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return run, within
+
+
+def vertical_hits(vertices: Array, faces: NDArray[np.int64], xy: Array) -> Hits:
+    """Intersect vertical lines through each (x, y) in ``xy`` with every triangle.
+
+    Rays are binned in a uniform grid of cells about one triangle across, so each
+    triangle is tested only against the rays in the cells its bounding box covers.
+    """
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    tri = vertices[faces]  # (F, 3, 3)
+    a, b, c = tri[:, 0, :2], tri[:, 1, :2], tri[:, 2, :2]
+    det = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+    lo, hi = tri[:, :, :2].min(axis=1), tri[:, :, :2].max(axis=1)
+    if len(xy) == 0 or len(faces) == 0:
+        return Hits(np.empty(0, np.int64), np.empty(0), np.empty(0, bool), np.empty(0))
+
+    origin, top = xy.min(axis=0), xy.max(axis=0)
+    span = np.maximum(top - origin, 1e-9)
+    cell = max(float(np.median(hi - lo)), float(np.sqrt(np.prod(span) / len(xy))), 1e-6)
+    cell = max(cell, float(np.sqrt(np.prod(span) / 4e6)))  # at most ~4 million cells
+    shape = (np.floor(span / cell).astype(np.int64) + 1)
+    ray_cell = np.minimum(np.floor((xy - origin) / cell).astype(np.int64), shape - 1)
+    ray_id = ray_cell[:, 0] * shape[1] + ray_cell[:, 1]
+    order = np.argsort(ray_id, kind="stable")
+    first = np.searchsorted(ray_id[order], np.arange(shape[0] * shape[1]))
+    count = np.diff(np.r_[first, len(xy)])
+
+    # Vertical walls (det = 0) are never crossed by a vertical ray; skip boxes that
+    # miss every ray.
+    usable = (np.abs(det) > 1e-12) & np.all(hi >= origin, axis=1) & np.all(lo <= top, axis=1)
+    cell_lo = np.clip(np.floor((lo - origin) / cell).astype(np.int64), 0, shape - 1)
+    cell_hi = np.clip(np.floor((hi - origin) / cell).astype(np.int64), 0, shape - 1)
+    extent = cell_hi - cell_lo + 1
+    face_idx, k = _expand(np.where(usable, extent[:, 0] * extent[:, 1], 0))
+    cx = cell_lo[face_idx, 0] + k // extent[face_idx, 1]
+    cy = cell_lo[face_idx, 1] + k % extent[face_idx, 1]
+    cells = cx * shape[1] + cy
+    pair, k = _expand(count[cells])
+    face_idx = face_idx[pair]
+    ray_idx = order[first[cells[pair]] + k]
+
+    p = xy[ray_idx]
+    fa, fb, fc, d = a[face_idx], b[face_idx], c[face_idx], det[face_idx]
+    w1 = ((p[:, 0] - fa[:, 0]) * (fc[:, 1] - fa[:, 1]) - (p[:, 1] - fa[:, 1]) * (fc[:, 0] - fa[:, 0])) / d
+    w2 = ((fb[:, 0] - fa[:, 0]) * (p[:, 1] - fa[:, 1]) - (fb[:, 1] - fa[:, 1]) * (p[:, 0] - fa[:, 0])) / d
+    w0 = 1 - w1 - w2
+    eps = -1e-9
+    inside = (w0 >= eps) & (w1 >= eps) & (w2 >= eps)
+    face_idx, ray_idx = face_idx[inside], ray_idx[inside]
+    w = np.column_stack([w0[inside], w1[inside], w2[inside]])
+    z = np.einsum("ij,ij->i", w, tri[face_idx, :, 2])
+    hit = tri[face_idx]
+    normal = np.cross(hit[:, 1] - hit[:, 0], hit[:, 2] - hit[:, 0])
+    level = np.abs(normal[:, 2]) / np.maximum(np.linalg.norm(normal, axis=1), 1e-300)
+    return Hits(ray=ray_idx, z=z, up=det[face_idx] > 0, level=level)
+
+
+def segment_hits(vertices: Array, faces: NDArray[np.int64], origins: Array, directions: Array,
+                 length_mm: float) -> tuple[NDArray[np.int64], NDArray[np.int64], Array]:
+    """Where segments ``origin + t * direction`` (unit directions, 0 < t <= length_mm)
+    cross the triangles: (segment index, face index, t) for every crossing.
+
+    Triangles and segments are binned in a uniform 3-D grid of cells at least
+    ``length_mm`` across, so a segment is tested only against the triangles of the
+    (at most 2 x 2 x 2) cells its bounding box touches; then Moller-Trumbore on the
+    candidate pairs, all vectorised. Suited to short segments (wall thickness)."""
+    origins = np.asarray(origins, dtype=np.float64).reshape(-1, 3)
+    directions = np.asarray(directions, dtype=np.float64).reshape(-1, 3)
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
+    if len(origins) == 0 or len(faces) == 0:
+        return empty
+    tri = vertices[faces]
+    t_lo, t_hi = tri.min(axis=1), tri.max(axis=1)
+    ends = origins + directions * length_mm
+    s_lo, s_hi = np.minimum(origins, ends), np.maximum(origins, ends)
+    origin = np.minimum(t_lo.min(axis=0), s_lo.min(axis=0))
+    span = np.maximum(np.maximum(t_hi.max(axis=0), s_hi.max(axis=0)) - origin, 1e-9)
+    cell = max(length_mm, float(np.median((t_hi - t_lo).max(axis=1))), 1e-6)
+    cell = max(cell, float(np.cbrt(np.prod(span) / 8e6)))  # at most ~8 million cells
+    shape = np.floor(span / cell).astype(np.int64) + 1
+
+    def cells_of(lo: Array, hi: Array) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """(item, cell id) for every cell an item's box touches."""
+        c_lo = np.clip(np.floor((lo - origin) / cell).astype(np.int64), 0, shape - 1)
+        c_hi = np.clip(np.floor((hi - origin) / cell).astype(np.int64), 0, shape - 1)
+        extent = c_hi - c_lo + 1
+        item, k = _expand(extent.prod(axis=1))
+        e = extent[item]
+        cx = c_lo[item, 0] + k // (e[:, 1] * e[:, 2])
+        cy = c_lo[item, 1] + (k // e[:, 2]) % e[:, 1]
+        cz = c_lo[item, 2] + k % e[:, 2]
+        return item, (cx * shape[1] + cy) * shape[2] + cz
+
+    tri_item, tri_cell = cells_of(t_lo, t_hi)
+    order = np.argsort(tri_cell, kind="stable")
+    tri_item, tri_cell = tri_item[order], tri_cell[order]
+    seg_item, seg_cell = cells_of(s_lo, s_hi)
+    first = np.searchsorted(tri_cell, seg_cell, side="left")
+    count = np.searchsorted(tri_cell, seg_cell, side="right") - first
+    pair, k = _expand(count)
+    seg = seg_item[pair]
+    face = tri_item[first[pair] + k]
+    if len(seg) == 0:
+        return empty
+    # A triangle shared by two cells of one segment is a duplicate pair: drop it.
+    key = seg * len(faces) + face
+    key, unique = np.unique(key, return_index=True)
+    seg, face = seg[unique], face[unique]
+
+    v0, e1, e2 = tri[face, 0], tri[face, 1] - tri[face, 0], tri[face, 2] - tri[face, 0]
+    d, o = directions[seg], origins[seg]
+    p = np.cross(d, e2)
+    det = np.einsum("ij,ij->i", e1, p)
+    ok = np.abs(det) > 1e-12
+    inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
+    tv = o - v0
+    u = np.einsum("ij,ij->i", tv, p) * inv
+    q = np.cross(tv, e1)
+    v = np.einsum("ij,ij->i", d, q) * inv
+    t = np.einsum("ij,ij->i", e2, q) * inv
+    eps = -1e-9
+    hit = ok & (u >= eps) & (v >= eps) & (u + v <= 1 - eps) & (t > 0) & (t <= length_mm)
+    return seg[hit], face[hit], t[hit]
