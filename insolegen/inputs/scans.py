@@ -20,8 +20,8 @@ import shapely
 from numpy.typing import NDArray
 
 from ..input_paths import shown
-from ..measure import vertical_hits
 from ..meshfiles import MeshFileError, obj_mesh, ply_mesh, read_mesh_bytes, stl_triangles
+from ..rays import vertical_hits
 from ..units import FOOT_LENGTH_RANGE_MM, UNIT_MM
 from .align import AlignedOutline, align_outline
 from .errors import InputFileError
@@ -33,7 +33,7 @@ GRID_MM = 0.5
 SMOOTHING_MM = 2.0  # default scale of the Gaussian smoothing of the plantar surface
 LARGE_SCAN_TRIANGLES = 400_000  # above this, vertices are clustered before anything else
 CLUSTER_DIVISIONS = 1000
-KEY_CHUNK_VERTICES = 1 << 20  # vertices quantized at a time (bounds the temporaries)
+KEY_CHUNK_VERTICES = 1 << 20  # vertices (or triangles) handled at a time in the merge (bounds temporaries)
 SCAN_FORMATS = (".stl", ".obj", ".ply")
 # Sanity bounds on what a foot scan can be; each refusal says which one and why.
 MAX_ABS_COORDINATE = 1e12  # file units: a foot in nanometres is ~3e8; beyond this no unit makes one
@@ -119,7 +119,7 @@ def _check_coordinates(vertices: NDArray[np.float64], name: str) -> None:
     if bad.any():
         raise InputFileError(f"{name}: the scan has non-finite coordinates (NaN or infinity) at "
                              f"{int(bad.sum())} of its {len(vertices)} vertices: export it again")
-    largest = float(np.abs(vertices).max()) if len(vertices) else 0.0
+    largest = max(float(vertices.max()), -float(vertices.min())) if len(vertices) else 0.0  # no |v| copy
     if largest > MAX_ABS_COORDINATE:
         raise InputFileError(f"{name}: the scan has coordinates as large as {largest:.3g}, which is no foot "
                              "in any unit: check the export (units, stray points)")
@@ -231,8 +231,11 @@ def _merge_and_keep_largest(vertices: NDArray, faces: NDArray) -> tuple[NDArray,
     edges = np.vstack([faces[:, [0, 1]], faces[:, [1, 2]]])
     graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
     count, label = connected_components(graph, directed=False)
-    tri = vertices[faces]
-    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    del graph, edges
+    area = np.empty(len(faces))
+    for at in range(0, len(faces), KEY_CHUNK_VERTICES):  # in pieces: no n x 3 x 3 corner array
+        tri = vertices[faces[at:at + KEY_CHUNK_VERTICES]]
+        area[at:at + KEY_CHUNK_VERTICES] = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
     piece_area = np.bincount(label[faces[:, 0]], weights=area, minlength=count)
     biggest = int(np.argmax(piece_area))
     faces = faces[label[faces[:, 0]] == biggest]
