@@ -19,6 +19,7 @@ from typing import Sequence
 
 from . import __version__
 from .input_paths import brief, describe_os_error, shown
+from .printing import PRINTABLE_MIN_MM
 
 # The rest of the package is imported inside the commands that use it, so that
 # `insolegen --help` and argument errors answer at once (numpy, scipy, manifold3d and
@@ -504,7 +505,8 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("meshes", nargs="+", help="STL or 3MF files")
     check.add_argument("--printer", help="also check the bed fit for a printer preset, e.g. prusa-mk4")
     check.add_argument("--bed", type=_bed, help="also check the bed fit for a custom bed, WIDTHxDEPTH in mm")
-    check.add_argument("--min-thickness", type=_min_thickness, default=1.2, help="thinnest printable section in mm (default 1.2)")
+    check.add_argument("--min-thickness", type=_min_thickness, default=PRINTABLE_MIN_MM,
+                       help=f"thinnest printable section in mm (default {PRINTABLE_MIN_MM:g})")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(run=cmd_check)
     return parser

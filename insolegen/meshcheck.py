@@ -13,8 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .measure import thinnest_vertical_mm
+from .printing import PRINTABLE_MIN_MM
 
-PRINTABLE_MIN_MM = 1.2  # three 0.4 mm layers (domain.md)
 DEGENERATE_AREA_MM2 = 1e-9
 WALL_SAMPLES = 4000  # surface points whose wall thickness is measured
 BED_SLACK_MM = 1e-3  # a zone may reach this far below the bed (float32 coordinates)

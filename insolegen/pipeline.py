@@ -28,7 +28,7 @@ from .profile.spec import FootSource, Profile, SideSpec, ZonesSpec
 from .record import BuildRecord, Height, OutlineFigures, PrintRecord, SideRecord, SolidChecks, ZoneFigures
 from .solid import Mesh, Resolution, extrude_height_field
 from .surfaces import TopSurface, top_surface
-from .zones import Zone, build_zones, custom_zone_problems
+from .zones import ZONE_RESOLUTION, Zone, build_zones, custom_zone_problems
 
 # Heights are measured this far inside the heel's back edge for the cup rim.
 RIM_PROBE_MM = 0.25
@@ -83,7 +83,8 @@ def side_outline(spec: SideSpec, spacing_mm: float = 1.0) -> Outline:
 
 
 def build_side(
-    spec: SideSpec, resolution: Resolution = Resolution(), zones: ZonesSpec | None = None
+    spec: SideSpec, resolution: Resolution = Resolution(), zones: ZonesSpec | None = None,
+    zone_resolution: Resolution = ZONE_RESOLUTION,
 ) -> SidePart:
     """Build one insole: right-footed geometry, mirrored for a left foot; with ``zones``,
     also its firmness-zone solids."""
@@ -94,7 +95,7 @@ def build_side(
     outline = side_outline(spec, resolution.edge_spacing_mm)
     surface = top_surface(spec, outline)
     mesh = extrude_height_field(outline.boundary, surface.height_mm, resolution)
-    zone_solids = build_zones(spec, outline, surface, mesh, zones) if zones is not None else ()
+    zone_solids = build_zones(spec, outline, surface, mesh, zones, zone_resolution) if zones is not None else ()
     if spec.side == "left":
         mesh = mesh.mirrored_y()
         zone_solids = tuple(z.mirrored_y() for z in zone_solids)

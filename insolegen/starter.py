@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from .input_paths import shown
-from .profile.schema import RANGES
+from .profile import defaults
+from .profile.schema import PATTERNS, RANGES
+from .profile.zonecheck import LIFT_ZONE_LIMIT_PCT
 from .profile.sizes import SizeError, parse_size
 
 TEMPLATE = """\
@@ -21,11 +23,11 @@ size = "{size}"          # "EU 42", "US M 9", "US W 10.5", "UK 8", "MP 265"
 
 [shape]
 length = "full"          # full | sulcus (to the toe bases) | three-quarter (behind the ball)
-thickness_mm = 3.0       # base under the forefoot (1.2-20)
-# heel_thickness_mm = 3.0  # base under the heel; default = thickness_mm
+thickness_mm = {thickness:g}         # base under the forefoot ({thin_lo:g}-{thin_hi:g})
+# heel_thickness_mm = {thickness:g}  # base under the heel; default = thickness_mm
 heel_cup_depth_mm = {cup:g}   # rim height above the heel seat (warn above 18)
-arch_height_mm = 15      # medial arch support above the base (0-35, typical 0-25)
-arch_apex_pct = 42       # apex, % of foot length from the heel (usual 38-50)
+arch_height_mm = {arch:g}      # medial arch support above the base (0-35, typical 0-25)
+arch_apex_pct = {apex:g}       # apex, % of foot length from the heel (usual 38-50)
 met_pad_height_mm = 0    # metatarsal pad, 0 = none (usual 3-6)
 rearfoot_post_deg = 0    # + varus (medial side higher), - valgus (usual up to 8)
 forefoot_post_deg = 0
@@ -39,12 +41,12 @@ forefoot_post_deg = 0
 
 # Firmness: infill percent per zone, written into the 3MF files (defaults shown).
 [zones]
-pattern = "gyroid"       # gyroid | rectilinear | grid | triangles | cubic | honeycomb | 3dhoneycomb
-heel = 15
-arch = 30
-forefoot = 15
-toes = 10
-lift = 60                # a lift's own firmness (30-100)
+pattern = "{pattern}"       # {patterns}
+heel = {z_heel:g}
+arch = {z_arch:g}
+forefoot = {z_forefoot:g}
+toes = {z_toes:g}
+lift = {z_lift:g}                # a lift's own firmness ({lift_lo:g}-100)
 
 # Place the parts on your printer's bed (both 3MF files). Uncomment to use.
 # [print]
@@ -70,9 +72,12 @@ def starter_profile(name: str, size: str, path: str) -> str:
     lo, hi, _unit = RANGES["length_mm"]
     if not lo <= length <= hi:
         raise SizeError(f"gives a foot length of {length:.0f} mm: allowed is {lo:g} to {hi:g} mm")
-    cup = 10 if parsed.is_womens else 12
+    cup = defaults.HEEL_CUP_WOMENS_MM if parsed.is_womens else defaults.HEEL_CUP_MM
     # The size is written back in its normal form and the path only as printable text,
     # so neither can end the line and smuggle TOML keys into the profile.
     return TEMPLATE.format(
-        name=name, size=f"{parsed.system} {parsed.value:g}", path=shown(path), length=length, ball=0.38 * length, heel=0.27 * length, cup=cup
+        name=name, size=f"{parsed.system} {parsed.value:g}", path=shown(path), thickness=defaults.THICKNESS_MM,
+        thin_lo=RANGES["thickness_mm"][0], thin_hi=RANGES["thickness_mm"][1], arch=defaults.ARCH_HEIGHT_MM,
+        apex=defaults.ARCH_APEX_PCT, pattern=defaults.PATTERN, patterns=" | ".join(PATTERNS),
+        lift_lo=LIFT_ZONE_LIMIT_PCT, **{f"z_{k}": v for k, v in defaults.ZONE_PCT.items()}, length=length, ball=0.38 * length, heel=0.27 * length, cup=cup
     )

@@ -107,7 +107,8 @@ def lift_region(spec: SideSpec, outline: Outline) -> shapely.Geometry:
 
 
 def build_zones(
-    spec: SideSpec, outline: Outline, surface: TopSurface, body: Mesh, zones: ZonesSpec
+    spec: SideSpec, outline: Outline, surface: TopSurface, body: Mesh, zones: ZonesSpec,
+    resolution: Resolution = ZONE_RESOLUTION,
 ) -> tuple[Zone, ...]:
     """The zone solids for one insole (right-foot frame), in a fixed order: heel, arch,
     forefoot, toes, custom zones in profile order, then the lift."""
@@ -118,8 +119,8 @@ def build_zones(
         def lift_top(x: np.ndarray, y: np.ndarray) -> np.ndarray:
             return surface.base_mm(x, y) + surface.lift_mm(x, y)
 
-        boundary = resample_ring(lift_region(spec, outline), ZONE_RESOLUTION.edge_spacing_mm)
-        lift_solid = to_manifold(extrude_height_field(boundary, lift_top, ZONE_RESOLUTION))
+        boundary = resample_ring(lift_region(spec, outline), resolution.edge_spacing_mm)
+        lift_solid = to_manifold(extrude_height_field(boundary, lift_top, resolution))
 
     out: list[Zone] = []
     for name, pct, kind, area in zone_areas(spec, outline, zones):

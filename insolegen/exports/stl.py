@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..meshfiles import STL_HEADER_BYTES, STL_RECORD
 from ..solid import Mesh
 
 
@@ -12,9 +13,8 @@ def stl_bytes(mesh: Mesh, header: str = "insolegen") -> bytes:
     tri = mesh.vertices[mesh.faces].astype(np.float64)
     normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
     normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-300)
-    record = np.dtype([("normal", "<f4", 3), ("corners", "<f4", (3, 3)), ("attr", "<u2")])
-    data = np.zeros(len(tri), dtype=record)
+    data = np.zeros(len(tri), dtype=STL_RECORD)
     data["normal"] = normals
     data["corners"] = tri
-    head = header.encode("ascii", "replace")[:80].ljust(80, b" ")
+    head = header.encode("ascii", "replace")[:STL_HEADER_BYTES].ljust(STL_HEADER_BYTES, b" ")
     return head + np.uint32(len(tri)).tobytes() + data.tobytes()

@@ -28,10 +28,10 @@ from .. import __version__
 from ..solid import Mesh
 from ..zones import Zone
 from ..placement import Placement
+from ..profile.schema import PATTERNS
+from .threemf_names import (CORE_NS, CURA_NS, MODEL_PATH, MODEL_RELATIONSHIP, ORCA_CONFIG_PATH, PRUSA_CONFIG_PATH,
+                            RELATIONSHIPS_NS, SLIC3RPE_NS)
 
-CORE_NS = "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"
-SLIC3RPE_NS = "http://schemas.slic3r.org/3mf/2017/06"
-CURA_NS = "http://software.ultimaker.com/xml/cura/3mf/2015/10"
 
 CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
@@ -40,15 +40,15 @@ CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8"?>
  <Default Extension="config" ContentType="text/xml"/>
 </Types>
 """
-RELS = """<?xml version="1.0" encoding="UTF-8"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
- <Relationship Target="/3D/3dmodel.model" Id="rel-1" Type="http://schemas.microsoft.com/3dmanufacturing/2013/01/3dmodel"/>
+RELS = f"""<?xml version="1.0" encoding="UTF-8"?>
+<Relationships xmlns="{RELATIONSHIPS_NS}">
+ <Relationship Target="/{MODEL_PATH}" Id="rel-1" Type="{MODEL_RELATIONSHIP}"/>
 </Relationships>
 """
 IDENTITY = "1 0 0 0 1 0 0 0 1 0 0 0"
 
 # Our pattern names -> each slicer's. Cura has no honeycomb; its nearest are given.
-PRUSA_PATTERN = {p: p for p in ("gyroid", "rectilinear", "grid", "triangles", "cubic", "honeycomb", "3dhoneycomb")}
+PRUSA_PATTERN = {p: p for p in PATTERNS}
 ORCA_PATTERN = {**PRUSA_PATTERN, "rectilinear": "zig-zag"}
 CURA_PATTERN = {"gyroid": "gyroid", "rectilinear": "lines", "grid": "grid", "triangles": "triangles",
                 "cubic": "cubic", "honeycomb": "trihexagon", "3dhoneycomb": "cubic"}
@@ -139,8 +139,8 @@ def prusa_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placem
     return _zip({
         "[Content_Types].xml": CONTENT_TYPES,
         "_rels/.rels": RELS,
-        "3D/3dmodel.model": model,
-        "Metadata/Slic3r_PE_model.config": "\n".join(lines),
+        MODEL_PATH: model,
+        PRUSA_CONFIG_PATH: "\n".join(lines),
     })
 
 
@@ -204,6 +204,6 @@ def orca_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placeme
     return _zip({
         "[Content_Types].xml": CONTENT_TYPES,
         "_rels/.rels": RELS,
-        "3D/3dmodel.model": model,
-        "Metadata/model_settings.config": "\n".join(lines),
+        MODEL_PATH: model,
+        ORCA_CONFIG_PATH: "\n".join(lines),
     })

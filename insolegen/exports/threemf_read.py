@@ -35,6 +35,7 @@ from xml.parsers import expat
 import numpy as np
 from numpy.typing import NDArray
 
+from .threemf_names import CORE_NS, MODEL_PATH, ORCA_CONFIG_PATH, PRODUCTION_NS, PRUSA_CONFIG_PATH
 from ..input_paths import UnusablePathError, read_input_bytes, shown
 
 MB = 1024 * 1024
@@ -70,13 +71,11 @@ MAX_NAME_CHARS = 100  # names and settings are shown to the user, cut to this
 MAX_SHOWN_VALUE_CHARS = 40  # a bad value quoted in a message
 READ_CHUNK_BYTES = 1 * MB  # at most MAX_TAG_BYTES: runs are checked across chunks
 
-CORE_NS = "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"
-PRODUCTION_NS = "http://schemas.microsoft.com/3dmanufacturing/production/2015/06"
 MODEL_RELATIONSHIP_SUFFIX = "/3dmodel"  # the Type of the relationship to the root model
-DEFAULT_MODEL = "3D/3dmodel.model"
+DEFAULT_MODEL = MODEL_PATH
 RELS = "_rels/.rels"
-PRUSA_CONFIG = "Metadata/Slic3r_PE_model.config"
-ORCA_CONFIG = "Metadata/model_settings.config"
+PRUSA_CONFIG = PRUSA_CONFIG_PATH
+ORCA_CONFIG = ORCA_CONFIG_PATH
 ZIP_CENTRAL_ENTRY_SIGNATURE = b"PK\x01\x02"
 ZIP_ENCRYPTED_FLAG = 0x1
 ALLOWED_COMPRESSION = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}  # 3MF spec, 2.1

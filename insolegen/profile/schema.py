@@ -10,14 +10,17 @@ from typing import Annotated, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from ..printing import PRINTABLE_MIN_MM
+from . import defaults
+
 # key -> (lowest, highest, unit). One table so that the schema and the error messages
 # cannot disagree about what is allowed.
 RANGES: dict[str, tuple[float, float, str]] = {
     "length_mm": (120.0, 350.0, "mm"),
     "ball_width_mm": (50.0, 160.0, "mm"),
     "heel_width_mm": (35.0, 120.0, "mm"),
-    "thickness_mm": (1.2, 20.0, "mm"),
-    "heel_thickness_mm": (1.2, 25.0, "mm"),
+    "thickness_mm": (PRINTABLE_MIN_MM, 20.0, "mm"),
+    "heel_thickness_mm": (PRINTABLE_MIN_MM, 25.0, "mm"),
     "heel_cup_depth_mm": (0.0, 30.0, "mm"),
     "arch_height_mm": (0.0, 35.0, "mm"),
     "arch_apex_pct": (35.0, 55.0, "% of foot length"),
@@ -41,15 +44,13 @@ RANGES: dict[str, tuple[float, float, str]] = {
 PATTERNS = ("gyroid", "rectilinear", "grid", "triangles", "cubic", "honeycomb", "3dhoneycomb")
 ADAPTIVE_PATTERNS = ("adaptivecubic", "supportcubic", "lightning", "cubicsubdiv")
 
-# Default firmness per zone, 95A TPU gyroid (domain.md, "Firmness by zone").
-DEFAULT_ZONE_PCT = {"heel": 15.0, "arch": 30.0, "forefoot": 15.0, "toes": 10.0, "lift": 60.0}
-
-# Defaults from shared/docs/domain.md ("Design parameters").
-DEFAULT_THICKNESS_MM = 3.0
-DEFAULT_HEEL_CUP_MM = 12.0  # men; 10 mm for a women's size
-DEFAULT_HEEL_CUP_WOMENS_MM = 10.0
-DEFAULT_ARCH_HEIGHT_MM = 15.0
-DEFAULT_ARCH_APEX_PCT = 42.0
+# Defaults live in defaults.py; these names are kept for the loader and messages.
+DEFAULT_ZONE_PCT = defaults.ZONE_PCT
+DEFAULT_THICKNESS_MM = defaults.THICKNESS_MM
+DEFAULT_HEEL_CUP_MM = defaults.HEEL_CUP_MM
+DEFAULT_HEEL_CUP_WOMENS_MM = defaults.HEEL_CUP_WOMENS_MM
+DEFAULT_ARCH_HEIGHT_MM = defaults.ARCH_HEIGHT_MM
+DEFAULT_ARCH_APEX_PCT = defaults.ARCH_APEX_PCT
 
 LengthKind = Literal["full", "sulcus", "three-quarter"]
 SideChoice = Literal["left", "right", "both"]
@@ -79,7 +80,7 @@ class FootTable(BaseModel):
     scan_kind: Literal["auto", "foot", "impression"] = "auto"
     scan_units: Literal["auto", "mm", "cm", "m", "in"] = "auto"
     scan_side: Literal["auto", "left", "right"] = "auto"
-    scan_smoothing_mm: _num("scan_smoothing_mm") = 2.0
+    scan_smoothing_mm: _num("scan_smoothing_mm") = defaults.SCAN_SMOOTHING_MM
     conform: Optional[bool] = None  # default: true with a scan
 
 
@@ -127,7 +128,7 @@ class ZonesTable(BaseModel):
     """[zones]: infill percent per zone and the one infill pattern for the part."""
 
     model_config = _STRICT
-    pattern: str = "gyroid"
+    pattern: str = defaults.PATTERN
     heel: _num("heel") = DEFAULT_ZONE_PCT["heel"]
     arch: _num("arch") = DEFAULT_ZONE_PCT["arch"]
     forefoot: _num("forefoot") = DEFAULT_ZONE_PCT["forefoot"]

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Optional
 
+from . import defaults
+
 Side = Literal["left", "right"]
 
 
@@ -23,7 +25,7 @@ class FootFile:
     units: Optional[str] = None
     side_told: str = "auto"
     scan_kind: str = "auto"
-    smoothing_mm: float = 2.0
+    smoothing_mm: float = defaults.SCAN_SMOOTHING_MM
     length_mm: Optional[float] = None  # the profile's foot length, for scaling a scan
     length_key: str = "foot.length_mm"
     conform: bool = False
@@ -53,11 +55,11 @@ class SideSpec:
     ball_width_mm: float
     heel_width_mm: float
     length: Literal["full", "sulcus", "three-quarter"] = "full"
-    thickness_mm: float = 3.0
-    heel_thickness_mm: float = 3.0
-    heel_cup_depth_mm: float = 12.0
-    arch_height_mm: float = 15.0
-    arch_apex_pct: float = 42.0
+    thickness_mm: float = defaults.THICKNESS_MM
+    heel_thickness_mm: float = defaults.THICKNESS_MM
+    heel_cup_depth_mm: float = defaults.HEEL_CUP_MM
+    arch_height_mm: float = defaults.ARCH_HEIGHT_MM
+    arch_apex_pct: float = defaults.ARCH_APEX_PCT
     met_pad_height_mm: float = 0.0
     rearfoot_post_deg: float = 0.0
     forefoot_post_deg: float = 0.0
@@ -89,12 +91,12 @@ class CustomZone:
 class ZonesSpec:
     """Infill per zone (percent) and the pattern. Defaults from domain.md."""
 
-    pattern: str = "gyroid"
-    heel_pct: float = 15.0
-    arch_pct: float = 30.0
-    forefoot_pct: float = 15.0
-    toes_pct: float = 10.0
-    lift_pct: float = 60.0
+    pattern: str = defaults.PATTERN
+    heel_pct: float = defaults.ZONE_PCT["heel"]
+    arch_pct: float = defaults.ZONE_PCT["arch"]
+    forefoot_pct: float = defaults.ZONE_PCT["forefoot"]
+    toes_pct: float = defaults.ZONE_PCT["toes"]
+    lift_pct: float = defaults.ZONE_PCT["lift"]
     custom: tuple[CustomZone, ...] = ()
 
     def as_dict(self) -> dict[str, object]:

@@ -1,0 +1,13 @@
+"""The names a 3MF is made of, for the writer and the reader alike: XML namespaces,
+package paths and the relationship type."""
+
+CORE_NS = "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"
+PRODUCTION_NS = "http://schemas.microsoft.com/3dmanufacturing/production/2015/06"
+SLIC3RPE_NS = "http://schemas.slic3r.org/3mf/2017/06"
+CURA_NS = "http://software.ultimaker.com/xml/cura/3mf/2015/10"
+RELATIONSHIPS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+MODEL_RELATIONSHIP = "http://schemas.microsoft.com/3dmanufacturing/2013/01/3dmodel"
+
+MODEL_PATH = "3D/3dmodel.model"
+PRUSA_CONFIG_PATH = "Metadata/Slic3r_PE_model.config"  # PrusaSlicer: volumes by triangle ranges
+ORCA_CONFIG_PATH = "Metadata/model_settings.config"  # Orca / Bambu: parts and modifier parts

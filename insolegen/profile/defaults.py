@@ -1,0 +1,13 @@
+"""Every default of the profile in one place (shared/docs/domain.md, "Design
+parameters" and "Firmness by zone"): the schema, the resolved specs and the starter
+profile all read them here."""
+
+THICKNESS_MM = 3.0
+HEEL_CUP_MM = 12.0  # men; a women's size gets HEEL_CUP_WOMENS_MM
+HEEL_CUP_WOMENS_MM = 10.0
+ARCH_HEIGHT_MM = 15.0
+ARCH_APEX_PCT = 42.0
+SCAN_SMOOTHING_MM = 2.0
+PATTERN = "gyroid"
+# Infill percent per zone, 95A TPU gyroid.
+ZONE_PCT = {"heel": 15.0, "arch": 30.0, "forefoot": 15.0, "toes": 10.0, "lift": 60.0}
