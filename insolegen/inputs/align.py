@@ -124,7 +124,8 @@ def _usable_points(points: object, what: str) -> NDArray[np.float64]:
     if not polygon.is_valid or polygon.area <= 0:
         extent = np.ptp(array, axis=0)
         problem = "crosses itself" if shapely.make_valid(polygon).area > 0 else "encloses no area"
-        raise InputFileError(f"the {what} {problem} ({count} points spanning {plain_number(extent[0])} x {plain_number(extent[1])} mm): "
+        spanning = f"{plain_number(extent[0])} x {plain_number(extent[1])} mm"
+        raise InputFileError(f"the {what} {problem} ({count} points spanning {spanning}): "
                              "it must be one closed loop around the foot")
     return array
 

@@ -74,10 +74,10 @@ SVG_CSS_WORK_DIVISOR = 150  # CSS of n characters costs ~n**2 / 150 characters' 
 CSV_MAX_HEADER_LINES = 3  # text lines allowed before the first x,y row
 SHOWN_LINE_CHARS = 40
 BINARY_PROBE_BYTES = 65_536  # undecodable text: binary if these hold a control byte
-# Bytes no text file holds (C0 controls but tab, LF, VT, FF, CR; DEL); Ctrl-Z (0x1a)
-# is allowed: old DOS files end with it.
 # A group code 0 line and the name after it: one per entity, table entry or section.
 _DXF_CODE_ZERO = re.compile(rb"^[ \t]*0[ \t]*\r?\n[ \t]*[A-Za-z_$]", re.MULTILINE)
+# Bytes no text file holds (C0 controls but tab, LF, VT, FF, CR; DEL); Ctrl-Z (0x1a)
+# is allowed: old DOS files end with it.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x19\x1b-\x1f\x7f]")
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _XML_DECLARATION = re.compile(r"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["'][^>]*\?>""")
@@ -86,6 +86,7 @@ _TRANSFORM_STEP = re.compile(r"([A-Za-z]+)\s*\(([^()]*)\)")
 # Numbers each transform takes (svgelements fails with an IndexError on fewer)
 TRANSFORM_ARITY = {"matrix": (6,), "translate": (1, 2), "translatex": (1,), "translatey": (1,), "scale": (1, 2),
                    "scalex": (1,), "scaley": (1,), "rotate": (1, 3), "skew": (1, 2), "skewx": (1,), "skewy": (1,)}
+_BYTE_ORDER_MARKS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 BINARY_DXF_SIGNATURE = b"AutoCAD Binary DXF\r\n\x1a\x00"
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 
@@ -229,10 +230,11 @@ def _largest_loop(name: str, loops: list[NDArray[np.float64]], factor: float) ->
     if best.area <= 0 or best.geom_type != "Polygon":
         raise InputFileError(f"{name}: the closed outline encloses no area ({_summary(loops[order[0]])}): "
                              "draw the foot's outline as one closed loop")
-    if len(order) > 1 and polygons[order[1]].area >= SIMILAR_LOOPS * best.area and not best.contains(polygons[order[1]]):
+    second = polygons[order[1]] if len(order) > 1 else None
+    if second is not None and second.area >= SIMILAR_LOOPS * best.area and not best.contains(second):
         raise InputFileError(
             f"{name}: found {len(loops)} closed loops of similar size ({best.area:.0f} and "
-            f"{polygons[order[1]].area:.0f} square mm): keep only the foot's outline in the file"
+            f"{second.area:.0f} square mm): keep only the foot's outline in the file"
         )
     points = shapely.get_coordinates(best.exterior)[:-1]
     length = float(np.ptp(points @ _long_axis(points), axis=0))
@@ -303,7 +305,7 @@ def _refuse_binary(name: str, text: str, format_name: str) -> None:
 
 def _decode_svg(name: str, data: bytes) -> str:
     """SVG text: a byte-order mark or the XML declaration names the encoding, else UTF-8."""
-    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+    for bom, codec in _BYTE_ORDER_MARKS:
         if data.startswith(bom):
             data, declared = data[len(bom):], codec
             break
@@ -602,7 +604,8 @@ def _sample_curve(name: str, segment: object, what: str, spacing: float, budget:
     _check_coordinates(name, coarse, what)
     length = float(np.hypot(*np.diff(coarse, axis=0).T).sum())
     count = int(min(MAX_POINTS_PER_CURVE, budget.left + 1, max(4, math.ceil(length / spacing))))
-    return np.asarray(segment.npoint(np.linspace(0.0, 1.0, count + 1)[1:]), dtype=np.float64)  # type: ignore[attr-defined]
+    fine = segment.npoint(np.linspace(0.0, 1.0, count + 1)[1:])  # type: ignore[attr-defined]
+    return np.asarray(fine, dtype=np.float64)
 
 
 # --- DXF -------------------------------------------------------------------------------
@@ -624,7 +627,8 @@ def _dxf_document(name: str, data: bytes) -> object:
         except InputFileError:
             raise
         except Exception as exc:  # ezdxf raises many kinds on damaged binary data
-            raise InputFileError(f"{name}: a binary DXF that cannot be read ({_failure(exc)}): save it as ASCII DXF") from None
+            raise InputFileError(f"{name}: a binary DXF that cannot be read ({_failure(exc)}): "
+                                 "save it as ASCII DXF") from None
     probe = data.decode("utf-8", errors="replace")
     _refuse_binary(name, probe, "DXF")
     _refuse_many_entities(name, _DXF_CODE_ZERO.finditer(data))
@@ -746,7 +750,8 @@ def _csv_loops(name: str, data: bytes, budget: _PointBudget) -> list[NDArray[np.
             raise InputFileError(f"{name}: line {number}: {shown(cells[0], 20)}, {shown(cells[1], 20)} is not a "
                                  "finite point: each line must be 'x,y' with two numbers")
         if max(abs(x), abs(y)) > MAX_ABS_COORDINATE:
-            raise InputFileError(f"{name}: line {number}: {plain_number(x)}, {plain_number(y)} lies beyond ±{MAX_ABS_COORDINATE:,.0f}: "
+            point = f"{plain_number(x)}, {plain_number(y)}"
+            raise InputFileError(f"{name}: line {number}: {point} lies beyond ±{MAX_ABS_COORDINATE:,.0f}: "
                                  "a foot drawing lies near its origin (check the units and scale)")
         budget.take(1)
         rows.append((x, y))
