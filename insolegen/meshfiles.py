@@ -94,11 +94,6 @@ def sniff_stl_bytes(data: bytes, name: str) -> str:
     raise MeshFileError(_not_stl_message(data, name))
 
 
-def sniff_stl(path: Path) -> None:
-    """Refuse files that are neither a size-consistent binary STL nor ASCII STL text."""
-    sniff_stl_bytes(read_mesh_bytes(path, what="STL"), shown(path))
-
-
 def stl_triangles(data: bytes, name: str) -> NDArray[np.float64]:
     """The corners of every triangle of a binary or ASCII STL, (n, 3, 3); n may be 0."""
     if sniff_stl_bytes(data, name) == "binary":
@@ -138,7 +133,14 @@ def _text_chunks(data: bytes, name: str, what: str, start: int = 0,
 
 
 def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
+    return data.count(b"\n", 0, max(offset, 0)) + 1
+
+
+def _line_with(data: bytes, token: bytes, start: int) -> int:
+    """The line where ``token`` first appears from ``start`` (the chunk's first line if
+    it was seen only in a lower-cased copy)."""
+    at = data.find(token, start)
+    return _line_of(data, at if at >= 0 else start)
 
 
 def _quoted(token: bytes) -> str:
@@ -153,7 +155,7 @@ def _to_floats(tokens: list, name: str, data: bytes, where: int, what: str) -> N
         flat = list(np.array(tokens, dtype=np.bytes_).ravel())
         bad = next((t for t in flat if not _parses(float, t)), flat[0])
         raise MeshFileError(f"{name}: not a readable {what}: {_quoted(bad)} on line "
-                            f"{_line_of(data, data.find(bad, where))} is not a number: {EXPORT_AGAIN}") from None
+                            f"{_line_with(data, bad, where)} is not a number: {EXPORT_AGAIN}") from None
 
 
 def _parses(kind: type, token: bytes) -> bool:
@@ -211,7 +213,7 @@ def load_mesh_file(path: Path) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
         vertices = corners.reshape(-1, 3)
         if not np.isfinite(vertices).all():
             raise MeshFileError(f"{name}: the STL has non-finite coordinates (NaN or infinity): {EXPORT_AGAIN}")
-        largest = float(np.abs(vertices).max()) if len(vertices) else 0.0
+        largest = max(float(vertices.max()), -float(vertices.min())) if len(vertices) else 0.0  # no |v| copy
         if largest > MAX_PART_COORDINATE_MM:
             raise MeshFileError(f"{name}: the STL has coordinates as large as {largest:.3g} mm, no printable part: "
                                 f"at most {MAX_PART_COORDINATE_MM:.0g} mm is checked: check its units and {EXPORT_AGAIN}")
@@ -326,7 +328,7 @@ def _obj_indices(face_text: list[bytes], name: str, data: bytes, offset: int,
     except (ValueError, OverflowError):
         bad = next((t for t in tokens if not _parses(int, t)), tokens[0])
         raise MeshFileError(f"{name}: not a readable OBJ: face vertex {_quoted(bad)} on line "
-                            f"{_line_of(data, data.find(bad, offset))} is not a vertex number: {EXPORT_AGAIN}") from None
+                            f"{_line_with(data, bad, offset)} is not a vertex number: {EXPORT_AGAIN}") from None
     if (index == 0).any():
         raise MeshFileError(f"{name}: not a readable OBJ: a face refers to vertex 0, but OBJ numbers vertices "
                             f"from 1: the file is damaged: {EXPORT_AGAIN}")
@@ -565,7 +567,7 @@ def _ply_ascii_block(lines: list[bytes], element: PlyElement, values: dict, name
         tokens = b" ".join(lines).split()
         if len(tokens) != len(props) * len(lines):
             bad = next(line for line in lines if len(line.split()) != len(props))
-            raise MeshFileError(f"{name}: not a readable PLY: line {_line_of(data, data.find(bad, offset))} has "
+            raise MeshFileError(f"{name}: not a readable PLY: line {_line_with(data, bad, offset)} has "
                                 f"{len(bad.split())} values where a {element.name} has {len(props)}: the header's "
                                 f"counts or the data are wrong: {EXPORT_AGAIN}")
         table = _to_floats(tokens, name, data, offset, "PLY").reshape(len(lines), len(props))
@@ -598,7 +600,7 @@ def _ply_ascii_block(lines: list[bytes], element: PlyElement, values: dict, name
             if at != len(words):
                 raise ValueError
         except (ValueError, IndexError):
-            raise MeshFileError(f"{name}: not a readable PLY: line {_line_of(data, data.find(line, offset))} "
+            raise MeshFileError(f"{name}: not a readable PLY: line {_line_with(data, line, offset)} "
                                 f"{_quoted(line)} is not a {element.name} as the header declares it: "
                                 f"{EXPORT_AGAIN}") from None
     for prop in props:
