@@ -8,14 +8,11 @@ built, so everything here is right-footed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-
-if TYPE_CHECKING:  # the profile's types, for annotations only (no import at run time)
-    from .profile.spec import SideSpec
 
 # Landmarks as fractions of foot length from the heel (domain.md, "Foot proportions").
 MTH1_FRACTION = 0.74  # first metatarsal head, medial ball
@@ -230,22 +227,3 @@ def resample_ring(polygon: shapely.Polygon, spacing_mm: float) -> NDArray[np.flo
     at = np.linspace(0.0, along[-1], count, endpoint=False)
     return np.column_stack([np.interp(at, along, ring[:, 0]), np.interp(at, along, ring[:, 1])])
 
-
-def side_outline(spec: "SideSpec", spacing_mm: float = 1.0) -> Outline:
-    """The insole outline for a side (right-foot frame): a real foot's when the profile
-    gives one (read by the foot stage), else the parametric foot shape for its size.
-    The same choice as ``pipeline.side_outline``, here so that geometry builds without
-    importing the pipeline."""
-    source = spec.source
-    if source is not None:
-        polygon = getattr(source, "polygon", None)
-        if polygon is None:
-            raise ValueError(f"{spec.side}: the foot file has not been read yet (see inputs.feet.resolve_feet)")
-        return outline_from_points(polygon, length=spec.length, spacing_mm=spacing_mm)
-    return foot_outline(
-        foot_length_mm=spec.foot_length_mm,
-        ball_width_mm=spec.ball_width_mm,
-        heel_width_mm=spec.heel_width_mm,
-        length=spec.length,
-        spacing_mm=spacing_mm,
-    )

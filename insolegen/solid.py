@@ -64,6 +64,9 @@ MIN_AREA_MM2 = 1e-4
 # quadratic with equal curvatures); Triangle's 20-degree triangles are less round and
 # the sampled curvature is smoothed, so a little less is asked.
 AREA_PER_CURVATURE = 4.0
+# Refinement rounds done by Triangle (area limits, whole-mesh passes); later rounds split
+# the few bad triangles' edges in place.
+TRIANGLE_ROUNDS = 1
 # Inner probes (barycentric): the centroid, and halfway from it to each corner.
 _INNER = np.array([[1 / 3, 1 / 3, 1 / 3], [2 / 3, 1 / 6, 1 / 6], [1 / 6, 2 / 3, 1 / 6], [1 / 6, 1 / 6, 2 / 3]])
 
@@ -151,24 +154,29 @@ def _find(sorted_keys: NDArray[np.int64], keys: NDArray[np.int64]) -> tuple[NDAr
     return at, sorted_keys[at] == keys
 
 
+def _merge(table: tuple[NDArray[np.int64], Array], keys: NDArray[np.int64], values: Array) -> tuple[NDArray[np.int64], Array]:
+    """A (sorted keys, values) table with sorted, new ``keys`` merged in (a linear merge,
+    not a sort of the whole table: the table grows every round)."""
+    known_keys, known_values = table
+    at = np.searchsorted(known_keys, keys)
+    return np.insert(known_keys, at, keys), np.insert(known_values, at, values)
+
+
 def _edge_gaps(points: Array, z: Array, tris: NDArray[np.int64], height: HeightFn,
                known: tuple[NDArray[np.int64], Array]) -> tuple[Array, tuple[NDArray[np.int64], Array]]:
     """(T, 3) surface minus chord at each edge's midpoint, and the updated table of known
     gaps (sorted edge keys, gaps). Only edges not in the table are evaluated: neighbours
     share an edge, and most edges outlive a refinement round (vertices never move)."""
     keys = _edge_keys(tris).ravel()
-    known_keys, known_gaps = known
-    at, found = _find(known_keys, keys)
+    at, found = _find(known[0], keys)
     new, inverse = np.unique(keys[~found], return_inverse=True)
     a, b = new >> 31, new & ((1 << 31) - 1)
     mid = 0.5 * (points[a] + points[b])
     new_gaps = np.asarray(height(mid[:, 0], mid[:, 1]), dtype=float) - 0.5 * (z[a] + z[b])
     gaps = np.empty(len(keys))
-    gaps[found] = known_gaps[at[found]]
+    gaps[found] = known[1][at[found]]
     gaps[~found] = new_gaps[inverse]
-    merged = np.concatenate([known_keys, new])
-    order = np.argsort(merged)
-    return gaps.reshape(-1, 3), (merged[order], np.concatenate([known_gaps, new_gaps])[order])
+    return gaps.reshape(-1, 3), _merge(known, new, new_gaps)
 
 
 def _inner_gaps(points: Array, z: Array, tris: NDArray[np.int64], height: HeightFn, probes: Array) -> Array:
@@ -231,36 +239,93 @@ def triangulate_top(
         mesh["triangle_max_area"] = np.where(over, allowed, -1.0)
         mesh = triangle.triangulate(mesh, "rpqa")
 
-    known_edges: tuple[NDArray[np.int64], Array] = (np.empty(0, dtype=np.int64), np.empty(0))
-    known_tris, known_errors = np.empty(0, dtype=np.int64), np.empty(0)
-    z = np.empty(0)
-    previous = np.empty((0, 2))
-    for _ in range(resolution.max_rounds):
-        points, tris = mesh["vertices"], mesh["triangles"].astype(np.int64)
-        if not np.array_equal(points[: len(previous)], previous):
-            raise RuntimeError("refinement moved existing vertices")
-        previous = points
-        # Triangle keeps earlier vertices in place and appends new ones, so only new
-        # vertices and triangles need the surface evaluated.
-        z = np.concatenate([z, np.asarray(height(points[len(z):, 0], points[len(z):, 1]), dtype=float)])
-        keys = _triangle_keys(tris)
-        at, seen = _find(known_tris, keys)
-        errors = np.empty(len(tris))
-        errors[seen] = known_errors[at[seen]]
-        errors[~seen], known_edges = _triangle_errors(points, z, tris[~seen], height, known_edges, target)
-        bad = errors > target
-        if not bad.any():
-            break
-        order = np.argsort(keys)
-        known_tris, known_errors = keys[order], errors[order]
-        # The gap of a linear interpolant scales with area, so shrink each bad triangle
-        # by the ratio it is over, with a margin; -1 leaves good triangles alone.
-        shrink = np.clip(0.8 * target / np.maximum(errors, 1e-12), 0.01, 0.6)
-        mesh["triangle_max_area"] = np.where(bad, np.maximum(_areas(points, tris) * shrink, MIN_AREA_MM2), -1.0)
-        mesh = triangle.triangulate(mesh, "rpqa")
+    empty = (np.empty(0, dtype=np.int64), np.empty(0))
+    known_edges, known_tris = empty, empty
     points, tris = mesh["vertices"], mesh["triangles"].astype(np.int64)
-    z = np.concatenate([z, np.asarray(height(points[len(z):, 0], points[len(z):, 1]), dtype=float)])
-    return points, z, tris, _ring(points, mesh["segments"])
+    segments = mesh["segments"].astype(np.int64)
+    z = np.asarray(height(points[:, 0], points[:, 1]), dtype=float)
+    for round_ in range(resolution.max_rounds):
+        keys = _triangle_keys(tris)
+        at, seen = _find(known_tris[0], keys)
+        errors = np.empty(len(tris))
+        errors[seen] = known_tris[1][at[seen]]
+        new = np.flatnonzero(~seen)
+        errors[new], known_edges = _triangle_errors(points, z, tris[new], height, known_edges, target)
+        bad = errors > target
+        if not bad.any() or round_ == resolution.max_rounds - 1:
+            break
+        order = np.argsort(keys[new])
+        known_tris = _merge(known_tris, keys[new][order], errors[new][order])
+        if round_ < TRIANGLE_ROUNDS:
+            # The gap of a linear interpolant scales with area, so shrink each bad
+            # triangle by the ratio it is over, with a margin; -1 leaves good ones alone.
+            # Triangle keeps earlier vertices in place and appends new ones.
+            shrink = np.clip(0.8 * target / np.maximum(errors, 1e-12), 0.01, 0.6)
+            mesh = {"vertices": points, "triangles": tris, "segments": segments,
+                    "vertex_markers": mesh["vertex_markers"], "segment_markers": mesh["segment_markers"],
+                    "triangle_max_area": np.where(bad, np.maximum(_areas(points, tris) * shrink, MIN_AREA_MM2), -1.0)}
+            mesh = triangle.triangulate(mesh, "rpqa")
+            if not np.array_equal(mesh["vertices"][: len(points)], points):
+                raise RuntimeError("refinement moved existing vertices")
+            points, tris = mesh["vertices"], mesh["triangles"].astype(np.int64)
+            segments = mesh["segments"].astype(np.int64)
+            z = np.concatenate([z, np.asarray(height(points[len(z):, 0], points[len(z):, 1]), dtype=float)])
+        else:
+            # The few left after that are split at their edges' midpoints, whose
+            # heights are known already: no pass of Triangle, no new evaluation.
+            points, z, tris, segments = _split(points, z, tris, segments, bad, errors, known_edges)
+    return points, z, tris, _ring(points, segments)
+
+
+def _split(points: Array, z: Array, tris: NDArray[np.int64], segments: NDArray[np.int64], bad: NDArray[np.bool_],
+           errors: Array, known_edges: tuple[NDArray[np.int64], Array]) -> tuple[Array, Array, NDArray[np.int64], NDArray[np.int64]]:
+    """Red-green refinement: each bad triangle's longest edge and every edge carrying a
+    quarter or more of its error are split at their midpoints; a triangle with three
+    split edges becomes four (similar to it), with two three, with one two, so the mesh
+    stays conforming. The midpoints' heights come from the gaps table (height = gap +
+    mean of the ends)."""
+    edges = _edge_keys(tris)  # (T, 3), edge j from corner j to j + 1
+    gaps = known_edges[1][_find(known_edges[0], edges[bad].ravel())[0]].reshape(-1, 3)
+    corners = points[tris[bad]]
+    lengths = np.linalg.norm(corners - corners[:, [1, 2, 0]], axis=2)
+    chosen = (np.abs(gaps) >= 0.25 * errors[bad][:, None]) | (lengths == lengths.max(axis=1, keepdims=True))
+    marked = np.unique(edges[bad][chosen])
+    a, b = marked >> 31, marked & ((1 << 31) - 1)
+    base = len(points)
+    points = np.vstack([points, 0.5 * (points[a] + points[b])])
+    mid_gap = known_edges[1][_find(known_edges[0], marked)[0]]
+    z = np.concatenate([z, mid_gap + 0.5 * (z[a] + z[b])])
+
+    at, hit = _find(marked, edges.ravel())
+    hit = hit.reshape(-1, 3)
+    mid = (base + at).reshape(-1, 3)
+    count = hit.sum(axis=1)
+    # Rotate each split triangle so its pattern is canonical: one split edge as edge 0,
+    # two with the unsplit one as edge 2 (edge j runs from corner j to corner j + 1).
+    first = np.argmax(hit, axis=1)
+    unsplit = np.argmin(hit, axis=1)
+    shift = np.where(count == 2, (unsplit + 1) % 3, np.where(count == 1, first, 0))
+    cols = (shift[:, None] + np.arange(3)) % 3
+    v = np.take_along_axis(tris, cols, axis=1)
+    m = np.take_along_axis(mid, cols, axis=1)
+    v0, v1, v2, m0, m1, m2 = v[:, 0], v[:, 1], v[:, 2], m[:, 0], m[:, 1], m[:, 2]
+    pieces = [tris[count == 0]]
+    one = count == 1
+    pieces += [np.column_stack([v0, m0, v2])[one], np.column_stack([m0, v1, v2])[one]]
+    two = count == 2
+    # The quad left beside the corner triangle is cut along its shorter diagonal.
+    short = np.linalg.norm(points[v0] - points[m1], axis=1) <= np.linalg.norm(points[m0] - points[v2], axis=1)
+    pieces += [np.column_stack([m0, v1, m1])[two],
+               np.column_stack([v0, m0, m1])[two & short], np.column_stack([v0, m1, v2])[two & short],
+               np.column_stack([v0, m0, v2])[two & ~short], np.column_stack([m0, m1, v2])[two & ~short]]
+    three = count == 3
+    pieces += [np.column_stack(c)[three] for c in ((v0, m0, m2), (m0, v1, m1), (m2, m1, v2), (m0, m1, m2))]
+    tris = np.vstack(pieces)
+
+    seg_keys = (np.minimum(segments[:, 0], segments[:, 1]) << 31) | np.maximum(segments[:, 0], segments[:, 1])
+    at, cut = _find(marked, seg_keys)
+    halves = np.column_stack([segments[cut, 0], base + at[cut], base + at[cut], segments[cut, 1]]).reshape(-1, 2)
+    return points, z, tris, np.vstack([segments[~cut], halves])
 
 
 def _ring(points: Array, segments: NDArray[np.int64]) -> NDArray[np.int64]:

@@ -59,11 +59,13 @@ def linear_ramp(u: Array, rounding: float = RAMP_ROUNDING) -> Array:
     ramp(1) = 1 exactly, so heights at the heel centre and MTH line are exact.
     """
     d = rounding
-    u = np.asarray(u, dtype=float)
+    u = np.clip(np.asarray(u, dtype=float), 0.0, 1.0)
     k = 1.0 / (2.0 * d * (1.0 - d))
-    out = np.where(u < d, k * np.clip(u, 0, None) ** 2, (u - d / 2) / (1 - d))
-    out = np.where(u > 1 - d, 1 - k * np.clip(1 - u, 0, None) ** 2, out)
-    return np.clip(out, 0.0, 1.0)
+    out = (u - d / 2) / (1 - d)
+    low, high = u < d, u > 1 - d
+    out[low] = k * u[low] ** 2
+    out[high] = 1 - k * (1 - u[high]) ** 2
+    return out
 
 
 @dataclass(frozen=True)
@@ -93,16 +95,16 @@ class TopSurface:
         return s.lift_heel_mm + (s.lift_forefoot_mm - s.lift_heel_mm) * linear_ramp(self.progress(x, y))
 
     def heel_cup_mm(self, x: Array, y: Array) -> Array:
-        s = self.spec
-        x = np.asarray(x, dtype=float)
-        out = np.zeros(np.shape(x))
-        near = x < REARFOOT_END_FRACTION * s.foot_length_mm
-        if self._cup_distance is None or not near.any():
-            return out
-        xn, yn = x[near], np.broadcast_to(y, np.shape(x))[near]
-        d = self._cup_distance.distance_mm(xn, yn)
-        out[near] = s.heel_cup_depth_mm * self._cup_rise(d) * self._rearfoot_weight(xn)
+        x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        out = np.zeros(x.shape)
+        if self._cup_distance is not None:
+            near = x < REARFOOT_END_FRACTION * self.spec.foot_length_mm
+            out[near] = self._cup_on(x[near], y[near]) * self._rearfoot_weight(x[near])
         return out
+
+    def _cup_on(self, x: Array, y: Array) -> Array:
+        """The cup before the rearfoot weight, at points behind REARFOOT_END."""
+        return self.spec.heel_cup_depth_mm * self._cup_rise(self._cup_distance.distance_mm(x, y))
 
     def heel_cup_exact_mm(self, x: Array, y: Array) -> Array:
         """The heel cup on the exact polyline distance (slow): what the distance field
@@ -124,23 +126,46 @@ class TopSurface:
         return 1.0 - easing((d - CUP_RIM_TOP_MM) / (rim - CUP_RIM_TOP_MM))
 
     def arch_mm(self, x: Array, y: Array) -> Array:
+        x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        out = np.zeros(x.shape)
+        fl = self.spec.foot_length_mm
+        on = (x > ARCH_START_FRACTION * fl) & (x < ARCH_END_FRACTION * fl)
+        out[on] = self._arch_on(x[on], y[on])
+        return out
+
+    def _arch_on(self, x: Array, y: Array) -> Array:
+        """The arch at points between its start and end (zero elsewhere)."""
         s = self.spec
         fl = s.foot_length_mm
         x0, xa, x1 = ARCH_START_FRACTION * fl, s.arch_apex_pct / 100 * fl, ARCH_END_FRACTION * fl
-        along = np.where(
-            x <= xa,
-            0.5 * (1 - np.cos(np.pi * np.clip((x - x0) / (xa - x0), 0, 1))),
-            0.5 * (1 + np.cos(np.pi * np.clip((x - xa) / (x1 - xa), 0, 1))),
-        )
+        # Half a cosine up to the apex and half a cosine down after it: one phase t in
+        # [0, 2] (cos(pi (1 + u)) = -cos(pi u)), so one cosine per point.
+        t = np.where(x <= xa, np.clip((x - x0) / (xa - x0), 0, 1), 1 + np.clip((x - xa) / (x1 - xa), 0, 1))
+        along = 0.5 * (1 - np.cos(np.pi * t))
         lat, med = self.outline.edges_at(x)
         across = (y - lat) / np.maximum(med - lat, 1e-9)
         lo, hi = ARCH_ACROSS
         return s.arch_height_mm * along * smoothstep((across - lo) / (hi - lo))
 
     def met_pad_mm(self, x: Array, y: Array) -> Array:
+        x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        out = np.zeros(x.shape)
+        if self.spec.met_pad_height_mm > 0:
+            on = self._met_pad_box(x, y)
+            out[on] = self._met_pad_on(x[on], y[on])
+        return out
+
+    def _met_pad_box(self, x: Array, y: Array) -> NDArray[np.bool_]:
+        """A box around the pad (it is zero outside: tail behind, distal ahead, and at
+        most its half width, which is largest across the apex, to either side)."""
+        fl = self.spec.foot_length_mm
+        px, py = self.met_pad_apex()
+        half = MET_PAD_HALF_WIDTH_FRACTION * fl
+        return ((x > px - MET_PAD_TAIL_FRACTION * fl) & (x < px + MET_PAD_DISTAL_MM)
+                & (y > py - half) & (y < py + half))
+
+    def _met_pad_on(self, x: Array, y: Array) -> Array:
         s = self.spec
-        if s.met_pad_height_mm <= 0:
-            return np.zeros_like(x)
         px, py = self.met_pad_apex()
         fl = s.foot_length_mm
         dx, dy = x - px, y - py
@@ -169,18 +194,41 @@ class TopSurface:
 
     # -- the sum -----------------------------------------------------------------------
     def height_mm(self, x: Array, y: Array) -> Array:
-        """Top height above the bed (z = 0) at each (x, y), in mm."""
-        x = np.asarray(x, dtype=float)
-        y = np.asarray(y, dtype=float)
-        return (
-            self.base_mm(x, y)
-            + self.sole_mm(x, y)
-            + self.lift_mm(x, y)
-            + self.heel_cup_mm(x, y)
-            + self.arch_mm(x, y)
-            + self.met_pad_mm(x, y)
-            + self.posts_mm(x, y)
-        )
+        """Top height above the bed (z = 0) at each (x, y), in mm.
+
+        The same sum as base + sole + lift + heel cup + arch + met pad + posts, with each
+        term computed only where it can be non-zero (this runs at every mesh probe)."""
+        x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        shape = x.shape
+        x, y = x.ravel(), y.ravel()
+        s = self.spec
+        fl = s.foot_length_mm
+        # Base and lift ramp together along the same progress.
+        ramp = linear_ramp(self.progress(x, y))
+        out = (s.heel_thickness_mm + s.lift_heel_mm) + (
+            s.thickness_mm - s.heel_thickness_mm + s.lift_forefoot_mm - s.lift_heel_mm) * ramp
+        source = s.source
+        if source is not None and getattr(source, "conform", False) and getattr(source, "sole", None) is not None:
+            out += source.sole.height_mm(x, y)
+        rear = np.flatnonzero(x < REARFOOT_END_FRACTION * fl)
+        if len(rear) and (self._cup_distance is not None or s.rearfoot_post_deg != 0):
+            xr, yr = x[rear], y[rear]
+            rear_terms = self._tilt(yr, s.rearfoot_post_deg, self._rearfoot_y)
+            if self._cup_distance is not None:
+                rear_terms = rear_terms + self._cup_on(xr, yr)
+            out[rear] += rear_terms * self._rearfoot_weight(xr)
+        if s.arch_height_mm != 0:
+            on = np.flatnonzero((x > ARCH_START_FRACTION * fl) & (x < ARCH_END_FRACTION * fl))
+            out[on] += self._arch_on(x[on], y[on])
+        if s.met_pad_height_mm > 0:
+            on = np.flatnonzero(self._met_pad_box(x, y))
+            out[on] += self._met_pad_on(x[on], y[on])
+        if s.forefoot_post_deg != 0:
+            lo, hi = FOREFOOT_POST_FRACTIONS
+            on = np.flatnonzero(x > lo * fl)
+            out[on] += self._tilt(y[on], s.forefoot_post_deg, self._forefoot_y) * smoothstep(
+                (x[on] - lo * fl) / ((hi - lo) * fl))
+        return out.reshape(shape)
 
     # -- helpers -----------------------------------------------------------------------
     def met_pad_apex(self) -> tuple[float, float]:
