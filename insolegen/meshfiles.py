@@ -10,6 +10,7 @@ an allocation, so memory stays proportional to the file, whatever its header cla
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,8 +186,7 @@ def _ascii_stl_triangles(data: bytes, name: str) -> NDArray[np.float64]:
         loops = STL_LOOP.findall(body)
         words = [m.start() for m in STL_VERTEX_WORD.finditer(body)]
         if 3 * len(loops) != len(words):
-            covered = [m.span() for m in STL_LOOP.finditer(body)]
-            where = next((w for w in words if not any(a <= w < b for a, b in covered)), 0)
+            where = _first_outside(words, [m.span() for m in STL_LOOP.finditer(body)])
             raise MeshFileError(f"{name}: not a readable STL: a facet near line {_line_of(data, offset + where)} "
                                 f"is not 'outer loop', three 'vertex x y z', 'endloop': the file is damaged: "
                                 f"{EXPORT_AGAIN}")
@@ -200,6 +200,16 @@ def _ascii_stl_triangles(data: bytes, name: str) -> NDArray[np.float64]:
     if not parts:
         return np.empty((0, 3, 3))
     return np.concatenate(parts).reshape(-1, 3, 3)
+
+
+def _first_outside(positions: list[int], spans: list[tuple[int, int]]) -> int:
+    """The first position in none of the (sorted, disjoint) spans; 0 if none is."""
+    starts = [a for a, _ in spans]
+    for at in positions:
+        i = bisect.bisect_right(starts, at) - 1
+        if i < 0 or at >= spans[i][1]:
+            return at
+    return 0
 
 
 def load_mesh_file(path: Path) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
@@ -383,6 +393,9 @@ def _ply_header(data: bytes, name: str) -> tuple[Optional[str], list[PlyElement]
         if words[0] == "format" and len(words) == 3 and words[1] in PLY_FORMATS:
             order = PLY_FORMATS[words[1]]
         elif words[0] == "element" and len(words) == 3:
+            if words[1] in {e.name for e in elements}:
+                raise MeshFileError(f"{name}: not a readable PLY: header line {number} declares the element "
+                                    f"{_quoted(words[1].encode())} twice: {EXPORT_AGAIN}")
             elements.append(PlyElement(words[1], _ply_count(words[2], words[1], name), ()))
         elif words[0] == "property" and elements:
             prop = _ply_property(words, name, number)

@@ -40,10 +40,10 @@ MAX_ABS_COORDINATE = 1e12  # file units: a foot in nanometres is ~3e8; beyond th
 FLAT_RATIO = 1e-5  # thinner than this fraction of its length (3 um on a foot): flat (or a line)
 SCALE_RANGE = (1e-6, 1e6)  # length_mm may rescale a scan by at most this (micrometres to kilometres)
 MAX_FLOOR_SPAN_MM = 1000.0  # a foot scan or foam box fits in this on its floor; sizes the height grid
-MAX_COVER = 30.0  # seen from above, triangles cover the scan's floor area this often at most (real: 2-5)
+MAX_COVER = 10.0  # seen from above, triangles cover the scan's floor box this often at most (real: 0.9-1.9)
 VERTICAL_WALL_MM2 = 0.5e-12  # projected area below which vertical_hits skips a triangle (|det| <= 1e-12)
 RAY_TESTS_PER_BATCH = 6_000_000  # ray-triangle pairs a vertical_hits call tests (~230 bytes each)
-MAX_RAY_TESTS = 60_000_000  # pairs for one height map in all (~40 s); real scans test < 5 million
+MAX_RAY_TESTS = 30_000_000  # pairs for one height map in all (~20 s); real scans test < 6 million
 SCAN_FIX = "a foot scan needs the sole's 3-D shape: export the scanned foot (or foam-box impression) as a 3-D mesh"
 
 ScanKind = Literal["foot", "impression"]
