@@ -34,6 +34,12 @@ def foot_scan(length: float = LENGTH, side: str = "right") -> Mesh:
         return 25.0 + 45.0 * np.clip(1 - x / length, 0, 1)
 
     body = extrude_height_field(boundary, thickness, Resolution(tolerance_mm=0.2, start_area_mm2=30.0))
+    # The sole is added to the bottom after meshing, and an insole's flat bottom cap is
+    # meshed as coarsely as it can be: split every face to 4 mm so the sole is sampled.
+    import trimesh.remesh
+
+    fine_v, fine_f = trimesh.remesh.subdivide_to_size(body.vertices, body.faces, max_edge=4.0)
+    body = Mesh(vertices=np.asarray(fine_v, dtype=float), faces=np.asarray(fine_f, dtype=np.int64))
     v = body.vertices.copy()
     v[:, 2] += sole_mm(v[:, 0], v[:, 1], length)
     mesh = Mesh(vertices=v, faces=body.faces)

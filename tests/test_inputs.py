@@ -151,9 +151,14 @@ def scan_files(tmp_path_factory):
     save(rotate(foot_l, 4, 1 / 25.4), d / "left-in.stl")
     save(rotate(impression(side="right"), 5, 1.0, upside_down=True), d / "impression-right-mm.stl")
     # damaged: holes in the sole, loose fragments
+    # (the holes go where the sole is: faces of foot_r's bottom, away from its edge)
+    tri = foot_r.vertices[foot_r.faces]
+    facing_down = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])[:, 2] < 0
+    inner = shapely.contains_xy(shapely.Polygon(outline_points()).buffer(-15), *tri.mean(axis=1)[:, :2].T)
+    sole_faces = np.flatnonzero(facing_down & inner)
     mesh = rotate(foot_r, 6)
     keep = np.ones(len(mesh.faces), bool)
-    keep[np.random.default_rng(0).choice(len(keep), 40, replace=False)] = False
+    keep[np.random.default_rng(0).choice(sole_faces, 40, replace=False)] = False
     damaged = trimesh.Trimesh(mesh.vertices, mesh.faces[keep])
     cube = trimesh.creation.box(extents=[10, 10, 10])
     cube.apply_translation(mesh.vertices.max(axis=0) + 80)
