@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .pipeline import BuildResult
+from .record import BuildRecord, SideRecord
 from .profile.printers import DEFAULT_ORCA_BED_MM, DEFAULT_PRUSA_BED_MM
 
 PARAMETERS = [  # (key, label, unit)
@@ -58,70 +59,19 @@ def _fmt(value: Any) -> str:
 
 def report_html(result: BuildResult, preview_png: bytes, files: dict[str, str],
                 today: dt.date | None = None) -> str:
-    """The report for one built profile."""
+    """The report for one built profile: three printable pages (prescription and
+    measurements, the preview, zones, files and print settings)."""
     today = today or dt.date.today()
     record = result.record
     sides = record.sides
-    specs = {part.spec.side: part.spec for part in result.parts}
     names = [s.side for s in sides]
     head = "".join(f"<th>{_e(n)}</th>" for n in names)
-
-    rows = []
-    for key, label, unit in PARAMETERS:
-        values = [getattr(specs[n], key) for n in names]
-        if all(v in (None, 0, 0.0) for v in values) and key not in ("heel_cup_depth_mm", "arch_height_mm"):
-            if key.startswith(("lift", "met", "rearfoot", "forefoot", "size")):
-                continue
-        cells = "".join(f'<td class="num">{_fmt(v)}</td>' for v in values)
-        rows.append(f"<tr><td>{_e(label)}</td>{cells}<td>{_e(unit)}</td></tr>")
-    sources = [specs[n].source for n in names]
-    if any(sources):
-        cells = "".join(f"<td>{_e(s.kind + ': ' + s.info.get('file', '')) if s else 'size'}</td>" for s in sources)
-        rows.append(f"<tr><td>foot from</td>{cells}<td></td></tr>")
-
-    measured = []
-    for name in sides[0].heights:
-        cells = "".join(
-            f'<td class="num">{s.heights[name].measured_mm:.2f}</td>' if name in s.heights else "<td></td>"
-            for s in sides)
-        measured.append(f"<tr><td>top height at the {_e(name.replace('_', ' '))}</td>{cells}<td>mm</td></tr>")
-    for key, label in (("length_mm", "insole length"), ("ball_width_mm", "ball width"), ("heel_width_mm", "heel width")):
-        cells = "".join(f'<td class="num">{getattr(s.outline, key):.1f}</td>' for s in sides)
-        measured.append(f"<tr><td>{label} (on the mesh)</td>{cells}<td>mm</td></tr>")
-    for key, label, unit, scale in (("min_thickness_mm", "thinnest section", "mm", 1), ("volume_mm3", "volume", "cm3", 1e-3),
-                                    ("triangles", "triangles", "", 1)):
-        cells = "".join(f'<td class="num">{getattr(s, key) * scale:.{0 if key == "triangles" else 2}f}</td>'
-                        for s in sides)
-        measured.append(f"<tr><td>{label}</td>{cells}<td>{unit}</td></tr>")
-    checks = "".join(
-        f'<td>{"watertight, " if s.checks.watertight else "OPEN, "}manifold3d {_e(s.checks.manifold3d_status)}</td>'
-        for s in sides)
-    measured.append(f"<tr><td>solid checks</td>{checks}<td></td></tr>")
-
-    warnings = record.warnings
-    warning_block = (
-        '<div class="warnings"><strong>Clinical warnings</strong><ul>'
-        + "".join(f"<li>{_e(w)}</li>" for w in warnings) + "</ul></div>"
-        if warnings else '<p class="ok"><strong>No clinical warnings.</strong></p>'
-    )
-    zone_names = list(dict.fromkeys(z.name for s in sides for z in s.zones))
-    zone_rows = []
-    for zone in zone_names:
-        cells = ""
-        for s in sides:
-            found = next((z for z in s.zones if z.name == zone), None)
-            cells += (f'<td class="num">{found.infill_pct:g} % &middot; {found.part_volume_mm3 / 1000:.1f} cm3</td>'
-                      if found else "<td>-</td>")
-        zone_rows.append(f"<tr><td>{_e(zone)}</td>{cells}</tr>")
-    file_rows = []
-    for name in files.values():
-        suffix = ".orca.3mf" if name.endswith(".orca.3mf") else Path(name).suffix
-        file_rows.append(f"<tr><td>{_e(name)}</td><td>{_e(SLICER_FOR.get(suffix, ''))}</td></tr>")
-    printer = record.print
-    prusa, orca = DEFAULT_PRUSA_BED_MM, DEFAULT_ORCA_BED_MM
-    bed = (f"{_e(printer.printer or 'custom')} bed {printer.bed_mm[0]:g} x {printer.bed_mm[1]:g} mm"
-           if printer else f"default beds: PrusaSlicer file on a {prusa[0]:g} x {prusa[1]:g} mm bed, "
-           f"Orca file on {orca[0]:g} x {orca[1]:g} mm")
+    rows = _prescription_rows(result, names)
+    measured = _measured_rows(sides)
+    warning_block = _warning_block(record.warnings)
+    zone_rows = _zone_rows(sides)
+    file_rows = _file_rows(files)
+    bed = _bed_text(record)
     picture = base64.b64encode(preview_png).decode()
     tpu = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in TPU_SETTINGS)
     return f"""<!DOCTYPE html>
@@ -160,3 +110,80 @@ window.addEventListener("load", function () {{
 </script>
 </body></html>
 """
+
+
+def _prescription_rows(result: BuildResult, names: list[str]) -> list[str]:
+    """The parameters each side was built with (zero-valued extras left out)."""
+    specs = {part.spec.side: part.spec for part in result.parts}
+    rows = []
+    for key, label, unit in PARAMETERS:
+        values = [getattr(specs[n], key) for n in names]
+        if all(v in (None, 0, 0.0) for v in values) and key not in ("heel_cup_depth_mm", "arch_height_mm"):
+            if key.startswith(("lift", "met", "rearfoot", "forefoot", "size")):
+                continue
+        cells = "".join(f'<td class="num">{_fmt(v)}</td>' for v in values)
+        rows.append(f"<tr><td>{_e(label)}</td>{cells}<td>{_e(unit)}</td></tr>")
+    sources = [specs[n].source for n in names]
+    if any(sources):
+        cells = "".join(f"<td>{_e(s.kind + ': ' + s.info.get('file', '')) if s else 'size'}</td>" for s in sources)
+        rows.append(f"<tr><td>foot from</td>{cells}<td></td></tr>")
+    return rows
+
+
+def _measured_rows(sides: tuple[SideRecord, ...]) -> list[str]:
+    """Heights, outline figures, thickness, volume and checks, as measured on the mesh."""
+    measured = []
+    for name in sides[0].heights:
+        cells = "".join(
+            f'<td class="num">{s.heights[name].measured_mm:.2f}</td>' if name in s.heights else "<td></td>"
+            for s in sides)
+        measured.append(f"<tr><td>top height at the {_e(name.replace('_', ' '))}</td>{cells}<td>mm</td></tr>")
+    for key, label in (("length_mm", "insole length"), ("ball_width_mm", "ball width"), ("heel_width_mm", "heel width")):
+        cells = "".join(f'<td class="num">{getattr(s.outline, key):.1f}</td>' for s in sides)
+        measured.append(f"<tr><td>{label} (on the mesh)</td>{cells}<td>mm</td></tr>")
+    for key, label, unit, scale in (("min_thickness_mm", "thinnest section", "mm", 1), ("volume_mm3", "volume", "cm3", 1e-3),
+                                    ("triangles", "triangles", "", 1)):
+        cells = "".join(f'<td class="num">{getattr(s, key) * scale:.{0 if key == "triangles" else 2}f}</td>'
+                        for s in sides)
+        measured.append(f"<tr><td>{label}</td>{cells}<td>{unit}</td></tr>")
+    checks = "".join(
+        f'<td>{"watertight, " if s.checks.watertight else "OPEN, "}manifold3d {_e(s.checks.manifold3d_status)}</td>'
+        for s in sides)
+    measured.append(f"<tr><td>solid checks</td>{checks}<td></td></tr>")
+    return measured
+
+
+def _warning_block(warnings: tuple[str, ...]) -> str:
+    if not warnings:
+        return '<p class="ok"><strong>No clinical warnings.</strong></p>'
+    return ('<div class="warnings"><strong>Clinical warnings</strong><ul>'
+            + "".join(f"<li>{_e(w)}</li>" for w in warnings) + "</ul></div>")
+
+
+def _zone_rows(sides: tuple[SideRecord, ...]) -> list[str]:
+    rows = []
+    for zone in dict.fromkeys(z.name for s in sides for z in s.zones):
+        cells = ""
+        for s in sides:
+            found = next((z for z in s.zones if z.name == zone), None)
+            cells += (f'<td class="num">{found.infill_pct:g} % &middot; {found.part_volume_mm3 / 1000:.1f} cm3</td>'
+                      if found else "<td>-</td>")
+        rows.append(f"<tr><td>{_e(zone)}</td>{cells}</tr>")
+    return rows
+
+
+def _file_rows(files: dict[str, str]) -> list[str]:
+    rows = []
+    for name in files.values():
+        suffix = ".orca.3mf" if name.endswith(".orca.3mf") else Path(name).suffix
+        rows.append(f"<tr><td>{_e(name)}</td><td>{_e(SLICER_FOR.get(suffix, ''))}</td></tr>")
+    return rows
+
+
+def _bed_text(record: BuildRecord) -> str:
+    printer = record.print
+    if printer:
+        return f"{_e(printer.printer or 'custom')} bed {printer.bed_mm[0]:g} x {printer.bed_mm[1]:g} mm"
+    prusa, orca = DEFAULT_PRUSA_BED_MM, DEFAULT_ORCA_BED_MM
+    return (f"default beds: PrusaSlicer file on a {prusa[0]:g} x {prusa[1]:g} mm bed, "
+            f"Orca file on {orca[0]:g} x {orca[1]:g} mm")
