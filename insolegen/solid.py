@@ -202,11 +202,14 @@ def _triangle_errors(points: Array, z: Array, tris: NDArray[np.int64], height: H
     near = np.flatnonzero(errors > 0.5 * target)
     if len(near):
         centroid = _inner_gaps(points, z, tris[near], height, _INNER[:1])
-        predicted = np.abs(4.0 / 9.0 * (a[near] + b[near] + c[near]))
-        errors[near] = np.maximum(errors[near], centroid)
-        doubt = near[np.abs(centroid - predicted) > 0.1 * target]
+        # How far the surface strays from the quadratic the midpoints describe, as seen
+        # at the centroid, is added to the estimate: the worst point can be off by that.
+        miss = np.abs(centroid - np.abs(4.0 / 9.0 * (a[near] + b[near] + c[near])))
+        errors[near] = np.maximum(errors[near], centroid) + miss
+        doubt = near[miss > 0.1 * target]
         if len(doubt):
-            errors[doubt] = np.maximum(errors[doubt], _inner_gaps(points, z, tris[doubt], height, _INNER[1:]))
+            errors[doubt] = np.maximum(errors[doubt], _inner_gaps(points, z, tris[doubt], height, _INNER[1:])
+                                       + miss[np.searchsorted(near, doubt)])
     return errors, known
 
 
