@@ -274,6 +274,22 @@ def test_slivers_across_the_scan_are_refused_before_the_ray_tests():
     assert_one_line(str(caught.value), "slivers.stl", "too large and thin", "million ray tests")
 
 
+def test_qhull_failing_on_a_scan_says_it_is_flat(tmp_path, monkeypatch):
+    # _check_shape catches flat scans first; Qhull's own precision is the safety net
+    from scipy.spatial import QhullError
+
+    from insolegen.inputs import scans
+
+    def fail(points):  # type: ignore[no-untyped-def]
+        raise QhullError("QH6154 Qhull precision error: Initial simplex is flat")
+
+    monkeypatch.setattr(scans, "find_floor", fail)
+    path = tmp_path / "box.stl"
+    path.write_bytes(binary_stl(box_corners()))
+    message = refuse_scan(path, "(nearly) flat", "3-D shape")
+    assert "QH6154" not in message
+
+
 def test_length_mm_cannot_scale_a_speck_into_a_foot(tmp_path):
     path = tmp_path / "speck.stl"
     path.write_bytes(binary_stl(box_corners() * 1e-30))
@@ -307,6 +323,8 @@ PLY_CASES = {
     "mixed-lists.ply": (ply(BOX_V, BOX_F.tolist())[:-52] + struct.pack("<B4i", 4, 0, 1, 2, 3) + b"\0" * 35,
                         ("differ in length",)),
     "not-ply.ply": (b"PK\x03\x04 a zip file", ("does not start with 'ply'",)),
+    "element-twice.ply": (ply(BOX_V, BOX_F.tolist()).replace(b"element face", b"element vertex", 1),
+                          ("declares the element 'vertex' twice",)),
 }
 
 
@@ -384,6 +402,17 @@ def test_broken_stl_for_scans_and_check(tmp_path, name):
     path.write_bytes(content)
     refuse_scan(path, *says)
     refuse_check(path, *says)
+
+
+def test_a_damaged_facet_deep_in_a_large_ascii_stl_is_found_quickly(tmp_path):
+    rng = np.random.default_rng(5)
+    text = ascii_stl(rng.uniform(0, 250, (20000, 3, 3)))
+    cut = text.rindex(b"vertex", 0, len(text) - 5000)
+    path = tmp_path / "damaged.stl"
+    path.write_bytes(text[:cut] + text[cut + 7:])  # one 'vertex' word lost near the end
+    start = time.perf_counter()
+    refuse_check(path, "facet near line", "damaged")
+    assert time.perf_counter() - start < 2.0  # the search for the bad facet is not quadratic
 
 
 def test_binary_stl_with_a_solid_header_still_reads(tmp_path):

@@ -6,6 +6,11 @@ Steps: load (STL, OBJ, PLY) -> keep the largest connected piece -> units from th
 area -> kind (a foot stands on the floor; an impression is a slab whose top is a plane
 around a foot-shaped hollow) -> plantar height field by vertical rays on a 0.5 mm grid
 -> footprint outline -> align (long axis, heel, side) -> smooth at a stated scale.
+
+Every unusable file ends in one InputFileError line that says what the scan looks like
+and what to do: unusable paths and damaged files (meshfiles), no triangles, non-finite
+or absurd coordinates, a point, a line or a plane instead of a 3-D surface, no unit that
+makes it a foot, stray parts far away, scrambled triangles, too little memory.
 """
 
 from __future__ import annotations
