@@ -64,9 +64,11 @@ MIN_AREA_MM2 = 1e-4
 # quadratic with equal curvatures); Triangle's 20-degree triangles are less round and
 # the sampled curvature is smoothed, so a little less is asked.
 AREA_PER_CURVATURE = 4.0
-# Refinement rounds done by Triangle (area limits, whole-mesh passes); later rounds split
-# the few bad triangles' edges in place.
-TRIANGLE_ROUNDS = 1
+# A bad triangle's edges are split when they carry at least this share of its error,
+# and its longest edge always: mostly its worst edge and its longest (the finest step
+# that fixes it: fewer triangles than splitting all three, and the longest-edge split
+# keeps the shapes from degrading).
+MARK_FRACTION = 0.95
 # Inner probes (barycentric): the centroid, and halfway from it to each corner.
 _INNER = np.array([[1 / 3, 1 / 3, 1 / 3], [2 / 3, 1 / 6, 1 / 6], [1 / 6, 2 / 3, 1 / 6], [1 / 6, 1 / 6, 2 / 3]])
 
@@ -133,12 +135,6 @@ def _edge_keys(tris: NDArray[np.int64]) -> NDArray[np.int64]:
     (vertex indices < 2**31)."""
     a, b = tris, tris[:, [1, 2, 0]]
     return (np.minimum(a, b) << 31) | np.maximum(a, b)
-
-
-def _triangle_keys(tris: NDArray[np.int64]) -> NDArray[np.int64]:
-    """One integer per triangle, the same whatever its vertex order (indices < 2**21)."""
-    t = np.sort(tris, axis=1)
-    return (t[:, 0] << 42) | (t[:, 1] << 21) | t[:, 2]
 
 
 def _areas(points: Array, tris: NDArray[np.int64]) -> Array:
@@ -224,8 +220,8 @@ def triangulate_top(
     triangle may be everywhere, and Triangle refines to that before any triangle is
     probed. Checking: every triangle's largest gap is estimated from its edge midpoints
     (exact for a locally quadratic surface) and, where that comes near the tolerance,
-    probed inside too; triangles over the tolerance are shrunk by how far over they
-    are, until none is.
+    probed inside too; triangles over the tolerance are split at their worst and
+    longest edges' midpoints, until none is.
     """
     n = len(boundary)
     segments = np.column_stack([np.arange(n), (np.arange(n) + 1) % n])
@@ -242,66 +238,51 @@ def triangulate_top(
         mesh["triangle_max_area"] = np.where(over, allowed, -1.0)
         mesh = triangle.triangulate(mesh, "rpqa")
 
-    empty = (np.empty(0, dtype=np.int64), np.empty(0))
-    known_edges, known_tris = empty, empty
+    known_edges = (np.empty(0, dtype=np.int64), np.empty(0))
     points, tris = mesh["vertices"], mesh["triangles"].astype(np.int64)
     segments = mesh["segments"].astype(np.int64)
     z = np.asarray(height(points[:, 0], points[:, 1]), dtype=float)
-    for round_ in range(resolution.max_rounds):
-        keys = _triangle_keys(tris)
-        at, seen = _find(known_tris[0], keys)
-        errors = np.empty(len(tris))
-        errors[seen] = known_tris[1][at[seen]]
-        new = np.flatnonzero(~seen)
-        errors[new], known_edges = _triangle_errors(points, z, tris[new], height, known_edges, target)
+    errors, known_edges = _triangle_errors(points, z, tris, height, known_edges, target)
+    for _ in range(resolution.max_rounds):
         bad = errors > target
-        if not bad.any() or round_ == resolution.max_rounds - 1:
+        if not bad.any():
             break
-        order = np.argsort(keys[new])
-        known_tris = _merge(known_tris, keys[new][order], errors[new][order])
-        if round_ < TRIANGLE_ROUNDS:
-            # The gap of a linear interpolant scales with area, so shrink each bad
-            # triangle by the ratio it is over, with a margin; -1 leaves good ones alone.
-            # Triangle keeps earlier vertices in place and appends new ones.
-            shrink = np.clip(0.8 * target / np.maximum(errors, 1e-12), 0.01, 0.6)
-            mesh = {"vertices": points, "triangles": tris, "segments": segments,
-                    "vertex_markers": mesh["vertex_markers"], "segment_markers": mesh["segment_markers"],
-                    "triangle_max_area": np.where(bad, np.maximum(_areas(points, tris) * shrink, MIN_AREA_MM2), -1.0)}
-            mesh = triangle.triangulate(mesh, "rpqa")
-            if not np.array_equal(mesh["vertices"][: len(points)], points):
-                raise RuntimeError("refinement moved existing vertices")
-            points, tris = mesh["vertices"], mesh["triangles"].astype(np.int64)
-            segments = mesh["segments"].astype(np.int64)
-            z = np.concatenate([z, np.asarray(height(points[len(z):, 0], points[len(z):, 1]), dtype=float)])
-        else:
-            # The few left after that are split at their edges' midpoints, whose
-            # heights are known already: no pass of Triangle, no new evaluation.
-            points, z, tris, segments = _split(points, z, tris, segments, bad, errors, known_edges)
+        # Split at edge midpoints whose heights are known already (no pass of Triangle,
+        # no new evaluation there); the triangles left alone come first and keep their
+        # errors, only the new ones are probed.
+        points, z, tris, segments, kept = _split(points, z, tris, segments, bad, errors, known_edges)
+        new_errors, known_edges = _triangle_errors(points, z, tris[int(kept.sum()):], height, known_edges, target)
+        errors = np.concatenate([errors[kept], new_errors])
     return points, z, tris, _ring(points, segments)
 
 
 def _split(points: Array, z: Array, tris: NDArray[np.int64], segments: NDArray[np.int64], bad: NDArray[np.bool_],
-           errors: Array, known_edges: tuple[NDArray[np.int64], Array]) -> tuple[Array, Array, NDArray[np.int64], NDArray[np.int64]]:
-    """Red-green refinement: each bad triangle's longest edge and every edge carrying a
-    quarter or more of its error are split at their midpoints; a triangle with three
-    split edges becomes four (similar to it), with two three, with one two, so the mesh
-    stays conforming. The midpoints' heights come from the gaps table (height = gap +
-    mean of the ends)."""
-    edges = _edge_keys(tris)  # (T, 3), edge j from corner j to j + 1
-    gaps = known_edges[1][_find(known_edges[0], edges[bad].ravel())[0]].reshape(-1, 3)
+           errors: Array, known_edges: tuple[NDArray[np.int64], Array]
+           ) -> tuple[Array, Array, NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]]:
+    """Red-green refinement: each bad triangle's longest edge and every edge carrying
+    MARK_FRACTION or more of its error are split at their midpoints; a triangle with
+    three split edges becomes four (similar to it), with two three, with one two, so the
+    mesh stays conforming. The midpoints' heights come from the gaps table (height =
+    gap + mean of the ends). Returns the new mesh, the untouched triangles first, and
+    which of the old triangles those are."""
+    bad_edges = _edge_keys(tris[bad])  # (B, 3), edge j from corner j to j + 1
+    gaps = known_edges[1][_find(known_edges[0], bad_edges.ravel())[0]].reshape(-1, 3)
     corners = points[tris[bad]]
     lengths = np.linalg.norm(corners - corners[:, [1, 2, 0]], axis=2)
-    chosen = (np.abs(gaps) >= 0.25 * errors[bad][:, None]) | (lengths == lengths.max(axis=1, keepdims=True))
-    marked = np.unique(edges[bad][chosen])
+    chosen = (np.abs(gaps) >= MARK_FRACTION * errors[bad][:, None]) | (lengths == lengths.max(axis=1, keepdims=True))
+    marked = np.unique(bad_edges[chosen])
     a, b = marked >> 31, marked & ((1 << 31) - 1)
     base = len(points)
     points = np.vstack([points, 0.5 * (points[a] + points[b])])
     mid_gap = known_edges[1][_find(known_edges[0], marked)[0]]
     z = np.concatenate([z, mid_gap + 0.5 * (z[a] + z[b])])
 
+    edges = _edge_keys(tris)
     at, hit = _find(marked, edges.ravel())
     hit = hit.reshape(-1, 3)
-    mid = (base + at).reshape(-1, 3)
+    kept = ~hit.any(axis=1)
+    cut = np.flatnonzero(~kept)
+    hit, mid, old = hit[cut], (base + at.reshape(-1, 3))[cut], tris[cut]
     count = hit.sum(axis=1)
     # Rotate each split triangle so its pattern is canonical: one split edge as edge 0,
     # two with the unsplit one as edge 2 (edge j runs from corner j to corner j + 1).
@@ -309,26 +290,23 @@ def _split(points: Array, z: Array, tris: NDArray[np.int64], segments: NDArray[n
     unsplit = np.argmin(hit, axis=1)
     shift = np.where(count == 2, (unsplit + 1) % 3, np.where(count == 1, first, 0))
     cols = (shift[:, None] + np.arange(3)) % 3
-    v = np.take_along_axis(tris, cols, axis=1)
+    v = np.take_along_axis(old, cols, axis=1)
     m = np.take_along_axis(mid, cols, axis=1)
     v0, v1, v2, m0, m1, m2 = v[:, 0], v[:, 1], v[:, 2], m[:, 0], m[:, 1], m[:, 2]
-    pieces = [tris[count == 0]]
-    one = count == 1
-    pieces += [np.column_stack([v0, m0, v2])[one], np.column_stack([m0, v1, v2])[one]]
-    two = count == 2
+    one, two, three = count == 1, count == 2, count == 3
     # The quad left beside the corner triangle is cut along its shorter diagonal.
     short = np.linalg.norm(points[v0] - points[m1], axis=1) <= np.linalg.norm(points[m0] - points[v2], axis=1)
-    pieces += [np.column_stack([m0, v1, m1])[two],
-               np.column_stack([v0, m0, m1])[two & short], np.column_stack([v0, m1, v2])[two & short],
-               np.column_stack([v0, m0, v2])[two & ~short], np.column_stack([m0, m1, v2])[two & ~short]]
-    three = count == 3
+    pieces = [tris[kept],
+              np.column_stack([v0, m0, v2])[one], np.column_stack([m0, v1, v2])[one],
+              np.column_stack([m0, v1, m1])[two],
+              np.column_stack([v0, m0, m1])[two & short], np.column_stack([v0, m1, v2])[two & short],
+              np.column_stack([v0, m0, v2])[two & ~short], np.column_stack([m0, m1, v2])[two & ~short]]
     pieces += [np.column_stack(c)[three] for c in ((v0, m0, m2), (m0, v1, m1), (m2, m1, v2), (m0, m1, m2))]
-    tris = np.vstack(pieces)
 
     seg_keys = (np.minimum(segments[:, 0], segments[:, 1]) << 31) | np.maximum(segments[:, 0], segments[:, 1])
-    at, cut = _find(marked, seg_keys)
-    halves = np.column_stack([segments[cut, 0], base + at[cut], base + at[cut], segments[cut, 1]]).reshape(-1, 2)
-    return points, z, tris, np.vstack([segments[~cut], halves])
+    at, split = _find(marked, seg_keys)
+    halves = np.column_stack([segments[split, 0], base + at[split], base + at[split], segments[split, 1]]).reshape(-1, 2)
+    return points, z, np.vstack(pieces), np.vstack([segments[~split], halves]), kept
 
 
 def _ring(points: Array, segments: NDArray[np.int64]) -> NDArray[np.int64]:

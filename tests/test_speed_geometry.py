@@ -159,7 +159,8 @@ def test_edge_splitting_keeps_a_conforming_consistently_wound_mesh():
     bad = np.random.default_rng(4).random(len(tris)) < 0.3
     errors = np.where(bad, 1.0, 0.0)
     for _ in range(3):  # split repeatedly, as later rounds do
-        points, z, tris, segments = _split(points, z, tris, segments, bad, errors, table)
+        points, z, tris, segments, kept = _split(points, z, tris, segments, bad, errors, table)
+        assert kept.sum() <= len(tris)
         edges = np.sort(np.vstack([tris[:, [0, 1]], tris[:, [1, 2]], tris[:, [2, 0]]]), axis=1)
         keys = np.unique((edges[:, 0] << 31) | edges[:, 1])
         table = (keys, np.zeros(len(keys)))
