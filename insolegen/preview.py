@@ -1,24 +1,44 @@
 """preview.png: what a clinician checks at a glance.
 
-Top views (zones with their infill, height contours), a medial side view with the
-lift, arch and heel cup dimensioned, and cross sections at the heel, arch apex and
-metatarsal heads; left and right side by side. Needs matplotlib; it is kept off the hot
-path (``insolegen build --no-preview`` skips it).
+Top views (the top shaded by height with contours every 2 mm, the firmness zones and
+their infill), a medial side view with the heel cup rim, heel, arch apex and metatarsal
+heads marked and the lift noted, and cross sections at the heel centre, arch apex and
+metatarsal heads; left and right side by side. Drawn with Pillow (exports/drawing.py),
+not matplotlib: importing and drawing take a fraction of a second, so the preview can
+stay on by default. ``insolegen build --no-preview`` still skips it.
 """
 
 from __future__ import annotations
 
-import io
+from dataclasses import dataclass
 
 import numpy as np
 
+from .exports.drawing import (Axes, Box, Canvas, Dash, colour_bar, contour_segments, grey_ramp, overlap, padded,
+                              rasterise)
 from .measure import top_heights
-from .zones import to_manifold
-
 from .pipeline import BuildResult, SidePart
+from .zones import to_manifold
 
 ZONE_COLOURS = {"heel": "#4cc9f0", "arch": "#f77f00", "forefoot": "#90be6d", "toes": "#c7f9cc", "lift": "#9d0208"}
 CUSTOM_COLOUR = "#ffd60a"
+ZONE_ALPHA = 0.35
+LIFT_RED = "#9d0208"
+FIRST, SECOND = "#1f77b4", "#ff7f0e"  # left / medial line, right / mid-line
+DASHED: Dash = (6.0, 3.5)
+CONTOUR_MM = 2.0
+SHADE_HEADROOM = 1.3  # the highest point is a dark grey, not black: contours stay visible
+
+WIDTH, HEIGHT = 1200, 1000
+TOP_ROOM = (82.0, 300.0)  # each row's axes, top to bottom (pixels)
+SIDE_ROOM = (375.0, 590.0)
+SECTION_ROOM = (668.0, 935.0)
+TWO_COLUMNS = ((62.0, 542.0), (632.0, 1112.0))
+ONE_COLUMN = ((62.0, 1112.0),)
+SECTION_COLUMNS = ((62.0, 382.0), (447.0, 767.0), (832.0, 1152.0))
+SECTIONS = (("heel_centre", "heel centre"), ("arch_apex", "arch apex"), ("metatarsal_heads", "metatarsal heads"))
+LANDMARKS = ("heel_cup_rim", "heel_centre", "arch_apex", "met_pad_apex", "metatarsal_heads")
+NOTE_PT, ZONE_PT, CONTOUR_PT, SUPTITLE_PT = 10, 11, 9, 18
 
 
 def _mirror(part: SidePart) -> float:
@@ -26,121 +46,253 @@ def _mirror(part: SidePart) -> float:
 
 
 def _top_faces(part: SidePart) -> np.ndarray:
-    v, f = part.mesh.vertices, part.mesh.faces
-    normal_z = np.cross(v[f][:, 1] - v[f][:, 0], v[f][:, 2] - v[f][:, 0])[:, 2]
-    return f[normal_z > 1e-9]
+    """The faces turned upwards (their normal's z above zero)."""
+    tri = part.mesh.vertices[part.mesh.faces]
+    u, w = tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]
+    return part.mesh.faces[u[:, 0] * w[:, 1] - u[:, 1] * w[:, 0] > 1e-9]
 
 
-def _top_view(ax, part: SidePart, vmax: float):  # type: ignore[no-untyped-def]
-    from matplotlib.patches import Polygon as Patch
+@dataclass(frozen=True)
+class Probed:
+    """One side's heights for the side view and the sections: top heights along the
+    medial line (90 % across) and the heel mid-line, at the landmarks, and across the
+    foot at each section; all from one batch of vertical rays against the top faces."""
 
+    top_faces: np.ndarray
+    xs: np.ndarray
+    medial: np.ndarray
+    middle: np.ndarray
+    landmarks: dict[str, tuple[float, float]]  # name -> (x, height); NaN where a ray missed
+    sections: dict[str, tuple[float, np.ndarray, np.ndarray]]  # name -> (x, across (medial +), height)
+
+
+def _probe(part: SidePart) -> Probed:
+    faces = _top_faces(part)
+    xs = np.linspace(0, part.mesh.vertices[:, 0].max(), 500)
+    lat, med = part.outline.edges_at(xs)
+    points = part.landmark_points()
+    names = [n for n in LANDMARKS if n in points]
+    cuts = {}
+    for name, _ in SECTIONS:
+        if name in points:
+            x = points[name][0]
+            cut_lat, cut_med = part.outline.edges_at(np.array([x]))
+            cuts[name] = (x, np.linspace(cut_lat[0] - 2, cut_med[0] + 2, 300))
+    queries = [np.column_stack([xs, lat + 0.9 * (med - lat)]), np.column_stack([xs, np.zeros_like(xs)]),
+               np.array([points[n] for n in names], dtype=float).reshape(-1, 2)]
+    queries += [np.column_stack([np.full_like(ys, x), ys]) for x, ys in cuts.values()]
+    xy = np.vstack(queries) * [1.0, _mirror(part)]  # right-foot frame -> the side's own
+    heights = np.split(top_heights(part.mesh.vertices, faces, xy), np.cumsum([len(q) for q in queries])[:-1])
+    return Probed(
+        top_faces=faces, xs=xs, medial=heights[0], middle=heights[1],
+        landmarks={n: (points[n][0], float(z)) for n, z in zip(names, heights[2])},
+        sections={name: (x, ys, z) for (name, (x, ys)), z in zip(cuts.items(), heights[3:])},
+    )
+
+
+# --------------------------------------------------------------------------- top view
+
+
+def _shade(ax: Axes, part: SidePart, faces: np.ndarray, vmax: float) -> None:
+    """The top surface in greys by height. Rasterised at the final resolution and
+    stretched smoothly onto the supersampled canvas: the shading has no sharp edges of
+    its own (the outline is drawn over its rim), and this is a quarter of the work."""
     v = part.mesh.vertices
-    top = _top_faces(part)
-    shade = ax.tripcolor(v[:, 0], v[:, 1], top, v[:, 2], shading="gouraud", cmap="Greys", vmin=0, vmax=vmax * 1.3)
-    levels = np.arange(1, vmax + 1, 2.0)
-    lines = ax.tricontour(v[:, 0], v[:, 1], top, v[:, 2], levels=levels, colors="k", linewidths=0.4)
-    ax.clabel(lines, levels[::2], fontsize=6, fmt="%g")
+    width, height = int(round(ax.right - ax.left)), int(round(ax.bottom - ax.top))
+    z = rasterise(ax.px(v[:, 0], v[:, 1]) - [ax.left, ax.top], v[:, 2], faces, width, height)
+    grey = grey_ramp(np.nan_to_num(z) / (vmax * SHADE_HEADROOM))
+    ax.canvas.picture(np.repeat(grey[:, :, None], 3, axis=2), ax.box, np.isfinite(z))
+
+
+def _zone_rings(part: SidePart) -> list[tuple[str, float, str, list[np.ndarray]]]:
+    """(name, infill %, colour, footprint rings in the side's frame) per cushioning zone."""
+    out = []
     for zone in part.zones:
         if zone.kind == "lift":
             continue
-        colour = ZONE_COLOURS.get(zone.name, CUSTOM_COLOUR)
-        rings = to_manifold(zone.mesh).project().to_polygons()
+        rings = [np.asarray(r, dtype=float) for r in to_manifold(zone.mesh).project().to_polygons()]
+        out.append((zone.name, zone.infill_pct, ZONE_COLOURS.get(zone.name, CUSTOM_COLOUR), rings))
+    return out
+
+
+def _contour_labels(ax: Axes, segments: np.ndarray, which: np.ndarray, levels: np.ndarray,
+                    keep_off: list[tuple[float, float]]) -> None:
+    """A label on every other level: at the middle of its line, unless crowded (then
+    the free-most point of it)."""
+    placed = list(keep_off)
+    inner = (ax.left + 12, ax.top + 8, ax.right - 12, ax.bottom - 8)
+    for k in range(0, len(levels), 2):
+        mids = segments[which == k].mean(axis=1)
+        if len(mids) == 0:
+            continue
+        points = ax.px(mids[:, 0], mids[:, 1])
+        points = points[(points[:, 0] > inner[0]) & (points[:, 0] < inner[2])
+                        & (points[:, 1] > inner[1]) & (points[:, 1] < inner[3])]
+        if len(points) == 0:
+            continue
+        centre = points[np.argmin(np.linalg.norm(points - np.median(points, axis=0), axis=1))]
+        score = -0.02 * np.linalg.norm(points - centre, axis=1)
+        if placed:
+            gaps = np.linalg.norm(points[:, None, :] - np.asarray(placed)[None, :, :], axis=2).min(axis=1)
+            score += np.minimum(gaps, 45.0)
+        x, y = points[int(np.argmax(score))]
+        ax.note((x, y), f"{levels[k]:g}", CONTOUR_PT, box=("#ffffff", None, 0.75, 1.0))
+        placed.append((x, y))
+
+
+def _top_view(canvas: Canvas, room: Box, part: SidePart, faces: np.ndarray, xlim: tuple[float, float],
+              ylim: tuple[float, float], vmax: float) -> Axes:
+    ax = Axes.equal(canvas, room, xlim, ylim)
+    _shade(ax, part, faces, vmax)
+    zones = _zone_rings(part)
+    for _, _, colour, rings in zones:
         for ring in rings:
-            ax.add_patch(Patch(ring, closed=True, fc=colour, ec=colour, lw=1.0, alpha=0.35))
+            canvas.polygon(ax.px(ring[:, 0], ring[:, 1]), fill=colour, edge=colour, width=1.0, alpha=ZONE_ALPHA)
+    v = part.mesh.vertices
+    levels = np.arange(1.0, vmax + 1.0, CONTOUR_MM)
+    segments, which = contour_segments(v[:, :2], v[:, 2], faces, levels)
+    canvas.segments(np.stack([ax.px(segments[:, i, 0], segments[:, i, 1]) for i in (0, 1)], axis=1), "#000000", 0.55)
+    ring = part.outline.boundary * [1.0, _mirror(part)]
+    canvas.polyline(ax.px(np.append(ring[:, 0], ring[0, 0]), np.append(ring[:, 1], ring[0, 1])), "#000000", 1.3)
+    centres = []
+    for name, infill, colour, rings in zones:
         if rings:
             cx, cy = np.vstack(rings).mean(axis=0)
-            ax.text(cx, cy, f"{zone.name}\n{zone.infill_pct:g} %", ha="center", va="center", fontsize=7,
-                    bbox={"fc": "white", "ec": colour, "alpha": 0.8, "pad": 1.5})
+            centre = ax.px(cx, cy)[0]
+            ax.note(tuple(centre), f"{name}\n{infill:g} %", ZONE_PT, box=("#ffffff", colour, 0.8, 2.0))
+            centres.append(tuple(centre))
+    _contour_labels(ax, segments, which, levels, centres)
+    title = f"{part.spec.side}: top view (height contours every {CONTOUR_MM:g} mm)"
     lift = next((z for z in part.zones if z.kind == "lift"), None)
-    title = f"{part.spec.side}: top view (height contours every 2 mm)"
     if lift is not None:
         title += f"\nlift layer {lift.infill_pct:g} % under the heel and arch zones"
-    ax.set_title(title, fontsize=9)
-    ring = np.vstack([part.outline.boundary, part.outline.boundary[:1]]) * [1, _mirror(part)]
-    ax.plot(ring[:, 0], ring[:, 1], "k", lw=1.2)
-    ax.set_aspect("equal")
-    ax.set_xlabel("x (mm)", fontsize=8)
-    ax.set_ylabel("y (mm)", fontsize=8)
-    ax.tick_params(labelsize=7)
-    return shade
+    ax.frame(title, "x (mm)", "y (mm)")
+    return ax
 
 
-def _side_view(ax, part: SidePart) -> None:  # type: ignore[no-untyped-def]
-    m = _mirror(part)
-    xs = np.linspace(0, part.mesh.vertices[:, 0].max(), 500)
-    lat, med = part.outline.edges_at(xs)
-    medial_y = lat + 0.9 * (med - lat)
-    for y, label, style in ((medial_y, "medial (90 % across)", "-"), (np.zeros_like(xs), "heel mid-line", "--")):
-        z = top_heights(part.mesh.vertices, part.mesh.faces, np.column_stack([xs, y * m]))
-        ax.plot(xs, z, style, lw=1.2, label=label)
-    ax.fill_between([0, xs[-1]], 0, 0, color="k")
-    ax.axhline(0, color="k", lw=0.8)
-    points = part.landmark_points()
-    for name in ("heel_centre", "arch_apex", "metatarsal_heads", "heel_cup_rim", "met_pad_apex"):
-        if name not in points:
-            continue
-        x, y = points[name]
-        (z,) = top_heights(part.mesh.vertices, part.mesh.faces, [[x, y * m]])
-        ax.annotate(f"{name.replace('_', ' ')}\n{z:.1f} mm", (x, z), xytext=(0, 14), textcoords="offset points",
-                    ha="center", fontsize=6.5, arrowprops={"arrowstyle": "-", "lw": 0.5})
-        ax.plot([x], [z], "o", ms=3, color="k")
+# --------------------------------------------------------------------------- side view
+
+
+def _annotate(ax: Axes, marks: list[tuple[float, float, str]]) -> None:
+    """Landmarks: a dot each and a label with a leader line, above the dot if there is
+    room, else beside or below it, else above and moved up past what is in the way."""
+    canvas = ax.canvas
+    dots = [ax.px(x, z)[0] for x, z, _ in marks]
+    ax.taken.extend((px - 4, py - 4, px + 4, py + 4) for px, py in dots)
+    for (px, py), (_, _, text) in zip(dots, marks):
+        w, h = canvas.text_size(text, NOTE_PT)
+
+        def box(cx: float, bottom: float) -> Box:
+            cx = float(np.clip(cx, ax.left + w / 2 + 3, ax.right - w / 2 - 3))
+            return (cx - w / 2 - 2, bottom - h - 2, cx + w / 2 + 2, bottom + 2)
+
+        def free(b: Box) -> bool:
+            return b[1] >= ax.top and b[3] <= ax.bottom and not any(overlap(b, t) > 0 for t in ax.taken)
+
+        spots = [box(px, py - 16), box(px + w / 2 + 10, py - 12), box(px - w / 2 - 10, py - 12), box(px, py + 18 + h)]
+        chosen = next((b for b in spots if free(b)), None)
+        if chosen is None:
+            chosen = spots[0]
+            while hits := [t for t in ax.taken if overlap(chosen, t) > 0]:
+                chosen = box(px, min(t[1] for t in hits) - 5)
+        ax.note(((chosen[0] + chosen[2]) / 2, chosen[3] - 2), text, NOTE_PT, anchor="md")
+        end = (float(np.clip(px, chosen[0] + 2, chosen[2] - 2)), chosen[3] if chosen[3] <= py else chosen[1])
+        if np.hypot(end[0] - px, end[1] - py) > 6:
+            start = np.array([px, py]) + 4 * (np.subtract(end, (px, py)) / np.hypot(end[0] - px, end[1] - py))
+            canvas.polyline([tuple(start), end], "#000000", 0.6)
+        canvas.dots([(px, py)], 3.0, "#000000")
+
+
+def _side_view(canvas: Canvas, room: Box, part: SidePart, probed: Probed, xlim: tuple[float, float],
+               ylim: tuple[float, float]) -> Axes:
+    ax = Axes(canvas, room, xlim, ylim)
+    ax.hline(0.0)
+    ax.plot(probed.xs, probed.medial, FIRST)
+    ax.plot(probed.xs, probed.middle, SECOND, dash=DASHED)
     if part.spec.lift_heel_mm > 0:
-        ax.text(0.02, 0.9, f"lift {part.spec.lift_heel_mm:g} mm at the heel -> {part.spec.lift_forefoot_mm:g} mm "
-                "at the metatarsal heads", transform=ax.transAxes, fontsize=7, color="#9d0208")
-    ax.set_title(f"{part.spec.side}: medial side view", fontsize=9)
-    ax.set_xlabel("x (mm)", fontsize=8)
-    ax.set_ylabel("height (mm)", fontsize=8)
-    ax.set_ylim(0, max(ax.get_ylim()[1], 10) * 1.25)
-    ax.tick_params(labelsize=7)
-    ax.legend(fontsize=6.5, loc="upper right")
+        ax.note(ax.at(0.015, 0.93), f"lift {part.spec.lift_heel_mm:g} mm at the heel -> "
+                f"{part.spec.lift_forefoot_mm:g} mm at the metatarsal heads", NOTE_PT + 1, LIFT_RED, anchor="lm")
+    _annotate(ax, [(x, z, f"{name.replace('_', ' ')}\n{z:.1f} mm") for name, (x, z) in probed.landmarks.items()
+                   if np.isfinite(z)])
+    ax.legend([("medial (90 % across)", FIRST, None), ("heel mid-line", SECOND, DASHED)])
+    ax.frame(f"{part.spec.side}: medial side view", "x (mm)", "height (mm)")
+    return ax
 
 
-def _section(ax, parts: list[SidePart], name: str, label: str) -> None:  # type: ignore[no-untyped-def]
-    for part, style in zip(parts, ("-", "--")):
-        points = part.landmark_points()
-        if name not in points:
-            continue
-        x = points[name][0]
-        lat, med = part.outline.edges_at(np.array([x]))
-        ys = np.linspace(lat[0] - 2, med[0] + 2, 300)
-        z = top_heights(part.mesh.vertices, part.mesh.faces, np.column_stack([np.full_like(ys, x), ys * _mirror(part)]))
-        ax.plot(ys, z, style, lw=1.2, label=f"{part.spec.side} (x = {x:.0f} mm)")
-    ax.axhline(0, color="k", lw=0.8)
-    ax.set_title(f"section at the {label}: lateral <- -> medial", fontsize=9)
-    ax.set_xlabel("across the foot (mm, medial +)", fontsize=8)
-    ax.set_ylabel("height (mm)", fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.set_ylim(bottom=0)
-    ax.legend(fontsize=6.5)
+# --------------------------------------------------------------------------- sections
 
 
-def preview_png(result: BuildResult, dpi: int = 80) -> bytes:
-    """The preview picture for a built profile, as PNG bytes."""
-    # The object-oriented API on an Agg canvas: no pyplot, no process-wide backend.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+def _section(canvas: Canvas, room: Box, parts: list[SidePart], probes: list[Probed], name: str, label: str) -> Axes:
+    lines = []
+    for part, probed, colour, dash in zip(parts, probes, (FIRST, SECOND), (None, DASHED)):
+        if name in probed.sections:
+            x, ys, zs = probed.sections[name]
+            lines.append((ys, zs, colour, dash, f"{part.spec.side} (x = {x:.0f} mm)"))
+    if lines:
+        ys = np.concatenate([line[0] for line in lines])
+        zs = np.concatenate([line[1] for line in lines])
+        top = float(np.nanmax(zs)) if np.isfinite(zs).any() else 1.0
+        ax = Axes(canvas, room, padded(float(ys.min()), float(ys.max())), (0.0, max(top * 1.08, 1.0)))
+    else:
+        ax = Axes(canvas, room, (-1.0, 1.0), (0.0, 1.0))
+        ax.note(ax.at(0.5, 0.5), f"no {label} on this insole", NOTE_PT)
+    ax.hline(0.0)
+    for ys, zs, colour, dash, _ in lines:
+        ax.plot(ys, zs, colour, dash=dash)
+    if lines:
+        ax.legend([(text, colour, dash) for _, _, colour, dash, text in lines])
+    ax.frame(f"section at the {label} (lateral \u2190 \u2192 medial)", "across the foot (mm, medial +)", "height (mm)")
+    return ax
 
+
+# --------------------------------------------------------------------------- picture
+
+
+@dataclass
+class Preview:
+    """The drawn picture (text still queued) and its panels, for finding things in it."""
+
+    canvas: Canvas
+    top_views: list[Axes]
+    side_views: list[Axes]
+    sections: list[Axes]
+
+    def png(self, compress_level: int = 6) -> bytes:
+        return self.canvas.png(compress_level)
+
+
+def draw_preview(result: BuildResult) -> Preview:
+    """Draw the preview of a built profile: one column per side, sections across."""
     parts = list(result.parts)
     spec = parts[0].spec
-    size = spec.size or (f"{spec.source.kind} {spec.source.info.get('file')}" if spec.source else f"{spec.foot_length_mm:.0f} mm")
-    vmax = max(float(p.mesh.vertices[:, 2].max()) for p in parts)
-    fig = Figure(figsize=(15, 12.5), dpi=dpi)
-    FigureCanvasAgg(fig)
-    # A fixed layout: tight_layout measured every label twice and took most of the time.
-    grid = fig.add_gridspec(3, 6, height_ratios=[1.15, 0.9, 0.8], left=0.05, right=0.95, bottom=0.05, top=0.93,
-                            wspace=0.9, hspace=0.35)
-    shade = None
-    for i, part in enumerate(parts):
-        span = slice(0, 3) if len(parts) == 2 and i == 0 else (slice(3, 6) if len(parts) == 2 else slice(0, 6))
-        shade = _top_view(fig.add_subplot(grid[0, span]), part, vmax)
-        _side_view(fig.add_subplot(grid[1, span]), part)
-    for k, (name, label) in enumerate((("heel_centre", "heel centre"), ("arch_apex", "arch apex"),
-                                       ("metatarsal_heads", "metatarsal heads"))):
-        _section(fig.add_subplot(grid[2, 2 * k: 2 * k + 2]), parts, name, label)
-    if shade is not None:
-        fig.colorbar(shade, cax=fig.add_axes((0.975, 0.7, 0.008, 0.2)), label="top height (mm)")
+    size = spec.size or (f"{spec.source.kind} {spec.source.info.get('file')}" if spec.source else
+                         f"{spec.foot_length_mm:.0f} mm")
+    canvas = Canvas(WIDTH, HEIGHT)
     sides = " + ".join(p.spec.side for p in parts)
-    fig.suptitle(f"{result.profile.name}: {sides} - {size}", fontsize=13)
-    out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=dpi)
-    return out.getvalue()
+    canvas.text((WIDTH / 2, 24), f"{result.profile.name}: {sides} - {size}", SUPTITLE_PT)
+    columns = TWO_COLUMNS if len(parts) == 2 else ONE_COLUMN * len(parts)
+    probes = [_probe(p) for p in parts]
+    # Top views on one scale (both outlines fit), shaded on one height scale.
+    vmax = max(float(p.mesh.vertices[:, 2].max()) for p in parts)
+    rings = np.vstack([p.outline.boundary * [1.0, _mirror(p)] for p in parts])
+    xlim, ylim = padded(rings[:, 0].min(), rings[:, 0].max()), padded(rings[:, 1].min(), rings[:, 1].max())
+    tops = [_top_view(canvas, (c[0], TOP_ROOM[0], c[1], TOP_ROOM[1]), p, probed.top_faces, xlim, ylim, vmax)
+            for p, probed, c in zip(parts, probes, columns)]
+    last = tops[-1]
+    colour_bar(canvas, (last.right + 14, last.top, last.right + 26, last.bottom), vmax * SHADE_HEADROOM,
+               "top height (mm)")
+    # Side views on one height scale too, so the two sides compare by eye.
+    heights = np.concatenate([np.r_[p.medial, p.middle] for p in probes])
+    highest = float(np.nanmax(heights)) if np.isfinite(heights).any() else 0.0
+    side_ylim = (0.0, max(highest * 1.05, 10.0) * 1.35)
+    side_xlim = padded(0.0, max(float(p.xs[-1]) for p in probes))
+    sides_drawn = [_side_view(canvas, (c[0], SIDE_ROOM[0], c[1], SIDE_ROOM[1]), part, probed, side_xlim, side_ylim)
+                   for part, probed, c in zip(parts, probes, columns)]
+    sections = [_section(canvas, (c[0], SECTION_ROOM[0], c[1], SECTION_ROOM[1]), parts, probes, name, label)
+                for (name, label), c in zip(SECTIONS, SECTION_COLUMNS)]
+    return Preview(canvas, tops, sides_drawn, sections)
+
+
+def preview_png(result: BuildResult, compress_level: int = 6) -> bytes:
+    """The preview picture for a built profile, as PNG bytes."""
+    return draw_preview(result).png(compress_level)

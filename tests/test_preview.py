@@ -1,0 +1,218 @@
+"""The preview picture and the drawing kit under it (exports/drawing.py): contours,
+pixel mapping, ticks, the rasteriser, and what the picture shows where. No timings."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from PIL import Image
+
+from insolegen.exports.drawing import (Axes, Canvas, contour_segments, dashes, font, grey_ramp, nice_ticks,
+                                       rasterise, tick_labels)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def grid(nx: int, ny: int) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices of an nx x ny grid of unit squares (x 0..nx, y 0..ny), two triangles each,
+    the diagonals alternating."""
+    xs, ys = np.meshgrid(np.arange(nx + 1.0), np.arange(ny + 1.0), indexing="ij")
+    xy = np.column_stack([xs.ravel(), ys.ravel()])
+    faces = []
+    for i in range(nx):
+        for j in range(ny):
+            a, b, c, d = i * (ny + 1) + j, (i + 1) * (ny + 1) + j, (i + 1) * (ny + 1) + j + 1, i * (ny + 1) + j + 1
+            faces += [(a, b, c), (a, c, d)] if (i + j) % 2 == 0 else [(a, b, d), (b, c, d)]
+    return xy, np.array(faces)
+
+
+def lengths_by_level(segments: np.ndarray, which: np.ndarray, count: int) -> np.ndarray:
+    return np.bincount(which, np.linalg.norm(segments[:, 1] - segments[:, 0], axis=1), minlength=count)
+
+
+# --------------------------------------------------------------------------- contours
+
+
+def test_contours_of_a_plane_tilted_along_x_are_lines_across_at_x_equal_2_level():
+    # z = x / 2 + 0.25 on a 10 x 4 grid: the level L lies where x = 2 (L - 0.25), a
+    # straight line across the whole grid (length 4). Levels 1.5, 2.5, 3.5: x = 2.5, 4.5, 6.5
+    # (between grid columns, so every crossing is inside an edge).
+    xy, faces = grid(10, 4)
+    z = xy[:, 0] / 2 + 0.25
+    levels = np.array([1.5, 2.5, 3.5])
+    segments, which = contour_segments(xy, z, faces, levels)
+    for k, level in enumerate(levels):
+        mine = segments[which == k]
+        assert np.allclose(mine[:, :, 0], 2 * (level - 0.25), atol=1e-12)
+        assert mine[:, :, 1].min() == pytest.approx(0.0) and mine[:, :, 1].max() == pytest.approx(4.0)
+    assert np.allclose(lengths_by_level(segments, which, 3), 4.0)
+
+
+def test_contours_of_a_diagonal_plane_lie_on_x_plus_y_equal_level():
+    # z = x + y on a 4 x 4 grid: level 3.5 is the line x + y = 3.5, from (0, 3.5) to
+    # (3.5, 0) inside the square: length 3.5 * sqrt(2). Level 5.5: from (1.5, 4) to
+    # (4, 1.5): length 2.5 * sqrt(2).
+    xy, faces = grid(4, 4)
+    segments, which = contour_segments(xy, xy.sum(axis=1), faces, [3.5, 5.5])
+    for k, level in enumerate((3.5, 5.5)):
+        assert np.allclose(segments[which == k].sum(axis=2), level, atol=1e-12)
+    assert lengths_by_level(segments, which, 2) == pytest.approx([3.5 * np.sqrt(2), 2.5 * np.sqrt(2)])
+
+
+def test_a_level_through_a_row_of_vertices_is_drawn_once_and_a_flat_at_a_level_not_at_all():
+    xy, faces = grid(10, 4)
+    z = xy[:, 0] / 2  # level 1 runs along the vertex column x = 2
+    segments, which = contour_segments(xy, z, faces, [1.0])
+    assert np.allclose(segments[:, :, 0], 2.0) and lengths_by_level(segments, which, 1)[0] == pytest.approx(4.0)
+    flat = np.full(len(xy), 3.0)
+    assert len(contour_segments(xy, flat, faces, [1.0, 3.0, 5.0])[0]) == 0
+
+
+# --------------------------------------------------------------------------- mapping, ticks
+
+
+def test_data_to_pixels_is_exact_at_the_axis_ends_and_linear_between():
+    ax = Axes(Canvas(300, 200), (50.0, 20.0, 250.0, 120.0), (-3.0, 7.0), (2.0, 12.0))
+    assert ax.px([-3.0, 7.0, 2.0], [2.0, 12.0, 7.0]).tolist() == [[50.0, 120.0], [250.0, 20.0], [150.0, 70.0]]
+    assert ax.at(0, 0) == (50.0, 120.0) and ax.at(1, 1) == (250.0, 20.0)
+
+
+def test_equal_axes_keep_one_scale_and_fit_the_room():
+    ax = Axes.equal(Canvas(600, 300), (0.0, 10.0, 500.0, 210.0), (0.0, 300.0), (-50.0, 50.0))
+    sx = (ax.right - ax.left) / 300.0
+    sy = (ax.bottom - ax.top) / 100.0
+    assert sx == pytest.approx(sy) and ax.top == 10.0 and ax.right - ax.left == pytest.approx(500.0)
+    assert ax.bottom <= 210.0
+
+
+def test_ticks_are_round_and_labelled_with_the_decimals_they_need():
+    assert nice_ticks(0.0, 27.3).tolist() == [0.0, 5.0, 10.0, 15.0, 20.0, 25.0]
+    assert nice_ticks(-42.0, 25.0).tolist() == [-40.0, -30.0, -20.0, -10.0, 0.0, 10.0, 20.0]
+    assert tick_labels(nice_ticks(0.0, 17.0)) == ["0.0", "2.5", "5.0", "7.5", "10.0", "12.5", "15.0"]
+    assert tick_labels(np.array([-20.0, 0.0, 20.0])) == ["\u221220", "0", "20"]
+
+
+def test_dashes_cover_the_line_in_on_and_off_runs():
+    pieces = dashes([(0, 0), (10, 0), (10, 10)], 3.0, 2.0)
+    assert len(pieces) == 4  # 20 long: dashes at 0, 5, 10, 15
+    assert pieces[1][0].tolist() == [5.0, 0.0] and pieces[1][-1].tolist() == [8.0, 0.0]
+    assert pieces[2].tolist() == [[10.0, 0.0], [10.0, 3.0]]  # the corner falls in a gap start
+
+
+def test_rasterised_plane_is_exact_at_pixel_centres_and_empty_outside():
+    xy, faces = grid(8, 4)
+    xy = xy * 5.0  # 40 x 20 pixels
+    z = 0.3 * xy[:, 0] - 0.1 * xy[:, 1] + 2.0
+    image = rasterise(xy, z, faces, 50, 25)
+    cols, rows = np.meshgrid(np.arange(50) + 0.5, np.arange(25) + 0.5)
+    inside = (cols < 40) & (rows < 20)
+    assert np.allclose(image[inside], (0.3 * cols - 0.1 * rows + 2.0)[inside], atol=1e-9)
+    assert np.isnan(image[~inside]).all()
+
+
+def test_greys_run_from_white_to_black():
+    assert grey_ramp([0.0, 1.0, 2.0, -1.0]).tolist() == [255, 0, 0, 255]
+    assert np.all(np.diff(grey_ramp(np.linspace(0, 1, 50)).astype(int)) <= 0)
+
+
+def test_text_uses_a_truetype_face():
+    assert type(font(12)).__name__ == "FreeTypeFont"
+
+
+# --------------------------------------------------------------------------- the picture
+
+
+@pytest.fixture(scope="module")
+def lift_preview():
+    from insolegen.pipeline import build_profile
+    from insolegen.preview import draw_preview
+    from insolegen.profile import load_profile
+
+    result = build_profile(load_profile(ROOT / "profiles" / "lld-left-lift.toml"))
+    drawn = draw_preview(result)
+    picture = Image.open(io.BytesIO(drawn.png())).convert("RGB")
+    return result, drawn, np.asarray(picture).astype(int)
+
+
+def test_picture_is_a_png_of_the_expected_size(lift_preview):
+    _, drawn, pixels = lift_preview
+    data = drawn.png()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert pixels.shape == (1000, 1200, 3)
+
+
+def test_both_halves_have_ink_in_every_row_of_panels(lift_preview):
+    _, drawn, pixels = lift_preview
+    dark = pixels.sum(axis=2) < 300
+    for ax in drawn.top_views + drawn.side_views:
+        l, t, r, b = (int(round(v)) for v in ax.box)
+        inside = dark[t + 3: b - 3, l + 3: r - 3]
+        assert inside.mean() > 0.01, ax.box  # lines, contours, shading: not an empty frame
+    left, right = dark[:, :600], dark[:, 600:]
+    assert left[60:620].sum() > 5000 and right[60:620].sum() > 5000
+
+
+def _zone_samples(part, ax, name, rng):
+    """Pixels well inside a zone's footprint (away from its label and the outline)."""
+    from insolegen.zones import to_manifold
+
+    zone = next(z for z in part.zones if z.name == name)
+    rings = to_manifold(zone.mesh).project().to_polygons()
+    outline = shapely.Polygon(part.outline.boundary * [1, -1 if part.spec.side == "left" else 1])
+    area = shapely.Polygon(rings[0]).intersection(outline)
+    centre = np.vstack(rings).mean(axis=0)
+    area = area.buffer(-4.0).difference(shapely.Point(centre).buffer(14.0))
+    x0, y0, x1, y1 = area.bounds
+    points = rng.uniform([x0, y0], [x1, y1], (400, 2))
+    points = points[shapely.contains_xy(area, points[:, 0], points[:, 1])][:40]
+    return points, np.round(ax.px(points[:, 0], points[:, 1])).astype(int)
+
+
+@pytest.mark.parametrize("side", [0, 1])
+def test_zone_colours_are_where_the_zones_are(lift_preview, side):
+    """A pixel inside a zone shows that zone's colour laid at 35 % over the grey of the
+    height there. Pixels a contour line or a label crosses match no blend at all and are
+    left out; at least half match one, and every one that does is its own zone's."""
+    from insolegen.measure import top_heights
+    from insolegen.preview import SHADE_HEADROOM, ZONE_ALPHA, ZONE_COLOURS
+
+    result, drawn, pixels = lift_preview
+    part, ax = result.parts[side], drawn.top_views[side]
+    vmax = max(float(p.mesh.vertices[:, 2].max()) for p in result.parts)
+    names = [z.name for z in part.zones if z.kind != "lift"]
+    palette = {n: np.array([int(ZONE_COLOURS[n][i: i + 2], 16) for i in (1, 3, 5)]) for n in names}
+    rng = np.random.default_rng(1)
+    for name in names:
+        points, where = _zone_samples(part, ax, name, rng)
+        assert len(points) >= 10, name
+        grey = grey_ramp(top_heights(part.mesh.vertices, part.mesh.faces, points) / (vmax * SHADE_HEADROOM))
+        clean = []
+        for g, pixel in zip(grey.astype(float), pixels[where[:, 1], where[:, 0]]):
+            off = {n: np.abs((1 - ZONE_ALPHA) * g + ZONE_ALPHA * c - pixel).max() for n, c in palette.items()}
+            nearest = min(off, key=off.__getitem__)
+            if off[nearest] <= 8:
+                clean.append(nearest)
+        assert len(clean) >= len(points) / 2 and set(clean) == {name}, (name, len(points), clean)
+
+
+def test_preview_needs_no_matplotlib():
+    """Importing the preview and drawing a picture leave matplotlib unimported (a fresh
+    process: the test session may have imported it)."""
+    code = (
+        "import sys\n"
+        "from insolegen.pipeline import build_profile\n"
+        "from insolegen.profile import load_profile\n"
+        "from insolegen.preview import preview_png\n"
+        f"data = preview_png(build_profile(load_profile({str(ROOT / 'profiles' / 'plain-eu42.toml')!r})))\n"
+        "assert data[:4] == b'\\x89PNG'\n"
+        "print('matplotlib' in sys.modules, [m for m in sys.modules if m.startswith('matplotlib')][:3])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("False"), out.stdout
