@@ -243,29 +243,34 @@ def triangulate_top(
     segments = mesh["segments"].astype(np.int64)
     z = np.asarray(height(points[:, 0], points[:, 1]), dtype=float)
     errors, known_edges = _triangle_errors(points, z, tris, height, known_edges, target)
+    edges = _edge_keys(tris)
     for _ in range(resolution.max_rounds):
         bad = errors > target
         if not bad.any():
             break
         # Split at edge midpoints whose heights are known already (no pass of Triangle,
         # no new evaluation there); the triangles left alone come first and keep their
-        # errors, only the new ones are probed.
-        points, z, tris, segments, kept = _split(points, z, tris, segments, bad, errors, known_edges)
-        new_errors, known_edges = _triangle_errors(points, z, tris[int(kept.sum()):], height, known_edges, target)
+        # errors and edge keys, only the new ones are probed.
+        points, z, tris, segments, kept = _split(points, z, tris, edges, segments, bad, errors, known_edges)
+        new = tris[int(kept.sum()):]
+        new_errors, known_edges = _triangle_errors(points, z, new, height, known_edges, target)
         errors = np.concatenate([errors[kept], new_errors])
+        edges = np.vstack([edges[kept], _edge_keys(new)])
     return points, z, tris, _ring(points, segments)
 
 
-def _split(points: Array, z: Array, tris: NDArray[np.int64], segments: NDArray[np.int64], bad: NDArray[np.bool_],
+def _split(points: Array, z: Array, tris: NDArray[np.int64], edges: NDArray[np.int64], segments: NDArray[np.int64],
+           bad: NDArray[np.bool_],
            errors: Array, known_edges: tuple[NDArray[np.int64], Array]
            ) -> tuple[Array, Array, NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]]:
     """Red-green refinement: each bad triangle's longest edge and every edge carrying
     MARK_FRACTION or more of its error are split at their midpoints; a triangle with
     three split edges becomes four (similar to it), with two three, with one two, so the
     mesh stays conforming. The midpoints' heights come from the gaps table (height =
-    gap + mean of the ends). Returns the new mesh, the untouched triangles first, and
-    which of the old triangles those are."""
-    bad_edges = _edge_keys(tris[bad])  # (B, 3), edge j from corner j to j + 1
+    gap + mean of the ends). ``edges`` are the triangles' edge keys (``_edge_keys``).
+    Returns the new mesh, the untouched triangles first, and which of the old
+    triangles those are."""
+    bad_edges = edges[bad]  # (B, 3), edge j from corner j to j + 1
     gaps = known_edges[1][_find(known_edges[0], bad_edges.ravel())[0]].reshape(-1, 3)
     corners = points[tris[bad]]
     lengths = np.linalg.norm(corners - corners[:, [1, 2, 0]], axis=2)
@@ -277,12 +282,17 @@ def _split(points: Array, z: Array, tris: NDArray[np.int64], segments: NDArray[n
     mid_gap = known_edges[1][_find(known_edges[0], marked)[0]]
     z = np.concatenate([z, mid_gap + 0.5 * (z[a] + z[b])])
 
-    edges = _edge_keys(tris)
-    at, hit = _find(marked, edges.ravel())
+    # Only a triangle with two corners on split edges can have one: look up just those.
+    on_split = np.zeros(base, dtype=bool)
+    on_split[a] = on_split[b] = True
+    near = np.flatnonzero(on_split[tris].sum(axis=1) >= 2)
+    at, hit = _find(marked, edges[near].ravel())
     hit = hit.reshape(-1, 3)
-    kept = ~hit.any(axis=1)
-    cut = np.flatnonzero(~kept)
-    hit, mid, old = hit[cut], (base + at.reshape(-1, 3))[cut], tris[cut]
+    cut = near[hit.any(axis=1)]
+    kept = np.ones(len(tris), dtype=bool)
+    kept[cut] = False
+    inside = hit.any(axis=1)
+    hit, mid, old = hit[inside], (base + at.reshape(-1, 3))[inside], tris[cut]
     count = hit.sum(axis=1)
     # Rotate each split triangle so its pattern is canonical: one split edge as edge 0,
     # two with the unsplit one as edge 2 (edge j runs from corner j to corner j + 1).

@@ -17,7 +17,7 @@ from meshtools import assert_solid
 from insolegen.distance import CAP_MARGIN_CELLS, LEBESGUE_CUBIC_SPLINE, distance_field
 from insolegen.pipeline import side_outline
 from insolegen.profile import profile_from_dict
-from insolegen.solid import Resolution, _split, extrude_height_field, quadratic_gap_max, triangulate_top
+from insolegen.solid import Resolution, _edge_keys, _split, extrude_height_field, quadratic_gap_max, triangulate_top
 from insolegen.surfaces import (CUP_FIELD_STEP_MM, CUP_RIM_FRACTION_OF_HEEL, CUP_RIM_TOP_MM, REARFOOT_END_FRACTION,
                                 top_surface)
 
@@ -159,7 +159,7 @@ def test_edge_splitting_keeps_a_conforming_consistently_wound_mesh():
     bad = np.random.default_rng(4).random(len(tris)) < 0.3
     errors = np.where(bad, 1.0, 0.0)
     for _ in range(3):  # split repeatedly, as later rounds do
-        points, z, tris, segments, kept = _split(points, z, tris, segments, bad, errors, table)
+        points, z, tris, segments, kept = _split(points, z, tris, _edge_keys(tris), segments, bad, errors, table)
         assert kept.sum() <= len(tris)
         edges = np.sort(np.vstack([tris[:, [0, 1]], tris[:, [1, 2]], tris[:, [2, 0]]]), axis=1)
         keys = np.unique((edges[:, 0] << 31) | edges[:, 1])
