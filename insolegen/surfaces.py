@@ -59,13 +59,14 @@ def linear_ramp(u: Array, rounding: float = RAMP_ROUNDING) -> Array:
     ramp(1) = 1 exactly, so heights at the heel centre and MTH line are exact.
     """
     d = rounding
-    u = np.clip(np.asarray(u, dtype=float), 0.0, 1.0)
+    shape = np.shape(u)
+    u = np.clip(np.array(u, dtype=float, ndmin=1), 0.0, 1.0)
     k = 1.0 / (2.0 * d * (1.0 - d))
     out = (u - d / 2) / (1 - d)
     low, high = u < d, u > 1 - d
     out[low] = k * u[low] ** 2
     out[high] = 1 - k * (1 - u[high]) ** 2
-    return out
+    return out.reshape(shape)
 
 
 @dataclass(frozen=True)
