@@ -12,6 +12,9 @@
    random points on every top triangle), how far the heel cup's distance field puts
    the surface from the one on the exact polyline distance, and whether the side was
    mirrored.
+   --no-mirror builds both sides regardless (what the geometry alone costs; also how
+   to time an older tree: PYTHONPATH=<copy of that tree> python benchmarks/bench_build.py
+   --no-mirror, with this file and its profiles).
 2. Triangles versus deviation for plain-eu42 (right) at several tolerances.
 3. With --commands: the whole-process wall time of ``insolegen build`` per profile
    (one run each, with and without the preview). With --scans: reading the shared
@@ -48,12 +51,15 @@ def resolved(path: Path):  # type: ignore[no-untyped-def]
     return resolve_feet(profile)
 
 
-def pair_geometry(specs, resolution: Resolution = Resolution()):  # type: ignore[no-untyped-def]
-    """Every side's part (no zones), a mirror twin of an earlier side mirrored from it.
-    Returns the parts and, per part, the side it was mirrored from (or None)."""
+def pair_geometry(specs, resolution: Resolution = Resolution(), mirror: bool = True):  # type: ignore[no-untyped-def]
+    """Every side's part (no zones), a mirror twin of an earlier side mirrored from it
+    (unless ``mirror`` is false, or the tree predates mirror twins). Returns the parts
+    and, per part, the side it was mirrored from (or None)."""
+    mirror = mirror and hasattr(pipeline, "mirror_twins")
     parts, mirrored = [], []
     for spec in specs:
-        twin = next((p for p, m in zip(parts, mirrored) if m is None and pipeline.mirror_twins(p.spec, spec)), None)
+        twin = next((p for p, m in zip(parts, mirrored)
+                     if mirror and m is None and pipeline.mirror_twins(p.spec, spec)), None)
         if twin is None:
             parts.append(pipeline.build_side(spec, resolution))
             mirrored.append(None)
@@ -83,9 +89,11 @@ def top_deviation_mm(part, per_face: int = 30, height=None) -> float:  # type: i
 
 def field_vs_exact_mm(surface, samples: int = 200_000) -> float:  # type: ignore[no-untyped-def]
     """Largest |heel cup on the distance field - heel cup on the exact polyline
-    distance| at random points of the rear foot."""
+    distance| at random points of the rear foot (nan for a tree without the field)."""
     import shapely
 
+    if not hasattr(surface, "heel_cup_exact_mm"):
+        return float("nan")
     outline = surface.outline
     lo, hi = outline.boundary.min(axis=0), outline.boundary.max(axis=0)
     hi = np.array([min(hi[0], 0.34 * surface.spec.foot_length_mm), hi[1]])
@@ -94,7 +102,7 @@ def field_vs_exact_mm(surface, samples: int = 200_000) -> float:  # type: ignore
     return float(np.abs(surface.heel_cup_mm(p[:, 0], p[:, 1]) - surface.heel_cup_exact_mm(p[:, 0], p[:, 1])).max())
 
 
-def bench_pairs(repeat: int) -> None:
+def bench_pairs(repeat: int, mirror: bool) -> None:
     print("### Pair geometry (both sides, in process)\n")
     print("| profile | pair median (ms) | pair best (ms) | side | triangles | max top deviation (mm) "
           "| cup field vs exact (mm) | built |")
@@ -104,7 +112,7 @@ def bench_pairs(repeat: int) -> None:
         times = []
         for _ in range(repeat):
             start = time.perf_counter()
-            sides, mirrored = pair_geometry(profile.sides)
+            sides, mirrored = pair_geometry(profile.sides, mirror=mirror)
             times.append(time.perf_counter() - start)
         for i, (side, mirror_of) in enumerate(zip(sides, mirrored)):
             lead = (f"| {path.stem} | {statistics.median(times) * 1000:.1f} | {min(times) * 1000:.1f} "
@@ -176,10 +184,11 @@ def bench_scans() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=9, help="runs per timing (median and best)")
+    parser.add_argument("--no-mirror", action="store_true", help="build both sides even when they are mirror twins")
     parser.add_argument("--commands", action="store_true", help="also time `insolegen build` per profile")
     parser.add_argument("--scans", action="store_true", help="also time reading scans")
     args = parser.parse_args()
-    bench_pairs(args.repeat)
+    bench_pairs(args.repeat, mirror=not args.no_mirror)
     bench_curve(args.repeat)
     if args.commands:
         bench_commands()
