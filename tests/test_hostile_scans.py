@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from synthetic import foot_scan, rotate, save
+from synthetic import foot_scan
 
 from hostile import MESSAGE_LINE_MAX_CHARS, assert_refused, run_cli, snapshot
 from insolegen import input_paths
@@ -28,6 +28,7 @@ from insolegen.inputs.scans import read_scan
 from insolegen.meshfiles import MeshFileError, load_mesh_file
 
 BOX_MM = (250.0, 100.0, 60.0)  # foot-sized, so only the shape can be wrong
+REAL_SCAN = Path(__file__).resolve().parents[1] / "profiles" / "scans" / "relief-right.stl"  # 12.8k triangles, m
 READ_TIME_LIMIT_S = 10.0  # a refusal is quick; the slowest valid read here takes ~0.3 s
 
 
@@ -359,16 +360,22 @@ def test_broken_obj(tmp_path, name):
     refuse_scan(path, *says)
 
 
-def test_obj_relative_indices_follow_the_file_order(tmp_path):
+@pytest.fixture(scope="module")
+def real_scan() -> tuple[np.ndarray, np.ndarray]:
+    """The example right-foot scan as indexed vertices and faces."""
+    return load_mesh_file(REAL_SCAN)
+
+
+def test_obj_relative_indices_follow_the_file_order(tmp_path, real_scan):
     # a foot written with faces after each batch of vertices, in relative indices,
     # reads as the same foot as the plain file
-    mesh = rotate(foot_scan(), 1)
+    vertices, faces = real_scan
     plain, relative = tmp_path / "plain.obj", tmp_path / "relative.obj"
-    plain.write_bytes(obj(mesh.vertices, mesh.faces))
+    plain.write_bytes(obj(vertices, faces))
     lines, written = [], 0
-    for f in mesh.faces:
+    for f in faces:
         while written <= f.max():
-            lines.append("v {} {} {}".format(*mesh.vertices[written]))
+            lines.append("v {} {} {}".format(*vertices[written]))
             written += 1
         lines.append("f " + " ".join(str(i - written) for i in f))
     relative.write_text("\n".join(lines) + "\n")
@@ -444,17 +451,16 @@ def test_empty_stl_reads_as_no_triangles_for_check(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def valid_files(tmp_path_factory) -> dict[str, bytes]:
-    """A valid small scan in each format (read in ~0.1 s), to garble."""
-    d = tmp_path_factory.mktemp("valid")
-    mesh = rotate(foot_scan(), 2)
-    files = {}
-    for name in ("foot.stl", "foot.obj", "foot.ply"):
-        save(mesh, d / name)
-        files[name] = (d / name).read_bytes()
-    files["foot-ascii.stl"] = ascii_stl(mesh.vertices[mesh.faces])
-    files["foot-ascii.ply"] = ply(mesh.vertices, mesh.faces.tolist(), binary=False)
-    return files
+def valid_files(real_scan) -> dict[str, bytes]:
+    """A real scan in each format (each read in ~0.3 s), to garble."""
+    vertices, faces = real_scan
+    return {
+        "foot.stl": REAL_SCAN.read_bytes(),
+        "foot-ascii.stl": ascii_stl(vertices[faces]),
+        "foot.obj": obj(vertices, faces),
+        "foot.ply": ply(vertices, faces.tolist()),
+        "foot-ascii.ply": ply(vertices, faces.tolist(), binary=False),
+    }
 
 
 def test_text_is_parsed_in_chunks_with_the_same_result(valid_files, monkeypatch):
