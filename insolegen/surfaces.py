@@ -3,6 +3,13 @@
 Every feature is a smooth (at least C1) term added to the base, so the sum has no steps
 or kinks a user can feel, and each term is zero where the profile's heights are
 measured unless it is the one being measured. Right-foot frame, millimetres.
+
+The heel cup follows the distance to the outline, read from a cubic B-spline field
+sampled once per surface (:mod:`insolegen.distance`): C2, and within ~0.005 mm of the
+exact distance to the outline's polyline on a smooth outline (a scan's zigzag outline
+is smoothed a little more). :meth:`TopSurface.heel_cup_exact_mm` keeps the exact one for
+comparison. :meth:`TopSurface.height_mm` runs at every mesh probe, so it computes each
+term only where it can be non-zero.
 """
 
 from __future__ import annotations
@@ -96,6 +103,8 @@ class TopSurface:
         return s.lift_heel_mm + (s.lift_forefoot_mm - s.lift_heel_mm) * linear_ramp(self.progress(x, y))
 
     def heel_cup_mm(self, x: Array, y: Array) -> Array:
+        """The cup: heel_cup_depth_mm on the rim's flat top, easing down to zero at the
+        rim width from the edge, faded out toward REARFOOT_END."""
         x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
         out = np.zeros(x.shape)
         if self._cup_distance is not None:
