@@ -48,7 +48,9 @@ def read_mesh_bytes(path: Path | str, *, what: str) -> bytes:
     try:
         data = read_input_bytes(path, max_bytes=MAX_MESH_BYTES, what=what)
     except UnusablePathError as exc:
-        raise MeshFileError(str(exc)) from None
+        too_large = f"{MAX_MESH_BYTES // MB} MB" in str(exc)
+        fix = "decimate the mesh (fewer triangles) and export it again" if too_large else "check the path"
+        raise MeshFileError(f"{exc}: {fix}") from None
     if not data:
         raise MeshFileError(f"{shown(path)}: the file is empty")
     return data

@@ -156,7 +156,7 @@ PATHS: dict[str, tuple[Callable[[Path, str], Path], str]] = {
 def test_unusable_scan_paths(tmp_path, case, ext):
     make, says = PATHS[case]
     (tmp_path / "f.txt").write_text("a file, not a folder")
-    refuse_scan(make(tmp_path, ext), says)
+    refuse_scan(make(tmp_path, ext), says, "check the path")
 
 
 @pytest.mark.parametrize("case", sorted(PATHS))
@@ -198,8 +198,8 @@ def test_files_over_the_size_cap_are_refused_unread(tmp_path, monkeypatch):
     path = tmp_path / "big.stl"
     path.write_bytes(binary_stl(box_corners()))
     monkeypatch.setattr(meshfiles, "MAX_MESH_BYTES", 600)
-    refuse_scan(path, "at most 0 MB")
-    refuse_check(path, "at most 0 MB")
+    refuse_scan(path, "at most 0 MB", "decimate")
+    refuse_check(path, "at most 0 MB", "decimate")
 
 
 # -- degenerate geometry --------------------------------------------------------------------------
