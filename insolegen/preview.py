@@ -210,7 +210,7 @@ def _side_view(canvas: Canvas, room: Box, part: SidePart, probed: Probed, xlim: 
     ax.plot(probed.xs, probed.medial, FIRST)
     ax.plot(probed.xs, probed.middle, SECOND, dash=DASHED)
     if part.spec.lift_heel_mm > 0:
-        ax.note(ax.at(0.015, 0.93), f"lift {part.spec.lift_heel_mm:g} mm at the heel -> "
+        ax.note(ax.at(0.015, 0.93), f"lift {part.spec.lift_heel_mm:g} mm at the heel \u2192 "
                 f"{part.spec.lift_forefoot_mm:g} mm at the metatarsal heads", NOTE_PT + 1, LIFT_RED, anchor="lm")
     _annotate(ax, [(x, z, f"{name.replace('_', ' ')}\n{z:.1f} mm") for name, (x, z) in probed.landmarks.items()
                    if np.isfinite(z)])
