@@ -500,9 +500,11 @@ class Axes:
             points = np.vstack(self.drawn) if self.drawn else np.zeros((0, 2))
 
             def cost(spot: tuple[float, float]) -> float:
+                """Plotted points covered, and far worse: text covered."""
                 x, y = spot
                 inside = (points[:, 0] >= x) & (points[:, 0] <= x + w) & (points[:, 1] >= y) & (points[:, 1] <= y + h)
-                return float(inside.sum()) + sum(overlap((x, y, x + w, y + h), t) for t in self.taken) / 4.0
+                hidden = [overlap((x, y, x + w, y + h), t) for t in self.taken]
+                return float(inside.sum()) + sum(1000.0 + a for a in hidden if a > 0)
 
             where = min(spots, key=lambda k: cost(spots[k]))
         x, y = spots[where]
