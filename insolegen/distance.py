@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
+
+from .bspline import cubic_at, cubic_coefficients
 from numpy.typing import NDArray
-from scipy import ndimage
-from scipy.spatial import cKDTree
 
 Array = NDArray[np.float64]
 
@@ -47,31 +47,25 @@ CAP_MARGIN_CELLS = 5
 LEBESGUE_CUBIC_SPLINE = 1.5486  # sup-norm of cubic cardinal spline interpolation (de Boor)
 
 
-def polyline_distance_mm(ring: Array, tree: cKDTree, x: Array, y: Array, limit_mm: float = np.inf) -> Array:
-    """Distance from each point to the closed polyline ``ring`` (exact), with ``tree``
-    the k-d tree of its vertices. Points farther than ``limit_mm`` get ``inf``.
-
-    The nearest segment is taken to be one of the two beside the nearest vertex: true
-    wherever the outline is smooth at its vertex spacing (any insole outline)."""
-    points = np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
-    n = len(ring)
-    # A vertex spacing's slack keeps every point whose nearest segment is in range.
-    slack = float(np.max(np.linalg.norm(np.diff(ring[:2], axis=0))))
-    bound = limit_mm + slack if np.isfinite(limit_mm) else np.inf
-    _, nearest = tree.query(points, distance_upper_bound=bound)
-    best = np.full(len(points), np.inf)
-    close = nearest < n
-    pts, nearest = points[close], nearest[close]
-    found = np.full(len(pts), np.inf)
-    for start in (nearest - 1, nearest):
-        a, b = ring[start % n], ring[(start + 1) % n]
-        ab = b - a
-        t = np.clip(np.einsum("ij,ij->i", pts - a, ab) / np.einsum("ij,ij->i", ab, ab), 0, 1)
-        found = np.minimum(found, np.linalg.norm(pts - (a + t[:, None] * ab), axis=1))
-    best[close] = found
+def polyline_distance_mm(ring: Array, x: Array, y: Array, limit_mm: float = np.inf) -> Array:
+    """Distance from each point to the closed polyline ``ring`` (exact, GEOS). Points
+    farther than ``limit_mm`` get ``inf``. Only the stretch of the ring within reach of
+    the points' box is measured against: a distance beyond the limit is never needed."""
+    x = np.asarray(x, dtype=float).ravel()
+    y = np.asarray(y, dtype=float).ravel()
+    if len(x) == 0:
+        return np.empty(0)
+    ring = np.asarray(ring, dtype=float)
+    closed = np.vstack([ring, ring[:1]])
+    line = shapely.LineString(closed)
     if np.isfinite(limit_mm):
-        best[best > limit_mm] = np.inf
-    return best
+        reach = shapely.box(x.min() - limit_mm, y.min() - limit_mm, x.max() + limit_mm, y.max() + limit_mm)
+        near = line.intersection(reach.buffer(1.0))
+        line = near if not near.is_empty else line
+    d = shapely.distance(line, shapely.points(x, y))
+    if np.isfinite(limit_mm):
+        d = np.where(d > limit_mm, np.inf, d)
+    return d
 
 
 @dataclass(frozen=True)
@@ -92,19 +86,16 @@ class DistanceField:
         # Outside the grid, the nearest grid edge's value (callers stay inside).
         i = np.clip((x - self.origin_mm[0]) / self.step_mm, 0.0, nx - 1.0)
         j = np.clip((y - self.origin_mm[1]) / self.step_mm, 0.0, ny - 1.0)
-        out = ndimage.map_coordinates(self.coefficients, [i.ravel(), j.ravel()], order=3, mode="mirror",
-                                      prefilter=False)
-        return out.reshape(x.shape)
+        return cubic_at(self.coefficients, i, j).reshape(x.shape)
 
 
 def distance_field(
-    ring: Array, *, x_max_mm: float, needed_mm: float, step_mm: float = 1.0, tree: cKDTree | None = None
+    ring: Array, *, x_max_mm: float, needed_mm: float, step_mm: float = 1.0
 ) -> DistanceField:
     """The signed distance to the closed polyline ``ring`` (CCW, (N, 2) mm) over the part
     of its bounding box with x <= ``x_max_mm``, for callers that need distances up to
     ``needed_mm`` (beyond, values are capped)."""
     ring = np.asarray(ring, dtype=float)
-    tree = cKDTree(ring) if tree is None else tree
     margin = FIELD_MARGIN_CELLS * step_mm
     serves = ring[ring[:, 0] <= x_max_mm + margin]
     if len(serves) == 0:
@@ -115,11 +106,11 @@ def distance_field(
     ys = y0 + step_mm * np.arange(int(np.ceil((y1 - y0) / step_mm)) + 1)
     gx, gy = np.meshgrid(xs, ys, indexing="ij")
     cap = needed_mm + CAP_MARGIN_CELLS * step_mm
-    d = polyline_distance_mm(ring, tree, gx.ravel(), gy.ravel(), limit_mm=cap)
+    d = polyline_distance_mm(ring, gx.ravel(), gy.ravel(), limit_mm=cap)
     d = np.minimum(d, cap)
     polygon = shapely.Polygon(ring)
     inside = shapely.contains_xy(polygon, gx.ravel(), gy.ravel())
     signed = np.where(inside, d, -d).reshape(gx.shape)
-    coefficients = ndimage.spline_filter(signed, order=3, mode="mirror")
+    coefficients = cubic_coefficients(signed)
     return DistanceField(origin_mm=(float(x0), float(y0)), step_mm=float(step_mm), cap_mm=float(cap),
                          coefficients=coefficients)

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree
 
 from .distance import DistanceField, distance_field, polyline_distance_mm
 from .outline import HEEL_STATION_FRACTION, Outline
@@ -82,7 +81,6 @@ class TopSurface:
 
     spec: SideSpec
     outline: Outline
-    _tree: cKDTree = field(repr=False)
     _cup_distance: DistanceField | None = field(repr=False)  # None without a heel cup
     _rearfoot_y: tuple[float, float] = field(repr=False)  # (lateral-most, medial-most)
     _forefoot_y: tuple[float, float] = field(repr=False)
@@ -258,7 +256,7 @@ class TopSurface:
 
         Points farther than ``limit_mm`` get ``inf``, which is much faster to find.
         """
-        return polyline_distance_mm(self.outline.boundary, self._tree, x, y, limit_mm)
+        return polyline_distance_mm(self.outline.boundary, x, y, limit_mm).reshape(np.shape(x))
 
     def _rearfoot_weight(self, x: Array) -> Array:
         fl = self.spec.foot_length_mm
@@ -283,18 +281,16 @@ def top_surface(spec: SideSpec, outline: Outline) -> TopSurface:
     ex, lat, med = outline.edge_x, outline.lateral_y, outline.medial_y
     rear = ex <= REARFOOT_END_FRACTION * fl
     fore = ex >= FOREFOOT_POST_FRACTIONS[0] * fl
-    tree = cKDTree(outline.boundary)
     cup = None
     if spec.heel_cup_depth_mm > 0:
         # The cup reads the distance to the edge only behind REARFOOT_END and only up to
         # the rim width (farther, the cup is zero), so the field covers just that.
         cup = distance_field(outline.boundary, x_max_mm=REARFOOT_END_FRACTION * fl,
                              needed_mm=CUP_RIM_FRACTION_OF_HEEL * spec.heel_width_mm,
-                             step_mm=CUP_FIELD_STEP_MM, tree=tree)
+                             step_mm=CUP_FIELD_STEP_MM)
     return TopSurface(
         spec=spec,
         outline=outline,
-        _tree=tree,
         _cup_distance=cup,
         _rearfoot_y=(float(lat[rear].min()), float(med[rear].max())),
         _forefoot_y=(float(lat[fore].min()), float(med[fore].max())),

@@ -25,6 +25,8 @@ STAGE_OF = {
     "insolegen.anatomy": "base",
     "insolegen.input_paths": "base",
     "insolegen.rays": "base",
+    "insolegen.printing": "base",
+    "insolegen.bspline": "base",
     "insolegen.profile": "profile",
     "insolegen.inputs": "foot",
     "insolegen.meshfiles": "foot",
@@ -54,7 +56,8 @@ def _module_name(path: Path) -> str:
 
 def _stage(module: str) -> str:
     """The stage of a module: its own entry or its package's (longest prefix)."""
-    candidates = [name for name in STAGE_OF if module == name or module.startswith(name + ".")]
+    candidates = [name for name in STAGE_OF
+                  if module == name or (name != "insolegen" and module.startswith(name + "."))]
     if not candidates:
         raise AssertionError(f"{module} has no stage: add it to STAGE_OF in {Path(__file__).name}")
     return STAGE_OF[max(candidates, key=len)]
