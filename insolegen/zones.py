@@ -29,6 +29,7 @@ OVERHANG_MM = 1.0  # zones reach past the outline so the slicer's edge is inside
 LIFT_OVERHANG_MM = 1.5  # the lift reaches a little further so its sides never coincide
 HEADROOM_MM = 1.0  # zones reach this far above the highest point of the part
 MIN_ZONE_VOLUME_MM3 = 1.0  # zones that hold less of the part than this are left out
+ZONE_SLIVER_MM = 1e-5
 ZONE_RESOLUTION = Resolution(tolerance_mm=0.05, edge_spacing_mm=1.5, start_area_mm2=20.0)
 
 ZoneKind = Literal["cushion", "lift", "custom"]
@@ -128,7 +129,10 @@ def build_zones(
             continue
         solid = _prism(area, top)
         if lift_solid is not None:
-            solid = solid - lift_solid
+            # The cut can leave slivers a micrometre across (zero-area triangles, which the
+            # zone checks refuse): collapse them, moving nothing by more than a hundredth
+            # of a micrometre.
+            solid = (solid - lift_solid).simplify(ZONE_SLIVER_MM)
         inside = (solid ^ body_solid).volume()
         if inside < MIN_ZONE_VOLUME_MM3:
             continue

@@ -284,3 +284,19 @@ def test_soft_lift_warns_and_override_allows(tmp_path, capsys):
     assert main(["build", str(profile), "--out", str(tmp_path)]) == 0
     err = capsys.readouterr().err
     assert "allowed by zones.allow_soft_lift" in err and "softer than the cushioning above it (heel 40 %" in err
+
+
+def test_a_lift_cut_leaves_no_sliver_in_the_zones():
+    """A batch profile whose arch zone, cut by the lift, once kept a 4e-10 mm2 triangle
+    (the build then refused a valid profile): every zone is a clean closed solid."""
+    from insolegen.meshcheck import check_zone
+
+    doc = {"name": "patient-006", "foot": {"size": "EU 43"},
+           "shape": {"arch_height_mm": 16, "heel_cup_depth_mm": 14, "met_pad_height_mm": 1, "rearfoot_post_deg": 3},
+           "lift": {"side": "left", "heel_mm": 4}}
+    profile = profile_from_dict(doc)
+    part = build_side(profile.sides[0], zones=profile.zones)
+    assert [z.name for z in part.zones] == ["heel", "arch", "forefoot", "toes", "lift"]
+    for zone in part.zones:
+        report = check_zone(zone.mesh.vertices, zone.mesh.faces)
+        assert report.ok and report.degenerate_faces == 0, (zone.name, report.problems)
