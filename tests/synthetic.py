@@ -57,7 +57,7 @@ def impression(length: float = LENGTH, side: str = "right", depth_mm: float = 25
 
     def height(x, y):
         inside = shapely.contains_xy(foot, x, y)
-        wall = np.clip(shapely.distance(ring, shapely.points(x, y)) / 0.8, 0, 1)
+        wall = np.clip(shapely.distance(ring, shapely.points(x, y)) / 2.0, 0, 1)  # a 2 mm rim slope
         return top_mm - np.where(inside, (depth_mm - sole_mm(x, y, length)) * wall, 0.0)
 
     body = extrude_height_field(shapely.get_coordinates(fine)[:-1], height, Resolution(tolerance_mm=0.25, start_area_mm2=40.0))

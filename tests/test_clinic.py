@@ -78,6 +78,7 @@ def _chromium(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True, timeout=180, cwd=cwd)
 
 
+@pytest.mark.slow  # a real browser
 @pytest.mark.skipif(CHROMIUM is None and not REQUIRED,
                     reason="chromium is not installed (Debian: apt-get install chromium); .ci/run installs it")
 @pytest.mark.parametrize("paper", ["A4", "letter"])
@@ -198,6 +199,7 @@ def test_check_stl_bed_fit(lift_build, capsys):
     assert "does not fit a 150 x 150 mm bed" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # every example with preview and report, two jobs
 def test_readme_example_command_builds_every_example(tmp_path, capsys):
     """`insolegen build profiles/*.toml` from the README, here with two jobs."""
     examples = sorted(str(p) for p in (ROOT / "profiles").glob("*.toml"))

@@ -390,6 +390,7 @@ def dense_dxf(count: int) -> str:
     return text.getvalue().replace(three, f" 90\n{count}\n 70\n1\n{vertices}")
 
 
+@pytest.mark.slow  # large DXF files: seconds
 def test_dxf_amplifiers(tmp_path):
     doc = ezdxf.new()
     for i in range(5001):

@@ -524,6 +524,7 @@ FUZZ = settings(max_examples=15, deadline=None, derandomize=True,
                                        HealthCheck.data_too_large])
 
 
+@pytest.mark.slow  # ~12 s of fuzzing: in the full suite, out of the fast loop
 @pytest.mark.parametrize("name", ["foot.stl", "foot-ascii.stl", "foot.obj", "foot.ply", "foot-ascii.ply"])
 @FUZZ
 @given(data=st.data())

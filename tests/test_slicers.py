@@ -25,6 +25,9 @@ from insolegen.inputs.feet import resolve_feet
 from insolegen.profile import load_profile, profile_from_dict
 
 
+
+pytestmark = pytest.mark.slow  # real slicers: seconds to tens of seconds a case
+
 def _resolved(path):
     """The example's profile with its tracing or scan read (the foot stage)."""
     return resolve_feet(load_profile(path))
