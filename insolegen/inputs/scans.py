@@ -399,19 +399,61 @@ def _read_scan(
     smoothing_mm: float,
     _scale: Optional[float],
 ) -> ScanRead:
-    from scipy import ndimage
-
+    """The steps: load and clean -> scale and stand on its floor -> kind and height maps
+    -> sole and footprint -> aligned outline -> smoothed sole in the insole frame."""
     name = shown(path)
+    vertices, faces, triangles, notes, dropped = _load_clean(path, name)
+    mean, scale, unit_name, units_from, vertices = _scaled(vertices, triangles, units, length_mm, _scale, path, name)
+    up = _find_floor_of_scan(vertices[np.random.default_rng(0).choice(len(vertices), min(len(vertices), 20000),
+                                                                      replace=False)], name)
+    chosen, up, frame, floor_z, xs, ys, low, high, top = _kind_and_maps(vertices, faces, up, kind, name)
+    sole, footprint, holes = _sole_and_footprint(chosen, low, high, top, name)
+    polygon = _mask_polygon(footprint, xs, ys)
+    try:
+        aligned = align_outline(shapely.get_coordinates(polygon.exterior)[:-1], side, what="scan")
+    except InputFileError as exc:
+        raise InputFileError(f"{name}: {exc}") from None
+    if units_from == "length_mm" and _scale is None and length_mm is not None:
+        # The first scale came from the whole scan's extent; match the sole's outline.
+        return read_scan(path, units=units, kind=kind, side=side, length_mm=length_mm,
+                         smoothing_mm=smoothing_mm, _scale=scale * length_mm / aligned.length_mm)
+    if not FOOT_LENGTH_RANGE_MM[0] <= aligned.length_mm <= FOOT_LENGTH_RANGE_MM[1]:
+        raise InputFileError(
+            f"{name}: the scan's sole is {aligned.length_mm:.0f} mm long, not a foot: "
+            "check scan_kind and scan_units"
+        )
+    field = _sole_field(sole, footprint, xs, ys, aligned, smoothing_mm)
+    return ScanRead(
+        outline=aligned,
+        sole=field,
+        kind=chosen,  # type: ignore[arg-type]
+        units=unit_name,
+        units_from=units_from,
+        scale_to_mm=scale,
+        up=up,
+        triangles=triangles,
+        fragments_dropped=dropped,
+        holes_filled_mm2=float(holes.sum() * GRID_MM**2),
+        to_frame=_file_to_frame(mean, scale, up, floor_z, aligned),
+        notes=notes,
+    )
+
+
+def _load_clean(path: Path, name: str) -> tuple[NDArray, NDArray, int, list[str], int]:
+    """(vertices, faces, triangles in the file, notes, fragments dropped): the largest
+    connected piece, coincident vertices merged."""
     raw_vertices, raw_faces = _load(path, name)
     vertices, faces, dropped = _merge_and_keep_largest(raw_vertices, raw_faces)
     triangles = len(raw_faces)
     if len(faces) == 0:
         raise InputFileError(_degenerate_message(raw_vertices, raw_faces, name))
-    del raw_vertices, raw_faces  # the largest arrays, not needed from here on
-    notes = []
-    if dropped:
-        notes.append(f"ignored {dropped} loose fragment(s) of the scan")
+    notes = [f"ignored {dropped} loose fragment(s) of the scan"] if dropped else []
+    return vertices, faces, triangles, notes, dropped
 
+
+def _scaled(vertices: NDArray, triangles: int, units: str, length_mm: Optional[float], _scale: Optional[float],
+            path: Path, name: str) -> tuple[NDArray, float, str, str, NDArray]:
+    """(mean, scale to mm, unit name, where it came from, centred vertices in mm)."""
     mean = vertices.mean(axis=0)
     centred = vertices - mean
     axes = np.linalg.eigh(np.cov(centred.T))[1]
@@ -421,35 +463,35 @@ def _read_scan(
         scale, unit_name, units_from = _units(length_raw, units, length_mm, path)
     else:
         scale, unit_name, units_from = _scale, "scaled", "length_mm"
-    vertices = centred * scale
+    return mean, scale, unit_name, units_from, centred * scale
 
-    sample = vertices[np.random.default_rng(0).choice(len(vertices), min(len(vertices), 20000), replace=False)]
-    up = _find_floor_of_scan(sample, name)
+
+def _standing(vertices: NDArray, faces: NDArray, up: NDArray, name: str) -> tuple[NDArray, float, NDArray, NDArray,
+                                                                                   NDArray, NDArray, float]:
+    """The scan stood on its floor (normal ``up``): (frame, floor z, grid xs, ys, lowest
+    and highest surface heights over the grid, top)."""
     frame = vertices @ _basis(up).T
     floor_z = frame[:, 2].min()
     frame[:, 2] -= floor_z
-
-    lo, hi = frame[:, :2].min(axis=0), frame[:, :2].max(axis=0)
     tests = _floor_grid_tests(frame, faces, name)
-    xs, ys = _grid(lo, hi, GRID_MM)
+    xs, ys = _grid(frame[:, :2].min(axis=0), frame[:, :2].max(axis=0), GRID_MM)
     low, high = _height_maps(frame, faces, xs, ys, tests)
-    top = float(frame[:, 2].max())
+    return frame, floor_z, xs, ys, low, high, float(frame[:, 2].max())
+
+
+def _kind_and_maps(vertices: NDArray, faces: NDArray, up: NDArray, kind: str, name: str):  # type: ignore[no-untyped-def]
+    """A foot or an impression, and the height maps of the scan stood the right way up.
+    A foam box rests as well on its top as on its bottom: the hollow is looked for from
+    both sides, and the box turned over when it is underneath."""
+    frame, floor_z, xs, ys, low, high, top = _standing(vertices, faces, up, name)
     chosen = kind
     if kind != "foot":
-        # A foam box rests as well on its top as on its bottom: look for the hollow
-        # from both sides, and turn the box over when it is underneath.
         if _has_hollow(high, top):
             chosen = "impression"
         elif _has_hollow(top - low, top):
             chosen = "impression"
             up = -up
-            frame = vertices @ _basis(up).T
-            floor_z = frame[:, 2].min()
-            frame[:, 2] -= floor_z
-            tests = _floor_grid_tests(frame, faces, name)
-            xs, ys = _grid(frame[:, :2].min(axis=0), frame[:, :2].max(axis=0), GRID_MM)
-            low, high = _height_maps(frame, faces, xs, ys, tests)
-            top = float(frame[:, 2].max())
+            frame, floor_z, xs, ys, low, high, top = _standing(vertices, faces, up, name)
         elif kind == "impression":
             raise InputFileError(
                 f"{name}: scan_kind = \"impression\" but neither face of the scan has a foot-shaped hollow "
@@ -457,6 +499,14 @@ def _read_scan(
             )
         else:
             chosen = "foot"
+    return chosen, up, frame, floor_z, xs, ys, low, high, top
+
+
+def _sole_and_footprint(chosen: str, low: NDArray, high: NDArray, top: float,
+                        name: str) -> tuple[NDArray, NDArray, NDArray]:
+    """(sole heights with NaN where unmeasured, footprint mask, holes mask)."""
+    from scipy import ndimage
+
     if chosen == "impression":
         hollow = high < top - IMPRESSION_DEPTH_MM
         # The deepest point of the hollow is the sole's lowest: heights above it.
@@ -474,30 +524,20 @@ def _read_scan(
     # through to the instep) are filled from their neighbours below.
     measured = np.isfinite(sole) & (sole < (FOOTPRINT_CUT_MM if chosen == "foot" else np.inf))
     holes = footprint & ~measured
-    sole = np.where(measured, sole, np.nan)
-    polygon = _mask_polygon(footprint, xs, ys)
-    try:
-        aligned = align_outline(shapely.get_coordinates(polygon.exterior)[:-1], side, what="scan")
-    except InputFileError as exc:
-        raise InputFileError(f"{name}: {exc}") from None
-    if units_from == "length_mm" and _scale is None and length_mm is not None:
-        # The first scale came from the whole scan's extent; match the sole's outline.
-        return read_scan(path, units=units, kind=kind, side=side, length_mm=length_mm,
-                         smoothing_mm=smoothing_mm, _scale=scale * length_mm / aligned.length_mm)
-    if not FOOT_LENGTH_RANGE_MM[0] <= aligned.length_mm <= FOOT_LENGTH_RANGE_MM[1]:
-        raise InputFileError(
-            f"{name}: the scan's sole is {aligned.length_mm:.0f} mm long, not a foot: "
-            "check scan_kind and scan_units"
-        )
+    return np.where(measured, sole, np.nan), footprint, holes
 
-    # Fill holes and the outside from the nearest measured cell, then smooth.
+
+def _sole_field(sole: NDArray, footprint: NDArray, xs: NDArray, ys: NDArray, aligned: AlignedOutline,
+                smoothing_mm: float) -> SoleField:
+    """The sole filled (holes and outside from the nearest measured cell), smoothed, and
+    resampled into the aligned right-foot frame."""
+    from scipy import ndimage
+
     filled = np.where(footprint, sole, np.nan)
     missing = ~np.isfinite(filled)
     nearest = ndimage.distance_transform_edt(missing, return_distances=False, return_indices=True)
     filled = filled[tuple(nearest)]
     smooth = ndimage.gaussian_filter(np.clip(filled, 0, FOOTPRINT_CUT_MM), smoothing_mm / GRID_MM, mode="nearest")
-
-    # Resample into the aligned right-foot frame.
     (x0, y0), (x1, y1) = aligned.polygon.min(axis=0) - 3, aligned.polygon.max(axis=0) + 3
     fx, fy = np.arange(x0, x1, GRID_MM), np.arange(y0, y1, GRID_MM)
     gx, gy = np.meshgrid(fx, fy, indexing="ij")
@@ -507,7 +547,11 @@ def _read_scan(
     cols = (source[:, 1] - ys[0]) / GRID_MM
     z = ndimage.map_coordinates(smooth, [rows, cols], order=1, mode="nearest").reshape(gx.shape)
     z -= z[shapely.contains_xy(shapely.Polygon(aligned.polygon), gx, gy)].min()
+    return SoleField(fx, fy, np.clip(z, 0, None))
 
+
+def _file_to_frame(mean: NDArray, scale: float, up: NDArray, floor_z: float, aligned: AlignedOutline) -> NDArray:
+    """The 4x4 matrix taking the file's coordinates onto the right-foot insole frame."""
     def to_frame(points: NDArray[np.float64]) -> NDArray[np.float64]:
         floor = ((points - mean) * scale) @ _basis(up).T - [0.0, 0.0, floor_z]
         floor[:, :2] = aligned.apply(floor[:, :2])
@@ -517,20 +561,7 @@ def _read_scan(
     matrix = np.eye(4)
     matrix[:3, :3] = (to_frame(np.eye(3)) - origin).T
     matrix[:3, 3] = origin
-    return ScanRead(
-        outline=aligned,
-        sole=SoleField(fx, fy, np.clip(z, 0, None)),
-        kind=chosen,  # type: ignore[arg-type]
-        units=unit_name,
-        units_from=units_from,
-        scale_to_mm=scale,
-        up=up,
-        triangles=triangles,
-        fragments_dropped=dropped,
-        holes_filled_mm2=float(holes.sum() * GRID_MM**2),
-        to_frame=matrix,
-        notes=notes,
-    )
+    return matrix
 
 
 def _has_hollow(high: NDArray, top: float) -> bool:
