@@ -67,9 +67,11 @@ def cubic_at(coefficients: Array, i: Array, j: Array) -> Array:
     j = np.asarray(j, dtype=np.float64).ravel()
     ii, wi = _taps(i, coefficients.shape[0])
     jj, wj = _taps(j, coefficients.shape[1])
+    flat = np.ascontiguousarray(coefficients).ravel()
+    ny = coefficients.shape[1]
     out = np.zeros(len(i))
     for a in range(4):
-        row = coefficients[ii[a]]  # (points, ny)
+        row = ii[a] * ny
         for b in range(4):
-            out += wi[a] * wj[b] * row[np.arange(len(i)), jj[b]]
+            out += wi[a] * wj[b] * flat[row + jj[b]]  # one gather of a value per point
     return out

@@ -84,16 +84,20 @@ def side_outline(spec: SideSpec, spacing_mm: float = 1.0) -> Outline:
 
 def build_side(
     spec: SideSpec, resolution: Resolution = Resolution(), zones: ZonesSpec | None = None,
-    zone_resolution: Resolution = ZONE_RESOLUTION,
+    zone_resolution: Resolution = ZONE_RESOLUTION, same_foot: SidePart | None = None,
 ) -> SidePart:
     """Build one insole: right-footed geometry, mirrored for a left foot; with ``zones``,
-    also its firmness-zone solids."""
+    also its firmness-zone solids. ``same_foot``: a part already built on the very same
+    foot (see :func:`same_foot`), whose outline and heel-cup distance are reused."""
     if spec.needs_foot_file:
         raise ValueError(f"the {spec.side} side names a {spec.source.kind} file that has not been read: "  # type: ignore[union-attr]
                          "pass the profile through insolegen.inputs.feet.resolve_feet first")
     start = time.perf_counter()
-    outline = side_outline(spec, resolution.edge_spacing_mm)
-    surface = top_surface(spec, outline)
+    if same_foot is not None and same_foot.spec.heel_width_mm == spec.heel_width_mm:
+        outline, cup = same_foot.outline, same_foot.surface.cup_distance
+    else:
+        outline, cup = side_outline(spec, resolution.edge_spacing_mm), None
+    surface = top_surface(spec, outline, cup)
     mesh = extrude_height_field(outline.boundary, surface.height_mm, resolution)
     zone_solids = build_zones(spec, outline, surface, mesh, zones, zone_resolution) if zones is not None else ()
     if spec.side == "left":
@@ -224,6 +228,16 @@ def _checked(name: str, part: SidePart) -> MeshReport:
     return report
 
 
+def same_foot(a: SideSpec, b: SideSpec) -> bool:
+    """True when both sides stand on the same outline: the same size and proportions
+    and the same cut, or the very outline read once for both (a twin or not)."""
+    if a.source is None and b.source is None:
+        return (a.foot_length_mm, a.ball_width_mm, a.heel_width_mm, a.length) == (
+            b.foot_length_mm, b.ball_width_mm, b.heel_width_mm, b.length)
+    return (isinstance(a.source, FootSource) and isinstance(b.source, FootSource)
+            and a.source.polygon is b.source.polygon and a.length == b.length)
+
+
 def mirror_twins(a: SideSpec, b: SideSpec) -> bool:
     """True when ``b`` is ``a`` for the other foot: every parameter the same and the
     same foot (the same size, or the very outline and sole read once for both)."""
@@ -267,7 +281,8 @@ def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> Bu
             part = mirrored_part(parts[twin], spec)
             report = dataclasses.replace(reports[twin], bounds_mm=mirrored_bounds(reports[twin].bounds_mm))
         else:
-            part = build_side(spec, resolution, profile.zones)
+            shared = next((done for done in parts if same_foot(done.spec, spec)), None)
+            part = build_side(spec, resolution, profile.zones, same_foot=shared)
             report = _checked(profile.name, part)
         parts.append(part)
         reports.append(report)

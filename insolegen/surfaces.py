@@ -86,6 +86,12 @@ class TopSurface:
     _forefoot_y: tuple[float, float] = field(repr=False)
 
     # -- the terms ---------------------------------------------------------------------
+
+    @property
+    def cup_distance(self) -> DistanceField | None:
+        """The heel cup's distance field (None without a cup): another side on the same
+        outline may reuse it."""
+        return self._cup_distance
     def progress(self, x: Array, y: Array) -> Array:
         """0 at the heel centre, 1 on the metatarsal-head line (extended across)."""
         lm = self.outline.landmarks
@@ -275,14 +281,19 @@ class TopSurface:
         return np.tan(np.radians(-degrees)) * np.clip(medial - y, 0, None)
 
 
-def top_surface(spec: SideSpec, outline: Outline) -> TopSurface:
-    """The top height field for ``spec`` over ``outline`` (both right-footed)."""
+def top_surface(spec: SideSpec, outline: Outline, cup_distance: DistanceField | None = None) -> TopSurface:
+    """The top height field for ``spec`` over ``outline`` (both right-footed).
+
+    ``cup_distance``: the heel cup's distance field for this same outline, when another
+    side on the same foot has made it already (it depends on the outline alone)."""
     fl = spec.foot_length_mm
     ex, lat, med = outline.edge_x, outline.lateral_y, outline.medial_y
     rear = ex <= REARFOOT_END_FRACTION * fl
     fore = ex >= FOREFOOT_POST_FRACTIONS[0] * fl
     cup = None
-    if spec.heel_cup_depth_mm > 0:
+    if spec.heel_cup_depth_mm > 0 and cup_distance is not None:
+        cup = cup_distance
+    elif spec.heel_cup_depth_mm > 0:
         # The cup reads the distance to the edge only behind REARFOOT_END and only up to
         # the rim width (farther, the cup is zero), so the field covers just that.
         cup = distance_field(outline.boundary, x_max_mm=REARFOOT_END_FRACTION * fl,
