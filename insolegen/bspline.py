@@ -48,17 +48,18 @@ def cubic_coefficients(values: Array) -> Array:
 
 
 def _taps(u: Array, n: int) -> tuple[NDArray[np.int64], Array]:
-    """The four grid indices (mirrored into range) and weights at coordinates ``u``."""
+    """The four grid indices (mirrored into range) and weights at coordinates ``u``,
+    which lie in [0, n - 1] (the callers clip them): a tap is at most two cells out."""
     base = np.floor(u)
     t = u - base
-    weights = np.stack([(1 - t) ** 3, 3 * t**3 - 6 * t**2 + 4, -3 * t**3 + 3 * t**2 + 3 * t + 1, t**3]) / 6.0
+    t2, t3 = t * t, t * t * t
+    weights = np.stack([1 - 3 * t + 3 * t2 - t3, 3 * t3 - 6 * t2 + 4, -3 * t3 + 3 * t2 + 3 * t + 1, t3]) / 6.0
     index = base.astype(np.int64)[None, :] + np.arange(-1, 3)[:, None]
     if n == 1:
         return np.zeros_like(index), weights
-    period = 2 * n - 2
-    index = np.abs(index) % period
-    index = np.where(index >= n, period - index, index)
-    return index, weights
+    index = np.abs(index)  # mirror at 0: -k -> k
+    mirrored = np.where(index > n - 1, 2 * (n - 1) - index, index)
+    return np.clip(mirrored, 0, n - 1), weights  # only zero-weight taps of tiny grids need the clip
 
 
 def cubic_at(coefficients: Array, i: Array, j: Array) -> Array:
