@@ -14,10 +14,11 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from .anatomy import HEEL_STATION_FRACTION  # heel breadth is measured there; the heel centre lies on it
+
 # Landmarks as fractions of foot length from the heel (domain.md, "Foot proportions").
 MTH1_FRACTION = 0.74  # first metatarsal head, medial ball
 MTH5_FRACTION = 0.64  # fifth metatarsal head, lateral ball
-HEEL_STATION_FRACTION = 0.16  # heel breadth is measured here; the heel centre lies on it
 # Where the shorter lengths end, as offsets of the metatarsal-head line in foot lengths
 # (domain.md: three-quarter ends behind the MTHs, sulcus at the toe bases). (U)
 THREE_QUARTER_OFFSET = -0.02  # ~5 mm behind the heads for a 265 mm foot

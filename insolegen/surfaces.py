@@ -20,7 +20,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .distance import DistanceField, distance_field, polyline_distance_mm
-from .outline import HEEL_STATION_FRACTION, Outline
+from .anatomy import HEEL_STATION_FRACTION
+from .outline import Outline
 from .profile.spec import SideSpec
 
 Array = NDArray[np.float64]

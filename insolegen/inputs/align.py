@@ -10,7 +10,10 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from ..anatomy import HEEL_STATION_FRACTION
 from .errors import InputFileError
+
+FOREFOOT_STATION_FRACTION = 0.80  # the axis runs through the heel's and the forefoot's middles
 
 Side = Literal["left", "right"]
 
@@ -170,7 +173,7 @@ def align_outline(points: NDArray[np.float64], side: Optional[str] = None, what:
     for _ in range(4):
         frame = shapely.Polygon(local)
         lo, length = local[:, 0].min(), np.ptp(local[:, 0])
-        xa, xb = lo + 0.16 * length, lo + 0.80 * length
+        xa, xb = lo + HEEL_STATION_FRACTION * length, lo + FOREFOOT_STATION_FRACTION * length
         ya = (_edge_at(frame, xa, True) + _edge_at(frame, xa, False)) / 2
         yb = (_edge_at(frame, xb, True) + _edge_at(frame, xb, False)) / 2
         angle = np.arctan2(yb - ya, xb - xa)
@@ -182,7 +185,8 @@ def align_outline(points: NDArray[np.float64], side: Optional[str] = None, what:
     # Centre the heel on y = 0 at 0.16 of the length, like the parametric outline.
     frame = shapely.Polygon(local)
     length = np.ptp(local[:, 0])
-    heel_mid = (_edge_at(frame, 0.16 * length, True) + _edge_at(frame, 0.16 * length, False)) / 2
+    heel_x = HEEL_STATION_FRACTION * length
+    heel_mid = (_edge_at(frame, heel_x, True) + _edge_at(frame, heel_x, False)) / 2
     offset = offset - [0.0, heel_mid]
     local = local - [0.0, heel_mid]
 
