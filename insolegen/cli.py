@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import __version__
-from .input_paths import brief, describe_os_error, shown
+from .input_paths import brief, describe_os_error, shown, without_path
 from .printing import PRINTABLE_MIN_MM
 
 # The rest of the package is imported inside the commands that use it, so that
@@ -299,7 +299,7 @@ def _check_stl(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # t
     try:
         vertices, faces = load_mesh_file(path)
     except MeshFileError as exc:
-        _say(f"{shown(path)}: NOT PRINTABLE: {_without_path(exc, path)}")
+        _say(f"{shown(path)}: NOT PRINTABLE: {without_path(exc, path)}")
         return False
     report = check_part(vertices, faces, min_thickness_mm=args.min_thickness)
     fit = _bed_fit_loose(vertices, bed, printer) if bed else None
@@ -338,7 +338,7 @@ def _check_3mf(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # t
     try:
         volumes = read_3mf(path)
     except ThreeMFError as exc:
-        _say(f"{shown(path)}: NOT PRINTABLE: {_without_path(exc, path)}")
+        _say(f"{shown(path)}: NOT PRINTABLE: {without_path(exc, path)}")
         return False
     parts = [v for v in volumes if v.role == "part"]
     zones = [v for v in volumes if v.role == "modifier"]
@@ -401,14 +401,6 @@ def _json(value: object) -> str:
         return v
 
     return json.dumps(clean(value), indent=2, allow_nan=False)
-
-
-def _without_path(exc: Exception, path: Path) -> str:
-    """A reader's message without the path in front (the line starts with it already)."""
-    text = str(exc)
-    for prefix in (f"{shown(path)}: ", f"{path}: "):
-        text = text.removeprefix(prefix)
-    return text
 
 
 def _print_report(path: Path, report) -> None:  # type: ignore[no-untyped-def]

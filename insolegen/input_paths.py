@@ -41,6 +41,15 @@ def brief(value: object) -> str:
     return f"{text[:BRIEF_CHARS]}... ({type(value).__name__}{size})"
 
 
+def without_path(message: object, path: object) -> str:
+    """A reader's message without the path it starts with: for a line that names the
+    file already (by its path or by the profile key that gave it)."""
+    text = str(message)
+    for prefix in (f"{shown(path)}: ", f"{path}: "):
+        text = text.removeprefix(prefix)
+    return text
+
+
 _ERRNO_TEXT = {
     errno.ENOENT: "no such file",
     errno.ELOOP: "a loop of symbolic links (or too many links in a row)",

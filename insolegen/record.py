@@ -87,6 +87,3 @@ class BuildRecord:
     lift: Optional[Mapping[str, Any]]
     zones: Mapping[str, Any]
     sides: tuple[SideRecord, ...] = field(default=())
-
-    def side(self, name: str) -> SideRecord:
-        return next(s for s in self.sides if s.side == name)

@@ -14,7 +14,8 @@ from hostile import assert_refused, run_cli, snapshot
 
 from insolegen.cli import main
 from insolegen.profile import ProfileError, profile_from_dict
-from insolegen.profile.loader import BRIEF_CHARS, MAX_NESTING, parse_toml
+from insolegen.input_paths import BRIEF_CHARS
+from insolegen.profile.loader import MAX_NESTING, parse_toml
 from insolegen.profile.names import name_problem
 
 GOOD = 'name = "t"\n[foot]\nsize = "EU 42"\n'

@@ -44,19 +44,9 @@ def resolve_feet(profile: Profile) -> Profile:
     return dataclasses.replace(profile, sides=tuple(specs), warnings=profile.warnings + tuple(warnings))
 
 
-def _reason(exc: Exception, foot: FootFile) -> str:
-    """A reader's message without the path in front (the key and value name the file)."""
-    from ..input_paths import shown
-
-    text = str(exc)
-    for prefix in (f"{shown(foot.path)}: ", f"{foot.path}: "):
-        text = text.removeprefix(prefix)
-    return text
-
-
 def _read(foot: FootFile, cache: dict, problems: list[str]) -> tuple[Any, Any, dict[str, Any]] | None:
     """(aligned outline, sole or None, what build.json says about the file)."""
-    from ..input_paths import brief
+    from ..input_paths import brief, without_path
 
     key = dataclasses.replace(foot, key="", in_side_table=False)  # the same file read the same way
     if key in cache:
@@ -64,7 +54,7 @@ def _read(foot: FootFile, cache: dict, problems: list[str]) -> tuple[Any, Any, d
     try:
         read = _read_outline(foot) if foot.kind == "outline" else _read_scan(foot)
     except InputFileError as exc:
-        problems.append(f"{foot.key} = {brief(foot.given)}: {_reason(exc, foot)}")
+        problems.append(f"{foot.key} = {brief(foot.given)}: {without_path(exc, foot.path)}")
         return None
     cache[key] = read
     return read

@@ -4,22 +4,20 @@ with one message per problem (naming the key, the value and what is allowed)."""
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 
-import numpy as np
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from pydantic import ValidationError
 
-from . import schema
+from . import defaults
 from .clinical import lift_checks, merged_side_warnings
 from .schema import FOOT_KEYS, RANGES, SHAPE_KEYS, ProfileDoc
 from .names import NAME_RULE, name_problem
 from .printers import PRINTERS
 from .sizes import SizeError, parse_size
-from ..input_paths import BRIEF_CHARS, UnusablePathError, brief, read_input_bytes, shown  # noqa: F401
+from ..input_paths import UnusablePathError, brief, read_input_bytes, without_path
 from .spec import FootFile, PrintSpec, Profile, SideSpec
 from .zonecheck import lift_zone_checks, zones_spec
 
@@ -55,8 +53,7 @@ def load_profile(path: Path | str) -> Profile:
     try:
         raw = read_input_bytes(path, max_bytes=PROFILE_MAX_BYTES, what="profile")
     except UnusablePathError as exc:
-        reason = str(exc).removeprefix(f"{shown(path)}: ")
-        raise ProfileFileError([f"cannot read the profile: {reason}"], path) from None
+        raise ProfileFileError([f"cannot read the profile: {without_path(exc, path)}"], path) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -287,21 +284,21 @@ def _shape(doc: ProfileDoc, pick: Any, *, womens: bool, conform: bool) -> dict[s
     """The [shape] keys for one side with defaults filled in. On a conforming scan the
     arch and heel cup adjust the scanned shape, so they default to 0 (add nothing)."""
     shape = {key: pick(key, doc.shape)[0] for key in SHAPE_KEYS}
-    thickness = shape["thickness_mm"] if shape["thickness_mm"] is not None else schema.DEFAULT_THICKNESS_MM
-    defaults = {
+    thickness = shape["thickness_mm"] if shape["thickness_mm"] is not None else defaults.THICKNESS_MM
+    fallback = {
         "length": "full",
         "thickness_mm": thickness,
         "heel_thickness_mm": thickness,
-        "heel_cup_depth_mm": schema.DEFAULT_HEEL_CUP_WOMENS_MM if womens else schema.DEFAULT_HEEL_CUP_MM,
-        "arch_height_mm": schema.DEFAULT_ARCH_HEIGHT_MM,
-        "arch_apex_pct": schema.DEFAULT_ARCH_APEX_PCT,
+        "heel_cup_depth_mm": defaults.HEEL_CUP_WOMENS_MM if womens else defaults.HEEL_CUP_MM,
+        "arch_height_mm": defaults.ARCH_HEIGHT_MM,
+        "arch_apex_pct": defaults.ARCH_APEX_PCT,
         "met_pad_height_mm": 0.0,
         "rearfoot_post_deg": 0.0,
         "forefoot_post_deg": 0.0,
     }
     if conform:
-        defaults.update(heel_cup_depth_mm=0.0, arch_height_mm=0.0)
-    return {k: (v if v is not None else defaults[k]) for k, v in shape.items()}
+        fallback.update(heel_cup_depth_mm=0.0, arch_height_mm=0.0)
+    return {k: (v if v is not None else fallback[k]) for k, v in shape.items()}
 
 
 def _foot_file(

@@ -44,14 +44,6 @@ RANGES: dict[str, tuple[float, float, str]] = {
 PATTERNS = ("gyroid", "rectilinear", "grid", "triangles", "cubic", "honeycomb", "3dhoneycomb")
 ADAPTIVE_PATTERNS = ("adaptivecubic", "supportcubic", "lightning", "cubicsubdiv")
 
-# Defaults live in defaults.py; these names are kept for the loader and messages.
-DEFAULT_ZONE_PCT = defaults.ZONE_PCT
-DEFAULT_THICKNESS_MM = defaults.THICKNESS_MM
-DEFAULT_HEEL_CUP_MM = defaults.HEEL_CUP_MM
-DEFAULT_HEEL_CUP_WOMENS_MM = defaults.HEEL_CUP_WOMENS_MM
-DEFAULT_ARCH_HEIGHT_MM = defaults.ARCH_HEIGHT_MM
-DEFAULT_ARCH_APEX_PCT = defaults.ARCH_APEX_PCT
-
 LengthKind = Literal["full", "sulcus", "three-quarter"]
 SideChoice = Literal["left", "right", "both"]
 LiftSide = Literal["left", "right"]
@@ -129,11 +121,11 @@ class ZonesTable(BaseModel):
 
     model_config = _STRICT
     pattern: str = defaults.PATTERN
-    heel: _num("heel") = DEFAULT_ZONE_PCT["heel"]
-    arch: _num("arch") = DEFAULT_ZONE_PCT["arch"]
-    forefoot: _num("forefoot") = DEFAULT_ZONE_PCT["forefoot"]
-    toes: _num("toes") = DEFAULT_ZONE_PCT["toes"]
-    lift: _num("lift") = DEFAULT_ZONE_PCT["lift"]
+    heel: _num("heel") = defaults.ZONE_PCT["heel"]
+    arch: _num("arch") = defaults.ZONE_PCT["arch"]
+    forefoot: _num("forefoot") = defaults.ZONE_PCT["forefoot"]
+    toes: _num("toes") = defaults.ZONE_PCT["toes"]
+    lift: _num("lift") = defaults.ZONE_PCT["lift"]
     allow_soft_lift: bool = False
     custom: list[CustomZoneTable] = []
 
