@@ -12,7 +12,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from .rays import segment_hits, vertical_hits
+from .rays import grid_hits, segment_hits, vertical_hits
 
 Array = NDArray[np.float64]
 
@@ -51,10 +51,9 @@ def thinnest_vertical_mm(vertices: Array, faces: NDArray[np.int64], spacing_mm: 
     spacing = max(spacing_mm, float(np.sqrt(np.prod(hi - lo + 1e-9) / 60000.0)))
     gx = np.arange(lo[0] + spacing * 0.3183, hi[0], spacing)
     gy = np.arange(lo[1] + spacing * 0.2718, hi[1], spacing)
-    grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
-    if len(grid) == 0:
+    if len(gx) == 0 or len(gy) == 0:
         return float("inf")
-    hits = vertical_hits(vertices, faces, grid)
+    hits = grid_hits(vertices, faces, (float(gx[0]), float(gy[0])), spacing, (len(gx), len(gy)))
     order = np.lexsort((hits.z, hits.ray))
     ray, z, up = hits.ray[order], hits.z[order], hits.up[order]
     level = hits.level[order] >= np.cos(np.radians(WALL_FACING_DEG))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -30,6 +31,8 @@ from .solid import Mesh, Resolution, extrude_height_field
 from .surfaces import TopSurface, top_surface
 from .zones import ZONE_RESOLUTION, Zone, build_zones, custom_zone_problems
 
+# Two cores on the machines we measure on; more workers would only queue.
+CHECK_WORKERS = 2
 # Heights are measured this far inside the heel's back edge for the cup rim.
 RIM_PROBE_MM = 0.25
 
@@ -271,22 +274,31 @@ def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> Bu
     if zone_problems:
         raise ProfileError(list(dict.fromkeys(zone_problems)), profile.source)
     parts: list[SidePart] = []
-    reports: list[MeshReport] = []
-    sides: list[SideRecord] = []
-    for spec in profile.sides:
-        twin = next((i for i, done in enumerate(parts) if mirror_twins(done.spec, spec)), None)
-        if twin is not None:
-            # The other side's exact mirror image: mirrored, not built and checked again
-            # (every check is blind to a mirror: same edges, volume, walls, sections).
-            part = mirrored_part(parts[twin], spec)
-            report = dataclasses.replace(reports[twin], bounds_mm=mirrored_bounds(reports[twin].bounds_mm))
-        else:
-            shared = next((done for done in parts if same_foot(done.spec, spec)), None)
-            part = build_side(spec, resolution, profile.zones, same_foot=shared)
-            report = _checked(profile.name, part)
-        parts.append(part)
-        reports.append(report)
-        sides.append(measure_side(part, report))
+    # Each part's checks run in a worker while the next side is built, and the two
+    # sides' checks side by side: numpy lets go of the interpreter lock in the ray
+    # casting, so on two cores a pair whose sides differ is checked in about the time
+    # of one. The pool lives for this call only; the checks share nothing.
+    with ThreadPoolExecutor(max_workers=CHECK_WORKERS) as pool:
+        pending: list[Future[MeshReport] | int] = []  # a report to come, or the twin's index
+        for spec in profile.sides:
+            twin = next((i for i, done in enumerate(parts) if mirror_twins(done.spec, spec)), None)
+            if twin is not None:
+                # The other side's exact mirror image: mirrored, not built and checked again
+                # (every check is blind to a mirror: same edges, volume, walls, sections).
+                parts.append(mirrored_part(parts[twin], spec))
+                pending.append(twin)
+            else:
+                shared = next((done for done in parts if same_foot(done.spec, spec)), None)
+                parts.append(build_side(spec, resolution, profile.zones, same_foot=shared))
+                pending.append(pool.submit(_checked, profile.name, parts[-1]))
+        reports: list[MeshReport] = []
+        for item in pending:  # in side order, so the first failing side is the one reported
+            if isinstance(item, int):
+                reports.append(dataclasses.replace(
+                    reports[item], bounds_mm=mirrored_bounds(reports[item].bounds_mm)))
+            else:
+                reports.append(item.result())
+    sides = [measure_side(part, report) for part, report in zip(parts, reports)]
     placements, bed_warnings = place_parts(profile, parts)
     record = BuildRecord(
         insolegen_version=__version__,
