@@ -1,7 +1,5 @@
 """``python -m insolegen``: the same as the ``insolegen`` command."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

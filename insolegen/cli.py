@@ -513,5 +513,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def run() -> None:
+    """The ``insolegen`` command: :func:`main`, then out without tearing the interpreter
+    down. Everything a command writes is on disk (fsynced) when main returns; what is
+    left is freeing thousands of objects one by one, 0.05 s of a 0.8 s build."""
+    try:
+        code = main()
+    except SystemExit as exc:  # argparse: --help, --version, a usage error (message printed)
+        if not isinstance(exc.code, int) and exc.code is not None:
+            raise
+        code = exc.code or 0
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe (``insolegen ... | head``): nothing more to say
+        pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -2,7 +2,7 @@
 
 The heel cup is a function of the distance to the outline, evaluated at tens of
 thousands of probes per build. :func:`polyline_distance_mm` is exact to the polyline
-(a k-d tree of its vertices, then the segments beside the nearest one);
+(GEOS, run by run of the ring, each against the points within reach);
 :class:`DistanceField` samples that distance once on a regular grid and interpolates it
 with cubic B-splines: about 7x cheaper per point and C2-smooth, where the polyline's own
 distance has a small crease on the bisector of every vertex (its gradient turns by the
@@ -44,28 +44,34 @@ FIELD_MARGIN_CELLS = 5
 # Exact distances are kept this many cells beyond the largest distance a caller needs,
 # so the cap (a kink in the sampled data) stays out of every value it reads.
 CAP_MARGIN_CELLS = 5
+# Segments per run in polyline_distance_mm: short runs skip more points, each run is a
+# GEOS call; 24-32 measured best on outlines at 1 mm spacing.
+RUN_SEGMENTS = 32
 LEBESGUE_CUBIC_SPLINE = 1.5486  # sup-norm of cubic cardinal spline interpolation (de Boor)
 
 
 def polyline_distance_mm(ring: Array, x: Array, y: Array, limit_mm: float = np.inf) -> Array:
     """Distance from each point to the closed polyline ``ring`` (exact, GEOS). Points
-    farther than ``limit_mm`` get ``inf``. Only the stretch of the ring within reach of
-    the points' box is measured against: a distance beyond the limit is never needed."""
+    farther than ``limit_mm`` get ``inf``. With a limit, the ring is measured in runs of
+    RUN_SEGMENTS segments, each against only the points within ``limit_mm`` of its box:
+    the distance to the ring is the least over the runs (the same numbers as measuring
+    the whole ring, for about half the time on a heel-cup field)."""
     x = np.asarray(x, dtype=float).ravel()
     y = np.asarray(y, dtype=float).ravel()
     if len(x) == 0:
         return np.empty(0)
     ring = np.asarray(ring, dtype=float)
     closed = np.vstack([ring, ring[:1]])
-    line = shapely.LineString(closed)
-    if np.isfinite(limit_mm):
-        reach = shapely.box(x.min() - limit_mm, y.min() - limit_mm, x.max() + limit_mm, y.max() + limit_mm)
-        near = line.intersection(reach.buffer(1.0))
-        line = near if not near.is_empty else line
-    d = shapely.distance(line, shapely.points(x, y))
-    if np.isfinite(limit_mm):
-        d = np.where(d > limit_mm, np.inf, d)
-    return d
+    if not np.isfinite(limit_mm):
+        return shapely.distance(shapely.LineString(closed), shapely.points(x, y))
+    d = np.full(len(x), np.inf)
+    for first in range(0, len(closed) - 1, RUN_SEGMENTS):
+        run = closed[first:first + RUN_SEGMENTS + 1]
+        lo, hi = run.min(axis=0) - limit_mm, run.max(axis=0) + limit_mm
+        near = np.flatnonzero((x >= lo[0]) & (x <= hi[0]) & (y >= lo[1]) & (y <= hi[1]))
+        if len(near):
+            d[near] = np.minimum(d[near], shapely.distance(shapely.LineString(run), shapely.points(x[near], y[near])))
+    return np.where(d > limit_mm, np.inf, d)
 
 
 @dataclass(frozen=True)

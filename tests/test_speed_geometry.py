@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 import shapely
 import triangle
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from catalogue import PROFILES
 from meshtools import assert_solid
 
@@ -221,3 +223,31 @@ def test_catalogue_triangles_and_deviation(built, key):
     for part in built(key).parts:
         assert part.mesh.triangle_count <= MAX_TRIANGLES, (key, part.spec.side)
         assert _top_deviation_mm(part) <= MAX_DEVIATION_MM, (key, part.spec.side)
+
+
+@settings(max_examples=80, deadline=None)
+@given(side=st.floats(5, 200), step=st.floats(0.3, 7), limit=st.floats(0.5, 60),
+       px=st.lists(st.floats(-150, 350), min_size=1, max_size=60),
+       py=st.lists(st.floats(-150, 350), min_size=1, max_size=60))
+def test_polyline_distance_to_a_square_is_the_distance_by_hand(side, step, limit, px, py):
+    """A square from (0, 0) to (side, side), its edges cut into vertices every ``step``:
+    the distance to it by hand is the distance to the nearest edge, outside or in."""
+    from insolegen.distance import polyline_distance_mm
+
+    n = max(int(side / step), 1)
+    t = np.linspace(0, side, n, endpoint=False)
+    ring = np.concatenate([np.column_stack([t, 0 * t]), np.column_stack([0 * t + side, t]),
+                           np.column_stack([side - t, 0 * t + side]), np.column_stack([0 * t, side - t])])
+    m = min(len(px), len(py))
+    x, y = np.array(px[:m]), np.array(py[:m])
+    dx = np.maximum(np.maximum(-x, x - side), 0)
+    dy = np.maximum(np.maximum(-y, y - side), 0)
+    outside = np.hypot(dx, dy)
+    inside = np.minimum(np.minimum(x, side - x), np.minimum(y, side - y))
+    by_hand = np.where((dx > 0) | (dy > 0), outside, inside)
+    got = polyline_distance_mm(ring, x, y, limit)
+    near = by_hand <= limit - 1e-9
+    far = by_hand > limit + 1e-9
+    assert np.allclose(got[near], by_hand[near], atol=1e-9)
+    assert np.all(np.isinf(got[far]))
+    assert np.allclose(polyline_distance_mm(ring, x, y), by_hand, atol=1e-9)

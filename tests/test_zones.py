@@ -10,6 +10,8 @@ import zipfile
 import manifold3d
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from meshtools import assert_solid
 
 from insolegen.cli import main
@@ -300,3 +302,17 @@ def test_a_lift_cut_leaves_no_sliver_in_the_zones():
     for zone in part.zones:
         report = check_zone(zone.mesh.vertices, zone.mesh.faces)
         assert report.ok and report.degenerate_faces == 0, (zone.name, report.problems)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text())
+def test_3mf_attribute_quoting_is_the_standard_librarys(text):
+    """threemf.quoteattr stands in for xml.sax.saxutils.quoteattr (whose import is slow):
+    the same text for any name, and it parses back to the name."""
+    from xml.sax.saxutils import quoteattr as standard
+
+    from insolegen.exports.threemf import quoteattr
+
+    assert quoteattr(text) == standard(text)
+    if all(c in "\t\n\r" or (" " <= c <= "\ud7ff") or ("\ue000" <= c <= "\ufffd") for c in text):
+        assert ET.fromstring(f"<a v={quoteattr(text)}/>").get("v") == text

@@ -16,7 +16,6 @@ import ctypes
 import errno
 import fcntl
 import os
-import secrets
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -153,7 +152,7 @@ def publish(claim: Claim, files: Mapping[str, bytes]) -> None:
     """Write ``files`` (name -> content) as the whole content of the claimed folder, in
     one step. On any failure before the swap, nothing in the folder has changed."""
     folder = claim.folder
-    staging = folder.parent / f"{_hidden(folder, STAGING_TAG)}{os.getpid()}-{secrets.token_hex(4)}"
+    staging = folder.parent / f"{_hidden(folder, STAGING_TAG)}{os.getpid()}-{os.urandom(4).hex()}"
     os.mkdir(staging, 0o777)  # the umask applies, as for any file the user makes
     try:
         for name, data in files.items():
@@ -188,7 +187,7 @@ def _swap_in(staging: Path, folder: Path) -> None:
     elif not _exchange(staging, folder):
         # No atomic exchange here (not Linux, or a file system without it): two renames,
         # and a crash between them is undone by _recover on the next build.
-        old = folder.parent / f"{_hidden(folder, OLD_TAG)}{os.getpid()}-{secrets.token_hex(4)}"
+        old = folder.parent / f"{_hidden(folder, OLD_TAG)}{os.getpid()}-{os.urandom(4).hex()}"
         os.rename(folder, old)
         os.rename(staging, folder)
         os.rename(old, staging)
@@ -230,7 +229,7 @@ def write_new_file(path: Path, data: bytes, *, force: bool) -> None:
     if not force and os.path.lexists(path):
         raise FileExistsError(errno.EEXIST, "exists", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.parent / f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    temp = path.parent / f".{path.name}.{os.getpid()}-{os.urandom(4).hex()}.tmp"
     try:
         _write_new(temp, data)
         if force:
