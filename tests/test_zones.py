@@ -156,6 +156,10 @@ def test_prusaslicer_3mf_layout(built_files, side):
     assert cobj.get("id") == "1"
     okeys = {m.get("key"): m.get("value") for m in cobj.iterfind("metadata")}
     assert okeys["perimeters"] == "2" and okeys["top_solid_layers"] == "4" and okeys["bottom_solid_layers"] == "3"
+    # README "How to print": 0.2 mm layers at 20-30 mm/s, no supports (object settings,
+    # which PrusaSlicer keeps on import and slices with: tests/test_slicers.py)
+    assert okeys["layer_height"] == "0.2" and okeys["support_material"] == "0"
+    assert okeys["perimeter_speed"] == okeys["infill_speed"] == okeys["top_solid_infill_speed"] == "25"
     volumes = list(cobj.iterfind("volume"))
     expected = {"heel": "12%", "arch": "35%", "forefoot": "15%", "toes": "10%", "met-relief": "8%"}
     if side == "left":
@@ -214,6 +218,8 @@ def test_orca_3mf_layout(built_files, side):
     assert cobj.get("id") == assembly.get("id")
     okeys = {m.get("key"): m.get("value") for m in cobj.iterfind("metadata")}
     assert okeys["wall_loops"] == "2" and okeys["top_shell_layers"] == "4" and okeys["bottom_shell_layers"] == "3"
+    assert okeys["layer_height"] == "0.2" and okeys["enable_support"] == "0"
+    assert okeys["outer_wall_speed"] == okeys["sparse_infill_speed"] == okeys["top_surface_speed"] == "25"
     parts = list(cobj.iterfind("part"))
     assert [p.get("id") for p in parts] == [c.get("objectid") for c in comps]
     stl_vertices, stl_faces = load_mesh_file(built_files / f"z-{side}.stl")

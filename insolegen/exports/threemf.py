@@ -11,14 +11,14 @@ No single layout works in every slicer, so two files are written:
   (``infill_mesh``) for Cura's 3MF reader. Vertices are in bed coordinates with
   identity transforms (Orca moves only the first volume of foreign files otherwise).
 
-Walls and top/bottom layers are set once on the object, so zones add no inner walls.
+Walls, top/bottom layers, layer height and speeds are set once on the object
+(:mod:`.print_settings`), so zones add no inner walls and carry infill keys only.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
-from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -28,6 +28,7 @@ from ..solid import Mesh
 from ..zones import Zone
 from ..placement import Placement
 from ..profile.schema import PATTERNS
+from .print_settings import TPU, PrintSettings, orca_object_settings, prusa_object_settings
 from .threemf_names import (CORE_NS, CURA_NS, MODEL_PATH, MODEL_RELATIONSHIP, ORCA_CONFIG_PATH, PRUSA_CONFIG_PATH,
                             RELATIONSHIPS_NS, SLIC3RPE_NS)
 
@@ -65,18 +66,6 @@ def quoteattr(text: str) -> str:
     return '"' + text.replace('"', "&quot;") + '"'
 
 
-@dataclass(frozen=True)
-class ShellSettings:
-    """Object-wide settings that zones must not repeat (so they add no inner walls).
-
-    Defaults for TPU insoles (domain.md): 2 walls, 4 top and 3 bottom layers.
-    """
-
-    walls: int = 2
-    top_layers: int = 4
-    bottom_layers: int = 3
-
-
 def _mesh_xml(mesh: Mesh, indent: str = "   ") -> str:
     v = np.asarray(mesh.vertices, dtype=np.float64)
     # One %-format over the whole array: half the time of formatting line by line.
@@ -102,7 +91,7 @@ def _pct(value: float) -> str:
 
 
 def prusa_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placement: Placement,
-              shell: ShellSettings = ShellSettings()) -> bytes:
+              settings: PrintSettings = TPU) -> bytes:
     """The PrusaSlicer file: one object, body + ParameterModifier zones, placed on the
     bed by the build item's transform."""
     parts = [("body", body)] + [(z.name, z.mesh) for z in zones]
@@ -131,8 +120,7 @@ def prusa_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placem
 </model>
 """
     object_keys = {
-        "name": name, "perimeters": shell.walls, "top_solid_layers": shell.top_layers,
-        "bottom_solid_layers": shell.bottom_layers, "fill_pattern": PRUSA_PATTERN[pattern],
+        "name": name, **prusa_object_settings(settings), "fill_pattern": PRUSA_PATTERN[pattern],
         "fill_density": _pct(max((z.infill_pct for z in zones), default=20.0)),
     }
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<config>", ' <object id="1" instances_count="1">']
@@ -166,7 +154,7 @@ def _cura_metadata(zone: Zone, pattern: str) -> str:
 
 
 def orca_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placement: Placement,
-             shell: ShellSettings = ShellSettings()) -> bytes:
+             settings: PrintSettings = TPU) -> bytes:
     """The OrcaSlicer / Bambu Studio file (also carrying Cura's per-mesh settings):
     one object per part, an assembly of them, vertices already on the bed."""
     parts = [("body", body, None)] + [(z.name, z.mesh, z) for z in zones]
@@ -198,8 +186,7 @@ def orca_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placeme
 </model>
 """
     object_keys = {
-        "name": name, "wall_loops": shell.walls, "top_shell_layers": shell.top_layers,
-        "bottom_shell_layers": shell.bottom_layers, "sparse_infill_pattern": ORCA_PATTERN[pattern],
+        "name": name, **orca_object_settings(settings), "sparse_infill_pattern": ORCA_PATTERN[pattern],
         "sparse_infill_density": _pct(max((z.infill_pct for z in zones), default=20.0)),
     }
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<config>", f' <object id="{assembly}">']

@@ -1,0 +1,152 @@
+"""The recommended print settings for TPU insoles (domain.md: TPU 95A), in one place.
+
+Three readers: the 3MF writers put the slicer-side settings on the object, the report
+lists every setting, and the command-line recipes (PrusaSlicer, CuraEngine) pass what a
+file cannot carry.
+
+What goes into the 3MF: settings of the object (layer height, walls, top and bottom
+layers, speeds, no supports). PrusaSlicer keeps object settings whether the file is
+opened as a project or imported as geometry, and its command line slices with them
+(checked by slicing: the layers come out 0.2 mm apart). Temperatures, fan, retraction
+and the first layer's height belong to the filament, printer and print presets, which
+PrusaSlicer reads only from a project config (``Metadata/Slic3r_PE.config``), and a
+partial one is filled in from the *default* presets on opening
+(``PresetCollection::load_external_preset``), replacing the user's printer (bed, start
+G-code): so those stay out of the file, and the report and recipes give them.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+CURA_LINE_WIDTH_MM = 0.4  # fdmprinter's default line width (its nozzle 0.4 mm)
+
+
+@dataclass(frozen=True)
+class PrintSettings:
+    """One recommended value per setting, and the range it was picked from."""
+
+    material: str = "TPU 95A (85A-95A)"
+    layer_height_mm: float = 0.2
+    first_layer_height_mm: float = 0.2
+    walls: int = 2  # 2-3
+    top_layers: int = 4  # 3-4
+    bottom_layers: int = 3  # 2-3
+    speed_mm_s: float = 25.0  # 20-30: TPU buckles in the extruder when pushed fast
+    nozzle_c: float = 230.0  # 220-235
+    bed_c: float = 50.0  # 40-60
+    fan_pct: float = 40.0  # 30-50
+    retraction_mm: float = 0.8  # 0.5-1 with a direct drive; off (0) for a Bowden tube
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(setting, recommended value, where it is set) for the report."""
+        return [
+            ("material", self.material, "the filament"),
+            ("layer height", f"{self.layer_height_mm:g} mm", "in both 3MF files"),
+            ("first layer height", f"{self.first_layer_height_mm:g} mm", "the slicer (recipe below)"),
+            ("walls", f"{self.walls} (2-3)", "in both 3MF files"),
+            ("top / bottom layers", f"{self.top_layers} / {self.bottom_layers} (3-4 / 2-3)", "in both 3MF files"),
+            ("infill", "per zone, as in the table above (non-adaptive pattern)", "in both 3MF files"),
+            ("print speed", f"{self.speed_mm_s:g} mm/s (20-30 mm/s)", "in both 3MF files"),
+            ("supports", "none: the bottom is flat", "in both 3MF files"),
+            ("nozzle / bed", f"{self.nozzle_c:g} \u00b0C / {self.bed_c:g} \u00b0C (220-235 \u00b0C / 40-60 \u00b0C)",
+             "the filament preset (recipe below)"),
+            ("part fan", f"{self.fan_pct:g} % (30-50 %)", "the filament preset (recipe below)"),
+            ("retraction", f"{self.retraction_mm:g} mm with a direct drive (0.5-1 mm), off for Bowden",
+             "the printer preset (recipe below)"),
+        ]
+
+
+TPU = PrintSettings()
+
+
+def prusa_object_settings(settings: PrintSettings = TPU) -> dict[str, str]:
+    """PrusaSlicer object keys (``Slic3r_PE_model.config``, ``type="object"``)."""
+    speed = f"{settings.speed_mm_s:g}"
+    return {
+        "layer_height": f"{settings.layer_height_mm:g}",
+        "perimeters": str(settings.walls),
+        "top_solid_layers": str(settings.top_layers),
+        "bottom_solid_layers": str(settings.bottom_layers),
+        **{key: speed for key in ("perimeter_speed", "external_perimeter_speed", "small_perimeter_speed",
+                                  "infill_speed", "solid_infill_speed", "top_solid_infill_speed",
+                                  "gap_fill_speed", "bridge_speed")},
+        "support_material": "0",
+    }
+
+
+def orca_object_settings(settings: PrintSettings = TPU) -> dict[str, str]:
+    """OrcaSlicer / Bambu Studio object keys (``model_settings.config``): the same
+    settings under Orca's names (read from Orca's source; no Orca binary to slice with)."""
+    speed = f"{settings.speed_mm_s:g}"
+    return {
+        "layer_height": f"{settings.layer_height_mm:g}",
+        "wall_loops": str(settings.walls),
+        "top_shell_layers": str(settings.top_layers),
+        "bottom_shell_layers": str(settings.bottom_layers),
+        **{key: speed for key in ("outer_wall_speed", "inner_wall_speed", "sparse_infill_speed",
+                                  "internal_solid_infill_speed", "top_surface_speed", "gap_infill_speed",
+                                  "bridge_speed")},
+        "enable_support": "0",
+    }
+
+
+def bed_shape(bed_mm: tuple[float, float]) -> str:
+    """PrusaSlicer's ``--bed-shape`` for a rectangular bed with its origin at a corner."""
+    w, d = bed_mm
+    return f"0x0,{w:g}x0,{w:g}x{d:g},0x{d:g}"
+
+
+def prusa_command(threemf: str | Path, bed_mm: tuple[float, float], gcode: str | Path,
+                  settings: PrintSettings = TPU) -> list[str]:
+    """Slice a PrusaSlicer 3MF on the command line with the settings it cannot carry.
+    The bed must be the one the file was placed on: PrusaSlicer's command line does not
+    re-arrange a 3MF."""
+    return [
+        "prusa-slicer", "--export-gcode", str(threemf), "--bed-shape", bed_shape(bed_mm),
+        "--first-layer-height", f"{settings.first_layer_height_mm:g}",
+        "--temperature", f"{settings.nozzle_c:g}", "--first-layer-temperature", f"{settings.nozzle_c:g}",
+        "--bed-temperature", f"{settings.bed_c:g}", "--first-layer-bed-temperature", f"{settings.bed_c:g}",
+        "--min-fan-speed", f"{settings.fan_pct:g}", "--max-fan-speed", f"{settings.fan_pct:g}",
+        "--retract-length", f"{settings.retraction_mm:g}", "--filament-type", "FLEX",
+        "-o", str(gcode),
+    ]
+
+
+def cura_command(stl: str | Path, bed_mm: tuple[float, float], gcode: str | Path, infill_pct: float,
+                 definitions: str = "$CURA/definitions/fdmprinter.def.json",
+                 settings: PrintSettings = TPU) -> list[str]:
+    """Slice the STL with CuraEngine at one infill density. CuraEngine does not work out
+    Cura's formulas, so every derived setting is given itself (infill line distance from
+    the density, each speed, each temperature). ``definitions``: Cura's fdmprinter
+    definition (shipped with Cura, not with CuraEngine)."""
+    values = {
+        "machine_width": f"{bed_mm[0]:g}", "machine_depth": f"{bed_mm[1]:g}", "center_object": "true",
+        "layer_height": f"{settings.layer_height_mm:g}", "layer_height_0": f"{settings.first_layer_height_mm:g}",
+        "wall_line_count": str(settings.walls), "top_layers": str(settings.top_layers),
+        "bottom_layers": str(settings.bottom_layers), "infill_pattern": "gyroid",
+        "infill_sparse_density": f"{infill_pct:g}",
+        # gyroid: one line per distance (Cura's multiplier 1)
+        "infill_line_distance": f"{CURA_LINE_WIDTH_MM * 100 / infill_pct:.4g}",
+        **{key: f"{settings.speed_mm_s:g}" for key in ("speed_print", "speed_infill", "speed_wall", "speed_wall_0",
+                                                        "speed_wall_x", "speed_topbottom")},
+        "material_print_temperature": f"{settings.nozzle_c:g}",
+        "material_print_temperature_layer_0": f"{settings.nozzle_c:g}",
+        "material_initial_print_temperature": f"{settings.nozzle_c:g}",
+        "material_final_print_temperature": f"{settings.nozzle_c:g}",
+        "material_bed_temperature": f"{settings.bed_c:g}", "material_bed_temperature_layer_0": f"{settings.bed_c:g}",
+        "cool_fan_speed": f"{settings.fan_pct:g}", "cool_fan_speed_min": f"{settings.fan_pct:g}",
+        "cool_fan_speed_max": f"{settings.fan_pct:g}", "retraction_amount": f"{settings.retraction_mm:g}",
+        "support_enable": "false",
+    }
+    command = ["CuraEngine", "slice", "-j", definitions]
+    for key, value in values.items():
+        command += ["-s", f"{key}={value}"]
+    return command + ["-l", str(stl), "-o", str(gcode)]
+
+
+def shell_line(command: list[str]) -> str:
+    """A command as one line to paste into a POSIX shell (``$CURA`` left to expand)."""
+    return " ".join(f'"{part}"' if part.startswith("$CURA/") else shlex.quote(part) for part in command)
