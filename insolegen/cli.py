@@ -1,31 +1,53 @@
 """Command line: ``insolegen new | build | check``.
 
-Exit codes: 0 success; 1 a mesh that is not printable (check) or a build that failed
-its own checks; 2 bad input (profile, arguments, files that would be overwritten).
+Exit codes (README, "Exit codes"): 0 success; 1 a mesh that is not printable (check)
+or a build that failed its own checks or was cut short while writing (disk full); 2
+refused: bad input (profile, arguments) or results in the way (use --force); 3 the
+output folder cannot be written (no permission, read-only, not a folder); 130
+interrupted.
 """
 
 from __future__ import annotations
 
-import argparse
+import sys
+
+
+def _quiet_interrupt(kind, value, traceback) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl-C while the command is still starting up (importing this module, before
+    main() handles it) ends it with one word, not a traceback."""
+    if issubclass(kind, KeyboardInterrupt):
+        print("interrupted", file=sys.stderr)
+    else:
+        sys.__excepthook__(kind, value, traceback)
+
+
+if sys.excepthook is sys.__excepthook__:  # another program's own hook is left alone
+    sys.excepthook = _quiet_interrupt
+
+import argparse  # noqa: E402 (after the hook: importing takes the first tens of milliseconds)
 import io
 import json
 import math
 import os
-import sys
+import signal
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from . import __version__
-from .input_paths import brief, describe_os_error, shown, without_path
+from .input_paths import brief, path_problem, shown, without_path
+from .exports.outputs import outputs_help
 from .printing import PRINTABLE_MIN_MM
 
 # The rest of the package is imported inside the commands that use it, so that
 # `insolegen --help` and argument errors answer at once (numpy, scipy, manifold3d and
 # pydantic take most of a second to import).
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_UNWRITABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def _say(message: str) -> None:
@@ -48,7 +70,8 @@ def _write(stream, message: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from .exports.files import write_new_file
+    _load("insolegen.starter", "insolegen.exports.files")
+    from .exports.files import describe_write_error, write_new_file
     from .profile.names import NAME_RULE, name_from_file_stem, name_problem
     from .profile.sizes import SizeError
     from .starter import starter_profile
@@ -70,8 +93,8 @@ def cmd_new(args: argparse.Namespace) -> int:
         _err(f"{shown(path)} already exists: not overwriting it (use --force to replace it)")
         return EXIT_BAD_INPUT
     except OSError as exc:
-        _err(f"{shown(path)}: cannot write the profile: {describe_os_error(exc)}")
-        return EXIT_FAILED
+        _err(f"{shown(path)}: cannot write the profile: {describe_write_error(exc)}")
+        return EXIT_UNWRITABLE
     _say(f"wrote {path}: edit it, then run: insolegen build {path}")
     return EXIT_OK
 
@@ -87,9 +110,110 @@ class Outcome:
     sides: str = ""
     warnings: int = 0
     seconds: float = 0.0
+    label: str = ""  # the summary's word for it when the exit code says too little
+    written: bool = False  # its results are in their folder, complete
 
+    @property
+    def state(self) -> str:
+        return self.label or STATUS_LABELS.get(self.status, str(self.status))
+
+
+STATUS_LABELS = {EXIT_OK: "ok", EXIT_FAILED: "failed", EXIT_BAD_INPUT: "bad input", EXIT_UNWRITABLE: "cannot write",
+                 EXIT_INTERRUPTED: "interrupted: not written"}
+EXISTS_LABEL = "exists (use --force)"
+NOT_STARTED_LABEL = "not started"
+
+
+# --- Ctrl-C -----------------------------------------------------------------------------
+# A build process (the command, or a --jobs worker) takes SIGINT in one of three ways:
+# RAISE stops what it is doing (KeyboardInterrupt; the folder claim and the staging
+# folder are cleared on the way out), DEFER lets a build's swap-in finish (it takes
+# milliseconds, and afterwards the summary can say for certain the build was written),
+# IGNORE is an idle worker's (the command stops the pool). The mode is kept with the
+# pid that set it: a worker forked a moment ago has not set its own yet and must not act
+# on the command's (it would print a traceback from the pool's internals).
+
+class OnInterrupt(Enum):
+    RAISE = "raise"
+    DEFER = "defer"
+    IGNORE = "ignore"
+
+
+_interrupt_mode: tuple[int, OnInterrupt] = (0, OnInterrupt.RAISE)
+_interrupted = False  # a SIGINT arrived in this process (the batch loop stops)
+_stop_workers = None  # in a worker: the command's "stop" event (set on Ctrl-C)
+STOP_WAIT_S = 1.5  # how long running workers get to stop before they are killed
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    global _interrupted
+    pid, mode = _interrupt_mode
+    if pid != os.getpid():
+        return
+    _interrupted = True
+    if mode is OnInterrupt.RAISE:
+        _set_interrupt_mode(OnInterrupt.IGNORE)  # once: a second Ctrl-C must not cut the clean-up short
+        raise KeyboardInterrupt
+
+
+def _set_interrupt_mode(mode: OnInterrupt) -> tuple[int, OnInterrupt]:
+    global _interrupt_mode
+    previous, _interrupt_mode = _interrupt_mode, (os.getpid(), mode)
+    return previous
+
+
+@contextmanager
+def _interrupts(mode: OnInterrupt) -> Iterator[None]:
+    _, previous = _set_interrupt_mode(mode)
+    try:
+        yield
+    finally:
+        if _interrupt_mode[1] is mode:  # not spent by a Ctrl-C meanwhile
+            _set_interrupt_mode(previous)
+
+
+@contextmanager
+def _sigint_handled() -> Iterator[None]:
+    """Our SIGINT handler for the length of a command (main thread only: elsewhere,
+    e.g. a test calling main from a thread, Python's own stays)."""
+    global _interrupted
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, _on_sigint)
+    _interrupted = False
+    _set_interrupt_mode(OnInterrupt.RAISE)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _load(*modules: str) -> None:
+    """Import what a command needs with Ctrl-C held back until it is done: a
+    KeyboardInterrupt inside a C extension's import comes out as an ImportError
+    ("numpy._core.multiarray failed to import") with a traceback."""
+    import importlib
+
+    with _interrupts(OnInterrupt.DEFER):
+        for name in modules:
+            importlib.import_module(name)
+    if _interrupted:
+        raise KeyboardInterrupt
+
+
+def _worker_start(stop) -> None:  # type: ignore[no-untyped-def]
+    """A --jobs worker: idle, it ignores Ctrl-C (the command stops the pool)."""
+    global _stop_workers
+    _stop_workers = stop
+    _set_interrupt_mode(OnInterrupt.IGNORE)
+
+
+# --- build --------------------------------------------------------------------------
 
 def cmd_build(args: argparse.Namespace) -> int:
+    _load("insolegen.pipeline", "insolegen.exports.bundle", "rich.progress",
+          *(("insolegen.preview", "insolegen.report") if not args.no_preview else ()))
     out_dir = Path(args.out)
     paths = [Path(p) for p in args.profiles]
     cores = os.cpu_count() or 1
@@ -111,7 +235,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             _err(line)
     if len(outcomes) > 1:
         _summary(outcomes)
-    return max(o.status for o in outcomes)
+    return EXIT_INTERRUPTED if _interrupted else max(o.status for o in outcomes)
 
 
 def _duplicates(paths: list[Path], out_dir: Path) -> dict[int, Outcome]:
@@ -126,7 +250,7 @@ def _duplicates(paths: list[Path], out_dir: Path) -> dict[int, Outcome]:
         if name is None:
             continue  # unreadable: building it reports why
         if name in first:
-            refused[i] = Outcome(str(path), EXIT_BAD_INPUT, err=[
+            refused[i] = Outcome(str(path), EXIT_BAD_INPUT, label="same name", err=[
                 f"{shown(path)}: builds {shown(out_dir / name)}, as {shown(first[name])} in this batch does: "
                 "not built (give each profile its own name)"])
         else:
@@ -136,30 +260,89 @@ def _duplicates(paths: list[Path], out_dir: Path) -> dict[int, Outcome]:
 
 def _build_many(paths: list[Path], out_dir: Path, force: bool, preview: bool, jobs: int) -> list[Outcome]:
     """Build profiles in ``jobs`` processes with a progress bar; one failure does not
-    stop the others. Outcomes come back in the order given."""
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
+    stop the others, Ctrl-C stops them all. Outcomes come back in the order given."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     results: dict[int, Outcome] = {}
     columns = (TextColumn("building"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"))
     with Progress(*columns, console=_stderr_console(), transient=False) as progress:
         task = progress.add_task("", total=len(paths))
+
+        def done(i: int, outcome: Outcome) -> None:
+            results[i] = outcome
+            progress.update(task, advance=1, description=paths[i].name)
+
         if jobs == 1:
             for i, path in enumerate(paths):
-                results[i] = build_one(path, out_dir, force, preview)
-                progress.update(task, advance=1, description=path.name)
+                if _interrupted:
+                    break
+                done(i, build_one(path, out_dir, force, preview))
         else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = {pool.submit(build_one, path, out_dir, force, preview): i for i, path in enumerate(paths)}
-                for future in as_completed(futures):
-                    i = futures[future]
-                    try:
-                        results[i] = future.result()
-                    except Exception as exc:  # a crashed worker must not stop the batch
-                        results[i] = Outcome(str(paths[i]), EXIT_FAILED, err=[f"{paths[i]}: build crashed: {exc!r}"])
-                    progress.update(task, advance=1, description=paths[i].name)
-    return [results[i] for i in range(len(paths))]
+            _build_in_pool(paths, out_dir, force, preview, jobs, done)
+    return [results.get(i) or _not_started(path) for i, path in enumerate(paths)]
+
+
+def _not_started(path: Path) -> Outcome:
+    return Outcome(str(path), EXIT_INTERRUPTED, label=NOT_STARTED_LABEL)
+
+
+def _build_in_pool(paths: list[Path], out_dir: Path, force: bool, preview: bool, jobs: int, done) -> None:  # type: ignore[no-untyped-def]
+    """Build in worker processes. On Ctrl-C (the terminal sends it to the workers too;
+    a `kill -INT` only to this process) no further profile starts, running ones are told
+    to stop and get STOP_WAIT_S to do so (their claims and staging folders cleared), and
+    every profile is accounted for: written, stopped, or not started."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed, wait
+
+    stop = multiprocessing.Event()
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start, initargs=(stop,))
+    futures = {}
+    reported: set[int] = set()
+    try:
+        # The workers are forked during the first submit, and a KeyboardInterrupt raised
+        # in Python's at-fork hooks is printed and dropped: there Ctrl-C waits its turn.
+        with _interrupts(OnInterrupt.DEFER):
+            for i, path in enumerate(paths):
+                futures[pool.submit(build_one, path, out_dir, force, preview)] = i
+        for future in as_completed(futures):
+            if _interrupted:  # a Ctrl-C deferred above, or dropped where Python ignores exceptions
+                raise KeyboardInterrupt
+            reported.add(futures[future])
+            done(futures[future], _pool_outcome(future, paths[futures[future]]))
+    except KeyboardInterrupt:
+        with _interrupts(OnInterrupt.IGNORE):
+            stop.set()
+            for future in futures:
+                future.cancel()  # not handed to a worker yet
+            for child in multiprocessing.active_children():
+                _signal(child.pid, signal.SIGINT)  # a worker that had the terminal's already ignores this one
+            finished, running = wait(futures, timeout=STOP_WAIT_S)
+            for child in multiprocessing.active_children() if running else ():
+                _signal(child.pid, signal.SIGKILL)  # stuck in a long native call: its leftovers go with the next build
+            for future, i in futures.items():
+                if future in finished and not future.cancelled() and i not in reported:
+                    done(i, _pool_outcome(future, paths[i]))
+    finally:
+        with _interrupts(OnInterrupt.IGNORE):
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _signal(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:  # ended meanwhile
+        pass
+
+
+def _pool_outcome(future, path: Path) -> Outcome:  # type: ignore[no-untyped-def]
+    try:
+        return future.result()
+    except KeyboardInterrupt:  # stopped between its own checks
+        return Outcome(str(path), EXIT_INTERRUPTED)
+    except Exception as exc:  # a crashed or killed worker must not stop the batch
+        if _interrupted:
+            return Outcome(str(path), EXIT_INTERRUPTED, label="stopped: check its folder")
+        return Outcome(str(path), EXIT_FAILED, err=[f"{path}: build crashed: {exc!r}"])
 
 
 def _stderr_console():  # type: ignore[no-untyped-def]
@@ -175,29 +358,52 @@ def _summary(outcomes: list[Outcome]) -> None:
     table = Table(title="insolegen build")
     for column in ("profile", "sides", "warnings", "status", "seconds"):
         table.add_column(column, justify="right" if column in ("warnings", "seconds") else "left")
-    names = {EXIT_OK: "ok", EXIT_FAILED: "failed", EXIT_BAD_INPUT: "bad input"}
     for o in outcomes:
-        table.add_row(o.profile, o.sides, str(o.warnings), names.get(o.status, str(o.status)), f"{o.seconds:.2f}")
-    ok = sum(o.status == EXIT_OK for o in outcomes)
+        table.add_row(o.profile, o.sides, str(o.warnings), o.state, f"{o.seconds:.2f}")
     text = io.StringIO()  # rendered here and printed by _say, which survives a closed pipe
     Console(file=text, width=120, force_terminal=sys.stdout.isatty()).print(table)
     _say(text.getvalue().rstrip("\n"))
-    _say(f"{ok} of {len(outcomes)} profiles built")
+    _say(_tally(outcomes))
+
+
+def _tally(outcomes: list[Outcome]) -> str:
+    """The summary's last line: how many were built, and what became of the rest."""
+    written = [o for o in outcomes if o.written]
+    line = f"{len(written)} of {len(outcomes)} profiles built"
+    exist = sum(o.label == EXISTS_LABEL for o in outcomes)
+    if exist:
+        line += f"; {exist} already built earlier (not rebuilt: use --force to replace them)"
+    if _interrupted:
+        line = (f"interrupted: {len(written)} of {len(outcomes)} profiles written ({_listed(written)}); "
+                f"not written: {_listed([o for o in outcomes if not o.written])}")
+    return line
+
+
+def _listed(outcomes: list[Outcome]) -> str:
+    return ", ".join(shown(o.profile) for o in outcomes) or "none"
 
 
 def build_one(path: Path, out_dir: Path, force: bool, preview: bool = True) -> Outcome:
-    """Load, build, check and write one profile; never raises for bad input."""
+    """Load, build, check and write one profile; never raises for bad input, nor for
+    Ctrl-C (the outcome says whether its results were written)."""
     start = time.perf_counter()
     outcome = Outcome(str(path), EXIT_OK)
+    if _stop_workers is not None and _stop_workers.is_set():
+        return _not_started(path)  # handed to this worker just before the command was interrupted
     try:
-        _build_into(outcome, path, out_dir, force, preview)
+        with _interrupts(OnInterrupt.RAISE):
+            _build_into(outcome, path, out_dir, force, preview)
+    except KeyboardInterrupt:
+        outcome.status, outcome.out = EXIT_INTERRUPTED, []
+        outcome.err.append(f"{path}: interrupted: nothing written")
     finally:
         outcome.seconds = time.perf_counter() - start
     return outcome
 
 
 def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, preview: bool) -> None:
-    from .exports.files import OutputError, claim_folder, publish
+    from .exports.files import (OutputError, OutputExistsError, claim_folder, describe_write_error,
+                                folder_unwritable, publish)
     from .exports.bundle import output_names, render_build
     from .pipeline import BedFitError, BuildError, build_profile
     from .profile import ProfileError, load_profile
@@ -221,7 +427,15 @@ def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, previe
             outcome.warnings = len(warnings)
             outcome.err.extend(f"{path}: warning: {w}" for w in warnings)
             files = render_build(result, preview=preview)
-            publish(claim, files)
+            with _interrupts(OnInterrupt.DEFER):
+                publish(claim, files)
+                outcome.written = True
+    except OutputExistsError as exc:
+        # Not an error of the input: the build was made before. Nothing is touched, so
+        # a batch (the README's `insolegen build profiles/*.toml`) can be run again.
+        outcome.err.append(f"{path}: {exc}")
+        outcome.status, outcome.label = EXIT_BAD_INPUT, EXISTS_LABEL
+        return
     except OutputError as exc:
         outcome.err.append(f"{path}: {exc}")
         outcome.status = EXIT_BAD_INPUT
@@ -238,9 +452,9 @@ def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, previe
         outcome.status = EXIT_FAILED
         return
     except OSError as exc:
-        outcome.err.append(f"{path}: cannot write the results to {shown(folder)}: {describe_os_error(exc)}; "
+        outcome.err.append(f"{path}: cannot write the results to {shown(folder)}: {describe_write_error(exc)}; "
                            "nothing was written")
-        outcome.status = EXIT_FAILED
+        outcome.status = EXIT_UNWRITABLE if folder_unwritable(exc) else EXIT_FAILED
         return
     for side in result.record.sides:
         heights = ", ".join(f"{name} {h.measured_mm:.2f}" for name, h in side.heights.items())
@@ -263,19 +477,41 @@ def _profile_problems(outcome: Outcome, path: Path, exc: Exception) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    _load("insolegen.meshcheck", "insolegen.meshfiles", "insolegen.placement", "insolegen.exports.threemf_read")
     bed, printer = _bed_of(args)
     if bed is None and args.printer is not None:
         return EXIT_BAD_INPUT
     status = EXIT_OK
     for name in args.meshes:
         path = Path(name)
-        if path.suffix.lower() == ".3mf":
+        unusable, wrong_kind = path_problem(path), _not_a_mesh(path)
+        if unusable:  # no verdict on a file that is not there
+            _say(f"{shown(path)}: cannot check it: {unusable}")
+            ok = False
+        elif wrong_kind:
+            _say(f"{shown(path)}: NOT PRINTABLE: {wrong_kind}")
+            ok = False
+        elif path.suffix.lower() == ".3mf":
             ok = _check_3mf(path, args, bed, printer)
         else:
             ok = _check_stl(path, args, bed, printer)
         if not ok:
             status = EXIT_FAILED
     return status
+
+
+CHECKED_SUFFIXES = (".stl", ".3mf")
+
+
+def _not_a_mesh(path: Path) -> str | None:
+    """Why ``path`` is no file ``check`` reads, by its name (said before anything is
+    read), or None when it may be one."""
+    suffix = path.suffix.lower()
+    if suffix in CHECKED_SUFFIXES:
+        return None
+    what = f"a {shown(suffix, 20)} file" if suffix else "a file without an extension"
+    hint = f" (a profile is built with: insolegen build {shown(path)})" if suffix == ".toml" else ""
+    return f"not an STL or 3MF file: expected an STL or 3MF (.stl, .3mf), not {what}{hint}"
 
 
 def _bed_of(args: argparse.Namespace) -> tuple[tuple[float, float] | None, str | None]:
@@ -484,7 +720,9 @@ def make_parser() -> argparse.ArgumentParser:
     new.add_argument("--force", action="store_true", help="replace an existing file")
     new.set_defaults(run=cmd_new)
 
-    build = sub.add_parser("build", help="build STL files and build.json from profiles")
+    build = sub.add_parser("build", help="build STL files and build.json from profiles",
+                           description="Build each profile's insoles, check them and write them.",
+                           epilog=outputs_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     build.add_argument("profiles", nargs="+", help="profile TOML files")
     build.add_argument("--out", default="outputs", help="output folder (default: outputs); results go in OUT/<name>/")
     build.add_argument("--force", action="store_true", help="replace existing results")
@@ -506,11 +744,12 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
-    try:
-        return int(args.run(args))
-    except KeyboardInterrupt:
-        _err("interrupted")
-        return 130
+    with _sigint_handled():
+        try:
+            return int(args.run(args))
+        except KeyboardInterrupt:
+            _err("interrupted")
+            return EXIT_INTERRUPTED
 
 
 def run() -> None:
@@ -523,6 +762,9 @@ def run() -> None:
         if not isinstance(exc.code, int) and exc.code is not None:
             raise
         code = exc.code or 0
+    except KeyboardInterrupt:  # before main's own handling (reading the arguments)
+        _err("interrupted")
+        code = EXIT_INTERRUPTED
     try:
         sys.stdout.flush()
         sys.stderr.flush()

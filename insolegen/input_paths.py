@@ -82,6 +82,20 @@ def _kind(mode: int) -> str | None:
     return "not a regular file"
 
 
+def path_problem(path: Path | str) -> str | None:
+    """Why ``path`` names no regular file (missing, a folder, a FIFO, ...), said as
+    :func:`read_input_bytes` would say it, or None; nothing is opened or read."""
+    text = str(path)
+    if "\x00" in text:
+        return "the path contains a NUL byte"
+    if not text:
+        return "the path is empty"
+    try:
+        return _kind(os.stat(text).st_mode)
+    except OSError as exc:
+        return describe_os_error(exc)
+
+
 def read_input_bytes(path: Path | str, *, max_bytes: int, what: str = "file") -> bytes:
     """The whole content of a user's regular file, or :class:`UnusablePathError`.
 

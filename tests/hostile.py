@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-DOCUMENTED_EXIT_CODES = {0, 1, 2, 130}  # README, "Exit codes"
+DOCUMENTED_EXIT_CODES = {0, 1, 2, 3, 130}  # README, "Exit codes" (3: the output folder cannot be written)
 MEMORY_CAP_MB = 3072  # address space of the child: numpy, manifold3d and scipy fit in ~1 GB
 TIME_CAP_S = 60  # CPU seconds of the child; the wall clock gets twice that
 MESSAGE_LINE_MAX_CHARS = 400

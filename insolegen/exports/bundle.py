@@ -11,23 +11,14 @@ from typing import Any
 from ..pipeline import BuildResult
 from ..profile.spec import Profile
 from ..record import FRAME, UNITS, BuildRecord, SideRecord
+from . import outputs
 from .stl import stl_bytes
 from .threemf import orca_3mf, prusa_3mf
 
 
 def output_names(profile: Profile, preview: bool = False) -> dict[str, str]:
     """The files of a build (key -> file name inside ``OUT/<name>/``)."""
-    names = {}
-    for spec in profile.sides:
-        stem = f"{profile.name}-{spec.side}"
-        names[spec.side] = f"{stem}.stl"
-        names[f"{spec.side}.3mf"] = f"{stem}.3mf"
-        names[f"{spec.side}.orca.3mf"] = f"{stem}.orca.3mf"
-    names["build.json"] = "build.json"
-    if preview:
-        names["preview.png"] = "preview.png"
-        names["report.html"] = "report.html"
-    return names
+    return outputs.output_names(profile.name, [spec.side for spec in profile.sides], preview)
 
 
 def render_build(result: BuildResult, preview: bool = False) -> dict[str, bytes]:

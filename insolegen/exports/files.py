@@ -30,6 +30,34 @@ LOCK_SUFFIX = ".lock"
 LISTED_CLASHES = 4  # existing files named in a refusal; the rest are counted
 
 
+# Errors that say the output folder cannot be written at all (exit 3), as opposed to a
+# write that failed part way (disk full, I/O error: exit 1).
+UNWRITABLE_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR})
+_WRITE_ERRNO_TEXT = {
+    errno.EACCES: "permission denied: this user may not write there",
+    errno.EPERM: "permission denied: this user may not write there",
+    errno.EROFS: "a read-only file system",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+}
+
+
+class UnwritableFolderError(OSError):
+    """The output folder cannot be made, or nothing can be written into it."""
+
+
+def folder_unwritable(exc: OSError) -> bool:
+    """True when ``exc`` says the output folder cannot be written at all (exit 3)."""
+    return isinstance(exc, UnwritableFolderError) or exc.errno in UNWRITABLE_ERRNOS
+
+
+def describe_write_error(exc: OSError) -> str:
+    """What a failed write means for a user, in a few words (the reading-side texts of
+    :func:`describe_os_error` say "cannot be read")."""
+    if isinstance(exc, UnwritableFolderError):
+        return str(exc.strerror)  # said already, with the folder
+    return _WRITE_ERRNO_TEXT.get(exc.errno or 0) or describe_os_error(exc)
+
+
 class OutputError(Exception):
     """Results that cannot be written where asked (bad input: exit 2)."""
 
@@ -61,9 +89,10 @@ def claim_folder(folder: Path, *, force: bool) -> Iterator[Claim]:
     parent = folder.parent
     made = [p for p in (parent, *parent.parents) if not os.path.lexists(p)]  # deepest first
     try:
-        parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(parent)
     except OSError as exc:
-        raise OSError(exc.errno, f"cannot make the folder {shown(parent)}: {describe_os_error(exc)}") from None
+        raise UnwritableFolderError(exc.errno, f"cannot make the folder {shown(parent)}: "
+                                    f"{describe_write_error(exc)}") from None
     try:
         fd = _lock(parent / (_hidden(folder, LOCK_SUFFIX)), folder)
         try:
@@ -79,6 +108,15 @@ def claim_folder(folder: Path, *, force: bool) -> Iterator[Claim]:
         _remove_if_empty(made)
 
 
+def _make_folder(folder: Path) -> None:
+    """``mkdir -p``; a file where a folder should be is said as such (mkdir reports it
+    as "exists", which reads as if the folder were there)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise NotADirectoryError(errno.ENOTDIR, "a file, not a folder", str(folder)) from None
+
+
 def _remove_if_empty(folders: list[Path]) -> None:
     """Remove the folders a refused or failed build made for its lock, if still empty."""
     for made in folders:
@@ -92,7 +130,11 @@ def _lock(path: Path, folder: Path) -> int:
     """An exclusive lock on ``path``; the inode check makes the unlink in _unlock safe
     (a process that opened the file just before it was removed retries on the new one)."""
     for _ in range(10):
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        except OSError as exc:  # the first file made there: nothing can be written
+            raise UnwritableFolderError(exc.errno, f"cannot write into {shown(path.parent)}: "
+                                        f"{describe_write_error(exc)}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -228,7 +270,7 @@ def write_new_file(path: Path, data: bytes, *, force: bool) -> None:
     fails if the name exists)."""
     if not force and os.path.lexists(path):
         raise FileExistsError(errno.EEXIST, "exists", str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _make_folder(path.parent)
     temp = path.parent / f".{path.name}.{os.getpid()}-{os.urandom(4).hex()}.tmp"
     try:
         _write_new(temp, data)

@@ -1,0 +1,256 @@
+"""What a new user tripped over (issue 8, section 3), each through the command line:
+Ctrl-C during a batch and during start-up, re-running a build, the exit code of an
+unwritable output folder, `check` on a missing file or a profile, unit slips, EU
+women's and men's sizes, and `build --help` naming every file a build writes."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hostile import DOCUMENTED_EXIT_CODES
+
+from insolegen.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _profiles(folder: Path, count: int) -> list[Path]:
+    paths = []
+    for i in range(count):
+        path = folder / f"p{i}.toml"
+        path.write_text(f'name = "p{i}"\n[foot]\nsize = "EU {38 + i % 6}"\n')
+        paths.append(path)
+    return paths
+
+
+def _hidden(out: Path) -> list[str]:
+    return sorted(p.name for p in out.iterdir() if p.name.startswith(".")) if out.exists() else []
+
+
+def _written(out: Path) -> set[str]:
+    """The builds on disk: folders holding a build.json."""
+    return {p.name for p in out.iterdir() if (p / "build.json").exists()} if out.exists() else set()
+
+
+# --- Ctrl-C ------------------------------------------------------------------------------
+
+def _tally_line(text: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith("interrupted:"))
+
+
+def _said_written(line: str) -> set[str]:
+    """The profiles the summary's last line says were written."""
+    listed = re.search(r"profiles written \(([^)]*)\)", line)[1]
+    return set() if listed == "none" else {Path(p.strip()).stem for p in listed.split(",")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("to", ["the process group (a terminal's Ctrl-C)", "the command only (kill -INT)"])
+def test_ctrl_c_during_a_jobs_2_batch_stops_at_once_and_says_what_was_written(tmp_path, to):
+    paths = _profiles(tmp_path, 10)
+    out = tmp_path / "out"
+    child = subprocess.Popen([sys.executable, "-m", "insolegen", "build", *map(str, paths), "--jobs", "2",
+                              "--out", str(out)], cwd=tmp_path, start_new_session=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(_written(out)) < 2 and time.monotonic() < deadline and child.poll() is None:
+        time.sleep(0.02)
+    sent = time.monotonic()
+    if to.startswith("the process group"):
+        os.killpg(child.pid, signal.SIGINT)
+    else:
+        child.send_signal(signal.SIGINT)
+    stdout, stderr = child.communicate(timeout=30)
+    stopped_s = time.monotonic() - sent
+    assert child.returncode == 130, stdout + stderr
+    assert stopped_s < 2.0, f"took {stopped_s:.1f} s to stop"
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
+    line = _tally_line(stdout)
+    on_disk = _written(out)
+    assert _said_written(line) == on_disk  # the summary tells the truth, both ways
+    assert 2 <= len(on_disk) < 10, line  # some were written, and the rest were not built after the Ctrl-C
+    assert {p.stem for p in paths} - on_disk <= {Path(p.strip()).stem for p in line.split("not written:")[1].split(",")}
+    assert sorted(p.name for p in out.iterdir()) == sorted(on_disk)  # no half-built folder
+    assert _hidden(out) == []  # no lock or staging folder left behind
+
+
+def _maps(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return ""
+
+
+def _has_children(pid: int) -> bool:
+    try:
+        return any(Path(f"/proc/{pid}/task/{t}/children").read_text().strip() for t in os.listdir(f"/proc/{pid}/task"))
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="watches the child through /proc")
+@pytest.mark.parametrize("moment", ["while numpy loads", "while the workers start"])
+def test_ctrl_c_during_start_up_prints_no_traceback(tmp_path, moment):
+    paths = _profiles(tmp_path, 4)
+    out = tmp_path / "out"
+    child = subprocess.Popen([sys.executable, "-m", "insolegen", "build", *map(str, paths), "--jobs", "2",
+                              "--out", str(out)], cwd=tmp_path, start_new_session=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ready = (lambda: "numpy" in _maps(child.pid)) if moment == "while numpy loads" else (lambda: _has_children(child.pid))
+    deadline = time.monotonic() + 30
+    while not ready() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert child.poll() is None, "the command ended before the moment came"
+    os.killpg(child.pid, signal.SIGINT)
+    stdout, stderr = child.communicate(timeout=30)
+    assert child.returncode == 130, stdout + stderr
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
+    assert "interrupted" in stderr + stdout
+    assert sorted(p.name for p in out.iterdir()) == sorted(_written(out)) if out.exists() else True
+    assert _hidden(out) == []
+
+
+def test_ctrl_c_in_a_one_at_a_time_batch_stops_it_and_says_what_was_written(tmp_path, capsys, monkeypatch):
+    import insolegen.pipeline as pipeline
+
+    real = pipeline.build_profile
+    built = []
+
+    def build_profile(profile, *args, **kwargs):
+        built.append(profile.name)
+        if len(built) == 2:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the second one builds
+        return real(profile, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "build_profile", build_profile)
+    out = tmp_path / "out"
+    code, stdout, stderr = run(capsys, "build", *map(str, _profiles(tmp_path, 3)), "--out", str(out), "--no-preview")
+    assert code == 130 and "Traceback" not in stderr
+    assert built == ["p0", "p1"] and _written(out) == {"p0"}  # p1 stopped, p2 never started
+    line = _tally_line(stdout)
+    assert _said_written(line) == {"p0"} and "not written: " in line and "p1.toml" in line and "p2.toml" in line
+    assert "not started" in stdout and "p1.toml: interrupted: nothing written" in stderr
+    assert sorted(p.name for p in out.iterdir()) == ["p0"]  # no lock, no staging folder
+
+
+def test_ctrl_c_while_a_build_is_swapped_in_lets_it_finish_and_says_so(tmp_path, capsys, monkeypatch):
+    import insolegen.exports.files as files
+
+    real = files.publish
+
+    def publish(claim, content):
+        os.kill(os.getpid(), signal.SIGINT)  # arrives while the files are being written
+        real(claim, content)
+
+    monkeypatch.setattr(files, "publish", publish)
+    out = tmp_path / "out"
+    code, stdout, stderr = run(capsys, "build", *map(str, _profiles(tmp_path, 2)), "--out", str(out), "--no-preview")
+    assert code == 130 and "Traceback" not in stderr
+    assert _written(out) == {"p0"}  # the first one is whole; the second was not started
+    assert _said_written(_tally_line(stdout)) == {"p0"}
+    assert json.loads((out / "p0" / "build.json").read_text())["name"] == "p0"
+
+
+# --- Re-running a build ----------------------------------------------------------------
+
+def test_re_running_a_batch_says_exists_and_touches_nothing(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # short paths: one table row per profile
+    out = Path("out")
+    paths = [p.relative_to(tmp_path) for p in _profiles(tmp_path, 3)]
+    assert run(capsys, "build", *map(str, paths[:2]), "--out", str(out), "--no-preview")[0] == 0
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    code, stdout, stderr = run(capsys, "build", *map(str, paths), "--out", str(out), "--no-preview")
+    assert code == 2  # README: refused, nothing overwritten (the new one is built)
+    rows = {line.split("│")[1].strip(): line for line in stdout.splitlines() if line.count("│") > 4}
+    assert "exists (use --force)" in rows["p0.toml"] and "exists (use --force)" in rows["p1.toml"]
+    assert " ok " in rows["p2.toml"]
+    assert "bad input" not in stdout
+    assert "1 of 3 profiles built; 2 already built earlier" in stdout
+    assert {p: p.stat().st_mtime_ns for p in before} == before  # nothing of the earlier builds touched
+    assert _written(out) == {"p0", "p1", "p2"}
+    assert run(capsys, "build", *map(str, paths), "--out", str(out), "--no-preview", "--force")[0] == 0
+
+
+# --- Exit codes ------------------------------------------------------------------------
+
+def test_the_harness_knows_the_documented_exit_codes():
+    assert DOCUMENTED_EXIT_CODES == {0, 1, 2, 3, 130}
+
+
+def test_an_output_folder_under_a_file_exits_3_and_writes_nothing(tmp_path, capsys):
+    (tmp_path / "afile").write_text("mine")
+    profile = _profiles(tmp_path, 1)[0]
+    for out in (tmp_path / "afile", tmp_path / "afile" / "deeper"):
+        code, stdout, stderr = run(capsys, "build", str(profile), "--out", str(out), "--no-preview")
+        assert code == 3, stderr
+        assert "afile" in stderr and "a file, not a folder" in stderr and "nothing was written" in stderr
+        assert len(stderr.strip().splitlines()) == 1 and not stdout
+    assert (tmp_path / "afile").read_text() == "mine"
+    code, _, stderr = run(capsys, "new", str(tmp_path / "afile" / "me.toml"), "--size", "EU 42")
+    assert code == 3 and "cannot write the profile" in stderr and "a file, not a folder" in stderr
+
+
+@pytest.mark.parametrize("error, says", [(errno.EROFS, "read-only file system"),
+                                          (errno.EACCES, "permission denied")])
+def test_an_output_folder_that_cannot_be_made_exits_3(tmp_path, capsys, monkeypatch, error, says):
+    import insolegen.exports.files as files
+
+    def refused(folder):
+        raise OSError(error, os.strerror(error), str(folder))
+
+    monkeypatch.setattr(files, "_make_folder", refused)
+    code, _, stderr = run(capsys, "build", str(_profiles(tmp_path, 1)[0]), "--out", str(tmp_path / "o"))
+    assert code == 3 and says in stderr and "cannot make the folder" in stderr
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder")
+def test_a_read_only_output_folder_exits_3(tmp_path, capsys):
+    out = tmp_path / "ro"
+    out.mkdir()
+    out.chmod(0o555)
+    try:
+        code, _, stderr = run(capsys, "build", str(_profiles(tmp_path, 1)[0]), "--out", str(out))
+    finally:
+        out.chmod(0o755)
+    assert code == 3 and "permission denied" in stderr and list(out.iterdir()) == []
+
+
+def test_check_names_a_missing_file_and_a_profile_for_what_they_are(tmp_path, capsys):
+    code, stdout, _ = run(capsys, "check", str(tmp_path / "missing.stl"))
+    assert code == 1 and "missing.stl: cannot check it: no such file" in stdout and "NOT PRINTABLE" not in stdout
+    profile = _profiles(tmp_path, 1)[0]
+    code, stdout, _ = run(capsys, "check", str(profile))
+    assert code == 1 and "expected an STL or 3MF" in stdout and "not a .toml file" in stdout
+    assert f"insolegen build {profile}" in stdout  # what the user probably meant
+    code, stdout, _ = run(capsys, "check", str(tmp_path))
+    assert code == 1 and "a folder, not a file" in stdout
+
+
+# --- build --help ---------------------------------------------------------------------------
+
+def test_build_help_names_every_file_a_build_writes(tmp_path, capsys):
+    profile = tmp_path / "zz.toml"
+    profile.write_text('[foot]\nsize = "EU 40"\n')
+    assert run(capsys, "build", str(profile), "--out", str(tmp_path / "out"))[0] == 0
+    written = sorted(p.name for p in (tmp_path / "out" / "zz").iterdir())
+    assert len(written) == 9
+    with pytest.raises(SystemExit):
+        main(["build", "--help"])
+    shown = capsys.readouterr().out
+    for name in written:
+        pattern = re.sub(r"^zz-(left|right)", "<name>-<side>", name)
+        assert re.search(rf"^\s+{re.escape(pattern)}\s+\S", shown, re.M), (pattern, shown)
