@@ -2,8 +2,10 @@
 
 Zones follow the foot's landmarks (domain.md) and scale with the foot; they are prisms
 that overhang the outline slightly and reach above the top, so slicers apply them to
-everything inside. A lift is its own firm zone, from the bed up to the wedge's top,
-under the cushioning zones. Right-foot frame; left zones are mirrored with the foot.
+everything inside. A lift is its own firm zone: the lift layer only, from the bed up to
+the lift's height. The base and everything above it stay in the cushioning zones, so
+the lifted side's foot rests on the same cushion as the other side's. Right-foot frame;
+left zones are mirrored with the foot.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ OVERHANG_MM = 1.0  # zones reach past the outline so the slicer's edge is inside
 LIFT_OVERHANG_MM = 1.5  # the lift reaches a little further so its sides never coincide
 HEADROOM_MM = 1.0  # zones reach this far above the highest point of the part
 MIN_ZONE_VOLUME_MM3 = 1.0  # zones that hold less of the part than this are left out
+# Where a wedge thins below this, the lift layer ends and the cushion reaches the bed: a
+# slicer lays no sparse infill in a layer thinner than one (0.2 mm), and the first
+# layers are solid anyway.
+LIFT_MIN_MM = 0.2
 ZONE_SLIVER_MM = 1e-5
 ZONE_RESOLUTION = Resolution(tolerance_mm=0.05, edge_spacing_mm=1.5, start_area_mm2=20.0)
 
@@ -98,13 +104,34 @@ def zone_areas(spec: SideSpec, outline: Outline, zones: ZonesSpec) -> list[tuple
     return [(n, p, "cushion", a) for n, p, a in standard] + customs
 
 
-def lift_region(spec: SideSpec, outline: Outline) -> shapely.Geometry:
-    """Where the lift layer is: behind the MTH line for a wedge, everywhere for a
-    full-length lift."""
+def lift_region(spec: SideSpec, outline: Outline, surface: TopSurface) -> shapely.Geometry:
+    """Where the lift layer is at least LIFT_MIN_MM thick: everywhere for a full-length
+    lift; for a wedge, behind the line across the foot where it thins to that (the lift
+    falls with the heel-to-MTH progress, whose level lines are straight)."""
     region = outline.polygon.buffer(LIFT_OVERHANG_MM)
-    if spec.lift_forefoot_mm > 0:
+    if spec.lift_forefoot_mm >= LIFT_MIN_MM:
         return region
-    return region.intersection(behind_mth_line(outline.landmarks, 0.0))
+    lm = outline.landmarks
+    (x1, y1), (x5, y5) = lm.mth1, lm.mth5
+    x_hc = lm.heel_centre[0]
+    # The progress p where the lift is LIFT_MIN_MM, by bisection: lift_mm falls from
+    # heel_mm at p = 0 to forefoot_mm at p = 1.
+    lo, hi = 0.0, 1.0
+    for _ in range(50):
+        mid = (lo + hi) / 2
+        x = x_hc + mid * (lm.mth_line_x(0.0) - x_hc)
+        if float(surface.lift_mm(np.array([x]), np.array([0.0]))[0]) >= LIFT_MIN_MM:
+            lo = mid
+        else:
+            hi = mid
+    # The level line p = lo through its points on the lines y = y1 and y = y5, made a
+    # half-plane reaching far behind the heel.
+    a = np.array([x_hc + lo * (x5 - x_hc), y5])
+    b = np.array([x_hc + lo * (x1 - x_hc), y1])
+    far = 10 * lm.foot_length_mm
+    along = (b - a) / np.hypot(*(b - a))
+    a, b = a - far * along, b + far * along
+    return region.intersection(shapely.Polygon([a, b, b - [far, 0], a - [far, 0]]))
 
 
 def build_zones(
@@ -116,12 +143,9 @@ def build_zones(
     top = float(body.vertices[:, 2].max()) + HEADROOM_MM
     body_solid = to_manifold(body)
     lift_solid = None
-    if spec.lift_heel_mm > 0:
-        def lift_top(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-            return surface.base_mm(x, y) + surface.lift_mm(x, y)
-
-        boundary = resample_ring(lift_region(spec, outline), resolution.edge_spacing_mm)
-        lift_solid = to_manifold(extrude_height_field(boundary, lift_top, resolution))
+    if spec.lift_heel_mm >= LIFT_MIN_MM:
+        boundary = resample_ring(lift_region(spec, outline, surface), resolution.edge_spacing_mm)
+        lift_solid = to_manifold(extrude_height_field(boundary, surface.lift_mm, resolution))
 
     out: list[Zone] = []
     for name, pct, kind, area in zone_areas(spec, outline, zones):

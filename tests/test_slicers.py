@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from gcode import read_gcode, zone_densities
 
@@ -141,6 +142,17 @@ def test_prusaslicer_round_trip_keeps_zones_and_settings(tmp_path):
     assert after == before
     assert ("lift", "ParameterModifier", "60%", "gyroid") in after
 
+    def object_settings(path: Path) -> dict[str, str]:
+        with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as archive:
+            config = ET.fromstring(archive.read("Metadata/Slic3r_PE_model.config"))
+        return {m.get("key"): m.get("value") for m in config.find("object").findall("metadata")}
+
+    # PrusaSlicer drops object keys it does not know without a word: every one written
+    # must come back, with its value (PrusaSlicer writes a 0/1 setting the same way).
+    written, kept = object_settings(source), object_settings(again)
+    assert "layer_height" in written and "infill_speed" in written
+    assert {k: kept.get(k) for k in written} == written
+
 
 @needs_prusa
 @pytest.mark.parametrize("example", ["orthotic-pair", "lld-left-lift"])
@@ -184,3 +196,87 @@ def test_stl_slices_cleanly_in_curaengine(tmp_path):
     assert not complaints, complaints
     text = gcode.read_text()
     assert ";TYPE:FILL" in text and ";TYPE:WALL-OUTER" in text
+
+
+
+def printed_layers(gcode: Path) -> np.ndarray:
+    """The heights PrusaSlicer prints its layers at (its ``;Z:`` marks), in mm: the
+    layer height the G-code's own settings comment states is the print's, not an
+    object's."""
+    return np.array([float(line[3:]) for line in gcode.read_text().splitlines() if line.startswith(";Z:")])
+
+
+def column_density(moves, placement, part, xy, radius_mm, z_range):
+    """Filament (mm) per mm3 laid as internal infill in a vertical cylinder of the part,
+    centred on ``xy`` (right-foot frame, mm), between the heights ``z_range``: moves are
+    taken back from the bed to the part's own frame, and the cylinder's volume counts
+    the slicer's own layers whose middle falls in the range."""
+    local = (moves.mid[:, :2] - np.array(placement.offset_mm)) @ placement.rotation()
+    mirror = -1.0 if part.spec.side == "left" else 1.0
+    middle = moves.mid[:, 2] - moves.layer_height / 2
+    inside = ((np.hypot(local[:, 0] - xy[0], local[:, 1] - mirror * xy[1]) < radius_mm)
+              & (middle > z_range[0]) & (middle < z_range[1]))
+    layers = np.unique(np.round(middle, 4))
+    count = np.count_nonzero((layers > z_range[0]) & (layers < z_range[1]))
+    assert count >= 3, (z_range, layers[:10])  # a few layers at least, or the figure means little
+    return float(moves.extruded[inside].sum()) / (np.pi * radius_mm**2 * count * moves.layer_height)
+
+
+@needs_prusa
+@pytest.mark.parametrize("example", ["lld-left-lift", "full-length-lift"])
+def test_lift_layer_prints_under_the_same_cushion_as_the_other_side(tmp_path, example):
+    """Issue 8: the lift is a firm layer from the bed up to the lift height; the base and
+    everything above it keep the cushioning zone's infill, as on the other side.
+
+    Both sides are built by the command and their PrusaSlicer files sliced as written
+    (the 3MF's own print settings: no layer height given here). In a column at the heel
+    centre (and, for a full-length lift, one on the forefoot), the internal infill read
+    back from the G-code is measured above the lift and in the lift layer, clear of the
+    solid top and bottom layers and a layer off the lift's top. Above the lift it must
+    match the other side's column (within 25 %), in the lift it must be lift % / zone %
+    times that."""
+    from gcode import zone_labels
+
+    from insolegen.cli import main
+    from insolegen.pipeline import build_profile
+
+    path = ROOT / "profiles" / f"{example}.toml"
+    assert main(["build", str(path), "--out", str(tmp_path), "--no-preview"]) == 0
+    # The same build in process: the surfaces and placements to read the G-code by.
+    result = build_profile(load_profile(path))
+    lifted_side = result.profile.lift["side"]
+    lifted, other = sorted(result.parts, key=lambda p: p.spec.side != lifted_side)
+    lm = lifted.outline.landmarks
+    probes = {"heel centre": lm.heel_centre}
+    if lifted.spec.lift_forefoot_mm > 0:
+        probes["forefoot"] = (lm.mth_mid[0] + 15.0, lm.mth_mid[1])  # past the ramp's rounded end
+    moves = {}
+    for part in result.parts:
+        side = part.spec.side
+        gcode = tmp_path / f"{side}.gcode"
+        prusa("--export-gcode", str(tmp_path / example / f"{example}-{side}.3mf"), "-o", str(gcode),
+              "--bed-shape", MK4_BED)
+        moves[side] = read_gcode(gcode)
+        steps = np.diff(printed_layers(gcode))
+        assert np.allclose(steps, 0.2), np.unique(steps.round(3))  # the 3MF's, not PrusaSlicer's default 0.3
+        moves[side].layer_height = 0.2
+    layer, radius = 0.2, 12.0
+    found = {}
+    for name, (x, y) in probes.items():
+        top = float(lifted.surface.height_mm(np.array([x]), np.array([y]))[0])
+        lift = float(lifted.surface.lift_mm(np.array([x]), np.array([y]))[0])
+        other_top = float(other.surface.height_mm(np.array([x]), np.array([y]))[0])
+        solid_top, solid_bottom = 5 * layer, 4 * layer  # 4 top and 3 bottom layers, and one more
+        above = column_density(moves[lifted_side], result.placements[lifted_side][0], lifted, (x, y), radius,
+                               (lift + 2 * layer, top - solid_top))
+        under = column_density(moves[lifted_side], result.placements[lifted_side][0], lifted, (x, y), radius,
+                               (solid_bottom, lift - 2 * layer))
+        plain = column_density(moves[other.spec.side], result.placements[other.spec.side][0], other, (x, y),
+                               radius, (solid_bottom, other_top - solid_top))
+        (index,) = zone_labels(other.zones, np.array([[x, y * (-1 if other.spec.side == "left" else 1), 1.0]]))
+        zone = other.zones[index]
+        found[name] = dict(above=round(float(above), 4), under=round(float(under), 4), other=round(float(plain), 4),
+                           zone=zone.name)
+        assert abs(above / plain - 1) <= RATIO_TOLERANCE, found
+        lift_pct = next(z.infill_pct for z in lifted.zones if z.kind == "lift")
+        assert abs(under / plain / (lift_pct / zone.infill_pct) - 1) <= RATIO_TOLERANCE, found

@@ -42,8 +42,21 @@ def lift_parts():
     return parts_of(LIFT_DOC)
 
 
-def test_zones_are_disjoint_solids_that_cover_the_insole(lift_parts):
-    _, parts = lift_parts
+# profiles/full-length-lift.toml: 7 mm at the heel, 3.5 mm under the forefoot, on the right
+FULL_LENGTH_DOC = {
+    "foot": {"size": "EU 39"}, "shape": {"length": "sulcus", "heel_cup_depth_mm": 10},
+    "lift": {"side": "right", "heel_mm": 7, "forefoot_mm": 3.5},
+}
+
+
+@pytest.fixture(scope="module")
+def full_length_parts():
+    return parts_of(FULL_LENGTH_DOC)
+
+
+@pytest.mark.parametrize("built", ["lift_parts", "full_length_parts"])
+def test_zones_are_disjoint_solids_that_cover_the_insole(request, built):
+    _, parts = request.getfixturevalue(built)
     for part in parts:
         body = to_manifold(part.mesh)
         solids = [to_manifold(z.mesh) for z in part.zones]
@@ -65,24 +78,73 @@ def test_zone_names_and_densities_follow_the_profile(lift_parts):
     assert [z.name for z in right.zones] == ["heel", "arch", "forefoot", "toes", "met-relief"]
 
 
-def test_lift_is_its_own_zone_from_the_bed_to_the_wedge_top(lift_parts):
-    _, (left, _) = lift_parts
+def _column(part, name, x, y, half=5.0):
+    """The part's volume (mm3) in zone ``name`` within a 2 half x 2 half mm column."""
+    zone = next(z for z in part.zones if z.name == name)
+    box = manifold3d.Manifold.cube([2 * half, 2 * half, 100]).translate([x - half, y - half, 0])
+    return (to_manifold(zone.mesh) ^ to_manifold(part.mesh) ^ box).volume()
+
+
+def test_a_heel_wedge_is_the_lift_layer_only_under_the_cushion(lift_parts):
+    """EU 42 with a 6 mm wedge on a 3 mm base: at the heel centre the lift zone holds
+    the bottom 6 mm and the heel zone the 3 mm base on it (a 10 x 10 mm column: 600 and
+    300 mm3). The wedge ends where it is thinner than LIFT_MIN_MM = 0.2 mm: lift =
+    6 (1 - ramp(p)) with the ramp's rounded end 1 - ramp = (1 - p)^2 / (2 d (1 - d)),
+    d = 0.1, so 0.2 = 6 (1 - p)^2 / 0.18: p = 1 - sqrt(0.006) = 0.9225 of the way from
+    the heel centre to the metatarsal-head line. From there on the cushion zones reach
+    the bed."""
+    _, (left, right) = lift_parts
     lift = next(z for z in left.zones if z.name == "lift")
-    heel = next(z for z in left.zones if z.name == "heel")
-    x_hc = left.outline.landmarks.heel_centre[0]
+    lm = left.outline.landmarks
+    x_hc = lm.heel_centre[0]
     from insolegen.measure import top_heights
 
     (lift_top,) = top_heights(lift.mesh.vertices, lift.mesh.faces, [[x_hc, 0.0]])
-    assert lift_top == pytest.approx(3 + 6, abs=0.1)  # base + heel_mm
+    assert lift_top == pytest.approx(6, abs=0.05)  # heel_mm, not base + heel_mm
     assert lift.mesh.vertices[:, 2].min() == pytest.approx(0, abs=1e-6)
-    # the heel cushion sits on top of the lift there
-    solid = to_manifold(heel.mesh)
-    below = solid ^ manifold3d.Manifold.cube([10, 10, 8.9]).translate([x_hc - 5, -5, 0])
-    assert below.volume() < 1e-6
-    # the wedge ends at the metatarsal heads: no lift zone in front of the MTH line
-    lm = left.outline.landmarks
-    ahead = lift.mesh.vertices[:, 0] - lm.mth_line_x(-lift.mesh.vertices[:, 1])
-    assert ahead.max() < 0.5
+    assert _column(left, "lift", x_hc, 0) == pytest.approx(600, rel=0.01)
+    assert _column(left, "heel", x_hc, 0) == pytest.approx(300, rel=0.01)
+    assert _column(right, "heel", x_hc, 0) == pytest.approx(300, rel=0.01)  # the same cushion as the other side
+    # the wedge ends on the line p = 0.9225 (a left foot: the MTH line at y mirrored)
+    p = 1 - np.sqrt(0.006)
+    x, y = lift.mesh.vertices[:, 0], lift.mesh.vertices[:, 1]
+    ahead = x - (x_hc + p * (lm.mth_line_x(-y) - x_hc))
+    assert ahead.max() == pytest.approx(0, abs=1e-6) and np.count_nonzero(np.abs(ahead) < 1e-6) > 20
+    # ahead of it the forefoot zone (from 0.06 x length behind the MTH line) reaches the
+    # bed: it holds the whole column, the 3 mm base and the wedge's last tenths of a
+    # millimetre (at y = 20, clear of the met-relief zone)
+    end = x_hc + p * (lm.mth_line_x(-20.0) - x_hc)
+    column = manifold3d.Manifold.cube([10, 10, 100]).translate([end + 1, 15, 0])
+    whole = (to_manifold(left.mesh) ^ column).volume()
+    assert 300 < whole < 300 + 0.2 * 100
+    assert _column(left, "forefoot", end + 6, 20) == pytest.approx(whole, rel=1e-4)
+    # above the lift the part is the other side's sheared up, so each cushion zone
+    # holds the same volume on both sides (the wedge's last < 0.2 mm excepted, ~70 mm3)
+    for zone in right.zones:
+        lifted = next(z for z in left.zones if z.name == zone.name)
+        assert lifted.part_volume_mm3 == pytest.approx(zone.part_volume_mm3, abs=150), zone.name
+
+
+def test_a_full_length_lift_keeps_every_cushion_zone_above_it(full_length_parts):
+    """A full-length lift (7 mm at the heel, 3.5 mm under the forefoot) lies under every
+    zone: the lifted side keeps every cushion zone of the other side, each holding the
+    same volume (the part above the lift is the other side's, sheared up), and the lift
+    zone holds the difference of the two parts' volumes."""
+    _, (left, right) = full_length_parts
+    assert [z.name for z in right.zones] == [z.name for z in left.zones] + ["lift"]
+    for zone in left.zones:
+        lifted = next(z for z in right.zones if z.name == zone.name)
+        assert lifted.part_volume_mm3 == pytest.approx(zone.part_volume_mm3, rel=2e-3), zone.name
+    lift = next(z for z in right.zones if z.kind == "lift")
+    body = [to_manifold(p.mesh).volume() for p in (left, right)]
+    assert lift.part_volume_mm3 == pytest.approx(body[1] - body[0], rel=2e-3)
+    lm = right.outline.landmarks
+    # a 6 x 6 mm column just past the MTH line (the ramp's end), inside the sulcus-length
+    # insole (which ends 0.065 x length past the line): 3.5 mm of lift under 3 mm of base
+    (x, y) = (lm.mth_mid[0] + 7, lm.mth_mid[1])
+    assert _column(right, "lift", x, y, half=3) == pytest.approx(6 * 6 * 3.5, rel=0.01)
+    assert _column(right, "forefoot", x, y, half=3) == pytest.approx(6 * 6 * 3, rel=0.01)
+    assert _column(left, "forefoot", x, -y, half=3) == pytest.approx(6 * 6 * 3, rel=0.01)
 
 
 def test_zone_boundaries_scale_with_the_foot():
