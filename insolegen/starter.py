@@ -6,7 +6,7 @@ from .input_paths import shown
 from .profile import defaults
 from .profile.schema import PATTERNS, RANGES
 from .profile.zonecheck import LIFT_ZONE_LIMIT_PCT
-from .profile.sizes import SizeError, parse_size
+from .profile.sizes import SizeError, parse_size, size_length_problem
 
 TEMPLATE = """\
 # insolegen profile. Millimetres and degrees. Every key but the size is optional.
@@ -16,7 +16,7 @@ name = "{name}"          # used in file names: letters, digits, - _ .
 side = "both"            # left | right | both
 
 [foot]                   # give size, or length_mm, or both (length_mm wins)
-size = "{size}"          # "EU 42", "US M 9", "US W 10.5", "UK 8", "MP 265"
+size = "{size}"          # "EU 42", "EU W 39", "US M 9", "US W 10.5", "UK 8", "MP 265"
 # length_mm = {length:.0f}        # measured foot length, heel to longest toe
 # ball_width_mm = {ball:.0f}      # default 0.38 x foot length
 # heel_width_mm = {heel:.0f}       # default 0.27 x foot length, measured 0.16 x length from the heel
@@ -69,14 +69,14 @@ def starter_profile(name: str, size: str, path: str) -> str:
     """A commented profile for a foot of the given size (raises SizeError if unreadable)."""
     parsed = parse_size(size)
     length = parsed.foot_length_mm
-    lo, hi, _unit = RANGES["length_mm"]
-    if not lo <= length <= hi:
-        raise SizeError(f"gives a foot length of {length:.0f} mm: allowed is {lo:g} to {hi:g} mm")
+    why = size_length_problem(parsed)
+    if why:
+        raise SizeError(why)
     cup = defaults.HEEL_CUP_WOMENS_MM if parsed.is_womens else defaults.HEEL_CUP_MM
     # The size is written back in its normal form and the path only as printable text,
     # so neither can end the line and smuggle TOML keys into the profile.
     return TEMPLATE.format(
-        name=name, size=f"{parsed.system} {parsed.value:g}", path=shown(path), thickness=defaults.THICKNESS_MM,
+        name=name, size=str(parsed), path=shown(path), thickness=defaults.THICKNESS_MM,
         thin_lo=RANGES["thickness_mm"][0], thin_hi=RANGES["thickness_mm"][1], arch=defaults.ARCH_HEIGHT_MM,
         apex=defaults.ARCH_APEX_PCT, pattern=defaults.PATTERN, patterns=" | ".join(PATTERNS),
         lift_lo=LIFT_ZONE_LIMIT_PCT, **{f"z_{k}": v for k, v in defaults.ZONE_PCT.items()}, length=length, ball=0.38 * length, heel=0.27 * length, cup=cup

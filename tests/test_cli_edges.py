@@ -254,3 +254,74 @@ def test_build_help_names_every_file_a_build_writes(tmp_path, capsys):
     for name in written:
         pattern = re.sub(r"^zz-(left|right)", "<name>-<side>", name)
         assert re.search(rf"^\s+{re.escape(pattern)}\s+\S", shown, re.M), (pattern, shown)
+
+
+# --- Unit slips -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, says", [
+    ('[foot]\nlength_mm = 26.5\n', "foot.length_mm = 26.5 is out of range: allowed is 120 to 350 mm "
+                                   "(centimetres? 26.5 cm is 265 mm)"),
+    ('[foot]\nsize = "MP 26.5"\n', 'gives a foot length of 26 mm: allowed is 120 to 350 mm (centimetres? '
+                                   'Mondopoint is the foot length in mm: write "MP 265")'),
+    ('[foot]\nsize = "EU 42"\n[lift]\nside = "left"\nheel_mm = 6\nmeasured_lld_mm = 0.9\n',
+     "corrects 667 % of measured_lld_mm = 0.9: more than the whole discrepancy (centimetres? 0.9 cm is 9 mm)"),
+    ('[foot]\nsize = "EU 42"\n[left]\nball_width_mm = 9.8\n', "(centimetres? 9.8 cm is 98 mm)"),
+])
+def test_a_length_in_centimetres_is_refused_with_the_mm_it_would_be(tmp_path, capsys, text, says):
+    profile = tmp_path / "p.toml"
+    profile.write_text(text)
+    code, stdout, stderr = run(capsys, "build", str(profile), "--out", str(tmp_path / "out"))
+    assert code == 2 and says in stderr, stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_discrepancy_in_centimetres_that_is_in_range_gets_a_warning_with_the_hint(tmp_path, capsys):
+    profile = tmp_path / "p.toml"
+    profile.write_text('[foot]\nsize = "EU 42"\n[lift]\nside = "left"\nheel_mm = 0.6\nmeasured_lld_mm = 0.9\n')
+    code, _, stderr = run(capsys, "build", str(profile), "--out", str(tmp_path / "out"), "--no-preview")
+    assert code == 0
+    hint = "under 3 mm is usually not treated unless symptomatic (centimetres? 0.9 cm is 9 mm)"
+    assert hint in stderr
+    assert any(hint in w for w in json.loads((tmp_path / "out" / "p" / "build.json").read_text())["warnings"])
+
+
+@pytest.mark.parametrize("text", ['[foot]\nlength_mm = 100\n', '[foot]\nlength_mm = 400\n',
+                                  '[foot]\nsize = "EU 42"\n[lift]\nside = "left"\nheel_mm = 1\nmeasured_lld_mm = 0.2\n'])
+def test_no_centimetre_hint_where_centimetres_make_no_sense_either(tmp_path, capsys, text):
+    profile = tmp_path / "p.toml"
+    profile.write_text(text)
+    _, _, stderr = run(capsys, "build", str(profile), "--out", str(tmp_path / "out"), "--no-preview")
+    assert stderr and "centimetres?" not in stderr
+
+
+def test_new_with_a_mondopoint_size_in_centimetres(tmp_path, capsys):
+    code, _, stderr = run(capsys, "new", str(tmp_path / "p.toml"), "--size", "MP 26.5")
+    assert code == 2 and 'write "MP 265"' in stderr and not (tmp_path / "p.toml").exists()
+
+
+# --- EU women's and men's sizes -----------------------------------------------------------------
+
+def test_eu_sizes_marked_womens_or_mens_get_their_defaults(tmp_path, capsys):
+    found = {}
+    for i, size in enumerate(("EU W 39", "eu m 39", "EU 39", "EUW 39")):
+        profile = tmp_path / f"size{i}.toml"
+        profile.write_text(f'side = "left"\n[foot]\nsize = "{size}"\n')
+        code, _, stderr = run(capsys, "build", str(profile), "--out", str(tmp_path / "out"), "--no-preview")
+        assert code == 0, stderr
+        side = json.loads((tmp_path / "out" / profile.stem / "build.json").read_text())["sides"][0]
+        found[size] = (side["parameters"]["foot_length_mm"], side["parameters"]["heel_cup_depth_mm"],
+                       side["heights"]["heel_cup_rim"]["measured_mm"])
+    length = 39 / 1.5 * 10 - 15  # Paris point, the same for women and men
+    assert found["EU W 39"][:2] == found["EUW 39"][:2] == pytest.approx((length, 10.0))
+    assert found["eu m 39"][:2] == found["EU 39"][:2] == pytest.approx((length, 12.0))
+    assert found["EU W 39"][2] == pytest.approx(3.0 + 10.0, abs=0.2)  # the rim on the mesh is lower
+    assert found["eu m 39"][2] == pytest.approx(3.0 + 12.0, abs=0.2)
+
+
+def test_new_writes_an_eu_womens_size_with_its_heel_cup(tmp_path, capsys):
+    profile = tmp_path / "w.toml"
+    assert run(capsys, "new", str(profile), "--size", "eu w 39")[0] == 0
+    text = profile.read_text()
+    assert 'size = "EU W 39"' in text and re.search(r"^heel_cup_depth_mm = 10\b", text, re.M)
+    code, _, stderr = run(capsys, "new", str(tmp_path / "x.toml"), "--size", "EU X 39")
+    assert code == 2 and '"EU W 39"' in stderr

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .schema import LiftTable
+from .schema import RANGES, LiftTable
+from .slips import unit_slip
 from .spec import SideSpec
 
 ADULT_FOOT_MM = (200.0, 330.0)
@@ -138,6 +139,9 @@ def _correction_checks(lift: LiftTable, refusals: list[str]) -> list[str]:
     if lld is None:
         return []
     out: list[str] = []
+    # 0.9 is more likely 9 mm written in cm than a discrepancy of under a millimetre.
+    slip = unit_slip(lld, LLD_UNTREATED_MM, RANGES["measured_lld_mm"][1])
+    slip = f" ({slip})" if slip else ""
     if lld >= LLD_REFER_MM:
         out.append(
             f"lift.measured_lld_mm = {lld:g}: a discrepancy of 2 cm or more should be reviewed "
@@ -145,7 +149,7 @@ def _correction_checks(lift: LiftTable, refusals: list[str]) -> list[str]:
         )
     elif lld < LLD_UNTREATED_MM:
         out.append(
-            f"lift.measured_lld_mm = {lld:g}: under 3 mm is usually not treated unless symptomatic"
+            f"lift.measured_lld_mm = {lld:g}: under 3 mm is usually not treated unless symptomatic{slip}"
         )
     if lld == 0:
         if lift.heel_mm > 0:
@@ -157,7 +161,7 @@ def _correction_checks(lift: LiftTable, refusals: list[str]) -> list[str]:
         message = (
             f"lift.heel_mm = {lift.heel_mm:g} corrects {pct} of measured_lld_mm = {lld:g}: "
             "more than the whole discrepancy"
-        )
+        ) + slip
         if lift.allow_overcorrection:
             out.append(message + " (allowed by lift.allow_overcorrection)")
         else:

@@ -14,9 +14,10 @@ from pydantic import ValidationError
 from . import defaults
 from .clinical import lift_checks, merged_side_warnings
 from .schema import FOOT_KEYS, RANGES, SHAPE_KEYS, ProfileDoc
+from .slips import with_slip
 from .names import NAME_RULE, name_problem
 from .printers import PRINTERS
-from .sizes import SizeError, parse_size
+from .sizes import SizeError, parse_size, size_length_problem
 from ..input_paths import UnusablePathError, brief, read_input_bytes, without_path
 from .spec import FootFile, PrintSpec, Profile, SideSpec
 from .zonecheck import lift_zone_checks, zones_spec
@@ -222,12 +223,9 @@ def _resolve_side(
         womens = parsed.is_womens
         if length_mm is None:
             length_mm = parsed.foot_length_mm
-            lo, hi, _ = RANGES["length_mm"]
-            if not lo <= length_mm <= hi:
-                problems.append(
-                    f"{size_key} = {brief(size)} gives a foot length of {length_mm:.0f} mm: "
-                    f"allowed is {lo:g} to {hi:g} mm"
-                )
+            why = size_length_problem(parsed)
+            if why:
+                problems.append(f"{size_key} = {brief(size)} {why}")
                 return None
     if length_mm is None:
         problems.append(
@@ -360,7 +358,8 @@ def _describe(err: dict[str, Any]) -> str:
         return f"{key} = {brief(value)}: {err['msg'].replace('List', 'the list')}"
     if kind in {"greater_than_equal", "less_than_equal", "finite_number"} and field in RANGES:
         lo, hi, unit = RANGES[field]
-        return f"{key} = {brief(value)} is out of range: allowed is {lo:g} to {hi:g} {unit}"
+        message = f"{key} = {brief(value)} is out of range: allowed is {lo:g} to {hi:g} {unit}"
+        return with_slip(message, value, lo, hi) if unit == "mm" and isinstance(value, float | int) else message
     if kind == "literal_error":
         return f"{key} = {brief(value)} is not allowed: use one of {err['ctx']['expected']}"
     if kind in {"float_type", "bool_type", "string_type", "model_type", "dict_type", "list_type"}:
