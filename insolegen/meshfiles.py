@@ -645,3 +645,46 @@ def _ply_uniform_lists(lines: list[bytes], prop: PlyProperty, values: dict) -> b
     if prop.name in values:
         values[prop.name].append((table[:, 1:].ravel(), np.full(len(lines), width - 1, dtype=np.int64)))
     return True
+
+
+# -- XYZ point clouds -------------------------------------------------------------------------
+
+MAX_CLOUD_POINTS = 20_000_000  # as many points as the largest mesh has triangles
+
+
+def xyz_points(data: bytes, name: str) -> NDArray[np.float64]:
+    """An XYZ text point cloud (phone apps, CloudCompare): one point per line, x y z
+    first (separated by spaces, tabs, commas or semicolons), more columns (colour,
+    normal) ignored; lines starting with # or // are comments."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MeshFileError(f"{name}: not a readable XYZ point cloud: it is not text (binary data?): "
+                            f"{EXPORT_AGAIN} as XYZ text or PLY") from None
+    rows = [line for line in text.replace(",", " ").replace(";", " ").splitlines()
+            if line.strip() and not line.lstrip().startswith(("#", "//"))]
+    if len(rows) > MAX_CLOUD_POINTS:
+        raise MeshFileError(f"{name}: {len(rows):,} points, more than the {MAX_CLOUD_POINTS:,} a foot "
+                            "needs: thin the cloud out and export it again")
+    if all(len(row.split()) == 3 for row in rows):  # the usual case, x y z only: parsed in one go
+        words = " ".join(rows).split()
+        try:
+            return np.array(words, dtype=np.float64).reshape(-1, 3)
+        except ValueError:
+            pass  # a word that is no number: found and named below
+    points = np.empty((len(rows), 3))
+    for number, line in enumerate(rows):
+        words = line.split()
+        try:
+            if len(words) < 3:
+                raise ValueError
+            points[number] = [float(w) for w in words[:3]]
+        except ValueError:
+            raise MeshFileError(f"{name}: not a readable XYZ point cloud: point {number + 1} is "
+                                f"{shown_text(line)}, not three numbers x y z: {EXPORT_AGAIN}") from None
+    return points
+
+
+def shown_text(line: str, limit: int = 40) -> str:
+    """A line of a user's file in a message: quoted, cut short."""
+    return repr(line if len(line) <= limit else line[:limit] + "...")

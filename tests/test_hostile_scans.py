@@ -186,8 +186,10 @@ def test_a_long_path_is_cut_in_the_message(tmp_path):
 
 
 def test_unknown_extension_and_a_bare_device(tmp_path):
+    (tmp_path / "scan.asc").write_text("1 2 3")
+    refuse_scan(tmp_path / "scan.asc", "unknown scan format", ".stl, .obj or .ply", ".xyz point cloud")
     (tmp_path / "scan.xyz").write_text("1 2 3")
-    refuse_scan(tmp_path / "scan.xyz", "unknown scan format", ".stl, .obj or .ply")
+    refuse_scan(tmp_path / "scan.xyz", "only 1 points, too few for a foot")
     refuse_scan(Path("/dev/zero"), "no file extension")
     refuse_check(Path("/dev/zero"), "not an STL")
 
@@ -238,7 +240,7 @@ DEGENERATE = {
     "inf.obj": (b"v 0 0 0\nv 250 0 0\nv inf 100 0\nv 0 0 60\nf 1 2 3\nf 1 2 4\n", ("non-finite",)),
     "nan-ascii.ply": (ply(np.r_[box_mesh()[0], [[np.nan, 1, 1]]], box_mesh()[1].tolist(), binary=False),
                       ("non-finite",)),
-    "no-faces.ply": (ply(box_mesh()[0], []), ("no triangles", "point cloud")),
+    "no-faces.ply": (ply(box_mesh()[0], []), ("only 8 points", "point cloud")),
     "scrambled.ply": (scrambled_box(), ("overlap far too much", "scrambled")),
 }
 

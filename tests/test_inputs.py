@@ -226,6 +226,10 @@ def test_scans_that_are_not_feet(tmp_path):
     with pytest.raises(InputFileError, match="not a foot|which foot"):
         read_scan(ball)
     with pytest.raises(InputFileError, match="unknown scan format"):
+        path = tmp_path / "x.asc"
+        path.write_text("1 2 3")
+        read_scan(path)
+    with pytest.raises(InputFileError, match="only 1 points, too few for a foot"):
         path = tmp_path / "x.xyz"
         path.write_text("1 2 3")
         read_scan(path)

@@ -25,7 +25,7 @@ import shapely
 from numpy.typing import NDArray
 
 from ..input_paths import shown
-from ..meshfiles import MeshFileError, obj_mesh, ply_mesh, read_mesh_bytes, stl_triangles
+from ..meshfiles import MeshFileError, obj_mesh, ply_mesh, read_mesh_bytes, stl_triangles, xyz_points
 from ..rays import vertical_hits
 from ..units import FOOT_LENGTH_RANGE_MM, UNIT_MM
 from .align import AlignedOutline, align_outline
@@ -35,11 +35,22 @@ CONTACT_BAND_MM = 2.0  # points this close to a candidate floor count as touchin
 FOOTPRINT_CUT_MM = 12.0  # the sole's outline: where the foot is lower than this
 IMPRESSION_DEPTH_MM = 2.0  # an impression's hollow: deeper than this below the box top
 GRID_MM = 0.5
+PLANE_BAND_MM = 1.0  # cells this close to a fitted plane lie on it (scanner noise, foam grain)
+PLANE_MIN_SHARE = 0.2  # a block's top is at least this share of what is seen from above
+PLANE_TRIALS = 300  # RANSAC samples: a plane holding 20 % of cells is found with certainty ~1 - 0.992**300
+MAX_TOP_TILT_DEG = 20.0  # a block's top is this close to level on its own floor, at most
+LEVEL_TOLERANCE_DEG = 0.3  # a top tilted less than this is read as it stands
+MAX_UNSEEN_RING = 0.3  # share of an impression's ring (5 mm round the hollow) that may be off the scan
+PLATFORM_RATIO = 0.05  # a piece thinner than this fraction of its width is a platform, not a foot
+MIN_CLOUD_POINTS = 2000  # a point cloud sparser than this cannot show a sole
+CLOUD_LAYER_MM = 3.0  # a point this close to a cell's lowest (highest) is on that surface
+MAX_CLOUD_SPACING_MM = 3.0  # a point cloud sparser than this shows no sole worth building on
 SMOOTHING_MM = 2.0  # default scale of the Gaussian smoothing of the plantar surface
 LARGE_SCAN_TRIANGLES = 400_000  # above this, vertices are clustered before anything else
 CLUSTER_DIVISIONS = 1000
 KEY_CHUNK_VERTICES = 1 << 20  # vertices (or triangles) handled at a time in the merge (bounds temporaries)
-SCAN_FORMATS = (".stl", ".obj", ".ply")
+SCAN_FORMATS = (".stl", ".obj", ".ply", ".xyz")
+CLOUD_FORMATS = (".ply", ".xyz")  # may hold points only (phone apps): heights from the points
 # Sanity bounds on what a foot scan can be; each refusal says which one and why.
 MAX_ABS_COORDINATE = 1e12  # file units: a foot in nanometres is ~3e8; beyond this no unit makes one
 FLAT_RATIO = 1e-5  # thinner than this fraction of its length (3 um on a foot): flat (or a line)
@@ -100,10 +111,12 @@ def _load(path: Path, name: str) -> tuple[NDArray[np.float64], NDArray[np.int64]
     kind = path.suffix.lower()
     if kind not in SCAN_FORMATS:
         found = f"unknown scan format {shown(kind, 20)!r}" if kind else "no file extension"
-        raise InputFileError(f"{name}: {found}: use an .stl, .obj or .ply file")
+        raise InputFileError(f"{name}: {found}: use an .stl, .obj or .ply mesh, or a .ply or .xyz point cloud")
     try:
         data = read_mesh_bytes(path, what="scan")
-        if kind == ".stl":
+        if kind == ".xyz":
+            vertices, faces = xyz_points(data, name), np.empty((0, 3), np.int64)
+        elif kind == ".stl":
             # binary STL straight into arrays: millions of triangles in well under a second
             corners = stl_triangles(data, name)
             vertices = corners.reshape(-1, 3)
@@ -112,8 +125,11 @@ def _load(path: Path, name: str) -> tuple[NDArray[np.float64], NDArray[np.int64]
             vertices, faces = (obj_mesh if kind == ".obj" else ply_mesh)(data, name)
     except MeshFileError as exc:
         raise InputFileError(str(exc)) from None
-    if len(faces) == 0:
-        raise InputFileError(f"{name}: no triangles in the file (a point cloud or an empty mesh): export the scan as a mesh")
+    if len(faces) == 0 and (kind not in CLOUD_FORMATS or len(vertices) < MIN_CLOUD_POINTS):
+        what = (f"only {len(vertices)} points, too few for a foot" if kind in CLOUD_FORMATS
+                else "no triangles in the file (an empty mesh)")
+        raise InputFileError(f"{name}: {what}: export the scan as a mesh, or as a point cloud of the whole "
+                             f"sole (at least {MIN_CLOUD_POINTS:,} points)")
     _check_coordinates(vertices, name)
     return vertices, faces
 
@@ -242,11 +258,28 @@ def _merge_and_keep_largest(vertices: NDArray, faces: NDArray) -> tuple[NDArray,
         tri = vertices[faces[at:at + KEY_CHUNK_VERTICES]]
         area[at:at + KEY_CHUNK_VERTICES] = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
     piece_area = np.bincount(label[faces[:, 0]], weights=area, minlength=count)
-    biggest = int(np.argmax(piece_area))
+    biggest = _largest_solid_piece(vertices, faces, label, piece_area)
     faces = faces[label[faces[:, 0]] == biggest]
     used, faces = np.unique(faces, return_inverse=True)  # drop the other pieces' vertices
     dropped = int(np.count_nonzero(piece_area > 0)) - 1
     return vertices[used], faces.reshape(-1, 3), dropped
+
+
+def _largest_solid_piece(vertices: NDArray, faces: NDArray, label: NDArray, piece_area: NDArray) -> int:
+    """The largest piece by area that is not a platform: a turntable disc or a scanner
+    plate scanned with the foot is often a piece of its own, larger than the foot, and
+    flat (thinner than PLATFORM_RATIO of its width); a foot, even a plantar-only relief
+    scan 20 mm tall, is not. Only pieces of at least a tenth of the largest are weighed."""
+    order = np.argsort(piece_area)[::-1]
+    for index in order[:8]:
+        if piece_area[index] < 0.1 * piece_area[order[0]]:
+            break
+        points = vertices[np.unique(faces[label[faces[:, 0]] == index])]
+        if len(points) >= 4:
+            spans = _principal_spans(points[:: max(1, len(points) // 20000)])
+            if spans[0] > PLATFORM_RATIO * spans[2]:
+                return int(index)
+    return int(order[0])
 
 
 def _units(length_raw: float, units: str, length_mm: Optional[float], path: Path) -> tuple[float, str, str]:
@@ -433,7 +466,7 @@ def _read_scan(
         up=up,
         triangles=triangles,
         fragments_dropped=dropped,
-        holes_filled_mm2=float(holes.sum() * GRID_MM**2),
+        holes_filled_mm2=float(holes.sum() * float(xs[1] - xs[0]) ** 2),
         to_frame=_file_to_frame(mean, scale, up, floor_z, aligned),
         notes=notes,
     )
@@ -443,6 +476,8 @@ def _load_clean(path: Path, name: str) -> tuple[NDArray, NDArray, int, list[str]
     """(vertices, faces, triangles in the file, notes, fragments dropped): the largest
     connected piece, coincident vertices merged."""
     raw_vertices, raw_faces = _load(path, name)
+    if len(raw_faces) == 0:  # a point cloud: no pieces to tell apart; strays are dropped on the grid
+        return raw_vertices, raw_faces, 0, [f"a point cloud of {len(raw_vertices):,} points: heights from the points"], 0
     vertices, faces, dropped = _merge_and_keep_largest(raw_vertices, raw_faces)
     triangles = len(raw_faces)
     if len(faces) == 0:
@@ -469,36 +504,154 @@ def _scaled(vertices: NDArray, triangles: int, units: str, length_mm: Optional[f
 def _standing(vertices: NDArray, faces: NDArray, up: NDArray, name: str) -> tuple[NDArray, float, NDArray, NDArray,
                                                                                    NDArray, NDArray, float]:
     """The scan stood on its floor (normal ``up``): (frame, floor z, grid xs, ys, lowest
-    and highest surface heights over the grid, top)."""
+    and highest surface heights over the grid, top). A mesh is sampled by vertical rays
+    every GRID_MM; a point cloud by its points, on cells that hold a few points each."""
     frame = vertices @ _basis(up).T
     floor_z = frame[:, 2].min()
     frame[:, 2] -= floor_z
-    tests = _floor_grid_tests(frame, faces, name)
-    xs, ys = _grid(frame[:, :2].min(axis=0), frame[:, :2].max(axis=0), GRID_MM)
-    low, high = _height_maps(frame, faces, xs, ys, tests)
+    if len(faces) == 0:
+        xs, ys, low, high = _cloud_maps(frame, name)
+    else:
+        tests = _floor_grid_tests(frame, faces, name)
+        xs, ys = _grid(frame[:, :2].min(axis=0), frame[:, :2].max(axis=0), GRID_MM)
+        low, high = _height_maps(frame, faces, xs, ys, tests)
     return frame, floor_z, xs, ys, low, high, float(frame[:, 2].max())
+
+
+def _cloud_maps(frame: NDArray, name: str) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    """Lowest and highest point over each GRID_MM cell of a point cloud. Most cells of
+    a phone's cloud hold no point: gaps enclosed by measured cells (a closing at the
+    cloud's own spacing) take the nearest measured cell's value; the cloud's outer edge
+    is not grown (a grown edge would widen the foot)."""
+    from scipy import ndimage
+
+    span = np.ptp(frame[:, :2], axis=0)
+    if span.max() > MAX_FLOOR_SPAN_MM:
+        raise InputFileError(
+            f"{name}: the point cloud spans {span[0]:.0f} x {span[1]:.0f} mm on the floor it stands on; a foot "
+            f"scan (or foam box) fits in {MAX_FLOOR_SPAN_MM:.0f} mm: crop it to the foot, without stray points")
+    # A closed surface seen from above is about two layers (top and bottom) and sides.
+    spacing = float(np.sqrt(2.5 * max(span[0] * span[1], 1.0) / len(frame)))
+    if spacing > MAX_CLOUD_SPACING_MM:
+        raise InputFileError(
+            f"{name}: the point cloud is too sparse for a sole: about one point every {spacing:.1f} mm "
+            f"(at most {MAX_CLOUD_SPACING_MM:g} mm apart): export it denser, or as a mesh")
+    # Which points are the lowest (highest) surface over where they stand: within
+    # CLOUD_LAYER_MM of the lowest (highest) point of a cell a few points across.
+    coarse = float(np.clip(2.5 * spacing, 1.0, 4 * MAX_CLOUD_SPACING_MM))
+    cx, cy = _grid(frame[:, :2].min(axis=0), frame[:, :2].max(axis=0), coarse)
+    cell = _cell_of(frame, cx, cy, coarse)
+    lowest = np.full(len(cx) * len(cy), np.inf)
+    highest = np.full(len(cx) * len(cy), -np.inf)
+    np.minimum.at(lowest, cell, frame[:, 2])
+    np.maximum.at(highest, cell, frame[:, 2])
+    on_low = frame[:, 2] <= lowest[cell] + CLOUD_LAYER_MM
+    on_high = frame[:, 2] >= highest[cell] - CLOUD_LAYER_MM
+    # Those points alone mark the fine grid: an edge cell is the sole's only where a
+    # sole point is, so the outline is not grown to the coarse cells.
+    xs, ys = _grid(frame[:, :2].min(axis=0), frame[:, :2].max(axis=0), GRID_MM)
+    low = np.full(len(xs) * len(ys), np.inf)
+    high = np.full(len(xs) * len(ys), -np.inf)
+    np.minimum.at(low, _cell_of(frame[on_low], xs, ys, GRID_MM), frame[on_low, 2])
+    np.maximum.at(high, _cell_of(frame[on_high], xs, ys, GRID_MM), frame[on_high, 2])
+    low, high = low.reshape(len(xs), len(ys)), high.reshape(len(xs), len(ys))
+    reach = max(1, int(np.ceil(1.5 * spacing / GRID_MM)))
+    return xs, ys, _closed_gaps(low, reach), _closed_gaps(high, reach)
+
+
+def _cell_of(points: NDArray, xs: NDArray, ys: NDArray, step: float) -> NDArray[np.int64]:
+    i = np.clip(np.round((points[:, 0] - xs[0]) / step).astype(np.int64), 0, len(xs) - 1)
+    j = np.clip(np.round((points[:, 1] - ys[0]) / step).astype(np.int64), 0, len(ys) - 1)
+    return i * len(ys) + j
+
+
+def _closed_gaps(values: NDArray, reach: int) -> NDArray:
+    """``values`` (inf where unmeasured) with gaps enclosed by measured cells (a closing
+    ``reach`` cells wide) taking the nearest measured value; NaN elsewhere."""
+    from scipy import ndimage
+
+    measured = np.isfinite(values)
+    if not measured.any():
+        return np.full(values.shape, np.nan)
+    gaps = ndimage.binary_closing(measured, structure=np.ones((3, 3), bool), iterations=reach) & ~measured
+    nearest = ndimage.distance_transform_edt(~measured, return_distances=False, return_indices=True)
+    return np.where(measured, values, np.where(gaps, values[tuple(nearest)], np.nan))
+
+
+def _top_plane(high: NDArray, xs: NDArray, ys: NDArray) -> Optional[NDArray]:
+    """The plane (a, b, c: z = a x + b y + c) that most of the surface seen from above
+    lies on, within PLANE_BAND_MM: a foam block's top, even tilted or slightly warped
+    (RANSAC on the height map, then least squares on the cells near it). None when no
+    plane holds PLANE_MIN_SHARE of what is seen."""
+    seen = np.isfinite(high)
+    if seen.sum() < 100:
+        return None
+    gx, gy = np.meshgrid(xs, ys, indexing="ij")
+    px, py, pz = gx[seen], gy[seen], high[seen]
+    rng = np.random.default_rng(0)
+    pick = rng.choice(len(pz), size=min(len(pz), 20000), replace=False)
+    sx, sy, sz = px[pick], py[pick], pz[pick]
+    best, best_count = None, 0
+    triples = rng.choice(len(sz), size=(PLANE_TRIALS, 3))
+    for a, b, c in triples:
+        m = np.array([[sx[a], sy[a], 1.0], [sx[b], sy[b], 1.0], [sx[c], sy[c], 1.0]])
+        if abs(np.linalg.det(m)) < 1.0:  # three cells (nearly) in a line
+            continue
+        plane = np.linalg.solve(m, [sz[a], sz[b], sz[c]])
+        if np.hypot(plane[0], plane[1]) > np.tan(np.radians(MAX_TOP_TILT_DEG)):
+            continue
+        count = int(np.count_nonzero(np.abs(sx * plane[0] + sy * plane[1] + plane[2] - sz) < PLANE_BAND_MM))
+        if count > best_count:
+            best, best_count = plane, count
+    if best is None or best_count < PLANE_MIN_SHARE * len(sz):
+        return None
+    for _ in range(2):  # refine on everything near the plane
+        near = np.abs(px * best[0] + py * best[1] + best[2] - pz) < PLANE_BAND_MM
+        design = np.column_stack([px[near], py[near], np.ones(int(near.sum()))])
+        best = np.linalg.lstsq(design, pz[near], rcond=None)[0]
+    return best
 
 
 def _kind_and_maps(vertices: NDArray, faces: NDArray, up: NDArray, kind: str, name: str):  # type: ignore[no-untyped-def]
     """A foot or an impression, and the height maps of the scan stood the right way up.
-    A foam box rests as well on its top as on its bottom: the hollow is looked for from
-    both sides, and the box turned over when it is underneath."""
-    frame, floor_z, xs, ys, low, high, top = _standing(vertices, faces, up, name)
+    A foam box rests as well on its top as on its bottom, and a file's z may point into
+    the foam: the hollow is looked for from both sides, relative to the plane of the
+    block's top (fitted, so a top tilted or warped by a few degrees still reads), and
+    the scan is stood on that plane when it is the impression's."""
+    first = frame, floor_z, xs, ys, low, high, top = _standing(vertices, faces, up, name)
+    floor_up = up
     chosen = kind
     if kind != "foot":
-        if _has_hollow(high, top):
+        for turn in (1.0, -1.0):
+            if turn < 0:
+                up = -floor_up
+                frame, floor_z, xs, ys, low, high, top = _standing(vertices, faces, up, name)
+            plane = _top_plane(high, xs, ys)
+            if plane is None or not _has_hollow(high, xs, ys, plane):
+                continue
             chosen = "impression"
-        elif _has_hollow(top - low, top):
-            chosen = "impression"
-            up = -up
-            frame, floor_z, xs, ys, low, high, top = _standing(vertices, faces, up, name)
-        elif kind == "impression":
-            raise InputFileError(
-                f"{name}: scan_kind = \"impression\" but neither face of the scan has a foot-shaped hollow "
-                "in a flat top: check the file, or use scan_kind = \"foot\" for a scan of the foot itself"
-            )
+            if np.hypot(plane[0], plane[1]) > np.tan(np.radians(LEVEL_TOLERANCE_DEG)):
+                # stand the block on its top's plane: heights are then depths below it
+                normal = _basis(up).T @ (np.array([-plane[0], -plane[1], 1.0]) / np.hypot(1.0, np.hypot(*plane[:2])))
+                up = normal / np.linalg.norm(normal)
+                frame, floor_z, xs, ys, low, high, top = _standing(vertices, faces, up, name)
+                plane = _top_plane(high, xs, ys)
+                if plane is None:
+                    raise InputFileError(f"{name}: the foam block's top is not flat enough to read the hollow from: "
+                                         "check the scan")
+            gx, gy = np.meshgrid(xs, ys, indexing="ij")
+            near = np.abs(high - (gx * plane[0] + gy * plane[1] + plane[2])) < PLANE_BAND_MM
+            top = float(np.nanmedian(high[near]))
+            break
         else:
+            if kind == "impression":
+                raise InputFileError(
+                    f"{name}: scan_kind = \"impression\" but neither face of the scan has a foot-shaped hollow "
+                    "in a flat top: check the file, or use scan_kind = \"foot\" for a scan of the foot itself"
+                )
             chosen = "foot"
+            up = floor_up  # back the way the floor was found
+            frame, floor_z, xs, ys, low, high, top = first
     return chosen, up, frame, floor_z, xs, ys, low, high, top
 
 
@@ -537,14 +690,15 @@ def _sole_field(sole: NDArray, footprint: NDArray, xs: NDArray, ys: NDArray, ali
     missing = ~np.isfinite(filled)
     nearest = ndimage.distance_transform_edt(missing, return_distances=False, return_indices=True)
     filled = filled[tuple(nearest)]
-    smooth = ndimage.gaussian_filter(np.clip(filled, 0, FOOTPRINT_CUT_MM), smoothing_mm / GRID_MM, mode="nearest")
+    step = float(xs[1] - xs[0])  # GRID_MM for a mesh; coarser for a sparse point cloud
+    smooth = ndimage.gaussian_filter(np.clip(filled, 0, FOOTPRINT_CUT_MM), smoothing_mm / step, mode="nearest")
     (x0, y0), (x1, y1) = aligned.polygon.min(axis=0) - 3, aligned.polygon.max(axis=0) + 3
     fx, fy = np.arange(x0, x1, GRID_MM), np.arange(y0, y1, GRID_MM)
     gx, gy = np.meshgrid(fx, fy, indexing="ij")
     local = np.column_stack([gx.ravel(), gy.ravel()]) * ([1.0, -1.0] if aligned.side == "left" else [1.0, 1.0])
     source = (local - aligned.offset) @ aligned.rotation  # back to the scan's floor frame
-    rows = (source[:, 0] - xs[0]) / GRID_MM
-    cols = (source[:, 1] - ys[0]) / GRID_MM
+    rows = (source[:, 0] - xs[0]) / step
+    cols = (source[:, 1] - ys[0]) / step
     z = ndimage.map_coordinates(smooth, [rows, cols], order=1, mode="nearest").reshape(gx.shape)
     z -= z[shapely.contains_xy(shapely.Polygon(aligned.polygon), gx, gy)].min()
     return SoleField(fx, fy, np.clip(z, 0, None))
@@ -564,25 +718,34 @@ def _file_to_frame(mean: NDArray, scale: float, up: NDArray, floor_z: float, ali
     return matrix
 
 
-def _has_hollow(high: NDArray, top: float) -> bool:
-    """An impression seen from above: a flat top (the box) all round an enclosed,
-    foot-sized hollow. A foot seen from above is its instep: outside it there is
-    nothing, not a flat top, even where a cut ankle is flat."""
+def _has_hollow(high: NDArray, xs: NDArray, ys: NDArray, plane: NDArray) -> bool:
+    """An impression seen from above: a foot-sized hollow more than IMPRESSION_DEPTH_MM
+    below the block's top plane, with that plane all round it except where the block
+    was cropped (the hollow then runs off the scan: the toes or heel at the block's
+    edge). A foot seen from above is its instep: around it there is nothing, not a flat
+    top, even where a cut ankle is flat."""
     from scipy import ndimage
 
+    step = float(xs[1] - xs[0])
     seen = np.isfinite(high)
-    flat_top = seen & (high > top - 1.0)
-    if not seen.any() or flat_top.sum() / seen.sum() < 0.2:
+    gx, gy = np.meshgrid(xs, ys, indexing="ij")
+    residual = high - (gx * plane[0] + gy * plane[1] + plane[2])
+    flat_top = seen & (np.abs(residual) < PLANE_BAND_MM)
+    if not seen.any() or flat_top.sum() / seen.sum() < PLANE_MIN_SHARE:
         return False
-    hollow = seen & (high < top - IMPRESSION_DEPTH_MM)
+    hollow = seen & (residual < -IMPRESSION_DEPTH_MM)
     labels, count = ndimage.label(hollow)
-    ring_cells = max(2, int(round(5.0 / GRID_MM)))
+    ring_cells = max(2, int(round(5.0 / step)))
     # Only foot-sized regions are looked at; sized all at once, as a ragged scan can
     # have a million small ones.
     cells = np.bincount(labels.ravel(), minlength=count + 1)
-    for index in np.flatnonzero(cells[1:] * GRID_MM**2 >= 5000) + 1:
+    for index in np.flatnonzero(cells[1:] * step**2 >= 5000) + 1:
         region = labels == index
         ring = ndimage.binary_dilation(region, iterations=ring_cells) & ~region
-        if (flat_top | (seen & ~hollow))[ring].mean() > 0.9:
+        # A block cropped through the hollow ends there: its ring runs off the grid
+        # (which stops one cell past the scan), so few ring cells are unseen. Around an
+        # instep, or a sole seen from below, the ring is mostly the empty floor.
+        unseen = float((ring & ~seen).sum()) / max(int(ring.sum()), 1)
+        if unseen <= MAX_UNSEEN_RING and (flat_top | (seen & ~hollow))[ring & seen].mean() > 0.9:
             return True
     return False
