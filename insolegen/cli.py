@@ -72,20 +72,31 @@ def _write(stream, message: str) -> None:  # type: ignore[no-untyped-def]
 def cmd_new(args: argparse.Namespace) -> int:
     _load("insolegen.starter", "insolegen.exports.files")
     from .exports.files import describe_write_error, write_new_file
-    from .profile.names import NAME_RULE, name_from_file_stem, name_problem
+    from .profile import ProfileError, profile_from_dict
+    from .profile.loader import parse_toml
+    from .profile.names import StemError, display_name_problem, name_from_file_stem
     from .profile.sizes import SizeError
     from .starter import starter_profile
 
     path = Path(args.profile)
     name = args.name if args.name is not None else name_from_file_stem(path.stem)
-    why = name_problem(name)
+    given = f"--name {brief(name)}" + (f" --patient-id {brief(args.patient_id)}" if args.patient_id is not None else "")
+    why = display_name_problem(name)
     if why:
-        _err(f"--name {brief(name)} {why}: {NAME_RULE}")
+        _err(f"--name {brief(name)} {why}")
         return EXIT_BAD_INPUT
     try:
-        text = starter_profile(name, args.size, str(path))
+        text = starter_profile(name, args.size, str(path), args.patient_id)
+        # The profile written is one that builds: read back by the loader, the one judge.
+        profile_from_dict(parse_toml(text), default_name=path.stem)
     except SizeError as exc:
         _err(f"--size {brief(args.size)}: {exc}")
+        return EXIT_BAD_INPUT
+    except StemError as exc:
+        _err(f"{given}: {exc}")
+        return EXIT_BAD_INPUT
+    except ProfileError as exc:
+        _err(f"{given}: " + "; ".join(exc.problems))
         return EXIT_BAD_INPUT
     try:
         write_new_file(path, text.encode("utf-8"), force=args.force)
@@ -240,21 +251,23 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def _duplicates(paths: list[Path], out_dir: Path) -> dict[int, Outcome]:
     """Profiles of a batch that would build into a folder an earlier one in the batch
-    builds into (the same name): refused before anything is built."""
-    from .profile.loader import profile_name
+    builds into: refused before anything is built. Folder names are compared
+    regardless of case (macOS and Windows do), so "Ana-Lima" and "ana-lima" clash, as
+    do "Müller" and "Muller" (one slug)."""
+    from .profile.loader import profile_stem
 
     first: dict[str, Path] = {}
     refused = {}
     for i, path in enumerate(paths):
-        name = profile_name(path)
-        if name is None:
-            continue  # unreadable: building it reports why
-        if name in first:
-            refused[i] = Outcome(str(path), EXIT_BAD_INPUT, label="same name", err=[
-                f"{shown(path)}: builds {shown(out_dir / name)}, as {shown(first[name])} in this batch does: "
-                "not built (give each profile its own name)"])
+        stem = profile_stem(path)
+        if stem is None:
+            continue  # unreadable or unusable: building it reports why
+        if stem.casefold() in first:
+            refused[i] = Outcome(str(path), EXIT_BAD_INPUT, label="same folder", err=[
+                f"{shown(path)}: builds {shown(out_dir / stem)}, as {shown(first[stem.casefold()])} in this batch "
+                "does: not built (give each profile its own name, or set [patient] id)"])
         else:
-            first[name] = path
+            first[stem.casefold()] = path
     return refused
 
 
@@ -419,7 +432,7 @@ def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, previe
         _profile_problems(outcome, path, exc)
         return
     outcome.sides = "+".join(s.side for s in profile.sides)
-    folder = out_dir / profile.name
+    folder = out_dir / profile.file_stem
     try:
         with claim_folder(folder, force=force) as claim:
             result = build_profile(profile)
@@ -716,7 +729,10 @@ def make_parser() -> argparse.ArgumentParser:
     new = sub.add_parser("new", help="write a commented starter profile")
     new.add_argument("profile", help="path of the profile to write, e.g. profiles/me.toml")
     new.add_argument("--size", required=True, help='shoe size, e.g. "EU 42", "US W 10.5", "MP 265"')
-    new.add_argument("--name", help="name used in output file names (default: the file name)")
+    new.add_argument("--name", help='the patient\'s name, any script, e.g. "Ana Lima" (default: the file name); '
+                                    "the output files are named by a plain form of it")
+    new.add_argument("--patient-id", help="the clinic's id for the patient (optional); it becomes part of the "
+                                          "file names")
     new.add_argument("--force", action="store_true", help="replace an existing file")
     new.set_defaults(run=cmd_new)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
+from .profile.spec import Patient
+
 FRAME = "heel at x = 0, toes toward +x, bottom on z = 0; right foot arch on +y, left on -y"
 UNITS = "mm"
 
@@ -77,13 +79,16 @@ class PrintRecord:
 
 @dataclass(frozen=True, kw_only=True)
 class BuildRecord:
-    """A whole build: every side, the warnings given, the settings shared by the sides."""
+    """A whole build: the patient (name as written, record), every side, the warnings
+    given, the settings shared by the sides."""
 
     insolegen_version: str
-    name: str
+    name: str  # the patient's name as written, any script
     profile: Optional[str]
     warnings: tuple[str, ...]
     print: Optional[PrintRecord]
     lift: Optional[Mapping[str, Any]]
     zones: Mapping[str, Any]
     sides: tuple[SideRecord, ...] = field(default=())
+    file_stem: str = ""  # the folder's and files' name (Profile.file_stem)
+    patient: Optional[Patient] = None  # [patient] as given (Profile.patient)

@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import json
+
 from .input_paths import shown
 from .profile import defaults
 from .profile.schema import PATTERNS, RANGES
 from .profile.zonecheck import LIFT_ZONE_LIMIT_PCT
+from .profile.names import file_stem
 from .profile.sizes import SizeError, parse_size, size_length_problem
 
 TEMPLATE = """\
 # insolegen profile. Millimetres and degrees. Every key but the size is optional.
 # Build it with:  insolegen build {path}
 
-name = "{name}"          # used in file names: letters, digits, - _ .
+# The patient's name as you write it, in any script: shown in the report. The files
+# are named by a plain form of it (with the id, when given): {stem}-left.stl
+name = {name}
 side = "both"            # left | right | both
+
+# The patient's record, shown in the report and build.json. Every key is optional.
+[patient]
+{id_line}
+# date_of_birth = "1961-04-02"
+# clinician = "R. Okafor, CPO"
+# diagnosis = "LLD 9 mm, right short; plantar fasciitis"
+# shoe = "walking shoe, removable insole, US W 8"
+# notes = "first pair; review in 6 weeks"
 
 [foot]                   # give size, or length_mm, or both (length_mm wins)
 size = "{size}"          # "EU 42", "EU W 39", "US M 9", "US W 10.5", "UK 8", "MP 265"
@@ -65,8 +79,15 @@ lift = {z_lift:g}                # a lift's own firmness ({lift_lo:g}-100)
 """
 
 
-def starter_profile(name: str, size: str, path: str) -> str:
-    """A commented profile for a foot of the given size (raises SizeError if unreadable)."""
+def toml_string(text: str) -> str:
+    """``text`` as a TOML basic string. JSON's escapes are TOML's for everything a
+    name can hold (quotes, backslashes; control characters are refused before)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def starter_profile(name: str, size: str, path: str, patient_id: str | None = None) -> str:
+    """A commented profile for a foot of the given size (raises SizeError if unreadable,
+    StemError when no file name can be made of the name and id)."""
     parsed = parse_size(size)
     length = parsed.foot_length_mm
     why = size_length_problem(parsed)
@@ -75,8 +96,11 @@ def starter_profile(name: str, size: str, path: str) -> str:
     cup = defaults.HEEL_CUP_WOMENS_MM if parsed.is_womens else defaults.HEEL_CUP_MM
     # The size is written back in its normal form and the path only as printable text,
     # so neither can end the line and smuggle TOML keys into the profile.
+    stem = file_stem(name, patient_id)
+    id_line = f"id = {toml_string(patient_id)}" if patient_id is not None else '# id = "P-2291"        ' \
+        "# the clinic's id: it becomes part of the file names"
     return TEMPLATE.format(
-        name=name, size=str(parsed), path=shown(path), thickness=defaults.THICKNESS_MM,
+        name=toml_string(name), stem=stem, id_line=id_line, size=str(parsed), path=shown(path), thickness=defaults.THICKNESS_MM,
         thin_lo=RANGES["thickness_mm"][0], thin_hi=RANGES["thickness_mm"][1], arch=defaults.ARCH_HEIGHT_MM,
         apex=defaults.ARCH_APEX_PCT, pattern=defaults.PATTERN, patterns=" | ".join(PATTERNS),
         lift_lo=LIFT_ZONE_LIMIT_PCT, **{f"z_{k}": v for k, v in defaults.ZONE_PCT.items()}, length=length, ball=0.38 * length, heel=0.27 * length, cup=cup

@@ -18,20 +18,21 @@ from .threemf import orca_3mf, prusa_3mf
 
 def output_names(profile: Profile, preview: bool = False) -> dict[str, str]:
     """The files of a build (key -> file name inside ``OUT/<name>/``)."""
-    return outputs.output_names(profile.name, [spec.side for spec in profile.sides], preview)
+    return outputs.output_names(profile.file_stem, [spec.side for spec in profile.sides], preview)
 
 
 def render_build(result: BuildResult, preview: bool = False) -> dict[str, bytes]:
     """Every file of a build (file name -> content)."""
     names = output_names(result.profile, preview)
+    stem = result.profile.file_stem  # ASCII: the STL header and the slicers' object names
     files: dict[str, bytes] = {}
     side_files: dict[str, dict[str, Any]] = {}
     pattern = result.profile.zones.pattern
     for part in result.parts:
         side = part.spec.side
-        data = stl_bytes(part.mesh, header=f"insolegen {result.profile.name} {side} mm")
+        data = stl_bytes(part.mesh, header=f"insolegen {stem} {side} mm")
         files[names[side]] = data
-        title = f"{result.profile.name}-{side}"
+        title = f"{stem}-{side}"
         prusa_place, orca_place = result.placements[side]
         files[names[f"{side}.3mf"]] = prusa_3mf(title, part.mesh, part.zones, pattern, prusa_place)
         files[names[f"{side}.orca.3mf"]] = orca_3mf(title, part.mesh, part.zones, pattern, orca_place)
@@ -41,7 +42,7 @@ def render_build(result: BuildResult, preview: bool = False) -> dict[str, bytes]
             "prusaslicer_3mf": {"file": names[f"{side}.3mf"], "placement": prusa_place.as_dict()},
             "orca_3mf": {"file": names[f"{side}.orca.3mf"], "placement": orca_place.as_dict()},
         }
-    files[names["build.json"]] = build_json(result.record, side_files)
+    files[names["build.json"]] = build_json(_with_patient(result), side_files)
     if preview:
         from ..preview import preview_png
         from ..report import report_html
@@ -52,11 +53,23 @@ def render_build(result: BuildResult, preview: bool = False) -> dict[str, bytes]
     return files
 
 
+def _with_patient(result: BuildResult) -> BuildRecord:
+    """The record with the patient's record and the file stem, from the profile when the
+    build did not put them in (insolegen.pipeline.build_profile is to pass
+    ``file_stem=profile.file_stem, patient=profile.patient``; then this goes)."""
+    record = result.record
+    if record.patient is None:
+        record = dataclasses.replace(record, file_stem=result.profile.file_stem, patient=result.profile.patient)
+    return record
+
+
 def build_json(record: BuildRecord, side_files: dict[str, dict[str, Any]]) -> bytes:
     """build.json: the record, with each side's files and their placements."""
     document = {
         "insolegen_version": record.insolegen_version,
         "name": record.name,
+        "file_stem": record.file_stem,
+        "patient": None if record.patient is None else record.patient.as_dict(),
         "profile": record.profile,
         "units": UNITS,
         "frame": FRAME,

@@ -3,7 +3,9 @@ with one message per problem (naming the key, the value and what is allowed)."""
 
 from __future__ import annotations
 
+import datetime
 import os
+import re
 import tomllib
 
 from pathlib import Path
@@ -13,13 +15,13 @@ from pydantic import ValidationError
 
 from . import defaults
 from .clinical import lift_checks, merged_side_warnings
-from .schema import FOOT_KEYS, RANGES, SHAPE_KEYS, ProfileDoc
+from .schema import FOOT_KEYS, RANGES, SHAPE_KEYS, PatientTable, ProfileDoc
 from .slips import with_slip
-from .names import NAME_RULE, name_problem
+from .names import StemError, display_name_problem, file_stem, forbidden_character
 from .printers import PRINTERS
 from .sizes import SizeError, parse_size, size_length_problem
 from ..input_paths import UnusablePathError, brief, read_input_bytes, without_path
-from .spec import FootFile, PrintSpec, Profile, SideSpec
+from .spec import FootFile, Patient, PrintSpec, Profile, SideSpec
 from .zonecheck import lift_zone_checks, zones_spec
 
 # Foot proportions as fractions of foot length (shared/docs/domain.md, ANSUR II).
@@ -63,16 +65,24 @@ def load_profile(path: Path | str) -> Profile:
     return profile_from_dict(data, default_name=path.stem, source=path)
 
 
-def profile_name(path: Path | str) -> Optional[str]:
-    """The name a profile builds under, read cheaply (no files it names are read), or
-    None when the profile cannot be read (building it will say why)."""
+def profile_stem(path: Path | str) -> Optional[str]:
+    """The file stem a profile builds under (its folder's name), read cheaply: no
+    files it names are read. None when the profile cannot be read or its name or
+    patient id is unusable (building it will say why)."""
     path = Path(path)
     try:
         data = parse_toml(read_input_bytes(path, max_bytes=PROFILE_MAX_BYTES, what="profile").decode("utf-8"))
     except (UnusablePathError, UnicodeDecodeError, ProfileError):
         return None
     name = data.get("name", path.stem)
-    return name if isinstance(name, str) else None
+    patient = data.get("patient")
+    ident = patient.get("id") if isinstance(patient, dict) else None
+    if not isinstance(name, str) or not isinstance(ident, str | None) or display_name_problem(name):
+        return None
+    try:
+        return file_stem(name, ident)
+    except StemError:
+        return None
 
 
 def parse_toml(text: str, path: Optional[Path] = None) -> dict[str, Any]:
@@ -113,9 +123,8 @@ def profile_from_dict(
     problems: list[str] = []
     warnings: list[str] = []
     name = doc.name if doc.name is not None else default_name
-    why = name_problem(name)
-    if why:
-        problems.append(f"name = {brief(name)} {why}: {NAME_RULE}")
+    patient = _patient(doc.patient, problems)
+    stem = _file_stem(name, patient, problems)
 
     sides = ("left", "right") if doc.side == "both" else (doc.side,)
     if doc.lift is not None and doc.lift.side not in sides:
@@ -150,6 +159,8 @@ def profile_from_dict(
         raise ProfileError(problems, source)
     return Profile(
         name=name,
+        file_stem=stem,
+        patient=patient,
         sides=tuple(specs),
         warnings=tuple(warnings),
         source=source,
@@ -157,6 +168,63 @@ def profile_from_dict(
         zones=zones,
         print=print_spec,
     )
+
+
+def _file_stem(name: str, patient: Patient, problems: list[str]) -> str:
+    why = display_name_problem(name)
+    if why:
+        problems.append(f"name = {brief(name)} {why}")
+        return ""
+    try:
+        return file_stem(name, patient.id)
+    except StemError as exc:
+        problems.append(str(exc))
+        return ""
+
+
+EARLIEST_BIRTH = datetime.date(1900, 1, 1)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Free text of the record that may run over several lines.
+MULTILINE_PATIENT_KEYS = ("diagnosis", "notes")
+
+
+def _patient(table: PatientTable, problems: list[str]) -> Patient:
+    """[patient] checked: no control characters (but line breaks in diagnosis and
+    notes), a date of birth that is a real day, not in the future."""
+    texts = {}
+    for key in ("id", "clinician", "diagnosis", "shoe", "notes"):
+        value = getattr(table, key)
+        bad = forbidden_character(value, "\n\t" if key in MULTILINE_PATIENT_KEYS else "") if value else None
+        if bad:
+            where = "" if key in MULTILINE_PATIENT_KEYS else " (a line break is allowed in diagnosis and notes)"
+            problems.append(f"patient.{key} = {brief(value)} contains a control character ({bad}){where}")
+        texts[key] = value
+    return Patient(date_of_birth=_date_of_birth(table.date_of_birth, problems), **texts)
+
+
+def _date_of_birth(value: Any, problems: list[str]) -> Optional[datetime.date]:
+    key, example = "patient.date_of_birth", 'e.g. "1961-04-02" (year-month-day)'
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime | datetime.time) or not isinstance(value, datetime.date | str):
+        problems.append(f"{key} = {brief(value)} is not a date: give the day only, {example}")
+        return None
+    if isinstance(value, str):
+        try:
+            if not _ISO_DATE.fullmatch(value.strip()):
+                raise ValueError
+            value = datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            problems.append(f"{key} = {brief(value)} is not a date: write it as YYYY-MM-DD, {example}")
+            return None
+    today = datetime.date.today()
+    if value > today:
+        problems.append(f"{key} = {value.isoformat()} is in the future (today is {today.isoformat()}): check the year")
+        return None
+    if value < EARLIEST_BIRTH:
+        problems.append(f"{key} = {value.isoformat()} is before {EARLIEST_BIRTH.year}: check the year")
+        return None
+    return value
 
 
 def _print_spec(doc: ProfileDoc, problems: list[str]) -> Optional[PrintSpec]:
@@ -354,6 +422,10 @@ def _describe(err: dict[str, Any]) -> str:
         return f"{key}: unknown key; allowed here: {', '.join(allowed)}"
     if kind == "missing":
         return f"{key} is required"
+    if kind == "string_too_long":
+        return f"{key} = {brief(value)} is too long ({len(value)} characters): at most {err['ctx']['max_length']}"
+    if kind == "string_too_short":
+        return f"{key} = {brief(value)} is empty: leave the key out instead"
     if kind in {"too_short", "too_long"}:
         return f"{key} = {brief(value)}: {err['msg'].replace('List', 'the list')}"
     if kind in {"greater_than_equal", "less_than_equal", "finite_number"} and field in RANGES:

@@ -162,12 +162,34 @@ FOOT_KEYS = tuple(FootTable.model_fields)
 SHAPE_KEYS = tuple(ShapeTable.model_fields)
 
 
+# The patient's record: free text, capped so that a report page holds it.
+PATIENT_TEXT_MAX_CHARS = {"id": 40, "clinician": 120, "diagnosis": 500, "shoe": 200, "notes": 2000}
+
+
+def _text(key: str) -> Any:
+    return Optional[Annotated[str, Field(min_length=1, max_length=PATIENT_TEXT_MAX_CHARS[key])]]
+
+
+class PatientTable(BaseModel):
+    """[patient]: the patient's record, shown in the report and build.json. All optional;
+    ``id`` is added to the file names (insolegen.profile.names)."""
+
+    model_config = _STRICT
+    id: _text("id") = None
+    date_of_birth: Any = None  # a TOML date (1961-04-02) or a string "1961-04-02": checked by the loader
+    clinician: _text("clinician") = None
+    diagnosis: _text("diagnosis") = None
+    shoe: _text("shoe") = None
+    notes: _text("notes") = None
+
+
 class ProfileDoc(BaseModel):
     """The whole TOML document."""
 
     model_config = _STRICT
-    name: Optional[str] = None
+    name: Optional[str] = None  # the patient's name, any script (insolegen.profile.names)
     side: SideChoice = "both"
+    patient: PatientTable = PatientTable()
     foot: FootTable = FootTable()
     shape: ShapeTable = ShapeTable()
     lift: Optional[LiftTable] = None

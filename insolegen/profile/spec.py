@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Optional
@@ -118,10 +119,32 @@ class PrintSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Profile:
-    """A validated profile: a name safe for file names, one spec per side built, warnings."""
+class Patient:
+    """The patient's record as the profile gives it ([patient]; every field optional).
+    Free text, shown as written (escaped by whoever shows it)."""
 
-    name: str
+    id: Optional[str] = None
+    date_of_birth: Optional[datetime.date] = None
+    clinician: Optional[str] = None
+    diagnosis: Optional[str] = None
+    shoe: Optional[str] = None
+    notes: Optional[str] = None
+
+    def as_dict(self) -> dict[str, Optional[str]]:
+        """JSON-ready: the date as ISO 8601 (YYYY-MM-DD)."""
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        out["date_of_birth"] = self.date_of_birth.isoformat() if self.date_of_birth else None
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class Profile:
+    """A validated profile: the patient's name and record, the file-safe stem the build
+    is written under, one spec per side built, warnings."""
+
+    name: str  # as written, any script: for people (report, build.json), never a path
+    file_stem: str  # OUT/<file_stem>/<file_stem>-<side>.stl (insolegen.profile.names.file_stem)
+    patient: Patient = field(default_factory=Patient)
     sides: tuple[SideSpec, ...]
     warnings: tuple[str, ...] = ()
     source: Optional[Path] = None
