@@ -23,6 +23,7 @@ def output_names(profile: Profile, preview: bool = False) -> dict[str, str]:
 
 def render_build(result: BuildResult, preview: bool = False) -> dict[str, bytes]:
     """Every file of a build (file name -> content)."""
+    result = _with_patient(result)
     names = output_names(result.profile, preview)
     stem = result.profile.file_stem  # ASCII: the STL header and the slicers' object names
     files: dict[str, bytes] = {}
@@ -42,7 +43,7 @@ def render_build(result: BuildResult, preview: bool = False) -> dict[str, bytes]
             "prusaslicer_3mf": {"file": names[f"{side}.3mf"], "placement": prusa_place.as_dict()},
             "orca_3mf": {"file": names[f"{side}.orca.3mf"], "placement": orca_place.as_dict()},
         }
-    files[names["build.json"]] = build_json(_with_patient(result), side_files)
+    files[names["build.json"]] = build_json(result.record, side_files)
     if preview:
         from ..preview import preview_png
         from ..report import report_html
@@ -53,14 +54,16 @@ def render_build(result: BuildResult, preview: bool = False) -> dict[str, bytes]
     return files
 
 
-def _with_patient(result: BuildResult) -> BuildRecord:
-    """The record with the patient's record and the file stem, from the profile when the
-    build did not put them in (insolegen.pipeline.build_profile is to pass
-    ``file_stem=profile.file_stem, patient=profile.patient``; then this goes)."""
+def _with_patient(result: BuildResult) -> BuildResult:
+    """The result with the patient's record and the file stem on its record, from the
+    profile when the build did not put them there (insolegen.pipeline.build_profile is
+    to pass ``file_stem=profile.file_stem, patient=profile.patient`` to BuildRecord;
+    then this goes). build.json, the preview and the report all read the record."""
     record = result.record
-    if record.patient is None:
-        record = dataclasses.replace(record, file_stem=result.profile.file_stem, patient=result.profile.patient)
-    return record
+    if record.patient is not None:
+        return result
+    record = dataclasses.replace(record, file_stem=result.profile.file_stem, patient=result.profile.patient)
+    return dataclasses.replace(result, record=record)
 
 
 def build_json(record: BuildRecord, side_files: dict[str, dict[str, Any]]) -> bytes:
