@@ -12,7 +12,7 @@ import dataclasses
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Sequence, get_args
 
 import numpy as np
 
@@ -25,6 +25,7 @@ from .anatomy import HEEL_STATION_FRACTION
 from .outline import Outline, foot_outline, outline_from_points
 from .inputs.feet import resolve_feet
 from .profile.loader import ProfileError
+from .profile.schema import LengthKind
 from .profile.spec import FootSource, Profile, SideSpec, ZonesSpec
 from .record import BuildRecord, Height, OutlineFigures, PrintRecord, SideRecord, SolidChecks, ZoneFigures
 from .solid import Mesh, Resolution, extrude_height_field
@@ -189,10 +190,30 @@ class BuildResult:
     placements: dict[str, tuple[Placement, Placement]]
 
 
+# Insole lengths, longest first (the schema lists them so).
+LENGTHS_LONGEST_FIRST: tuple[str, ...] = get_args(LengthKind)
+
+
+def shorter_length_that_fits(spec: SideSpec, bed_mm: tuple[float, float]) -> str:
+    """What to say about the shorter insole lengths on a bed this part does not fit:
+    the longest ``shape.length`` that fits (its outline placed like the part), or that
+    none does. Each shorter outline is built and placed, not estimated."""
+    shorter = LENGTHS_LONGEST_FIRST[LENGTHS_LONGEST_FIRST.index(spec.length) + 1:]
+    outline = None
+    for length in shorter:
+        outline = side_outline(dataclasses.replace(spec, length=length)).boundary
+        if place_on_bed(outline, bed_mm).fits:
+            return f'a shorter insole fits: shape.length = "{length}" (a {np.ptp(outline[:, 0]):.0f} mm insole)'
+    if outline is None:
+        return "no shorter insole length exists"
+    return f'not even shape.length = "{shorter[-1]}" (a {np.ptp(outline[:, 0]):.0f} mm insole) fits'
+
+
 def place_parts(profile: Profile, parts: Sequence[SidePart]) -> tuple[dict[str, tuple[Placement, Placement]], list[str]]:
     """Each part on its bed: the profile's printer for both files, else the default
     beds (MK4 for the PrusaSlicer file, X1 for the Orca one). Raises BedFitError when a
-    part fits the chosen printer at no angle; with the default beds that only warns."""
+    part fits the chosen printer at no angle; with the default beds that only warns.
+    Either way the message says which shorter insole length would fit."""
     placements, warnings = {}, []
     for part in parts:
         xy = part.mesh.vertices[:, :2]
@@ -203,7 +224,8 @@ def place_parts(profile: Profile, parts: Sequence[SidePart]) -> tuple[dict[str, 
                 raise BedFitError(
                     f"the {part.spec.side} insole ({np.ptp(xy[:, 0]):.0f} mm long) does not fit {bed} at any "
                     f"angle: the largest foot it takes is {largest_foot_mm(xy, profile.print.bed_mm):.0f} mm "
-                    "long; choose a bigger printer (print.printer) or bed (print.bed_mm)"
+                    f"long; {shorter_length_that_fits(part.spec, profile.print.bed_mm)}; or choose a bigger "
+                    "printer (print.printer) or bed (print.bed_mm)"
                 )
             placements[part.spec.side] = (place, place)
         else:
@@ -212,7 +234,8 @@ def place_parts(profile: Profile, parts: Sequence[SidePart]) -> tuple[dict[str, 
                 if not place.fits:
                     warnings.append(
                         f"{part.spec.side}: does not fit the default {what} bed "
-                        f"({place.bed_mm[0]:g} x {place.bed_mm[1]:g} mm): set [print] printer or bed_mm"
+                        f"({place.bed_mm[0]:g} x {place.bed_mm[1]:g} mm): set [print] printer or bed_mm; "
+                        f"{shorter_length_that_fits(part.spec, place.bed_mm)}"
                     )
             placements[part.spec.side] = pair
     return placements, warnings
