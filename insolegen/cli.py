@@ -188,11 +188,11 @@ def _sigint_handled() -> Iterator[None]:
     """Our SIGINT handler for the length of a command (main thread only: elsewhere,
     e.g. a test calling main from a thread, Python's own stays)."""
     global _interrupted
+    _interrupted = False
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = signal.signal(signal.SIGINT, _on_sigint)
-    _interrupted = False
     _set_interrupt_mode(OnInterrupt.RAISE)
     try:
         yield
