@@ -101,7 +101,8 @@ def _has_children(pid: int) -> bool:
         return False
 
 
-@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="watches the child through /proc")
+@pytest.mark.skipif(not Path(f"/proc/self/task/{os.getpid()}/children").exists(),
+                    reason="watches the child's libraries and children through /proc")
 @pytest.mark.parametrize("moment", ["while numpy loads", "while the workers start"])
 def test_ctrl_c_during_start_up_prints_no_traceback(tmp_path, moment):
     paths = _profiles(tmp_path, 4)
