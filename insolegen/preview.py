@@ -1,9 +1,12 @@
 """preview.png: what a clinician checks at a glance.
 
 Top views (the top shaded by height with contours every 2 mm, the firmness zones and
-their infill), a medial side view with the heel cup rim, heel, arch apex and metatarsal
-heads marked and the lift noted, and cross sections at the heel centre, arch apex and
-metatarsal heads; left and right side by side. Drawn with Pillow (exports/drawing.py),
+their infill, the lift layer's extent), a medial side view with the heel cup rim, heel,
+arch apex and metatarsal heads marked and the lift layer drawn in, and cross sections at
+the heel centre, arch apex and metatarsal heads; left and right side by side, the top
+views at one scale and the side views on one height range, so the sides compare by
+eye. What it says of zones and the lift is read off the zone solids the 3MF files are
+written from. Drawn with Pillow (exports/drawing.py),
 not matplotlib: importing and drawing take a fraction of a second, so the preview can
 stay on by default. ``insolegen build --no-preview`` still skips it.
 """
@@ -16,6 +19,7 @@ import numpy as np
 
 from .exports.drawing import (Axes, Box, Canvas, Dash, colour_bar, contour_segments, grey_ramp, overlap, padded,
                               rasterise)
+from .exports.zone_text import lift_height_text, lift_zone, lift_zones_text
 from .measure import top_heights
 from .pipeline import BuildResult, SidePart
 from .zones import to_manifold
@@ -27,6 +31,13 @@ LIFT_RED = "#9d0208"
 FIRST, SECOND = "#1f77b4", "#ff7f0e"  # left / medial line, right / mid-line
 DASHED: Dash = (6.0, 3.5)
 CONTOUR_MM = 2.0
+# A level that a flat of the top lies on (the heel seat of a 6 mm lift on a 3 mm base, at
+# 9 mm) is not drawn: its "contour" would be wherever the mesh, true to 0.05 mm, strays a
+# hair below the flat, a line wandering across the seat. A flat is top triangles within
+# this of one height, together larger than PLATEAU_MM2.
+PLATEAU_TOLERANCE_MM = 0.05
+PLATEAU_MM2 = 50.0
+LIFT_ALPHA = 0.30
 SHADE_HEADROOM = 1.3  # the highest point is a dark grey, not black: contours stay visible
 
 WIDTH, HEIGHT = 1200, 1000
@@ -64,6 +75,7 @@ class Probed:
     middle: np.ndarray
     landmarks: dict[str, tuple[float, float]]  # name -> (x, height); NaN where a ray missed
     sections: dict[str, tuple[float, np.ndarray, np.ndarray]]  # name -> (x, across (medial +), height)
+    lift: np.ndarray | None  # the lift zone's top along the heel mid-line (NaN off it); None without
 
 
 def _probe(part: SidePart) -> Probed:
@@ -83,10 +95,12 @@ def _probe(part: SidePart) -> Probed:
     queries += [np.column_stack([np.full_like(ys, x), ys]) for x, ys in cuts.values()]
     xy = np.vstack(queries) * [1.0, _mirror(part)]  # right-foot frame -> the side's own
     heights = np.split(top_heights(part.mesh.vertices, faces, xy), np.cumsum([len(q) for q in queries])[:-1])
+    lift = lift_zone(part)
     return Probed(
         top_faces=faces, xs=xs, medial=heights[0], middle=heights[1],
         landmarks={n: (points[n][0], float(z)) for n, z in zip(names, heights[2])},
         sections={name: (x, ys, z) for (name, (x, ys)), z in zip(cuts.items(), heights[3:])},
+        lift=None if lift is None else top_heights(lift.mesh.vertices, lift.mesh.faces, queries[1]),
     )
 
 
@@ -111,8 +125,17 @@ def _zone_rings(part: SidePart) -> list[tuple[str, float, str, list[np.ndarray]]
         if zone.kind == "lift":
             continue
         rings = [np.asarray(r, dtype=float) for r in to_manifold(zone.mesh).project().to_polygons()]
+        # Projecting a zone cut by the lift leaves zero-area rings along the cut: they
+        # draw nothing but would pull the label off the zone's middle.
+        rings = [r for r in rings if abs(_ring_area(r)) > 1.0]
         out.append((zone.name, zone.infill_pct, ZONE_COLOURS.get(zone.name, CUSTOM_COLOUR), rings))
     return out
+
+
+def _ring_area(ring: np.ndarray) -> float:
+    """Signed area of a closed ring (shoelace), mm2."""
+    x, y = ring[:, 0], ring[:, 1]
+    return float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2
 
 
 def _contour_labels(ax: Axes, segments: np.ndarray, which: np.ndarray, levels: np.ndarray,
@@ -140,20 +163,44 @@ def _contour_labels(ax: Axes, segments: np.ndarray, which: np.ndarray, levels: n
         placed.append((x, y))
 
 
+def top_contours(part: SidePart, faces: np.ndarray, vmax: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The top's contour lines every CONTOUR_MM (odd millimetres: 1, 3, 5 ...), but for
+    levels a flat lies on: segments (N, 2, 2) in the side's frame, each one's level
+    index, and the levels drawn."""
+    v = part.mesh.vertices
+    levels = np.arange(1.0, vmax + 1.0, CONTOUR_MM)
+    tri = v[faces]
+    z = tri[:, :, 2]
+    u, w = tri[:, 1, :2] - tri[:, 0, :2], tri[:, 2, :2] - tri[:, 0, :2]
+    area = np.abs(u[:, 0] * w[:, 1] - u[:, 1] * w[:, 0]) / 2
+    flat = np.ptp(z, axis=1) < PLATEAU_TOLERANCE_MM
+    on_level = np.abs(z.mean(axis=1)[flat, None] - levels[None, :]) < PLATEAU_TOLERANCE_MM
+    levels = levels[(area[flat, None] * on_level).sum(axis=0) < PLATEAU_MM2]
+    segments, which = contour_segments(v[:, :2], v[:, 2], faces, levels)
+    return segments, which, levels
+
+
 def _top_view(canvas: Canvas, room: Box, part: SidePart, faces: np.ndarray, xlim: tuple[float, float],
-              ylim: tuple[float, float], vmax: float) -> Axes:
+              ylim: tuple[float, float], vmax: float, pattern: str) -> Axes:
     ax = Axes.equal(canvas, room, xlim, ylim)
     _shade(ax, part, faces, vmax)
     zones = _zone_rings(part)
     for _, _, colour, rings in zones:
         for ring in rings:
             canvas.polygon(ax.px(ring[:, 0], ring[:, 1]), fill=colour, edge=colour, width=1.0, alpha=ZONE_ALPHA)
-    v = part.mesh.vertices
-    levels = np.arange(1.0, vmax + 1.0, CONTOUR_MM)
-    segments, which = contour_segments(v[:, :2], v[:, 2], faces, levels)
+    segments, which, levels = top_contours(part, faces, vmax)
     canvas.segments(np.stack([ax.px(segments[:, i, 0], segments[:, i, 1]) for i in (0, 1)], axis=1), "#000000", 0.55)
     ring = part.outline.boundary * [1.0, _mirror(part)]
     canvas.polyline(ax.px(np.append(ring[:, 0], ring[0, 0]), np.append(ring[:, 1], ring[0, 1])), "#000000", 1.3)
+    lift = lift_zone(part)
+    if lift is not None:  # the lift layer's extent, clipped to the insole
+        import shapely
+
+        footprint = shapely.MultiPolygon([shapely.Polygon(r) for r in to_manifold(lift.mesh).project().to_polygons()])
+        inside = footprint.intersection(shapely.Polygon(ring))
+        for piece in shapely.get_parts(inside):
+            edge = np.asarray(piece.exterior.coords)
+            canvas.polyline(ax.px(edge[:, 0], edge[:, 1]), LIFT_RED, 1.6, dash=DASHED)
     centres = []
     for name, infill, colour, rings in zones:
         if rings:
@@ -162,10 +209,10 @@ def _top_view(canvas: Canvas, room: Box, part: SidePart, faces: np.ndarray, xlim
             ax.note(tuple(centre), f"{name}\n{infill:g} %", ZONE_PT, box=("#ffffff", colour, 0.8, 2.0))
             centres.append(tuple(centre))
     _contour_labels(ax, segments, which, levels, centres)
-    title = f"{part.spec.side}: top view (height contours every {CONTOUR_MM:g} mm)"
-    lift = next((z for z in part.zones if z.kind == "lift"), None)
-    if lift is not None:
-        title += f"\nlift layer {lift.infill_pct:g} % under the heel and arch zones"
+    title = f"{part.spec.side}: zones ({pattern} infill), contours every {CONTOUR_MM:g} mm"
+    lift_text = lift_zones_text(part)
+    if lift_text is not None:
+        title += f"\n{lift_text} (red dashes)"
     ax.frame(title, "x (mm)", "y (mm)")
     return ax
 
@@ -206,12 +253,21 @@ def _annotate(ax: Axes, marks: list[tuple[float, float, str]]) -> None:
 def _side_view(canvas: Canvas, room: Box, part: SidePart, probed: Probed, xlim: tuple[float, float],
                ylim: tuple[float, float]) -> Axes:
     ax = Axes(canvas, room, xlim, ylim)
+    lift = lift_zone(part)
+    if probed.lift is not None and lift is not None:
+        # The lift layer under the heel mid-line, from the bed to the lift zone's top.
+        ok = np.isfinite(probed.lift)
+        edges = np.flatnonzero(np.diff(np.r_[0, ok.astype(np.int8), 0]))
+        for a, b in zip(edges[::2], edges[1::2]):
+            xs, zs = probed.xs[a:b], probed.lift[a:b]
+            outline = ax.px(np.r_[xs, xs[::-1]], np.r_[zs, np.zeros(len(xs))])
+            canvas.polygon(outline, fill=LIFT_RED, alpha=LIFT_ALPHA)
+            ax.drawn += [ax.px(xs, zs * f) for f in (0.25, 0.5, 0.75, 1.0)]  # the legend keeps off it
+        ax.note(ax.at(0.015, 0.93), f"{lift_zones_text(part)}:\n{lift_height_text(part)}", NOTE_PT,
+                LIFT_RED, anchor="lm")
     ax.hline(0.0)
     ax.plot(probed.xs, probed.medial, FIRST)
     ax.plot(probed.xs, probed.middle, SECOND, dash=DASHED)
-    if part.spec.lift_heel_mm > 0:
-        ax.note(ax.at(0.015, 0.93), f"lift {part.spec.lift_heel_mm:g} mm at the heel \u2192 "
-                f"{part.spec.lift_forefoot_mm:g} mm at the metatarsal heads", NOTE_PT + 1, LIFT_RED, anchor="lm")
     _annotate(ax, [(x, z, f"{name.replace('_', ' ')}\n{z:.1f} mm") for name, (x, z) in probed.landmarks.items()
                    if np.isfinite(z)])
     ax.legend([("medial (90 % across)", FIRST, None), ("heel mid-line", SECOND, DASHED)])
@@ -276,7 +332,8 @@ def draw_preview(result: BuildResult) -> Preview:
     vmax = max(float(p.mesh.vertices[:, 2].max()) for p in parts)
     rings = np.vstack([p.outline.boundary * [1.0, _mirror(p)] for p in parts])
     xlim, ylim = padded(rings[:, 0].min(), rings[:, 0].max()), padded(rings[:, 1].min(), rings[:, 1].max())
-    tops = [_top_view(canvas, (c[0], TOP_ROOM[0], c[1], TOP_ROOM[1]), p, probed.top_faces, xlim, ylim, vmax)
+    pattern = result.profile.zones.pattern
+    tops = [_top_view(canvas, (c[0], TOP_ROOM[0], c[1], TOP_ROOM[1]), p, probed.top_faces, xlim, ylim, vmax, pattern)
             for p, probed, c in zip(parts, probes, columns)]
     last = tops[-1]
     colour_bar(canvas, (last.right + 14, last.top, last.right + 26, last.bottom), vmax * SHADE_HEADROOM,

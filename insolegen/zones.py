@@ -11,7 +11,7 @@ left zones are mirrored with the foot.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Sequence
 
 import manifold3d
 import numpy as np
@@ -36,6 +36,7 @@ MIN_ZONE_VOLUME_MM3 = 1.0  # zones that hold less of the part than this are left
 # layers are solid anyway.
 LIFT_MIN_MM = 0.2
 ZONE_SLIVER_MM = 1e-5
+MIN_OVERLAP_MM2 = 1.0  # zones whose footprints share less than this do not lie on each other
 ZONE_RESOLUTION = Resolution(tolerance_mm=0.05, edge_spacing_mm=1.5, start_area_mm2=20.0)
 
 ZoneKind = Literal["cushion", "lift", "custom"]
@@ -167,6 +168,17 @@ def build_zones(
     return tuple(out)
 
 
+def zones_on_lift(zones: Sequence[Zone]) -> list[str]:
+    """The names of the zones that lie on the lift layer (their footprints overlap the
+    lift's by more than a square millimetre), in zone order; none without a lift."""
+    lift = next((z for z in zones if z.kind == "lift"), None)
+    if lift is None:
+        return []
+    under = to_manifold(lift.mesh).project()
+    return [z.name for z in zones
+            if z.kind != "lift" and (to_manifold(z.mesh).project() ^ under).area() > MIN_OVERLAP_MM2]
+
+
 def custom_zone_problems(zones: ZonesSpec, outline: shapely.Polygon) -> list[str]:
     """Custom polygons that miss this side's insole outline (right-foot frame) or are
     too small on it to print, one line each (bad input: the build refuses them)."""
@@ -182,7 +194,7 @@ def custom_zone_problems(zones: ZonesSpec, outline: shapely.Polygon) -> list[str
             )
         elif inside.area < MIN_ZONE_AREA_MM2 or inside.buffer(-MIN_ZONE_WIDTH_MM / 2).is_empty:
             found.append(
-                f"{key}: only {inside.area:.1f} mm2 of it lies on the insole: too small to "
-                f"print (allowed: at least {MIN_ZONE_AREA_MM2:g} mm2 and {MIN_ZONE_WIDTH_MM:g} mm wide)"
+                f"{key}: only {inside.area:.1f} mm\u00b2 of it lies on the insole: too small to "
+                f"print (allowed: at least {MIN_ZONE_AREA_MM2:g} mm\u00b2 and {MIN_ZONE_WIDTH_MM:g} mm wide)"
             )
     return found

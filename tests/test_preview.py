@@ -165,7 +165,8 @@ def _zone_samples(part, ax, name, rng):
     zone = next(z for z in part.zones if z.name == name)
     rings = to_manifold(zone.mesh).project().to_polygons()
     outline = shapely.Polygon(part.outline.boundary * [1, -1 if part.spec.side == "left" else 1])
-    area = shapely.Polygon(rings[0]).intersection(outline)
+    # the largest ring: a zone cut by the lift also projects zero-area rings along the cut
+    area = max((shapely.Polygon(r) for r in rings), key=lambda p: p.area).intersection(outline)
     centre = np.vstack(rings).mean(axis=0)
     area = area.buffer(-4.0).difference(shapely.Point(centre).buffer(14.0))
     x0, y0, x1, y1 = area.bounds
@@ -216,3 +217,94 @@ def test_preview_needs_no_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("False"), out.stdout
+
+
+# --------------------------------------------------------------------------- issue 8
+
+
+def test_top_views_share_one_scale_and_side_views_one_height_range(lift_preview):
+    """Left and right compare by eye: the same millimetres per pixel in both top views
+    (x and y alike) over the same data window, and one height range for both side
+    views, tall enough for the higher side."""
+    result, drawn, _ = lift_preview
+    (a, b), (c, d) = drawn.top_views, drawn.side_views
+
+    def per_mm(ax):
+        return ((ax.right - ax.left) / (ax.xlim[1] - ax.xlim[0]), (ax.bottom - ax.top) / (ax.ylim[1] - ax.ylim[0]))
+
+    assert per_mm(a) == pytest.approx(per_mm(b)) and per_mm(a)[0] == pytest.approx(per_mm(a)[1])
+    assert a.xlim == b.xlim and a.ylim == b.ylim
+    for part in result.parts:  # every outline inside the common window
+        ring = part.outline.boundary * [1, -1 if part.spec.side == "left" else 1]
+        assert a.xlim[0] < ring[:, 0].min() and ring[:, 0].max() < a.xlim[1]
+        assert a.ylim[0] < ring[:, 1].min() and ring[:, 1].max() < a.ylim[1]
+    assert c.ylim == d.ylim and c.box[3] - c.box[1] == d.box[3] - d.box[1]
+    assert c.ylim[1] > max(float(p.mesh.vertices[:, 2].max()) for p in result.parts)
+
+
+def test_no_contour_wanders_over_the_flat_heel_seat(lift_preview):
+    """The lifted heel seat of lld-left-lift is flat at 3 + 6 = 9 mm, on the contour
+    level 9: no contour line may cross it (the mesh, true to 0.05 mm, used to draw one
+    wandering over the seat where it strayed a hair below 9). The seat is where the
+    intended surface is within 0.005 mm of 9, kept 1.2 mm clear of its edge. The cup
+    around it keeps its contours."""
+    from insolegen.preview import _top_faces, top_contours
+
+    result, _, _ = lift_preview
+    left = next(p for p in result.parts if p.spec.side == "left")
+    xs, ys = np.meshgrid(np.arange(0, 120, 0.25), np.arange(-60, 60, 0.25))
+    flat = np.abs(left.surface.height_mm(xs.ravel(), ys.ravel()) - 9.0) < 0.005
+    seat = shapely.MultiPoint(np.column_stack([xs.ravel()[flat], -ys.ravel()[flat]])).buffer(0.2).buffer(-1.2)
+    assert seat.area > 500  # mm2: the seat, not a sliver
+    vmax = max(float(p.mesh.vertices[:, 2].max()) for p in result.parts)
+    segments, which, levels = top_contours(left, _top_faces(left), vmax)
+    middle = segments.mean(axis=1)
+    assert not shapely.contains_xy(seat, middle[:, 0], middle[:, 1]).any()
+    assert {11.0, 13.0, 15.0} <= set(levels[np.unique(which)])  # the cup's walls are drawn
+
+
+def test_preview_says_what_the_3mf_holds(tmp_path):
+    """Through the command: for each side, the zone labels of the top view are the 3MF's
+    modifiers and their densities, and the lift's text gives its density, its height
+    (the 3MF lift's highest point) and exactly the zones whose footprint in the 3MF
+    overlaps the lift's."""
+    import re
+
+    from insolegen.cli import main
+    from insolegen.exports.threemf_read import read_3mf
+    from insolegen.pipeline import build_profile
+    from insolegen.preview import draw_preview
+    from insolegen.profile import load_profile
+
+    for example in ("lld-left-lift", "full-length-lift"):
+        path = ROOT / "profiles" / f"{example}.toml"
+        assert main(["build", str(path), "--out", str(tmp_path)]) == 0
+        drawn = draw_preview(build_profile(load_profile(path)))
+        texts = drawn.canvas.texts()
+        labels = {tuple(t.split("\n")) for t in texts if "\n" in t and t.endswith(" %")}
+        drawn_zones = {(name, pct.replace(" ", "")) for name, pct in labels}
+        in_files = set()
+        for side in ("left", "right"):
+            zones = [v for v in read_3mf(tmp_path / example / f"{example}-{side}.3mf") if v.role != "part"]
+            lift = next((z for z in zones if z.name == "lift"), None)
+            in_files |= {(z.name, z.settings["fill_density"]) for z in zones if z is not lift}
+            titles = [t for t in texts if t.startswith(f"{side}: zones (gyroid infill)")]
+            assert len(titles) == 1
+            if lift is None:
+                assert "lift" not in titles[0]
+                continue
+
+            def footprint(volume):
+                tri = volume.vertices[volume.faces][:, :, :2]
+                return shapely.union_all([shapely.Polygon(t) for t in tri if shapely.Polygon(t).area > 1e-9])
+
+            under = footprint(lift)
+            on = [z.name for z in zones if z is not lift and footprint(z).intersection(under).area > 1.0]
+            expected = ("every zone" if len(on) == len(zones) - 1 else
+                        "the " + (on[0] if len(on) == 1 else ", ".join(on[:-1]) + " and " + on[-1]) + " zone")
+            density = lift.settings["fill_density"].rstrip("%")
+            assert f"lift layer {density} % under {expected}" in titles[0], (titles[0], on)
+            note = next(t for t in texts if t.startswith(f"lift layer {density} % under"))
+            height = float(re.search(r"up to ([\d.]+) mm at the heel", note).group(1))
+            assert height == pytest.approx(lift.vertices[:, 2].max(), abs=0.05)
+        assert drawn_zones == in_files  # every zone label is a 3MF zone at its density, and back

@@ -342,6 +342,10 @@ class Canvas:
                                                                     spacing=spacing)
         return right - left, bottom - top
 
+    def texts(self) -> list[str]:
+        """Every text queued so far, in the order drawn."""
+        return [item.text for item in self._texts]
+
     def render(self) -> Image.Image:
         """The final picture: shapes box-filtered down, then the text on top."""
         small = self.image.reduce(self.scale) if self.scale > 1 else self.image.copy()
