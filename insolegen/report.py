@@ -1,5 +1,8 @@
 """report.html: one self-contained page (pictures embedded) to file with the patient's
-record. Prints on A4 or Letter: three pages, each section kept whole."""
+record. Prints on A4 or Letter: three pages, each section kept whole, the preview as
+wide as the paper allows. What it says of zones, the lift layer and print settings is
+what the 3MF files hold (the same zone solids and the same settings they are written
+from)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ import html
 from pathlib import Path
 from typing import Any
 
+from .exports.print_settings import TPU, prusa_command, shell_line
+from .exports.zone_text import lift_height_text, lift_zones_text
 from .pipeline import BuildResult
 from .record import BuildRecord, SideRecord
 from .profile.printers import DEFAULT_ORCA_BED_MM, DEFAULT_PRUSA_BED_MM
@@ -19,14 +24,8 @@ PARAMETERS = [  # (key, label, unit)
     ("thickness_mm", "base thickness (forefoot)", "mm"), ("heel_thickness_mm", "base thickness (heel)", "mm"),
     ("heel_cup_depth_mm", "heel cup depth", "mm"), ("arch_height_mm", "arch height", "mm"),
     ("arch_apex_pct", "arch apex", "% of length"), ("met_pad_height_mm", "metatarsal pad", "mm"),
-    ("rearfoot_post_deg", "rearfoot post (+ varus)", "deg"), ("forefoot_post_deg", "forefoot post (+ varus)", "deg"),
+    ("rearfoot_post_deg", "rearfoot post (+ varus)", "\u00b0"), ("forefoot_post_deg", "forefoot post (+ varus)", "\u00b0"),
     ("lift_heel_mm", "lift at the heel", "mm"), ("lift_forefoot_mm", "lift at the metatarsal heads", "mm"),
-]
-TPU_SETTINGS = [
-    ("material", "TPU 95A (85A-95A)"), ("layer height", "0.2 mm"), ("walls", "2-3"),
-    ("top / bottom layers", "4 / 3 (set in the 3MF)"), ("infill pattern", "as in the zones (non-adaptive)"),
-    ("print speed", "20-30 mm/s"), ("nozzle / bed", "220-235 C / 40-60 C"),
-    ("retraction", "0.5-1 mm direct drive, off for Bowden"), ("supports", "none: the bottom is flat"),
 ]
 SLICER_FOR = {".stl": "any slicer (one density)", ".3mf": "PrusaSlicer (zones as modifiers)",
               ".orca.3mf": "OrcaSlicer, Bambu Studio, Cura (zones as modifier parts / infill meshes)",
@@ -34,16 +33,19 @@ SLICER_FOR = {".stl": "any slicer (one density)", ".3mf": "PrusaSlicer (zones as
 
 CSS = """
 @page { margin: 12mm; }
-body { font: 10pt/1.3 system-ui, sans-serif; color: #111; max-width: 190mm; margin: 0 auto; }
+body { font: 10pt/1.3 system-ui, sans-serif; color: #111; margin: 0 auto; }
+@media screen { body { max-width: 190mm; } }
 h1 { font-size: 17pt; margin: 0 0 2mm; } h2 { font-size: 12pt; margin: 4mm 0 1.5mm; border-bottom: 1px solid #999; }
 table { border-collapse: collapse; width: 100%; margin-bottom: 3mm; break-inside: avoid; }
-th, td { border: 1px solid #bbb; padding: 0.6mm 2mm; text-align: left; vertical-align: top; }
+th, td { border: 1px solid #bbb; padding: 0.4mm 2mm; text-align: left; vertical-align: top; }
 th { background: #eee; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .warnings { border: 2px solid #b00; background: #fff0f0; padding: 2mm 4mm; break-inside: avoid; }
 .warnings li { color: #900; font-weight: 600; } .ok { color: #060; }
 .page { break-after: page; } .page:last-child { break-after: auto; }
 img { width: 100%; height: auto; max-height: 230mm; object-fit: contain; }
 .meta { color: #444; }
+code { font: 7.5pt/1.25 ui-monospace, monospace; display: block; white-space: pre-wrap; overflow-wrap: anywhere;
+       background: #f4f4f4; padding: 1mm 2mm; break-inside: avoid; }
 """
 
 
@@ -70,10 +72,12 @@ def report_html(result: BuildResult, preview_png: bytes, files: dict[str, str],
     measured = _measured_rows(sides)
     warning_block = _warning_block(record.warnings)
     zone_rows = _zone_rows(sides)
+    lift_notes = _lift_notes(result)
     file_rows = _file_rows(files)
     bed = _bed_text(record)
     picture = base64.b64encode(preview_png).decode()
-    tpu = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in TPU_SETTINGS)
+    tpu = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td><td>{_e(w)}</td></tr>" for k, v, w in TPU.rows())
+    recipe = _e(prusa_recipe(result, files))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>insolegen report: {_e(result.profile.name)}</title>
 <style>{CSS}</style></head>
@@ -93,13 +97,16 @@ sides: {_e(', '.join(names))} &middot; insolegen {_e(record.insolegen_version)} 
 <img alt="preview of {_e(result.profile.name)}" src="data:image/png;base64,{picture}">
 </section>
 <section class="page">
-<h2>Firmness zones</h2>
-<table><tr><th>zone (infill &middot; part volume in it)</th>{head}</tr>{''.join(zone_rows)}</table>
-<p>Pattern: {_e(record.zones['pattern'])}. Placement: {bed}.</p>
+<h2>Firmness zones in the 3MF files</h2>
+<table><tr><th>zone: {_e(record.zones['pattern'])} infill &middot; part volume in it</th>{head}</tr>{''.join(zone_rows)}</table>
+{lift_notes}<p>Placement: {bed}.</p>
 <h2>Files</h2>
 <table><tr><th>file</th><th>for</th></tr>{''.join(file_rows)}</table>
-<h2>Recommended print settings (TPU)</h2>
-<table>{tpu}</table>
+<h2>Recommended print settings ({_e(TPU.material)})</h2>
+<table><tr><th>setting</th><th>recommended</th><th>set</th></tr>{tpu}</table>
+<p>PrusaSlicer on the command line, in this folder (on the bed the files are placed on,
+with the settings a 3MF cannot carry):</p>
+<code>{recipe}</code>
 <p>Print flat, one per side; remove the shoe's own insole before fitting; label the side on a lift.</p>
 </section>
 <script>
@@ -141,7 +148,7 @@ def _measured_rows(sides: tuple[SideRecord, ...]) -> list[str]:
     for key, label in (("length_mm", "insole length"), ("ball_width_mm", "ball width"), ("heel_width_mm", "heel width")):
         cells = "".join(f'<td class="num">{getattr(s.outline, key):.1f}</td>' for s in sides)
         measured.append(f"<tr><td>{label} (on the mesh)</td>{cells}<td>mm</td></tr>")
-    for key, label, unit, scale in (("min_thickness_mm", "thinnest section", "mm", 1), ("volume_mm3", "volume", "cm3", 1e-3),
+    for key, label, unit, scale in (("min_thickness_mm", "thinnest section", "mm", 1), ("volume_mm3", "volume", "cm\u00b3", 1e-3),
                                     ("triangles", "triangles", "", 1)):
         cells = "".join(f'<td class="num">{getattr(s, key) * scale:.{0 if key == "triangles" else 2}f}</td>'
                         for s in sides)
@@ -166,18 +173,38 @@ def _zone_rows(sides: tuple[SideRecord, ...]) -> list[str]:
         cells = ""
         for s in sides:
             found = next((z for z in s.zones if z.name == zone), None)
-            cells += (f'<td class="num">{found.infill_pct:g} % &middot; {found.part_volume_mm3 / 1000:.1f} cm3</td>'
+            cells += (f'<td class="num">{found.infill_pct:g} % &middot; {found.part_volume_mm3 / 1000:.1f} cm\u00b3</td>'
                       if found else "<td>-</td>")
         rows.append(f"<tr><td>{_e(zone)}</td>{cells}</tr>")
     return rows
 
 
+def _lift_notes(result: BuildResult) -> str:
+    """Per lifted side: the lift layer's infill, which zones lie on it and how high."""
+    notes = [f"<strong>{_e(part.spec.side)}</strong>: {_e(lift_zones_text(part))}, {_e(lift_height_text(part))}."
+             for part in result.parts if lift_zones_text(part) is not None]
+    return f"<p>{'<br>'.join(notes)}</p>" if notes else ""
+
+
+def prusa_recipe(result: BuildResult, files: dict[str, str]) -> str:
+    """The PrusaSlicer command for this build's 3MF files, one line per side, to paste
+    into a shell in the build's folder."""
+    lines = []
+    for part in result.parts:
+        side = part.spec.side
+        threemf = files[f"{side}.3mf"]
+        bed = result.placements[side][0].bed_mm
+        lines.append(shell_line(prusa_command(threemf, bed, threemf[: -len(".3mf")] + ".gcode")))
+    return "\n".join(lines)
+
+
 def _file_rows(files: dict[str, str]) -> list[str]:
-    rows = []
+    """One row per kind of file (the sides' files together)."""
+    kinds: dict[str, list[str]] = {}
     for name in files.values():
         suffix = ".orca.3mf" if name.endswith(".orca.3mf") else Path(name).suffix
-        rows.append(f"<tr><td>{_e(name)}</td><td>{_e(SLICER_FOR.get(suffix, ''))}</td></tr>")
-    return rows
+        kinds.setdefault(SLICER_FOR.get(suffix, ""), []).append(name)
+    return [f"<tr><td>{', '.join(_e(n) for n in names)}</td><td>{_e(use)}</td></tr>" for use, names in kinds.items()]
 
 
 def _bed_text(record: BuildRecord) -> str:

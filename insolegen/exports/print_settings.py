@@ -41,21 +41,20 @@ class PrintSettings:
     retraction_mm: float = 0.8  # 0.5-1 with a direct drive; off (0) for a Bowden tube
 
     def rows(self) -> list[tuple[str, str, str]]:
-        """(setting, recommended value, where it is set) for the report."""
+        """(setting, recommended value, where it is set) for the report (the material
+        is its heading)."""
+        in_3mf, recipe = "both 3MF files", "the slicer (command below)"
         return [
-            ("material", self.material, "the filament"),
-            ("layer height", f"{self.layer_height_mm:g} mm", "in both 3MF files"),
-            ("first layer height", f"{self.first_layer_height_mm:g} mm", "the slicer (recipe below)"),
-            ("walls", f"{self.walls} (2-3)", "in both 3MF files"),
-            ("top / bottom layers", f"{self.top_layers} / {self.bottom_layers} (3-4 / 2-3)", "in both 3MF files"),
-            ("infill", "per zone, as in the table above (non-adaptive pattern)", "in both 3MF files"),
-            ("print speed", f"{self.speed_mm_s:g} mm/s (20-30 mm/s)", "in both 3MF files"),
-            ("supports", "none: the bottom is flat", "in both 3MF files"),
-            ("nozzle / bed", f"{self.nozzle_c:g} \u00b0C / {self.bed_c:g} \u00b0C (220-235 \u00b0C / 40-60 \u00b0C)",
-             "the filament preset (recipe below)"),
-            ("part fan", f"{self.fan_pct:g} % (30-50 %)", "the filament preset (recipe below)"),
-            ("retraction", f"{self.retraction_mm:g} mm with a direct drive (0.5-1 mm), off for Bowden",
-             "the printer preset (recipe below)"),
+            ("layer height", f"{self.layer_height_mm:g} mm", in_3mf),
+            ("first layer height", f"{self.first_layer_height_mm:g} mm", recipe),
+            ("walls, top / bottom layers", f"{self.walls}, {self.top_layers} / {self.bottom_layers} (2-3, 3-4 / 2-3)",
+             in_3mf),
+            ("infill", "per zone, as above (non-adaptive)", in_3mf),
+            ("print speed", f"{self.speed_mm_s:g} mm/s (20-30)", in_3mf),
+            ("supports", "none: the bottom is flat", in_3mf),
+            ("nozzle / bed", f"{self.nozzle_c:g} / {self.bed_c:g} \u00b0C (220-235 / 40-60 \u00b0C)", recipe),
+            ("part fan", f"{self.fan_pct:g} % (30-50 %)", recipe),
+            ("retraction", f"{self.retraction_mm:g} mm direct drive (0.5-1), off for Bowden", recipe),
         ]
 
 
@@ -109,7 +108,10 @@ def prusa_command(threemf: str | Path, bed_mm: tuple[float, float], gcode: str |
         "--first-layer-height", f"{settings.first_layer_height_mm:g}",
         "--temperature", f"{settings.nozzle_c:g}", "--first-layer-temperature", f"{settings.nozzle_c:g}",
         "--bed-temperature", f"{settings.bed_c:g}", "--first-layer-bed-temperature", f"{settings.bed_c:g}",
-        "--min-fan-speed", f"{settings.fan_pct:g}", "--max-fan-speed", f"{settings.fan_pct:g}",
+        # the fan on at one speed from the second layer, bridges too (PrusaSlicer's
+        # default runs it only on short layers, and at 100 % over bridges)
+        "--fan-always-on", "--min-fan-speed", f"{settings.fan_pct:g}", "--max-fan-speed", f"{settings.fan_pct:g}",
+        "--bridge-fan-speed", f"{settings.fan_pct:g}",
         "--retract-length", f"{settings.retraction_mm:g}", "--filament-type", "FLEX",
         "-o", str(gcode),
     ]
@@ -140,6 +142,8 @@ def cura_command(stl: str | Path, bed_mm: tuple[float, float], gcode: str | Path
         "cool_fan_speed": f"{settings.fan_pct:g}", "cool_fan_speed_min": f"{settings.fan_pct:g}",
         "cool_fan_speed_max": f"{settings.fan_pct:g}", "retraction_amount": f"{settings.retraction_mm:g}",
         "support_enable": "false",
+        # fdmprinter's own defaults are an unheated bed and 2.85 mm filament
+        "machine_heated_bed": "true", "material_diameter": "1.75",
     }
     command = ["CuraEngine", "slice", "-j", definitions]
     for key, value in values.items():
