@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import shapely
@@ -83,6 +84,7 @@ class Variant:
     kind: str  # "foot" or "impression"
     path: Path
     to_file: np.ndarray  # 4x4: truth frame (right-foot frame mirrored for a left foot) -> file
+    surface: Callable[[np.ndarray, np.ndarray], np.ndarray]  # truth frame: the sole as the file shows it
     profile_keys: str = ""  # extra [foot] keys the variant needs (units it cannot show)
 
 
@@ -174,7 +176,7 @@ def positive(t: Truth, folder: Path, name: str, *, seed: int, scale: float = 1.0
     else:
         write_mesh(v_file, f, path, flip)
     keys = f"length_mm = {t.length_mm:.2f}\n" if scale not in (1.0, 10.0, 1000.0, 25.4) else ""
-    return Variant(name, t.side, "foot", path, to_file, keys)
+    return Variant(name, t.side, "foot", path, to_file, t.sole_mm, keys)
 
 
 # -- foam-box impressions -------------------------------------------------------------------
@@ -210,7 +212,7 @@ def impression(t: Truth, folder: Path, name: str, *, seed: int, crop_toes: bool 
     else:
         write_mesh(v_file, f, path, np.linalg.det(to_file[:3, :3]) < 0)
     keys = f"length_mm = {t.length_mm:.2f}\n" if scale not in (1.0, 10.0, 1000.0, 25.4) else ""
-    return Variant(name, t.side, "impression", path, to_file, keys)
+    return Variant(name, t.side, "impression", path, to_file, height, keys)
 
 
 def corpus(folder: Path, truths: dict[str, Truth]) -> list[Variant]:

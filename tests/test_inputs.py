@@ -223,7 +223,7 @@ def test_scans_that_are_not_feet(tmp_path):
         read_scan(cube)
     ball = tmp_path / "ball.stl"
     trimesh.creation.icosphere(radius=120).export(ball)
-    with pytest.raises(InputFileError, match="not a foot|which foot"):
+    with pytest.raises(InputFileError, match="not a foot|which foot|does not look like a foot"):
         read_scan(ball)
     with pytest.raises(InputFileError, match="unknown scan format"):
         path = tmp_path / "x.asc"

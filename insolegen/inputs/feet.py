@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..anatomy import HEEL_STATION_FRACTION
-from ..profile.clinical import merged_side_warnings
+from ..profile.clinical import BALL_WIDTH_FRACTION_USUAL, HEEL_WIDTH_FRACTION_USUAL, merged_side_warnings
 from ..profile.loader import ProfileError
 from ..profile.spec import FootFile, FootSource, Profile, SideSpec
 from .errors import InputFileError
@@ -38,6 +38,7 @@ def resolve_feet(profile: Profile) -> Profile:
         read = _read(spec.source, cache, problems)  # type: ignore[arg-type]
         if read is not None:
             specs.append(_measured(spec, *read, warnings))
+            problems.extend(_unusual_scan(spec.source, specs[-1]))  # type: ignore[arg-type]
     if problems:
         raise ProfileError(list(dict.fromkeys(problems)), profile.source)
     warnings.extend(merged_side_warnings(specs))
@@ -75,7 +76,8 @@ def _read_scan(foot: FootFile) -> tuple[Any, Any, dict[str, Any]]:
     from .scans import read_scan
 
     read = read_scan(foot.path, units=foot.units, kind=foot.scan_kind, side=foot.side_told,
-                     length_mm=foot.length_mm, smoothing_mm=foot.smoothing_mm)
+                     length_mm=foot.length_mm, smoothing_mm=foot.smoothing_mm,
+                     allow_unusual_shape=foot.allow_unusual_shape)
     angle = float(np.degrees(np.arctan2(read.outline.rotation[1, 0], read.outline.rotation[0, 0])))
     info = {
         "kind": "scan", "file": foot.given, "scan_kind": read.kind, "units": read.units,
@@ -89,6 +91,23 @@ def _read_scan(foot: FootFile) -> tuple[Any, Any, dict[str, Any]]:
         "notes": read.notes,
     }
     return read.outline, read.sole, info
+
+
+def _unusual_scan(foot: FootFile, spec: SideSpec) -> list[str]:
+    """A scan's foot whose widths are out of the usual proportions is refused (a
+    tracing's or a typed size's only warns): a scan that misleads the reader builds a
+    wrong insole without anyone having typed a number. foot.allow_unusual_shape builds it."""
+    if foot.kind != "scan" or foot.allow_unusual_shape:
+        return []
+    found = []
+    for what, width, usual in (("ball", spec.ball_width_mm, BALL_WIDTH_FRACTION_USUAL),
+                               ("heel", spec.heel_width_mm, HEEL_WIDTH_FRACTION_USUAL)):
+        fraction = width / spec.foot_length_mm
+        if not usual[0] <= fraction <= usual[1]:
+            found.append(f"{foot.key} = {foot.given}: the scanned foot's {what} is {width:.0f} mm wide, "
+                         f"{fraction:.2f} x its {spec.foot_length_mm:.0f} mm length (usual {usual[0]}-{usual[1]}): "
+                         "check scan_kind and scan_units, or set allow_unusual_shape = true to build it anyway")
+    return found
 
 
 def _measured(spec: SideSpec, aligned: Any, sole: Any, info: dict[str, Any], warnings: list[str]) -> SideSpec:

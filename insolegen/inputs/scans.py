@@ -41,6 +41,15 @@ PLANE_TRIALS = 300  # RANSAC samples: a plane holding 20 % of cells is found wit
 MAX_TOP_TILT_DEG = 20.0  # a block's top is this close to level on its own floor, at most
 LEVEL_TOLERANCE_DEG = 0.3  # a top tilted less than this is read as it stands
 MAX_UNSEEN_RING = 0.3  # share of an impression's ring (5 mm round the hollow) that may be off the scan
+STRIP_MM = 2.5  # an impression's hollow loses strips narrower than twice this (a tilted end face)
+PIT_MM = 3.0  # a pit in an impression's hollow narrower than twice this and
+PIT_DEPTH_MM = 3.0  # deeper than this is no sole (a cloud's cell seeing only the block's bottom)
+# The plausibility gate: what a sole's outline is like (foot shapes: ANSUR II; the
+# shared real scans measure 0.39 width/length, 0.75 fill, 0.77-0.82 heel/ball).
+FOOT_WIDTH_TO_LENGTH = (0.30, 0.45)
+MAX_FILL_OF_BOX = 0.88  # area / its minimum rotated rectangle: a rectangle is 1, a foot ~0.75
+MAX_HEEL_TO_BALL = 0.92  # the heel's widest chord / the ball's: a foot is narrower at the heel
+MAX_SIDES_AT_SCAN_EDGE = 2  # an impression's hollow may run off the block at the toes and heel only
 PLATFORM_RATIO = 0.05  # a piece thinner than this fraction of its width is a platform, not a foot
 MIN_CLOUD_POINTS = 2000  # a point cloud sparser than this cannot show a sole
 CLOUD_LAYER_MM = 3.0  # a point this close to a cell's lowest (highest) is on that surface
@@ -405,6 +414,7 @@ def read_scan(
     side: str = "auto",
     length_mm: Optional[float] = None,
     smoothing_mm: float = SMOOTHING_MM,
+    allow_unusual_shape: bool = False,
     _scale: Optional[float] = None,
 ) -> ScanRead:
     """Read a foot scan or foam-box impression; see the module docstring.
@@ -414,7 +424,7 @@ def read_scan(
     path = Path(path)
     try:
         return _read_scan(path, units=units, kind=kind, side=side, length_mm=length_mm,
-                          smoothing_mm=smoothing_mm, _scale=_scale)
+                          smoothing_mm=smoothing_mm, allow_unusual_shape=allow_unusual_shape, _scale=_scale)
     except MemoryError:
         # The caps keep a file's arrays proportional to it (20 million triangles need
         # ~5 GB); a machine with less memory ends here rather than in a traceback.
@@ -430,6 +440,7 @@ def _read_scan(
     side: str,
     length_mm: Optional[float],
     smoothing_mm: float,
+    allow_unusual_shape: bool,
     _scale: Optional[float],
 ) -> ScanRead:
     """The steps: load and clean -> scale and stand on its floor -> kind and height maps
@@ -440,22 +451,24 @@ def _read_scan(
     up = _find_floor_of_scan(vertices[np.random.default_rng(0).choice(len(vertices), min(len(vertices), 20000),
                                                                       replace=False)], name)
     chosen, up, frame, floor_z, xs, ys, low, high, top = _kind_and_maps(vertices, faces, up, kind, name)
-    sole, footprint, holes = _sole_and_footprint(chosen, low, high, top, name)
+    sole, footprint, holes, sole_base_z = _sole_and_footprint(chosen, low, high, top, float(xs[1] - xs[0]), name)
     polygon = _mask_polygon(footprint, xs, ys)
+    if not allow_unusual_shape:
+        _check_plausible(polygon, chosen, xs, ys, np.isfinite(high), name)
     try:
         aligned = align_outline(shapely.get_coordinates(polygon.exterior)[:-1], side, what="scan")
     except InputFileError as exc:
         raise InputFileError(f"{name}: {exc}") from None
     if units_from == "length_mm" and _scale is None and length_mm is not None:
         # The first scale came from the whole scan's extent; match the sole's outline.
-        return read_scan(path, units=units, kind=kind, side=side, length_mm=length_mm,
-                         smoothing_mm=smoothing_mm, _scale=scale * length_mm / aligned.length_mm)
+        return read_scan(path, units=units, kind=kind, side=side, length_mm=length_mm, smoothing_mm=smoothing_mm,
+                         allow_unusual_shape=allow_unusual_shape, _scale=scale * length_mm / aligned.length_mm)
     if not FOOT_LENGTH_RANGE_MM[0] <= aligned.length_mm <= FOOT_LENGTH_RANGE_MM[1]:
         raise InputFileError(
             f"{name}: the scan's sole is {aligned.length_mm:.0f} mm long, not a foot: "
             "check scan_kind and scan_units"
         )
-    field = _sole_field(sole, footprint, xs, ys, aligned, smoothing_mm)
+    field, field_zero_z = _sole_field(sole, footprint, xs, ys, aligned, smoothing_mm)
     return ScanRead(
         outline=aligned,
         sole=field,
@@ -467,7 +480,9 @@ def _read_scan(
         triangles=triangles,
         fragments_dropped=dropped,
         holes_filled_mm2=float(holes.sum() * float(xs[1] - xs[0]) ** 2),
-        to_frame=_file_to_frame(mean, scale, up, floor_z, aligned),
+        # the sole field's zero is its lowest point: the frame puts it at z = 0 too, so
+        # the file's sole lands on the insole's (an impression's hollow floor included)
+        to_frame=_file_to_frame(mean, scale, up, floor_z + sole_base_z + field_zero_z, aligned),
         notes=notes,
     )
 
@@ -655,35 +670,119 @@ def _kind_and_maps(vertices: NDArray, faces: NDArray, up: NDArray, kind: str, na
     return chosen, up, frame, floor_z, xs, ys, low, high, top
 
 
-def _sole_and_footprint(chosen: str, low: NDArray, high: NDArray, top: float,
-                        name: str) -> tuple[NDArray, NDArray, NDArray]:
-    """(sole heights with NaN where unmeasured, footprint mask, holes mask)."""
+def _check_plausible(polygon: shapely.Polygon, kind: str, xs: NDArray, ys: NDArray, seen: NDArray,
+                     name: str) -> None:
+    """Refuse (InputFileError) a sole outline that is no foot, before anything is built
+    from it: width/length out of FOOT_WIDTH_TO_LENGTH, a near-rectangle, ends equally
+    wide (no heel narrower than the ball), an outline that fills the whole scan, or an
+    impression's hollow running off the scan on more than two sides. The message says
+    what was found and the keys that would help."""
+    box = polygon.minimum_rotated_rectangle
+    corners = shapely.get_coordinates(box)[:4]
+    edges = np.linalg.norm(np.roll(corners, -1, axis=0) - corners, axis=1)
+    length, width = float(edges.max()), float(edges.min())
+    if length <= 0:
+        raise InputFileError(f"{name}: no sole outline found in the scan: check scan_kind")
+    k = int(np.argmax(edges))
+    axis = (corners[(k + 1) % 4] - corners[k]) / length
+    along = shapely.Polygon((shapely.get_coordinates(polygon.exterior) - corners[k])
+                            @ np.array([axis, [-axis[1], axis[0]]]).T)
+    x0 = along.bounds[0]
+
+    def widest(a: float, b: float) -> float:
+        cuts = shapely.linestrings([[(x, -1e4), (x, 1e4)] for x in x0 + length * np.linspace(a, b, 26)])
+        return float(shapely.length(shapely.intersection(along, cuts)).max())
+
+    # The heel is whichever end is narrower.
+    heel_to_ball = min(widest(0.05, 0.30) / max(widest(0.55, 0.80), 1e-9),
+                       widest(0.70, 0.95) / max(widest(0.20, 0.45), 1e-9))
+    fill = polygon.area / max(box.area, 1e-9)
+    step = float(xs[1] - xs[0])
+    scan_area = float(seen.sum()) * step**2
+    found = []
+    ratio = width / length
+    if not FOOT_WIDTH_TO_LENGTH[0] <= ratio <= FOOT_WIDTH_TO_LENGTH[1]:
+        found.append(f"width/length {ratio:.2f} (a foot: {FOOT_WIDTH_TO_LENGTH[0]:.2f}-{FOOT_WIDTH_TO_LENGTH[1]:.2f})")
+    if fill > MAX_FILL_OF_BOX:
+        found.append(f"a near-rectangle (it fills {fill * 100:.0f} % of its bounding box; a foot about 75 %)")
+    if heel_to_ball > MAX_HEEL_TO_BALL:
+        found.append(f"no heel narrower than the ball (heel/ball widths {heel_to_ball:.2f}; a foot under "
+                     f"{MAX_HEEL_TO_BALL:.2f})")
+    if kind == "impression":
+        x_lo, y_lo, x_hi, y_hi = polygon.bounds
+        near = 2.0 * step
+        at_edge = sum([x_lo - xs[0] <= near, xs[-1] - x_hi <= near, y_lo - ys[0] <= near, ys[-1] - y_hi <= near])
+        if at_edge > MAX_SIDES_AT_SCAN_EDGE:
+            found.append(f"the hollow runs off the scan on {at_edge} sides (a cropped block: at the toes and heel only)")
+    if not found:
+        return
+    size = f"{length:.0f} x {width:.0f} mm"
+    if kind == "foot" and polygon.area >= 0.8 * scan_area:
+        what = (f"found a {size} region that fills the whole scan: is this a foam-box impression? "
+                "set scan_kind = \"impression\"")
+    elif kind == "foot":
+        what = f"found a {size} sole that does not look like a foot"
+    else:
+        what = f"found a {size} hollow that does not look like a foot"
+    raise InputFileError(
+        f"{name}: {what} ({'; '.join(found)}): check scan_kind (\"foot\" or \"impression\"), scan_units or "
+        "length_mm, or set foot.allow_unusual_shape = true to build from it anyway")
+
+
+def _disk(radius_cells: float) -> NDArray[np.bool_]:
+    r = max(1, int(round(radius_cells)))
+    i, j = np.mgrid[-r:r + 1, -r:r + 1]
+    return (i * i + j * j) <= r * r
+
+
+def _sole_and_footprint(chosen: str, low: NDArray, high: NDArray, top: float, step: float,
+                        name: str) -> tuple[NDArray, NDArray, NDArray, float]:
+    """(sole heights with NaN where unmeasured, footprint mask, holes mask, the height
+    above the floor that the sole heights are measured from)."""
     from scipy import ndimage
 
     if chosen == "impression":
-        hollow = high < top - IMPRESSION_DEPTH_MM
-        # The deepest point of the hollow is the sole's lowest: heights above it.
-        sole = high - np.nanmin(np.where(hollow, high, np.nan))
-        footprint = hollow & np.isfinite(sole)
+        footprint = np.isfinite(high) & (high < top - IMPRESSION_DEPTH_MM)
     else:
-        sole = low
         footprint = np.isfinite(low) & (low < FOOTPRINT_CUT_MM)
     if not footprint.any():
         raise InputFileError(f"{name}: no foot-shaped sole found in the scan: check scan_kind")
+    if chosen == "impression":
+        # A block's end face tilted a few degrees is seen from above as a strip a few
+        # mm wide running down below the top: not the foot. Strips narrower than
+        # 2 x STRIP_MM go; the foot's own outline is rounded by less than a cell.
+        footprint = ndimage.binary_opening(footprint, structure=_disk(STRIP_MM / step))
+        if not footprint.any():
+            raise InputFileError(f"{name}: no foot-shaped sole found in the scan: check scan_kind")
     labels, count = ndimage.label(footprint)
     sizes = ndimage.sum(footprint, labels, index=np.arange(1, count + 1))
     footprint = ndimage.binary_fill_holes(labels == 1 + int(np.argmax(sizes)))
-    # Cells inside the sole where the scan has no sole surface (holes in the mesh, seen
-    # through to the instep) are filled from their neighbours below.
-    measured = np.isfinite(sole) & (sole < (FOOTPRINT_CUT_MM if chosen == "foot" else np.inf))
+    if chosen == "impression":
+        # Heights above the hollow's deepest point (the sole's lowest), taken on the
+        # foot itself: the block's sides, seen past a tilted top, and a point cloud's
+        # cells that caught only the block's bottom lie lower and are no sole.
+        seen_high = np.where(np.isfinite(high), high, top)
+        closed = ndimage.grey_closing(seen_high, footprint=_disk(PIT_MM / step))
+        measured = footprint & np.isfinite(high) & (high >= closed - PIT_DEPTH_MM)
+        if not measured.any():
+            raise InputFileError(f"{name}: no foot-shaped sole found in the scan: check scan_kind")
+        base_z = float(high[measured].min())
+        sole = high - base_z
+    else:
+        base_z = 0.0
+        sole = low
+        # Cells where the scan has no sole surface (holes in the mesh, seen through to
+        # the instep) are filled from their neighbours below.
+        measured = np.isfinite(sole) & (sole < FOOTPRINT_CUT_MM)
     holes = footprint & ~measured
-    return np.where(measured, sole, np.nan), footprint, holes
+    return np.where(measured, sole, np.nan), footprint, holes, base_z
 
 
 def _sole_field(sole: NDArray, footprint: NDArray, xs: NDArray, ys: NDArray, aligned: AlignedOutline,
-                smoothing_mm: float) -> SoleField:
+                smoothing_mm: float) -> tuple[SoleField, float]:
     """The sole filled (holes and outside from the nearest measured cell), smoothed, and
-    resampled into the aligned right-foot frame."""
+    resampled into the aligned right-foot frame; and the height its zero was taken from
+    (its lowest point inside the outline)."""
     from scipy import ndimage
 
     filled = np.where(footprint, sole, np.nan)
@@ -700,8 +799,8 @@ def _sole_field(sole: NDArray, footprint: NDArray, xs: NDArray, ys: NDArray, ali
     rows = (source[:, 0] - xs[0]) / step
     cols = (source[:, 1] - ys[0]) / step
     z = ndimage.map_coordinates(smooth, [rows, cols], order=1, mode="nearest").reshape(gx.shape)
-    z -= z[shapely.contains_xy(shapely.Polygon(aligned.polygon), gx, gy)].min()
-    return SoleField(fx, fy, np.clip(z, 0, None))
+    zero_z = float(z[shapely.contains_xy(shapely.Polygon(aligned.polygon), gx, gy)].min())
+    return SoleField(fx, fy, np.clip(z - zero_z, 0, None)), zero_z
 
 
 def _file_to_frame(mean: NDArray, scale: float, up: NDArray, floor_z: float, aligned: AlignedOutline) -> NDArray:

@@ -392,9 +392,11 @@ def _foot_file(
     kind, _ = pick("scan_kind", doc.foot)
     smoothing, _ = pick("scan_smoothing_mm", doc.foot)
     conform, _ = pick("conform", doc.foot)
+    unusual, _ = pick("allow_unusual_shape", doc.foot)
     return FootFile(kind="scan", path=path, key=key, given=given, in_side_table=key.startswith(side),
                     units=units, side_told=told, scan_kind=kind, smoothing_mm=smoothing,
-                    length_mm=length_mm, length_key=length_key, conform=True if conform is None else bool(conform))
+                    length_mm=length_mm, length_key=length_key, conform=True if conform is None else bool(conform),
+                    allow_unusual_shape=bool(unusual))
 
 
 def _pending_spec(doc: ProfileDoc, side: str, pick: Any, foot_file: FootFile, warnings: list[str]) -> SideSpec:

@@ -74,6 +74,7 @@ class FootTable(BaseModel):
     scan_side: Literal["auto", "left", "right"] = "auto"
     scan_smoothing_mm: _num("scan_smoothing_mm") = defaults.SCAN_SMOOTHING_MM
     conform: Optional[bool] = None  # default: true with a scan
+    allow_unusual_shape: bool = False  # build from a scan whose sole does not look like a foot
 
 
 class ShapeTable(BaseModel):

@@ -30,6 +30,7 @@ class FootFile:
     length_mm: Optional[float] = None  # the profile's foot length, for scaling a scan
     length_key: str = "foot.length_mm"
     conform: bool = False
+    allow_unusual_shape: bool = False  # a scan's sole that does not look like a foot is built anyway
 
 
 @dataclass(frozen=True, kw_only=True)
