@@ -37,13 +37,15 @@ body { font: 10pt/1.3 system-ui, sans-serif; color: #111; margin: 0 auto; }
 @media screen { body { max-width: 190mm; } }
 h1 { font-size: 17pt; margin: 0 0 2mm; } h2 { font-size: 12pt; margin: 4mm 0 1.5mm; border-bottom: 1px solid #999; }
 table { border-collapse: collapse; width: 100%; margin-bottom: 3mm; break-inside: avoid; }
-th, td { border: 1px solid #bbb; padding: 0.4mm 2mm; text-align: left; vertical-align: top; }
+h2 { break-after: avoid; }
+th, td { font-size: 9pt; border: 1px solid #bbb; padding: 0.3mm 1.5mm; text-align: left; vertical-align: top; }
 th { background: #eee; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .warnings { border: 2px solid #b00; background: #fff0f0; padding: 2mm 4mm; break-inside: avoid; }
 .warnings li { color: #900; font-weight: 600; } .ok { color: #060; }
 .page { break-after: page; } .page:last-child { break-after: auto; }
 img { width: 100%; height: auto; max-height: 230mm; object-fit: contain; }
 .meta { color: #444; }
+.two { display: flex; gap: 5mm; } .two > div { flex: 1; min-width: 0; }
 code { font: 7.5pt/1.25 ui-monospace, monospace; display: block; white-space: pre-wrap; overflow-wrap: anywhere;
        background: #f4f4f4; padding: 1mm 2mm; break-inside: avoid; }
 """
@@ -86,6 +88,7 @@ def report_html(result: BuildResult, preview_png: bytes, files: dict[str, str],
 <h1>Insole report: {_e(result.profile.name)}</h1>
 <p class="meta">Patient / name: <strong>{_e(result.profile.name)}</strong> &middot; date: {today.isoformat()} &middot;
 sides: {_e(', '.join(names))} &middot; insolegen {_e(record.insolegen_version)} &middot; profile: {_e(record.profile or '')}</p>
+<div class="two">{_patient_block(record, today)}{_lift_block(result)}</div>
 {warning_block}
 <h2>Prescription as built</h2>
 <table><tr><th>parameter</th>{head}<th>unit</th></tr>{''.join(rows)}</table>
@@ -125,6 +128,8 @@ def _prescription_rows(result: BuildResult, names: list[str]) -> list[str]:
     rows = []
     for key, label, unit in PARAMETERS:
         values = [getattr(specs[n], key) for n in names]
+        if key.startswith("lift") and result.record.lift:
+            continue  # the leg-length block shows the lift, asked and measured
         if all(v in (None, 0, 0.0) for v in values) and key not in ("heel_cup_depth_mm", "arch_height_mm"):
             if key.startswith(("lift", "met", "rearfoot", "forefoot", "size")):
                 continue
@@ -158,6 +163,66 @@ def _measured_rows(sides: tuple[SideRecord, ...]) -> list[str]:
         for s in sides)
     measured.append(f"<tr><td>solid checks</td>{checks}<td></td></tr>")
     return measured
+
+
+PATIENT_FIELDS = [("id", "patient id"), ("date_of_birth", "date of birth"), ("clinician", "clinician"),
+                  ("diagnosis", "diagnosis"), ("shoe", "shoe"), ("notes", "notes")]
+
+
+def _patient_block(record: BuildRecord, today: dt.date) -> str:
+    """The patient's record ([patient]) as written; nothing when the profile has none."""
+    patient = record.patient
+    if patient is None:
+        return ""
+    rows = []
+    for key, label in PATIENT_FIELDS:
+        value = getattr(patient, key)
+        if value is None:
+            continue
+        if isinstance(value, dt.date):
+            years = today.year - value.year - ((today.month, today.day) < (value.month, value.day))
+            value = f"{value.isoformat()} (age {years})"
+        rows.append(f'<tr><th style="width:28%">{_e(label)}</th><td>{_e(value)}</td></tr>')
+    return f"<div><h2>Patient record</h2><table>{''.join(rows)}</table></div>" if rows else ""
+
+
+def _lift_block(result: BuildResult) -> str:
+    """For a lift, always: the measured LLD, the lift at the heel and at the metatarsal
+    heads on each side (asked, and measured on the mesh) and the correction it makes."""
+    lift = result.record.lift
+    if not lift:
+        return ""
+    by_side = {s.side: s for s in result.record.sides}
+    specs = {part.spec.side: part.spec for part in result.parts}
+    names = list(by_side)
+    head = "".join(f"<th>{_e(n)}</th>" for n in names)
+    rows, heel_lift = [], {}
+    for landmark, label, key in (("heel_centre", "lift at the heel", "lift_heel_mm"),
+                                 ("metatarsal_heads", "lift at the MTHs", "lift_forefoot_mm")):
+        cells = ""
+        for n in names:
+            asked = float(getattr(specs[n], key))
+            height = by_side[n].heights.get(landmark)
+            if height is None:
+                cells += f'<td class="num">{asked:.1f} asked</td>'
+                continue
+            measured = height.measured_mm - (height.expected_mm - asked)
+            if landmark == "heel_centre":
+                heel_lift[n] = measured
+            cells += f'<td class="num">{measured:.2f} mm (asked {asked:.1f})</td>'
+        rows.append(f"<tr><td>{label}</td>{cells}</tr>")
+    short = str(lift["side"])
+    lld = lift.get("measured_lld_mm")
+    other = [v for n, v in heel_lift.items() if n != short]
+    net = heel_lift.get(short, float(lift["heel_mm"])) - (other[0] if other else 0.0)
+    if lld:
+        correction = (f"{net:.1f} mm of the measured {float(lld):g} mm: <strong>{100 * net / float(lld):.0f} %</strong> "
+                      "corrected at the heel")
+    else:
+        correction = f"{net:.1f} mm at the heel; no measured LLD given (lift.measured_lld_mm), so no % correction"
+    return (f"<div><h2>Leg-length discrepancy</h2><p>Measured LLD: <strong>{_e(f'{float(lld):g} mm' if lld else 'not given')}"
+            f"</strong>, {_e(short)} leg short; lift on the {_e(short)} side. Correction: {correction}.</p>"
+            f"<table><tr><th>on the mesh</th>{head}</tr>{''.join(rows)}</table></div>")
 
 
 def _warning_block(warnings: tuple[str, ...]) -> str:

@@ -71,6 +71,84 @@ def test_report_is_self_contained_and_complete(lift_build):
     assert f'{left["heights"]["heel_centre"]["measured_mm"]:.2f}' in text
 
 
+PATIENT_PROFILE = """name = "Ana Lima"
+[patient]
+id = "P-2291"
+date_of_birth = "1961-04-02"
+clinician = "R. Okafor, CPO"
+diagnosis = "LLD 9 mm, right short; plantar fasciitis"
+shoe = "walking shoe, removable insole, US W 8"
+notes = "tried <b>off-the-shelf</b> lifts & gel heels"
+[foot]
+size = "US W 8"
+[lift]
+side = "right"
+heel_mm = 6
+forefoot_mm = 2
+measured_lld_mm = 9
+"""
+
+
+@pytest.fixture(scope="module")
+def patient_build(tmp_path_factory):
+    out = tmp_path_factory.mktemp("patient")
+    profile = out / "ana.toml"
+    profile.write_text(PATIENT_PROFILE, encoding="utf-8")
+    assert main(["build", str(profile), "--out", str(out)]) == 0
+    return out / "ana-lima-p-2291"
+
+
+def _page_one(text: str) -> str:
+    return text[:text.index('<section class="page">', text.index('<section class="page">') + 1)]
+
+
+def test_report_page_one_shows_the_patients_record(patient_build):
+    import datetime as dt
+    import html
+
+    page = _page_one((patient_build / "report.html").read_text(encoding="utf-8"))
+    for value in ("Ana Lima", "P-2291", "R. Okafor, CPO", "LLD 9 mm, right short; plantar fasciitis",
+                  "walking shoe, removable insole, US W 8"):
+        assert html.escape(value) in page, value
+    # free text is shown as written, never as markup
+    assert "tried &lt;b&gt;off-the-shelf&lt;/b&gt; lifts &amp; gel heels" in page and "<b>off" not in page
+    today = dt.date.today()
+    age = today.year - 1961 - ((today.month, today.day) < (4, 2))
+    assert f"1961-04-02 (age {age})" in page
+
+
+def test_report_page_one_always_shows_the_lift_and_its_correction(patient_build):
+    page = _page_one((patient_build / "report.html").read_text(encoding="utf-8"))
+    summary = json.loads((patient_build / "build.json").read_text())
+    right = next(s for s in summary["sides"] if s["side"] == "right")["heights"]
+    # the lift measured on the mesh: the top's height less the intended top without it
+    heel = right["heel_centre"]["measured_mm"] - (right["heel_centre"]["expected_mm"] - 6.0)
+    fore = right["metatarsal_heads"]["measured_mm"] - (right["metatarsal_heads"]["expected_mm"] - 2.0)
+    assert heel == pytest.approx(6.0, abs=0.1) and fore == pytest.approx(2.0, abs=0.1)
+    assert "Leg-length discrepancy" in page and "Measured LLD: <strong>9 mm</strong>, right leg short" in page
+    assert f"{heel:.2f} mm (asked 6.0)" in page and f"{fore:.2f} mm (asked 2.0)" in page
+    assert page.count("0.00 mm (asked 0.0)") == 2  # the left: no lift at the heel or the heads
+    assert f"<strong>{100 * heel / 9:.0f} %</strong> corrected" in page  # 6 of 9 mm: 67 %
+    assert "67 %" in page
+
+
+def test_report_of_a_lift_without_a_measured_lld_says_so(tmp_path):
+    profile = tmp_path / "p.toml"
+    profile.write_text('[foot]\nsize = "EU 42"\n[lift]\nside = "left"\nheel_mm = 5\n')
+    assert main(["build", str(profile), "--out", str(tmp_path)]) == 0
+    page = _page_one((tmp_path / "p" / "report.html").read_text())
+    assert "Measured LLD: <strong>not given</strong>" in page and "no % correction" in page
+    assert re.search(r"(4\.9\d|5\.0\d|5\.10) mm \(asked 5\.0\)", page)
+
+
+def test_report_of_a_pair_without_a_lift_has_no_lift_section(tmp_path):
+    profile = tmp_path / "p.toml"
+    profile.write_text('[foot]\nsize = "EU 42"\n')
+    assert main(["build", str(profile), "--out", str(tmp_path)]) == 0
+    text = (tmp_path / "p" / "report.html").read_text()
+    assert "Leg-length discrepancy" not in text and "Patient record" not in text
+
+
 def _chromium(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -82,10 +160,13 @@ def _chromium(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 @pytest.mark.skipif(CHROMIUM is None and not REQUIRED,
                     reason="chromium is not installed (Debian: apt-get install chromium); .ci/run installs it")
 @pytest.mark.parametrize("paper", ["A4", "letter"])
-def test_report_renders_and_prints_in_a_real_browser(lift_build, tmp_path, paper):
+@pytest.mark.parametrize("which", ["lift", "patient"])
+def test_report_renders_and_prints_in_a_real_browser(lift_build, patient_build, tmp_path, paper, which):
     assert CHROMIUM, "chromium is required"
     page = tmp_path / "report.html"
-    page.write_text((lift_build / "report.html").read_text().replace("@page {", f"@page {{ size: {paper};", 1))
+    folder = lift_build if which == "lift" else patient_build
+    text = (folder / "report.html").read_text(encoding="utf-8")
+    page.write_text(text.replace("@page {", f"@page {{ size: {paper};", 1), encoding="utf-8")
     dom = _chromium("--virtual-time-budget=5000", "--dump-dom", page.as_uri(), cwd=tmp_path)
     assert dom.returncode == 0, dom.stderr[-1500:]
     assert 'data-images="loaded"' in dom.stdout  # every image decoded
