@@ -365,3 +365,27 @@ def test_custom_zones_are_checked_against_the_real_outline(tmp_path, capsys):
     sized = tmp_path / "sized.toml"
     sized.write_text('[foot]\nsize = "EU 42"\n' + zone)
     assert main(["build", str(sized), "--out", str(tmp_path / "out"), "--no-preview"]) == 0
+
+
+def test_a_scan_out_of_the_usual_proportions_is_refused_unless_allowed(tmp_path, capsys):
+    """A foot-like scan 13 % too wide (ball 0.45 x length: beyond the usual
+    0.33-0.43) is refused, not built with a warning afterwards; the
+    override builds it and the warning stays."""
+    scans = SHARED_SCANS if SHARED_SCANS.is_dir() else EXAMPLE_SCANS
+    mesh = trimesh.load(scans / "relief-right.stl", force="mesh")
+    read = read_scan(scans / "relief-right.stl")
+    m = read.to_frame
+    v = np.asarray(mesh.vertices) @ m[:3, :3].T + m[:3, 3]  # into the insole frame (mm)
+    v[:, 1] *= 1.13
+    wide = tmp_path / "wide.stl"
+    trimesh.Trimesh(v, mesh.faces, process=False).export(wide)
+    body = f'name = "w"\nside = "right"\n[foot]\nscan = "{wide}"\n'
+    profile = scan_profile(tmp_path, body)
+    assert main(["build", str(profile), "--out", str(tmp_path / "out"), "--no-preview"]) == 2
+    err = capsys.readouterr().err
+    assert "the scanned foot's ball is" in err and "(usual 0.33-0.43)" in err and "allow_unusual_shape = true" in err
+    assert "Traceback" not in err and not (tmp_path / "out").exists()
+    profile.write_text(body + "allow_unusual_shape = true\n")
+    assert main(["build", str(profile), "--out", str(tmp_path / "out"), "--no-preview"]) == 0
+    summary = json.loads((tmp_path / "out" / "w" / "build.json").read_text())
+    assert any("ball_width_mm" in w and "usual is 0.33-0.43" in w for w in summary["warnings"]), summary["warnings"]
