@@ -1,4 +1,4 @@
-"""Facts about feet that every stage measures by (shared/docs/domain.md, ANSUR II)."""
+"""Facts about feet that every stage measures by (docs/clinical.md, ANSUR II)."""
 
 # The heel's width is measured this far from the back of the heel (fraction of foot length).
 HEEL_STATION_FRACTION = 0.16

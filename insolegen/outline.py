@@ -1,6 +1,6 @@
 """The foot outline: a smooth, foot-shaped closed curve and its landmarks.
 
-Frame (shared/docs/domain.md): millimetres, heel at x = 0, toes toward +x, a RIGHT foot
+Frame (docs/clinical.md): millimetres, heel at x = 0, toes toward +x, a RIGHT foot
 with its medial side (arch, big toe) on +y. Left feet are mirrored after the solid is
 built, so everything here is right-footed.
 """
@@ -16,11 +16,11 @@ from numpy.typing import NDArray
 
 from .anatomy import HEEL_STATION_FRACTION  # heel breadth is measured there; the heel centre lies on it
 
-# Landmarks as fractions of foot length from the heel (domain.md, "Foot proportions").
+# Landmarks as fractions of foot length from the heel (docs/clinical.md, "Foot proportions").
 MTH1_FRACTION = 0.74  # first metatarsal head, medial ball
 MTH5_FRACTION = 0.64  # fifth metatarsal head, lateral ball
 # Where the shorter lengths end, as offsets of the metatarsal-head line in foot lengths
-# (domain.md: three-quarter ends behind the MTHs, sulcus at the toe bases). (U)
+# (docs/clinical.md: three-quarter ends behind the MTHs, sulcus at the toe bases). (U)
 THREE_QUARTER_OFFSET = -0.02  # ~5 mm behind the heads for a 265 mm foot
 SULCUS_OFFSET = 0.065  # the toe-base crease, ~17 mm beyond the heads
 CUT_CORNER_RADIUS_MM = 4.0
@@ -145,7 +145,7 @@ def foot_outline(
     """A right-foot insole outline with the given length and widths.
 
     The ball width is the foot's greatest breadth across the metatarsal heads; the heel
-    width is the breadth at 0.16 x foot length (domain.md). Both hold to well under 0.1 mm.
+    width is the breadth at 0.16 x foot length (docs/clinical.md). Both hold to well under 0.1 mm.
     ``length`` cuts the full outline behind the metatarsal heads ("three-quarter") or at
     the toe bases ("sulcus"), with rounded corners.
     """

@@ -27,7 +27,7 @@ from .profile.spec import SideSpec
 Array = NDArray[np.float64]
 
 # Feature placement, as fractions of foot length unless named otherwise. (U) conventions
-# chosen to match domain.md's landmarks; see the README's profile reference.
+# chosen to match docs/clinical.md's landmarks; see the README's profile reference.
 CUP_RIM_FRACTION_OF_HEEL = 0.25  # the cup rises over this share of the heel width
 CUP_RIM_TOP_MM = 2.0  # a flat top along the rim, so it prints as a ridge, not a knife edge
 REARFOOT_END_FRACTION = 0.34  # heel cup and rearfoot post have faded out here
@@ -37,7 +37,7 @@ ARCH_ACROSS = (0.35, 0.85)  # rises from 35 % to 85 % of the width (lateral 0, m
 ARCH_MEASURE_ACROSS = 0.90  # where the apex height is measured across the width
 FOREFOOT_POST_FRACTIONS = (0.50, 0.62)  # fades in over this span
 MET_PAD_ALONG_MTH_LINE = 0.35  # between MTH 2 and 3, from MTH1 toward MTH5
-MET_PAD_PROXIMAL_MM = 8.0  # apex behind the MTH line (domain.md: 5-10 mm)
+MET_PAD_PROXIMAL_MM = 8.0  # apex behind the MTH line (docs/clinical.md: 5-10 mm)
 MET_PAD_DISTAL_MM = 8.0  # the pad ends on the MTH line, never beyond it
 MET_PAD_TAIL_FRACTION = 0.11  # teardrop tail toward the heel
 MET_PAD_HALF_WIDTH_FRACTION = 0.045

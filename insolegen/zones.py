@@ -1,6 +1,6 @@
 """Firmness zones: non-overlapping solids that cover the insole, one infill percent each.
 
-Zones follow the foot's landmarks (domain.md) and scale with the foot; they are prisms
+Zones follow the foot's landmarks (docs/clinical.md) and scale with the foot; they are prisms
 that overhang the outline slightly and reach above the top, so slicers apply them to
 everything inside. A lift is its own firm zone: the lift layer only, from the bed up to
 the lift's height. The base and everything above it stay in the cushioning zones, so
@@ -23,7 +23,7 @@ from .profile.zonecheck import MIN_ZONE_AREA_MM2, MIN_ZONE_WIDTH_MM
 from .solid import Mesh, Resolution, extrude_height_field
 from .surfaces import TopSurface
 
-# Zone boundaries, as fractions of foot length. (U) conventions on domain.md's landmarks.
+# Zone boundaries, as fractions of foot length. (U) conventions on docs/clinical.md's landmarks.
 HEEL_ZONE_END_FRACTION = 0.25  # the heel pad ends about a quarter of the way along
 FOREFOOT_ZONE_START_OFFSET = -0.06  # forefoot zone starts this far behind the MTH line
 TOES_ZONE_START_OFFSET = 0.065  # toes from the toe bases (the sulcus line)

@@ -188,7 +188,15 @@ def test_re_running_a_batch_says_exists_and_touches_nothing(tmp_path, capsys, mo
 # --- Exit codes ------------------------------------------------------------------------
 
 def test_the_harness_knows_the_documented_exit_codes():
-    assert DOCUMENTED_EXIT_CODES == {0, 1, 2, 3, 130}
+    """The codes the hostile harness accepts are exactly the README's table's rows, and
+    the CLI's own constants."""
+    from insolegen import cli
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme[readme.index("### Exit codes"):readme.index("## Set up and run the tests")]
+    documented = {int(code) for code in re.findall(r"^\| (\d+) \|", section, re.M)}
+    assert DOCUMENTED_EXIT_CODES == documented == {0, 1, 2, 3, 130}
+    assert {cli.EXIT_OK, cli.EXIT_FAILED, cli.EXIT_BAD_INPUT, cli.EXIT_UNWRITABLE, cli.EXIT_INTERRUPTED} == documented
 
 
 def test_an_output_folder_under_a_file_exits_3_and_writes_nothing(tmp_path, capsys):

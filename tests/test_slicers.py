@@ -280,3 +280,45 @@ def test_lift_layer_prints_under_the_same_cushion_as_the_other_side(tmp_path, ex
         assert abs(above / plain - 1) <= RATIO_TOLERANCE, found
         lift_pct = next(z.infill_pct for z in lifted.zones if z.kind == "lift")
         assert abs(under / plain / (lift_pct / zone.infill_pct) - 1) <= RATIO_TOLERANCE, found
+
+
+# -- the README's command-line recipes ------------------------------------------------------
+
+
+def _recipes():
+    from insolegen.exports.print_settings import cura_command, prusa_command, shell_line
+
+    prusa_line = shell_line(prusa_command("outputs/me/me-left.3mf", (250, 210), "outputs/me/me-left.gcode"))
+    cura_line = shell_line(cura_command("outputs/me/me-left.stl", (250, 210), "outputs/me/me-left-cura.gcode", 20))
+    return prusa_line, cura_line
+
+
+def test_readme_recipes_are_the_ones_print_settings_makes():
+    readme = (ROOT / "README.md").read_text()
+    for line in _recipes():
+        assert f"```sh\n{line}\n```" in readme
+
+
+@needs_prusa
+@needs_cura
+def test_readme_recipes_slice_with_the_recommended_settings(tmp_path):
+    """The README's two lines, run as a user would in a shell (CURA set), on a real build:
+    0.2 mm layers, 230 / 50 °C, the fan at 40 % (M106 S102 of 255), no error."""
+    import re
+
+    from insolegen.cli import main
+
+    profile = tmp_path / "me.toml"
+    profile.write_text('name = "me"\n[foot]\nsize = "EU 42"\n')
+    assert main(["build", str(profile), "--out", str(tmp_path / "outputs"), "--no-preview"]) == 0
+    env = {**os.environ, "CURA": str(cura_resources())}
+    for line, gcode in zip(_recipes(), ("me-left.gcode", "me-left-cura.gcode")):
+        run = subprocess.run(["sh", "-c", line], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert "error" not in run.stderr.lower() or "Error: 0" in run.stderr, run.stderr[-2000:]
+        text = (tmp_path / "outputs" / "me" / gcode).read_text(errors="replace")
+        assert re.search(r"^M109 S230\b", text, re.M) and re.search(r"^M190 S50\b", text, re.M)
+        assert re.search(r"^M106 S102\b", text, re.M)
+        zs = sorted({round(float(z), 3) for z in re.findall(r"^G[01] (?:.* )?Z([0-9.]+)", text, re.M) if float(z) < 3})
+        steps = np.diff([z for z in zs if z >= 0.2])
+        assert len(steps) >= 5 and np.allclose(steps, 0.2, atol=1e-6), zs[:12]

@@ -1,4 +1,4 @@
-"""The recommended print settings for TPU insoles (domain.md: TPU 95A), in one place.
+"""The recommended print settings for TPU insoles (docs/clinical.md: TPU 95A), in one place.
 
 Three readers: the 3MF writers put the slicer-side settings on the object, the report
 lists every setting, and the command-line recipes (PrusaSlicer, CuraEngine) pass what a

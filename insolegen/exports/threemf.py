@@ -1,4 +1,4 @@
-"""Slicer-ready 3MF files with per-zone infill (layouts from shared/docs/slicers.md).
+"""Slicer-ready 3MF files with per-zone infill (layouts from docs/slicers.md).
 
 No single layout works in every slicer, so two files are written:
 

@@ -1,4 +1,4 @@
-"""Clinical warnings and refusals, from shared/docs/domain.md.
+"""Clinical warnings and refusals, from docs/clinical.md.
 
 Each check returns messages; ``refusals`` stop the build unless the profile carries the
 override key the message names, ``warnings`` are printed and recorded in build.json.

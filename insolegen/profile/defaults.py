@@ -1,4 +1,4 @@
-"""Every default of the profile in one place (shared/docs/domain.md, "Design
+"""Every default of the profile in one place (docs/clinical.md, "Design
 parameters" and "Firmness by zone"): the schema, the resolved specs and the starter
 profile all read them here."""
 

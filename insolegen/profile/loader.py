@@ -24,7 +24,7 @@ from ..input_paths import UnusablePathError, brief, read_input_bytes, without_pa
 from .spec import FootFile, Patient, PrintSpec, Profile, SideSpec
 from .zonecheck import lift_zone_checks, zones_spec
 
-# Foot proportions as fractions of foot length (shared/docs/domain.md, ANSUR II).
+# Foot proportions as fractions of foot length (docs/clinical.md, ANSUR II).
 BALL_WIDTH_FRACTION = 0.38
 HEEL_WIDTH_FRACTION = 0.27
 # Widths outside these fractions make an outline that is no longer foot-shaped.

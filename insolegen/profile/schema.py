@@ -40,7 +40,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
 }
 
 # Infill patterns whose density a per-zone modifier really sets. Adaptive patterns
-# (adaptivecubic, supportcubic, lightning) ignore density overrides (slicers.md).
+# (adaptivecubic, supportcubic, lightning) ignore density overrides (docs/slicers.md).
 PATTERNS = ("gyroid", "rectilinear", "grid", "triangles", "cubic", "honeycomb", "3dhoneycomb")
 ADAPTIVE_PATTERNS = ("adaptivecubic", "supportcubic", "lightning", "cubicsubdiv")
 

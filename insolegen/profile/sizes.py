@@ -1,6 +1,6 @@
 """Shoe sizes to foot length (mm).
 
-Formulas from shared/docs/domain.md ("Foot size to foot length"):
+Formulas from docs/clinical.md ("Foot size to foot length"):
 
 - Mondopoint (ISO 9407): size = foot length in mm.
 - EU (Paris point): EU = 1.5 x last length in cm, last = foot length + 15 mm, the same

@@ -91,7 +91,7 @@ class CustomZone:
 
 @dataclass(frozen=True, kw_only=True)
 class ZonesSpec:
-    """Infill per zone (percent) and the pattern. Defaults from domain.md."""
+    """Infill per zone (percent) and the pattern. Defaults from docs/clinical.md."""
 
     pattern: str = defaults.PATTERN
     heel_pct: float = defaults.ZONE_PCT["heel"]
