@@ -149,6 +149,38 @@ def test_report_of_a_pair_without_a_lift_has_no_lift_section(tmp_path):
     assert "Leg-length discrepancy" not in text and "Patient record" not in text
 
 
+def test_report_writes_units_as_symbols(tmp_path):
+    """cm³, °C and ° (not cm3, C or deg) wherever the report gives a unit."""
+    profile = tmp_path / "p.toml"
+    profile.write_text('[foot]\nsize = "EU 42"\n[shape]\nrearfoot_post_deg = 4\n')
+    assert main(["build", str(profile), "--out", str(tmp_path)]) == 0
+    text = (tmp_path / "p" / "report.html").read_text(encoding="utf-8")
+    body = re.sub(r"<style>.*?</style>|<script>.*?</script>|data:image/png;base64,[^\"]+", "", text, flags=re.S)
+    assert "cm\u00b3" in body and "\u00b0C" in body and "<td>\u00b0</td>" in body
+    words = re.sub(r"<[^>]+>", " ", body)
+    assert not re.search(r"\bcm3\b|\bdeg\b|\d C\b", words), re.findall(r".{20}(?:cm3|deg|\d C)\b.{10}", words)
+
+
+def _pdf_image_widths_pt(pdf: bytes) -> list[float]:
+    """Widths (pt) at which a Chromium PDF draws its images: each page's content stream
+    starts with Skia's page scale (px to pt), then each image is drawn by a matrix whose
+    first entry is its width in px."""
+    import zlib
+
+    widths = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            text = zlib.decompress(stream)
+        except zlib.error:
+            continue
+        matrices = re.findall(rb"([-\d.]+) [-\d.]+ [-\d.]+ [-\d.]+ [-\d.]+ [-\d.]+ cm", text)
+        drawn = re.findall(rb"([-\d.]+) 0 0 [-\d.]+ [-\d.]+ [-\d.]+ cm\s*(?:[^\n]*\n){0,4}?/X\w* Do", text)
+        if matrices and drawn:
+            scale = float(matrices[0])
+            widths += [float(w) * scale for w in drawn]
+    return widths
+
+
 def _chromium(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -175,6 +207,10 @@ def test_report_renders_and_prints_in_a_real_browser(lift_build, patient_build, 
     assert printed.returncode == 0 and pdf.exists(), printed.stderr[-1500:]
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
     assert pages == 3  # summary, preview, zones/files/print settings: one page each
+    # the preview is as wide as the paper allows: the page less its two 12 mm margins
+    page_pt = {"A4": 210, "letter": 215.9}[paper] / 25.4 * 72
+    (width,) = _pdf_image_widths_pt(pdf.read_bytes())
+    assert width == pytest.approx(page_pt - 2 * 12 / 25.4 * 72, abs=2.0)
 
 
 # -- printers and placement ---------------------------------------------------------------
