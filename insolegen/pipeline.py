@@ -27,7 +27,8 @@ from .inputs.feet import resolve_feet
 from .profile.loader import ProfileError
 from .profile.schema import LengthKind
 from .profile.spec import FootSource, Profile, SideSpec, ZonesSpec
-from .record import BuildRecord, Height, OutlineFigures, PrintRecord, SideRecord, SolidChecks, ZoneFigures
+from .record import (BuildRecord, Height, ModificationFigure, OutlineFigures, PrintRecord, SideRecord, SolidChecks,
+                     ZoneFigures)
 from .solid import Mesh, Resolution, extrude_height_field
 from .surfaces import TopSurface, top_surface
 from .zones import ZONE_RESOLUTION, Zone, build_zones, custom_zone_problems
@@ -147,10 +148,29 @@ def measure_side(part: SidePart, report: MeshReport) -> SideRecord:
         ),
         zones=tuple(ZoneFigures(name=z.name, kind=z.kind, infill_pct=z.infill_pct,
                                 part_volume_mm3=round(z.part_volume_mm3, 1)) for z in part.zones),
+        modifications=_modification_figures(part),
         source=_source_info(part, foot),
         build_ms=round(part.build_seconds * 1000, 1),
         parameters=part.spec.as_dict(),
     )
+
+
+def _modification_figures(part: SidePart) -> tuple[ModificationFigure, ...]:
+    """Each modification measured on the finished mesh at its landmark: the top there
+    less the intended top without that modification."""
+    terms = part.surface.modification_terms
+    if not terms:
+        return ()
+    mirror = -1.0 if part.spec.side == "left" else 1.0
+    right_xy = np.array([t.at for t in terms])
+    measured = top_heights(part.mesh.vertices, part.mesh.faces, right_xy * [1.0, mirror])
+    expected = part.surface.height_mm(right_xy[:, 0], right_xy[:, 1])
+    out = []
+    for term, (x, y), m, e in zip(terms, right_xy, measured, expected):
+        own = float(term.height_mm(np.array([x]), np.array([y]))[0])
+        out.append(ModificationFigure(key=term.key, x_mm=round(float(x), 3), y_mm=round(float(y * mirror), 3),
+                                      asked_mm=term.asked_mm, measured_mm=round(float(m - (e - own)), 4)))
+    return tuple(out)
 
 
 def _source_info(part: SidePart, foot) -> dict[str, object]:  # type: ignore[no-untyped-def]

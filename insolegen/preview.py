@@ -21,6 +21,7 @@ from .exports.drawing import (Axes, Box, Canvas, Dash, colour_bar, contour_segme
                               rasterise)
 from .exports.zone_text import lift_height_text, lift_zone, lift_zones_text
 from .measure import top_heights
+from .modifications import modification_label
 from .pipeline import BuildResult, SidePart
 from .zones import to_manifold
 
@@ -201,6 +202,7 @@ def _top_view(canvas: Canvas, room: Box, part: SidePart, faces: np.ndarray, xlim
         for piece in shapely.get_parts(inside):
             edge = np.asarray(piece.exterior.coords)
             canvas.polyline(ax.px(edge[:, 0], edge[:, 1]), LIFT_RED, 1.6, dash=DASHED)
+    _modification_outlines(ax, part, faces)
     centres = []
     for name, infill, colour, rings in zones:
         if rings:
@@ -215,6 +217,31 @@ def _top_view(canvas: Canvas, room: Box, part: SidePart, faces: np.ndarray, xlim
         title += f"\n{lift_text} (red dashes)"
     ax.frame(title, "x (mm)", "y (mm)")
     return ax
+
+
+MODIFICATION_COLOUR = "#7209b7"
+MODIFICATION_EDGE = 0.1  # a modification's outline: where it reaches this share of its height
+
+
+def _modification_outlines(ax: Axes, part: SidePart, faces: np.ndarray) -> None:
+    """Each modification's outline (where it reaches MODIFICATION_EDGE of its height or
+    depth) and its name at the point where it is measured."""
+    terms = part.surface.modification_terms
+    if not terms:
+        return
+    mirror = _mirror(part)
+    v = part.mesh.vertices
+    for term in terms:
+        value = np.abs(term.height_mm(v[:, 0], v[:, 1] * mirror))
+        segments, _ = contour_segments(v, value, faces, [MODIFICATION_EDGE * abs(term.asked_mm)])
+        if len(segments):
+            ax.canvas.segments(np.stack([ax.px(segments[:, i, 0], segments[:, i, 1]) for i in (0, 1)], axis=1),
+                               MODIFICATION_COLOUR, 1.3)
+        x, y = term.at
+        px = ax.px(x, y * mirror)[0]
+        ax.canvas.dots([tuple(px)], 2.5, MODIFICATION_COLOUR)
+        ax.note((float(px[0]), float(px[1]) - 6), f"{modification_label(term.key)} {abs(term.asked_mm):g}",
+                NOTE_PT, MODIFICATION_COLOUR, anchor="md")
 
 
 # --------------------------------------------------------------------------- side view

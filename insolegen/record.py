@@ -53,6 +53,18 @@ class ZoneFigures:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ModificationFigure:
+    """A modification as built: asked (+ raise, - relief depth) and measured on the mesh
+    at its landmark (the top's height there less the intended top without it), mm."""
+
+    key: str
+    x_mm: float
+    y_mm: float
+    asked_mm: float
+    measured_mm: float
+
+
+@dataclass(frozen=True, kw_only=True)
 class SideRecord:
     """One insole as built."""
 
@@ -65,6 +77,7 @@ class SideRecord:
     heights: Mapping[str, Height]  # landmark name -> height, in the order measured
     checks: SolidChecks
     zones: tuple[ZoneFigures, ...]
+    modifications: tuple[ModificationFigure, ...]
     source: Mapping[str, Any]  # where the outline came from (a reader's own figures for a real foot)
     build_ms: float
     parameters: Mapping[str, Any]

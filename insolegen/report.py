@@ -14,6 +14,7 @@ from typing import Any
 
 from .exports.print_settings import TPU, prusa_command, shell_line
 from .exports.zone_text import lift_height_text, lift_zones_text
+from .modifications import modification_label
 from .pipeline import BuildResult
 from .record import BuildRecord, SideRecord
 from .profile.printers import DEFAULT_ORCA_BED_MM, DEFAULT_PRUSA_BED_MM
@@ -92,6 +93,7 @@ sides: {_e(', '.join(names))} &middot; insolegen {_e(record.insolegen_version)} 
 {warning_block}
 <h2>Prescription as built</h2>
 <table><tr><th>parameter</th>{head}<th>unit</th></tr>{''.join(rows)}</table>
+{_modifications_block(sides, head)}
 <h2>Measured on the finished parts</h2>
 <table><tr><th>measurement</th>{head}<th>unit</th></tr>{''.join(measured)}</table>
 </section>
@@ -163,6 +165,24 @@ def _measured_rows(sides: tuple[SideRecord, ...]) -> list[str]:
         for s in sides)
     measured.append(f"<tr><td>solid checks</td>{checks}<td></td></tr>")
     return measured
+
+
+def _modifications_block(sides: tuple[SideRecord, ...], head: str) -> str:
+    """Each modification per side: measured on the mesh at its landmark, and asked (a
+    relief as its depth)."""
+    keys = list(dict.fromkeys(m.key for s in sides for m in s.modifications))
+    if not keys:
+        return ""
+    rows = []
+    for key in keys:
+        cells = ""
+        for s in sides:
+            found = next((m for m in s.modifications if m.key == key), None)
+            cells += (f'<td class="num">{abs(found.measured_mm):.2f} mm (asked {abs(found.asked_mm):g})</td>'
+                      if found else "<td>-</td>")
+        kind = "depth" if any(m.asked_mm < 0 for s in sides for m in s.modifications if m.key == key) else "height"
+        rows.append(f"<tr><td>{_e(modification_label(key))} ({kind})</td>{cells}</tr>")
+    return f"<h2>Modifications, measured on the mesh</h2><table><tr><th>modification</th>{head}</tr>{''.join(rows)}</table>"
 
 
 PATIENT_FIELDS = [("id", "patient id"), ("date_of_birth", "date of birth"), ("clinician", "clinician"),

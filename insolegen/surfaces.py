@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .distance import DistanceField, distance_field, polyline_distance_mm
+from .modifications import Term, modification_terms, modifications_mm
 from .anatomy import HEEL_STATION_FRACTION
 from .outline import Outline
 from .profile.spec import SideSpec
@@ -85,6 +86,7 @@ class TopSurface:
     _cup_distance: DistanceField | None = field(repr=False)  # None without a heel cup
     _rearfoot_y: tuple[float, float] = field(repr=False)  # (lateral-most, medial-most)
     _forefoot_y: tuple[float, float] = field(repr=False)
+    modification_terms: tuple[Term, ...] = ()  # [modifications], each placed on this outline
 
     # -- the terms ---------------------------------------------------------------------
 
@@ -211,7 +213,8 @@ class TopSurface:
     def height_mm(self, x: Array, y: Array) -> Array:
         """Top height above the bed (z = 0) at each (x, y), in mm.
 
-        The same sum as base + sole + lift + heel cup + arch + met pad + posts, with each
+        The same sum as base + sole + lift + heel cup + arch + met pad + posts +
+        modifications, with each
         term computed only where it can be non-zero (this runs at every mesh probe)."""
         x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
         shape = x.shape
@@ -243,6 +246,8 @@ class TopSurface:
             on = np.flatnonzero(x > lo * fl)
             out[on] += self._tilt(y[on], s.forefoot_post_deg, self._forefoot_y) * smoothstep(
                 (x[on] - lo * fl) / ((hi - lo) * fl))
+        if self.modification_terms:
+            out += modifications_mm(self.modification_terms, x, y)
         return out.reshape(shape)
 
     # -- helpers -----------------------------------------------------------------------
@@ -306,4 +311,5 @@ def top_surface(spec: SideSpec, outline: Outline, cup_distance: DistanceField | 
         _cup_distance=cup,
         _rearfoot_y=(float(lat[rear].min()), float(med[rear].max())),
         _forefoot_y=(float(lat[fore].min()), float(med[fore].max())),
+        modification_terms=modification_terms(spec.modifications, outline, fl),
     )

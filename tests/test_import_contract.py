@@ -32,6 +32,7 @@ STAGE_OF = {
     "insolegen.meshfiles": "foot",
     "insolegen.outline": "geometry",
     "insolegen.surfaces": "geometry",
+    "insolegen.modifications": "geometry",
     "insolegen.solid": "geometry",
     "insolegen.zones": "geometry",
     "insolegen.measure": "geometry",

@@ -15,13 +15,14 @@ from pydantic import ValidationError
 
 from . import defaults
 from .clinical import lift_checks, merged_side_warnings
-from .schema import FOOT_KEYS, RANGES, SHAPE_KEYS, PatientTable, ProfileDoc
+from .modification_rules import modification_checks, pair_checks
+from .schema import FOOT_KEYS, MODIFICATION_KEYS, RANGES, SHAPE_KEYS, PatientTable, ProfileDoc
 from .slips import with_slip
 from .names import StemError, display_name_problem, file_stem, forbidden_character
 from .printers import PRINTERS
 from .sizes import SizeError, parse_size, size_length_problem
 from ..input_paths import UnusablePathError, brief, read_input_bytes, without_path
-from .spec import FootFile, Patient, PrintSpec, Profile, SideSpec
+from .spec import FootFile, Modifications, Patient, PrintSpec, Profile, SideSpec
 from .zonecheck import lift_zone_checks, zones_spec
 
 # Foot proportions as fractions of foot length (docs/clinical.md, ANSUR II).
@@ -146,6 +147,12 @@ def profile_from_dict(
         # Sides on a real foot are measured, and warned about, when the foot stage has
         # read their files (insolegen.inputs.feet).
         warnings.extend(merged_side_warnings(specs))
+    for spec in specs:
+        mod_warnings, mod_refusals = modification_checks(spec)
+        label = f"{spec.side}: " if len(specs) > 1 else ""
+        warnings.extend(label + w for w in mod_warnings)
+        problems.extend(label + r for r in mod_refusals)
+    warnings.extend(pair_checks(specs))
     problems = list(dict.fromkeys(problems))  # a shared key's problem once, not per side
     zones = zones_spec(doc.zones, problems)
     print_spec = _print_spec(doc, problems)
@@ -342,8 +349,22 @@ def _side_spec(doc: ProfileDoc, side: str, length_mm: float, ball_mm: float, hee
         source=source,
         lift_heel_mm=lift.heel_mm if lift else 0.0,
         lift_forefoot_mm=lift.forefoot_mm if lift else 0.0,
+        modifications=_modifications(doc, side),
         **shape,
     )
+
+
+def _modifications(doc: ProfileDoc, side: str) -> Modifications:
+    """[modifications] for one side: each key from [<side>.modifications] where given
+    there, else from [modifications], else off."""
+    own = getattr(doc, side).modifications
+    values: dict[str, Any] = {}
+    for key in MODIFICATION_KEYS:
+        value = getattr(own, key) if own is not None and getattr(own, key) is not None else getattr(
+            doc.modifications, key)
+        if value is not None:
+            values[key] = tuple(float(v) for v in value) if key == "mth_relief_mm" else value
+    return Modifications(**values)
 
 
 def _shape(doc: ProfileDoc, pick: Any, *, womens: bool, conform: bool) -> dict[str, Any]:

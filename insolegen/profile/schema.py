@@ -37,6 +37,18 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "lift": (0.0, 100.0, "% infill"),
     "infill_pct": (0.0, 100.0, "% infill"),
     "scan_smoothing_mm": (0.5, 10.0, "mm"),
+    # [modifications] (docs/clinical.md, "Modifications")
+    "medial_heel_skive_mm": (0.0, 6.0, "mm"),
+    "lateral_heel_skive_mm": (0.0, 6.0, "mm"),
+    "mortons_extension_mm": (0.0, 6.0, "mm"),
+    "reverse_mortons_mm": (0.0, 6.0, "mm"),
+    "met_bar_mm": (0.0, 6.0, "mm"),
+    "cuboid_pad_mm": (0.0, 6.0, "mm"),
+    "navicular_pad_mm": (0.0, 8.0, "mm"),
+    "mth_relief_mm": (0.0, 6.0, "mm"),
+    "sesamoid_relief_mm": (0.0, 6.0, "mm"),
+    "heel_relief_mm": (0.0, 10.0, "mm"),
+    "plantar_fascia_groove_mm": (0.0, 4.0, "mm"),
 }
 
 # Infill patterns whose density a per-zone modifier really sets. Adaptive patterns
@@ -131,6 +143,29 @@ class ZonesTable(BaseModel):
     custom: list[CustomZoneTable] = []
 
 
+class ModificationsTable(BaseModel):
+    """[modifications] (and [left.modifications], [right.modifications]): raises and
+    reliefs of the top surface, placed by the foot's landmarks. None: not given here."""
+
+    model_config = _STRICT
+    medial_heel_skive_mm: Optional[_num("medial_heel_skive_mm")] = None
+    lateral_heel_skive_mm: Optional[_num("lateral_heel_skive_mm")] = None
+    mortons_extension_mm: Optional[_num("mortons_extension_mm")] = None
+    reverse_mortons_mm: Optional[_num("reverse_mortons_mm")] = None
+    met_bar_mm: Optional[_num("met_bar_mm")] = None
+    cuboid_pad_mm: Optional[_num("cuboid_pad_mm")] = None
+    navicular_pad_mm: Optional[_num("navicular_pad_mm")] = None
+    mth_relief_mm: Optional[Annotated[list[_num("mth_relief_mm")], Field(min_length=5, max_length=5)]] = None
+    sesamoid_relief_mm: Optional[_num("sesamoid_relief_mm")] = None
+    heel_relief_mm: Optional[_num("heel_relief_mm")] = None
+    heel_relief_shape: Optional[Literal["round", "horseshoe"]] = None
+    plantar_fascia_groove_mm: Optional[_num("plantar_fascia_groove_mm")] = None
+    allow_shallow_cup: Optional[bool] = None  # a heel skive in a heel cup under 14 mm
+
+
+MODIFICATION_KEYS = tuple(ModificationsTable.model_fields)
+
+
 class PrintTable(BaseModel):
     """[print]: the printer (a preset) or a custom bed, for placing the part."""
 
@@ -157,6 +192,7 @@ SideTable = create_model(
         for table in (FootTable, ShapeTable)
         for name, field in table.model_fields.items()
     },
+    modifications=(Optional[ModificationsTable], None),
 )
 
 FOOT_KEYS = tuple(FootTable.model_fields)
@@ -195,6 +231,7 @@ class ProfileDoc(BaseModel):
     shape: ShapeTable = ShapeTable()
     lift: Optional[LiftTable] = None
     zones: ZonesTable = ZonesTable()
+    modifications: ModificationsTable = ModificationsTable()
     print: Optional[PrintTable] = None
     left: SideTable = SideTable()  # type: ignore[valid-type]
     right: SideTable = SideTable()  # type: ignore[valid-type]

@@ -46,6 +46,36 @@ class FootSource:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Modifications:
+    """[modifications] for one side (millimetres; 0 = none). Raises are added to the top
+    surface, reliefs cut into it (insolegen.modifications places them)."""
+
+    medial_heel_skive_mm: float = 0.0
+    lateral_heel_skive_mm: float = 0.0
+    mortons_extension_mm: float = 0.0
+    reverse_mortons_mm: float = 0.0
+    met_bar_mm: float = 0.0
+    cuboid_pad_mm: float = 0.0
+    navicular_pad_mm: float = 0.0
+    mth_relief_mm: tuple[float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0)
+    sesamoid_relief_mm: float = 0.0
+    heel_relief_mm: float = 0.0
+    heel_relief_shape: Literal["round", "horseshoe"] = "round"
+    plantar_fascia_groove_mm: float = 0.0
+    allow_shallow_cup: bool = False  # a heel skive in a heel cup under 14 mm
+
+    def any(self) -> bool:
+        """True when any raise or relief is asked for."""
+        return any(v for k, v in self.as_dict().items()
+                   if k.endswith("_mm") and k != "mth_relief_mm") or any(self.mth_relief_mm)
+
+    def as_dict(self) -> dict[str, object]:
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        out["mth_relief_mm"] = list(self.mth_relief_mm)
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
 class SideSpec:
     """Everything needed to build one insole. Millimetres and degrees.
 
@@ -67,6 +97,7 @@ class SideSpec:
     forefoot_post_deg: float = 0.0
     lift_heel_mm: float = 0.0
     lift_forefoot_mm: float = 0.0
+    modifications: Modifications = field(default_factory=Modifications)
     size: Optional[str] = None
     source: Optional[FootSource | FootFile] = None
 
@@ -77,7 +108,9 @@ class SideSpec:
         return isinstance(self.source, FootFile)
 
     def as_dict(self) -> dict[str, object]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "source"}
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "source"}
+        out["modifications"] = self.modifications.as_dict()
+        return out
 
 
 @dataclass(frozen=True, kw_only=True)
