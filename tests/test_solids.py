@@ -80,9 +80,14 @@ def test_examples_build(path):
         heel = heights["heel_centre"].measured_mm
         lift = profile.lift["heel_mm"] if profile.lift and profile.lift["side"] == part.spec.side else 0
 
-        def sole(name: str) -> float:  # a conforming scan adds the scanned sole's height
+        def sole(name: str) -> float:
+            """What a conforming scan's sole and the [modifications] add there (a heel
+            relief takes from the heel centre, a head relief from the MTH line)."""
+            from insolegen.modifications import modifications_mm
+
             x, y = part.landmark_points()[name]
-            return float(part.surface.sole_mm(np.array([x]), np.array([y]))[0])
+            at = (np.array([x]), np.array([y]))
+            return float(part.surface.sole_mm(*at)[0] + modifications_mm(part.surface.modification_terms, *at)[0])
 
         if part.spec.rearfoot_post_deg == 0:
             assert heel == pytest.approx(part.spec.heel_thickness_mm + lift + sole("heel_centre"), abs=0.1)
