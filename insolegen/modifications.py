@@ -20,7 +20,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .outline import Outline
-from .profile.spec import Modifications
+from .printing import PRINTABLE_MIN_MM
+from .profile.spec import Modifications, SideSpec
 
 Array = NDArray[np.float64]
 
@@ -39,7 +40,12 @@ MTH_RELIEF_RADIUS_MM = 9.0
 SESAMOID = (6.0, 0.16, 8.0)  # behind the MTH line (mm), across, radius (mm)
 HEEL_RELIEF_RADIUS_FRACTION = 0.05  # of FL (13 mm on a 265 mm foot)
 HORSESHOE_FORWARD_FRACTION = 0.09  # the horseshoe's hollow runs forward this far, open to the front
-GROOVE = (0.22, 0.58, 0.28, 5.0)  # from x / FL, to x / FL, across, half width (mm)
+GROOVE = (0.22, 0.58, 0.28, 8.0)  # from x / FL, to x / FL, across, half width (mm)
+FLANGE = (0.20, 0.62, 0.05)  # medial flange: full from x / FL to x / FL, eased in and out over
+CLIP = (0.10, 0.45, 0.05)  # lateral clip: the same along the lateral heel and midfoot
+WALL_TOP_MM = 2.0  # a flange's flat top along the edge (a printable ridge, as the cup's rim)
+WALL_RISE_FRACTION_OF_HEEL = 0.25  # it rises over this share of the heel width (as the cup)
+CUTOUT = (8.0, 0.12, 18.0, 12.0)  # first-ray cut-out: ahead of the MTH line (mm), across, half length, half width
 
 
 def smoothstep(t: Array) -> Array:
@@ -63,10 +69,17 @@ class Term:
     height_mm: Callable[[Array, Array], Array]
 
 
-def modification_terms(mods: Modifications, outline: Outline, foot_length_mm: float) -> tuple[Term, ...]:
-    """Every non-zero modification of ``mods`` as a term over ``outline``."""
+def easing(t: Array) -> Array:
+    """0 below 0, 1 above 1; two parabolas meeting at t = 0.5 (C1), as the heel cup's wall."""
+    t = np.clip(t, 0.0, 1.0)
+    return np.where(t < 0.5, 2.0 * t * t, 1.0 - 2.0 * (1.0 - t) ** 2)
+
+
+def modification_terms(spec: SideSpec, outline: Outline) -> tuple[Term, ...]:
+    """Every non-zero modification of ``spec`` as a term over ``outline``."""
+    mods = spec.modifications
     lm = outline.landmarks
-    fl = foot_length_mm
+    fl = spec.foot_length_mm
     x_hc, y_hc = lm.heel_centre
 
     def across(x: Array, y: Array) -> Array:
@@ -105,7 +118,7 @@ def modification_terms(mods: Modifications, outline: Outline, foot_length_mm: fl
             lat0, med0 = outline.edges_at(np.array([x_hc]))
             mid0, half0 = float((lat0[0] + med0[0]) / 2), float((med0[0] - lat0[0]) / 2)
 
-            def skive(x: Array, y: Array, depth=depth, sign=sign) -> Array:
+            def skive(x: Array, y: Array, depth=depth, sign=sign, mid0=mid0, half0=half0) -> Array:
                 toward = sign * (y - mid0) / half0
                 return depth * smoothstep(toward / SKIVE_PLATEAU_ACROSS) * rear_weight(x)
 
@@ -115,7 +128,7 @@ def modification_terms(mods: Modifications, outline: Outline, foot_length_mm: fl
     a0, a1 = FIRST_RAY_ACROSS
     start, rise = FOREFOOT_START_MM
 
-    def forefoot(x: Array, y: Array) -> Array:
+    def forefoot(x: Array, y: Array, start=start, rise=rise) -> Array:
         """0 until ``start`` mm behind the MTH line, 1 from ``start - rise`` on to the toes."""
         return smoothstep((start - (lm.mth_line_x(y) - x)) / rise)
 
@@ -124,7 +137,7 @@ def modification_terms(mods: Modifications, outline: Outline, foot_length_mm: fl
     # outline narrows to a point and a share of it would make a cliff there).
     y_full, y_none = on_line(a0)[1], on_line(a1)[1]
 
-    def first_ray(y: Array) -> Array:
+    def first_ray(y: Array, y_full=y_full, y_none=y_none) -> Array:
         """1 under the 1st ray (medial of y_full), 0 lateral of y_none."""
         return smoothstep((y - y_none) / (y_full - y_none))
 
@@ -147,7 +160,7 @@ def modification_terms(mods: Modifications, outline: Outline, foot_length_mm: fl
         begin, full, end = MET_BAR_MM
         lo, hi = MET_BAR_ACROSS
 
-        def met_bar(x: Array, y: Array, h=h) -> Array:
+        def met_bar(x: Array, y: Array, h=h, begin=begin, full=full, end=end, lo=lo, hi=hi) -> Array:
             behind = lm.mth_line_x(y) - x
             along = smoothstep((begin - behind) / (begin - full)) * smoothstep(behind / end)
             a = across(x, y)
@@ -188,13 +201,41 @@ def modification_terms(mods: Modifications, outline: Outline, foot_length_mm: fl
         g = mods.plantar_fascia_groove_mm
         x_from, x_to, a_g, half = GROOVE
 
-        def groove(x: Array, y: Array, g=g) -> Array:
+        def groove(x: Array, y: Array, g=g, x_from=x_from, x_to=x_to, a_g=a_g, half=half) -> Array:
             lat, med = outline.edges_at(x)
             line = med - a_g * (med - lat)
             ends = smoothstep((x - x_from * fl) / 15.0) * smoothstep((x_to * fl - x) / 15.0)
             return -g * dome(((y - line) / half) ** 2) * ends
 
         terms.append(Term("plantar_fascia_groove_mm", -g, point((x_from + x_to) / 2 * fl, a_g), groove))
+    wall_rise = WALL_RISE_FRACTION_OF_HEEL * spec.heel_width_mm
+    for key, h, (x_from, x_to, ease), medial in (("medial_flange_mm", mods.medial_flange_mm, FLANGE, True),
+                                                  ("lateral_clip_mm", mods.lateral_clip_mm, CLIP, False)):
+        if h > 0:
+            # A wall along that edge: flat for WALL_TOP_MM, then easing down to the top
+            # over ``rise`` (the heel cup's profile), full between x_from and x_to.
+            def wall(x: Array, y: Array, h=h, x_from=x_from, x_to=x_to, ease=ease, medial=medial) -> Array:
+                lat, med = outline.edges_at(x)
+                d = (med - y) if medial else (y - lat)
+                along = smoothstep((x - (x_from - ease) * fl) / (ease * fl)) * smoothstep(
+                    ((x_to + ease) * fl - x) / (ease * fl))
+                return h * (1.0 - easing((d - WALL_TOP_MM) / (wall_rise - WALL_TOP_MM))) * along
+
+            x_at = (x_from + x_to) / 2 * fl
+            lat_at, med_at = outline.edges_at(np.array([x_at]))
+            at = (x_at, float(med_at[0] - 1.0) if medial else float(lat_at[0] + 1.0))
+            terms.append(Term(key, h, at, wall))
+    if mods.first_ray_cutout:
+        # Down to the printable minimum under the 1st MPJ: the forefoot base less it.
+        depth = spec.thickness_mm + spec.lift_forefoot_mm - PRINTABLE_MIN_MM
+        ahead, a_c, half_l, half_w = CUTOUT
+        centre = on_line(a_c, -ahead)
+
+        def cutout(x: Array, y: Array, depth=depth, centre=centre, half_l=half_l, half_w=half_w) -> Array:
+            return -depth * dome(((x - centre[0]) / half_l) ** 2 + ((y - centre[1]) / half_w) ** 2)
+
+        if depth > 0:
+            terms.append(Term("first_ray_cutout", -depth, centre, cutout))
     return tuple(terms)
 
 
@@ -202,7 +243,7 @@ def modification_label(key: str) -> str:
     """'mth_relief_mm[2]' -> 'MTH 2 relief', 'met_bar_mm' -> 'met bar'."""
     if key.startswith("mth_relief_mm["):
         return f"MTH {key[len('mth_relief_mm['):-1]} relief"
-    return key.removesuffix("_mm").replace("mortons", "Morton's").replace("_", " ")
+    return key.removesuffix("_mm").replace("mortons", "Morton's").replace("first_ray", "first-ray").replace("_", " ")
 
 
 def modifications_mm(terms: tuple[Term, ...], x: Array, y: Array) -> Array:

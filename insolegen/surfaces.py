@@ -311,5 +311,5 @@ def top_surface(spec: SideSpec, outline: Outline, cup_distance: DistanceField | 
         _cup_distance=cup,
         _rearfoot_y=(float(lat[rear].min()), float(med[rear].max())),
         _forefoot_y=(float(lat[fore].min()), float(med[fore].max())),
-        modification_terms=modification_terms(spec.modifications, outline, fl),
+        modification_terms=modification_terms(spec, outline),
     )

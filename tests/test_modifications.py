@@ -28,6 +28,7 @@ ONE_AT_A_TIME = {
     "medial_heel_skive_mm": 4, "lateral_heel_skive_mm": 3, "mortons_extension_mm": 3, "reverse_mortons_mm": 3,
     "met_bar_mm": 3, "cuboid_pad_mm": 3, "navicular_pad_mm": 5, "mth_relief_mm": [0, 0, 2, 0, 0],
     "sesamoid_relief_mm": 1.5, "heel_relief_mm": 2, "plantar_fascia_groove_mm": 1.5,
+    "medial_flange_mm": 8, "lateral_clip_mm": 6, "first_ray_cutout": True,
 }
 
 
@@ -51,13 +52,17 @@ def _top(part, xy_right):
 def test_each_modification_is_measured_where_it_was_asked_on_both_sides(key, plain):
     result = build({key: ONE_AT_A_TIME[key]})
     value = ONE_AT_A_TIME[key]
-    asked = max(value) if isinstance(value, list) else value
-    sign = -1.0 if "relief" in key or "groove" in key else 1.0
+    # a cut-out goes down to the printable minimum: the 3.5 mm forefoot base less 1.2 mm
+    asked = max(value) if isinstance(value, list) else 3.5 - 1.2 if value is True else value
+    sign = -1.0 if "relief" in key or "groove" in key or "cutout" in key else 1.0
     figures = {}
     for side, part in zip(result.record.sides, result.parts):
         assert_solid(part.mesh.vertices, part.mesh.faces)
         (figure,) = side.modifications
         assert figure.key.startswith(key.removesuffix("_mm"))
+        if key == "first_ray_cutout":  # its deepest point: the printable minimum is left
+            assert _top(part, [(figure.x_mm, figure.y_mm * (-1.0 if side.side == "left" else 1.0))])[0] == \
+                pytest.approx(1.2, abs=0.1)
         assert figure.asked_mm == sign * asked
         assert figure.measured_mm == pytest.approx(sign * asked, abs=0.1)
         figures[side.side] = figure
@@ -172,6 +177,9 @@ def _warned(mods: dict, shape: dict | None = None, **extra) -> str:
      "sesamoid_relief_mm (with mth_relief_mm[1])"),
     ({"plantar_fascia_groove_mm": 2.5}, {"thickness_mm": 3.0}, "allowed is at most 1.8 mm"),
     ({"heel_relief_mm": 3}, {"thickness_mm": 3.0}, "allowed is 0 to 1.8 mm"),
+    ({"first_ray_cutout": True, "mortons_extension_mm": 2}, None, "one drops the 1st ray, the other loads it"),
+    ({"first_ray_cutout": True}, {**SHAPE, "length": "three-quarter"}, "lies under the 1st MPJ"),
+    ({"first_ray_cutout": True}, {"thickness_mm": 1.5}, "less than 0.5 mm to cut"),
 ])
 def test_refusals(mods, shape, says):
     assert says in _refused(mods, shape)
@@ -203,6 +211,8 @@ def test_a_heel_relief_under_a_lift_may_go_as_deep_as_the_lift_allows():
     ({"mth_relief_mm": [0, 1, 0, 0, 0]}, None, "without a met pad or met bar"),
     ({"plantar_fascia_groove_mm": 1}, None, "best added after a first fitting"),
     ({"navicular_pad_mm": 8}, {**SHAPE, "arch_height_mm": 20}, "28 mm of medial support"),
+    ({"medial_flange_mm": 12}, {**SHAPE, "heel_cup_depth_mm": 10}, "higher than the heel cup"),
+    ({"first_ray_cutout": True}, None, "a cut-out destabilises the device"),
 ])
 def test_warnings(mods, shape, says):
     assert says in _warned(mods, shape)
@@ -220,10 +230,20 @@ def test_a_relief_with_a_met_pad_does_not_warn_and_a_deep_cup_skive_does_not_eit
 
 
 def test_modifications_not_built_yet_are_refused_by_name():
-    """Flanges, clips, the first-ray cut-out and the top cover are not built yet: asking
-    for one is refused, never ignored."""
-    for key in ("medial_flange_mm", "lateral_clip_mm", "first_ray_cutout", "top_cover_mm"):
-        assert f"modifications.{key}" in _refused({key: 1})
+    """The top cover is not built yet: asking for one is refused, never ignored."""
+    assert "modifications.top_cover_mm" in _refused({"top_cover_mm": 1})
+
+
+def test_a_flange_is_a_wall_on_the_medial_edge_of_the_arch_only(plain):
+    result = build({"medial_flange_mm": 8})
+    part = result.parts[1]
+    x = 0.40 * 265
+    lat, med = part.outline.edges_at(np.array([x]))
+    rise = 0.25 * part.spec.heel_width_mm
+    inside = [(x, med[0] - rise - 1), (x, (lat[0] + med[0]) / 2), (x, lat[0] + 1), (0.7 * 265, med[0] - 1)]
+    assert _far(result, plain, inside[:3]) < 0.02
+    edge = [(x, med[0] - 1.0)]
+    assert _top(part, edge)[0] - _top(plain.parts[1], edge)[0] == pytest.approx(8.0, abs=0.1)
 
 
 @pytest.mark.parametrize("mods, says", [
@@ -247,6 +267,8 @@ MM = st.floats(min_value=0.0, max_value=6.0, allow_nan=False).map(lambda v: roun
     "met_bar_mm": MM, "cuboid_pad_mm": MM, "navicular_pad_mm": MM, "sesamoid_relief_mm": MM,
     "mth_relief_mm": st.lists(MM, min_size=5, max_size=5), "heel_relief_mm": MM,
     "heel_relief_shape": st.sampled_from(["round", "horseshoe"]), "plantar_fascia_groove_mm": MM,
+    "medial_flange_mm": MM.map(lambda v: 2 * v), "lateral_clip_mm": MM.map(lambda v: 2 * v),
+    "first_ray_cutout": st.booleans(),
 }), st.sampled_from(["full", "sulcus", "three-quarter"]), st.floats(2.0, 6.0).map(lambda v: round(v, 1)))
 def test_any_combination_builds_a_valid_solid_with_every_height_or_is_refused_cleanly(mods, length, thickness):
     shape = {"heel_cup_depth_mm": 16, "thickness_mm": thickness, "length": length}
@@ -290,3 +312,28 @@ def test_the_example_prescription_builds_and_every_modification_is_shown(tmp_pat
     assert skive["left"]["asked_mm"] == 2 and skive["right"]["asked_mm"] == 4
     assert skive["left"]["y_mm"] < 0 < skive["right"]["y_mm"]  # medial: -y on the left
     assert "Modifications, measured on the mesh" in report
+
+
+ALL_AT_ONCE = {  # every key, none in conflict (medial skive; Morton's, no cut-out)
+    "medial_heel_skive_mm": 4, "mortons_extension_mm": 3, "met_bar_mm": 3, "cuboid_pad_mm": 3,
+    "navicular_pad_mm": 5, "mth_relief_mm": [1, 2, 2, 1, 1], "sesamoid_relief_mm": 1, "heel_relief_mm": 2,
+    "heel_relief_shape": "horseshoe", "plantar_fascia_groove_mm": 1.5, "medial_flange_mm": 8,
+    "lateral_clip_mm": 6,
+}
+
+
+@pytest.mark.parametrize("size", ["EU 35", "EU 42", "EU 48"])
+def test_each_term_is_exactly_what_was_asked_at_its_landmark_with_every_other_term_on(size):
+    """Each term alone reaches its asked value at its own landmark, whatever the others
+    and the foot's size (a term reading another's placement would be off here)."""
+    from insolegen.pipeline import side_outline
+    from insolegen.surfaces import top_surface
+
+    profile = profile_from_dict({"name": "m", "foot": {"size": size}, "shape": {**SHAPE, "thickness_mm": 5.0},
+                                 "modifications": ALL_AT_ONCE})
+    for spec in profile.sides:
+        surface = top_surface(spec, side_outline(spec))
+        assert len(surface.modification_terms) == 15  # 11 raises and reliefs, five of them heads
+        for term in surface.modification_terms:
+            x, y = term.at
+            assert term.height_mm(np.array([x]), np.array([y]))[0] == pytest.approx(term.asked_mm, abs=1e-9), term.key

@@ -92,6 +92,24 @@ def modification_checks(spec: SideSpec) -> tuple[list[str], list[str]]:
                             f"{heel_base - m.heel_relief_mm:.1f} mm under the heel: allowed is 0 to "
                             f"{heel_base - PRINTABLE_MIN_MM:.1f} mm (the heel base less the printable minimum "
                             f"{PRINTABLE_MIN_MM:g} mm)")
+    for key, height in (("medial_flange_mm", m.medial_flange_mm), ("lateral_clip_mm", m.lateral_clip_mm)):
+        if height > spec.heel_cup_depth_mm:
+            warnings.append(f"{_key(key)} = {height:g} is higher than the heel cup (shape.heel_cup_depth_mm = "
+                            f"{spec.heel_cup_depth_mm:g}): a wall usually stays at or below the cup's rim")
+    if m.first_ray_cutout:
+        if m.mortons_extension_mm > 0:
+            refusals.append(f"{_key('first_ray_cutout')} = true and {_key('mortons_extension_mm')} = "
+                            f"{m.mortons_extension_mm:g}: one drops the 1st ray, the other loads it: allowed is "
+                            "one of them")
+        if spec.length == "three-quarter":
+            refusals.append(f"{_key('first_ray_cutout')} = true lies under the 1st MPJ: allowed with shape.length "
+                            "= \"full\" or \"sulcus\"")
+        if spec.thickness_mm + spec.lift_forefoot_mm - PRINTABLE_MIN_MM < 0.5:
+            refusals.append(f"{_key('first_ray_cutout')} = true on a {spec.thickness_mm:g} mm forefoot base: "
+                            f"less than 0.5 mm to cut above the printable minimum ({PRINTABLE_MIN_MM:g} mm): "
+                            "allowed on a base of 1.7 mm or more")
+        warnings.append(f"{_key('first_ray_cutout')} = true: a cut-out destabilises the device; reverse Morton's, "
+                        "minimal fill and 2-3\u00b0 of inversion are usually tried first")
     if m.navicular_pad_mm > 0 and spec.arch_height_mm + m.navicular_pad_mm > MEDIAL_SUPPORT_WARN_MM:
         warnings.append(f"{_key('navicular_pad_mm')} = {m.navicular_pad_mm:g} on a {spec.arch_height_mm:g} mm "
                         f"arch: {spec.arch_height_mm + m.navicular_pad_mm:g} mm of medial support, above "

@@ -49,6 +49,8 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "sesamoid_relief_mm": (0.0, 6.0, "mm"),
     "heel_relief_mm": (0.0, 10.0, "mm"),
     "plantar_fascia_groove_mm": (0.0, 4.0, "mm"),
+    "medial_flange_mm": (0.0, 15.0, "mm"),
+    "lateral_clip_mm": (0.0, 15.0, "mm"),
 }
 
 # Infill patterns whose density a per-zone modifier really sets. Adaptive patterns
@@ -160,6 +162,9 @@ class ModificationsTable(BaseModel):
     heel_relief_mm: Optional[_num("heel_relief_mm")] = None
     heel_relief_shape: Optional[Literal["round", "horseshoe"]] = None
     plantar_fascia_groove_mm: Optional[_num("plantar_fascia_groove_mm")] = None
+    medial_flange_mm: Optional[_num("medial_flange_mm")] = None
+    lateral_clip_mm: Optional[_num("lateral_clip_mm")] = None
+    first_ray_cutout: Optional[bool] = None  # a recess under the 1st MPJ, down to the printable minimum
     allow_shallow_cup: Optional[bool] = None  # a heel skive in a heel cup under 14 mm
 
 

@@ -62,12 +62,15 @@ class Modifications:
     heel_relief_mm: float = 0.0
     heel_relief_shape: Literal["round", "horseshoe"] = "round"
     plantar_fascia_groove_mm: float = 0.0
+    medial_flange_mm: float = 0.0
+    lateral_clip_mm: float = 0.0
+    first_ray_cutout: bool = False
     allow_shallow_cup: bool = False  # a heel skive in a heel cup under 14 mm
 
     def any(self) -> bool:
         """True when any raise or relief is asked for."""
-        return any(v for k, v in self.as_dict().items()
-                   if k.endswith("_mm") and k != "mth_relief_mm") or any(self.mth_relief_mm)
+        return (any(v for k, v in self.as_dict().items() if k.endswith("_mm") and k != "mth_relief_mm")
+                or any(self.mth_relief_mm) or self.first_ray_cutout)
 
     def as_dict(self) -> dict[str, object]:
         out = {k: getattr(self, k) for k in self.__dataclass_fields__}
