@@ -337,3 +337,18 @@ def test_each_term_is_exactly_what_was_asked_at_its_landmark_with_every_other_te
         for term in surface.modification_terms:
             x, y = term.at
             assert term.height_mm(np.array([x]), np.array([y]))[0] == pytest.approx(term.asked_mm, abs=1e-9), term.key
+
+
+def test_the_readmes_modifications_block_is_a_valid_profile():
+    import re
+    import tomllib
+
+    readme = (ROOT / "README.md").read_text()
+    block = next(b for b in re.findall(r"```toml\n(.*?)```", readme, re.S) if b.startswith("[modifications]"))
+    data = tomllib.loads('[foot]\nsize = "EU 42"\n[shape]\nheel_cup_depth_mm = 16\n' + block)
+    profile = profile_from_dict(data)
+    documented = set(re.findall(r"^(\w+) =", block, re.M))
+    from insolegen.profile.schema import MODIFICATION_KEYS
+
+    assert documented == set(MODIFICATION_KEYS)  # every key documented, none invented
+    assert profile.sides[0].modifications.medial_heel_skive_mm == 4
