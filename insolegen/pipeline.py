@@ -24,6 +24,8 @@ from .meshcheck import MeshReport, check_part, check_zone
 from .anatomy import HEEL_STATION_FRACTION
 from .outline import Outline, foot_outline, outline_from_points
 from .inputs.feet import resolve_feet
+from .label import LABEL_DEPTH_MM, Label, engrave, label_text, place_label
+from .printing import PRINTABLE_MIN_MM
 from .profile.loader import ProfileError
 from .profile.schema import LengthKind
 from .profile.spec import FootSource, Profile, SideSpec, ZonesSpec
@@ -57,6 +59,7 @@ class SidePart:
     mesh: Mesh
     build_seconds: float
     zones: tuple[Zone, ...] = ()
+    label: Label | None = None  # what is engraved underneath, where (None: [print] label = false)
 
     def landmark_points(self) -> dict[str, tuple[float, float]]:
         """Where heights are measured, in the right-foot frame."""
@@ -149,6 +152,7 @@ def measure_side(part: SidePart, report: MeshReport) -> SideRecord:
         zones=tuple(ZoneFigures(name=z.name, kind=z.kind, infill_pct=z.infill_pct,
                                 part_volume_mm3=round(z.part_volume_mm3, 1)) for z in part.zones),
         modifications=_modification_figures(part),
+        label=part.label.text if part.label is not None else None,
         source=_source_info(part, foot),
         build_ms=round(part.build_seconds * 1000, 1),
         parameters=part.spec.as_dict(),
@@ -296,6 +300,26 @@ def mirror_twins(a: SideSpec, b: SideSpec) -> bool:
     return same_foot and dataclasses.replace(a, side=b.side, source=None) == dataclasses.replace(b, source=None)
 
 
+def labelled(part: SidePart, profile: Profile, warnings: list[str]) -> SidePart:
+    """``part`` with its label engraved underneath (the side and the patient's id, or
+    the build's name: insolegen.label); unlabelled, with a warning, where the part is
+    too thin under the label to cut it and keep the printable minimum above it."""
+    fp = footprint(part.mesh.vertices, part.mesh.faces).polygon
+    label = place_label(label_text(part.spec.side, profile.patient.id, profile.file_stem), fp,
+                        part.spec.foot_length_mm)
+    import shapely
+
+    inside = shapely.get_coordinates(label.outline.buffer(0.5))
+    over = top_heights(part.mesh.vertices, part.mesh.faces, inside)
+    needed = PRINTABLE_MIN_MM + LABEL_DEPTH_MM
+    if np.nanmin(over) < needed - 1e-6:
+        warnings.append(f"{part.spec.side}: no label engraved: the part is {np.nanmin(over):.1f} mm thick at the "
+                        f"midfoot, and a {LABEL_DEPTH_MM:g} mm label needs {needed:g} mm (write the side on it, "
+                        "or set [print] label = false to silence this)")
+        return part
+    return dataclasses.replace(part, mesh=engrave(part.mesh, label), label=label)
+
+
 def mirrored_part(part: SidePart, spec: SideSpec) -> SidePart:
     """``part`` for the other foot: the mesh and zones mirrored in y (rewound)."""
     return SidePart(spec, part.outline, part.surface, part.mesh.mirrored_y(), 0.0,
@@ -323,16 +347,26 @@ def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> Bu
     # of one. The pool lives for this call only; the checks share nothing.
     with ThreadPoolExecutor(max_workers=CHECK_WORKERS) as pool:
         pending: list[Future[MeshReport] | int] = []  # a report to come, or the twin's index
+        plain: list[SidePart] = []  # each side as built, before its label
+        label_warnings: list[str] = []
         for spec in profile.sides:
             twin = next((i for i, done in enumerate(parts) if mirror_twins(done.spec, spec)), None)
-            if twin is not None:
+            if profile.label and twin is not None:
+                # Each side's label differs (L / R, and mirrored to read from below):
+                # the other side is mirrored unlabelled, labelled and checked itself.
+                parts.append(labelled(mirrored_part(plain[twin], spec), profile, label_warnings))
+                pending.append(pool.submit(_checked, profile.name, parts[-1]))
+                plain.append(plain[twin])
+            elif twin is not None:
                 # The other side's exact mirror image: mirrored, not built and checked again
                 # (every check is blind to a mirror: same edges, volume, walls, sections).
                 parts.append(mirrored_part(parts[twin], spec))
                 pending.append(twin)
             else:
                 shared = next((done for done in parts if same_foot(done.spec, spec)), None)
-                parts.append(build_side(spec, resolution, profile.zones, same_foot=shared))
+                built = build_side(spec, resolution, profile.zones, same_foot=shared)
+                plain.append(built)
+                parts.append(labelled(built, profile, label_warnings) if profile.label else built)
                 pending.append(pool.submit(_checked, profile.name, parts[-1]))
         reports: list[MeshReport] = []
         for item in pending:  # in side order, so the first failing side is the one reported
@@ -347,7 +381,7 @@ def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> Bu
         insolegen_version=__version__,
         name=profile.name,
         profile=str(profile.source) if profile.source else None,
-        warnings=tuple(profile.warnings) + tuple(bed_warnings),
+        warnings=tuple(profile.warnings) + tuple(label_warnings) + tuple(bed_warnings),
         print=None if profile.print is None else PrintRecord(
             printer=profile.print.printer, bed_mm=profile.print.bed_mm, family=profile.print.family),
         lift=profile.lift,

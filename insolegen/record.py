@@ -78,6 +78,7 @@ class SideRecord:
     checks: SolidChecks
     zones: tuple[ZoneFigures, ...]
     modifications: tuple[ModificationFigure, ...]
+    label: Optional[str]  # engraved underneath: the side and the patient's id (None: none)
     source: Mapping[str, Any]  # where the outline came from (a reader's own figures for a real foot)
     build_ms: float
     parameters: Mapping[str, Any]

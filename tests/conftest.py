@@ -22,7 +22,8 @@ def built():
 
     def get(key: str):
         if key not in cache:
-            cache[key] = build_profile(profile_from_dict(PROFILES[key]))
+            # the geometry core as built: height fields, so unlabelled (labels: test_label.py)
+            cache[key] = build_profile(profile_from_dict({**PROFILES[key], "print": {"label": False}}))
         return cache[key]
 
     return get

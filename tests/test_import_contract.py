@@ -27,6 +27,8 @@ STAGE_OF = {
     "insolegen.rays": "base",
     "insolegen.printing": "base",
     "insolegen.bspline": "base",
+    "insolegen.fonts": "base",
+    "insolegen.label": "geometry",
     "insolegen.profile": "profile",
     "insolegen.inputs": "foot",
     "insolegen.meshfiles": "foot",

@@ -10,16 +10,16 @@ canvas and the axes take is in final-image pixels (x right, y down).
 
 from __future__ import annotations
 
-import importlib.util
 import io
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Sequence, Union
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from PIL import Image, ImageDraw, ImageFont
+
+from ..fonts import font_file
 
 Colour = Union[str, tuple[int, int, int]]
 Array = NDArray[np.float64]
@@ -39,20 +39,12 @@ LEGEND_PT = 10
 TICK_LEN = 4
 
 
-def _font_file() -> str | None:
-    """DejaVu Sans: matplotlib's copy (found, not imported) or the system's."""
-    spec = importlib.util.find_spec("matplotlib")  # locates the package; runs none of it
-    places = [Path(p) / "mpl-data" / "fonts" / "ttf" for p in (spec.submodule_search_locations or [])] if spec else []
-    places.append(Path("/usr/share/fonts/truetype/dejavu"))
-    return next((str(p / "DejaVuSans.ttf") for p in places if (p / "DejaVuSans.ttf").is_file()), None)
-
-
 # The only module-level cache: a face is read and parsed from its TrueType file, and one
 # picture asks for the same few sizes a hundred times. Faces are never changed once
 # loaded, so sharing them between pictures (and threads) is safe.
 @lru_cache(maxsize=16)
 def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    path = _font_file()
+    path = font_file()
     if path is not None:
         try:
             return ImageFont.truetype(path, size, layout_engine=ImageFont.Layout.BASIC)

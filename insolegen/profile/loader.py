@@ -174,6 +174,7 @@ def profile_from_dict(
         lift=doc.lift.model_dump() if doc.lift else None,
         zones=zones,
         print=print_spec,
+        label=doc.print.label if doc.print is not None else True,
     )
 
 
@@ -251,6 +252,8 @@ def _print_spec(doc: ProfileDoc, problems: list[str]) -> Optional[PrintSpec]:
         return PrintSpec(printer=preset.name if preset else None, bed_mm=(table.bed_mm[0], table.bed_mm[1]),
                          family=preset.family if preset else "any")
     if preset is None:
+        if table.model_fields_set == {"label"}:  # [print] only to turn the label off
+            return None
         problems.append("[print] needs printer (a preset) or bed_mm = [width, depth]")
         return None
     return PrintSpec(printer=preset.name, bed_mm=preset.bed_mm, family=preset.family)

@@ -178,6 +178,7 @@ class PrintTable(BaseModel):
     printer: Optional[str] = None
     bed_mm: Optional[Annotated[list[Annotated[float, Field(ge=80, le=1000, allow_inf_nan=False)]],
                                Field(min_length=2, max_length=2)]] = None
+    label: bool = True  # engrave the side and the patient's id into the underside
 
 
 def _optional(field: Any) -> Any:

@@ -188,3 +188,4 @@ class Profile:
     lift: Optional[dict[str, object]] = field(default=None)
     zones: ZonesSpec = field(default_factory=ZonesSpec)
     print: Optional[PrintSpec] = None
+    label: bool = True  # each part's side and the patient's id engraved underneath (insolegen.label)

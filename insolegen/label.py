@@ -1,0 +1,125 @@
+"""The label engraved into each part's underside: its side ("L" / "R") and the
+patient's id (or the build's file name), so a lift is never worn in the wrong shoe.
+
+LABEL_DEPTH_MM deep, capitals LABEL_HEIGHT_MM tall in DejaVu Sans Bold (its strokes and
+counters stay over a millimetre wide at that size: printable on the first layers),
+mirrored so that it reads from below, along the foot at the midfoot (ahead of the lift's
+firm heel, where the base is thickest after the heel), at least EDGE_CLEARANCE_MM from
+the edge. Text that does not fit is shortened from the end; the side letter always fits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import manifold3d
+import numpy as np
+import shapely
+import shapely.affinity
+
+from .fonts import font_file
+from .solid import Mesh
+
+LABEL_DEPTH_MM = 0.6
+LABEL_HEIGHT_MM = 7.0  # capital height
+EDGE_CLEARANCE_MM = 3.0
+LABEL_CENTRE_FRACTION = 0.47  # of foot length from the heel
+PX_PER_MM = 16  # the text is drawn this finely, then traced and simplified
+TRACE_TOLERANCE_MM = 0.07  # just over a pixel: the staircase goes, the letters stay
+MAX_CHARS = 16
+SLIVER_MM = 1e-4
+MIN_LAND_MM = 1.5  # material left between the cuts: the printable minimum (1.2 mm) after tracing
+
+
+@dataclass(frozen=True)
+class Label:
+    """What is engraved where: the text, its outline on the bed (the part's own frame,
+    mirrored to read from below) and its centre."""
+
+    text: str
+    outline: shapely.Geometry
+    centre: tuple[float, float]
+
+
+def label_text(side: str, patient_id: str | None, file_stem: str) -> str:
+    """'R P-2291', or 'L ana-lima' without an id; printable ASCII only."""
+    name = patient_id or file_stem
+    name = "".join(c for c in name if 32 < ord(c) < 127)[:MAX_CHARS]
+    return f"{'L' if side == 'left' else 'R'} {name}".strip()
+
+
+def text_outline_mm(text: str, height_mm: float = LABEL_HEIGHT_MM) -> shapely.Geometry:
+    """The text's glyphs as polygons in mm (x along the text, y up), centred on the origin."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    path = font_file("DejaVuSans-Bold.ttf")
+    if path is None:
+        raise RuntimeError("DejaVu Sans Bold is missing (it comes with matplotlib): cannot engrave labels")
+    cap_px = height_mm * PX_PER_MM
+    font = ImageFont.truetype(path, int(round(cap_px / 0.73)))  # DejaVu's capitals are 0.73 em
+    left, top, right, bottom = font.getbbox(text)
+    image = Image.new("1", (right - left + 4, bottom - top + 4), 0)
+    ImageDraw.Draw(image).text((2 - left, 2 - top), text, font=font, fill=1)
+    ink = np.asarray(image, dtype=bool)
+    boxes = []
+    for row in range(ink.shape[0]):
+        line = np.r_[False, ink[row], False]
+        edges = np.flatnonzero(line[1:] != line[:-1])
+        for a, b in zip(edges[::2], edges[1::2]):
+            boxes.append(shapely.box(a, -row - 1, b, -row))
+    if not boxes:
+        return shapely.Polygon()
+    glyphs = shapely.union_all(boxes)
+    glyphs = shapely.affinity.scale(glyphs, 1 / PX_PER_MM, 1 / PX_PER_MM, origin=(0, 0))
+    glyphs = glyphs.simplify(TRACE_TOLERANCE_MM)
+    (x0, y0, x1, y1) = glyphs.bounds
+    return shapely.affinity.translate(glyphs, -(x0 + x1) / 2, -(y0 + y1) / 2)
+
+
+def printable_cut(glyphs: shapely.Geometry) -> shapely.Geometry:
+    """The region to cut for ``glyphs``: the glyphs, and any material left between them
+    narrower than MIN_LAND_MM (a sliver between two letters, a counter too small to
+    print), so that what stays is as wide as any other wall of the part."""
+    if glyphs.is_empty:
+        return glyphs
+    near = shapely.box(*glyphs.bounds).buffer(3.0, join_style="mitre")
+    land = near.difference(glyphs)
+    kept = land.buffer(-MIN_LAND_MM / 2, quad_segs=2).buffer(MIN_LAND_MM / 2, quad_segs=2)
+    slivers = land.difference(kept).intersection(shapely.box(*glyphs.bounds).buffer(0.5))
+    # a closing, not a simplify: simplifying the parts one by one could leave a hair of
+    # material between two of them
+    return shapely.union_all([glyphs, slivers]).buffer(0.1, quad_segs=2).buffer(-0.1, quad_segs=2)
+
+
+def place_label(text: str, footprint: shapely.Polygon, foot_length_mm: float) -> Label:
+    """The label on this footprint (the part's own frame): centred across the outline
+    at LABEL_CENTRE_FRACTION, mirrored in y to read from below, shortened until it
+    clears the edge by EDGE_CLEARANCE_MM."""
+    x = LABEL_CENTRE_FRACTION * foot_length_mm
+    y0, y1 = footprint.bounds[1] - 1, footprint.bounds[3] + 1
+    chord = footprint.intersection(shapely.LineString([(x, y0), (x, y1)]))
+    y = (chord.bounds[1] + chord.bounds[3]) / 2 if not chord.is_empty else 0.0
+    room = footprint.buffer(-EDGE_CLEARANCE_MM)
+    while True:
+        glyphs = printable_cut(shapely.affinity.scale(text_outline_mm(text), 1.0, -1.0, origin=(0, 0)))
+        placed = shapely.affinity.translate(glyphs, x, y)
+        if room.contains(placed) or len(text) <= 1:
+            return Label(text, placed, (x, y))
+        text = text[:-1].rstrip()
+
+
+def engrave(mesh: Mesh, label: Label) -> Mesh:
+    """``mesh`` with the label cut LABEL_DEPTH_MM into its underside (z = 0)."""
+    rings = []
+    for polygon in shapely.get_parts(shapely.orient_polygons(label.outline)):
+        rings.append(np.asarray(polygon.exterior.coords)[:-1])
+        rings.extend(np.asarray(hole.coords)[:-1] for hole in polygon.interiors)
+    cutter = manifold3d.Manifold.extrude(manifold3d.CrossSection(rings), LABEL_DEPTH_MM + 1.0).translate(
+        [0.0, 0.0, -1.0])
+    body = manifold3d.Manifold(manifold3d.Mesh64(vert_properties=mesh.vertices.astype(np.float64),
+                                                 tri_verts=mesh.faces.astype(np.uint64)))
+    # The cut can leave micrometre slivers (zero-area triangles the checks refuse), as
+    # the zones' cuts do: collapse them, moving nothing by more than SLIVER_MM.
+    cut = (body - cutter).simplify(SLIVER_MM).to_mesh64()
+    return Mesh(vertices=np.asarray(cut.vert_properties[:, :3], dtype=np.float64),
+                faces=np.asarray(cut.tri_verts, dtype=np.int64))

@@ -1,0 +1,114 @@
+"""The label engraved into each part's underside (issue 9): side and patient id, 0.6 mm
+deep, readable from below, clear of the edge, the solid still valid and printable."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import shapely
+from meshtools import assert_solid
+
+from insolegen.cli import main
+from insolegen.label import EDGE_CLEARANCE_MM, LABEL_DEPTH_MM, LABEL_HEIGHT_MM, label_text, text_outline_mm
+from insolegen.measure import footprint
+from insolegen.meshcheck import check_part
+from insolegen.pipeline import build_profile
+from insolegen.profile import profile_from_dict
+
+
+def build(extra: dict | None = None, **shape):
+    return build_profile(profile_from_dict({"name": "Ana Lima", "patient": {"id": "P-2291"},
+                                            "foot": {"size": "EU 42"}, "shape": shape, **(extra or {})}))
+
+
+@pytest.fixture(scope="module")
+def labelled():
+    return build()
+
+
+def _engraved(part) -> shapely.Geometry:
+    """What the underside lacks: the label as cut, read off the mesh (faces facing down
+    at the label's depth)."""
+    v, f = part.mesh.vertices, part.mesh.faces
+    tri = v[f]
+    n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    ceiling = (np.abs(tri[:, :, 2] - LABEL_DEPTH_MM).max(axis=1) < 1e-6) & (n[:, 2] < 0)
+    return shapely.union_all([shapely.Polygon(t[:, :2]) for t in tri[ceiling]])
+
+
+def test_every_part_carries_its_side_and_the_patients_id(labelled):
+    for side, part in zip(labelled.record.sides, labelled.parts):
+        assert side.label == f"{'L' if side.side == 'left' else 'R'} P-2291"
+        assert part.label is not None and part.label.text == side.label
+        assert_solid(part.mesh.vertices, part.mesh.faces)
+        assert check_part(part.mesh.vertices, part.mesh.faces).ok
+        cut = _engraved(part)
+        # the cut is the label, LABEL_DEPTH_MM up into the underside
+        assert cut.area == pytest.approx(part.label.outline.area, rel=0.01)
+        assert part.mesh.vertices[:, 2].min() == 0.0
+        # clear of the edge
+        outline = footprint(part.mesh.vertices, part.mesh.faces).polygon
+        assert shapely.Polygon(outline.exterior).buffer(-EDGE_CLEARANCE_MM).contains(part.label.outline)
+
+
+def test_the_text_is_tall_enough_and_mirrored_to_read_from_below(labelled):
+    for part in labelled.parts:
+        x0, y0, x1, y1 = part.label.outline.bounds
+        # capitals LABEL_HEIGHT_MM tall; with the hyphen and the digits at most 1.3x that
+        assert LABEL_HEIGHT_MM - 0.2 <= y1 - y0 <= 1.3 * LABEL_HEIGHT_MM
+        assert x1 - x0 > y1 - y0  # along the foot
+        # the letters as seen from above are the text mirrored in y: reflected back, they
+        # are the text itself
+        text = text_outline_mm(part.label.text)
+        seen = shapely.affinity.scale(part.label.outline, 1.0, -1.0, origin=part.label.centre)
+        seen = shapely.affinity.translate(seen, -part.label.centre[0], -part.label.centre[1])
+        assert text.symmetric_difference(seen).area < 0.1 * text.area
+
+
+def test_the_label_stays_out_of_the_lifts_heel():
+    result = build({"lift": {"side": "left", "heel_mm": 8}})
+    for part in result.parts:
+        x0 = part.label.outline.bounds[0]
+        assert x0 > 0.34 * part.spec.foot_length_mm  # ahead of the heel (rearfoot ends at 0.34)
+
+
+def test_label_false_engraves_nothing():
+    result = build({"print": {"label": False}})
+    for side, part in zip(result.record.sides, result.parts):
+        assert side.label is None and part.label is None
+        assert _engraved(part).is_empty
+
+
+def test_a_part_too_thin_for_the_label_is_left_unlabelled_with_a_warning():
+    result = build(thickness_mm=1.5, heel_thickness_mm=1.5, arch_height_mm=0)
+    assert all(side.label is None for side in result.record.sides)
+    assert any("no label engraved" in w and "needs 1.8 mm" in w for w in result.record.warnings)
+
+
+@pytest.mark.parametrize("pid, name, expect", [
+    (None, "x", "R x"), ("P-2291", "x", "R P-2291"), ("ÄÖ-1", "x", "R -1"),
+    (None, "a-very-long-file-stem-indeed", "R a-very-long-file"),
+])
+def test_label_text(pid, name, expect):
+    assert label_text("right", pid, name) == expect
+
+
+def test_a_long_name_is_shortened_until_it_clears_the_edge():
+    result = build_profile(profile_from_dict({"name": "Maximiliane Wolkenstein-Oberhausen", "foot": {"size": "EU 35"}}))
+    for side, part in zip(result.record.sides, result.parts):
+        assert side.label.startswith(("L ", "R ")) and len(side.label) <= 18
+        outline = footprint(part.mesh.vertices, part.mesh.faces).polygon
+        assert shapely.Polygon(outline.exterior).buffer(-EDGE_CLEARANCE_MM).contains(part.label.outline)
+
+
+def test_the_label_is_in_build_json_and_check_passes_the_files(tmp_path, capsys):
+    profile = tmp_path / "p.toml"
+    profile.write_text('name = "Ana Lima"\n[patient]\nid = "P-2291"\n[foot]\nsize = "EU 42"\n', encoding="utf-8")
+    assert main(["build", str(profile), "--out", str(tmp_path), "--no-preview"]) == 0
+    folder = tmp_path / "ana-lima-p-2291"
+    summary = json.loads((folder / "build.json").read_text())
+    assert [s["label"] for s in summary["sides"]] == ["L P-2291", "R P-2291"]
+    files = sorted(str(p) for p in folder.iterdir() if p.suffix in (".stl", ".3mf"))
+    assert main(["check", *files]) == 0
