@@ -27,8 +27,8 @@ LABEL_CENTRE_FRACTION = 0.47  # of foot length from the heel
 PX_PER_MM = 16  # the text is drawn this finely, then traced and simplified
 TRACE_TOLERANCE_MM = 0.07  # just over a pixel: the staircase goes, the letters stay
 MAX_CHARS = 16
-SLIVER_MM = 1e-4
-MIN_LAND_MM = 1.5  # material left between the cuts: the printable minimum (1.2 mm) after tracing
+SLIVER_MM = 1e-3  # a micrometre: over float32 STL resolution (3e-5 mm at 300 mm), far under any tolerance
+MIN_LAND_MM = 1.6  # material left between the cuts: over the printable minimum (1.2 mm), with room
 
 
 @dataclass(frozen=True)
@@ -84,11 +84,11 @@ def printable_cut(glyphs: shapely.Geometry) -> shapely.Geometry:
         return glyphs
     near = shapely.box(*glyphs.bounds).buffer(3.0, join_style="mitre")
     land = near.difference(glyphs)
-    kept = land.buffer(-MIN_LAND_MM / 2, quad_segs=2).buffer(MIN_LAND_MM / 2, quad_segs=2)
+    kept = land.buffer(-MIN_LAND_MM / 2, quad_segs=8).buffer(MIN_LAND_MM / 2, quad_segs=8)
     slivers = land.difference(kept).intersection(shapely.box(*glyphs.bounds).buffer(0.5))
     # a closing, not a simplify: simplifying the parts one by one could leave a hair of
     # material between two of them
-    return shapely.union_all([glyphs, slivers]).buffer(0.1, quad_segs=2).buffer(-0.1, quad_segs=2)
+    return shapely.union_all([glyphs, slivers]).buffer(0.05, quad_segs=8).buffer(-0.05, quad_segs=8)
 
 
 def place_label(text: str, footprint: shapely.Polygon, foot_length_mm: float) -> Label:
