@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import manifold3d
 import numpy as np
 import shapely
 import shapely.affinity
 
 from .fonts import font_file
 from .solid import Mesh
+from .zones import from_manifold, prism, to_manifold
 
 LABEL_DEPTH_MM = 0.6
 LABEL_HEIGHT_MM = 7.0  # capital height
@@ -119,16 +119,7 @@ def place_label(text: str, footprint: shapely.Polygon, foot_length_mm: float) ->
 
 def engrave(mesh: Mesh, label: Label) -> Mesh:
     """``mesh`` with the label cut LABEL_DEPTH_MM into its underside (z = 0)."""
-    rings = []
-    for polygon in shapely.get_parts(shapely.orient_polygons(label.outline)):
-        rings.append(np.asarray(polygon.exterior.coords)[:-1])
-        rings.extend(np.asarray(hole.coords)[:-1] for hole in polygon.interiors)
-    cutter = manifold3d.Manifold.extrude(manifold3d.CrossSection(rings), LABEL_DEPTH_MM + 1.0).translate(
-        [0.0, 0.0, -1.0])
-    body = manifold3d.Manifold(manifold3d.Mesh64(vert_properties=mesh.vertices.astype(np.float64),
-                                                 tri_verts=mesh.faces.astype(np.uint64)))
+    cutter = prism(label.outline, LABEL_DEPTH_MM + 1.0).translate([0.0, 0.0, -1.0])
     # The cut can leave micrometre slivers (zero-area triangles the checks refuse), as
     # the zones' cuts do: collapse them, moving nothing by more than SLIVER_MM.
-    cut = (body - cutter).simplify(SLIVER_MM).to_mesh64()
-    return Mesh(vertices=np.asarray(cut.vert_properties[:, :3], dtype=np.float64),
-                faces=np.asarray(cut.tri_verts, dtype=np.int64))
+    return from_manifold((to_manifold(mesh) - cutter).simplify(SLIVER_MM))

@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 from numpy.typing import NDArray
 
+from .blends import RIM_FRACTION_OF_HEEL, dome, rim_rise, smoothstep
 from .outline import Outline
 from .printing import PRINTABLE_MIN_MM
 from .profile.spec import Modifications, SideSpec
@@ -43,19 +44,7 @@ HORSESHOE_FORWARD_FRACTION = 0.09  # the horseshoe's hollow runs forward this fa
 GROOVE = (0.22, 0.58, 0.28, 8.0)  # from x / FL, to x / FL, across, half width (mm)
 FLANGE = (0.20, 0.62, 0.05)  # medial flange: full from x / FL to x / FL, eased in and out over
 CLIP = (0.10, 0.45, 0.05)  # lateral clip: the same along the lateral heel and midfoot
-WALL_TOP_MM = 2.0  # a flange's flat top along the edge (a printable ridge, as the cup's rim)
-WALL_RISE_FRACTION_OF_HEEL = 0.25  # it rises over this share of the heel width (as the cup)
 CUTOUT = (8.0, 0.12, 18.0, 12.0)  # first-ray cut-out: ahead of the MTH line (mm), across, half length, half width
-
-
-def smoothstep(t: Array) -> Array:
-    t = np.clip(t, 0.0, 1.0)
-    return t * t * (3.0 - 2.0 * t)
-
-
-def dome(r2: Array) -> Array:
-    """1 at r = 0, 0 from r = 1 on; C1 (zero slope at both)."""
-    return np.clip(1.0 - r2, 0.0, None) ** 2
 
 
 @dataclass(frozen=True)
@@ -67,12 +56,6 @@ class Term:
     asked_mm: float
     at: tuple[float, float]
     height_mm: Callable[[Array, Array], Array]
-
-
-def easing(t: Array) -> Array:
-    """0 below 0, 1 above 1; two parabolas meeting at t = 0.5 (C1), as the heel cup's wall."""
-    t = np.clip(t, 0.0, 1.0)
-    return np.where(t < 0.5, 2.0 * t * t, 1.0 - 2.0 * (1.0 - t) ** 2)
 
 
 def modification_terms(spec: SideSpec, outline: Outline) -> tuple[Term, ...]:
@@ -208,18 +191,18 @@ def modification_terms(spec: SideSpec, outline: Outline) -> tuple[Term, ...]:
             return -g * dome(((y - line) / half) ** 2) * ends
 
         terms.append(Term("plantar_fascia_groove_mm", -g, point((x_from + x_to) / 2 * fl, a_g), groove))
-    wall_rise = WALL_RISE_FRACTION_OF_HEEL * spec.heel_width_mm
+    wall_rise = RIM_FRACTION_OF_HEEL * spec.heel_width_mm  # the heel cup's rim profile (blends.py)
     for key, h, (x_from, x_to, ease), medial in (("medial_flange_mm", mods.medial_flange_mm, FLANGE, True),
                                                   ("lateral_clip_mm", mods.lateral_clip_mm, CLIP, False)):
         if h > 0:
-            # A wall along that edge: flat for WALL_TOP_MM, then easing down to the top
-            # over ``rise`` (the heel cup's profile), full between x_from and x_to.
+            # A wall along that edge with the heel cup's rim profile (blends.rim_rise),
+            # full between x_from and x_to.
             def wall(x: Array, y: Array, h=h, x_from=x_from, x_to=x_to, ease=ease, medial=medial) -> Array:
                 lat, med = outline.edges_at(x)
                 d = (med - y) if medial else (y - lat)
                 along = smoothstep((x - (x_from - ease) * fl) / (ease * fl)) * smoothstep(
                     ((x_to + ease) * fl - x) / (ease * fl))
-                return h * (1.0 - easing((d - WALL_TOP_MM) / (wall_rise - WALL_TOP_MM))) * along
+                return h * rim_rise(d, wall_rise) * along
 
             x_at = (x_from + x_to) / 2 * fl
             lat_at, med_at = outline.edges_at(np.array([x_at]))

@@ -30,7 +30,7 @@ from .profile.loader import ProfileError
 from .profile.schema import LengthKind
 from .profile.spec import FootSource, Profile, SideSpec, ZonesSpec
 from .record import (BuildRecord, Height, ModificationFigure, OutlineFigures, PrintRecord, SideRecord, SolidChecks,
-                     ZoneFigures)
+                     ZoneFigures, measured_term_mm)
 from .solid import Mesh, Resolution, extrude_height_field
 from .surfaces import TopSurface, top_surface
 from .zones import ZONE_RESOLUTION, Zone, build_zones, custom_zone_problems
@@ -173,7 +173,8 @@ def _modification_figures(part: SidePart) -> tuple[ModificationFigure, ...]:
     for term, (x, y), m, e in zip(terms, right_xy, measured, expected):
         own = float(term.height_mm(np.array([x]), np.array([y]))[0])
         out.append(ModificationFigure(key=term.key, x_mm=round(float(x), 3), y_mm=round(float(y * mirror), 3),
-                                      asked_mm=term.asked_mm, measured_mm=round(float(m - (e - own)), 4)))
+                                      asked_mm=term.asked_mm,
+                                      measured_mm=round(measured_term_mm(float(m), float(e), own), 4)))
     return tuple(out)
 
 
@@ -304,10 +305,13 @@ def labelled(part: SidePart, profile: Profile, warnings: list[str]) -> SidePart:
     """``part`` with its label engraved underneath (the side and the patient's id, or
     the build's name: insolegen.label); unlabelled, with a warning, where the part is
     too thin under the label to cut it and keep the printable minimum above it."""
-    fp = footprint(part.mesh.vertices, part.mesh.faces).polygon
-    label = place_label(label_text(part.spec.side, profile.patient.id, profile.file_stem), fp,
-                        part.spec.foot_length_mm)
     import shapely
+
+    # the unlabelled part's underside is its outline, in its own side's frame
+    mirror = -1.0 if part.spec.side == "left" else 1.0
+    underside = shapely.Polygon(part.outline.boundary * [1.0, mirror])
+    label = place_label(label_text(part.spec.side, profile.patient.id, profile.file_stem), underside,
+                        part.spec.foot_length_mm)
 
     inside = shapely.get_coordinates(label.outline.buffer(0.5))
     over = top_heights(part.mesh.vertices, part.mesh.faces, inside)

@@ -25,6 +25,17 @@ class Height:
     measured_mm: float
     expected_mm: float
 
+    def term_mm(self, intended_mm: float) -> float:
+        """A term of the top (a lift, a modification) as the mesh has it here: see
+        :func:`measured_term_mm`."""
+        return measured_term_mm(self.measured_mm, self.expected_mm, intended_mm)
+
+
+def measured_term_mm(measured_mm: float, expected_mm: float, intended_mm: float) -> float:
+    """One term of the top as the finished mesh has it: the top measured there less the
+    intended top without that term (``intended_mm`` of the ``expected_mm``)."""
+    return measured_mm - (expected_mm - intended_mm)
+
 
 @dataclass(frozen=True, kw_only=True)
 class OutlineFigures:

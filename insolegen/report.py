@@ -226,7 +226,7 @@ def _lift_block(result: BuildResult) -> str:
             if height is None:
                 cells += f'<td class="num">{asked:.1f} asked</td>'
                 continue
-            measured = height.measured_mm - (height.expected_mm - asked)
+            measured = height.term_mm(asked)
             if landmark == "heel_centre":
                 heel_lift[n] = measured
             cells += f'<td class="num">{measured:.2f} mm (asked {asked:.1f})</td>'

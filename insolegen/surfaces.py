@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from .blends import RIM_FRACTION_OF_HEEL, RIM_TOP_MM, rim_rise, smoothstep
 from .distance import DistanceField, distance_field, polyline_distance_mm
 from .modifications import Term, modification_terms, modifications_mm
 from .anatomy import HEEL_STATION_FRACTION
@@ -29,8 +30,8 @@ Array = NDArray[np.float64]
 
 # Feature placement, as fractions of foot length unless named otherwise. (U) conventions
 # chosen to match docs/clinical.md's landmarks; see the README's profile reference.
-CUP_RIM_FRACTION_OF_HEEL = 0.25  # the cup rises over this share of the heel width
-CUP_RIM_TOP_MM = 2.0  # a flat top along the rim, so it prints as a ridge, not a knife edge
+CUP_RIM_FRACTION_OF_HEEL = RIM_FRACTION_OF_HEEL  # the cup rises over this share of the heel width
+CUP_RIM_TOP_MM = RIM_TOP_MM  # a flat top along the rim (blends.py: the walls share it)
 REARFOOT_END_FRACTION = 0.34  # heel cup and rearfoot post have faded out here
 ARCH_START_FRACTION = HEEL_STATION_FRACTION + 0.02
 ARCH_END_FRACTION = 0.62  # before the 5th metatarsal head (0.64)
@@ -46,18 +47,6 @@ RAMP_ROUNDING = 0.1  # share of the lift and base ramps rounded at each end
 # The cup's distance to the outline is read from a B-spline field sampled this finely:
 # its error is set by the outline's own vertex spacing (~0.005 mm), not by this step.
 CUP_FIELD_STEP_MM = 1.5
-
-
-def smoothstep(t: Array) -> Array:
-    """0 below 0, 1 above 1, C1-smooth between."""
-    t = np.clip(t, 0.0, 1.0)
-    return t * t * (3.0 - 2.0 * t)
-
-
-def easing(t: Array) -> Array:
-    """0 below 0, 1 above 1; two parabolas meeting at t = 0.5 (C1, curvature 4)."""
-    t = np.clip(t, 0.0, 1.0)
-    return np.where(t < 0.5, 2.0 * t * t, 1.0 - 2.0 * (1.0 - t) ** 2)
 
 
 def linear_ramp(u: Array, rounding: float = RAMP_ROUNDING) -> Array:
@@ -137,10 +126,7 @@ class TopSurface:
 
     def _cup_rise(self, d: Array) -> Array:
         """1 on the rim's flat top, 0 on the seat, for a distance ``d`` from the edge."""
-        rim = CUP_RIM_FRACTION_OF_HEEL * self.spec.heel_width_mm
-        # Flat along the rim's top and at the seat, steepest half way: C1 everywhere, and
-        # two parabolas keep the sharpest bend as gentle as a C1 step can be.
-        return 1.0 - easing((d - CUP_RIM_TOP_MM) / (rim - CUP_RIM_TOP_MM))
+        return rim_rise(d, CUP_RIM_FRACTION_OF_HEEL * self.spec.heel_width_mm)
 
     def arch_mm(self, x: Array, y: Array) -> Array:
         x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))

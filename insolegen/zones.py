@@ -70,7 +70,8 @@ def from_manifold(solid: manifold3d.Manifold) -> Mesh:
                 faces=np.asarray(mesh.tri_verts, dtype=np.int64))
 
 
-def _prism(area: shapely.Geometry, height_mm: float) -> manifold3d.Manifold:
+def prism(area: shapely.Geometry, height_mm: float) -> manifold3d.Manifold:
+    """``area`` (holes kept) extruded from z = 0 to ``height_mm``."""
     rings = []
     for polygon in shapely.get_parts(shapely.orient_polygons(area)):
         rings.append(np.asarray(polygon.exterior.coords)[:-1])
@@ -152,7 +153,7 @@ def build_zones(
     for name, pct, kind, area in zone_areas(spec, outline, zones):
         if area.is_empty or area.area <= 0:
             continue
-        solid = _prism(area, top)
+        solid = prism(area, top)
         if lift_solid is not None:
             # The cut can leave slivers a micrometre across (zero-area triangles, which the
             # zone checks refuse): collapse them, moving nothing by more than a hundredth

@@ -7,7 +7,7 @@ import shapely
 
 from insolegen.outline import foot_outline
 from insolegen.solid import Mesh, Resolution, extrude_height_field
-from insolegen.surfaces import smoothstep
+from insolegen.blends import smoothstep
 
 LENGTH = 258.0
 ARCH_MM = 9.0  # the synthetic sole's arch, below the 12 mm footprint cut

@@ -35,6 +35,7 @@ STAGE_OF = {
     "insolegen.outline": "geometry",
     "insolegen.surfaces": "geometry",
     "insolegen.modifications": "geometry",
+    "insolegen.blends": "geometry",
     "insolegen.solid": "geometry",
     "insolegen.zones": "geometry",
     "insolegen.measure": "geometry",

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..anatomy import HEEL_STATION_FRACTION
-from ..profile.clinical import BALL_WIDTH_FRACTION_USUAL, HEEL_WIDTH_FRACTION_USUAL, merged_side_warnings
+from ..profile.clinical import merged_side_warnings, unusual_widths
 from ..profile.loader import ProfileError
 from ..profile.spec import FootFile, FootSource, Profile, SideSpec
 from .errors import InputFileError
@@ -99,15 +99,10 @@ def _unusual_scan(foot: FootFile, spec: SideSpec) -> list[str]:
     wrong insole without anyone having typed a number. foot.allow_unusual_shape builds it."""
     if foot.kind != "scan" or foot.allow_unusual_shape:
         return []
-    found = []
-    for what, width, usual in (("ball", spec.ball_width_mm, BALL_WIDTH_FRACTION_USUAL),
-                               ("heel", spec.heel_width_mm, HEEL_WIDTH_FRACTION_USUAL)):
-        fraction = width / spec.foot_length_mm
-        if not usual[0] <= fraction <= usual[1]:
-            found.append(f"{foot.key} = {foot.given}: the scanned foot's {what} is {width:.0f} mm wide, "
-                         f"{fraction:.2f} x its {spec.foot_length_mm:.0f} mm length (usual {usual[0]}-{usual[1]}): "
-                         "check scan_kind and scan_units, or set allow_unusual_shape = true to build it anyway")
-    return found
+    return [f"{foot.key} = {foot.given}: the scanned foot's {key.split('_')[0]} is {width:.0f} mm wide, "
+            f"{fraction:.2f} x its {spec.foot_length_mm:.0f} mm length (usual {usual[0]}-{usual[1]}): "
+            "check scan_kind and scan_units, or set allow_unusual_shape = true to build it anyway"
+            for key, width, fraction, usual in unusual_widths(spec)]
 
 
 def _measured(spec: SideSpec, aligned: Any, sole: Any, info: dict[str, Any], warnings: list[str]) -> SideSpec:

@@ -46,6 +46,19 @@ def merged_side_warnings(specs: "list[SideSpec] | tuple[SideSpec, ...]") -> list
     return merged
 
 
+def unusual_widths(spec: SideSpec) -> list[tuple[str, float, float, tuple[float, float]]]:
+    """(key, width mm, fraction of foot length, usual range) for each of the ball and
+    heel widths outside the usual proportions: a warning for a measured or typed foot,
+    a refusal for a scanned one (insolegen.inputs.feet)."""
+    out = []
+    for key, width, usual in (("ball_width_mm", spec.ball_width_mm, BALL_WIDTH_FRACTION_USUAL),
+                              ("heel_width_mm", spec.heel_width_mm, HEEL_WIDTH_FRACTION_USUAL)):
+        fraction = width / spec.foot_length_mm
+        if not usual[0] <= fraction <= usual[1]:
+            out.append((key, width, fraction, usual))
+    return out
+
+
 def side_warnings(spec: SideSpec) -> list[str]:
     """Warnings about one side's foot and shape parameters (without the side's name)."""
     out: list[str] = []
@@ -55,18 +68,9 @@ def side_warnings(spec: SideSpec) -> list[str]:
             f"foot length {fl:.0f} mm is outside the adult range "
             f"{ADULT_FOOT_MM[0]:.0f}-{ADULT_FOOT_MM[1]:.0f} mm; proportions may not fit a child's foot"
         )
-    ball = spec.ball_width_mm / fl
-    if not BALL_WIDTH_FRACTION_USUAL[0] <= ball <= BALL_WIDTH_FRACTION_USUAL[1]:
-        out.append(
-            f"ball_width_mm = {spec.ball_width_mm:g} is {ball:.2f} x foot length; "
-            f"usual is {BALL_WIDTH_FRACTION_USUAL[0]}-{BALL_WIDTH_FRACTION_USUAL[1]}: check the measurement"
-        )
-    heel = spec.heel_width_mm / fl
-    if not HEEL_WIDTH_FRACTION_USUAL[0] <= heel <= HEEL_WIDTH_FRACTION_USUAL[1]:
-        out.append(
-            f"heel_width_mm = {spec.heel_width_mm:g} is {heel:.2f} x foot length; "
-            f"usual is {HEEL_WIDTH_FRACTION_USUAL[0]}-{HEEL_WIDTH_FRACTION_USUAL[1]}: check the measurement"
-        )
+    for key, width, fraction, usual in unusual_widths(spec):
+        out.append(f"{key} = {width:g} is {fraction:.2f} x foot length; usual is {usual[0]}-{usual[1]}: "
+                   "check the measurement")
     if spec.heel_cup_depth_mm > HEEL_CUP_WARN_MM:
         out.append(
             f"heel_cup_depth_mm = {spec.heel_cup_depth_mm:g} is above {HEEL_CUP_WARN_MM:g} mm: "

@@ -67,11 +67,6 @@ class Modifications:
     first_ray_cutout: bool = False
     allow_shallow_cup: bool = False  # a heel skive in a heel cup under 14 mm
 
-    def any(self) -> bool:
-        """True when any raise or relief is asked for."""
-        return (any(v for k, v in self.as_dict().items() if k.endswith("_mm") and k != "mth_relief_mm")
-                or any(self.mth_relief_mm) or self.first_ray_cutout)
-
     def as_dict(self) -> dict[str, object]:
         out = {k: getattr(self, k) for k in self.__dataclass_fields__}
         out["mth_relief_mm"] = list(self.mth_relief_mm)
