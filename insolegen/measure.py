@@ -66,7 +66,7 @@ def thinnest_vertical_mm(vertices: Array, faces: NDArray[np.int64], spacing_mm: 
 
 
 
-def thinnest_wall_mm(vertices: Array, faces: NDArray[np.int64], samples: int = 4000, seed: int = 0,
+def thinnest_wall_mm(vertices: Array, faces: NDArray[np.int64], samples: int = 4000,
                      reach_mm: float = WALL_REACH_MM) -> float:
     """Thinnest wall: from points spread over the surface (by area, the same points for
     the same mesh), the distance along the inward normal to the opposite surface (a
@@ -79,8 +79,13 @@ def thinnest_wall_mm(vertices: Array, faces: NDArray[np.int64], samples: int = 4
     area = 0.5 * np.linalg.norm(cross, axis=1)
     if area.sum() <= 0:
         return float("nan")
-    rng = np.random.default_rng(seed)
-    chosen = rng.choice(len(faces), size=min(samples, len(faces)), replace=False, p=area / area.sum())
+    # Systematic sampling by area: ``samples`` points evenly spaced along the faces'
+    # running total of area, each choosing the face it falls in (a face larger than
+    # the step is chosen once). Spread like a random draw by area, but with no random
+    # numbers to make (numpy.random costs 50 ms to import) and even over the surface.
+    running = np.cumsum(area)
+    steps = (np.arange(min(samples, len(faces))) + 0.5) * (running[-1] / min(samples, len(faces)))
+    chosen = np.unique(np.minimum(np.searchsorted(running, steps), len(faces) - 1))
     chosen = chosen[area[chosen] > 0]
     normals = cross[chosen] / (2 * area[chosen])[:, None]
     # Just inside the surface, so the ray does not stop on the face it starts from.

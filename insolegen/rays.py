@@ -12,6 +12,9 @@ from numpy.typing import NDArray
 Array = NDArray[np.float64]
 
 SEGMENT_CELL_FRACTION = 0.3
+# A grid triangle's rows and columns are widened by this much (in grid steps), so a
+# ray on an edge is still tested; the barycentric test then decides exactly.
+SCAN_MARGIN = 1e-6
 
 
 @dataclass(frozen=True)
@@ -96,8 +99,9 @@ def grid_hits(vertices: Array, faces: NDArray[np.int64], corner_xy: tuple[float,
     """:func:`vertical_hits` for rays on a regular grid: ray ``j * nx + i`` stands at
     ``corner_xy + (i, j) * spacing_mm`` for ``shape = (nx, ny)``, the order of
     ``np.meshgrid(xs, ys)`` flattened. A grid needs no binning: each triangle is
-    tested against the grid points inside its own bounding box, found by arithmetic
-    (about half the time of binning the same rays)."""
+    scanned column by column, and in each grid column only the rows between the
+    triangle's edges there are tested. (Testing the whole bounding box tested ten
+    times the rays needed: the flat underside's long triangles cover a whole foot.)"""
     nx, ny = shape
     empty = Hits(np.empty(0, np.int64), np.empty(0), np.empty(0, bool), np.empty(0))
     if nx <= 0 or ny <= 0 or len(faces) == 0:
@@ -106,14 +110,32 @@ def grid_hits(vertices: Array, faces: NDArray[np.int64], corner_xy: tuple[float,
     a, b, c = tri[:, 0, :2], tri[:, 1, :2], tri[:, 2, :2]
     det = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
     corner = np.asarray(corner_xy, dtype=float)
-    first = np.maximum(np.ceil((tri[:, :, :2].min(axis=1) - corner) / spacing_mm), 0).astype(np.int64)
-    last = np.minimum(np.floor((tri[:, :, :2].max(axis=1) - corner) / spacing_mm),
-                      np.array([nx - 1, ny - 1])).astype(np.int64)
-    extent = np.maximum(last - first + 1, 0)
+    # grid units, with the corner ray at (0, 0)
+    g = (tri[:, :, :2] - corner) / spacing_mm
+    first_col = np.maximum(np.ceil(g[:, :, 0].min(axis=1) - SCAN_MARGIN), 0).astype(np.int64)
+    last_col = np.minimum(np.floor(g[:, :, 0].max(axis=1) + SCAN_MARGIN), nx - 1).astype(np.int64)
     # Vertical walls (det = 0) are never crossed by a vertical ray.
-    face, k = _expand(np.where(np.abs(det) > 1e-12, extent[:, 0] * extent[:, 1], 0))
-    ix = first[face, 0] + k // extent[face, 1]
-    iy = first[face, 1] + k % extent[face, 1]
+    columns = np.where(np.abs(det) > 1e-12, np.maximum(last_col - first_col + 1, 0), 0)
+    face, k = _expand(columns)
+    ix = first_col[face] + k
+    # Where the column's line crosses each edge that spans it: the triangle's rows there.
+    x = ix.astype(np.float64)
+    gf = g[face]
+    p, q = gf, gf[:, [1, 2, 0]]
+    dx = q[:, :, 0] - p[:, :, 0]
+    spans = (np.minimum(p[:, :, 0], q[:, :, 0]) <= x[:, None] + SCAN_MARGIN) & (
+        np.maximum(p[:, :, 0], q[:, :, 0]) >= x[:, None] - SCAN_MARGIN) & (np.abs(dx) > 1e-12)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = p[:, :, 1] + (np.clip(x[:, None], np.minimum(p[:, :, 0], q[:, :, 0]), np.maximum(p[:, :, 0], q[:, :, 0]))
+                          - p[:, :, 0]) * (q[:, :, 1] - p[:, :, 1]) / np.where(spans, dx, 1.0)
+    y_lo = np.where(spans, y, np.inf).min(axis=1)
+    y_hi = np.where(spans, y, -np.inf).max(axis=1)
+    first_row = np.maximum(np.ceil(y_lo - SCAN_MARGIN), 0)
+    last_row = np.minimum(np.floor(y_hi + SCAN_MARGIN), ny - 1)
+    rows = np.where(np.isfinite(y_lo) & np.isfinite(y_hi), np.maximum(last_row - first_row + 1, 0), 0).astype(np.int64)
+    pair, k = _expand(rows)
+    face, ix = face[pair], ix[pair]
+    iy = first_row[pair].astype(np.int64) + k
     px, py = corner[0] + ix * spacing_mm, corner[1] + iy * spacing_mm
     fa, fb, fc, d = a[face], b[face], c[face], det[face]
     w1 = ((px - fa[:, 0]) * (fc[:, 1] - fa[:, 1]) - (py - fa[:, 1]) * (fc[:, 0] - fa[:, 0])) / d

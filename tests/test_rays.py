@@ -57,6 +57,24 @@ def test_grid_rays_agree_with_binned_rays_on_an_insole():
     assert np.array_equal(a.up[order_a], b.up[order_b])
 
 
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), spacing=st.sampled_from([0.5, 1.0, 2.0]))
+def test_grid_rays_on_vertices_and_edges_agree_with_binned_rays(seed, spacing):
+    # Triangles with corners on the grid's own points: rays land exactly on vertices
+    # and edges, where a scan of each triangle's rows could drop one.
+    rng = np.random.default_rng(seed)
+    v = np.column_stack([rng.integers(0, 12, (40, 2)) * spacing, rng.uniform(0, 5, 40)])
+    f = rng.integers(0, 40, (60, 3))
+    nx = ny = 13
+    xs, ys = spacing * np.arange(nx), spacing * np.arange(ny)
+    grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+    a = grid_hits(v, f, (0.0, 0.0), spacing, (nx, ny))
+    b = vertical_hits(v, f, grid)
+    key_a = sorted(zip(a.ray.tolist(), np.round(a.z, 9).tolist()))
+    key_b = sorted(zip(b.ray.tolist(), np.round(b.z, 9).tolist()))
+    assert key_a == key_b
+
+
 @pytest.mark.parametrize("thickness", [0.6, 1.2, 3.0, 4.9])
 def test_segments_down_from_a_plate_top_end_on_its_bottom(thickness):
     v, f = box((60.0, 40.0, thickness))
