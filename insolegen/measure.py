@@ -64,14 +64,11 @@ def thinnest_vertical_mm(vertices: Array, faces: NDArray[np.int64], spacing_mm: 
     return float((z[1:] - z[:-1])[pair].min())
 
 
-
-
 def thinnest_wall_mm(vertices: Array, faces: NDArray[np.int64], samples: int = 4000,
                      reach_mm: float = WALL_REACH_MM) -> float:
-    """Thinnest wall: from points spread over the surface (by area, the same points for
-    the same mesh), the distance along the inward normal to the opposite surface (a
-    face turned within WALL_FACING_DEG of the opposite way); the smallest of them.
-    Walls are looked for up to ``reach_mm`` deep: inf means none is thinner."""
+    """Thinnest wall: from the centres of about ``samples`` faces (the same for the same
+    mesh), the distance along the inward normal to the opposite surface (a face turned
+    within WALL_FACING_DEG of the opposite way); the smallest of them. Walls are looked for up to ``reach_mm`` deep: inf means none is thinner."""
     if len(faces) == 0:
         return float("nan")
     tri = vertices[faces]
@@ -79,13 +76,15 @@ def thinnest_wall_mm(vertices: Array, faces: NDArray[np.int64], samples: int = 4
     area = 0.5 * np.linalg.norm(cross, axis=1)
     if area.sum() <= 0:
         return float("nan")
-    # Systematic sampling by area: ``samples`` points evenly spaced along the faces'
-    # running total of area, each choosing the face it falls in (a face larger than
-    # the step is chosen once). Spread like a random draw by area, but with no random
-    # numbers to make (numpy.random costs 50 ms to import) and even over the surface.
+    # Half the points systematically by area (evenly spaced along the faces' running
+    # total of area, each choosing the face it falls in), half by count (every k-th
+    # face): area alone leaves small features unsampled, where the finest walls are
+    # (the land between a label's letters); no random numbers to make either.
+    half = max(samples // 2, 1)
     running = np.cumsum(area)
-    steps = (np.arange(min(samples, len(faces))) + 0.5) * (running[-1] / min(samples, len(faces)))
-    chosen = np.unique(np.minimum(np.searchsorted(running, steps), len(faces) - 1))
+    by_area = np.searchsorted(running, (np.arange(half) + 0.5) * (running[-1] / half))
+    by_count = np.linspace(0, len(faces) - 1, min(half, len(faces))).astype(np.int64)
+    chosen = np.unique(np.minimum(np.r_[by_area, by_count], len(faces) - 1))
     chosen = chosen[area[chosen] > 0]
     normals = cross[chosen] / (2 * area[chosen])[:, None]
     # Just inside the surface, so the ray does not stop on the face it starts from.

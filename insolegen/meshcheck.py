@@ -16,7 +16,7 @@ from .measure import thinnest_vertical_mm
 from .printing import PRINTABLE_MIN_MM
 
 DEGENERATE_AREA_MM2 = 1e-9
-WALL_SAMPLES = 4000  # surface points whose wall thickness is measured
+WALL_SAMPLES = 4000  # faces whose wall thickness is measured
 BED_SLACK_MM = 1e-3  # a zone may reach this far below the bed (float32 coordinates)
 
 
