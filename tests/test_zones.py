@@ -384,3 +384,28 @@ def test_3mf_attribute_quoting_is_the_standard_librarys(text):
     assert quoteattr(text) == standard(text)
     if all(c in "\t\n\r" or (" " <= c <= "\ud7ff") or ("\ue000" <= c <= "\ufffd") for c in text):
         assert ET.fromstring(f"<a v={quoteattr(text)}/>").get("v") == text
+
+
+@settings(max_examples=40, deadline=None)
+@given(cut_x=st.floats(0.5, 19.5), slope=st.floats(-0.04, 0.1), lift=st.floats(0.0, 5.0))
+def test_volume_in_a_zone_is_the_integral_of_the_height_over_its_area(cut_x, slope, lift):
+    # A block 20 x 10 mm standing on z = lift with a sloped top z = lift + 1 + slope * x
+    # (its corners moved, so faces are tilted); the zone is x < cut_x and y < 7 less a
+    # 1 mm square notch. By hand: the integral of (1 + slope * x) over the zone.
+    import shapely
+    import trimesh
+
+    from insolegen.measure import volumes_within_mm3
+
+    box = trimesh.creation.box(extents=(20, 10, 1))
+    v = np.asarray(box.vertices, dtype=float) + [10, 5, 0.5]
+    v[:, 2] = np.where(v[:, 2] > 0.5, 1 + slope * v[:, 0], 0.0) + lift
+    f = np.asarray(box.faces, dtype=np.int64)
+    zone = shapely.Polygon([(-5, -5), (cut_x, -5), (cut_x, 7), (-5, 7)]).difference(shapely.box(2, 2, 3, 3))
+    # integral of (1 + slope x) dy dx over [0, cut_x] x [0, 7], less the notch [2, 3]^2
+    full = 7 * (cut_x + slope * cut_x ** 2 / 2)
+    x0, x1 = 2.0, min(max(cut_x, 2.0), 3.0)
+    notch = 1 * ((x1 - x0) + slope * (x1 ** 2 - x0 ** 2) / 2)
+    [inside, everything] = volumes_within_mm3(v, f, [zone, shapely.box(-50, -50, 50, 50)])
+    assert inside == pytest.approx(full - notch, rel=1e-9, abs=1e-9)
+    assert everything == pytest.approx(20 * 10 * 1 + slope * 10 * 20 ** 2 / 2, rel=1e-9)
