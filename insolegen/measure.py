@@ -41,6 +41,15 @@ def top_heights(vertices: Array, faces: NDArray[np.int64], xy: Array) -> Array:
     return np.where(np.isfinite(out), out, np.nan)
 
 
+def bottom_heights(vertices: Array, faces: NDArray[np.int64], xy: Array) -> Array:
+    """Height of the lowest surface under each (x, y); NaN where a ray misses."""
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    hits = vertical_hits(vertices, faces, xy)
+    out = np.full(len(xy), np.inf)
+    np.minimum.at(out, hits.ray, hits.z)
+    return np.where(np.isfinite(out), out, np.nan)
+
+
 def thinnest_vertical_mm(vertices: Array, faces: NDArray[np.int64], spacing_mm: float = 1.0) -> float:
     """Thinnest vertical section of a closed mesh, sampled on a grid of vertical rays.
 

@@ -19,7 +19,7 @@ import numpy as np
 from . import __version__
 from .placement import Placement, describe_bed, largest_foot_mm, place_on_bed
 from .profile.printers import DEFAULT_ORCA_BED_MM, DEFAULT_PRUSA_BED_MM
-from .measure import footprint, top_heights
+from .measure import bottom_heights, footprint, top_heights
 from .meshcheck import MeshReport, check_part, check_zone
 from .anatomy import HEEL_STATION_FRACTION
 from .outline import Outline, foot_outline, outline_from_points
@@ -150,7 +150,8 @@ def measure_side(part: SidePart, report: MeshReport) -> SideRecord:
             duplicate_faces=report.duplicate_faces,
         ),
         zones=tuple(ZoneFigures(name=z.name, kind=z.kind, infill_pct=z.infill_pct,
-                                part_volume_mm3=round(z.part_volume_mm3, 1)) for z in part.zones),
+                                part_volume_mm3=round(z.part_volume_mm3, 1), extruder=z.extruder)
+                     for z in part.zones),
         modifications=_modification_figures(part),
         label=part.label.text if part.label is not None else None,
         source=_source_info(part, foot),
@@ -161,11 +162,14 @@ def measure_side(part: SidePart, report: MeshReport) -> SideRecord:
 
 def _modification_figures(part: SidePart) -> tuple[ModificationFigure, ...]:
     """Each modification measured on the finished mesh at its landmark: the top there
-    less the intended top without that modification."""
+    less the intended top without that modification; the top cover as the depth of its
+    zone under the part's top at the heel centre."""
     terms = part.surface.modification_terms
-    if not terms:
-        return ()
     mirror = -1.0 if part.spec.side == "left" else 1.0
+    cover = next((z for z in part.zones if z.kind == "cover"), None)
+    figures = () if cover is None else (_cover_figure(part, cover, mirror),)
+    if not terms:
+        return figures
     right_xy = np.array([t.at for t in terms])
     measured = top_heights(part.mesh.vertices, part.mesh.faces, right_xy * [1.0, mirror])
     expected = part.surface.height_mm(right_xy[:, 0], right_xy[:, 1])
@@ -175,7 +179,16 @@ def _modification_figures(part: SidePart) -> tuple[ModificationFigure, ...]:
         out.append(ModificationFigure(key=term.key, x_mm=round(float(x), 3), y_mm=round(float(y * mirror), 3),
                                       asked_mm=term.asked_mm,
                                       measured_mm=round(measured_term_mm(float(m), float(e), own), 4)))
-    return tuple(out)
+    return tuple(out) + figures
+
+
+def _cover_figure(part: SidePart, cover: Zone, mirror: float) -> ModificationFigure:
+    x, y = part.outline.landmarks.heel_centre
+    at = np.array([[x, y * mirror]])
+    depth = top_heights(part.mesh.vertices, part.mesh.faces, at)[0] - bottom_heights(
+        cover.mesh.vertices, cover.mesh.faces, at)[0]
+    return ModificationFigure(key="top_cover_mm", x_mm=round(float(x), 3), y_mm=round(float(y * mirror), 3),
+                              asked_mm=part.spec.modifications.top_cover_mm, measured_mm=round(float(depth), 4))
 
 
 def _source_info(part: SidePart, foot) -> dict[str, object]:  # type: ignore[no-untyped-def]

@@ -123,7 +123,7 @@ def _zone_rings(part: SidePart) -> list[tuple[str, float, str, list[np.ndarray]]
     """(name, infill %, colour, footprint rings in the side's frame) per cushioning zone."""
     out = []
     for zone in part.zones:
-        if zone.kind == "lift":
+        if zone.kind in ("lift", "cover"):  # under and over the others: named in the title
             continue
         rings = [np.asarray(r, dtype=float) for r in to_manifold(zone.mesh).project().to_polygons()]
         # Projecting a zone cut by the lift leaves zero-area rings along the cut: they
@@ -212,6 +212,11 @@ def _top_view(canvas: Canvas, room: Box, part: SidePart, faces: np.ndarray, xlim
             centres.append(tuple(centre))
     _contour_labels(ax, segments, which, levels, centres)
     title = f"{part.spec.side}: zones ({pattern} infill), contours every {CONTOUR_MM:g} mm"
+    cover = next((z for z in part.zones if z.kind == "cover"), None)
+    if cover is not None:
+        title += (f"\n{modification_label('top_cover_mm')} {part.spec.modifications.top_cover_mm:g} mm over the "
+                  f"whole top: own zone, {cover.infill_pct:g} %"
+                  + (f", extruder {cover.extruder}" if cover.extruder != 1 else ""))
     lift_text = lift_zones_text(part)
     if lift_text is not None:
         title += f"\n{lift_text} (red dashes)"

@@ -61,6 +61,7 @@ class ZoneFigures:
     kind: str
     infill_pct: float
     part_volume_mm3: float
+    extruder: int = 1
 
 
 @dataclass(frozen=True, kw_only=True)

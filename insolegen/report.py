@@ -258,8 +258,9 @@ def _zone_rows(sides: tuple[SideRecord, ...]) -> list[str]:
         cells = ""
         for s in sides:
             found = next((z for z in s.zones if z.name == zone), None)
-            cells += (f'<td class="num">{found.infill_pct:g} % &middot; {found.part_volume_mm3 / 1000:.1f} cm\u00b3</td>'
-                      if found else "<td>-</td>")
+            extruder = f" &middot; extruder {found.extruder}" if found and found.extruder != 1 else ""
+            cells += (f'<td class="num">{found.infill_pct:g} % &middot; {found.part_volume_mm3 / 1000:.1f} cm\u00b3'
+                      f'{extruder}</td>' if found else "<td>-</td>")
         rows.append(f"<tr><td>{_e(zone)}</td>{cells}</tr>")
     return rows
 

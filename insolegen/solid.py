@@ -393,3 +393,28 @@ def extrude_height_field(boundary: Array, height: HeightFn, resolution: Resoluti
     )
     faces = np.vstack([top_tris, bottom_tris[:, ::-1] + offset, walls])
     return Mesh(vertices=vertices, faces=faces)
+
+
+def extrude_between(boundary: Array, floor: HeightFn, ceiling: HeightFn, sized_by: HeightFn,
+                    resolution: Resolution = Resolution()) -> Mesh:
+    """A closed solid between two surfaces over the outline: z from floor(x, y) to
+    ceiling(x, y), vertical sides. Both caps stand on one triangulation, refined to
+    ``resolution`` for ``sized_by`` (whichever of the two is curved, or the one that
+    carries the other's curvature too), so they share the outline's vertices and the
+    solid is watertight by construction. ceiling must stay above floor."""
+    xy, _, tris, ring = triangulate_top(boundary, sized_by, resolution)
+    tris = _ccw(xy, tris)
+    low = np.asarray(floor(xy[:, 0], xy[:, 1]), dtype=float) + np.zeros(len(xy))
+    high = np.asarray(ceiling(xy[:, 0], xy[:, 1]), dtype=float) + np.zeros(len(xy))
+    if np.any(high - low <= 0):
+        raise ValueError("the ceiling meets the floor")
+    n, offset = len(ring), len(xy)
+    i = np.arange(n)
+    j = (i + 1) % n
+    vertices = np.vstack([np.column_stack([xy, high]), np.column_stack([xy, low])])
+    walls = np.vstack([
+        np.column_stack([offset + ring[i], offset + ring[j], ring[j]]),
+        np.column_stack([offset + ring[i], ring[j], ring[i]]),
+    ])
+    faces = np.vstack([tris, tris[:, ::-1] + offset, walls])
+    return Mesh(vertices=vertices, faces=faces)

@@ -21,7 +21,7 @@ from .measure import volumes_within_mm3
 from .outline import Outline, behind_mth_line, resample_ring
 from .profile.spec import SideSpec, ZonesSpec
 from .profile.zonecheck import MIN_ZONE_AREA_MM2, MIN_ZONE_WIDTH_MM
-from .solid import Mesh, Resolution, extrude_height_field
+from .solid import Mesh, Resolution, extrude_between, extrude_height_field
 from .surfaces import TopSurface
 
 # Zone boundaries, as fractions of foot length. (U) conventions on docs/clinical.md's landmarks.
@@ -40,7 +40,7 @@ ZONE_SLIVER_MM = 1e-5
 MIN_OVERLAP_MM2 = 1.0  # zones whose footprints share less than this do not lie on each other
 ZONE_RESOLUTION = Resolution(tolerance_mm=0.05, edge_spacing_mm=1.5, start_area_mm2=20.0)
 
-ZoneKind = Literal["cushion", "lift", "custom"]
+ZoneKind = Literal["cushion", "lift", "custom", "cover"]
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,11 @@ class Zone:
     kind: ZoneKind
     mesh: Mesh
     part_volume_mm3: float  # how much of the insole lies in this zone
+    extruder: int = 1  # the extruder (filament) that prints it: 1 = the part's own
 
     def mirrored_y(self) -> "Zone":
-        return Zone(self.name, self.infill_pct, self.kind, self.mesh.mirrored_y(), self.part_volume_mm3)
+        return Zone(self.name, self.infill_pct, self.kind, self.mesh.mirrored_y(), self.part_volume_mm3,
+                    self.extruder)
 
 
 # Double precision in and out of manifold3d: rounding a boolean's result to float32
@@ -146,8 +148,10 @@ def build_zones(
     top = float(body.vertices[:, 2].max()) + HEADROOM_MM
     areas = [(n, p, k, a) for n, p, k, a in zone_areas(spec, outline, zones) if not a.is_empty and a.area > 0]
     out: list[Zone] = []
-    if spec.lift_heel_mm < LIFT_MIN_MM:
-        # No lift to cut out: each zone is a prism, and the part's volume in it is
+    lifted = spec.lift_heel_mm >= LIFT_MIN_MM
+    cover_mm = spec.modifications.top_cover_mm
+    if not lifted and cover_mm <= 0:
+        # Nothing to cut out: each zone is a prism, and the part's volume in it is
         # integrated over the body's faces (exact; a third of the time of booleans).
         volumes = volumes_within_mm3(body.vertices, body.faces, [a for *_, a in areas])
         for (name, pct, kind, area), inside in zip(areas, volumes):
@@ -156,18 +160,38 @@ def build_zones(
         return tuple(out)
 
     body_solid = to_manifold(body)
-    boundary = resample_ring(lift_region(spec, outline, surface), resolution.edge_spacing_mm)
-    lift_solid = to_manifold(extrude_height_field(boundary, surface.lift_mm, resolution))
+    cutters = []
+    cover_solid = None
+    if cover_mm > 0:
+        # The top cover_mm of the part, from the outline grown a little past the
+        # cushion prisms (so no two sides coincide) up to above the part's top.
+        boundary = resample_ring(outline.polygon.buffer(LIFT_OVERHANG_MM), resolution.edge_spacing_mm)
+        floor = lambda x, y: surface.height_mm(x, y) - cover_mm  # noqa: E731
+        cover_solid = to_manifold(extrude_between(boundary, floor, lambda x, y: np.full(np.shape(x), top),
+                                                  floor, resolution))
+        cutters.append(cover_solid)
+    lift_solid = None
+    if lifted:
+        boundary = resample_ring(lift_region(spec, outline, surface), resolution.edge_spacing_mm)
+        lift_solid = to_manifold(extrude_height_field(boundary, surface.lift_mm, resolution))
+        if cover_solid is not None:  # where a relief digs the cover down into the lift, the cover wins
+            lift_solid = (lift_solid - cover_solid).simplify(ZONE_SLIVER_MM)
+        cutters.append(lift_solid)
     for name, pct, kind, area in areas:
-        # The cut can leave slivers a micrometre across (zero-area triangles, which the
-        # zone checks refuse): collapse them, moving nothing by more than a hundredth of
-        # a micrometre.
-        solid = (prism(area, top) - lift_solid).simplify(ZONE_SLIVER_MM)
+        solid = prism(area, top)
+        for cutter in cutters:
+            # A cut can leave slivers a micrometre across (zero-area triangles, which the
+            # zone checks refuse): collapse them, moving nothing by more than a
+            # hundredth of a micrometre.
+            solid = (solid - cutter).simplify(ZONE_SLIVER_MM)
         inside = (solid ^ body_solid).volume()
         if inside >= MIN_ZONE_VOLUME_MM3:
             out.append(Zone(name, pct, kind, from_manifold(solid), inside))
-    inside = (lift_solid ^ body_solid).volume()
-    out.append(Zone("lift", zones.lift_pct, "lift", from_manifold(lift_solid), inside))
+    if cover_solid is not None:
+        out.append(Zone("top_cover", zones.top_cover_pct, "cover", from_manifold(cover_solid),
+                        (cover_solid ^ body_solid).volume(), extruder=zones.top_cover_extruder))
+    if lift_solid is not None:
+        out.append(Zone("lift", zones.lift_pct, "lift", from_manifold(lift_solid), (lift_solid ^ body_solid).volume()))
     return tuple(out)
 
 
@@ -179,7 +203,7 @@ def zones_on_lift(zones: Sequence[Zone]) -> list[str]:
         return []
     under = to_manifold(lift.mesh).project()
     return [z.name for z in zones
-            if z.kind != "lift" and (to_manifold(z.mesh).project() ^ under).area() > MIN_OVERLAP_MM2]
+            if z.kind not in ("lift", "cover") and (to_manifold(z.mesh).project() ^ under).area() > MIN_OVERLAP_MM2]
 
 
 def custom_zone_problems(zones: ZonesSpec, outline: shapely.Polygon) -> list[str]:

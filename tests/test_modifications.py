@@ -6,20 +6,23 @@ build.json, the report and the preview; the clinical rules; a sweep of hostile v
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from meshtools import assert_solid
 
 from insolegen.cli import main
-from insolegen.measure import top_heights
+from insolegen.measure import bottom_heights, top_heights
 from insolegen.modifications import MTH_RELIEF_RADIUS_MM, modification_label
 from insolegen.pipeline import build_profile
 from insolegen.profile import profile_from_dict
 from insolegen.profile.loader import ProfileError
+from insolegen.zones import to_manifold
 
 ROOT = Path(__file__).resolve().parents[1]
 SHAPE = {"heel_cup_depth_mm": 16, "thickness_mm": 3.5, "heel_thickness_mm": 4.0}
@@ -229,9 +232,64 @@ def test_a_relief_with_a_met_pad_does_not_warn_and_a_deep_cup_skive_does_not_eit
                                            {**SHAPE, "heel_cup_depth_mm": 20, "rearfoot_post_deg": 3})
 
 
-def test_modifications_not_built_yet_are_refused_by_name():
-    """The top cover is not built yet: asking for one is refused, never ignored."""
-    assert "modifications.top_cover_mm" in _refused({"top_cover_mm": 1})
+@pytest.mark.parametrize("lift", [None, {"side": "left", "heel_mm": 6}])
+def test_a_top_cover_is_its_own_zone_under_the_whole_top_measured_and_disjoint(lift, tmp_path):
+    extra = {"zones": {"top_cover": 80, "top_cover_extruder": 2}}
+    if lift:
+        extra["lift"] = lift
+    result = build({"top_cover_mm": 1.5}, **extra)
+    for side, part in zip(result.record.sides, result.parts):
+        (figure,) = side.modifications
+        assert figure.key == "top_cover_mm" and figure.asked_mm == 1.5
+        assert figure.measured_mm == pytest.approx(1.5, abs=0.1)
+        cover = next(z for z in part.zones if z.kind == "cover")
+        assert (cover.name, cover.infill_pct, cover.extruder) == ("top_cover", 80, 2)
+        assert_solid(cover.mesh.vertices, cover.mesh.faces)
+        # Everywhere on the insole, the cover's floor is 1.5 mm under the top (sampled
+        # on a grid well inside the outline, where no wall or cup edge stands).
+        mirror = -1.0 if side.side == "left" else 1.0
+        inner = part.outline.polygon.buffer(-12)
+        xs, ys = np.meshgrid(np.arange(0, 300, 7.0), np.arange(-60, 60, 7.0))
+        keep = shapely.contains_xy(inner, xs.ravel(), ys.ravel())
+        xy = np.column_stack([xs.ravel()[keep], ys.ravel()[keep] * mirror])
+        depth = top_heights(part.mesh.vertices, part.mesh.faces, xy) - bottom_heights(
+            cover.mesh.vertices, cover.mesh.faces, xy)
+        assert len(depth) > 100 and np.nanmax(np.abs(depth - 1.5)) < 0.1
+        # The zones are disjoint and hold the whole part between them.
+        body = to_manifold(part.mesh)
+        solids = [to_manifold(z.mesh) for z in part.zones]
+        assert sum(z.part_volume_mm3 for z in part.zones) == pytest.approx(body.volume(), rel=2e-3)
+        for i, a in enumerate(solids):
+            for b in solids[i + 1:]:
+                assert (a ^ b ^ body).volume() < 1.0
+    assert "top_cover" in [z.name for z in result.record.sides[0].zones]
+
+
+def test_a_top_cover_thicker_than_the_base_is_refused():
+    assert "modifications.top_cover_mm = 2.5 is thicker than the base it covers (shape.thickness_mm / " \
+        "heel_thickness_mm: 2 mm): allowed is 0 to 2 mm" in _refused({"top_cover_mm": 2.5}, {**SHAPE, "thickness_mm": 2.0})
+    # as thick as the base is allowed (another key's refusal shows the cover passed)
+    assert "top_cover_mm" not in _refused({"top_cover_mm": 2.0, "heel_relief_mm": 99}, {**SHAPE, "thickness_mm": 2.0})
+
+
+def test_the_top_cover_is_written_to_both_3mf_dialects_with_its_extruder(tmp_path):
+    profile = tmp_path / "cover.toml"
+    profile.write_text('name = "cover"\n[foot]\nsize = "EU 42"\n[modifications]\ntop_cover_mm = 1\n'
+                       '[zones]\ntop_cover = 70\ntop_cover_extruder = 3\n')
+    assert main(["build", str(profile), "--out", str(tmp_path), "--no-preview"]) == 0
+    prusa = zipfile.ZipFile(tmp_path / "cover" / "cover-right.3mf").read("Metadata/Slic3r_PE_model.config").decode()
+    block = prusa[prusa.index('value="top_cover"'):]
+    block = block[:block.index("</volume>")]
+    assert 'key="fill_density" value="70%"' in block and 'key="extruder" value="3"' in block
+    orca = zipfile.ZipFile(tmp_path / "cover" / "cover-right.orca.3mf").read("Metadata/model_settings.config").decode()
+    block = orca[orca.index('value="top_cover"'):]
+    block = block[:block.index("</part>")]
+    assert 'key="sparse_infill_density" value="70%"' in block and 'key="extruder" value="3"' in block
+    for name in ("cover-right.3mf", "cover-right.orca.3mf"):
+        assert main(["check", str(tmp_path / "cover" / name)]) == 0
+    record = json.loads((tmp_path / "cover" / "build.json").read_text())
+    zone = next(z for z in record["sides"][0]["zones"] if z["name"] == "top_cover")
+    assert zone["extruder"] == 3 and zone["infill_pct"] == 70
 
 
 def test_a_flange_is_a_wall_on_the_medial_edge_of_the_arch_only(plain):
@@ -268,7 +326,7 @@ MM = st.floats(min_value=0.0, max_value=6.0, allow_nan=False).map(lambda v: roun
     "mth_relief_mm": st.lists(MM, min_size=5, max_size=5), "heel_relief_mm": MM,
     "heel_relief_shape": st.sampled_from(["round", "horseshoe"]), "plantar_fascia_groove_mm": MM,
     "medial_flange_mm": MM.map(lambda v: 2 * v), "lateral_clip_mm": MM.map(lambda v: 2 * v),
-    "first_ray_cutout": st.booleans(),
+    "first_ray_cutout": st.booleans(), "top_cover_mm": MM.map(lambda v: v / 2),
 }), st.sampled_from(["full", "sulcus", "three-quarter"]), st.floats(2.0, 6.0).map(lambda v: round(v, 1)))
 def test_any_combination_builds_a_valid_solid_with_every_height_or_is_refused_cleanly(mods, length, thickness):
     shape = {"heel_cup_depth_mm": 16, "thickness_mm": thickness, "length": length}
@@ -301,7 +359,7 @@ def test_the_example_prescription_builds_and_every_modification_is_shown(tmp_pat
     for side in summary["sides"]:
         keys = {m["key"] for m in side["modifications"]}
         assert keys == {"medial_heel_skive_mm", "navicular_pad_mm", "mortons_extension_mm", "cuboid_pad_mm",
-                        "mth_relief_mm[2]", "mth_relief_mm[3]", "heel_relief_mm"}
+                        "mth_relief_mm[2]", "mth_relief_mm[3]", "heel_relief_mm", "top_cover_mm"}
         for m in side["modifications"]:
             assert abs(m["measured_mm"] - m["asked_mm"]) <= 0.1, m
             assert html.escape(modification_label(m["key"])) in report

@@ -134,6 +134,8 @@ def prusa_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placem
             lines.append('   <metadata type="volume" key="volume_type" value="ParameterModifier"/>')
             lines.append(f'   <metadata type="volume" key="fill_density" value="{_pct(zone.infill_pct)}"/>')
             lines.append(f'   <metadata type="volume" key="fill_pattern" value="{PRUSA_PATTERN[pattern]}"/>')
+            if zone.extruder != 1:  # a modifier can switch the filament for its region
+                lines.append(f'   <metadata type="volume" key="extruder" value="{zone.extruder}"/>')
         lines.append("  </volume>")
     lines += [" </object>", "</config>", ""]
     return _zip({
@@ -198,6 +200,8 @@ def orca_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placeme
         if zone is not None:
             lines.append(f'   <metadata key="sparse_infill_density" value="{_pct(zone.infill_pct)}"/>')
             lines.append(f'   <metadata key="sparse_infill_pattern" value="{ORCA_PATTERN[pattern]}"/>')
+            if zone.extruder != 1:
+                lines.append(f'   <metadata key="extruder" value="{zone.extruder}"/>')
         lines.append("  </part>")
     lines += [" </object>", "</config>", ""]
     return _zip({

@@ -10,4 +10,6 @@ ARCH_APEX_PCT = 42.0
 SCAN_SMOOTHING_MM = 2.0
 PATTERN = "gyroid"
 # Infill percent per zone, 95A TPU gyroid.
-ZONE_PCT = {"heel": 15.0, "arch": 30.0, "forefoot": 15.0, "toes": 10.0, "lift": 60.0}
+ZONE_PCT = {"heel": 15.0, "arch": 30.0, "forefoot": 15.0, "toes": 10.0, "lift": 60.0, "top_cover": 100.0}
+# The top cover ([modifications] top_cover_mm) is printed solid by default: a smooth,
+# hard-wearing skin; its softness then comes from its material (zones.top_cover_extruder).

@@ -110,6 +110,10 @@ def modification_checks(spec: SideSpec) -> tuple[list[str], list[str]]:
                             "allowed on a base of 1.7 mm or more")
         warnings.append(f"{_key('first_ray_cutout')} = true: a cut-out destabilises the device; reverse Morton's, "
                         "minimal fill and 2-3\u00b0 of inversion are usually tried first")
+    base = min(spec.thickness_mm, spec.heel_thickness_mm)
+    if m.top_cover_mm > base:
+        refusals.append(f"{_key('top_cover_mm')} = {m.top_cover_mm:g} is thicker than the base it covers "
+                        f"(shape.thickness_mm / heel_thickness_mm: {base:g} mm): allowed is 0 to {base:g} mm")
     if m.navicular_pad_mm > 0 and spec.arch_height_mm + m.navicular_pad_mm > MEDIAL_SUPPORT_WARN_MM:
         warnings.append(f"{_key('navicular_pad_mm')} = {m.navicular_pad_mm:g} on a {spec.arch_height_mm:g} mm "
                         f"arch: {spec.arch_height_mm + m.navicular_pad_mm:g} mm of medial support, above "

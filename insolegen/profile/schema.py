@@ -35,6 +35,8 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "forefoot": (0.0, 100.0, "% infill"),
     "toes": (0.0, 100.0, "% infill"),
     "lift": (0.0, 100.0, "% infill"),
+    "top_cover": (0.0, 100.0, "% infill"),
+    "top_cover_extruder": (1.0, 16.0, "(extruder number)"),
     "infill_pct": (0.0, 100.0, "% infill"),
     "scan_smoothing_mm": (0.5, 10.0, "mm"),
     # [modifications] (docs/clinical.md, "Modifications")
@@ -51,6 +53,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "plantar_fascia_groove_mm": (0.0, 4.0, "mm"),
     "medial_flange_mm": (0.0, 15.0, "mm"),
     "lateral_clip_mm": (0.0, 15.0, "mm"),
+    "top_cover_mm": (0.0, 3.0, "mm"),
 }
 
 # Infill patterns whose density a per-zone modifier really sets. Adaptive patterns
@@ -141,6 +144,8 @@ class ZonesTable(BaseModel):
     forefoot: _num("forefoot") = defaults.ZONE_PCT["forefoot"]
     toes: _num("toes") = defaults.ZONE_PCT["toes"]
     lift: _num("lift") = defaults.ZONE_PCT["lift"]
+    top_cover: _num("top_cover") = defaults.ZONE_PCT["top_cover"]  # the top cover's infill (modifications.top_cover_mm)
+    top_cover_extruder: Annotated[int, Field(ge=1, le=16)] = 1  # the extruder (filament) that prints the top cover
     allow_soft_lift: bool = False
     custom: list[CustomZoneTable] = []
 
@@ -164,6 +169,7 @@ class ModificationsTable(BaseModel):
     plantar_fascia_groove_mm: Optional[_num("plantar_fascia_groove_mm")] = None
     medial_flange_mm: Optional[_num("medial_flange_mm")] = None
     lateral_clip_mm: Optional[_num("lateral_clip_mm")] = None
+    top_cover_mm: Optional[_num("top_cover_mm")] = None  # the top layer as its own zone (zones.top_cover)
     first_ray_cutout: Optional[bool] = None  # a recess under the 1st MPJ, down to the printable minimum
     allow_shallow_cup: Optional[bool] = None  # a heel skive in a heel cup under 14 mm
 

@@ -64,6 +64,7 @@ class Modifications:
     plantar_fascia_groove_mm: float = 0.0
     medial_flange_mm: float = 0.0
     lateral_clip_mm: float = 0.0
+    top_cover_mm: float = 0.0  # the top layer, this thick, as its own zone (insolegen.zones)
     first_ray_cutout: bool = False
     allow_shallow_cup: bool = False  # a heel skive in a heel cup under 14 mm
 
@@ -130,6 +131,8 @@ class ZonesSpec:
     forefoot_pct: float = defaults.ZONE_PCT["forefoot"]
     toes_pct: float = defaults.ZONE_PCT["toes"]
     lift_pct: float = defaults.ZONE_PCT["lift"]
+    top_cover_pct: float = defaults.ZONE_PCT["top_cover"]
+    top_cover_extruder: int = 1
     custom: tuple[CustomZone, ...] = ()
 
     def as_dict(self) -> dict[str, object]:

@@ -10,7 +10,7 @@ from shapely.validation import explain_validity
 from .schema import ADAPTIVE_PATTERNS, PATTERNS, ZonesTable
 from .spec import CustomZone, ZonesSpec
 
-STANDARD_ZONES = ("heel", "arch", "forefoot", "toes", "lift")
+STANDARD_ZONES = ("heel", "arch", "forefoot", "toes", "lift", "top_cover")
 MIN_ZONE_AREA_MM2 = 25.0
 MIN_ZONE_WIDTH_MM = 2.0  # narrower than ~4 extrusion lines gets no infill of its own
 LIFT_ZONE_LIMIT_PCT = 30.0
@@ -49,6 +49,8 @@ def zones_spec(table: ZonesTable, problems: list[str]) -> ZonesSpec:
         forefoot_pct=table.forefoot,
         toes_pct=table.toes,
         lift_pct=table.lift,
+        top_cover_pct=table.top_cover,
+        top_cover_extruder=table.top_cover_extruder,
         custom=tuple(custom),
     )
 
