@@ -11,6 +11,7 @@ the edge. Text that does not fit is shortened from the end; the side letter alwa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import shapely
@@ -117,9 +118,19 @@ def place_label(text: str, footprint: shapely.Polygon, foot_length_mm: float) ->
         text = text[:-1].rstrip()
 
 
-def engrave(mesh: Mesh, label: Label) -> Mesh:
-    """``mesh`` with the label cut LABEL_DEPTH_MM into its underside (z = 0)."""
+FOLLOW_STEP_MM = 2.0  # a cutter that follows a curved underside is split this finely first
+
+
+def engrave(mesh: Mesh, label: Label, floor: Callable[[np.ndarray], np.ndarray] | None = None) -> Mesh:
+    """``mesh`` with the label cut LABEL_DEPTH_MM into its underside: z = 0, or
+    ``floor(x)`` for an underside that follows a shoe's footbed (the cutter is split
+    into FOLLOW_STEP_MM pieces and carried up onto it, so the cut stays as deep)."""
     cutter = prism(label.outline, LABEL_DEPTH_MM + 1.0).translate([0.0, 0.0, -1.0])
+    if floor is not None:
+        def follow(v: np.ndarray) -> np.ndarray:
+            return np.column_stack([v[:, 0], v[:, 1], v[:, 2] + floor(v[:, 0])])
+
+        cutter = cutter.refine_to_length(FOLLOW_STEP_MM).warp_batch(follow)
     # The cut can leave micrometre slivers (zero-area triangles the checks refuse), as
     # the zones' cuts do: collapse them, moving nothing by more than SLIVER_MM.
     return from_manifold((to_manifold(mesh) - cutter).simplify(SLIVER_MM))

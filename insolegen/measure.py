@@ -7,7 +7,7 @@ vertical section; the footprint on z = 0 gives the outline's length and widths.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import shapely
@@ -122,9 +122,13 @@ class Footprint:
         return float(self.polygon.intersection(shapely.LineString([(x_mm, y0), (x_mm, y1)])).length)
 
 
-def footprint(vertices: Array, faces: NDArray[np.int64], tolerance_mm: float = 1e-6) -> Footprint:
-    """The region the part covers on the bed: union of its faces lying on z = 0."""
-    on_bed = np.all(np.abs(vertices[faces][:, :, 2]) <= tolerance_mm, axis=1)
+def footprint(vertices: Array, faces: NDArray[np.int64], tolerance_mm: float = 1e-6,
+              floor: "Callable[[Array], Array] | None" = None) -> Footprint:
+    """The region the part covers on the bed: union of its faces lying on z = 0, or on
+    ``floor(x)`` for an underside that follows a shoe's footbed."""
+    tri = vertices[faces]
+    under = floor(tri[:, :, 0]) if floor is not None else 0.0
+    on_bed = np.all(np.abs(tri[:, :, 2] - under) <= tolerance_mm, axis=1)
     bottom = faces[on_bed]
     edges = np.sort(bottom[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1)
     n = len(vertices)

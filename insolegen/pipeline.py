@@ -30,8 +30,8 @@ from .profile.loader import ProfileError
 from .profile.schema import LengthKind
 from .profile.spec import FootSource, Profile, SideSpec, ZonesSpec
 from .record import (BuildRecord, Height, ModificationFigure, OutlineFigures, PrintRecord, SideRecord, SolidChecks,
-                     ZoneFigures, measured_term_mm)
-from .solid import Mesh, Resolution, extrude_height_field
+                     UndersideFigure, ZoneFigures, measured_term_mm)
+from .solid import Mesh, Resolution, extrude_between, extrude_height_field
 from .surfaces import TopSurface, top_surface
 from .zones import ZONE_RESOLUTION, Zone, build_zones, custom_zone_problems
 
@@ -106,7 +106,13 @@ def build_side(
     else:
         outline, cup = side_outline(spec, resolution.edge_spacing_mm), None
     surface = top_surface(spec, outline, cup)
-    mesh = extrude_height_field(outline.boundary, surface.height_mm, resolution)
+    if surface.has_footbed:  # the underside follows the shoe's footbed ([shoe] bottom = "shoe")
+        mesh = extrude_between(outline.boundary, surface.footbed_mm, surface.top_mm, surface.top_mm, resolution)
+        # The footbed is 0 at the ball, where no vertex need stand: set the lowest one
+        # on the bed (a few micrometres down) so the part rests on it.
+        mesh = Mesh(vertices=mesh.vertices - [0.0, 0.0, float(mesh.vertices[:, 2].min())], faces=mesh.faces)
+    else:
+        mesh = extrude_height_field(outline.boundary, surface.height_mm, resolution)
     zone_solids = build_zones(spec, outline, surface, mesh, zones, zone_resolution) if zones is not None else ()
     if spec.side == "left":
         mesh = mesh.mirrored_y()
@@ -120,14 +126,18 @@ def measure_side(part: SidePart, report: MeshReport) -> SideRecord:
     names, points = zip(*part.landmark_points().items())
     right_xy = np.array(points)
     side_xy = right_xy * [1.0, mirror]
-    measured = top_heights(part.mesh.vertices, part.mesh.faces, side_xy)
+    # Heights are above the underside: the bed, or the shoe's footbed it follows.
+    measured = top_heights(part.mesh.vertices, part.mesh.faces, side_xy) - part.surface.footbed_mm(right_xy[:, 0])
     expected = part.surface.height_mm(right_xy[:, 0], right_xy[:, 1])
     heights = {
         name: Height(x_mm=round(float(x), 3), y_mm=round(float(y), 3), measured_mm=round(float(m), 4),
                      expected_mm=round(float(e), 4))
         for name, (x, y), m, e in zip(names, side_xy, measured, expected)
     }
-    foot = footprint(part.mesh.vertices, part.mesh.faces)
+    if part.surface.has_footbed:  # within 0.1 micrometre: the part was set down onto its lowest vertex
+        foot = footprint(part.mesh.vertices, part.mesh.faces, tolerance_mm=1e-4, floor=part.surface.footbed_mm)
+    else:
+        foot = footprint(part.mesh.vertices, part.mesh.faces)
     fl = part.spec.foot_length_mm
     low, high = report.bounds_mm
     return SideRecord(
@@ -157,7 +167,29 @@ def measure_side(part: SidePart, report: MeshReport) -> SideRecord:
         source=_source_info(part, foot),
         build_ms=round(part.build_seconds * 1000, 1),
         parameters=part.spec.as_dict(),
+        underside=_underside_figures(part) if part.surface.has_footbed else (),
     )
+
+
+UNDERSIDE_TOE_BACK_MM = 4.0  # the toe figure is taken this far behind the toe tip, on the insole
+
+
+def _underside_figures(part: SidePart) -> tuple[UndersideFigure, ...]:
+    """The underside measured where it follows the shoe's footbed: at the heel centre
+    (the heel pitch), at the ball (0) and near the toe tip (the toe spring there)."""
+    lm = part.outline.landmarks
+    mirror = -1.0 if part.spec.side == "left" else 1.0
+    x_end = float(part.outline.boundary[:, 0].max()) - UNDERSIDE_TOE_BACK_MM
+    points = {"heel_centre": lm.heel_centre, "ball": (lm.mth_mid[0], 0.0), "toe": (x_end, 0.0)}
+    right_xy = np.array(list(points.values()), dtype=float)
+    # the toe point on the insole's own mid-line there
+    lat, med = part.outline.edges_at(right_xy[2:, 0])
+    right_xy[2, 1] = (lat[0] + med[0]) / 2
+    measured = bottom_heights(part.mesh.vertices, part.mesh.faces, right_xy * [1.0, mirror])
+    asked = part.surface.footbed_mm(right_xy[:, 0])
+    return tuple(UndersideFigure(name=n, x_mm=round(float(x), 3), y_mm=round(float(y * mirror), 3),
+                                 asked_mm=round(float(a), 3), measured_mm=round(float(m), 4))
+                 for n, (x, y), a, m in zip(points, right_xy, asked, measured))
 
 
 def _modification_figures(part: SidePart) -> tuple[ModificationFigure, ...]:
@@ -171,7 +203,8 @@ def _modification_figures(part: SidePart) -> tuple[ModificationFigure, ...]:
     if not terms:
         return figures
     right_xy = np.array([t.at for t in terms])
-    measured = top_heights(part.mesh.vertices, part.mesh.faces, right_xy * [1.0, mirror])
+    measured = top_heights(part.mesh.vertices, part.mesh.faces, right_xy * [1.0, mirror]) - part.surface.footbed_mm(
+        right_xy[:, 0])
     expected = part.surface.height_mm(right_xy[:, 0], right_xy[:, 1])
     out = []
     for term, (x, y), m, e in zip(terms, right_xy, measured, expected):
@@ -327,14 +360,15 @@ def labelled(part: SidePart, profile: Profile, warnings: list[str]) -> SidePart:
                         part.spec.foot_length_mm)
 
     inside = shapely.get_coordinates(label.outline.buffer(0.5))
-    over = top_heights(part.mesh.vertices, part.mesh.faces, inside)
+    over = top_heights(part.mesh.vertices, part.mesh.faces, inside) - part.surface.footbed_mm(inside[:, 0])
     needed = PRINTABLE_MIN_MM + LABEL_DEPTH_MM
     if np.nanmin(over) < needed - 1e-6:
         warnings.append(f"{part.spec.side}: no label engraved: the part is {np.nanmin(over):.1f} mm thick at the "
                         f"midfoot, and a {LABEL_DEPTH_MM:g} mm label needs {needed:g} mm (write the side on it, "
                         "or set [print] label = false to silence this)")
         return part
-    return dataclasses.replace(part, mesh=engrave(part.mesh, label), label=label)
+    floor = part.surface.footbed_mm if part.surface.has_footbed else None
+    return dataclasses.replace(part, mesh=engrave(part.mesh, label, floor), label=label)
 
 
 def mirrored_part(part: SidePart, spec: SideSpec) -> SidePart:
@@ -403,6 +437,7 @@ def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> Bu
             printer=profile.print.printer, bed_mm=profile.print.bed_mm, family=profile.print.family),
         lift=profile.lift,
         zones=profile.zones.as_dict(),
+        shoe=None if profile.shoe is None else profile.shoe.as_dict(),
         sides=tuple(sides),
     )
     return BuildResult(profile, tuple(parts), tuple(reports), record, placements)

@@ -225,6 +225,7 @@ def _top_view(canvas: Canvas, room: Box, part: SidePart, faces: np.ndarray, xlim
 
 
 MODIFICATION_COLOUR = "#7209b7"
+UNDERSIDE_GREY = "#6c757d"
 MODIFICATION_EDGE = 0.1  # a modification's outline: where it reaches this share of its height
 
 
@@ -285,6 +286,7 @@ def _annotate(ax: Axes, marks: list[tuple[float, float, str]]) -> None:
 def _side_view(canvas: Canvas, room: Box, part: SidePart, probed: Probed, xlim: tuple[float, float],
                ylim: tuple[float, float]) -> Axes:
     ax = Axes(canvas, room, xlim, ylim)
+    under = part.surface.footbed_mm(probed.xs)  # 0, or the shoe's footbed the underside follows
     lift = lift_zone(part)
     if probed.lift is not None and lift is not None:
         # The lift layer under the heel mid-line, from the bed to the lift zone's top.
@@ -292,7 +294,7 @@ def _side_view(canvas: Canvas, room: Box, part: SidePart, probed: Probed, xlim: 
         edges = np.flatnonzero(np.diff(np.r_[0, ok.astype(np.int8), 0]))
         for a, b in zip(edges[::2], edges[1::2]):
             xs, zs = probed.xs[a:b], probed.lift[a:b]
-            outline = ax.px(np.r_[xs, xs[::-1]], np.r_[zs, np.zeros(len(xs))])
+            outline = ax.px(np.r_[xs, xs[::-1]], np.r_[zs, under[a:b][::-1]])
             canvas.polygon(outline, fill=LIFT_RED, alpha=LIFT_ALPHA)
             ax.drawn += [ax.px(xs, zs * f) for f in (0.25, 0.5, 0.75, 1.0)]  # the legend keeps off it
         ax.note(ax.at(0.015, 0.93), f"{lift_zones_text(part)}:\n{lift_height_text(part)}", NOTE_PT,
@@ -300,9 +302,14 @@ def _side_view(canvas: Canvas, room: Box, part: SidePart, probed: Probed, xlim: 
     ax.hline(0.0)
     ax.plot(probed.xs, probed.medial, FIRST)
     ax.plot(probed.xs, probed.middle, SECOND, dash=DASHED)
-    _annotate(ax, [(x, z, f"{name.replace('_', ' ')}\n{z:.1f} mm") for name, (x, z) in probed.landmarks.items()
-                   if np.isfinite(z)])
-    ax.legend([("medial (90 % across)", FIRST, None), ("heel mid-line", SECOND, DASHED)])
+    legend = [("medial (90 % across)", FIRST, None), ("heel mid-line", SECOND, DASHED)]
+    if part.surface.has_footbed:
+        ax.plot(probed.xs, under, UNDERSIDE_GREY)
+        legend.append(("underside (the shoe's footbed)", UNDERSIDE_GREY, None))
+    # heights above the underside, as build.json gives them
+    _annotate(ax, [(x, z, f"{name.replace('_', ' ')}\n{z - float(part.surface.footbed_mm(np.array(x))):.1f} mm")
+                   for name, (x, z) in probed.landmarks.items() if np.isfinite(z)])
+    ax.legend(legend)
     ax.frame(f"{part.spec.side}: medial side view", "x (mm)", "height (mm)")
     return ax
 

@@ -77,6 +77,18 @@ class ModificationFigure:
 
 
 @dataclass(frozen=True, kw_only=True)
+class UndersideFigure:
+    """The underside's height above the bed where it follows a shoe's footbed: asked
+    (the footbed there) and measured on the mesh (the lowest surface under the point)."""
+
+    name: str  # heel_centre, ball, toe
+    x_mm: float
+    y_mm: float
+    asked_mm: float
+    measured_mm: float
+
+
+@dataclass(frozen=True, kw_only=True)
 class SideRecord:
     """One insole as built."""
 
@@ -94,6 +106,7 @@ class SideRecord:
     source: Mapping[str, Any]  # where the outline came from (a reader's own figures for a real foot)
     build_ms: float
     parameters: Mapping[str, Any]
+    underside: tuple[UndersideFigure, ...] = ()  # with [shoe] bottom = "shoe"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,3 +131,4 @@ class BuildRecord:
     sides: tuple[SideRecord, ...] = field(default=())
     file_stem: str = ""  # the folder's and files' name (Profile.file_stem)
     patient: Optional[Patient] = None  # [patient] as given (Profile.patient)
+    shoe: Optional[Mapping[str, Any]] = None  # [shoe] as given

@@ -112,7 +112,7 @@ sides: {_e(', '.join(names))} &middot; insolegen {_e(record.insolegen_version)} 
 <p>PrusaSlicer on the command line, in this folder (on the bed the files are placed on,
 with the settings a 3MF cannot carry):</p>
 <code>{recipe}</code>
-<p>Print flat, one per side; remove the shoe's own insole before fitting; label the side on a lift.</p>
+{_printing_text(record)}
 </section>
 <script>
 window.addEventListener("load", function () {{
@@ -204,6 +204,27 @@ def _patient_block(record: BuildRecord, today: dt.date) -> str:
             value = f"{value.isoformat()} (age {years})"
         rows.append(f'<tr><th style="width:28%">{_e(label)}</th><td>{_e(value)}</td></tr>')
     return f"<div><h2>Patient record</h2><table>{''.join(rows)}</table></div>" if rows else ""
+
+
+def _printing_text(record: BuildRecord) -> str:
+    """How to print, and the shoe the parts are made for ([shoe])."""
+    shoe = record.shoe
+    if not shoe:
+        return "<p>Print flat, one per side; remove the shoe's own insole before fitting; label the side on a lift.</p>"
+    room = f", {_fmt(shoe['heel_depth_mm'])} mm inside the heel counter" if shoe.get("heel_depth_mm") else ""
+    made = (f"<p>Made for a shoe whose footbed rises {_fmt(shoe['heel_pitch_mm'])} mm at the heel and "
+            f"{_fmt(shoe['toe_spring_mm'])} mm at the toe above the ball{room}.")
+    if shoe["bottom"] != "shoe":
+        return made + (" The underside is flat: print flat, in a flexible material (TPU) that takes the footbed's "
+                       "shape in the shoe.</p>")
+    rows = "".join(
+        f"<tr><td>{_e(f.name.replace('_', ' '))} ({_e(s.side)})</td><td class=\"num\">{f.asked_mm:.2f}</td>"
+        f"<td class=\"num\">{f.measured_mm:.2f}</td></tr>" for s in record.sides for f in s.underside)
+    return (made + " The underside follows that footbed, so each part stands on its ball: print it with supports "
+            "under the heel and the toes (both 3MF files turn supports on), or build it with "
+            "<code>bottom = \"flat\"</code> and print flat in a flexible material.</p>"
+            "<table><tr><th>underside above the bed</th><th>asked (mm)</th><th>measured (mm)</th></tr>"
+            f"{rows}</table>")
 
 
 def _lift_block(result: BuildResult) -> str:

@@ -90,6 +90,31 @@ class TopSurface:
         x_hc = lm.heel_centre[0]
         return (x - x_hc) / (lm.mth_line_x(y) - x_hc)
 
+    def footbed_mm(self, x: Array, y: Array | None = None) -> Array:
+        """The underside's height above the bed: 0 for a flat insole; with [shoe] bottom
+        = "shoe", the shoe's footbed, a function of x alone (a footbed is straight across):
+        the heel pitch behind the heel centre, easing (smoothstep) down to 0 at the ball
+        (the metatarsal heads' mid-point), then rising as a parabola to the toe spring at
+        the toe tip (foot length). C1 throughout: level at the heel, the ball and the
+        join. docs/clinical.md, "Shoe fit"."""
+        s = self.spec
+        x = np.asarray(x, dtype=float)
+        if s.footbed_heel_mm == 0 and s.footbed_toe_mm == 0:
+            return np.zeros(x.shape)
+        lm = self.outline.landmarks
+        x_heel, x_ball, x_toe = lm.heel_centre[0], lm.mth_mid[0], lm.foot_length_mm
+        heel = s.footbed_heel_mm * (1.0 - smoothstep((x - x_heel) / (x_ball - x_heel)))
+        toe = s.footbed_toe_mm * (np.clip(x - x_ball, 0.0, None) / (x_toe - x_ball)) ** 2
+        return heel + toe
+
+    def top_mm(self, x: Array, y: Array) -> Array:
+        """The top's height above the bed: the footbed plus :meth:`height_mm`."""
+        return self.footbed_mm(x) + self.height_mm(x, y)
+
+    @property
+    def has_footbed(self) -> bool:
+        return self.spec.footbed_heel_mm > 0 or self.spec.footbed_toe_mm > 0
+
     def base_mm(self, x: Array, y: Array) -> Array:
         s = self.spec
         return s.heel_thickness_mm + (s.thickness_mm - s.heel_thickness_mm) * linear_ramp(self.progress(x, y))

@@ -166,14 +166,18 @@ def build_zones(
         # The top cover_mm of the part, from the outline grown a little past the
         # cushion prisms (so no two sides coincide) up to above the part's top.
         boundary = resample_ring(outline.polygon.buffer(LIFT_OVERHANG_MM), resolution.edge_spacing_mm)
-        floor = lambda x, y: surface.height_mm(x, y) - cover_mm  # noqa: E731
+        floor = lambda x, y: surface.top_mm(x, y) - cover_mm  # noqa: E731
         cover_solid = to_manifold(extrude_between(boundary, floor, lambda x, y: np.full(np.shape(x), top),
                                                   floor, resolution))
         cutters.append(cover_solid)
     lift_solid = None
     if lifted:
         boundary = resample_ring(lift_region(spec, outline, surface), resolution.edge_spacing_mm)
-        lift_solid = to_manifold(extrude_height_field(boundary, surface.lift_mm, resolution))
+        if surface.has_footbed:  # the lift lies on the footbed the underside follows
+            lift_top = lambda x, y: surface.footbed_mm(x) + surface.lift_mm(x, y)  # noqa: E731
+            lift_solid = to_manifold(extrude_between(boundary, surface.footbed_mm, lift_top, lift_top, resolution))
+        else:
+            lift_solid = to_manifold(extrude_height_field(boundary, surface.lift_mm, resolution))
         if cover_solid is not None:  # where a relief digs the cover down into the lift, the cover wins
             lift_solid = (lift_solid - cover_solid).simplify(ZONE_SLIVER_MM)
         cutters.append(lift_solid)

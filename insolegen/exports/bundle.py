@@ -35,8 +35,10 @@ def render_build(result: BuildResult, preview: bool = False) -> dict[str, bytes]
         files[names[side]] = data
         title = f"{stem}-{side}"
         prusa_place, orca_place = result.placements[side]
-        files[names[f"{side}.3mf"]] = prusa_3mf(title, part.mesh, part.zones, pattern, prusa_place)
-        files[names[f"{side}.orca.3mf"]] = orca_3mf(title, part.mesh, part.zones, pattern, orca_place)
+        supports = part.surface.has_footbed  # it stands on its ball: the heel and toes need support
+        files[names[f"{side}.3mf"]] = prusa_3mf(title, part.mesh, part.zones, pattern, prusa_place, supports=supports)
+        files[names[f"{side}.orca.3mf"]] = orca_3mf(title, part.mesh, part.zones, pattern, orca_place,
+                                                    supports=supports)
         side_files[side] = {
             "file": names[side],
             "sha256": hashlib.sha256(data).hexdigest(),
@@ -79,6 +81,7 @@ def build_json(record: BuildRecord, side_files: dict[str, dict[str, Any]]) -> by
         "warnings": list(record.warnings),
         "print": None if record.print is None else _plain(record.print),
         "lift": record.lift,
+        "shoe": record.shoe,
         "zones": record.zones,
         "sides": [{**_side(s), **side_files.get(s.side, {})} for s in record.sides],
     }

@@ -61,8 +61,9 @@ class PrintSettings:
 TPU = PrintSettings()
 
 
-def prusa_object_settings(settings: PrintSettings = TPU) -> dict[str, str]:
-    """PrusaSlicer object keys (``Slic3r_PE_model.config``, ``type="object"``)."""
+def prusa_object_settings(settings: PrintSettings = TPU, supports: bool = False) -> dict[str, str]:
+    """PrusaSlicer object keys (``Slic3r_PE_model.config``, ``type="object"``). Supports
+    only for an underside that follows a shoe's footbed (it stands on its ball)."""
     speed = f"{settings.speed_mm_s:g}"
     return {
         "layer_height": f"{settings.layer_height_mm:g}",
@@ -72,11 +73,11 @@ def prusa_object_settings(settings: PrintSettings = TPU) -> dict[str, str]:
         **{key: speed for key in ("perimeter_speed", "external_perimeter_speed", "small_perimeter_speed",
                                   "infill_speed", "solid_infill_speed", "top_solid_infill_speed",
                                   "gap_fill_speed", "bridge_speed")},
-        "support_material": "0",
+        "support_material": "1" if supports else "0",
     }
 
 
-def orca_object_settings(settings: PrintSettings = TPU) -> dict[str, str]:
+def orca_object_settings(settings: PrintSettings = TPU, supports: bool = False) -> dict[str, str]:
     """OrcaSlicer / Bambu Studio object keys (``model_settings.config``): the same
     settings under Orca's names (read from Orca's source; no Orca binary to slice with)."""
     speed = f"{settings.speed_mm_s:g}"
@@ -88,7 +89,7 @@ def orca_object_settings(settings: PrintSettings = TPU) -> dict[str, str]:
         **{key: speed for key in ("outer_wall_speed", "inner_wall_speed", "sparse_infill_speed",
                                   "internal_solid_infill_speed", "top_surface_speed", "gap_infill_speed",
                                   "bridge_speed")},
-        "enable_support": "0",
+        "enable_support": "1" if supports else "0",
     }
 
 

@@ -91,7 +91,7 @@ def _pct(value: float) -> str:
 
 
 def prusa_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placement: Placement,
-              settings: PrintSettings = TPU) -> bytes:
+              settings: PrintSettings = TPU, supports: bool = False) -> bytes:
     """The PrusaSlicer file: one object, body + ParameterModifier zones, placed on the
     bed by the build item's transform."""
     parts = [("body", body)] + [(z.name, z.mesh) for z in zones]
@@ -120,7 +120,7 @@ def prusa_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placem
 </model>
 """
     object_keys = {
-        "name": name, **prusa_object_settings(settings), "fill_pattern": PRUSA_PATTERN[pattern],
+        "name": name, **prusa_object_settings(settings, supports), "fill_pattern": PRUSA_PATTERN[pattern],
         "fill_density": _pct(max((z.infill_pct for z in zones), default=20.0)),
     }
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<config>", ' <object id="1" instances_count="1">']
@@ -156,7 +156,7 @@ def _cura_metadata(zone: Zone, pattern: str) -> str:
 
 
 def orca_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placement: Placement,
-             settings: PrintSettings = TPU) -> bytes:
+             settings: PrintSettings = TPU, supports: bool = False) -> bytes:
     """The OrcaSlicer / Bambu Studio file (also carrying Cura's per-mesh settings):
     one object per part, an assembly of them, vertices already on the bed."""
     parts = [("body", body, None)] + [(z.name, z.mesh, z) for z in zones]
@@ -188,7 +188,7 @@ def orca_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placeme
 </model>
 """
     object_keys = {
-        "name": name, **orca_object_settings(settings), "sparse_infill_pattern": ORCA_PATTERN[pattern],
+        "name": name, **orca_object_settings(settings, supports), "sparse_infill_pattern": ORCA_PATTERN[pattern],
         "sparse_infill_density": _pct(max((z.infill_pct for z in zones), default=20.0)),
     }
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<config>", f' <object id="{assembly}">']

@@ -22,7 +22,8 @@ from .names import StemError, display_name_problem, file_stem, forbidden_charact
 from .printers import PRINTERS
 from .sizes import SizeError, parse_size, size_length_problem
 from ..input_paths import UnusablePathError, brief, read_input_bytes, without_path
-from .spec import FootFile, Modifications, Patient, PrintSpec, Profile, SideSpec
+from .shoe_rules import shoe_checks
+from .spec import FootFile, Modifications, Patient, PrintSpec, Profile, Shoe, SideSpec
 from .zonecheck import lift_zone_checks, zones_spec
 
 # Foot proportions as fractions of foot length (docs/clinical.md, ANSUR II).
@@ -153,6 +154,11 @@ def profile_from_dict(
         warnings.extend(label + w for w in mod_warnings)
         problems.extend(label + r for r in mod_refusals)
     warnings.extend(pair_checks(specs))
+    shoe = None if doc.shoe is None else Shoe(**doc.shoe.model_dump())
+    if shoe is not None:
+        for spec in specs:
+            label = f"{spec.side}: " if len(specs) > 1 else ""
+            warnings.extend(label + w for w in shoe_checks(spec, shoe))
     problems = list(dict.fromkeys(problems))  # a shared key's problem once, not per side
     zones = zones_spec(doc.zones, problems)
     print_spec = _print_spec(doc, problems)
@@ -174,6 +180,7 @@ def profile_from_dict(
         lift=doc.lift.model_dump() if doc.lift else None,
         zones=zones,
         print=print_spec,
+        shoe=shoe,
         label=doc.print.label if doc.print is not None else True,
     )
 
@@ -352,6 +359,8 @@ def _side_spec(doc: ProfileDoc, side: str, length_mm: float, ball_mm: float, hee
         source=source,
         lift_heel_mm=lift.heel_mm if lift else 0.0,
         lift_forefoot_mm=lift.forefoot_mm if lift else 0.0,
+        footbed_heel_mm=doc.shoe.heel_pitch_mm if doc.shoe is not None and doc.shoe.bottom == "shoe" else 0.0,
+        footbed_toe_mm=doc.shoe.toe_spring_mm if doc.shoe is not None and doc.shoe.bottom == "shoe" else 0.0,
         modifications=_modifications(doc, side),
         **shape,
     )

@@ -54,6 +54,10 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "medial_flange_mm": (0.0, 15.0, "mm"),
     "lateral_clip_mm": (0.0, 15.0, "mm"),
     "top_cover_mm": (0.0, 3.0, "mm"),
+    # [shoe] (docs/clinical.md, "Shoe fit")
+    "heel_pitch_mm": (0.0, 40.0, "mm"),
+    "toe_spring_mm": (0.0, 25.0, "mm"),
+    "heel_depth_mm": (10.0, 80.0, "mm"),
 }
 
 # Infill patterns whose density a per-zone modifier really sets. Adaptive patterns
@@ -177,6 +181,17 @@ class ModificationsTable(BaseModel):
 MODIFICATION_KEYS = tuple(ModificationsTable.model_fields)
 
 
+class ShoeTable(BaseModel):
+    """[shoe]: the shoe the insole goes in: its footbed's heel height and toe spring above
+    the ball, and the room inside the heel counter."""
+
+    model_config = _STRICT
+    heel_pitch_mm: _num("heel_pitch_mm") = 0.0
+    toe_spring_mm: _num("toe_spring_mm") = 0.0
+    heel_depth_mm: Optional[_num("heel_depth_mm")] = None
+    bottom: Literal["flat", "shoe"] = "flat"  # "shoe": the underside follows the footbed
+
+
 class PrintTable(BaseModel):
     """[print]: the printer (a preset) or a custom bed, for placing the part."""
 
@@ -244,6 +259,7 @@ class ProfileDoc(BaseModel):
     lift: Optional[LiftTable] = None
     zones: ZonesTable = ZonesTable()
     modifications: ModificationsTable = ModificationsTable()
+    shoe: Optional[ShoeTable] = None
     print: Optional[PrintTable] = None
     left: SideTable = SideTable()  # type: ignore[valid-type]
     right: SideTable = SideTable()  # type: ignore[valid-type]

@@ -96,6 +96,10 @@ class SideSpec:
     forefoot_post_deg: float = 0.0
     lift_heel_mm: float = 0.0
     lift_forefoot_mm: float = 0.0
+    # The underside's rise above the ball at the heel and at the toe tip: the shoe's
+    # footbed with [shoe] bottom = "shoe", else 0 (flat on the bed).
+    footbed_heel_mm: float = 0.0
+    footbed_toe_mm: float = 0.0
     modifications: Modifications = field(default_factory=Modifications)
     size: Optional[str] = None
     source: Optional[FootSource | FootFile] = None
@@ -145,6 +149,20 @@ class ZonesSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Shoe:
+    """[shoe] as given: the footbed's heel pitch and toe spring above the ball (mm), the
+    room inside the heel counter (mm, None: not given) and how the underside is made."""
+
+    heel_pitch_mm: float = 0.0
+    toe_spring_mm: float = 0.0
+    heel_depth_mm: Optional[float] = None
+    bottom: Literal["flat", "shoe"] = "flat"
+
+    def as_dict(self) -> dict[str, object]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True, kw_only=True)
 class PrintSpec:
     """Where the parts are printed: a preset's name (or None) and its bed (mm)."""
 
@@ -186,4 +204,5 @@ class Profile:
     lift: Optional[dict[str, object]] = field(default=None)
     zones: ZonesSpec = field(default_factory=ZonesSpec)
     print: Optional[PrintSpec] = None
+    shoe: Optional[Shoe] = None
     label: bool = True  # each part's side and the patient's id engraved underneath (insolegen.label)
