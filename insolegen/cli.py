@@ -230,6 +230,18 @@ def cmd_build(args: argparse.Namespace) -> int:
           *(("insolegen.preview", "insolegen.report") if not args.no_preview else ()))
     out_dir = Path(args.out)
     paths = [Path(p) for p in args.profiles]
+    varies = None
+    if args.vary:
+        from .profile.variants import VaryError, parse_vary
+
+        if len(paths) != 1:
+            _err(f"--vary builds the variants of one profile: give one profile, not {len(paths)}")
+            return EXIT_BAD_INPUT
+        try:
+            varies = [parse_vary(text) for text in args.vary]
+        except VaryError as exc:
+            _err(str(exc))
+            return EXIT_BAD_INPUT
     cores = os.cpu_count() or 1
     if args.jobs > cores:
         _err(f"note: --jobs {args.jobs} is more than this machine's {cores} cores: building {cores} at once")
@@ -237,7 +249,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     duplicates = _duplicates(paths, out_dir) if len(paths) > 1 else {}
     todo = [p for i, p in enumerate(paths) if i not in duplicates]
     if len(todo) == 1:
-        built = [build_one(todo[0], out_dir, args.force, not args.no_preview)]
+        built = [build_one(todo[0], out_dir, args.force, not args.no_preview, varies)]
     else:
         built = _build_many(todo, out_dir, args.force, not args.no_preview, jobs) if todo else []
     results = iter(built)
@@ -399,7 +411,7 @@ def _listed(outcomes: list[Outcome]) -> str:
     return ", ".join(shown(o.profile) for o in outcomes) or "none"
 
 
-def build_one(path: Path, out_dir: Path, force: bool, preview: bool = True) -> Outcome:
+def build_one(path: Path, out_dir: Path, force: bool, preview: bool = True, varies: list | None = None) -> Outcome:
     """Load, build, check and write one profile; never raises for bad input, nor for
     Ctrl-C (the outcome says whether its results were written)."""
     start = time.perf_counter()
@@ -408,7 +420,7 @@ def build_one(path: Path, out_dir: Path, force: bool, preview: bool = True) -> O
         return _not_started(path)  # handed to this worker just before the command was interrupted
     try:
         with _interrupts(OnInterrupt.RAISE):
-            _build_into(outcome, path, out_dir, force, preview)
+            _build_into(outcome, path, out_dir, force, preview, varies)
     except KeyboardInterrupt:
         outcome.status, outcome.out = EXIT_INTERRUPTED, []
         outcome.err.append(f"{path}: interrupted: nothing written")
@@ -417,16 +429,25 @@ def build_one(path: Path, out_dir: Path, force: bool, preview: bool = True) -> O
     return outcome
 
 
-def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, preview: bool) -> None:
+def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, preview: bool,
+                varies: list | None = None) -> None:
     from .exports.files import (OutputError, OutputExistsError, claim_folder, describe_write_error,
                                 folder_unwritable, publish)
-    from .exports.bundle import output_names, render_build
+    from .exports.bundle import output_names, render_build, render_variants
     from .pipeline import BedFitError, BuildError, build_profile
     from .profile import ProfileError, load_profile
-    from .profile.loader import ProfileFileError
+    from .profile.loader import ProfileFileError, load_profile_data
+    from .profile.variants import VaryError, variant_profiles
 
     try:
-        profile = load_profile(path)
+        if varies:
+            profiles = variant_profiles(load_profile_data(path), varies, default_name=path.stem, source=path)
+        else:
+            profiles = [load_profile(path)]
+    except VaryError as exc:
+        outcome.err.append(f"{shown(path)}: {exc}")
+        outcome.status = EXIT_BAD_INPUT
+        return
     except ProfileFileError as exc:
         outcome.err.append(f"{shown(path)}: {exc.problems[0]}")
         outcome.status = EXIT_BAD_INPUT
@@ -434,15 +455,20 @@ def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, previe
     except ProfileError as exc:
         _profile_problems(outcome, path, exc)
         return
+    profile = profiles[0]
     outcome.sides = "+".join(s.side for s in profile.sides)
-    folder = out_dir / profile.file_stem
+    # variants share one folder, the profile's own: OUT/<name>/<name>-v<n>-<side>.stl
+    folder = out_dir / (profile.file_stem.removesuffix(f"-v{profile.variant}") if profile.variant else profile.file_stem)
     try:
         with claim_folder(folder, force=force) as claim:
-            result = build_profile(profile)
-            warnings = result.record.warnings
-            outcome.warnings = len(warnings)
-            outcome.err.extend(f"{path}: warning: {w}" for w in warnings)
-            files = render_build(result, preview=preview)
+            results = []
+            for each in profiles:
+                result = build_profile(each)
+                results.append(result)
+                said = f"variant {each.variant}: " if each.variant else ""
+                outcome.warnings += len(result.record.warnings)
+                outcome.err.extend(f"{path}: warning: {said}{w}" for w in result.record.warnings)
+            files = render_variants(results, preview=preview) if varies else render_build(results[0], preview=preview)
             with _interrupts(OnInterrupt.DEFER):
                 publish(claim, files)
                 outcome.written = True
@@ -472,14 +498,20 @@ def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, previe
                            "nothing was written")
         outcome.status = EXIT_UNWRITABLE if folder_unwritable(exc) else EXIT_FAILED
         return
+    for result in results:
+        _built_lines(outcome, folder, result, output_names(result.profile))
+    outcome.out.append(str(folder / "build.json"))
+
+
+def _built_lines(outcome: Outcome, folder: Path, result, names: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    """One line per part written: where, and its figures as measured."""
     for side in result.record.sides:
         heights = ", ".join(f"{name} {h.measured_mm:.2f}" for name, h in side.heights.items())
         outcome.out.append(
-            f"{folder / output_names(profile)[side.side]}: {side.triangles} triangles, "
+            f"{folder / names[side.side]}: {side.triangles} triangles, "
             f"{side.volume_mm3 / 1000:.1f} cm3, length {side.outline.length_mm:.1f} mm, "
             f"ball {side.outline.ball_width_mm:.1f} mm; top heights (mm): {heights}"
         )
-    outcome.out.append(str(folder / "build.json"))
 
 
 def _profile_problems(outcome: Outcome, path: Path, exc: Exception) -> None:
@@ -748,6 +780,10 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", "-j", type=_jobs, default=1,
                        help="profiles built at once, in separate processes (default 1; at most the number of cores)")
     build.add_argument("--no-preview", action="store_true", help="skip preview.png and report.html (faster)")
+    build.add_argument("--vary", action="append", metavar="KEY=V1,V2",
+                       help="variants for a fitting: build one part per value (several --vary make a grid, at most "
+                            "12), each labelled with its number (R v2 ...), into one folder with one report "
+                            "comparing them; e.g. --vary modifications.medial_heel_skive_mm=0,2,4")
     build.set_defaults(run=cmd_build)
 
     check = sub.add_parser("check", help="check whether STL or 3MF files are printable")

@@ -10,6 +10,7 @@ the edge. Text that does not fit is shortened from the end; the side letter alwa
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -42,11 +43,14 @@ class Label:
     centre: tuple[float, float]
 
 
-def label_text(side: str, patient_id: str | None, file_stem: str) -> str:
-    """'R P-2291', or 'L ana-lima' without an id; printable ASCII only."""
-    name = patient_id or file_stem
+def label_text(side: str, patient_id: str | None, file_stem: str, variant: int | None = None) -> str:
+    """'R P-2291', or 'L ana-lima' without an id; a variant of a fitting (--vary) puts
+    its number after the side, 'R v2 P-2291', where shortening never reaches it;
+    printable ASCII only."""
+    name = patient_id or (file_stem.removesuffix(f"-v{variant}") if variant else file_stem)
     name = "".join(c for c in name if 32 < ord(c) < 127)[:MAX_CHARS]
-    return f"{'L' if side == 'left' else 'R'} {name}".strip()
+    number = f" v{variant}" if variant else ""
+    return f"{'L' if side == 'left' else 'R'}{number} {name}".strip()
 
 
 def text_outline_mm(text: str, height_mm: float = LABEL_HEIGHT_MM) -> shapely.Geometry:
@@ -110,15 +114,18 @@ def place_label(text: str, footprint: shapely.Polygon, foot_length_mm: float) ->
     chord = footprint.intersection(shapely.LineString([(x, y0), (x, y1)]))
     y = (chord.bounds[1] + chord.bounds[3]) / 2 if not chord.is_empty else 0.0
     room = footprint.buffer(-EDGE_CLEARANCE_MM)
+    prefix = re.match(r"[LR]( v\d+)?", text)  # the side and a variant's number are never shortened
+    keep = len(prefix.group(0)) if prefix else 1
     while True:
         glyphs = printable_cut(shapely.affinity.scale(text_outline_mm(text), 1.0, -1.0, origin=(0, 0)))
         placed = shapely.affinity.translate(glyphs, x, y)
-        if room.contains(placed) or len(text) <= 1:
+        if room.contains(placed) or len(text) <= keep:
             return Label(text, placed, (x, y))
         text = text[:-1].rstrip()
 
 
 FOLLOW_STEP_MM = 2.0  # a cutter that follows a curved underside is split this finely first
+FOLLOW_SLIVER_MM = 0.01
 
 
 def engrave(mesh: Mesh, label: Label, floor: Callable[[np.ndarray], np.ndarray] | None = None) -> Mesh:
@@ -133,4 +140,7 @@ def engrave(mesh: Mesh, label: Label, floor: Callable[[np.ndarray], np.ndarray] 
         cutter = cutter.refine_to_length(FOLLOW_STEP_MM).warp_batch(follow)
     # The cut can leave micrometre slivers (zero-area triangles the checks refuse), as
     # the zones' cuts do: collapse them, moving nothing by more than SLIVER_MM.
-    return from_manifold((to_manifold(mesh) - cutter).simplify(SLIVER_MM))
+    # A cut into a curved underside meets its facets at slants and leaves slivers a few
+    # micrometres long as well: collapsed at FOLLOW_SLIVER_MM (under a hundredth of the
+    # 0.05 mm the top is meshed to).
+    return from_manifold((to_manifold(mesh) - cutter).simplify(SLIVER_MM if floor is None else FOLLOW_SLIVER_MM))

@@ -356,7 +356,7 @@ def labelled(part: SidePart, profile: Profile, warnings: list[str]) -> SidePart:
     # the unlabelled part's underside is its outline, in its own side's frame
     mirror = -1.0 if part.spec.side == "left" else 1.0
     underside = shapely.Polygon(part.outline.boundary * [1.0, mirror])
-    label = place_label(label_text(part.spec.side, profile.patient.id, profile.file_stem), underside,
+    label = place_label(label_text(part.spec.side, profile.patient.id, profile.file_stem, profile.variant), underside,
                         part.spec.foot_length_mm)
 
     inside = shapely.get_coordinates(label.outline.buffer(0.5))

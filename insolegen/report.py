@@ -321,3 +321,74 @@ def _bed_text(record: BuildRecord) -> str:
     prusa, orca = DEFAULT_PRUSA_BED_MM, DEFAULT_ORCA_BED_MM
     return (f"default beds: PrusaSlicer file on a {prusa[0]:g} x {prusa[1]:g} mm bed, "
             f"Orca file on {orca[0]:g} x {orca[1]:g} mm")
+
+
+def variants_report_html(results: list[BuildResult], pictures: dict[int, bytes],
+                         today: dt.date | None = None) -> str:
+    """The report of a fitting's variants (--vary): what differs between them, every
+    figure measured on each variant's parts side by side, each one's warnings, then
+    each variant's preview. The patient tries them and keeps the best."""
+    today = today or dt.date.today()
+    first = results[0]
+    numbers = [r.profile.variant for r in results]
+    head = "".join(f"<th>variant {n}<br>(label v{n})</th>" for n in numbers)
+    rows = []
+    for i, (key, _) in enumerate(first.profile.variant_values):
+        cells = "".join(f'<td class="num">{_fmt(r.profile.variant_values[i][1])}</td>' for r in results)
+        rows.append(f"<tr><th>{_e(key)}</th>{cells}</tr>")
+    measured = []
+    for s_index, side in enumerate(first.record.sides):
+        measured.append(f'<tr><th colspan="{len(results) + 1}">{_e(side.side)}: measured on the mesh (mm)</th></tr>')
+        for name in side.heights:
+            cells = "".join(f'<td class="num">{r.record.sides[s_index].heights[name].measured_mm:.2f}</td>'
+                            if name in r.record.sides[s_index].heights else "<td>-</td>" for r in results)
+            measured.append(f"<tr><td>top height at the {_e(name.replace('_', ' '))}</td>{cells}</tr>")
+        keys = list(dict.fromkeys(m.key for r in results for m in r.record.sides[s_index].modifications))
+        for key in keys:
+            cells = ""
+            for r in results:
+                found = next((m for m in r.record.sides[s_index].modifications if m.key == key), None)
+                cells += f'<td class="num">{abs(found.measured_mm):.2f}</td>' if found else "<td>-</td>"
+            measured.append(f"<tr><td>{_e(modification_label(key))}</td>{cells}</tr>")
+        for f_index, figure in enumerate(side.underside):
+            cells = "".join(f'<td class="num">{r.record.sides[s_index].underside[f_index].measured_mm:.2f}</td>'
+                            for r in results)
+            measured.append(f"<tr><td>underside at the {_e(figure.name.replace('_', ' '))}</td>{cells}</tr>")
+        cells = "".join(f'<td class="num">{r.record.sides[s_index].volume_mm3 / 1000:.1f}</td>' for r in results)
+        measured.append(f"<tr><td>volume (cm\u00b3)</td>{cells}</tr>")
+    warnings = "".join(
+        f"<td>{'<br>'.join(_e(w) for w in r.record.warnings) or 'none'}</td>" for r in results)
+    files = "".join(f"<td>{_e(r.profile.file_stem)}-&lt;side&gt;.stl / .3mf / .orca.3mf</td>" for r in results)
+    previews = "".join(
+        f'<section class="page"><h2>Variant {n}: '
+        f"{_e(', '.join(f'{k} = {_fmt(v)}' for k, v in r.profile.variant_values))}</h2>"
+        f'<img alt="preview of variant {n}" src="data:image/png;base64,{base64.b64encode(pictures[n]).decode()}">'
+        "</section>" for n, r in zip(numbers, results))
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>insolegen variants: {_e(first.profile.name)}</title>
+<style>{CSS}</style></head>
+<body>
+<section class="page">
+<h1>Variants for a fitting: {_e(first.profile.name)}</h1>
+<p class="meta">Patient / name: <strong>{_e(first.profile.name)}</strong> &middot; date: {today.isoformat()} &middot;
+{len(results)} variants &middot; insolegen {_e(first.record.insolegen_version)} &middot;
+profile: {_e(first.record.profile or '')}</p>
+<div class="two">{_patient_block(first.record, today)}</div>
+<p>Each variant's parts carry its number in their label (for example <strong>R v2</strong>): let the patient try
+them and keep the best; the profile with that variant's values builds it again.</p>
+<h2>What differs</h2>
+<table><tr><th>profile key</th>{head}</tr>{''.join(rows)}</table>
+<h2>Measured on the finished parts</h2>
+<table><tr><th>figure</th>{head}</tr>{''.join(measured)}</table>
+<h2>Warnings and files</h2>
+<table><tr><th></th>{head}</tr><tr><td>warnings</td>{warnings}</tr><tr><td>files</td>{files}</tr></table>
+</section>
+{previews}
+<script>
+window.addEventListener("load", function () {{
+  var ok = Array.prototype.every.call(document.images, function (i) {{ return i.complete && i.naturalWidth > 0; }});
+  document.body.setAttribute("data-images", ok ? "loaded" : "broken");
+}});
+</script>
+</body></html>
+"""

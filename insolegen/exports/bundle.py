@@ -104,3 +104,36 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
+
+
+def render_variants(results: list[BuildResult], preview: bool = False) -> dict[str, bytes]:
+    """Every file of a fitting's variants (--vary), into one folder: each variant's
+    parts under its own stem (``<name>-v<n>-left.stl``), its preview as
+    ``<name>-v<n>-preview.png``; one build.json listing each variant's record with its
+    number and values, and one report comparing them side by side."""
+    files: dict[str, bytes] = {}
+    documents = []
+    pictures: dict[int, bytes] = {}
+    for result in results:
+        profile = result.profile
+        own = render_build(result, preview=preview)
+        names = output_names(profile, preview)
+        document = json.loads(own.pop(names["build.json"]))
+        documents.append({"variant": profile.variant, "values": dict(profile.variant_values), **document})
+        if preview:
+            own.pop(names["report.html"])
+            pictures[profile.variant or 0] = own.pop(names["preview.png"])
+            files[outputs.VARIANT_PREVIEW.format(stem=profile.file_stem)] = pictures[profile.variant or 0]
+        files.update(own)
+    first = results[0].profile
+    files["build.json"] = (json.dumps({
+        "insolegen_version": documents[0]["insolegen_version"],
+        "name": first.name,
+        "vary": [key for key, _ in first.variant_values],
+        "variants": documents,
+    }, indent=2, allow_nan=False) + "\n").encode()
+    if preview:
+        from ..report import variants_report_html
+
+        files["report.html"] = variants_report_html([_with_patient(r) for r in results], pictures).encode()
+    return files

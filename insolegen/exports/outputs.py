@@ -40,6 +40,11 @@ def output_names(stem: str, sides: Iterable[str], preview: bool) -> dict[str, st
     return names
 
 
+# With --vary, each variant's parts carry its number (<name>-v2-left.stl, ...), its
+# preview is <name>-v2-preview.png, and build.json and report.html cover them all.
+VARIANT_PREVIEW = "{stem}-preview.png"
+
+
 def outputs_help() -> str:
     """The list of files for ``insolegen build --help``."""
     lines = ["files written into OUT/<name>/ (<name>: the profile's file-safe name), per side built:"]
@@ -47,4 +52,6 @@ def outputs_help() -> str:
     lines.append("and once per build:")
     lines += [f"  {name:24} {what}" for _, name, what in BUILD_FILES]
     lines += [f"  {name:24} {what} (not with --no-preview)" for _, name, what in PREVIEW_FILES]
+    lines.append("with --vary: each variant's files as <name>-v<n>-<side>.stl etc., <name>-v<n>-preview.png,")
+    lines.append("  one build.json (\"variants\": each variant's record) and one report.html comparing them")
     return "\n".join(lines)

@@ -55,6 +55,12 @@ class ProfileFileError(ProfileError):
 def load_profile(path: Path | str) -> Profile:
     """Load, validate and resolve the profile at ``path``."""
     path = Path(path)
+    return profile_from_dict(load_profile_data(path), default_name=path.stem, source=path)
+
+
+def load_profile_data(path: Path) -> dict[str, Any]:
+    """The profile file's TOML, parsed (not yet validated): :class:`ProfileFileError`
+    when it cannot be read, :class:`ProfileError` when it is not TOML."""
     try:
         raw = read_input_bytes(path, max_bytes=PROFILE_MAX_BYTES, what="profile")
     except UnusablePathError as exc:
@@ -63,8 +69,7 @@ def load_profile(path: Path | str) -> Profile:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ProfileFileError([f"the profile is not UTF-8 text (byte {exc.start}): save it as UTF-8"], path) from None
-    data = parse_toml(text, path)
-    return profile_from_dict(data, default_name=path.stem, source=path)
+    return parse_toml(text, path)
 
 
 def profile_stem(path: Path | str) -> Optional[str]:

@@ -205,4 +205,8 @@ class Profile:
     zones: ZonesSpec = field(default_factory=ZonesSpec)
     print: Optional[PrintSpec] = None
     shoe: Optional[Shoe] = None
+    # --vary: this profile's number among the variants (its file stem ends "-v<n>") and
+    # the values that make it one (key path, value); None and () for a plain build.
+    variant: Optional[int] = None
+    variant_values: tuple[tuple[str, Any], ...] = ()
     label: bool = True  # each part's side and the patient's id engraved underneath (insolegen.label)
