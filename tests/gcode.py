@@ -94,13 +94,14 @@ def zone_densities(moves: Moves, placement, part, *, walls_mm=1.5, top_layers=4,
 
     def core(points: np.ndarray) -> np.ndarray:
         xy = points[:, :2] * mirror  # the surface lives in the right-foot frame
-        top = surface.height_mm(xy[:, 0], xy[:, 1])
+        top = surface.top_mm(xy[:, 0], xy[:, 1])
+        floor = surface.footbed_mm(xy[:, 0])  # 0, or the shoe's footbed the underside follows
         edge = surface.distance_to_edge_mm(xy[:, 0], xy[:, 1])
         inside = np.asarray(__import__("shapely").contains_xy(part.outline.polygon, xy[:, 0], xy[:, 1]))
         return (
             inside
             & (edge > walls_mm)
-            & (points[:, 2] > bottom_layers * layer + layer)
+            & (points[:, 2] > floor + bottom_layers * layer + layer)
             & (points[:, 2] < top - (top_layers + 1) * layer)
         )
 

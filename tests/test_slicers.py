@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import itertools
 import os
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -322,3 +323,61 @@ def test_readme_recipes_slice_with_the_recommended_settings(tmp_path):
         zs = sorted({round(float(z), 3) for z in re.findall(r"^G[01] (?:.* )?Z([0-9.]+)", text, re.M) if float(z) < 3})
         steps = np.diff([z for z in zs if z >= 0.2])
         assert len(steps) >= 5 and np.allclose(steps, 0.2, atol=1e-6), zs[:12]
+
+
+@pytest.fixture(scope="module")
+def written_examples(tmp_path_factory):
+    """Every example built through the command line, as a user gets it: labels
+    engraved, top covers, shoe undersides with supports turned on."""
+    from insolegen.cli import main
+
+    out = tmp_path_factory.mktemp("examples")
+    assert main(["build", *map(str, EXAMPLES), "--out", str(out), "--no-preview"]) == 0
+    return out
+
+
+@needs_prusa
+@pytest.mark.parametrize("example", [p.stem for p in EXAMPLES])
+def test_every_example_as_written_slices_in_prusaslicer(written_examples, example, tmp_path):
+    folder = written_examples / example
+    record = __import__("json").loads((folder / "build.json").read_text())
+    side = record["sides"][0]
+    assert side["label"]  # engraved underneath
+    model = folder / side["prusaslicer_3mf"]["file"]
+    gcode = tmp_path / "out.gcode"
+    result = prusa("--export-gcode", str(model), "-o", str(gcode), "--bed-shape", MK4_BED,
+                   "--layer-height", "0.2", "--first-layer-height", "0.2")
+    lowered = result.output.lower()
+    assert "error" not in lowered and "repair" not in lowered, result.output
+    text = gcode.read_text()
+    assert ";TYPE:Internal infill" in text
+    # a shoe underside stands on its ball: its 3MF asks for supports, and gets them
+    assert (";TYPE:Support material" in text) == any(s["underside"] for s in record["sides"])
+
+
+@needs_cura
+@pytest.mark.parametrize("example", [p.stem for p in EXAMPLES])
+def test_every_example_as_written_slices_in_curaengine(written_examples, example, tmp_path):
+    resources = cura_resources()
+    folder = written_examples / example
+    record = __import__("json").loads((folder / "build.json").read_text())
+    stl = folder / record["sides"][-1]["file"]
+    gcode = tmp_path / "part.gcode"
+    env = dict(os.environ, CURA_ENGINE_SEARCH_PATH=f"{resources}/definitions:{resources}/extruders")
+    result = subprocess.run(
+        [CURA, "slice", "-v", "-j", str(resources / "definitions" / "fdmprinter.def.json"),
+         "-s", "machine_width=300", "-s", "machine_depth=300", "-s", "center_object=true",
+         "-s", "layer_height=0.2", "-s", "layer_height_0=0.2", "-l", str(stl), "-o", str(gcode)],
+        capture_output=True, text=True, timeout=600, env=env,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    # A scanned top's highest layers cross only the tip of a peak, which CuraEngine calls
+    # an empty layer: allowed in the top millimetre, nowhere else.
+    top_layer = (record["sides"][-1]["bounds_mm"][1][2] - 1.0) / 0.2
+    complaints = [line for line in result.stderr.splitlines()
+                  if ("[WARNING]" in line or "[ERROR]" in line)
+                  and "Unrecognized data type in JSON setting" not in line and " -s " not in line
+                  and not (re.search(r"Layer (\d+) is empty", line)
+                           and int(re.search(r"Layer (\d+) is empty", line).group(1)) >= top_layer)]
+    assert not complaints, complaints
+    assert ";TYPE:FILL" in gcode.read_text()
