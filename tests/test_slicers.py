@@ -381,3 +381,20 @@ def test_every_example_as_written_slices_in_curaengine(written_examples, example
                            and int(re.search(r"Layer (\d+) is empty", line).group(1)) >= top_layer)]
     assert not complaints, complaints
     assert ";TYPE:FILL" in gcode.read_text()
+
+
+@needs_prusa
+def test_prusaslicer_keeps_the_top_covers_extruder(tmp_path):
+    from insolegen.cli import main
+
+    profile = tmp_path / "cover.toml"
+    profile.write_text('name = "cover"\n[foot]\nsize = "EU 42"\n[modifications]\ntop_cover_mm = 1.5\n'
+                       "[zones]\ntop_cover = 80\ntop_cover_extruder = 2\n")
+    assert main(["build", str(profile), "--out", str(tmp_path), "--no-preview"]) == 0
+    again = tmp_path / "again.3mf"
+    prusa("--export-3mf", str(tmp_path / "cover" / "cover-left.3mf"), "-o", str(again))
+    config = zipfile.ZipFile(again).read("Metadata/Slic3r_PE_model.config").decode()
+    # PrusaSlicer drops volume keys it does not know: the cover's extruder came back
+    block = config[config.index('value="top_cover"'):]
+    block = block[:block.index("</volume>")]
+    assert 'key="extruder" value="2"' in block and 'key="fill_density" value="80%"' in block
