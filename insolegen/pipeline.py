@@ -312,12 +312,13 @@ def place_parts(profile: Profile, parts: Sequence[SidePart]) -> tuple[dict[str, 
     return placements, warnings
 
 
-def _checked(name: str, part: SidePart) -> MeshReport:
-    """The same checks `insolegen check` runs, on the part and on every zone."""
+def _checked(name: str, part: SidePart, zones: bool = True) -> MeshReport:
+    """The same checks `insolegen check` runs, on the part and (``zones``) on every
+    zone."""
     report = check_part(part.mesh.vertices, part.mesh.faces)
     if not report.ok:
         raise BuildError(f"{name} {part.spec.side}: the mesh failed its checks: " + "; ".join(report.problems))
-    for zone in part.zones:
+    for zone in part.zones if zones else ():
         zone_report = check_zone(zone.mesh.vertices, zone.mesh.faces)
         if not zone_report.ok:
             raise BuildError(f"{name} {part.spec.side}: zone {zone.name!r} failed its checks: "
@@ -405,8 +406,9 @@ def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> Bu
             if profile.label and twin is not None:
                 # Each side's label differs (L / R, and mirrored to read from below):
                 # the other side is mirrored unlabelled, labelled and checked itself.
+                # Its zones are the other side's mirrored, and checked there.
                 parts.append(labelled(mirrored_part(plain[twin], spec), profile, label_warnings))
-                pending.append(pool.submit(_checked, profile.name, parts[-1]))
+                pending.append(pool.submit(_checked, profile.name, parts[-1], False))
                 plain.append(plain[twin])
             elif twin is not None:
                 # The other side's exact mirror image: mirrored, not built and checked again

@@ -15,6 +15,14 @@ from insolegen.profile import profile_from_dict  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_configure(config):
+    # The fast loop runs a quarter of each property sweep's examples (tests/sweeps.py).
+    import sweeps
+
+    if "not slow" in (config.getoption("markexpr") or "").replace("  ", " "):
+        sweeps.SHARE["value"] = 0.25
+
+
 @pytest.fixture(scope="session")
 def built():
     """Build results for the catalogue, built once per session."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sweeps import examples
 from hypothesis import HealthCheck, given, settings
 from test_properties import valid_profiles
 
@@ -38,7 +39,7 @@ def test_check_accepts_every_example_part(profile, tmp_path, capsys):
 
 
 @pytest.mark.slow
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(doc=valid_profiles())
 def test_check_accepts_every_part_of_a_random_profile(doc, tmp_path_factory, capsys):
     doc = dict(doc, name="sweep")

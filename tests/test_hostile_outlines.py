@@ -21,6 +21,7 @@ import ezdxf
 import numpy as np
 import pytest
 from hostile import assert_refused, run_cli, snapshot
+from sweeps import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from synthetic import LENGTH, outline_points
@@ -513,7 +514,7 @@ def garbled(draw: st.DrawFn, seed: bytes) -> bytes:
     return bytes(data)
 
 
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+FUZZ = settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                         HealthCheck.too_slow])
 
 

@@ -8,6 +8,7 @@ import string
 from pathlib import Path
 
 import pytest
+from sweeps import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hostile import assert_refused, run_cli, snapshot
@@ -106,7 +107,7 @@ KEYS = ["name", "side", "foot", "shape", "lift", "zones", "print", "left", "righ
         "outline_units", "scan_units", "conform", "measured_lld_mm", "allow_tall_heel", "heel"]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.sampled_from(KEYS), toml_values(), max_size=6))
 def test_fuzzed_profiles_are_accepted_or_refused_with_messages(doc):
     """Any document either makes a profile or a ProfileError whose every line is short;
@@ -120,7 +121,7 @@ def test_fuzzed_profiles_are_accepted_or_refused_with_messages(doc):
         assert profile.sides
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(alphabet=string.printable + "[]{}=\"'", max_size=300))
 def test_fuzzed_toml_text_parses_or_is_refused(text):
     try:

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
+from sweeps import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from meshtools import assert_solid
@@ -36,8 +37,10 @@ ONE_AT_A_TIME = {
 
 
 def build(mods: dict, shape: dict | None = None, **extra):
+    # unlabelled: what is measured here is the top (labels: test_label.py; the CLI tests
+    # below build with labels)
     return build_profile(profile_from_dict({"name": "m", "foot": {"size": "EU 42"}, "shape": shape or SHAPE,
-                                            "modifications": mods, **extra}))
+                                            "modifications": mods, "print": {"label": False}, **extra}))
 
 
 @pytest.fixture(scope="module")
@@ -319,7 +322,7 @@ def test_out_of_range_values_are_refused_naming_the_key(mods, says):
 MM = st.floats(min_value=0.0, max_value=6.0, allow_nan=False).map(lambda v: round(v, 2))
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(12), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.fixed_dictionaries({}, optional={
     "medial_heel_skive_mm": MM, "lateral_heel_skive_mm": MM, "mortons_extension_mm": MM, "reverse_mortons_mm": MM,
     "met_bar_mm": MM, "cuboid_pad_mm": MM, "navicular_pad_mm": MM, "sesamoid_relief_mm": MM,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from sweeps import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from meshtools import assert_solid
@@ -43,7 +44,7 @@ def valid_profiles(draw):
     return doc
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(valid_profiles())
 def test_every_valid_profile_gives_a_valid_solid_with_the_asked_heights(doc):
     spec = profile_from_dict(doc).sides[0]
@@ -77,7 +78,7 @@ NUMERIC = sorted(k for k in RANGES if k not in {"heel_mm", "forefoot_mm", "measu
                                                 "ball_width_mm", "heel_width_mm"})
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     key=st.sampled_from(NUMERIC),
     value=st.one_of(

@@ -10,6 +10,7 @@ import zipfile
 import manifold3d
 import numpy as np
 import pytest
+from sweeps import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from meshtools import assert_solid
@@ -372,7 +373,7 @@ def test_a_lift_cut_leaves_no_sliver_in_the_zones():
         assert report.ok and report.degenerate_faces == 0, (zone.name, report.problems)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(text=st.text())
 def test_3mf_attribute_quoting_is_the_standard_librarys(text):
     """threemf.quoteattr stands in for xml.sax.saxutils.quoteattr (whose import is slow):
@@ -386,7 +387,7 @@ def test_3mf_attribute_quoting_is_the_standard_librarys(text):
         assert ET.fromstring(f"<a v={quoteattr(text)}/>").get("v") == text
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(cut_x=st.floats(0.5, 19.5), slope=st.floats(-0.04, 0.1), lift=st.floats(0.0, 5.0))
 def test_volume_in_a_zone_is_the_integral_of_the_height_over_its_area(cut_x, slope, lift):
     # A block 20 x 10 mm standing on z = lift with a sloped top z = lift + 1 + slope * x
