@@ -87,7 +87,7 @@ def top_deviation_mm(part, per_face: int = 30, height=None) -> float:  # type: i
     top = tri[normal_z > 1e-12]
     w = np.random.default_rng(1).dirichlet([1, 1, 1], size=(len(top), per_face))
     p = np.einsum("tsk,tkd->tsd", w, top).reshape(-1, 3)
-    height = part.surface.height_mm if height is None else height
+    height = part.surface.top_mm if height is None else height  # the top above the bed (a footbed included)
     return float(np.abs(height(p[:, 0], p[:, 1]) - p[:, 2]).max())
 
 

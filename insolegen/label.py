@@ -140,7 +140,46 @@ def engrave(mesh: Mesh, label: Label, floor: Callable[[np.ndarray], np.ndarray] 
         cutter = cutter.refine_to_length(FOLLOW_STEP_MM).warp_batch(follow)
     # The cut can leave micrometre slivers (zero-area triangles the checks refuse), as
     # the zones' cuts do: collapse them, moving nothing by more than SLIVER_MM.
-    # A cut into a curved underside meets its facets at slants and leaves slivers a few
-    # micrometres long as well: collapsed at FOLLOW_SLIVER_MM (under a hundredth of the
-    # 0.05 mm the top is meshed to).
-    return from_manifold((to_manifold(mesh) - cutter).simplify(SLIVER_MM if floor is None else FOLLOW_SLIVER_MM))
+    if floor is None:
+        return from_manifold((to_manifold(mesh) - cutter).simplify(SLIVER_MM))
+    # A cut into a curved underside meets its facets at slants: slivers a few
+    # micrometres long are collapsed at FOLLOW_SLIVER_MM (the top moves by less than
+    # that: 0.01 mm of the 0.05 mm it is meshed to), and the rare needle left (a
+    # triangle with an edge under a micrometre or so) by collapsing that edge.
+    return collapse_needles(from_manifold((to_manifold(mesh) - cutter).simplify(FOLLOW_SLIVER_MM)))
+
+
+NEEDLE_AREA_MM2 = 1e-8  # ten times the checks' zero area (meshcheck.DEGENERATE_AREA_MM2)
+NEEDLE_EDGE_MM = 5e-3
+
+
+def collapse_needles(mesh: Mesh) -> Mesh:
+    """``mesh`` with each near-zero-area triangle's shortest edge collapsed when it is
+    under NEEDLE_EDGE_MM (its two ends merged at their middle; the two triangles on the
+    edge go). Kept only if every edge still joins exactly two triangles the opposite
+    way round; otherwise ``mesh`` unchanged (the build's checks then refuse it)."""
+    v, f = mesh.vertices.copy(), mesh.faces.copy()
+    for _ in range(8):
+        tri = v[f]
+        area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+        needles = np.flatnonzero(area <= NEEDLE_AREA_MM2)
+        if len(needles) == 0:
+            break
+        face = f[needles[0]]
+        edges = [(face[0], face[1]), (face[1], face[2]), (face[2], face[0])]
+        a, b = min(edges, key=lambda e: float(np.linalg.norm(v[e[0]] - v[e[1]])))
+        if np.linalg.norm(v[a] - v[b]) >= NEEDLE_EDGE_MM:
+            return mesh
+        v[a] = (v[a] + v[b]) / 2
+        f = np.where(f == b, a, f)
+        f = f[(f[:, 0] != f[:, 1]) & (f[:, 1] != f[:, 2]) & (f[:, 2] != f[:, 0])]
+    directed = f[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
+    n = len(v)
+    forward, counts = np.unique(directed @ np.array([n, 1]), return_counts=True)
+    backward = np.unique(directed[:, ::-1] @ np.array([n, 1]))
+    if np.any(counts != 1) or not np.array_equal(forward, backward):
+        return mesh
+    used = np.unique(f)
+    remap = np.full(n, -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    return Mesh(vertices=v[used], faces=remap[f])

@@ -107,7 +107,8 @@ def build_side(
         outline, cup = side_outline(spec, resolution.edge_spacing_mm), None
     surface = top_surface(spec, outline, cup)
     if surface.has_footbed:  # the underside follows the shoe's footbed ([shoe] bottom = "shoe")
-        mesh = extrude_between(outline.boundary, surface.footbed_mm, surface.top_mm, surface.top_mm, resolution)
+        mesh = extrude_between(outline.boundary, surface.footbed_mm, surface.top_mm, surface.top_mm, resolution,
+                               floor_curvature_per_mm=surface.footbed_curvature_per_mm())
         # The footbed is 0 at the ball, where no vertex need stand: set the lowest one
         # on the bed (a few micrometres down) so the part rests on it.
         mesh = Mesh(vertices=mesh.vertices - [0.0, 0.0, float(mesh.vertices[:, 2].min())], faces=mesh.faces)

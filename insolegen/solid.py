@@ -396,25 +396,38 @@ def extrude_height_field(boundary: Array, height: HeightFn, resolution: Resoluti
 
 
 def extrude_between(boundary: Array, floor: HeightFn, ceiling: HeightFn, sized_by: HeightFn,
-                    resolution: Resolution = Resolution()) -> Mesh:
+                    resolution: Resolution = Resolution(), floor_curvature_per_mm: float | None = None) -> Mesh:
     """A closed solid between two surfaces over the outline: z from floor(x, y) to
-    ceiling(x, y), vertical sides. Both caps stand on one triangulation, refined to
-    ``resolution`` for ``sized_by`` (whichever of the two is curved, or the one that
-    carries the other's curvature too), so they share the outline's vertices and the
-    solid is watertight by construction. ceiling must stay above floor."""
+    ceiling(x, y), vertical sides. The top cap is refined to ``resolution`` for
+    ``sized_by`` (whichever of the two is curved, or the one that carries the other's
+    curvature too). The bottom cap stands on the same triangulation, or, given the
+    floor's largest curvature (1/mm), on its own coarser one over the same outline
+    vertices, with triangles small enough that a surface that curved stays within half
+    the tolerance (a chord of length h strays kappa h^2 / 8). Both share the outline's
+    vertices, so the solid is watertight by construction. ceiling must stay above floor."""
     xy, _, tris, ring = triangulate_top(boundary, sized_by, resolution)
     tris = _ccw(xy, tris)
-    low = np.asarray(floor(xy[:, 0], xy[:, 1]), dtype=float) + np.zeros(len(xy))
     high = np.asarray(ceiling(xy[:, 0], xy[:, 1]), dtype=float) + np.zeros(len(xy))
-    if np.any(high - low <= 0):
-        raise ValueError("the ceiling meets the floor")
     n, offset = len(ring), len(xy)
     i = np.arange(n)
     j = (i + 1) % n
-    vertices = np.vstack([np.column_stack([xy, high]), np.column_stack([xy, low])])
+    if floor_curvature_per_mm is None:
+        bottom_xy, bottom_tris, under = xy, tris, ring
+    else:
+        # half the tolerance: the top's own error adds to the bottom's in the thickness
+        edge = np.sqrt(4 * resolution.tolerance_mm / max(floor_curvature_per_mm, 1e-9))
+        segments = np.column_stack([i, j])
+        bottom = triangle.triangulate({"vertices": xy[ring], "segments": segments},
+                                      f"pq20Ya{min(edge * edge / 4, 1e6):.6f}")
+        bottom_xy, bottom_tris = bottom["vertices"], _ccw(bottom["vertices"], bottom["triangles"].astype(np.int64))
+        under = i  # Triangle keeps the given vertices first, in order: bottom vertex k under ring[k]
+    low = np.asarray(floor(bottom_xy[:, 0], bottom_xy[:, 1]), dtype=float) + np.zeros(len(bottom_xy))
+    if np.any(high[ring] - low[under] <= 0):
+        raise ValueError("the ceiling meets the floor")
+    vertices = np.vstack([np.column_stack([xy, high]), np.column_stack([bottom_xy, low])])
     walls = np.vstack([
-        np.column_stack([offset + ring[i], offset + ring[j], ring[j]]),
-        np.column_stack([offset + ring[i], ring[j], ring[i]]),
+        np.column_stack([offset + under[i], offset + under[j], ring[j]]),
+        np.column_stack([offset + under[i], ring[j], ring[i]]),
     ])
-    faces = np.vstack([tris, tris[:, ::-1] + offset, walls])
+    faces = np.vstack([tris, bottom_tris[:, ::-1] + offset, walls])
     return Mesh(vertices=vertices, faces=faces)

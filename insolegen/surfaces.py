@@ -107,6 +107,14 @@ class TopSurface:
         toe = s.footbed_toe_mm * (np.clip(x - x_ball, 0.0, None) / (x_toe - x_ball)) ** 2
         return heel + toe
 
+    def footbed_curvature_per_mm(self) -> float:
+        """The footbed's largest curvature (1/mm): the smoothstep's 6 H / L^2 at its
+        ends, the toe parabola's 2 T / L^2."""
+        s, lm = self.spec, self.outline.landmarks
+        heel = lm.mth_mid[0] - lm.heel_centre[0]
+        toe = lm.foot_length_mm - lm.mth_mid[0]
+        return max(6 * s.footbed_heel_mm / heel ** 2, 2 * s.footbed_toe_mm / toe ** 2)
+
     def top_mm(self, x: Array, y: Array) -> Array:
         """The top's height above the bed: the footbed plus :meth:`height_mm`."""
         return self.footbed_mm(x) + self.height_mm(x, y)

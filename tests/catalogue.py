@@ -29,6 +29,8 @@ PROFILES: dict[str, dict] = {
     },
     "sulcus-womens": {"name": "sulcus", "foot": {"size": "US W 7"}, "shape": {"length": "sulcus"}},
     "three-quarter": {"name": "tq", "side": "right", "foot": {"size": "EU 44"}, "shape": {"length": "three-quarter"}},
+    "shoe-underside": {"name": "shoe", "foot": {"size": "EU 41"}, "lift": {"side": "right", "heel_mm": 5},
+                       "shoe": {"heel_pitch_mm": 25, "toe_spring_mm": 10, "bottom": "shoe"}},
     "small-thin": {
         "name": "small", "foot": {"length_mm": 200, "ball_width_mm": 70, "heel_width_mm": 46},
         "shape": {"thickness_mm": 1.2, "arch_height_mm": 30, "arch_apex_pct": 55},

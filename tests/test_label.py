@@ -112,3 +112,36 @@ def test_the_label_is_in_build_json_and_check_passes_the_files(tmp_path, capsys)
     assert [s["label"] for s in summary["sides"]] == ["L P-2291", "R P-2291"]
     files = sorted(str(p) for p in folder.iterdir() if p.suffix in (".stl", ".3mf"))
     assert main(["check", *files]) == 0
+
+
+def test_a_needle_left_by_a_cut_is_collapsed_and_the_solid_stays_closed():
+    from meshtools import assert_solid
+
+    from insolegen.label import collapse_needles
+    from insolegen.solid import Mesh
+
+    # a tetrahedron whose edge p-q carries an extra vertex m 1e-9 mm from p: the two
+    # triangles p-m-* are needles (area 5e-9 mm2); collapsing p-m gives it back
+    p, q, r, s = [0.0, 0, 0], [10.0, 0, 0], [0.0, 10, 0], [0.0, 0, 10]
+    m = [1e-9, 0, 0]
+    v = np.array([p, q, r, s, m])
+    f = np.array([[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]])
+    # split the faces on edge 0-1 at vertex 4
+    f = np.array([[0, 2, 4], [4, 2, 1], [0, 4, 3], [4, 1, 3], [0, 3, 2], [1, 2, 3]])
+    assert_solid(v, f)  # closed, but with two needles
+    fixed = collapse_needles(Mesh(vertices=v, faces=f))
+    assert fixed.triangle_count == 4 and len(fixed.vertices) == 4
+    assert_solid(fixed.vertices, fixed.faces)
+    # nothing to collapse: the mesh comes back as it was
+    same = collapse_needles(fixed)
+    assert same.triangle_count == 4
+
+
+def test_the_cut_that_once_left_a_needle_builds_and_checks():
+    from insolegen.pipeline import build_profile
+    from insolegen.profile import profile_from_dict
+
+    result = build_profile(profile_from_dict({
+        "name": "s", "side": "left", "foot": {"size": "EU 42"}, "shape": {"heel_cup_depth_mm": 16},
+        "modifications": {"medial_heel_skive_mm": 3}, "shoe": {"heel_pitch_mm": 17.1, "bottom": "shoe"}}))
+    assert result.parts[0].label is not None and result.reports[0].ok
