@@ -180,3 +180,12 @@ def _any_shoe(pitch, toe, lift, cover, skive):
             assert figure.measured_mm == pytest.approx(figure.asked_mm, abs=0.1), figure
         assert side.heights["heel_centre"].measured_mm == pytest.approx(
             side.heights["heel_centre"].expected_mm, abs=0.1)
+
+
+def test_a_high_heel_and_a_shoe_bottom_with_nothing_to_follow_warn():
+    high = "\n".join(profile_from_dict({"foot": {"size": "EU 38"}, "shoe": {"heel_pitch_mm": 39}}).warnings)
+    assert "shoe.heel_pitch_mm = 39: heels over 38 mm (1.5 in)" in high
+    assert "heels over" not in "\n".join(profile_from_dict({"foot": {"size": "EU 38"},
+                                                            "shoe": {"heel_pitch_mm": 38}}).warnings)
+    flat = "\n".join(profile_from_dict({"foot": {"size": "EU 38"}, "shoe": {"bottom": "shoe"}}).warnings)
+    assert 'shoe.bottom = "shoe" with no heel pitch or toe spring: the underside is flat' in flat
