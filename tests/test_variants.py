@@ -124,3 +124,28 @@ def test_a_long_label_is_shortened_from_the_end_but_keeps_the_side_and_the_varia
     fits = place_label("R v12 a-very-long-name", shapely.box(0, -10, 113, 10), 120)
     assert fits.text.startswith("R v12 ") and len(fits.text) < len("R v12 a-very-long-name")
     assert place_label("R v12 a-very-long-name", shapely.box(40, -6, 80, 6), 120).text == "R v12"
+
+
+@pytest.mark.slow  # a real browser
+def test_the_variants_report_renders_and_prints_in_a_real_browser(fitting, tmp_path):
+    import os
+    import shutil
+    import subprocess
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        assert os.environ.get("INSOLEGEN_REQUIRE_SLICERS") != "1", "chromium is required"
+        pytest.skip("chromium is not installed (Debian: apt-get install chromium); .ci/run installs it")
+    _, folder = fitting
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"]
+    page = (folder / "report.html").as_uri()
+    dom = subprocess.run([chromium, *flags, "--virtual-time-budget=5000", "--dump-dom", page],
+                         capture_output=True, text=True, timeout=180)
+    assert dom.returncode == 0 and 'data-images="loaded"' in dom.stdout  # all four previews decoded
+    pdf = tmp_path / "variants.pdf"
+    printed = subprocess.run([chromium, *flags, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page],
+                             capture_output=True, text=True, timeout=180)
+    assert printed.returncode == 0 and pdf.exists()
+    # the comparison on its own page, then a page per variant's preview
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())) == 5
