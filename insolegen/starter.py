@@ -53,6 +53,19 @@ forefoot_post_deg = 0
 # forefoot_mm = 0        # extra at the metatarsal heads; 0 = wedge ending there
 # measured_lld_mm = 10   # the measured discrepancy, for the correction warnings
 
+# A prescription's modifications (all off by default; README, "Modifications"), e.g.:
+# [modifications]
+# navicular_pad_mm = 4      # (a heel skive also needs heel_cup_depth_mm >= 14)
+# met_bar_mm = 3            # (reliefs: mth_relief_mm = [0, 1.5, 0, 0, 0], with a met pad or bar)
+# top_cover_mm = 1.2         # the top layer as its own zone
+
+# The shoe it goes in. Uncomment to use.
+# [shoe]
+# heel_pitch_mm = 12     # the footbed's heel above the ball
+# toe_spring_mm = 8      # the toe tip above the ball
+# heel_depth_mm = 35     # room inside the heel counter (warns under 15 mm left)
+# bottom = "flat"        # or "shoe": the underside follows the footbed (print with supports)
+
 # Firmness: infill percent per zone, written into the 3MF files (defaults shown).
 [zones]
 pattern = "{pattern}"       # {patterns}

@@ -164,3 +164,23 @@ def test_failed_write_leaves_no_partial_files(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "No space left on device" in err and "nothing was written" in err and "Traceback" not in err
     assert len(calls) == 3 and not (tmp_path / "out").exists()  # no folder, no staging, no lock
+
+
+def test_the_starters_commented_modifications_and_shoe_build_when_uncommented(tmp_path, capsys):
+    import re
+
+    profile = tmp_path / "me.toml"
+    assert main(["new", str(profile), "--size", "EU 42"]) == 0
+    text = profile.read_text()
+    for block in ("[modifications]", "[shoe]"):
+        start = text.index("# " + block)
+        end = text.index("\n\n", start)
+        text = text[:start] + re.sub(r"^# ?", "", text[start:end], flags=re.M) + text[end:]
+    profile.write_text(text)
+    capsys.readouterr()
+    assert main(["build", str(profile), "--out", str(tmp_path / "out"), "--no-preview"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    record = json.loads((tmp_path / "out" / "me" / "build.json").read_text())
+    assert record["shoe"]["heel_pitch_mm"] == 12
+    assert {m["key"] for m in record["sides"][0]["modifications"]} == {"navicular_pad_mm", "met_bar_mm",
+                                                                       "top_cover_mm"}
