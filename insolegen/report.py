@@ -52,6 +52,16 @@ code { font: 7.5pt/1.25 ui-monospace, monospace; display: block; white-space: pr
 """
 
 
+# Marks the page once every image has decoded (data-images="loaded"): what the browser
+# tests wait for.
+IMAGES_LOADED = """<script>
+window.addEventListener("load", function () {
+  var ok = Array.prototype.every.call(document.images, function (i) { return i.complete && i.naturalWidth > 0; });
+  document.body.setAttribute("data-images", ok ? "loaded" : "broken");
+});
+</script>"""
+
+
 def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
@@ -114,12 +124,7 @@ with the settings a 3MF cannot carry):</p>
 <code>{recipe}</code>
 {_printing_text(record)}
 </section>
-<script>
-window.addEventListener("load", function () {{
-  var ok = Array.prototype.every.call(document.images, function (i) {{ return i.complete && i.naturalWidth > 0; }});
-  document.body.setAttribute("data-images", ok ? "loaded" : "broken");
-}});
-</script>
+{IMAGES_LOADED}
 </body></html>
 """
 
@@ -384,11 +389,6 @@ them and keep the best; the profile with that variant's values builds it again.<
 <table><tr><th></th>{head}</tr><tr><td>warnings</td>{warnings}</tr><tr><td>files</td>{files}</tr></table>
 </section>
 {previews}
-<script>
-window.addEventListener("load", function () {{
-  var ok = Array.prototype.every.call(document.images, function (i) {{ return i.complete && i.naturalWidth > 0; }});
-  document.body.setAttribute("data-images", ok ? "loaded" : "broken");
-}});
-</script>
+{IMAGES_LOADED}
 </body></html>
 """
