@@ -125,7 +125,9 @@ def place_label(text: str, footprint: shapely.Polygon, foot_length_mm: float) ->
 
 
 FOLLOW_STEP_MM = 2.0  # a cutter that follows a curved underside is split this finely first
-FOLLOW_SLIVER_MM = 0.01
+FOLLOW_SLIVER_MM = 0.01  # its slanted slivers collapsed at this: 0.01 of the top's 0.05 mm budget
+NEEDLE_AREA_MM2 = 1e-8  # ten times the checks' zero area (meshcheck.DEGENERATE_AREA_MM2)
+NEEDLE_EDGE_MM = 5e-3
 
 
 def engrave(mesh: Mesh, label: Label, floor: Callable[[np.ndarray], np.ndarray] | None = None) -> Mesh:
@@ -138,19 +140,12 @@ def engrave(mesh: Mesh, label: Label, floor: Callable[[np.ndarray], np.ndarray] 
             return np.column_stack([v[:, 0], v[:, 1], v[:, 2] + floor(v[:, 0])])
 
         cutter = cutter.refine_to_length(FOLLOW_STEP_MM).warp_batch(follow)
+        # Cut into a curved underside, the cutter meets its facets at slants: slivers a
+        # few micrometres long go at FOLLOW_SLIVER_MM, the rare needle by its edge.
+        return collapse_needles(from_manifold((to_manifold(mesh) - cutter).simplify(FOLLOW_SLIVER_MM)))
     # The cut can leave micrometre slivers (zero-area triangles the checks refuse), as
     # the zones' cuts do: collapse them, moving nothing by more than SLIVER_MM.
-    if floor is None:
-        return from_manifold((to_manifold(mesh) - cutter).simplify(SLIVER_MM))
-    # A cut into a curved underside meets its facets at slants: slivers a few
-    # micrometres long are collapsed at FOLLOW_SLIVER_MM (the top moves by less than
-    # that: 0.01 mm of the 0.05 mm it is meshed to), and the rare needle left (a
-    # triangle with an edge under a micrometre or so) by collapsing that edge.
-    return collapse_needles(from_manifold((to_manifold(mesh) - cutter).simplify(FOLLOW_SLIVER_MM)))
-
-
-NEEDLE_AREA_MM2 = 1e-8  # ten times the checks' zero area (meshcheck.DEGENERATE_AREA_MM2)
-NEEDLE_EDGE_MM = 5e-3
+    return from_manifold((to_manifold(mesh) - cutter).simplify(SLIVER_MM))
 
 
 def collapse_needles(mesh: Mesh) -> Mesh:

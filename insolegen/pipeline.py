@@ -31,7 +31,7 @@ from .profile.schema import LengthKind
 from .profile.spec import FootSource, Profile, SideSpec, ZonesSpec
 from .record import (BuildRecord, Height, ModificationFigure, OutlineFigures, PrintRecord, SideRecord, SolidChecks,
                      UndersideFigure, ZoneFigures, measured_term_mm)
-from .solid import Mesh, Resolution, extrude_between, extrude_height_field
+from .solid import Mesh, Resolution, extrude_height_field
 from .surfaces import TopSurface, top_surface
 from .zones import ZONE_RESOLUTION, Zone, build_zones, custom_zone_problems
 
@@ -60,6 +60,16 @@ class SidePart:
     build_seconds: float
     zones: tuple[Zone, ...] = ()
     label: Label | None = None  # what is engraved underneath, where (None: [print] label = false)
+
+    @property
+    def mirror(self) -> float:
+        """y's sign from the right-foot frame to this side's own."""
+        return -1.0 if self.spec.side == "left" else 1.0
+
+    def top_above_underside_mm(self, side_xy: np.ndarray) -> np.ndarray:
+        """The mesh's top above its underside (the bed, or the footbed: a function of x
+        alone, the same in either side's frame) at points in this side's frame."""
+        return top_heights(self.mesh.vertices, self.mesh.faces, side_xy) - self.surface.footbed_mm(side_xy[:, 0])
 
     def landmark_points(self) -> dict[str, tuple[float, float]]:
         """Where heights are measured, in the right-foot frame."""
@@ -106,14 +116,13 @@ def build_side(
     else:
         outline, cup = side_outline(spec, resolution.edge_spacing_mm), None
     surface = top_surface(spec, outline, cup)
-    if surface.has_footbed:  # the underside follows the shoe's footbed ([shoe] bottom = "shoe")
-        mesh = extrude_between(outline.boundary, surface.footbed_mm, surface.top_mm, surface.top_mm, resolution,
-                               floor_curvature_per_mm=surface.footbed_curvature_per_mm())
+    # on the bed, or on the shoe's footbed ([shoe] bottom = "shoe")
+    mesh = extrude_height_field(outline.boundary, surface.height_mm, resolution, floor=surface.floor,
+                                floor_curvature_per_mm=surface.footbed_curvature_per_mm())
+    if surface.floor is not None:
         # The footbed is 0 at the ball, where no vertex need stand: set the lowest one
         # on the bed (a few micrometres down) so the part rests on it.
         mesh = Mesh(vertices=mesh.vertices - [0.0, 0.0, float(mesh.vertices[:, 2].min())], faces=mesh.faces)
-    else:
-        mesh = extrude_height_field(outline.boundary, surface.height_mm, resolution)
     zone_solids = build_zones(spec, outline, surface, mesh, zones, zone_resolution) if zones is not None else ()
     if spec.side == "left":
         mesh = mesh.mirrored_y()
@@ -123,22 +132,19 @@ def build_side(
 
 def measure_side(part: SidePart, report: MeshReport) -> SideRecord:
     """Figures for the build record, measured on the finished mesh."""
-    mirror = -1.0 if part.spec.side == "left" else 1.0
+    mirror = part.mirror
     names, points = zip(*part.landmark_points().items())
     right_xy = np.array(points)
     side_xy = right_xy * [1.0, mirror]
-    # Heights are above the underside: the bed, or the shoe's footbed it follows.
-    measured = top_heights(part.mesh.vertices, part.mesh.faces, side_xy) - part.surface.footbed_mm(right_xy[:, 0])
+    measured = part.top_above_underside_mm(side_xy)
     expected = part.surface.height_mm(right_xy[:, 0], right_xy[:, 1])
     heights = {
         name: Height(x_mm=round(float(x), 3), y_mm=round(float(y), 3), measured_mm=round(float(m), 4),
                      expected_mm=round(float(e), 4))
         for name, (x, y), m, e in zip(names, side_xy, measured, expected)
     }
-    if part.surface.has_footbed:  # within 0.1 micrometre: the part was set down onto its lowest vertex
-        foot = footprint(part.mesh.vertices, part.mesh.faces, tolerance_mm=1e-4, floor=part.surface.footbed_mm)
-    else:
-        foot = footprint(part.mesh.vertices, part.mesh.faces)
+    # (within 0.1 micrometre: a part on a footbed was set down onto its lowest vertex)
+    foot = footprint(part.mesh.vertices, part.mesh.faces, tolerance_mm=1e-4, floor=part.surface.floor)
     fl = part.spec.foot_length_mm
     low, high = report.bounds_mm
     return SideRecord(
@@ -179,7 +185,7 @@ def _underside_figures(part: SidePart) -> tuple[UndersideFigure, ...]:
     """The underside measured where it follows the shoe's footbed: at the heel centre
     (the heel pitch), at the ball (0) and near the toe tip (the toe spring there)."""
     lm = part.outline.landmarks
-    mirror = -1.0 if part.spec.side == "left" else 1.0
+    mirror = part.mirror
     x_end = float(part.outline.boundary[:, 0].max()) - UNDERSIDE_TOE_BACK_MM
     points = {"heel_centre": lm.heel_centre, "ball": (lm.mth_mid[0], 0.0), "toe": (x_end, 0.0)}
     right_xy = np.array(list(points.values()), dtype=float)
@@ -198,14 +204,13 @@ def _modification_figures(part: SidePart) -> tuple[ModificationFigure, ...]:
     less the intended top without that modification; the top cover as the depth of its
     zone under the part's top at the heel centre."""
     terms = part.surface.modification_terms
-    mirror = -1.0 if part.spec.side == "left" else 1.0
+    mirror = part.mirror
     cover = next((z for z in part.zones if z.kind == "cover"), None)
     figures = () if cover is None else (_cover_figure(part, cover, mirror),)
     if not terms:
         return figures
     right_xy = np.array([t.at for t in terms])
-    measured = top_heights(part.mesh.vertices, part.mesh.faces, right_xy * [1.0, mirror]) - part.surface.footbed_mm(
-        right_xy[:, 0])
+    measured = part.top_above_underside_mm(right_xy * [1.0, mirror])
     expected = part.surface.height_mm(right_xy[:, 0], right_xy[:, 1])
     out = []
     for term, (x, y), m, e in zip(terms, right_xy, measured, expected):
@@ -356,21 +361,19 @@ def labelled(part: SidePart, profile: Profile, warnings: list[str]) -> SidePart:
     import shapely
 
     # the unlabelled part's underside is its outline, in its own side's frame
-    mirror = -1.0 if part.spec.side == "left" else 1.0
-    underside = shapely.Polygon(part.outline.boundary * [1.0, mirror])
+    underside = shapely.Polygon(part.outline.boundary * [1.0, part.mirror])
     label = place_label(label_text(part.spec.side, profile.patient.id, profile.file_stem, profile.variant), underside,
                         part.spec.foot_length_mm)
 
     inside = shapely.get_coordinates(label.outline.buffer(0.5))
-    over = top_heights(part.mesh.vertices, part.mesh.faces, inside) - part.surface.footbed_mm(inside[:, 0])
+    over = part.top_above_underside_mm(inside)
     needed = PRINTABLE_MIN_MM + LABEL_DEPTH_MM
     if np.nanmin(over) < needed - 1e-6:
         warnings.append(f"{part.spec.side}: no label engraved: the part is {np.nanmin(over):.1f} mm thick at the "
                         f"midfoot, and a {LABEL_DEPTH_MM:g} mm label needs {needed:g} mm (write the side on it, "
                         "or set [print] label = false to silence this)")
         return part
-    floor = part.surface.footbed_mm if part.surface.has_footbed else None
-    return dataclasses.replace(part, mesh=engrave(part.mesh, label, floor), label=label)
+    return dataclasses.replace(part, mesh=engrave(part.mesh, label, part.surface.floor), label=label)
 
 
 def mirrored_part(part: SidePart, spec: SideSpec) -> SidePart:

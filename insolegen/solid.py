@@ -363,11 +363,19 @@ def _ccw(points: Array, tris: NDArray[np.int64]) -> NDArray[np.int64]:
     return np.where((cross < 0)[:, None], tris[:, ::-1], tris)
 
 
-def extrude_height_field(boundary: Array, height: HeightFn, resolution: Resolution = Resolution()) -> Mesh:
-    """A closed solid: flat bottom on z = 0, top z = height(x, y), vertical sides.
+def extrude_height_field(boundary: Array, height: HeightFn, resolution: Resolution = Resolution(),
+                         floor: HeightFn | None = None, floor_curvature_per_mm: float = 0.0) -> Mesh:
+    """A closed solid: flat bottom on z = 0, top z = height(x, y), vertical sides; with
+    ``floor``, standing on floor(x, y) instead (a curved underside whose largest
+    curvature is ``floor_curvature_per_mm``), its top at floor + height.
 
     ``boundary`` is the CCW outline (N, 2) in mm; height must be positive on it.
     """
+    if floor is not None:
+        def top(x: Array, y: Array) -> Array:
+            return floor(x, y) + height(x, y)
+
+        return extrude_between(boundary, floor, top, top, resolution, floor_curvature_per_mm=floor_curvature_per_mm)
     top_xy, top_z, top_tris, ring = triangulate_top(boundary, height, resolution)
     top_tris = _ccw(top_xy, top_tris)
     if np.min(top_z) <= 0:

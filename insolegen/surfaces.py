@@ -15,6 +15,7 @@ term only where it can be non-zero.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -122,6 +123,12 @@ class TopSurface:
     @property
     def has_footbed(self) -> bool:
         return self.spec.footbed_heel_mm > 0 or self.spec.footbed_toe_mm > 0
+
+    @property
+    def floor(self) -> "Callable[[Array, Array], Array] | None":
+        """What the part stands on, for the solids and the label: the footbed, or None
+        for flat on the bed."""
+        return self.footbed_mm if self.has_footbed else None
 
     def base_mm(self, x: Array, y: Array) -> Array:
         s = self.spec

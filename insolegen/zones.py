@@ -173,11 +173,9 @@ def build_zones(
     lift_solid = None
     if lifted:
         boundary = resample_ring(lift_region(spec, outline, surface), resolution.edge_spacing_mm)
-        if surface.has_footbed:  # the lift lies on the footbed the underside follows
-            lift_top = lambda x, y: surface.footbed_mm(x) + surface.lift_mm(x, y)  # noqa: E731
-            lift_solid = to_manifold(extrude_between(boundary, surface.footbed_mm, lift_top, lift_top, resolution))
-        else:
-            lift_solid = to_manifold(extrude_height_field(boundary, surface.lift_mm, resolution))
+        # on the bed, or on the footbed the underside follows
+        lift_solid = to_manifold(extrude_height_field(boundary, surface.lift_mm, resolution, floor=surface.floor,
+                                                      floor_curvature_per_mm=surface.footbed_curvature_per_mm()))
         if cover_solid is not None:  # where a relief digs the cover down into the lift, the cover wins
             lift_solid = (lift_solid - cover_solid).simplify(ZONE_SLIVER_MM)
         cutters.append(lift_solid)

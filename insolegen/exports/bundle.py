@@ -114,15 +114,15 @@ def render_variants(results: list[BuildResult], preview: bool = False) -> dict[s
     files: dict[str, bytes] = {}
     documents = []
     pictures: dict[int, bytes] = {}
+    if preview:
+        from ..preview import preview_png
     for result in results:
         profile = result.profile
-        own = render_build(result, preview=preview)
-        names = output_names(profile, preview)
-        document = json.loads(own.pop(names["build.json"]))
+        own = render_build(result)  # the parts and build.json; each variant's picture below, no report of its own
+        document = json.loads(own.pop(output_names(profile)["build.json"]))
         documents.append({"variant": profile.variant, "values": dict(profile.variant_values), **document})
         if preview:
-            own.pop(names["report.html"])
-            pictures[profile.variant or 0] = own.pop(names["preview.png"])
+            pictures[profile.variant or 0] = preview_png(_with_patient(result))
             files[outputs.VARIANT_PREVIEW.format(stem=profile.file_stem)] = pictures[profile.variant or 0]
         files.update(own)
     first = results[0].profile

@@ -103,5 +103,9 @@ def variant_profiles(data: dict[str, Any], varies: list[Vary], *, default_name: 
 
 
 def _shown(value: Any) -> str:
-    return "true" if value is True else "false" if value is False else repr(value) if isinstance(value, str) else \
-        f"{value:g}" if isinstance(value, float) else str(value)
+    """A value as TOML writes it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
