@@ -189,3 +189,13 @@ def test_a_high_heel_and_a_shoe_bottom_with_nothing_to_follow_warn():
                                                             "shoe": {"heel_pitch_mm": 38}}).warnings)
     flat = "\n".join(profile_from_dict({"foot": {"size": "EU 38"}, "shoe": {"bottom": "shoe"}}).warnings)
     assert 'shoe.bottom = "shoe" with no heel pitch or toe spring: the underside is flat' in flat
+
+
+def test_the_preview_draws_the_underside_and_names_heights_above_it(shod):
+    from insolegen.preview import draw_preview
+
+    texts = draw_preview(shod).canvas.texts()
+    assert sum("underside (the shoe's footbed)" in t for t in texts) == 2  # each side's view
+    # the heel centre is named 3.0 mm (above the underside), not 15.0 (above the bed)
+    assert any(t.startswith("heel centre") and t.endswith("3.0 mm") for t in texts)
+    assert not any(t.startswith("heel centre") and t.endswith("15.0 mm") for t in texts)
