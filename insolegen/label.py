@@ -148,11 +148,16 @@ def engrave(mesh: Mesh, label: Label, floor: Callable[[np.ndarray], np.ndarray] 
     return from_manifold((to_manifold(mesh) - cutter).simplify(SLIVER_MM))
 
 
+CAP_HEIGHT_MM = 1e-6  # a cap's corner this close to its long edge is on it
+
+
 def collapse_needles(mesh: Mesh) -> Mesh:
-    """``mesh`` with each near-zero-area triangle's shortest edge collapsed when it is
-    under NEEDLE_EDGE_MM (its two ends merged at their middle; the two triangles on the
-    edge go). Kept only if every edge still joins exactly two triangles the opposite
-    way round; otherwise ``mesh`` unchanged (the build's checks then refuse it)."""
+    """``mesh`` with each near-zero-area triangle mended: a needle (an edge under
+    NEEDLE_EDGE_MM) by collapsing that edge (its ends merged at their middle; the two
+    triangles on it go), a cap (a corner within CAP_HEIGHT_MM of the long edge) by
+    flipping the long edge, which moves the surface by no more than that. Kept only if
+    every edge still joins exactly two triangles the opposite way round; otherwise
+    ``mesh`` unchanged (the build's checks then refuse it)."""
     v, f = mesh.vertices.copy(), mesh.faces.copy()
     for _ in range(8):
         tri = v[f]
@@ -160,14 +165,26 @@ def collapse_needles(mesh: Mesh) -> Mesh:
         needles = np.flatnonzero(area <= NEEDLE_AREA_MM2)
         if len(needles) == 0:
             break
-        face = f[needles[0]]
-        edges = [(face[0], face[1]), (face[1], face[2]), (face[2], face[0])]
-        a, b = min(edges, key=lambda e: float(np.linalg.norm(v[e[0]] - v[e[1]])))
-        if np.linalg.norm(v[a] - v[b]) >= NEEDLE_EDGE_MM:
+        index = int(needles[0])
+        face = f[index]
+        edges = [(face[k], face[(k + 1) % 3], face[(k + 2) % 3]) for k in range(3)]  # (from, to, opposite)
+        length = [float(np.linalg.norm(v[a] - v[b])) for a, b, _ in edges]
+        a, b, _ = edges[int(np.argmin(length))]
+        if min(length) < NEEDLE_EDGE_MM:
+            v[a] = (v[a] + v[b]) / 2
+            f = np.where(f == b, a, f)
+            f = f[(f[:, 0] != f[:, 1]) & (f[:, 1] != f[:, 2]) & (f[:, 2] != f[:, 0])]
+            continue
+        a, b, c = edges[int(np.argmax(length))]
+        if 2 * area[index] / max(length) > CAP_HEIGHT_MM:
             return mesh
-        v[a] = (v[a] + v[b]) / 2
-        f = np.where(f == b, a, f)
-        f = f[(f[:, 0] != f[:, 1]) & (f[:, 1] != f[:, 2]) & (f[:, 2] != f[:, 0])]
+        # the other triangle on a -> b runs b -> a: (b, a, d) in some rotation
+        across = np.flatnonzero(np.any((f == b) & (np.roll(f, -1, axis=1) == a), axis=1))
+        if len(across) != 1:
+            return mesh
+        other = f[across[0]]
+        d = int(other[~np.isin(other, [a, b])][0])
+        f[index], f[across[0]] = (c, a, d), (c, d, b)
     directed = f[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
     n = len(v)
     forward, counts = np.unique(directed @ np.array([n, 1]), return_counts=True)

@@ -137,11 +137,32 @@ def test_a_needle_left_by_a_cut_is_collapsed_and_the_solid_stays_closed():
     assert same.triangle_count == 4
 
 
-def test_the_cut_that_once_left_a_needle_builds_and_checks():
+def test_a_cap_left_by_a_cut_is_mended_by_flipping_its_long_edge():
+    from meshtools import assert_solid
+
+    from insolegen.label import collapse_needles
+    from insolegen.solid import Mesh
+
+    # a tetrahedron whose face p-r-q is split at m, a hair off the middle of p-q, and
+    # the cap p-m-q (zero area, all its edges long) closing the gap to face p-q-s
+    v = np.array([[0.0, 0, 0], [10.0, 0, 0], [0.0, 10, 0], [0.0, 0, 10], [5.0, 1e-11, 0]])
+    f = np.array([[0, 2, 4], [4, 2, 1], [0, 4, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]])
+    assert_solid(v, f)
+    fixed = collapse_needles(Mesh(vertices=v, faces=f))
+    tri = fixed.vertices[fixed.faces]
+    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    assert fixed.triangle_count == 6 and area.min() > 1e-3  # the cap is gone, nothing else
+    assert_solid(fixed.vertices, fixed.faces)
+    assert np.allclose(fixed.vertices, v)  # no corner moved
+
+
+def test_the_cuts_that_once_left_a_needle_or_a_cap_build_and_check():
     from insolegen.pipeline import build_profile
     from insolegen.profile import profile_from_dict
 
-    result = build_profile(profile_from_dict({
-        "name": "s", "side": "left", "foot": {"size": "EU 42"}, "shape": {"heel_cup_depth_mm": 16},
-        "modifications": {"medial_heel_skive_mm": 3}, "shoe": {"heel_pitch_mm": 17.1, "bottom": "shoe"}}))
-    assert result.parts[0].label is not None and result.reports[0].ok
+    for side, toe in (("left", 0.0), ("right", 17.8)):
+        result = build_profile(profile_from_dict({
+            "name": "s", "side": side, "foot": {"size": "EU 42"}, "shape": {"heel_cup_depth_mm": 16},
+            "modifications": {"medial_heel_skive_mm": 3},
+            "shoe": {"heel_pitch_mm": 17.1 if toe == 0 else 17.0, "toe_spring_mm": toe, "bottom": "shoe"}}))
+        assert result.parts[0].label is not None and result.reports[0].ok
