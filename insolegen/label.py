@@ -19,8 +19,8 @@ import shapely
 import shapely.affinity
 
 from .fonts import font_file
+from .recess import recess_underside
 from .solid import Mesh
-from .zones import from_manifold, prism, to_manifold
 
 LABEL_DEPTH_MM = 0.6
 LABEL_HEIGHT_MM = 7.0  # capital height
@@ -29,7 +29,7 @@ LABEL_CENTRE_FRACTION = 0.47  # of foot length from the heel
 PX_PER_MM = 16  # the text is drawn this finely, then traced and simplified
 TRACE_TOLERANCE_MM = 0.07  # just over a pixel: the staircase goes, the letters stay
 MAX_CHARS = 16
-SLIVER_MM = 1e-3  # a micrometre: over float32 STL resolution (3e-5 mm at 300 mm), far under any tolerance
+CUT_TOLERANCE_MM = 0.02  # the cut simplified this much: under a third of the trace's own tolerance
 MIN_LAND_MM = 1.6  # material left between the cuts: over the printable minimum (1.2 mm), with room
 
 
@@ -100,9 +100,12 @@ def printable_cut(glyphs: shapely.Geometry) -> shapely.Geometry:
     land = near.difference(glyphs)
     kept = land.buffer(-MIN_LAND_MM / 2, quad_segs=8).buffer(MIN_LAND_MM / 2, quad_segs=8)
     slivers = land.difference(kept).intersection(shapely.box(*glyphs.bounds).buffer(0.5))
-    # a closing, not a simplify: simplifying the parts one by one could leave a hair of
-    # material between two of them
-    return shapely.union_all([glyphs, slivers]).buffer(0.05, quad_segs=8).buffer(-0.05, quad_segs=8)
+    # A closing fills any hair of material left between two of the parts (simplifying
+    # them one by one could leave one); mitred, it adds no arcs of micrometre segments
+    # (each would be a wall of needles in the underside). Then one simplify of the whole,
+    # which keeps its rings apart.
+    closed = shapely.union_all([glyphs, slivers]).buffer(0.05, join_style="mitre").buffer(-0.05, join_style="mitre")
+    return closed.simplify(CUT_TOLERANCE_MM)
 
 
 def place_label(text: str, footprint: shapely.Polygon, foot_length_mm: float) -> Label:
@@ -124,74 +127,8 @@ def place_label(text: str, footprint: shapely.Polygon, foot_length_mm: float) ->
         text = text[:-1].rstrip()
 
 
-FOLLOW_STEP_MM = 2.0  # a cutter that follows a curved underside is split this finely first
-FOLLOW_SLIVER_MM = 0.01  # its slanted slivers collapsed at this: 0.01 of the top's 0.05 mm budget
-NEEDLE_AREA_MM2 = 1e-8  # ten times the checks' zero area (meshcheck.DEGENERATE_AREA_MM2)
-NEEDLE_EDGE_MM = 5e-3
-
-
 def engrave(mesh: Mesh, label: Label, floor: Callable[[np.ndarray], np.ndarray] | None = None) -> Mesh:
-    """``mesh`` with the label cut LABEL_DEPTH_MM into its underside: z = 0, or
-    ``floor(x)`` for an underside that follows a shoe's footbed (the cutter is split
-    into FOLLOW_STEP_MM pieces and carried up onto it, so the cut stays as deep)."""
-    cutter = prism(label.outline, LABEL_DEPTH_MM + 1.0).translate([0.0, 0.0, -1.0])
-    if floor is not None:
-        def follow(v: np.ndarray) -> np.ndarray:
-            return np.column_stack([v[:, 0], v[:, 1], v[:, 2] + floor(v[:, 0])])
-
-        cutter = cutter.refine_to_length(FOLLOW_STEP_MM).warp_batch(follow)
-        # Cut into a curved underside, the cutter meets its facets at slants: slivers a
-        # few micrometres long go at FOLLOW_SLIVER_MM, the rare needle by its edge.
-        return collapse_needles(from_manifold((to_manifold(mesh) - cutter).simplify(FOLLOW_SLIVER_MM)))
-    # The cut can leave micrometre slivers (zero-area triangles the checks refuse), as
-    # the zones' cuts do: collapse them, moving nothing by more than SLIVER_MM.
-    return from_manifold((to_manifold(mesh) - cutter).simplify(SLIVER_MM))
-
-
-CAP_HEIGHT_MM = 1e-6  # a cap's corner this close to its long edge is on it
-
-
-def collapse_needles(mesh: Mesh) -> Mesh:
-    """``mesh`` with each near-zero-area triangle mended: a needle (an edge under
-    NEEDLE_EDGE_MM) by collapsing that edge (its ends merged at their middle; the two
-    triangles on it go), a cap (a corner within CAP_HEIGHT_MM of the long edge) by
-    flipping the long edge, which moves the surface by no more than that. Kept only if
-    every edge still joins exactly two triangles the opposite way round; otherwise
-    ``mesh`` unchanged (the build's checks then refuse it)."""
-    v, f = mesh.vertices.copy(), mesh.faces.copy()
-    for _ in range(8):
-        tri = v[f]
-        area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
-        needles = np.flatnonzero(area <= NEEDLE_AREA_MM2)
-        if len(needles) == 0:
-            break
-        index = int(needles[0])
-        face = f[index]
-        edges = [(face[k], face[(k + 1) % 3], face[(k + 2) % 3]) for k in range(3)]  # (from, to, opposite)
-        length = [float(np.linalg.norm(v[a] - v[b])) for a, b, _ in edges]
-        a, b, _ = edges[int(np.argmin(length))]
-        if min(length) < NEEDLE_EDGE_MM:
-            v[a] = (v[a] + v[b]) / 2
-            f = np.where(f == b, a, f)
-            f = f[(f[:, 0] != f[:, 1]) & (f[:, 1] != f[:, 2]) & (f[:, 2] != f[:, 0])]
-            continue
-        a, b, c = edges[int(np.argmax(length))]
-        if 2 * area[index] / max(length) > CAP_HEIGHT_MM:
-            return mesh
-        # the other triangle on a -> b runs b -> a: (b, a, d) in some rotation
-        across = np.flatnonzero(np.any((f == b) & (np.roll(f, -1, axis=1) == a), axis=1))
-        if len(across) != 1:
-            return mesh
-        other = f[across[0]]
-        d = int(other[~np.isin(other, [a, b])][0])
-        f[index], f[across[0]] = (c, a, d), (c, d, b)
-    directed = f[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
-    n = len(v)
-    forward, counts = np.unique(directed @ np.array([n, 1]), return_counts=True)
-    backward = np.unique(directed[:, ::-1] @ np.array([n, 1]))
-    if np.any(counts != 1) or not np.array_equal(forward, backward):
-        return mesh
-    used = np.unique(f)
-    remap = np.full(n, -1, dtype=np.int64)
-    remap[used] = np.arange(len(used))
-    return Mesh(vertices=v[used], faces=remap[f])
+    """``mesh`` with the label cut LABEL_DEPTH_MM up into its underside: z = 0, or
+    ``floor(x)`` for an underside that follows a shoe's footbed (the cut's ceiling then
+    follows it at the same depth)."""
+    return recess_underside(mesh, label.outline, LABEL_DEPTH_MM, floor)

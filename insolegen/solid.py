@@ -264,7 +264,7 @@ def triangulate_top(
         new_errors, known_edges = _triangle_errors(points, z, new, height, known_edges, target)
         errors = np.concatenate([errors[kept], new_errors])
         edges = np.vstack([edges[kept], _edge_keys(new)])
-    return points, z, tris, _ring(points, segments)
+    return points, z, tris, ring_of(points, segments)
 
 
 def _split(points: Array, z: Array, tris: NDArray[np.int64], edges: NDArray[np.int64], segments: NDArray[np.int64],
@@ -327,7 +327,7 @@ def _split(points: Array, z: Array, tris: NDArray[np.int64], edges: NDArray[np.i
     return points, z, np.vstack(pieces), np.vstack([segments[~split], halves]), kept
 
 
-def _ring(points: Array, segments: NDArray[np.int64]) -> NDArray[np.int64]:
+def ring_of(points: Array, segments: NDArray[np.int64]) -> NDArray[np.int64]:
     """Chain the boundary segments into one counter-clockwise loop of vertex indices."""
     segments = np.asarray(segments, dtype=np.int64)
     ends = segments.ravel()
@@ -357,7 +357,7 @@ def _ring(points: Array, segments: NDArray[np.int64]) -> NDArray[np.int64]:
     return ring_arr if signed > 0 else ring_arr[::-1]
 
 
-def _ccw(points: Array, tris: NDArray[np.int64]) -> NDArray[np.int64]:
+def counter_clockwise(points: Array, tris: NDArray[np.int64]) -> NDArray[np.int64]:
     a, b, c = points[tris[:, 0]], points[tris[:, 1]], points[tris[:, 2]]
     cross = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
     return np.where((cross < 0)[:, None], tris[:, ::-1], tris)
@@ -377,14 +377,15 @@ def extrude_height_field(boundary: Array, height: HeightFn, resolution: Resoluti
 
         return extrude_between(boundary, floor, top, top, resolution, floor_curvature_per_mm=floor_curvature_per_mm)
     top_xy, top_z, top_tris, ring = triangulate_top(boundary, height, resolution)
-    top_tris = _ccw(top_xy, top_tris)
+    top_tris = counter_clockwise(top_xy, top_tris)
     if np.min(top_z) <= 0:
         raise ValueError("top surface touches the bed")
     n = len(ring)
     i = np.arange(n)
     segments = np.column_stack([i, (i + 1) % n])
     bottom = triangle.triangulate({"vertices": top_xy[ring], "segments": segments}, "pq10Y")
-    bottom_xy, bottom_tris = bottom["vertices"], _ccw(bottom["vertices"], bottom["triangles"].astype(np.int64))
+    bottom_xy = bottom["vertices"]
+    bottom_tris = counter_clockwise(bottom_xy, bottom["triangles"].astype(np.int64))
 
     offset = len(top_xy)
     vertices = np.vstack(
@@ -414,7 +415,7 @@ def extrude_between(boundary: Array, floor: HeightFn, ceiling: HeightFn, sized_b
     the tolerance (a chord of length h strays kappa h^2 / 8). Both share the outline's
     vertices, so the solid is watertight by construction. ceiling must stay above floor."""
     xy, _, tris, ring = triangulate_top(boundary, sized_by, resolution)
-    tris = _ccw(xy, tris)
+    tris = counter_clockwise(xy, tris)
     high = np.asarray(ceiling(xy[:, 0], xy[:, 1]), dtype=float) + np.zeros(len(xy))
     n, offset = len(ring), len(xy)
     i = np.arange(n)
@@ -427,7 +428,8 @@ def extrude_between(boundary: Array, floor: HeightFn, ceiling: HeightFn, sized_b
         segments = np.column_stack([i, j])
         bottom = triangle.triangulate({"vertices": xy[ring], "segments": segments},
                                       f"pq20Ya{min(edge * edge / 4, 1e6):.6f}")
-        bottom_xy, bottom_tris = bottom["vertices"], _ccw(bottom["vertices"], bottom["triangles"].astype(np.int64))
+        bottom_xy = bottom["vertices"]
+    bottom_tris = counter_clockwise(bottom_xy, bottom["triangles"].astype(np.int64))
         under = i  # Triangle keeps the given vertices first, in order: bottom vertex k under ring[k]
     low = np.asarray(floor(bottom_xy[:, 0], bottom_xy[:, 1]), dtype=float) + np.zeros(len(bottom_xy))
     if np.any(high[ring] - low[under] <= 0):

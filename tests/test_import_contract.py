@@ -37,6 +37,7 @@ STAGE_OF = {
     "insolegen.modifications": "geometry",
     "insolegen.blends": "geometry",
     "insolegen.solid": "geometry",
+    "insolegen.recess": "geometry",
     "insolegen.zones": "geometry",
     "insolegen.measure": "geometry",
     "insolegen.placement": "geometry",

@@ -114,46 +114,82 @@ def test_the_label_is_in_build_json_and_check_passes_the_files(tmp_path, capsys)
     assert main(["check", *files]) == 0
 
 
-def test_a_needle_left_by_a_cut_is_collapsed_and_the_solid_stays_closed():
+def _slab(floor=None):
+    """A 40 x 20 mm slab, 5 mm thick: flat on the bed, or standing on ``floor``."""
+    from insolegen.solid import extrude_height_field
+
+    square = np.array([[0.0, 0], [40, 0], [40, 20], [0, 20]])
+    ring = np.vstack([np.linspace(square[k], square[(k + 1) % 4], 40, endpoint=False) for k in range(4)])
+    return extrude_height_field(ring, lambda x, y: np.full(np.shape(x), 5.0), floor=floor,
+                                floor_curvature_per_mm=0.0 if floor is None else 0.01)
+
+
+def test_a_recess_is_cut_into_the_flat_underside_and_the_solid_stays_closed():
     from meshtools import assert_solid
 
-    from insolegen.label import collapse_needles
-    from insolegen.solid import Mesh
+    from insolegen.recess import recess_underside
 
-    # a tetrahedron whose edge p-q carries an extra vertex m 1e-9 mm from p: the two
-    # triangles p-m-* are needles (area 5e-9 mm2); collapsing p-m gives it back
-    p, q, r, s = [0.0, 0, 0], [10.0, 0, 0], [0.0, 10, 0], [0.0, 0, 10]
-    m = [1e-9, 0, 0]
-    v = np.array([p, q, r, s, m])
-    f = np.array([[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]])
-    # split the faces on edge 0-1 at vertex 4
-    f = np.array([[0, 2, 4], [4, 2, 1], [0, 4, 3], [4, 1, 3], [0, 3, 2], [1, 2, 3]])
-    assert_solid(v, f)  # closed, but with two needles
-    fixed = collapse_needles(Mesh(vertices=v, faces=f))
-    assert fixed.triangle_count == 4 and len(fixed.vertices) == 4
-    assert_solid(fixed.vertices, fixed.faces)
-    # nothing to collapse: the mesh comes back as it was
-    same = collapse_needles(fixed)
-    assert same.triangle_count == 4
+    slab = _slab()
+    # an "O": a 10 x 6 mm ring whose 4 x 2 mm counter stays solid
+    letter = shapely.box(5, 7, 15, 13).difference(shapely.box(8, 9, 12, 11))
+    cut = recess_underside(slab, letter, 0.6)
+    assert_solid(cut.vertices, cut.faces)
+    assert check_part(cut.vertices, cut.faces).ok
+    tri = cut.vertices[cut.faces]
+    volume = np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum() / 6
+    assert volume == pytest.approx(40 * 20 * 5 - 0.6 * (60 - 8), abs=1e-9)  # by hand: (10x6 - 4x2) x 0.6
+    # the ceiling is the letter, 0.6 mm up; the counter and the rest stay on the bed
+    n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    ceiling = (np.abs(tri[:, :, 2] - 0.6).max(axis=1) < 1e-12) & (n[:, 2] < 0)
+    assert shapely.union_all([shapely.Polygon(t[:, :2]) for t in tri[ceiling]]).symmetric_difference(
+        letter).area < 1e-9
+    bed = (tri[:, :, 2].max(axis=1) == 0) & (n[:, 2] < 0)
+    assert 0.5 * np.abs(n[bed, 2]).sum() == pytest.approx(800 - 52, abs=1e-9)
+    # the top, its walls and the outline are untouched
+    top = np.sort(slab.vertices[slab.vertices[:, 2] == 5.0], axis=0)
+    assert np.array_equal(np.sort(cut.vertices[cut.vertices[:, 2] == 5.0], axis=0), top)
 
 
-def test_a_cap_left_by_a_cut_is_mended_by_flipping_its_long_edge():
+def test_a_recess_in_a_curved_underside_keeps_its_depth_everywhere():
     from meshtools import assert_solid
 
-    from insolegen.label import collapse_needles
-    from insolegen.solid import Mesh
+    from insolegen.recess import recess_underside
 
-    # a tetrahedron whose face p-r-q is split at m, a hair off the middle of p-q, and
-    # the cap p-m-q (zero area, all its edges long) closing the gap to face p-q-s
-    v = np.array([[0.0, 0, 0], [10.0, 0, 0], [0.0, 10, 0], [0.0, 0, 10], [5.0, 1e-11, 0]])
-    f = np.array([[0, 2, 4], [4, 2, 1], [0, 4, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]])
-    assert_solid(v, f)
-    fixed = collapse_needles(Mesh(vertices=v, faces=f))
-    tri = fixed.vertices[fixed.faces]
-    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
-    assert fixed.triangle_count == 6 and area.min() > 1e-3  # the cap is gone, nothing else
-    assert_solid(fixed.vertices, fixed.faces)
-    assert np.allclose(fixed.vertices, v)  # no corner moved
+    def floor(x, y=None):
+        return 0.004 * (np.asarray(x) - 20.0) ** 2  # 1.6 mm up at the ends
+
+    slab = _slab(floor)
+    letter = shapely.box(2, 7, 30, 13)
+    cut = recess_underside(slab, letter, 0.6, lambda x: floor(x))
+    assert_solid(cut.vertices, cut.faces)
+    assert check_part(cut.vertices, cut.faces).ok
+    tri = cut.vertices[cut.faces]
+    n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    down = n[:, 2] < 0
+    lifted = tri[down][np.abs(tri[down][:, :, 2] - floor(tri[down][:, :, 0])).min(axis=1) > 0.3]
+    assert len(lifted) and np.allclose(lifted[:, :, 2], floor(lifted[:, :, 0]) + 0.6, atol=1e-12)
+    assert shapely.union_all([shapely.Polygon(t[:, :2]) for t in lifted]).symmetric_difference(letter).area < 1e-9
+
+
+def test_a_rings_point_in_line_with_its_neighbours_is_dropped():
+    # Kept, it would leave a zero-area triangle between two segments Triangle may not
+    # split (it did on an EU M 39 label: tests/test_cli_edges.py builds that one).
+    from insolegen.recess import _without_straight_points
+
+    ring = np.array([[0.0, 0], [3, 1e-15], [6, 2e-15], [10, 0], [10, 5], [5, 5 + 1e-3], [0, 5]])
+    kept = _without_straight_points(ring)
+    assert kept.tolist() == [[0.0, 0], [10, 0], [10, 5], [5, 5 + 1e-3], [0, 5]]  # 1 um off the line stays
+
+
+def test_a_recess_off_the_underside_or_with_touching_rings_is_refused():
+    from insolegen.recess import RecessError, recess_underside
+
+    slab = _slab()
+    with pytest.raises(RecessError, match="leaves the underside"):
+        recess_underside(slab, shapely.box(35, 5, 45, 10), 0.6)
+    touching = shapely.MultiPolygon([shapely.box(5, 5, 10, 10), shapely.box(10, 10, 15, 15)])
+    with pytest.raises(RecessError, match="touch"):
+        recess_underside(slab, touching, 0.6)
 
 
 def test_the_cuts_that_once_left_a_needle_or_a_cap_build_and_check():
