@@ -429,7 +429,7 @@ def extrude_between(boundary: Array, floor: HeightFn, ceiling: HeightFn, sized_b
         bottom = triangle.triangulate({"vertices": xy[ring], "segments": segments},
                                       f"pq20Ya{min(edge * edge / 4, 1e6):.6f}")
         bottom_xy = bottom["vertices"]
-    bottom_tris = counter_clockwise(bottom_xy, bottom["triangles"].astype(np.int64))
+        bottom_tris = counter_clockwise(bottom_xy, bottom["triangles"].astype(np.int64))
         under = i  # Triangle keeps the given vertices first, in order: bottom vertex k under ring[k]
     low = np.asarray(floor(bottom_xy[:, 0], bottom_xy[:, 1]), dtype=float) + np.zeros(len(bottom_xy))
     if np.any(high[ring] - low[under] <= 0):
