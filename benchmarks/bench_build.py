@@ -61,10 +61,9 @@ def pair_geometry(specs, resolution: Resolution = Resolution(), mirror: bool = T
         twin = next((p for p, m in zip(parts, mirrored)
                      if mirror and m is None and pipeline.mirror_twins(p.spec, spec)), None)
         if twin is None:
-            # as the build does: a side on the same foot reuses the outline and cup field
-            shared = next((p for p in parts if mirror and hasattr(pipeline, "same_foot")
-                           and pipeline.same_foot(p.spec, spec)), None)
-            kwargs = {"same_foot": shared} if shared is not None else {}
+            # as the build does: sides on the same foot share the outline and cup field
+            group = [s for s in specs if mirror and hasattr(pipeline, "shared_foot") and pipeline.same_foot(s, spec)]
+            kwargs = {"foot": pipeline.shared_foot(group, resolution)} if len(group) > 1 else {}
             parts.append(pipeline.build_side(spec, resolution, **kwargs))
             mirrored.append(None)
         else:

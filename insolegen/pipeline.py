@@ -17,7 +17,7 @@ from typing import Sequence, get_args
 import numpy as np
 
 from . import __version__
-from .placement import Placement, describe_bed, largest_foot_mm, place_on_bed
+from .placement import Placement, describe_bed, hull_xy, largest_foot_mm, place_on_bed
 from .profile.printers import DEFAULT_ORCA_BED_MM, DEFAULT_PRUSA_BED_MM
 from .measure import bottom_heights, footprint, top_heights
 from .meshcheck import MeshReport, check_part, check_zone
@@ -32,7 +32,8 @@ from .profile.spec import FootSource, Profile, SideSpec, ZonesSpec
 from .record import (BuildRecord, Height, ModificationFigure, OutlineFigures, PrintRecord, SideRecord, SolidChecks,
                      UndersideFigure, ZoneFigures, measured_term_mm)
 from .solid import Mesh, Resolution, extrude_height_field
-from .surfaces import TopSurface, top_surface
+from .distance import DistanceField
+from .surfaces import TopSurface, heel_cup_distance, top_surface
 from .zones import ZONE_RESOLUTION, Zone, build_zones, custom_zone_problems
 
 # Two cores on the machines we measure on; more workers would only queue.
@@ -100,19 +101,38 @@ def side_outline(spec: SideSpec, spacing_mm: float = 1.0) -> Outline:
     )
 
 
+@dataclass(frozen=True)
+class SharedFoot:
+    """What sides on the very same foot share, made once: the outline and the heel
+    cup's distance to its edge (None without a cup), which depends on the outline and
+    the heel width alone."""
+
+    outline: Outline
+    cup_distance: DistanceField | None
+    heel_width_mm: float
+
+
+def shared_foot(specs: Sequence[SideSpec], resolution: Resolution = Resolution()) -> SharedFoot:
+    """The outline and cup distance for sides on one foot (:func:`same_foot`)."""
+    first = specs[0]
+    outline = side_outline(first, resolution.edge_spacing_mm)
+    cupped = next((s for s in specs if s.heel_cup_depth_mm > 0 and s.heel_width_mm == first.heel_width_mm), None)
+    return SharedFoot(outline, heel_cup_distance(cupped, outline) if cupped else None, first.heel_width_mm)
+
+
 def build_side(
     spec: SideSpec, resolution: Resolution = Resolution(), zones: ZonesSpec | None = None,
-    zone_resolution: Resolution = ZONE_RESOLUTION, same_foot: SidePart | None = None,
+    zone_resolution: Resolution = ZONE_RESOLUTION, foot: SharedFoot | None = None,
 ) -> SidePart:
     """Build one insole: right-footed geometry, mirrored for a left foot; with ``zones``,
-    also its firmness-zone solids. ``same_foot``: a part already built on the very same
-    foot (see :func:`same_foot`), whose outline and heel-cup distance are reused."""
+    also its firmness-zone solids. ``foot``: the outline and heel-cup distance of the
+    very same foot (see :func:`same_foot`), made once for both sides."""
     if spec.needs_foot_file:
         raise ValueError(f"the {spec.side} side names a {spec.source.kind} file that has not been read: "  # type: ignore[union-attr]
                          "pass the profile through insolegen.inputs.feet.resolve_feet first")
     start = time.perf_counter()
-    if same_foot is not None and same_foot.spec.heel_width_mm == spec.heel_width_mm:
-        outline, cup = same_foot.outline, same_foot.surface.cup_distance
+    if foot is not None and foot.heel_width_mm == spec.heel_width_mm:
+        outline, cup = foot.outline, foot.cup_distance
     else:
         outline, cup = side_outline(spec, resolution.edge_spacing_mm), None
     surface = top_surface(spec, outline, cup)
@@ -294,8 +314,9 @@ def place_parts(profile: Profile, parts: Sequence[SidePart]) -> tuple[dict[str, 
     placements, warnings = {}, []
     for part in parts:
         xy = part.mesh.vertices[:, :2]
+        hull = hull_xy(xy)  # once for either bed
         if profile.print is not None:
-            place = place_on_bed(part.mesh.vertices, profile.print.bed_mm)
+            place = place_on_bed(hull, profile.print.bed_mm)
             if not place.fits:
                 bed = describe_bed(profile.print.printer, profile.print.bed_mm)
                 raise BedFitError(
@@ -306,7 +327,7 @@ def place_parts(profile: Profile, parts: Sequence[SidePart]) -> tuple[dict[str, 
                 )
             placements[part.spec.side] = (place, place)
         else:
-            pair = (place_on_bed(part.mesh.vertices, DEFAULT_PRUSA_BED_MM), place_on_bed(part.mesh.vertices, DEFAULT_ORCA_BED_MM))
+            pair = (place_on_bed(hull, DEFAULT_PRUSA_BED_MM), place_on_bed(hull, DEFAULT_ORCA_BED_MM))
             for place, what in zip(pair, ("PrusaSlicer", "Orca / Bambu")):
                 if not place.fits:
                     warnings.append(
@@ -376,6 +397,15 @@ def labelled(part: SidePart, profile: Profile, warnings: list[str]) -> SidePart:
     return dataclasses.replace(part, mesh=engrave(part.mesh, label, part.surface.floor), label=label)
 
 
+def _finished(profile: Profile, part: SidePart, zones: bool) -> tuple[SidePart, MeshReport, list[str]]:
+    """``part`` labelled (unless [print] label = false) and checked, its zones too
+    (``zones``), with the label's warnings."""
+    warnings: list[str] = []
+    if profile.label:
+        part = labelled(part, profile, warnings)
+    return part, _checked(profile.name, part, zones), warnings
+
+
 def mirrored_part(part: SidePart, spec: SideSpec) -> SidePart:
     """``part`` for the other foot: the mesh and zones mirrored in y (rewound)."""
     return SidePart(spec, part.outline, part.surface, part.mesh.mirrored_y(), 0.0,
@@ -396,42 +426,49 @@ def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> Bu
                      for p in custom_zone_problems(profile.zones, side_outline(spec).polygon)]
     if zone_problems:
         raise ProfileError(list(dict.fromkeys(zone_problems)), profile.source)
-    parts: list[SidePart] = []
-    # Each part's checks run in a worker while the next side is built, and the two
-    # sides' checks side by side: numpy lets go of the interpreter lock in the ray
-    # casting, so on two cores a pair whose sides differ is checked in about the time
-    # of one. The pool lives for this call only; the checks share nothing.
+    specs = profile.sides
+    twins = [next((j for j in range(i) if mirror_twins(specs[j], spec)), None) for i, spec in enumerate(specs)]
+    built = [i for i, twin in enumerate(twins) if twin is None]
+    feet: dict[int, SharedFoot] = {}  # a built side's index -> the foot it shares with another
+    for i in built:
+        group = [j for j in built if same_foot(specs[i], specs[j])]
+        if len(group) > 1 and group[0] == i:
+            foot = shared_foot([specs[j] for j in group], resolution)
+            feet.update((j, foot) for j in group)
+    # The sides are built side by side, each then labelled and checked as soon as it is
+    # made: numpy, GEOS and manifold3d let go of the interpreter lock for much of the
+    # work, so on two cores a pair whose sides differ takes little more than one side.
+    # A mirror twin is made from its side as built. The pool lives for this call only.
     with ThreadPoolExecutor(max_workers=CHECK_WORKERS) as pool:
-        pending: list[Future[MeshReport] | int] = []  # a report to come, or the twin's index
-        plain: list[SidePart] = []  # each side as built, before its label
-        label_warnings: list[str] = []
-        for spec in profile.sides:
-            twin = next((i for i, done in enumerate(parts) if mirror_twins(done.spec, spec)), None)
-            if profile.label and twin is not None:
-                # Each side's label differs (L / R, and mirrored to read from below):
-                # the other side is mirrored unlabelled, labelled and checked itself.
-                # Its zones are the other side's mirrored, and checked there.
-                parts.append(labelled(mirrored_part(plain[twin], spec), profile, label_warnings))
-                pending.append(pool.submit(_checked, profile.name, parts[-1], False))
-                plain.append(plain[twin])
-            elif twin is not None:
-                # The other side's exact mirror image: mirrored, not built and checked again
-                # (every check is blind to a mirror: same edges, volume, walls, sections).
-                parts.append(mirrored_part(parts[twin], spec))
-                pending.append(twin)
+        making = {i: pool.submit(build_side, specs[i], resolution, profile.zones, foot=feet.get(i)) for i in built}
+        finishing: list[Future[tuple[SidePart, MeshReport, list[str]]] | None] = []
+        for i, spec in enumerate(specs):
+            twin = twins[i]
+            if twin is None:
+                finishing.append(pool.submit(_finished, profile, making[i].result(), True))
+            elif profile.label:
+                # Each side's label differs (L / R, and mirrored to read from below): the
+                # twin is mirrored unlabelled, labelled and checked itself; its zones
+                # are the other side's mirrored, and checked there.
+                finishing.append(pool.submit(_finished, profile, mirrored_part(making[twin].result(), spec), False))
             else:
-                shared = next((done for done in parts if same_foot(done.spec, spec)), None)
-                built = build_side(spec, resolution, profile.zones, same_foot=shared)
-                plain.append(built)
-                parts.append(labelled(built, profile, label_warnings) if profile.label else built)
-                pending.append(pool.submit(_checked, profile.name, parts[-1]))
+                finishing.append(None)  # mirrored from its side's finished part below
+        parts: list[SidePart] = []
         reports: list[MeshReport] = []
-        for item in pending:  # in side order, so the first failing side is the one reported
-            if isinstance(item, int):
-                reports.append(dataclasses.replace(
-                    reports[item], bounds_mm=mirrored_bounds(reports[item].bounds_mm)))
+        label_warnings: list[str] = []
+        for i, (spec, item) in enumerate(zip(specs, finishing)):  # in side order: the first failing side is reported
+            if item is None:
+                # The other side's exact mirror image: every check is blind to a mirror
+                # (same edges, volume, walls, sections), so its report is mirrored too.
+                twin = twins[i]
+                assert twin is not None
+                parts.append(mirrored_part(parts[twin], spec))
+                reports.append(dataclasses.replace(reports[twin], bounds_mm=mirrored_bounds(reports[twin].bounds_mm)))
             else:
-                reports.append(item.result())
+                part, report, warnings = item.result()
+                parts.append(part)
+                reports.append(report)
+                label_warnings += warnings
     sides = [measure_side(part, report) for part, report in zip(parts, reports)]
     placements, bed_warnings = place_parts(profile, parts)
     record = BuildRecord(

@@ -42,8 +42,9 @@ class Placement:
 
 def place_on_bed(vertices: NDArray[np.float64], bed_mm: tuple[float, float]) -> Placement:
     """Centre the part on the bed; if it does not fit as drawn, turn it by the smallest
-    angle that fits (e.g. along the diagonal). ``fits`` is False when no angle does."""
-    xy = _hull(np.asarray(vertices, dtype=np.float64)[:, :2])  # extents depend on the hull only
+    angle that fits (e.g. along the diagonal). ``fits`` is False when no angle does.
+    ``vertices``: the part's, or any points with the same convex hull in x and y."""
+    xy = hull_xy(vertices)  # extents depend on the hull only
     room = np.array(bed_mm) - 2 * BED_MARGIN_MM
     best: tuple[float, float] | None = None  # (angle, overflow)
     for step in range(0, 91):
@@ -59,10 +60,14 @@ def place_on_bed(vertices: NDArray[np.float64], bed_mm: tuple[float, float]) -> 
     return _centred(xy, best[0], bed_mm, False)
 
 
-def _hull(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+def hull_xy(vertices: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The corners of the points' convex hull in x and y (a few hundred, for a part's
+    thousands of vertices: what placing it on a bed needs)."""
     import shapely
 
-    return shapely.get_coordinates(shapely.MultiPoint(xy).convex_hull)
+    xy = np.ascontiguousarray(np.asarray(vertices, dtype=np.float64)[:, :2])
+    # shapely.multipoints makes the geometry in one call (MultiPoint() one point at a time)
+    return shapely.get_coordinates(shapely.convex_hull(shapely.multipoints(xy)))
 
 
 def _centred(xy: NDArray[np.float64], angle: float, bed_mm: tuple[float, float], fits: bool) -> Placement:

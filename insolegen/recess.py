@@ -24,6 +24,7 @@ from .solid import Mesh, counter_clockwise, ring_of
 Array = NDArray[np.float64]
 
 
+KEEP_CLEAR_MM = 1.0  # the old cap's points this near the recess give way to its rings
 STRAIGHT_MM = 1e-6  # a ring's point this close to the line through its neighbours is dropped
 
 
@@ -70,10 +71,15 @@ def recess_underside(mesh: Mesh, area: shapely.Geometry, depth_mm: float,
         cap_area = 0.5 * np.abs(up[cap])
         switches += f"a{float(cap_area.max()):.6f}"
     given = np.vstack(segments)
-    new = triangle.triangulate({"vertices": np.vstack([v[outline, :2], points]), "segments": given}, switches)
+    # The old cap's own points stay where the recess leaves room (their heights with
+    # them: on a curved floor, the lowest point the part was set down on).
+    inner = np.setdiff1d(np.unique(f[cap]), outline)
+    inner = inner[~shapely.dwithin(area, shapely.points(v[inner, :2]), KEEP_CLEAR_MM)]
+    start_xy = np.vstack([v[outline, :2], points, v[inner, :2]])
+    new = triangle.triangulate({"vertices": start_xy, "segments": given}, switches)
     xy, tris = new["vertices"], new["triangles"].astype(np.int64)
     # Triangle keeps the given points first, in order, and (YY) every segment whole
-    if not np.array_equal(xy[:m], v[outline, :2]) or len(new["segments"]) != len(given):
+    if not np.array_equal(xy[:len(start_xy)], start_xy) or len(new["segments"]) != len(given):
         raise RecessError("the underside's outline or the recess's rings were not kept whole")
     centre = xy[tris].mean(axis=1)
     inside = shapely.contains_xy(area, centre[:, 0], centre[:, 1])
@@ -86,6 +92,7 @@ def recess_underside(mesh: Mesh, area: shapely.Geometry, depth_mm: float,
     # down onto its lowest vertex): held at that level, so the part rests where it did.
     base = np.maximum(base, float(v[f[cap], 2].min()))
     base[:m] = v[outline, 2]
+    base[m + len(points):m + len(points) + len(inner)] = v[inner, 2]
     # Each new point gets a copy on the cap and one on the ceiling where it is used:
     # a ring's point has both, joined by the wall.
     on_cap = np.zeros(len(xy), dtype=bool)

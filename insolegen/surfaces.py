@@ -323,14 +323,8 @@ def top_surface(spec: SideSpec, outline: Outline, cup_distance: DistanceField | 
     rear = ex <= REARFOOT_END_FRACTION * fl
     fore = ex >= FOREFOOT_POST_FRACTIONS[0] * fl
     cup = None
-    if spec.heel_cup_depth_mm > 0 and cup_distance is not None:
-        cup = cup_distance
-    elif spec.heel_cup_depth_mm > 0:
-        # The cup reads the distance to the edge only behind REARFOOT_END and only up to
-        # the rim width (farther, the cup is zero), so the field covers just that.
-        cup = distance_field(outline.boundary, x_max_mm=REARFOOT_END_FRACTION * fl,
-                             needed_mm=CUP_RIM_FRACTION_OF_HEEL * spec.heel_width_mm,
-                             step_mm=CUP_FIELD_STEP_MM)
+    if spec.heel_cup_depth_mm > 0:
+        cup = cup_distance if cup_distance is not None else heel_cup_distance(spec, outline)
     return TopSurface(
         spec=spec,
         outline=outline,
@@ -339,3 +333,11 @@ def top_surface(spec: SideSpec, outline: Outline, cup_distance: DistanceField | 
         _forefoot_y=(float(lat[fore].min()), float(med[fore].max())),
         modification_terms=modification_terms(spec, outline),
     )
+
+
+def heel_cup_distance(spec: SideSpec, outline: Outline) -> DistanceField:
+    """The heel cup's distance to the edge: read only behind REARFOOT_END and only up to
+    the rim width (farther, the cup is zero), so the field covers just that. It depends
+    on the outline and the heel width alone: sides on the same foot share it."""
+    return distance_field(outline.boundary, x_max_mm=REARFOOT_END_FRACTION * spec.foot_length_mm,
+                          needed_mm=CUP_RIM_FRACTION_OF_HEEL * spec.heel_width_mm, step_mm=CUP_FIELD_STEP_MM)

@@ -337,7 +337,7 @@ def _contact_area(points: NDArray[np.float64], up: NDArray[np.float64]) -> float
     if len(touching) < 3:
         return 0.0
     flat = touching @ _basis(up)[:2].T
-    return float(shapely.MultiPoint(flat).convex_hull.area)
+    return float(shapely.area(shapely.convex_hull(shapely.multipoints(np.ascontiguousarray(flat)))))
 
 
 def find_floor(points: NDArray[np.float64]) -> NDArray[np.float64]:
