@@ -42,6 +42,7 @@ STAGE_OF = {
     "insolegen.measure": "geometry",
     "insolegen.placement": "geometry",
     "insolegen.distance": "geometry",
+    "insolegen.pressure_fit": "geometry",
     "insolegen.meshcheck": "checks",
     "insolegen.record": "record",
     "insolegen.pipeline": "record",

@@ -1,0 +1,283 @@
+"""Plantar pressure maps read from a file into one grid of kPa (the foot stage).
+
+Three layouts, each described in docs/pressure.md with the source it was taken from:
+
+- a plain grid (``.csv`` / ``.txt``): rows of numbers split by commas, semicolons, tabs
+  or spaces; ``#`` lines may say ``units: kPa`` and ``pitch_mm: 5.08, 7.62``; frames
+  are blocks split by blank lines or ``Frame n`` lines;
+- Tekscan ASCII (``.asf``, F-Scan and plates): ``KEY value`` header lines (ROWS, COLS,
+  ROW_SPACING, COL_SPACING with a unit, UNITS), then ``Frame n`` blocks of comma-
+  separated rows, ``B`` where the sensor has no sensel;
+- novel emed ASCII listing (``.lst``): a page per picture ("Pict-No.: n", or the
+  summary pictures MVP / MPP), "Sensor size: 0.500x0.500 cm" in its head, then a
+  tab-separated table whose first row and column number the sensors and whose last
+  row and column ("Force") are sums; pressures in kPa (the Force column is the row's
+  sum times the sensor area in newtons, which holds for kPa and for no other unit).
+
+Cells with no sensor (``B``, empty, NaN or negative) are NaN. A multi-frame file gives
+its peak over frames (each cell's maximum) or the frame asked for.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .errors import InputFileError
+
+# kPa per unit; the names a file or profile may give (case and spaces ignored)
+KPA_PER_UNIT = {"kpa": 1.0, "n/cm2": 10.0, "n/cm^2": 10.0, "ncm2": 10.0, "psi": 6.894757, "mmhg": 0.1333224}
+UNIT_NAMES = {"kpa": "kPa", "n/cm2": "N/cm2", "n/cm^2": "N/cm2", "ncm2": "N/cm2", "psi": "psi", "mmhg": "mmHg"}
+MM_PER_LENGTH_UNIT = {"mm": 1.0, "millimeters": 1.0, "millimetres": 1.0, "cm": 10.0, "centimeters": 10.0,
+                      "centimetres": 10.0, "in": 25.4, "inch": 25.4, "inches": 25.4}
+MAX_FILE_BYTES = 200_000_000  # a long in-shoe recording is tens of megabytes
+MAX_CELLS = 250_000  # far over any plate (emed x: 95 x 64 x 4 per cm2 ...) or insole sensor
+FORMATS = ("csv", "tekscan", "emed")
+
+
+@dataclass(frozen=True)
+class PressureGrid:
+    """A pressure map as read: kPa per cell (rows x columns, NaN where no sensor), the
+    spacing between rows and between columns (mm, None when the file does not say),
+    and what build.json says of the reading."""
+
+    kpa: NDArray[np.float64]
+    row_pitch_mm: Optional[float]
+    col_pitch_mm: Optional[float]
+    file_format: str
+    units: str
+    units_from: str  # "file" or "profile"
+    frames: int
+    frame_used: str  # "peak" or the frame number
+
+
+def read_pressure_file(path: Path, units: Optional[str] = None, frame: str | int = "peak") -> PressureGrid:
+    """The map in ``path`` in kPa. ``units`` (a key of KPA_PER_UNIT) is used when the
+    file does not say, and must agree with it when it does. Raises InputFileError."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputFileError(f"cannot read the file: {exc.strerror or exc}") from None
+    if size > MAX_FILE_BYTES:
+        raise InputFileError(f"the file is {size / 1e6:.0f} MB: over the {MAX_FILE_BYTES / 1e6:.0f} MB a pressure "
+                             "map may be (export the peak-pressure frame)")
+    try:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+    except OSError as exc:
+        raise InputFileError(f"cannot read the file: {exc.strerror or exc}") from None
+    if "\x00" in text[:4096]:
+        raise InputFileError("the file is binary, not a text export: export the map as CSV, Tekscan ASCII "
+                             "(.asf) or an emed ASCII listing (.lst)")
+    kind = _format_of(path, text)
+    if kind == "tekscan":
+        frames, pitch, file_units = _tekscan(text)
+    elif kind == "emed":
+        frames, pitch, file_units = _emed(text)
+    else:
+        frames, pitch, file_units = _plain(text)
+    if not frames:
+        raise InputFileError(f"no pressure values found in this {_FORMAT_NAMES[kind]} file")
+    shapes = {f.shape for f in frames}
+    if len(shapes) > 1:
+        raise InputFileError(f"the frames differ in size ({', '.join(f'{r}x{c}' for r, c in sorted(shapes))}): "
+                             "every frame must have the same rows and columns")
+    if frames[0].size > MAX_CELLS:
+        raise InputFileError(f"{frames[0].shape[0]} x {frames[0].shape[1]} cells: over the {MAX_CELLS} a map may have")
+    unit_key = _unit_key(units) if units else None
+    if file_units is not None and unit_key is not None and file_units != unit_key:
+        raise InputFileError(f"the file gives its pressures in {UNIT_NAMES[file_units]} but pressure.units = "
+                             f"{units!r}: remove pressure.units or make it agree")
+    chosen = file_units or unit_key
+    if chosen is None:
+        raise InputFileError("the file does not say its pressure unit: set pressure.units to kPa, N/cm2, psi or mmHg")
+    stack = np.stack(frames)
+    if frame == "peak":
+        with np.errstate(all="ignore"):
+            kpa = np.fmax.reduce(stack, axis=0)
+        used = "peak"
+    else:
+        if not 1 <= int(frame) <= len(frames):
+            raise InputFileError(f"pressure.frame = {frame} but the file has {len(frames)} frame"
+                                 f"{'s' if len(frames) != 1 else ''} (allowed: 1 to {len(frames)}, or \"peak\")")
+        kpa = stack[int(frame) - 1]
+        used = str(int(frame))
+    kpa = kpa * KPA_PER_UNIT[chosen]
+    kpa = np.where(kpa < 0, np.nan, kpa)  # -1 and the like: no contact, no sensor
+    return PressureGrid(kpa, pitch[0], pitch[1], kind, UNIT_NAMES[chosen],
+                        "file" if file_units else "profile", len(frames), used)
+
+
+_FORMAT_NAMES = {"csv": "CSV grid", "tekscan": "Tekscan ASCII", "emed": "emed listing"}
+
+
+def _format_of(path: Path, text: str) -> str:
+    head = text[:20000]
+    if re.search(r"^\s*ASCII_DATA\b", head, re.M) or (re.search(r"^\s*ROWS\s+\d", head, re.M)
+                                                        and re.search(r"^\s*COLS\s+\d", head, re.M)):
+        return "tekscan"
+    if re.search(r"Pict-No\.|Sensor size\s*:", head) and re.search(r"^\s*Page\s+\d", head, re.M):
+        return "emed"
+    if path.suffix.lower() in (".asf", ".lst"):
+        raise InputFileError(f"a {path.suffix} file without the {'Tekscan ROWS / COLS header' if path.suffix.lower() == '.asf' else 'emed page heads (Page, Sensor size, Pict-No.)'}: "
+                             "is it the ASCII export?")
+    return "csv"
+
+
+def _unit_key(name: str) -> str:
+    key = name.strip().lower().replace(" ", "").replace("²", "2")
+    if key not in KPA_PER_UNIT:
+        raise InputFileError(f"unknown pressure unit {name!r} (allowed: kPa, N/cm2, psi, mmHg)")
+    return key
+
+
+def _number(text: str) -> float:
+    """One cell: a number, or NaN for a cell with no sensor (B, empty, NaN)."""
+    text = text.strip()
+    if text in ("", "B", "b", "-", "NaN", "nan", "NA"):
+        return float("nan")
+    return float(text)
+
+
+def _rows(lines: list[str], split: str) -> NDArray[np.float64]:
+    cells = [re.split(split, line.strip()) for line in lines]
+    width = max(len(c) for c in cells)
+    try:
+        out = np.array([[_number(v) for v in c] + [np.nan] * (width - len(c)) for c in cells], dtype=float)
+    except ValueError as exc:
+        bad = str(exc).split(":")[-1].strip()
+        raise InputFileError(f"a cell reads {bad}, not a number (allowed: numbers, or B / empty for no sensor)") from None
+    return out
+
+
+def _length_mm(value: str, what: str) -> float:
+    match = re.match(r"\s*([0-9.]+)\s*([A-Za-z]*)", value)
+    if not match:
+        raise InputFileError(f"{what} reads {value.strip()!r}: expected a number and a unit, e.g. 5.08 mm")
+    unit = (match.group(2) or "mm").lower()
+    if unit not in MM_PER_LENGTH_UNIT:
+        raise InputFileError(f"{what} is in {match.group(2)!r} (allowed: mm, cm, in)")
+    pitch = float(match.group(1)) * MM_PER_LENGTH_UNIT[unit]
+    if not 0.5 <= pitch <= 50:
+        raise InputFileError(f"{what} = {pitch:g} mm: a sensor pitch is 0.5 to 50 mm")
+    return pitch
+
+
+def _tekscan(text: str) -> tuple[list[NDArray[np.float64]], tuple[Optional[float], Optional[float]], Optional[str]]:
+    header: dict[str, str] = {}
+    lines = text.splitlines()
+    start = 0
+    for start, line in enumerate(lines):
+        if line.strip().startswith("Frame"):
+            break
+        parts = line.strip().split(None, 1)
+        if parts:
+            header[parts[0].upper()] = parts[1] if len(parts) > 1 else ""
+    try:
+        rows, cols = int(header["ROWS"]), int(header["COLS"])
+    except (KeyError, ValueError):
+        raise InputFileError("the Tekscan header lacks ROWS and COLS") from None
+    pitch = tuple(_length_mm(header[k], k) if k in header else None for k in ("ROW_SPACING", "COL_SPACING"))
+    units = None
+    if "UNITS" in header:
+        name = header["UNITS"].strip()
+        if name.lower() in ("raw", "digital", ""):
+            units = None  # raw sensor counts: pressure.units must say (after a calibration)
+        else:
+            units = _unit_key(name)
+    frames = []
+    block: list[str] = []
+    for line in lines[start:] + ["Frame end"]:
+        if line.strip().startswith("Frame"):
+            if block:
+                frames.append(_frame(block, ",", rows, cols))
+            block = []
+        elif line.strip():
+            block.append(line)
+    return frames, pitch, units  # type: ignore[return-value]
+
+
+def _frame(block: list[str], split: str, rows: int, cols: int) -> NDArray[np.float64]:
+    grid = _rows(block, split)
+    if grid.shape != (rows, cols):
+        raise InputFileError(f"a frame has {grid.shape[0]} rows of up to {grid.shape[1]} values but the header "
+                             f"says ROWS {rows}, COLS {cols}")
+    return grid
+
+
+def _emed(text: str) -> tuple[list[NDArray[np.float64]], tuple[Optional[float], Optional[float]], Optional[str]]:
+    size = re.search(r"Sensor size\s*:\s*([0-9.]+)\s*x\s*([0-9.]+)\s*(mm|cm)", text)
+    pitch: tuple[Optional[float], Optional[float]] = (None, None)
+    if size:
+        scale = MM_PER_LENGTH_UNIT[size.group(3)]
+        # width x length of a sensor: across the columns, along the rows (emed's are square)
+        pitch = (float(size.group(2)) * scale, float(size.group(1)) * scale)
+    pictures, summaries = [], []
+    for page in re.split(r"^\s*Page\s+\d+\s*$", text, flags=re.M)[1:]:
+        lines = page.splitlines()
+        which = next((line for line in lines if "Pict-No." in line or "MPP" in line or "MVP" in line), "")
+        table = [line for line in lines if re.match(r"^(\s*\t\s*\d|\d+\t)", line)]
+        if table:
+            (pictures if "Pict-No." in which else summaries).append(_emed_table(table))
+    pieces = pictures or summaries  # the summary pictures only when there is nothing else
+    if not pieces:
+        return [], pitch, "kpa"
+    # Each page lists the window of sensors it needs: put them all on one grid.
+    r0 = min(r.min() for r, _, _ in pieces)
+    r1 = max(r.max() for r, _, _ in pieces)
+    c0 = min(c.min() for _, c, _ in pieces)
+    c1 = max(c.max() for _, c, _ in pieces)
+    frames = []
+    for rows, cols, values in pieces:
+        grid = np.zeros((r1 - r0 + 1, c1 - c0 + 1))
+        grid[np.ix_(rows - r0, cols - c0)] = values
+        frames.append(grid)
+    return frames, pitch, "kpa"
+
+
+def _emed_table(table: list[str]) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """(row numbers, column numbers, kPa) of one page's table, its Force sums left out."""
+    head = table[0].split("\t")
+    columns = [int(v) for v in head[1:] if v.strip().isdigit()]
+    rows, values = [], []
+    for line in table[1:]:
+        cells = line.split("\t")
+        rows.append(int(cells[0]))
+        numbers = [_number(v) for v in cells[1:1 + len(columns)]]
+        values.append(numbers + [np.nan] * (len(columns) - len(numbers)))
+    if not rows or not columns:
+        raise InputFileError("an emed page has no numbered rows and columns")
+    if len(set(rows)) != len(rows) or len(set(columns)) != len(columns):
+        raise InputFileError("an emed page numbers a row or column twice")
+    # an empty cell in a listing is no load
+    return np.array(rows), np.array(columns), np.nan_to_num(np.array(values, dtype=float), nan=0.0)
+
+
+def _plain(text: str) -> tuple[list[NDArray[np.float64]], tuple[Optional[float], Optional[float]], Optional[str]]:
+    units = None
+    pitch: tuple[Optional[float], Optional[float]] = (None, None)
+    frames, block = [], []
+    for line in text.splitlines() + [""]:
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            said = re.match(r"#\s*(units|pitch_mm)\s*[:=]\s*(.+)", stripped, re.I)
+            if said and said.group(1).lower() == "units":
+                units = _unit_key(said.group(2))
+            elif said:
+                values = re.split(r"[,;\s]+", said.group(2).strip())
+                if len(values) != 2:
+                    raise InputFileError(f"'# pitch_mm: {said.group(2)}' must give two values: between rows, "
+                                         "between columns (mm)")
+                pitch = (_length_mm(values[0], "pitch_mm"), _length_mm(values[1], "pitch_mm"))
+            continue
+        if not stripped or re.match(r"frame\b", stripped, re.I):
+            if block:
+                frames.append(_rows(block, r"\s*[,;\t]\s*|\s+"))
+            block = []
+            continue
+        block.append(line)
+    return frames, pitch, units
