@@ -33,6 +33,8 @@ from .record import (BuildRecord, Height, ModificationFigure, OutlineFigures, Pr
                      UndersideFigure, ZoneFigures, measured_term_mm)
 from .solid import Mesh, Resolution, extrude_height_field
 from .distance import DistanceField
+from .pressure_field import PressureRelief, pressure_field
+from .pressure_fit import PressureFitError, fit_pressure
 from .surfaces import TopSurface, heel_cup_distance, top_surface
 from .zones import ZONE_RESOLUTION, Zone, build_zones, custom_zone_problems
 
@@ -120,6 +122,23 @@ def shared_foot(specs: Sequence[SideSpec], resolution: Resolution = Resolution()
     return SharedFoot(outline, heel_cup_distance(cupped, outline) if cupped else None, first.heel_width_mm)
 
 
+def pressure_relief(spec: SideSpec, outline: Outline) -> PressureRelief | None:
+    """The side's pressure map laid onto its outline, as the relief it asks for (None
+    without a map). A map that cannot be laid on the foot is bad input: ProfileError."""
+    asked = spec.pressure
+    if asked is None:
+        return None
+    if asked.grid is None:
+        raise ValueError(f"the {spec.side} side's pressure map has not been read: pass the profile through "
+                         "insolegen.inputs.feet.resolve_feet first")
+    try:
+        fit = fit_pressure(asked.grid, outline, spec.side, asked.side_told)
+    except PressureFitError as exc:
+        raise ProfileError([f"{asked.key}.file = {asked.given}: {exc}"]) from None
+    return PressureRelief(pressure_field(asked.grid, fit, asked.key, asked.given), asked.relief_table,
+                          asked.relief_above_kpa)
+
+
 def build_side(
     spec: SideSpec, resolution: Resolution = Resolution(), zones: ZonesSpec | None = None,
     zone_resolution: Resolution = ZONE_RESOLUTION, foot: SharedFoot | None = None,
@@ -135,7 +154,7 @@ def build_side(
         outline, cup = foot.outline, foot.cup_distance
     else:
         outline, cup = side_outline(spec, resolution.edge_spacing_mm), None
-    surface = top_surface(spec, outline, cup)
+    surface = top_surface(spec, outline, cup, pressure_relief(spec, outline))
     # on the bed, or on the shoe's footbed ([shoe] bottom = "shoe")
     mesh = extrude_height_field(outline.boundary, surface.height_mm, resolution, floor=surface.floor,
                                 floor_curvature_per_mm=surface.footbed_curvature_per_mm())

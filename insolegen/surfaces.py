@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from .blends import RIM_FRACTION_OF_HEEL, RIM_TOP_MM, rim_rise, smoothstep
 from .distance import DistanceField, distance_field, polyline_distance_mm
 from .modifications import Term, modification_terms, modifications_mm
+from .pressure_field import PressureRelief
 from .anatomy import HEEL_STATION_FRACTION
 from .outline import Outline
 from .profile.spec import SideSpec
@@ -77,6 +78,7 @@ class TopSurface:
     _rearfoot_y: tuple[float, float] = field(repr=False)  # (lateral-most, medial-most)
     _forefoot_y: tuple[float, float] = field(repr=False)
     modification_terms: tuple[Term, ...] = ()  # [modifications], each placed on this outline
+    pressure_relief: PressureRelief | None = None  # [pressure]: the map's relief, cut last
 
     # -- the terms ---------------------------------------------------------------------
 
@@ -274,6 +276,9 @@ class TopSurface:
                 (x[on] - lo * fl) / ((hi - lo) * fl))
         if self.modification_terms:
             out += modifications_mm(self.modification_terms, x, y)
+        if self.pressure_relief is not None:
+            # last: its depth is held to leave the printable minimum under the rest
+            out -= self.pressure_relief.depth_mm(x, y, out)
         return out.reshape(shape)
 
     # -- helpers -----------------------------------------------------------------------
@@ -313,7 +318,8 @@ class TopSurface:
         return np.tan(np.radians(-degrees)) * np.clip(medial - y, 0, None)
 
 
-def top_surface(spec: SideSpec, outline: Outline, cup_distance: DistanceField | None = None) -> TopSurface:
+def top_surface(spec: SideSpec, outline: Outline, cup_distance: DistanceField | None = None,
+                pressure_relief: PressureRelief | None = None) -> TopSurface:
     """The top height field for ``spec`` over ``outline`` (both right-footed).
 
     ``cup_distance``: the heel cup's distance field for this same outline, when another
@@ -332,6 +338,7 @@ def top_surface(spec: SideSpec, outline: Outline, cup_distance: DistanceField | 
         _rearfoot_y=(float(lat[rear].min()), float(med[rear].max())),
         _forefoot_y=(float(lat[fore].min()), float(med[fore].max())),
         modification_terms=modification_terms(spec, outline),
+        pressure_relief=pressure_relief,
     )
 
 

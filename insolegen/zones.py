@@ -19,6 +19,7 @@ import shapely
 
 from .measure import volumes_within_mm3
 from .outline import Outline, behind_mth_line, resample_ring
+from .pressure_field import band_areas, band_edges_kpa, band_infill_pct
 from .profile.spec import SideSpec, ZonesSpec
 from .profile.zonecheck import MIN_ZONE_AREA_MM2, MIN_ZONE_WIDTH_MM
 from .solid import Mesh, Resolution, extrude_between, extrude_height_field
@@ -40,7 +41,7 @@ ZONE_SLIVER_MM = 1e-5
 MIN_OVERLAP_MM2 = 1.0  # zones whose footprints share less than this do not lie on each other
 ZONE_RESOLUTION = Resolution(tolerance_mm=0.05, edge_spacing_mm=1.5, start_area_mm2=20.0)
 
-ZoneKind = Literal["cushion", "lift", "custom", "cover"]
+ZoneKind = Literal["cushion", "lift", "custom", "cover", "pressure"]
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,16 @@ def prism(area: shapely.Geometry, height_mm: float) -> manifold3d.Manifold:
     return manifold3d.Manifold.extrude(manifold3d.CrossSection(rings), height_mm)
 
 
-def zone_areas(spec: SideSpec, outline: Outline, zones: ZonesSpec) -> list[tuple[str, float, ZoneKind, shapely.Geometry]]:
+def zone_areas(spec: SideSpec, outline: Outline, zones: ZonesSpec,
+               surface: TopSurface | None = None) -> list[tuple[str, float, ZoneKind, shapely.Geometry]]:
     """2-D footprints (right-foot frame) of the cushioning and custom zones: disjoint,
     together covering the outline grown by OVERHANG_MM. Custom zones win where they
-    overlap a standard zone; an earlier custom zone wins over a later one."""
+    overlap a standard zone; an earlier custom zone wins over a later one. With
+    [pressure] zones = "pressure", the map's bands of infill take the standard zones'
+    place (insolegen.pressure_field.band_areas)."""
+    if spec.pressure is not None and spec.pressure.graded_zones and surface is not None \
+            and surface.pressure_relief is not None:
+        return pressure_band_areas(spec, outline, zones, surface)
     fl = spec.foot_length_mm
     lm = outline.landmarks
     region = outline.polygon.buffer(OVERHANG_MM)
@@ -107,6 +114,25 @@ def zone_areas(spec: SideSpec, outline: Outline, zones: ZonesSpec) -> list[tuple
         ("toes", zones.toes_pct, free.difference(toes_cut).difference(heel_cut)),
     ]
     return [(n, p, "cushion", a) for n, p, a in standard] + customs
+
+
+def pressure_band_areas(spec: SideSpec, outline: Outline, zones: ZonesSpec,
+                        surface: TopSurface) -> list[tuple[str, float, ZoneKind, shapely.Geometry]]:
+    """The map's bands (lowest pressure first), custom zones winning where they lie."""
+    asked = spec.pressure
+    relief = surface.pressure_relief
+    assert asked is not None and relief is not None
+    region = outline.polygon.buffer(OVERHANG_MM)
+    customs, taken = [], shapely.Polygon()
+    for zone in zones.custom:
+        area = shapely.Polygon(zone.polygon).intersection(region).difference(taken)
+        taken = taken.union(area)
+        customs.append((zone.name, zone.infill_pct, "custom", area))
+    edges = band_edges_kpa(asked.relief_above_kpa, asked.bands)
+    infill = band_infill_pct(asked.bands, asked.softest_pct, asked.firmest_pct, asked.grading)
+    areas = band_areas(relief.field.kpa, region.difference(taken), edges)
+    bands = [(f"pressure_{k + 1}", pct, "pressure", area) for k, (pct, area) in enumerate(zip(infill, areas))]
+    return bands + customs  # type: ignore[return-value]
 
 
 def lift_region(spec: SideSpec, outline: Outline, surface: TopSurface) -> shapely.Geometry:
@@ -146,7 +172,7 @@ def build_zones(
     """The zone solids for one insole (right-foot frame), in a fixed order: heel, arch,
     forefoot, toes, custom zones in profile order, then the lift."""
     top = float(body.vertices[:, 2].max()) + HEADROOM_MM
-    areas = [(n, p, k, a) for n, p, k, a in zone_areas(spec, outline, zones) if not a.is_empty and a.area > 0]
+    areas = [(n, p, k, a) for n, p, k, a in zone_areas(spec, outline, zones, surface) if not a.is_empty and a.area > 0]
     out: list[Zone] = []
     lifted = spec.lift_heel_mm >= LIFT_MIN_MM
     cover_mm = spec.modifications.top_cover_mm

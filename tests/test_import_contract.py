@@ -43,6 +43,7 @@ STAGE_OF = {
     "insolegen.placement": "geometry",
     "insolegen.distance": "geometry",
     "insolegen.pressure_fit": "geometry",
+    "insolegen.pressure_field": "geometry",
     "insolegen.meshcheck": "checks",
     "insolegen.record": "record",
     "insolegen.pipeline": "record",

@@ -32,10 +32,12 @@ def resolve_feet(profile: Profile) -> Profile:
     cache: dict[FootFile, tuple[Any, Any, dict[str, Any]]] = {}
     specs = []
     for spec in profile.sides:
-        if not spec.needs_foot_file:
+        if spec.pressure is not None and spec.pressure.grid is None:
+            spec = _with_pressure(spec, problems, warnings)
+        if not isinstance(spec.source, FootFile):
             specs.append(spec)
             continue
-        read = _read(spec.source, cache, problems)  # type: ignore[arg-type]
+        read = _read(spec.source, cache, problems)
         if read is not None:
             specs.append(_measured(spec, *read, warnings))
             problems.extend(_unusual_scan(spec.source, specs[-1]))  # type: ignore[arg-type]
@@ -43,6 +45,31 @@ def resolve_feet(profile: Profile) -> Profile:
         raise ProfileError(list(dict.fromkeys(problems)), profile.source)
     warnings.extend(merged_side_warnings(specs))
     return dataclasses.replace(profile, sides=tuple(specs), warnings=profile.warnings + tuple(warnings))
+
+
+def _with_pressure(spec: SideSpec, problems: list[str], warnings: list[str]) -> SideSpec:
+    """``spec`` with its pressure map read (insolegen.inputs.pressure_files); the map's
+    own pitch wins over pressure.pitch_mm, which is for files that do not give one."""
+    from ..input_paths import brief, without_path
+    from .pressure_files import read_pressure_file
+
+    asked = spec.pressure
+    assert asked is not None
+    try:
+        grid = read_pressure_file(asked.path, asked.units, asked.frame)
+    except InputFileError as exc:
+        problems.append(f"{asked.key}.file = {brief(asked.given)}: {without_path(exc, asked.path)}")
+        return spec
+    if grid.row_pitch_mm is None or grid.col_pitch_mm is None:
+        if asked.pitch_mm is not None:
+            grid = dataclasses.replace(grid, row_pitch_mm=asked.pitch_mm[0], col_pitch_mm=asked.pitch_mm[1])
+        else:
+            warnings.append(f"{spec.side}: {asked.key}: the map does not give its sensor pitch and {asked.key}.pitch_mm "
+                            "is not set: it is scaled to the foot's length (set pitch_mm to place it exactly)")
+    elif asked.pitch_mm is not None and not np.allclose(asked.pitch_mm, (grid.row_pitch_mm, grid.col_pitch_mm)):
+        warnings.append(f"{spec.side}: {asked.key}.pitch_mm = {list(asked.pitch_mm)} is ignored: the file gives "
+                        f"{grid.row_pitch_mm:g} x {grid.col_pitch_mm:g} mm")
+    return dataclasses.replace(spec, pressure=dataclasses.replace(asked, grid=grid))
 
 
 def _read(foot: FootFile, cache: dict, problems: list[str]) -> tuple[Any, Any, dict[str, Any]] | None:

@@ -13,3 +13,13 @@ PATTERN = "gyroid"
 ZONE_PCT = {"heel": 15.0, "arch": 30.0, "forefoot": 15.0, "toes": 10.0, "lift": 60.0, "top_cover": 100.0}
 # The top cover ([modifications] top_cover_mm) is printed solid by default: a smooth,
 # hard-wearing skin; its softness then comes from its material (zones.top_cover_extruder).
+
+# [pressure] (docs/pressure.md): offload above about 200 kPa (ECOPLAN, PLOS ONE e0247915);
+# 8 bands from 10 to 45 % infill: steps of 5 points; a step over 10 points is refused
+# (neighbouring bands stay alike underfoot).
+RELIEF_ABOVE_KPA = 200.0
+RELIEF_DEPTH_AT_TWICE_MM = 3.0  # the default relief: 0 mm at the threshold, this at twice it
+PRESSURE_BANDS = 8
+PRESSURE_SOFTEST_PCT = 10.0
+PRESSURE_FIRMEST_PCT = 45.0
+PRESSURE_MAX_STEP_PCT = 10.0

@@ -23,7 +23,7 @@ from .printers import PRINTERS
 from .sizes import SizeError, parse_size, size_length_problem
 from ..input_paths import UnusablePathError, brief, read_input_bytes, without_path
 from .shoe_rules import shoe_checks
-from .spec import FootFile, Modifications, Patient, PrintSpec, Profile, Shoe, SideSpec
+from .spec import FootFile, Modifications, Patient, PressureSpec, PrintSpec, Profile, Shoe, SideSpec
 from .zonecheck import lift_zone_checks, zones_spec
 
 # Foot proportions as fractions of foot length (docs/clinical.md, ANSUR II).
@@ -165,6 +165,7 @@ def profile_from_dict(
             label = f"{spec.side}: " if len(specs) > 1 else ""
             warnings.extend(label + w for w in shoe_checks(spec, shoe))
     problems = list(dict.fromkeys(problems))  # a shared key's problem once, not per side
+    problems.extend(pressure_problems(doc, sides))
     zones = zones_spec(doc.zones, problems)
     print_spec = _print_spec(doc, problems)
     if doc.lift is not None and doc.lift.side in sides and not problems:
@@ -302,7 +303,7 @@ def _resolve_side(
     if len(problems) > before:
         return None
     if foot_file is not None:
-        return _pending_spec(doc, side, pick, foot_file, warnings)
+        return _pending_spec(doc, side, pick, foot_file, warnings, base_dir)
     womens = False
     if size is not None:
         try:
@@ -348,11 +349,13 @@ def _resolve_side(
 
     if len(problems) > before:
         return None
-    return _side_spec(doc, side, length_mm, ball, heel, _shape(doc, pick, womens=womens, conform=False), size=size)
+    return _side_spec(doc, side, length_mm, ball, heel, _shape(doc, pick, womens=womens, conform=False), size=size,
+                      base_dir=base_dir)
 
 
 def _side_spec(doc: ProfileDoc, side: str, length_mm: float, ball_mm: float, heel_mm: float,
-               shape: dict[str, Any], *, size: Optional[str] = None, source: Optional[FootFile] = None) -> SideSpec:
+               shape: dict[str, Any], *, size: Optional[str] = None, source: Optional[FootFile] = None,
+               base_dir: Path = Path(".")) -> SideSpec:
     """One side's spec; the lift is only on the side it names."""
     lift = doc.lift if doc.lift is not None and doc.lift.side == side else None
     return SideSpec(
@@ -367,8 +370,56 @@ def _side_spec(doc: ProfileDoc, side: str, length_mm: float, ball_mm: float, hee
         footbed_heel_mm=doc.shoe.heel_pitch_mm if doc.shoe is not None and doc.shoe.bottom == "shoe" else 0.0,
         footbed_toe_mm=doc.shoe.toe_spring_mm if doc.shoe is not None and doc.shoe.bottom == "shoe" else 0.0,
         modifications=_modifications(doc, side),
+        pressure=_pressure(doc, side, base_dir),
         **shape,
     )
+
+
+def _pressure(doc: ProfileDoc, side: str, base_dir: Path) -> Optional[PressureSpec]:
+    """The side's pressure map: [<side>.pressure], else [pressure] (which the profile's
+    checks allow only when one side is built: a map shows one foot)."""
+    own = getattr(doc, side).pressure
+    table, key = (own, f"{side}.pressure") if own is not None else (doc.pressure, "pressure")
+    if table is None:
+        return None
+    default_table = ((table.relief_above_kpa, 0.0), (2 * table.relief_above_kpa, defaults.RELIEF_DEPTH_AT_TWICE_MM))
+    return PressureSpec(
+        key=key, path=Path(os.path.abspath(base_dir / table.file)), given=table.file, units=table.units,
+        pitch_mm=tuple(table.pitch_mm) if table.pitch_mm else None, frame=table.frame, side_told=table.side,
+        relief_above_kpa=table.relief_above_kpa,
+        relief_table=tuple((float(k), float(d)) for k, d in table.relief_table) if table.relief_table else default_table,
+        graded_zones=table.zones == "pressure", grading=table.grading, bands=table.bands,
+        softest_pct=table.softest_pct, firmest_pct=table.firmest_pct)
+
+
+def pressure_problems(doc: ProfileDoc, sides: tuple[str, ...]) -> list[str]:
+    """Refusals of the [pressure] tables that no single key's range catches."""
+    found = []
+    if doc.pressure is not None and len(sides) == 2 and any(getattr(doc, s).pressure is None for s in sides):
+        found.append("[pressure] is given but both sides are built (side = \"both\"): a map shows one foot; give "
+                     "each foot's map as [left.pressure] and [right.pressure], or set side = \"left\" / \"right\"")
+    for key, table in (("pressure", doc.pressure), ("left.pressure", doc.left.pressure),
+                       ("right.pressure", doc.right.pressure)):
+        if table is None:
+            continue
+        if table.firmest_pct <= table.softest_pct:
+            found.append(f"{key}.firmest_pct = {table.firmest_pct:g} is not above {key}.softest_pct = "
+                         f"{table.softest_pct:g}: allowed is a firmest band firmer than the softest")
+        else:
+            step = (table.firmest_pct - table.softest_pct) / (table.bands - 1)
+            if step > defaults.PRESSURE_MAX_STEP_PCT:
+                found.append(f"{key}.bands = {table.bands} from {table.softest_pct:g} to {table.firmest_pct:g} % makes "
+                             f"steps of {step:.1f} points: allowed at most {defaults.PRESSURE_MAX_STEP_PCT:g} (more "
+                             "bands, or a narrower range)")
+        if table.relief_table:
+            kpa = [p[0] for p in table.relief_table]
+            depth = [p[1] for p in table.relief_table]
+            if any(b <= a for a, b in zip(kpa, kpa[1:])):
+                found.append(f"{key}.relief_table = {table.relief_table}: the pressures must rise from row to row")
+            if any(d > RANGES["heel_relief_mm"][1] for d in depth):
+                found.append(f"{key}.relief_table: a depth of {max(depth):g} mm: allowed 0 to "
+                             f"{RANGES['heel_relief_mm'][1]:g} mm")
+    return found
 
 
 def _modifications(doc: ProfileDoc, side: str) -> Modifications:
@@ -437,7 +488,8 @@ def _foot_file(
                     allow_unusual_shape=bool(unusual))
 
 
-def _pending_spec(doc: ProfileDoc, side: str, pick: Any, foot_file: FootFile, warnings: list[str]) -> SideSpec:
+def _pending_spec(doc: ProfileDoc, side: str, pick: Any, foot_file: FootFile, warnings: list[str],
+                  base_dir: Path) -> SideSpec:
     """A side built on a real foot: its shape is known now; its length and widths are
     measured from the file by the foot stage (zero until then)."""
     for key in ("ball_width_mm", "heel_width_mm"):
@@ -445,7 +497,7 @@ def _pending_spec(doc: ProfileDoc, side: str, pick: Any, foot_file: FootFile, wa
         if value is not None:
             warnings.append(f"{where} = {value:g} is ignored: the {foot_file.kind} sets the widths")
     return _side_spec(doc, side, 0.0, 0.0, 0.0, _shape(doc, pick, womens=False, conform=foot_file.conform),
-                      source=foot_file)
+                      source=foot_file, base_dir=base_dir)
 
 
 def _describe(err: dict[str, Any]) -> str:

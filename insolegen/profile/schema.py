@@ -6,7 +6,7 @@ warn or need an override key, live in :mod:`insolegen.profile.clinical`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -58,6 +58,11 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "heel_pitch_mm": (0.0, 40.0, "mm"),
     "toe_spring_mm": (0.0, 25.0, "mm"),
     "heel_depth_mm": (10.0, 80.0, "mm"),
+    # [pressure] (docs/pressure.md)
+    "relief_above_kpa": (50.0, 1000.0, "kPa"),
+    "bands": (8.0, 20.0, "bands"),
+    "softest_pct": (0.0, 100.0, "% infill"),
+    "firmest_pct": (0.0, 100.0, "% infill"),
 }
 
 # Infill patterns whose density a per-zone modifier really sets. Adaptive patterns
@@ -192,6 +197,29 @@ class ShoeTable(BaseModel):
     bottom: Literal["flat", "shoe"] = "flat"  # "shoe": the underside follows the footbed
 
 
+class PressureTable(BaseModel):
+    """[pressure] (or [left.pressure], [right.pressure]): a plantar pressure map that
+    places reliefs and, with zones = "pressure", grades the infill (docs/pressure.md)."""
+
+    model_config = _STRICT
+    file: Annotated[str, Field(min_length=1)]  # .csv grid, Tekscan .asf or emed .lst, beside the profile
+    units: Optional[Literal["kPa", "N/cm2", "psi", "mmHg"]] = None  # when the file does not say
+    pitch_mm: Optional[Annotated[list[Annotated[float, Field(ge=0.5, le=50, allow_inf_nan=False)]],
+                                 Field(min_length=2, max_length=2)]] = None  # between rows, between columns
+    frame: Union[Literal["peak"], Annotated[int, Field(ge=1)]] = "peak"  # or a frame number
+    side: Literal["auto", "left", "right"] = "auto"  # which foot the map shows, when it cannot be detected
+    relief_above_kpa: _num("relief_above_kpa") = defaults.RELIEF_ABOVE_KPA
+    # (kPa, depth mm) pairs, rising; default: 0 mm at the threshold, 3 mm at twice it
+    relief_table: Optional[Annotated[list[Annotated[list[Annotated[float, Field(ge=0, le=5000, allow_inf_nan=False)]],
+                                                   Field(min_length=2, max_length=2)]],
+                                     Field(min_length=2, max_length=20)]] = None
+    zones: Literal["fixed", "pressure"] = "fixed"  # "pressure": bands of infill graded by the map
+    grading: Literal["offload", "support"] = "offload"  # softest where pressure is highest, or the reverse
+    bands: Annotated[int, Field(ge=8, le=20)] = defaults.PRESSURE_BANDS
+    softest_pct: _num("softest_pct") = defaults.PRESSURE_SOFTEST_PCT
+    firmest_pct: _num("firmest_pct") = defaults.PRESSURE_FIRMEST_PCT
+
+
 class PrintTable(BaseModel):
     """[print]: the printer (a preset) or a custom bed, for placing the part."""
 
@@ -220,6 +248,7 @@ SideTable = create_model(
         for name, field in table.model_fields.items()
     },
     modifications=(Optional[ModificationsTable], None),
+    pressure=(Optional[PressureTable], None),
 )
 
 FOOT_KEYS = tuple(FootTable.model_fields)
@@ -260,6 +289,7 @@ class ProfileDoc(BaseModel):
     zones: ZonesTable = ZonesTable()
     modifications: ModificationsTable = ModificationsTable()
     shoe: Optional[ShoeTable] = None
+    pressure: Optional[PressureTable] = None
     print: Optional[PrintTable] = None
     left: SideTable = SideTable()  # type: ignore[valid-type]
     right: SideTable = SideTable()  # type: ignore[valid-type]

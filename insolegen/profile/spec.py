@@ -46,6 +46,36 @@ class FootSource:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PressureSpec:
+    """[pressure] for one side: the map file and how to read it, then what it drives.
+    The profile stage reads no files: the foot stage (insolegen.inputs.feet) reads the
+    map into ``grid`` (an insolegen.inputs.pressure_files.PressureGrid)."""
+
+    key: str  # the table that named it: "pressure", "left.pressure"
+    path: Path
+    given: str
+    units: Optional[str] = None
+    pitch_mm: Optional[tuple[float, float]] = None  # between rows, between columns
+    frame: str | int = "peak"
+    side_told: str = "auto"
+    relief_above_kpa: float = defaults.RELIEF_ABOVE_KPA
+    relief_table: tuple[tuple[float, float], ...] = ()  # (kPa, mm) rising
+    graded_zones: bool = False  # zones = "pressure"
+    grading: Literal["offload", "support"] = "offload"
+    bands: int = defaults.PRESSURE_BANDS
+    softest_pct: float = defaults.PRESSURE_SOFTEST_PCT
+    firmest_pct: float = defaults.PRESSURE_FIRMEST_PCT
+    grid: Any = field(default=None, compare=False, repr=False)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"file": self.given, "units": self.units, "pitch_mm": list(self.pitch_mm) if self.pitch_mm else None,
+                "frame": self.frame, "side": self.side_told, "relief_above_kpa": self.relief_above_kpa,
+                "relief_table": [list(p) for p in self.relief_table],
+                "zones": "pressure" if self.graded_zones else "fixed", "grading": self.grading, "bands": self.bands,
+                "softest_pct": self.softest_pct, "firmest_pct": self.firmest_pct}
+
+
+@dataclass(frozen=True, kw_only=True)
 class Modifications:
     """[modifications] for one side (millimetres; 0 = none). Raises are added to the top
     surface, reliefs cut into it (insolegen.modifications places them)."""
@@ -101,18 +131,20 @@ class SideSpec:
     footbed_heel_mm: float = 0.0
     footbed_toe_mm: float = 0.0
     modifications: Modifications = field(default_factory=Modifications)
+    pressure: Optional[PressureSpec] = None  # a plantar pressure map ([pressure]), read by the foot stage
     size: Optional[str] = None
     source: Optional[FootSource | FootFile] = None
 
     @property
     def needs_foot_file(self) -> bool:
         """True until the foot stage has read the tracing or scan this side names (its
-        length and widths are then still unknown)."""
-        return isinstance(self.source, FootFile)
+        length and widths are then still unknown), or its pressure map."""
+        return isinstance(self.source, FootFile) or (self.pressure is not None and self.pressure.grid is None)
 
     def as_dict(self) -> dict[str, object]:
-        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "source"}
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in ("source", "pressure")}
         out["modifications"] = self.modifications.as_dict()
+        out["pressure"] = self.pressure.as_dict() if self.pressure is not None else None
         return out
 
 
