@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Sequence, get_args
 
 import numpy as np
+import shapely
 
 from . import __version__
 from .placement import Placement, describe_bed, hull_xy, largest_foot_mm, place_on_bed
@@ -29,12 +30,14 @@ from .printing import PRINTABLE_MIN_MM
 from .profile.loader import ProfileError
 from .profile.schema import LengthKind
 from .profile.spec import FootSource, Profile, SideSpec, ZonesSpec
-from .record import (BuildRecord, Height, ModificationFigure, OutlineFigures, PrintRecord, SideRecord, SolidChecks,
-                     UndersideFigure, ZoneFigures, measured_term_mm)
+from .record import (BuildRecord, Height, ModificationFigure, OutlineFigures, PressureBand, PressureFigures,
+                     PressureRegion, PrintRecord, SideRecord, SolidChecks, UndersideFigure, ZoneFigures,
+                     measured_term_mm)
 from .solid import Mesh, Resolution, extrude_height_field
 from .distance import DistanceField
-from .pressure_field import PressureRelief, pressure_field
-from .pressure_fit import PressureFitError, fit_pressure
+from .pressure_field import (PressureField, PressureRelief, band_edges_kpa, band_infill_pct, pressure_field,
+                             region_areas)
+from .pressure_fit import PressureFitError, fit_pressure, foot_polygon
 from .surfaces import TopSurface, heel_cup_distance, top_surface
 from .zones import ZONE_RESOLUTION, Zone, build_zones, custom_zone_problems
 
@@ -214,7 +217,73 @@ def measure_side(part: SidePart, report: MeshReport) -> SideRecord:
         build_ms=round(part.build_seconds * 1000, 1),
         parameters=part.spec.as_dict(),
         underside=_underside_figures(part) if part.surface.has_footbed else (),
+        pressure=_pressure_figures(part) if part.surface.pressure_relief is not None else None,
     )
+
+
+def _pressure_figures(part: SidePart) -> PressureFigures:
+    """The map as read and placed, and under each region of the foot its peak, the
+    relief asked and measured on the mesh there, and its band."""
+    relief = part.surface.pressure_relief
+    asked = part.spec.pressure
+    assert relief is not None and asked is not None
+    grid, fit = relief.field.grid, relief.field.fit
+    foot = foot_polygon(part.outline)
+    plain = dataclasses.replace(part.surface, pressure_relief=None)  # the top without the map's relief
+    bands: tuple[PressureBand, ...] = ()
+    band_of = None
+    if asked.graded_zones:
+        edges = band_edges_kpa(asked.relief_above_kpa, asked.bands)
+        infill = band_infill_pct(asked.bands, asked.softest_pct, asked.firmest_pct, asked.grading)
+        lows = [0.0, *edges]
+        highs = [*edges, None]
+        bands = tuple(PressureBand(name=f"pressure_{k + 1}", from_kpa=round(float(lo), 1),
+                                   to_kpa=None if hi is None else round(float(hi), 1), infill_pct=pct)
+                      for k, (lo, hi, pct) in enumerate(zip(lows, highs, infill)))
+
+        def band_of(kpa: float) -> str:
+            k = int(np.searchsorted(edges, kpa, side="right"))
+            return f"{bands[k].name} ({bands[k].infill_pct:g} %)"
+    regions = []
+    for name, area in region_areas(part.outline, foot).items():
+        peak, (x, y) = _region_peak(relief.field, area)
+        pre = float(plain.height_mm(np.array([x]), np.array([y]))[0])
+        top = float(part.top_above_underside_mm(np.array([[x, y * part.mirror]]))[0])
+        want = float(relief.asked_mm(np.array([x]), np.array([y]))[0])
+        got = max(pre - top, 0.0)
+        if peak < relief.threshold_kpa:
+            action = f"under {relief.threshold_kpa:g} kPa: no relief"
+        elif got < want - 0.05:
+            action = f"relieved {got:.1f} mm (the table asks {want:.1f}; held to the {PRINTABLE_MIN_MM:g} mm minimum)"
+        else:
+            action = f"relieved {got:.1f} mm"
+        band = band_of(peak) if band_of is not None else None
+        if band is not None:
+            action += f"; {band}"
+        regions.append(PressureRegion(name=name, peak_kpa=round(peak, 1), x_mm=round(x, 2), y_mm=round(y * part.mirror, 2),
+                                      asked_mm=round(want, 3), measured_mm=round(got, 3), band=band, action=action))
+    kpa = np.nan_to_num(grid.kpa, nan=0.0)
+    return PressureFigures(
+        file=asked.given, file_format=grid.file_format, units=grid.units, units_from=grid.units_from,
+        frames=grid.frames, frame_used=grid.frame_used, pitch_mm=(grid.row_pitch_mm, grid.col_pitch_mm),
+        registration=fit.as_dict(), threshold_kpa=relief.threshold_kpa, relief_table=relief.table,
+        peak_kpa=round(float(kpa.max()), 1), cells_over_threshold=int((kpa > relief.threshold_kpa).sum()),
+        regions=tuple(regions), bands=bands, grading=asked.grading if asked.graded_zones else None)
+
+
+def _region_peak(field: PressureField, area: shapely.Geometry, step_mm: float = 1.0) -> tuple[float, tuple[float, float]]:
+    """The field's highest value in ``area`` and where (right-foot frame)."""
+    if area.is_empty:
+        return 0.0, (0.0, 0.0)
+    x0, y0, x1, y1 = area.bounds
+    xx, yy = np.meshgrid(np.arange(x0, x1 + step_mm, step_mm), np.arange(y0, y1 + step_mm, step_mm))
+    inside = shapely.contains_xy(area, xx, yy)
+    if not inside.any():
+        c = area.representative_point()
+        return float(field.kpa(np.array([c.x]), np.array([c.y]))[0]), (c.x, c.y)
+    values = field.kpa(xx[inside], yy[inside])
+    k = int(np.argmax(values))
+    return float(values[k]), (float(xx[inside][k]), float(yy[inside][k]))
 
 
 UNDERSIDE_TOE_BACK_MM = 4.0  # the toe figure is taken this far behind the toe tip, on the insole

@@ -107,6 +107,53 @@ class SideRecord:
     build_ms: float
     parameters: Mapping[str, Any]
     underside: tuple[UndersideFigure, ...] = ()  # with [shoe] bottom = "shoe"
+    pressure: Optional[PressureFigures] = None  # with a [pressure] map
+
+
+@dataclass(frozen=True, kw_only=True)
+class PressureRegion:
+    """One region of the foot under a pressure map: its peak (kPa, where), the relief
+    the table asks there and the relief measured on the mesh (the top without the
+    map's relief less the mesh's top), and what was done, in words."""
+
+    name: str  # heel, midfoot, MTH 1-5, hallux, toes
+    peak_kpa: float
+    x_mm: float
+    y_mm: float
+    asked_mm: float
+    measured_mm: float
+    band: Optional[str]  # the infill band there (zones = "pressure")
+    action: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PressureBand:
+    name: str
+    from_kpa: float
+    to_kpa: Optional[float]  # None: any pressure above from_kpa
+    infill_pct: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class PressureFigures:
+    """A side's pressure map: the file as read, how it was laid on the foot and how
+    well it fits, the threshold, each region's peak and what was done about it."""
+
+    file: str
+    file_format: str
+    units: str
+    units_from: str
+    frames: int
+    frame_used: str
+    pitch_mm: tuple[Optional[float], Optional[float]]  # between rows, between columns
+    registration: Mapping[str, Any]
+    threshold_kpa: float
+    relief_table: tuple[tuple[float, float], ...]
+    peak_kpa: float
+    cells_over_threshold: int
+    regions: tuple[PressureRegion, ...]
+    bands: tuple[PressureBand, ...] = ()
+    grading: Optional[str] = None
 
 
 @dataclass(frozen=True, kw_only=True)

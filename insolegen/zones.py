@@ -38,6 +38,7 @@ MIN_ZONE_VOLUME_MM3 = 1.0  # zones that hold less of the part than this are left
 # layers are solid anyway.
 LIFT_MIN_MM = 0.2
 ZONE_SLIVER_MM = 1e-5
+PRISM_CLEAN_MM = 1e-3
 MIN_OVERLAP_MM2 = 1.0  # zones whose footprints share less than this do not lie on each other
 ZONE_RESOLUTION = Resolution(tolerance_mm=0.05, edge_spacing_mm=1.5, start_area_mm2=20.0)
 
@@ -80,7 +81,9 @@ def prism(area: shapely.Geometry, height_mm: float) -> manifold3d.Manifold:
     for polygon in shapely.get_parts(shapely.orient_polygons(area)):
         rings.append(np.asarray(polygon.exterior.coords)[:-1])
         rings.extend(np.asarray(hole.coords)[:-1] for hole in polygon.interiors)
-    return manifold3d.Manifold.extrude(manifold3d.CrossSection(rings), height_mm)
+    # A footprint cut from contours keeps points a hair off the line through their
+    # neighbours: dropped (within PRISM_CLEAN_MM), else the caps get zero-area slivers.
+    return manifold3d.Manifold.extrude(manifold3d.CrossSection(rings).simplify(PRISM_CLEAN_MM), height_mm)
 
 
 def zone_areas(spec: SideSpec, outline: Outline, zones: ZonesSpec,
