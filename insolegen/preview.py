@@ -129,8 +129,59 @@ def _zone_rings(part: SidePart) -> list[tuple[str, float, str, list[np.ndarray]]
         # Projecting a zone cut by the lift leaves zero-area rings along the cut: they
         # draw nothing but would pull the label off the zone's middle.
         rings = [r for r in rings if abs(_ring_area(r)) > 1.0]
-        out.append((zone.name, zone.infill_pct, ZONE_COLOURS.get(zone.name, CUSTOM_COLOUR), rings))
+        colour = _band_colour(part, zone.infill_pct) if zone.kind == "pressure" else ZONE_COLOURS.get(zone.name,
+                                                                                                      CUSTOM_COLOUR)
+        out.append((zone.name, zone.infill_pct, colour, rings))
     return out
+
+
+BAND_FIRM, BAND_SOFT = np.array([0x1d, 0x35, 0x57]), np.array([0xfc, 0xbf, 0x49])  # firm blue -> soft amber
+PRESSURE_RED = "#d00000"
+PRESSURE_LINE = "#3a0ca3"
+PRESSURE_STEP_MM = 1.5
+
+
+def _band_colour(part: SidePart, infill_pct: float) -> str:
+    """A pressure band's colour: from firm (blue) to soft (amber) across the bands' range."""
+    asked = part.spec.pressure
+    lo, hi = (asked.softest_pct, asked.firmest_pct) if asked is not None else (0.0, 100.0)
+    t = float(np.clip((infill_pct - lo) / max(hi - lo, 1e-9), 0.0, 1.0))
+    rgb = np.round(BAND_SOFT + t * (BAND_FIRM - BAND_SOFT)).astype(int)
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def _pressure_contours(ax: Axes, part: SidePart) -> list[tuple[str, str, Dash | None]]:
+    """The registered map's isobars over the top view: the relief threshold in red, the
+    bands' edges (or every 50 kPa) thin; the legend entries they need."""
+    import contourpy
+
+    relief = part.surface.pressure_relief
+    if relief is None:
+        return []
+    asked = part.spec.pressure
+    x0, y0, x1, y1 = part.outline.polygon.bounds
+    gx = np.arange(x0 - 2, x1 + 2, PRESSURE_STEP_MM)
+    gy = np.arange(y0 - 2, y1 + 2, PRESSURE_STEP_MM)
+    xx, yy = np.meshgrid(gx, gy)
+    z = relief.field.kpa(xx, yy)
+    import shapely
+
+    inside = shapely.contains_xy(part.outline.polygon, xx, yy)
+    z = np.where(inside, z, 0.0)
+    generator = contourpy.contour_generator(gx, gy, z, line_type=contourpy.LineType.Separate)
+    if asked is not None and asked.graded_zones:
+        from .pressure_field import band_edges_kpa
+
+        levels = [float(v) for v in band_edges_kpa(asked.relief_above_kpa, asked.bands)[:-1]]
+    else:
+        levels = [float(v) for v in np.arange(50.0, relief.threshold_kpa, 50.0)]
+    mirror = _mirror(part)
+    for level, colour, width in [(v, PRESSURE_LINE, 0.7) for v in levels] + [(relief.threshold_kpa, PRESSURE_RED, 1.8)]:
+        for line in generator.lines(level):
+            ax.canvas.polyline(ax.px(line[:, 0], line[:, 1] * mirror), colour, width)
+    step = f"{levels[1] - levels[0]:.0f} kPa" if len(levels) > 1 else ""
+    return [(f"pressure {relief.threshold_kpa:g} kPa: relieved above", PRESSURE_RED, None),
+            (f"isobars every {step}" if step else "isobars", PRESSURE_LINE, None)]
 
 
 def _ring_area(ring: np.ndarray) -> float:
@@ -203,8 +254,11 @@ def _top_view(canvas: Canvas, room: Box, part: SidePart, faces: np.ndarray, xlim
             edge = np.asarray(piece.exterior.coords)
             canvas.polyline(ax.px(edge[:, 0], edge[:, 1]), LIFT_RED, 1.6, dash=DASHED)
     _modification_outlines(ax, part, faces)
+    legend = _pressure_contours(ax, part)
     centres = []
     for name, infill, colour, rings in zones:
+        if name.startswith("pressure_"):  # bands: named in the legend, from soft to firm
+            continue
         if rings:
             cx, cy = np.vstack(rings).mean(axis=0)
             centre = ax.px(cx, cy)[0]
@@ -220,7 +274,18 @@ def _top_view(canvas: Canvas, room: Box, part: SidePart, faces: np.ndarray, xlim
     lift_text = lift_zones_text(part)
     if lift_text is not None:
         title += f"\n{lift_text} (red dashes)"
+    relief = part.surface.pressure_relief
+    if relief is not None:
+        bands = [(n, p) for n, p, _, _ in zones if n.startswith("pressure_")]
+        title += f"\npressure map {relief.field.file}: peak {float(np.nanmax(relief.field.grid.kpa)):.0f} kPa"
+        if bands:
+            title += (f"; {len(bands)} bands of infill: {bands[-1][1]:g} % at the highest pressure, "
+                      f"{bands[0][1]:g} % at the lowest")
+            legend += [(f"{n.replace('pressure_', 'band ')}: {p:g} %", _band_colour(part, p), None)
+                       for n, p in bands[::max(1, len(bands) // 4)]]
     ax.frame(title, "x (mm)", "y (mm)")
+    if legend:
+        ax.legend(legend, where="best")
     return ax
 
 

@@ -104,6 +104,7 @@ sides: {_e(', '.join(names))} &middot; insolegen {_e(record.insolegen_version)} 
 <h2>Prescription as built</h2>
 <table><tr><th>parameter</th>{head}<th>unit</th></tr>{''.join(rows)}</table>
 {_modifications_block(sides, head)}
+{_pressure_block(result)}
 <h2>Measured on the finished parts</h2>
 <table><tr><th>measurement</th>{head}<th>unit</th></tr>{''.join(measured)}</table>
 </section>
@@ -188,6 +189,68 @@ def _modifications_block(sides: tuple[SideRecord, ...], head: str) -> str:
         kind = "depth" if any(m.asked_mm < 0 for s in sides for m in s.modifications if m.key == key) else "height"
         rows.append(f"<tr><td>{_e(modification_label(key))} ({kind})</td>{cells}</tr>")
     return f"<h2>Modifications, measured on the mesh</h2><table><tr><th>modification</th>{head}</tr>{''.join(rows)}</table>"
+
+
+MAP_CELL_PX = 6  # each sensor cell drawn this many pixels square
+
+
+def _pressure_block(result: BuildResult) -> str:
+    """Each side's pressure map: the file, how it was laid on the foot and how well it
+    fits, the map itself, and per region its peak and what was done about it."""
+    blocks = []
+    for part, side in zip(result.parts, result.record.sides):
+        p = side.pressure
+        relief = part.surface.pressure_relief
+        if p is None or relief is None:
+            continue
+        reg = p.registration
+        fit = reg["fit"]
+        rows = "".join(
+            f"<tr><td>{_e(r.name)}</td><td class=\"num\">{r.peak_kpa:.0f}</td><td class=\"num\">{r.asked_mm:.2f}</td>"
+            f"<td class=\"num\">{r.measured_mm:.2f}</td><td>{_e(r.action)}</td></tr>" for r in p.regions)
+        bands = ""
+        if p.bands:
+            bands = "<p>Bands of infill (" + _e(p.grading or "") + "): " + ", ".join(
+                _e(f"{b.name.replace('pressure_', 'band ')} {b.from_kpa:g}"
+                   + (f"-{b.to_kpa:g}" if b.to_kpa is not None else "+") + f" kPa: {b.infill_pct:g} %")
+                for b in p.bands) + ".</p>"
+        image = base64.b64encode(_map_png(relief.field.grid.kpa, p.threshold_kpa)).decode()
+        pitch = (f"{p.pitch_mm[0]:g} x {p.pitch_mm[1]:g} mm" if p.pitch_mm[0] else "not given (scaled to the foot)")
+        blocks.append(
+            f"<h3>{_e(side.side)}: {_e(p.file)}</h3>"
+            f"<p>{_e(p.file_format)} file, {_e(p.units)} ({_e(p.units_from)}), frame {_e(p.frame_used)} of "
+            f"{p.frames}, sensor pitch {_e(pitch)}. Laid on the foot: turned {reg['rotation_deg']:.1f}&deg;"
+            f"{', mirrored' if reg['mirrored'] else ''}, scale {reg['scale']:g}, shown foot "
+            f"{_e(reg['side_shown'])} ({_e(reg['side_from'])}); {fit['loaded_cells_inside_share']:.0%} of the "
+            f"loaded cells on the foot, its edge {fit['mean_edge_distance_mm']:.1f} mm from the outline's on "
+            f"average. Relief above {p.threshold_kpa:g} kPa ({p.cells_over_threshold} cells; peak "
+            f"{p.peak_kpa:.0f} kPa), depth by the table "
+            + _e(", ".join(f"{k:g} kPa: {d:g} mm" for k, d in p.relief_table)) + ".</p>"
+            f'<img class="map" alt="pressure map of the {_e(side.side)} foot, red above {p.threshold_kpa:g} kPa" '
+            f'src="data:image/png;base64,{image}">'
+            "<table><tr><th>region</th><th>peak (kPa)</th><th>relief asked (mm)</th><th>relief on the mesh (mm)</th>"
+            f"<th>done</th></tr>{rows}</table>{bands}")
+    return ("<h2>Pressure map</h2>" + "".join(blocks)) if blocks else ""
+
+
+def _map_png(kpa: Any, threshold_kpa: float) -> bytes:
+    """The map as recorded: white (no load) to blue, red over the threshold, grey where
+    no sensor."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    values = np.asarray(kpa, dtype=float)
+    t = np.clip(np.nan_to_num(values, nan=0.0) / threshold_kpa, 0.0, 1.0)[..., None]
+    rgb = (1 - t) * np.array([255.0, 255.0, 255.0]) + t * np.array([29.0, 53.0, 87.0])
+    rgb = np.where((np.nan_to_num(values, nan=0.0) > threshold_kpa)[..., None], [208.0, 0.0, 0.0], rgb)
+    rgb = np.where(np.isnan(values)[..., None], [200.0, 200.0, 200.0], rgb)
+    image = Image.fromarray(rgb.astype(np.uint8)).resize(
+        (values.shape[1] * MAP_CELL_PX, values.shape[0] * MAP_CELL_PX), Image.NEAREST)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
 
 
 PATIENT_FIELDS = [("id", "patient id"), ("date_of_birth", "date of birth"), ("clinician", "clinician"),
