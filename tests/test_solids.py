@@ -87,12 +87,20 @@ def test_examples_build(path):
 
         def sole(name: str) -> float:
             """What a conforming scan's sole and the [modifications] add there (a heel
-            relief takes from the heel centre, a head relief from the MTH line)."""
+            relief takes from the heel centre, a head relief from the MTH line), less a
+            pressure map's relief (its depth under the top without it)."""
+            import dataclasses
+
             from insolegen.modifications import modifications_mm
 
             x, y = part.landmark_points()[name]
             at = (np.array([x]), np.array([y]))
-            return float(part.surface.sole_mm(*at)[0] + modifications_mm(part.surface.modification_terms, *at)[0])
+            added = float(part.surface.sole_mm(*at)[0] + modifications_mm(part.surface.modification_terms, *at)[0])
+            relief = part.surface.pressure_relief
+            if relief is not None:
+                plain = dataclasses.replace(part.surface, pressure_relief=None)
+                added -= float(relief.depth_mm(*at, plain.height_mm(*at))[0])
+            return added
 
         if part.spec.rearfoot_post_deg == 0:
             assert heel == pytest.approx(part.spec.heel_thickness_mm + lift + sole("heel_centre"), abs=0.1)

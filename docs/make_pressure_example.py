@@ -1,0 +1,32 @@
+"""Writes profiles/pressure/walk-right.asf, the example profile's pressure map: the
+synthetic map the tests use (tests/pressure_maps.py: an EU 42 right foot, 40 kPa
+where it touches, peaks at the heel, the metatarsal heads and the hallux, no contact
+under the medial arch), turned 8 degrees on a 5.08 mm Tekscan grid, two frames.
+
+    python docs/make_pressure_example.py
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from pressure_maps import synthetic_grid, write_asf  # noqa: E402
+
+from insolegen.pipeline import side_outline  # noqa: E402
+from insolegen.profile import profile_from_dict  # noqa: E402
+
+
+def main() -> None:
+    spec = profile_from_dict({"side": "right", "foot": {"size": "EU 42"}}).sides[0]
+    kpa, _ = synthetic_grid(side_outline(spec), 8.0, False, (4.0, 2.5))
+    out = ROOT / "profiles" / "pressure" / "walk-right.asf"
+    write_asf(out, kpa)
+    print(out)
+
+
+if __name__ == "__main__":
+    main()
