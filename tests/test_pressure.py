@@ -242,3 +242,23 @@ def test_an_unknown_pitch_scales_the_map_to_the_foot_with_a_warning(tmp_path, ou
     record = json.loads((out / "pm" / "build.json").read_text())["sides"][0]["pressure"]
     assert record["registration"]["pitch_known"] is False
     assert record["registration"]["scale"] == pytest.approx(5.08, rel=0.04)
+
+
+def test_a_pair_takes_each_foots_own_map(tmp_path, outline):
+    right, _ = synthetic_grid(outline, -15.0, False, (2.0, 1.0))
+    left, _ = synthetic_grid(outline, 35.0, True, (0.0, 3.0))  # a left foot, seen from above
+    write_csv(tmp_path / "right.csv", right)
+    write_lst(tmp_path / "left.lst", left, 5.08)
+    profile = tmp_path / "pair.toml"
+    profile.write_text('name = "pair"\n[foot]\nsize = "EU 42"\n[left.pressure]\nfile = "left.lst"\n'
+                       '[right.pressure]\nfile = "right.csv"\nzones = "pressure"\n')
+    result = build_profile(load_profile(profile))
+    by_side = {s.side: s.pressure for s in result.record.sides}
+    assert by_side["left"].registration["side_shown"] == "left" and by_side["left"].registration["mirrored"]
+    assert by_side["right"].registration["side_shown"] == "right" and not by_side["right"].registration["mirrored"]
+    assert by_side["left"].file_format == "emed" and by_side["right"].file_format == "csv"
+    # the left part is the mirror image: its heel relief under its own heel (y < 0 is medial there)
+    heel = {r.name: r for r in by_side["left"].regions}["heel"]
+    assert heel.measured_mm > 0.5
+    assert [z.kind for z in result.parts[1].zones].count("pressure") == 8
+    assert not any(z.kind == "pressure" for z in result.parts[0].zones)  # zones = "fixed" on the left
