@@ -27,10 +27,11 @@ LABEL_HEIGHT_MM = 7.0  # capital height
 EDGE_CLEARANCE_MM = 3.0
 LABEL_CENTRE_FRACTION = 0.47  # of foot length from the heel
 PX_PER_MM = 12  # the text is drawn this finely (0.083 mm pixels), then traced and simplified
-TRACE_TOLERANCE_MM = 0.09  # just over a pixel: the staircase goes, the letters stay
+TRACE_TOLERANCE_MM = 0.15  # under two pixels: the staircase goes, the letters stay (a 0.4 mm nozzle draws them)
 MAX_CHARS = 16
-CUT_TOLERANCE_MM = 0.02  # the cut simplified this much: under a third of the trace's own tolerance
+CUT_TOLERANCE_MM = 0.05  # the cut simplified this much: a third of the trace's own tolerance
 MIN_LAND_MM = 1.6  # material left between the cuts: over the printable minimum (1.2 mm), with room
+MIN_ISLAND_MM2 = MIN_LAND_MM ** 2  # a counter smaller than a land's square is cut away
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,13 @@ def printable_cut(glyphs: shapely.Geometry) -> shapely.Geometry:
     # (each would be a wall of needles in the underside). Then one simplify of the whole,
     # which keeps its rings apart.
     closed = shapely.union_all([glyphs, slivers]).buffer(0.05, join_style="mitre").buffer(-0.05, join_style="mitre")
-    return closed.simplify(CUT_TOLERANCE_MM)
+    # Simplified piece by piece, two letters' pieces may touch, or a counter shrink to
+    # a speck: made valid again, and a counter under MIN_ISLAND_MM2 (no printable
+    # island) cut away.
+    simple = shapely.make_valid(closed.simplify(CUT_TOLERANCE_MM))
+    pieces = [shapely.Polygon(p.exterior, [h for h in p.interiors if shapely.Polygon(h).area >= MIN_ISLAND_MM2])
+              for p in shapely.get_parts(simple) if isinstance(p, shapely.Polygon) and p.area > 0]
+    return shapely.union_all(pieces)
 
 
 def place_label(text: str, footprint: shapely.Polygon, foot_length_mm: float) -> Label:

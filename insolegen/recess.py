@@ -25,6 +25,7 @@ Array = NDArray[np.float64]
 
 
 KEEP_CLEAR_MM = 1.0  # the old cap's points this near the recess give way to its rings
+SLIVER_AREA_MM2 = 1e-6  # a thousand times the checks' zero area (meshcheck)
 STRAIGHT_MM = 1e-6  # a ring's point this close to the line through its neighbours is dropped
 
 
@@ -51,6 +52,8 @@ def recess_underside(mesh: Mesh, area: shapely.Geometry, depth_mm: float,
     boundary = directed[~np.isin(keys, directed[:, 1] * n + directed[:, 0])]
     outline = ring_of(v[:, :2], boundary)  # counter-clockwise from above
 
+    if not area.is_valid:
+        raise RecessError(f"the recess's outline is not a valid polygon ({shapely.is_valid_reason(area)})")
     rings = _rings(area)
     ring_xy = np.vstack(rings)
     points, inverse = np.unique(ring_xy, axis=0, return_inverse=True)
@@ -65,22 +68,24 @@ def recess_underside(mesh: Mesh, area: shapely.Geometry, depth_mm: float,
         k = m + inverse.ravel()[start:start + len(ring)]
         segments.append(np.column_stack([k, np.roll(k, -1)]))
         start += len(ring)
-    switches = "pq10YY"  # YY: no point added on any ring (the walls join them as given)
-    if floor is not None:
-        # a curved cap keeps the size its triangles were made to (the floor's curvature)
-        cap_area = 0.5 * np.abs(up[cap])
-        switches += f"a{float(cap_area.max()):.6f}"
     given = np.vstack(segments)
-    # The old cap's own points stay where the recess leaves room (their heights with
-    # them: on a curved floor, the lowest point the part was set down on).
-    inner = np.setdiff1d(np.unique(f[cap]), outline)
-    inner = inner[~shapely.dwithin(area, shapely.points(v[inner, :2]), KEEP_CLEAR_MM)]
-    start_xy = np.vstack([v[outline, :2], points, v[inner, :2]])
-    new = triangle.triangulate({"vertices": start_xy, "segments": given}, switches)
-    xy, tris = new["vertices"], new["triangles"].astype(np.int64)
-    # Triangle keeps the given points first, in order, and (YY) every segment whole
-    if not np.array_equal(xy[:len(start_xy)], start_xy) or len(new["segments"]) != len(given):
-        raise RecessError("the underside's outline or the recess's rings were not kept whole")
+    if floor is None:
+        # A flat cap needs no points of its own: the rings alone, constrained Delaunay
+        # (a quarter fewer triangles than a quality mesh), unless that leaves a sliver
+        # near zero area (points in line along the outline), then the quality mesh.
+        xy, tris = _triangulated(np.vstack([v[outline, :2], points]), given, "pYY")
+        if _areas(xy, tris).min() < SLIVER_AREA_MM2:
+            xy, tris = _triangulated(np.vstack([v[outline, :2], points]), given, "pq10YY")
+        inner = np.empty(0, dtype=np.int64)
+    else:
+        # A curved cap keeps its own points where the recess leaves room (their heights
+        # with them: the lowest point the part was set down on) and the size its
+        # triangles were made to (the floor's curvature).
+        inner = np.setdiff1d(np.unique(f[cap]), outline)
+        inner = inner[~shapely.dwithin(area, shapely.points(v[inner, :2]), KEEP_CLEAR_MM)]
+        cap_area = 0.5 * np.abs(up[cap])
+        xy, tris = _triangulated(np.vstack([v[outline, :2], points, v[inner, :2]]), given,
+                                 f"pq10YYa{float(cap_area.max()):.6f}")
     centre = xy[tris].mean(axis=1)
     inside = shapely.contains_xy(area, centre[:, 0], centre[:, 1])
 
@@ -154,3 +159,17 @@ def _without_straight_points(ring: Array) -> Array:
         ring = ring[~straight]
     return ring
 
+
+def _triangulated(start_xy: Array, segments: NDArray[np.int64], switches: str) -> tuple[Array, NDArray[np.int64]]:
+    """Triangle's mesh of the points and segments; YY keeps every segment whole, and it
+    keeps the given points first, in order (the walls and the outline rely on both)."""
+    new = triangle.triangulate({"vertices": start_xy, "segments": segments}, switches)
+    xy, tris = new["vertices"], new["triangles"].astype(np.int64)
+    if not np.array_equal(xy[:len(start_xy)], start_xy) or len(new["segments"]) != len(segments):
+        raise RecessError("the underside's outline or the recess's rings were not kept whole")
+    return xy, tris
+
+
+def _areas(xy: Array, tris: NDArray[np.int64]) -> Array:
+    a, b, c = xy[tris[:, 0]], xy[tris[:, 1]], xy[tris[:, 2]]
+    return 0.5 * np.abs((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0]))

@@ -190,6 +190,9 @@ def test_a_recess_off_the_underside_or_with_touching_rings_is_refused():
     touching = shapely.MultiPolygon([shapely.box(5, 5, 10, 10), shapely.box(10, 10, 15, 15)])
     with pytest.raises(RecessError, match="touch"):
         recess_underside(slab, touching, 0.6)
+    bowtie = shapely.Polygon([(5, 5), (10, 10), (10, 5), (5, 10)])
+    with pytest.raises(RecessError, match="not a valid polygon"):
+        recess_underside(slab, bowtie, 0.6)
 
 
 def test_the_cuts_that_once_left_a_needle_or_a_cap_build_and_check():
@@ -202,3 +205,27 @@ def test_the_cuts_that_once_left_a_needle_or_a_cap_build_and_check():
             "modifications": {"medial_heel_skive_mm": 3},
             "shoe": {"heel_pitch_mm": 17.1 if toe == 0 else 17.0, "toe_spring_mm": toe, "bottom": "shoe"}}))
         assert result.parts[0].label is not None and result.reports[0].ok
+
+
+def test_a_flat_cap_with_a_sliver_is_made_again_as_a_quality_mesh(monkeypatch):
+    # The rings alone (constrained Delaunay) are the flat cap, unless a triangle comes
+    # out near zero area: then Triangle's quality mesh is made instead. Forced here by
+    # calling every triangle a sliver.
+    from meshtools import assert_solid
+
+    import insolegen.recess as recess
+
+    made = []
+    real = recess._triangulated
+    monkeypatch.setattr(recess, "_triangulated", lambda *a: made.append(a[2]) or real(*a))
+    letter = shapely.box(5, 7, 15, 13)
+    plain = recess.recess_underside(_slab(), letter, 0.6)
+    monkeypatch.setattr(recess, "SLIVER_AREA_MM2", 1e9)
+    quality = recess.recess_underside(_slab(), letter, 0.6)
+    assert made == ["pYY", "pYY", "pq10YY"]
+    assert_solid(quality.vertices, quality.faces)
+    assert quality.triangle_count > plain.triangle_count  # the quality mesh adds points of its own
+    for mesh in (plain, quality):
+        tri = mesh.vertices[mesh.faces]
+        volume = np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum() / 6
+        assert volume == pytest.approx(40 * 20 * 5 - 0.6 * 60, abs=1e-9)
