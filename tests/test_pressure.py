@@ -262,3 +262,45 @@ def test_a_pair_takes_each_foots_own_map(tmp_path, outline):
     assert heel.measured_mm > 0.5
     assert [z.kind for z in result.parts[1].zones].count("pressure") == 8
     assert not any(z.kind == "pressure" for z in result.parts[0].zones)  # zones = "fixed" on the left
+
+
+# --- sweeps -------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from sweeps import examples  # noqa: E402
+
+TOKENS = ["0", "12.5", "-1", "B", "", "nan", "1e3", "abc", ",", ";", "\t", " ", "\n", "Frame 1", "# units: kPa",
+          "# units: psi", "# pitch_mm: 5, 5", "ROWS 3", "COLS 2", "UNITS KPa", "ROW_SPACING 5 mm", "Page 1",
+          "Sensor size: 0.5x0.5 cm", "Pict-No.: 1", "1\t2\t3", "\t1\t2", "Force", "1e400", "\x00"]
+
+
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(TOKENS), max_size=60), st.sampled_from([".csv", ".asf", ".lst", ".txt"]))
+def test_any_text_reads_as_a_map_or_is_refused_in_words(tmp_path, tokens, suffix):
+    path = tmp_path / f"map{suffix}"
+    path.write_text("".join(t if t in ("\n", ",", ";", "\t", " ") else t + ("\n" if t.startswith(("#", "Frame", "ROWS",
+                    "COLS", "UNITS", "ROW_", "Page", "Sensor", "Pict")) else "") for t in tokens))
+    try:
+        grid = read_pressure_file(path, units="kPa")
+    except InputFileError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    assert grid.kpa.ndim == 2 and grid.kpa.size >= 1
+    assert not np.any(grid.kpa[np.isfinite(grid.kpa)] < 0)
+
+
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.floats(-180, 180), st.booleans(), st.floats(-15, 15), st.floats(-15, 15),
+       st.sampled_from([(5.08, 5.08), (7.62, 5.08), (5.0, 5.0)]))
+def test_any_placement_on_any_grid_registers_within_3_mm(outline, angle, mirrored, dx, dy, pitch):
+    kpa, place = synthetic_grid(outline, angle, mirrored, (dx, dy), pitch_mm=pitch)
+    from insolegen.inputs.pressure_files import PressureGrid
+
+    grid = PressureGrid(kpa, pitch[0], pitch[1], "csv", "kPa", "file", 1, "peak")
+    fit = fit_pressure(grid, outline, "right", "right" if mirrored else "auto")
+    b = place(np.zeros(2))
+    a = np.column_stack([place(np.array([1.0, 0.0])) - b, place(np.array([0.0, 1.0])) - b])
+    lm = outline.landmarks
+    probes = np.array([lm.heel_centre, lm.mth1, lm.mth5, (0.95 * lm.foot_length_mm, lm.heel_centre[1])])
+    assert np.linalg.norm(fit.apply((probes - b) @ np.linalg.inv(a).T) - probes, axis=1).max() <= 3.0
