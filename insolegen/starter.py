@@ -66,6 +66,14 @@ forefoot_post_deg = 0
 # heel_depth_mm = 35     # room inside the heel counter (warns under 15 mm left)
 # bottom = "flat"        # or "shoe": the underside follows the footbed (print with supports)
 
+# A plantar pressure map (docs/pressure.md). Uncomment to use; for a pair, one map a foot
+# under [left.pressure] and [right.pressure].
+# [pressure]
+# file = "walk.asf"             # .csv grid, Tekscan ASCII .asf or emed listing .lst
+# relief_above_kpa = {relief_kpa:g}       # relieve above this, 0 mm there to 3 mm at twice it
+# zones = "pressure"            # bands of infill from the map instead of the zones below
+# grading = "offload"           # softest where the pressure is highest ("support": the reverse)
+
 # Firmness: infill percent per zone, written into the 3MF files (defaults shown).
 [zones]
 pattern = "{pattern}"       # {patterns}
@@ -116,5 +124,6 @@ def starter_profile(name: str, size: str, path: str, patient_id: str | None = No
         name=toml_string(name), stem=stem, id_line=id_line, size=str(parsed), path=shown(path), thickness=defaults.THICKNESS_MM,
         thin_lo=RANGES["thickness_mm"][0], thin_hi=RANGES["thickness_mm"][1], arch=defaults.ARCH_HEIGHT_MM,
         apex=defaults.ARCH_APEX_PCT, pattern=defaults.PATTERN, patterns=" | ".join(PATTERNS),
-        lift_lo=LIFT_ZONE_LIMIT_PCT, **{f"z_{k}": v for k, v in defaults.ZONE_PCT.items()}, length=length, ball=0.38 * length, heel=0.27 * length, cup=cup
+        lift_lo=LIFT_ZONE_LIMIT_PCT, **{f"z_{k}": v for k, v in defaults.ZONE_PCT.items()}, length=length, ball=0.38 * length, heel=0.27 * length, cup=cup,
+        relief_kpa=defaults.RELIEF_ABOVE_KPA,
     )
