@@ -794,7 +794,53 @@ def make_parser() -> argparse.ArgumentParser:
                        help=f"thinnest printable section in mm (default {PRINTABLE_MIN_MM:g})")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(run=cmd_check)
+
+    serve = sub.add_parser("serve", help="the designer: a local web page with a live 3D view",
+                           description="Serve the designer (a web page: the profile as a form, a live 3D view, "
+                                       "downloads) and its API on this machine.")
+    serve.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this machine only; another warns)")
+    serve.add_argument("--open", action="store_true", help="open the page in the default browser")
+    serve.set_defaults(run=cmd_serve)
     return parser
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--port {text!r} is not a number (allowed: 1 to 65535)") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"--port {value} is out of range (allowed: 1 to 65535)")
+    return value
+
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the designer until interrupted; the session's uploads and builds go with it."""
+    import uvicorn
+
+    from .web.app import make_app
+
+    if args.host not in LOCAL_HOSTS:
+        _err(f"warning: serving on {args.host}: anyone who can reach this machine on port {args.port} can use "
+             "the designer and read its builds (use the default 127.0.0.1 for this machine only)")
+    url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}/"
+    print(f"insolegen designer: {url} (Ctrl-C to stop)", flush=True)
+    if args.open:
+        import threading
+        import webbrowser
+
+        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+    try:
+        uvicorn.run(make_app(), host=args.host, port=args.port, log_level="warning")
+    except OSError as exc:
+        _err(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}")
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -52,6 +52,7 @@ STAGE_OF = {
     "insolegen.report": "exports",
     "insolegen.starter": "exports",
     "insolegen.cli": "exports",
+    "insolegen.web": "exports",
     "insolegen.__main__": "exports",
 }
 

@@ -1,0 +1,378 @@
+"""``insolegen serve``: the designer, a local web app (Starlette, served by uvicorn).
+
+One page (static/index.html: the form generated from the profile's JSON Schema, a
+three.js view, downloads) and the API it and clinic software use (README, "The
+designer"):
+
+- ``GET /api/schema``: the profile's JSON Schema (with each key's unit and range);
+- ``POST /api/preview``: a coarse, quick build of each side as a GLB and the landmark
+  heights measured on it, for the live view;
+- ``POST /api/build``: the exact, checked build: warnings, build.json's content and
+  the URLs of its files (each STL and 3MF, the report, a zip of all, the profile);
+- ``POST /api/parse``: a profile's TOML as the JSON object the form is filled from;
+- ``POST /api/upload``: an outline, scan or pressure map, kept under a random name in
+  the session's temporary folder; a profile names it by the name returned.
+
+A bad profile is a 422 with ``{"problems": [{"key", "value", "message"}]}`` (the CLI's
+messages); a bad upload a 4xx with its message; nothing the client sends becomes a
+server path. The temporary folder goes when the server stops.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import io
+import json
+import re
+import secrets
+import shutil
+import tempfile
+import threading
+import zipfile
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+STATIC = Path(__file__).parent / "static"
+MAX_BODY_BYTES = 2_000_000  # a profile as JSON or TOML (the CLI takes at most 1 MB of TOML)
+MAX_UPLOAD_BYTES = 200_000_000  # a scan (the CLI's limits per kind apply on reading)
+UPLOAD_KINDS = {  # extension -> what the first bytes must hold (lower-cased), and the kind
+    ".svg": (lambda head: b"<svg" in head, "outline"),
+    ".dxf": (lambda head: b"section" in head, "outline"),
+    ".csv": (lambda head: _texty(head), "outline or pressure map"),
+    ".stl": (lambda head: True, "scan"),  # binary or ASCII: the reader judges
+    ".obj": (lambda head: b"v " in head or b"\nv " in head, "scan"),
+    ".ply": (lambda head: head.startswith(b"ply"), "scan"),
+    ".asf": (lambda head: b"rows" in head or b"ascii_data" in head, "pressure map"),
+    ".lst": (lambda head: b"page" in head, "pressure map"),
+    ".txt": (lambda head: _texty(head), "pressure map"),
+}
+UPLOAD_NAME = re.compile(r"^uploads/[0-9a-f]{32}\.(svg|dxf|csv|stl|obj|ply|asf|lst|txt)$")
+FILE_KEYS = ("outline", "scan", "file")  # the profile keys that name a file
+BUILD_ID = re.compile(r"^[0-9a-f]{24}$")
+
+
+def _texty(head: bytes) -> bool:
+    return b"\x00" not in head
+
+
+class Session:
+    """The server's temporary folder: uploads and builds, removed on shutdown."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="insolegen-serve-"))
+        (self.root / "uploads").mkdir()
+        (self.root / "builds").mkdir()
+        self.lock = threading.Lock()
+        self.builds: dict[str, dict[str, str]] = {}  # id -> file name -> its URL name
+
+    def close(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def make_app(session: Session | None = None) -> Starlette:
+    """The designer's app; its session (temporary folder) lives as long as the app
+    serves, or as the caller's ``session``."""
+    own = session is None
+    state = {"session": session}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if state["session"] is None:
+            state["session"] = Session()
+        app.state.session = state["session"]
+        try:
+            yield
+        finally:
+            if own and state["session"] is not None:
+                state["session"].close()
+
+    def current() -> Session:
+        if state["session"] is None:
+            state["session"] = Session()
+        return state["session"]
+
+    async def index(request: Request) -> Response:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    async def schema(request: Request) -> Response:
+        return JSONResponse(profile_schema())
+
+    async def parse(request: Request) -> Response:
+        body, error = await _body(request)
+        if error:
+            return error
+        text = body.get("profile")
+        if not isinstance(text, str):
+            return _problems([("profile", body.get("profile"), "expected the profile's TOML text")])
+        from ..profile.loader import ProfileError, parse_toml
+
+        try:
+            return JSONResponse({"profile": _jsonable(parse_toml(text))})
+        except ProfileError as exc:
+            return _problems([_split_problem(p) for p in exc.problems])
+
+    async def preview(request: Request) -> Response:
+        body, error = await _body(request)
+        if error:
+            return error
+        profile, error = _profile(body, current())
+        if error:
+            return error
+        from .preview_mesh import preview_glb
+
+        try:
+            glb, sides = await run_in_threadpool(preview_glb, profile)
+        except Exception as exc:  # noqa: BLE001 - a profile the geometry cannot build: said, not a crash
+            return _build_refused(exc)
+        return JSONResponse({
+            "glb": base64.b64encode(glb).decode(),
+            "warnings": list(profile.warnings),
+            "sides": [{"side": s.side, "triangles": s.triangles, "y_offset_mm": s.y_offset_mm,
+                       "heights": {k: {"x": x, "y": y, "z": round(z, 2)} for k, (x, y, z) in s.heights.items()}}
+                      for s in sides],
+        })
+
+    async def build(request: Request) -> Response:
+        body, error = await _body(request)
+        if error:
+            return error
+        session = current()
+        profile, error = _profile(body, session)
+        if error:
+            return error
+        try:
+            made = await run_in_threadpool(_build_files, profile, session, body)
+        except Exception as exc:  # noqa: BLE001
+            return _build_refused(exc)
+        return JSONResponse(made)
+
+    async def files(request: Request) -> Response:
+        build_id, name = request.path_params["build"], request.path_params["name"]
+        session = current()
+        known = session.builds.get(build_id)
+        if not BUILD_ID.match(build_id) or known is None or name not in known:
+            return JSONResponse({"error": "no such file"}, status_code=404)
+        path = session.root / "builds" / build_id / name
+        return FileResponse(path, filename=name)
+
+    async def upload(request: Request) -> Response:
+        return await _upload(request, current())
+
+    routes = [
+        Route("/", index),
+        Route("/api/schema", schema),
+        Route("/api/parse", parse, methods=["POST"]),
+        Route("/api/preview", preview, methods=["POST"]),
+        Route("/api/build", build, methods=["POST"]),
+        Route("/api/upload", upload, methods=["POST"]),
+        Route("/api/files/{build}/{name}", files),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def profile_schema() -> dict[str, Any]:
+    """The profile's JSON Schema, each numeric key's unit added as ``x-unit``."""
+    from ..profile.schema import RANGES, ProfileDoc
+
+    schema = ProfileDoc.model_json_schema()
+
+    def mark(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, prop in (node.get("properties") or {}).items():
+                if key in RANGES and isinstance(prop, dict):
+                    prop["x-unit"] = RANGES[key][2]
+            for value in node.values():
+                mark(value)
+        elif isinstance(node, list):
+            for value in node:
+                mark(value)
+
+    mark(schema)
+    return schema
+
+
+async def _body(request: Request) -> tuple[dict[str, Any], Response | None]:
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        return {}, JSONResponse({"problems": [{"key": "profile", "value": None,
+                                               "message": f"the request is over {MAX_BODY_BYTES} bytes"}]},
+                                status_code=413)
+    try:
+        body = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return {}, _problems([("body", None, "not JSON: send {\"profile\": \"<TOML text>\"} or {\"profile\": {...}}")])
+    if not isinstance(body, dict):
+        return {}, _problems([("body", None, "expected a JSON object with a \"profile\"")])
+    return body, None
+
+
+def _profile(body: dict[str, Any], session: Session):  # type: ignore[no-untyped-def]
+    """The body's profile, validated and with its uploads found (their files read by
+    the foot stage), or the 422 that says why not."""
+    from ..profile import profile_from_dict
+    from ..profile.loader import ProfileError, parse_toml
+
+    given = body.get("profile")
+    try:
+        data = parse_toml(given) if isinstance(given, str) else given
+    except ProfileError as exc:
+        return None, _problems([_split_problem(p) for p in exc.problems])
+    if not isinstance(data, dict):
+        return None, _problems([("profile", given, "expected the profile's TOML text or a JSON object")])
+    bad = [(key, value, "a file must be uploaded first (POST /api/upload) and named by the name it returns")
+           for key, value in _file_refs(data) if not (isinstance(value, str) and UPLOAD_NAME.match(value))]
+    if bad:
+        return None, _problems(bad)
+    try:
+        profile = profile_from_dict(data, default_name="designer", source=session.root / "profile.toml")
+        from ..inputs.feet import resolve_feet
+
+        profile = resolve_feet(profile)
+    except ProfileError as exc:
+        return None, _problems([_split_problem(p) for p in exc.problems])
+    return profile, None
+
+
+def _file_refs(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """(key path, value) of every key that names a file, at any depth."""
+    found = []
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            found += _file_refs(value, path + ".")
+        elif key in FILE_KEYS:
+            found.append((path, value))
+    return found
+
+
+PROBLEM = re.compile(r"^(?:(?:left|right): )?(?P<key>[a-z_][a-z0-9_]*(?:\.[a-z0-9_\[\]]+)*)(?: = (?P<value>[^:]+?))?: ")
+
+
+def _split_problem(message: str) -> tuple[str, Any, str]:
+    """A CLI message "shape.arch_height_mm = 40: allowed is ..." as (key, value, message)."""
+    match = PROBLEM.match(message)
+    if not match:
+        return ("profile", None, message)
+    return (match.group("key"), match.group("value"), message)
+
+
+def _problems(items: list[tuple[str, Any, str]], status: int = 422) -> JSONResponse:
+    return JSONResponse({"problems": [{"key": k, "value": _jsonable(v), "message": m} for k, v, m in items]},
+                        status_code=status)
+
+
+def _build_refused(exc: Exception) -> JSONResponse:
+    from ..pipeline import BedFitError, BuildError
+    from ..profile.loader import ProfileError
+
+    if isinstance(exc, ProfileError):
+        return _problems([_split_problem(p) for p in exc.problems])
+    if isinstance(exc, BedFitError):
+        return _problems([("print", None, str(exc))])
+    if isinstance(exc, BuildError):
+        return JSONResponse({"problems": [{"key": "build", "value": None, "message": str(exc)}]}, status_code=500)
+    raise exc
+
+
+def _build_files(profile: Any, session: Session, body: dict[str, Any]) -> dict[str, Any]:
+    """The exact, checked build, its files in the session's folder; what the page shows."""
+    from ..exports.bundle import render_build
+    from ..exports.files import claim_folder, publish
+    from ..pipeline import build_profile
+
+    result = build_profile(profile)
+    files = render_build(result, preview=True)
+    given = body.get("profile")
+    toml = given if isinstance(given, str) else _toml(given)
+    files[f"{profile.file_stem}.toml"] = toml.encode()
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for name, data in files.items():
+            z.writestr(f"{profile.file_stem}/{name}", data)
+    files[f"{profile.file_stem}.zip"] = archive.getvalue()
+    build_id = secrets.token_hex(12)
+    with claim_folder(session.root / "builds" / build_id, force=False) as claim:
+        publish(claim, files)
+    with session.lock:
+        session.builds[build_id] = {name: name for name in files}
+    record = json.loads(files["build.json"])
+    return {"id": build_id, "warnings": list(result.record.warnings), "record": record,
+            "files": {name: f"/api/files/{build_id}/{name}" for name in files}}
+
+
+def _toml(data: Any) -> str:
+    """A profile given as a JSON object, as TOML (tables, arrays of tables, values)."""
+    lines: list[str] = []
+
+    def value(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return repr(v)
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return json.dumps(str(v))  # a JSON string is a TOML basic string
+
+    def table(d: dict[str, Any], path: str) -> None:
+        plain = {k: v for k, v in d.items() if not isinstance(v, dict)
+                 and not (isinstance(v, list) and v and all(isinstance(x, dict) for x in v))}
+        if path and plain:
+            lines.append(f"[{path}]")
+        for k, v in plain.items():
+            lines.append(f"{k} = {value(v)}")
+        for k, v in d.items():
+            if isinstance(v, dict):
+                table(v, f"{path}.{k}" if path else k)
+            elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+                for item in v:
+                    lines.append(f"[[{path}.{k}]]" if path else f"[[{k}]]")
+                    lines.extend(f"{ik} = {value(iv)}" for ik, iv in item.items())
+    table(data if isinstance(data, dict) else {}, "")
+    return "\n".join(lines) + "\n"
+
+
+def _jsonable(value: Any) -> Any:
+    import datetime
+
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
+        return value.isoformat()
+    return value
+
+
+async def _upload(request: Request, session: Session) -> Response:
+    length = int(request.headers.get("content-length") or 0)
+    if length > MAX_UPLOAD_BYTES:
+        return JSONResponse({"error": f"the file is over {MAX_UPLOAD_BYTES // 1_000_000} MB"}, status_code=413)
+    try:
+        form = await request.form(max_files=1, max_fields=4, max_part_size=MAX_UPLOAD_BYTES)
+    except Exception as exc:  # noqa: BLE001 - a malformed multipart body
+        return JSONResponse({"error": f"not a file upload: {exc}"}, status_code=400)
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        return JSONResponse({"error": "send the file as the multipart field \"file\""}, status_code=400)
+    suffix = Path(upload.filename or "").suffix.lower()
+    if suffix not in UPLOAD_KINDS:
+        return JSONResponse({"error": f"a {suffix or 'nameless'} file: allowed are "
+                                      + ", ".join(UPLOAD_KINDS)}, status_code=415)
+    data = await upload.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        return JSONResponse({"error": f"the file is over {MAX_UPLOAD_BYTES // 1_000_000} MB"}, status_code=413)
+    sniff, kind = UPLOAD_KINDS[suffix]
+    if not data or not sniff(data[:4096].lower()):
+        return JSONResponse({"error": f"the file's content is not a {suffix} {kind}"}, status_code=415)
+    name = f"uploads/{secrets.token_hex(16)}{suffix}"
+    (session.root / name).write_bytes(data)
+    return JSONResponse({"file": name, "kind": kind, "bytes": len(data)})

@@ -1,0 +1,105 @@
+"""The designer's live view: a coarse build of each side (no label, no checks, no zone
+solids: the exact, checked build is the one the downloads get), its top faces coloured
+by the zone under them, as one GLB (glTF 2.0 binary) with a node per side, and the
+measured heights at the landmarks."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+from ..pipeline import SidePart, build_side, mirror_twins, mirrored_part
+from ..profile.spec import Profile
+from ..solid import Resolution
+from ..zones import zone_areas
+
+# Coarse enough for a fifth of the triangles (the view is a screen's worth of pixels),
+# fine enough that a millimetre of arch shows: 0.25 mm off the surface at most.
+PREVIEW_RESOLUTION = Resolution(tolerance_mm=0.25, edge_spacing_mm=2.0, start_area_mm2=60.0)
+SIDE_GAP_MM = 30.0  # between the two sides in the view
+ZONE_RGB = {"heel": (76, 201, 240), "arch": (247, 127, 0), "forefoot": (144, 190, 109), "toes": (199, 249, 204),
+            "custom": (255, 214, 10), "pressure": (252, 191, 73)}
+BASE_RGB = (200, 200, 200)
+WALL_RGB = (150, 150, 150)
+
+
+@dataclass(frozen=True)
+class PreviewSide:
+    side: str
+    triangles: int
+    heights: dict[str, tuple[float, float, float]]  # landmark -> (x, y, z) in the view's frame
+    y_offset_mm: float
+
+
+def preview_parts(profile: Profile) -> list[SidePart]:
+    """Each side built coarsely (a mirror twin mirrored), with no zones or label."""
+    parts: list[SidePart] = []
+    for spec in profile.sides:
+        twin = next((p for p in parts if mirror_twins(p.spec, spec)), None)
+        parts.append(mirrored_part(twin, spec) if twin is not None else build_side(spec, PREVIEW_RESOLUTION))
+    return parts
+
+
+def preview_glb(profile: Profile) -> tuple[bytes, list[PreviewSide]]:
+    """The GLB of every side, side by side (left at -y), and each side's landmark
+    heights measured on its coarse mesh."""
+    import trimesh
+
+    parts = preview_parts(profile)
+    scene = trimesh.Scene()
+    sides = []
+    widths = [float(np.ptp(p.mesh.vertices[:, 1])) for p in parts]
+    offset = 0.0
+    for k, part in enumerate(parts):
+        y_offset = 0.0
+        if len(parts) == 2:
+            y_offset = (-1 if part.spec.side == "left" else 1) * (widths[k] / 2 + SIDE_GAP_MM / 2)
+        v = part.mesh.vertices + [0.0, y_offset - float(np.mean(part.mesh.vertices[:, 1])), 0.0]
+        offset = y_offset - float(np.mean(part.mesh.vertices[:, 1]))
+        colours = _face_colours(part, profile)
+        # one vertex per face corner: flat colours per face, and the edges stay crisp
+        f = part.mesh.faces
+        mesh = trimesh.Trimesh(vertices=v[f].reshape(-1, 3), faces=np.arange(3 * len(f)).reshape(-1, 3),
+                               vertex_colors=np.repeat(colours, 3, axis=0), process=False)
+        scene.add_geometry(mesh, node_name=part.spec.side, geom_name=part.spec.side)
+        names, points = zip(*part.landmark_points().items())
+        xy = np.array(points) * [1.0, part.mirror]
+        z = part.top_above_underside_mm(xy)
+        heights = {n: (float(x), float(y + offset), float(h)) for n, (x, y), h in zip(names, xy, z)}
+        sides.append(PreviewSide(part.spec.side, int(len(f)), heights, offset))
+    out = io.BytesIO()
+    out.write(scene.export(file_type="glb"))
+    return out.getvalue(), sides
+
+
+def _face_colours(part: SidePart, profile: Profile) -> np.ndarray:
+    """RGBA per face: a top face by the zone under its centre, the walls and the
+    underside grey."""
+    v, f = part.mesh.vertices, part.mesh.faces
+    tri = v[f]
+    normal_z = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])[:, 2]  # a mirrored side is rewound: up stays up
+    colours = np.tile(np.array([*WALL_RGB, 255], dtype=np.uint8), (len(f), 1))
+    top = normal_z > 1e-9
+    colours[normal_z < -1e-9, :3] = BASE_RGB
+    centre = tri[top].mean(axis=1)[:, :2] * [1.0, part.mirror]  # in the right-foot frame
+    top_rgb = np.tile(np.array(BASE_RGB, dtype=np.uint8), (len(centre), 1))
+    for name, _pct, kind, area in zone_areas(part.spec, part.outline, profile.zones, part.surface):
+        if area.is_empty:
+            continue
+        inside = shapely.contains_xy(area, centre[:, 0], centre[:, 1])
+        top_rgb[inside] = ZONE_RGB.get(name, ZONE_RGB.get(kind, ZONE_RGB["custom"]))
+    colours[top, :3] = top_rgb
+    return _linear(colours)
+
+
+def _linear(rgba: np.ndarray) -> np.ndarray:
+    """sRGB bytes as glTF's linear vertex colours (the palette is sRGB; a viewer turns
+    linear back into sRGB on screen)."""
+    c = rgba[:, :3] / 255.0
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    out = rgba.copy()
+    out[:, :3] = np.round(linear * 255).astype(np.uint8)
+    return out

@@ -1,0 +1,181 @@
+"""The designer's API (issue 11), in process through Starlette's test client: the
+schema, previews, builds and their files, TOML parsing, uploads, bad input (4xx with the
+CLI's messages, never a crash), and eight clients building at once."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+import trimesh
+from starlette.testclient import TestClient
+
+from insolegen.cli import main
+from insolegen.web.app import Session, make_app
+
+PLAIN = 'name = "ana"\nside = "right"\n[foot]\nsize = "EU 42"\n'
+
+
+@pytest.fixture(scope="module")
+def session():
+    s = Session()
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def client(session):
+    with TestClient(make_app(session)) as c:
+        yield c
+
+
+def test_the_schema_is_the_profiles_with_units_and_ranges(client):
+    schema = client.get("/api/schema").json()
+    shape = schema["$defs"]["ShapeTable"]["properties"]
+    arch = shape["arch_height_mm"]
+    options = arch.get("anyOf", [arch])
+    number = next(o for o in options if o.get("type") == "number")
+    assert (number["minimum"], number["maximum"]) == (0.0, 35.0)
+    assert arch.get("x-unit") == "mm"
+    assert {"foot", "shape", "modifications", "pressure", "left", "right"} <= set(schema["properties"])
+
+
+def test_the_page_and_its_three_js_are_served_from_the_package(client):
+    page = client.get("/")
+    assert page.status_code == 200 and '<script type="module" src="/static/app.js">' in page.text
+    assert "https://" not in page.text and "http://" not in page.text  # nothing from the internet
+    for asset in ("/static/app.js", "/static/vendor/three/three.module.js", "/static/vendor/three/three.core.js",
+                  "/static/vendor/three/addons/loaders/GLTFLoader.js",
+                  "/static/vendor/three/addons/controls/OrbitControls.js", "/static/vendor/three/LICENSE"):
+        assert client.get(asset).status_code == 200, asset
+
+
+def test_a_preview_is_a_glb_of_each_side_with_its_heights(client):
+    answer = client.post("/api/preview", json={"profile": 'name = "ana"\n[foot]\nsize = "EU 42"\n'
+                                               "[shape]\narch_height_mm = 18\n"})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert [s["side"] for s in body["sides"]] == ["left", "right"]
+    from insolegen.pipeline import build_profile
+    from insolegen.profile import profile_from_dict
+
+    exact = build_profile(profile_from_dict({"foot": {"size": "EU 42"}, "shape": {"arch_height_mm": 18}}))
+    for side, record in zip(body["sides"], exact.record.sides):
+        # the coarse mesh's apex (0.25 mm from the surface) against the exact build's: 3 mm base + 18 mm arch
+        assert side["heights"]["arch_apex"]["z"] == pytest.approx(record.heights["arch_apex"].measured_mm, abs=0.3)
+        assert record.heights["arch_apex"].measured_mm == pytest.approx(21.0, abs=0.1)
+    scene = trimesh.load(io.BytesIO(__import__("base64").b64decode(body["glb"])), file_type="glb")
+    meshes = list(scene.geometry.values())
+    assert len(meshes) == 2
+    for mesh in meshes:
+        colours = np.unique(mesh.visual.vertex_colors[:, :3], axis=0)
+        assert len(colours) >= 4  # zones in colour, walls and underside grey
+
+
+def test_a_build_gives_the_record_and_every_file_each_a_valid_solid(client, tmp_path):
+    answer = client.post("/api/build", json={"profile": PLAIN})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["record"]["sides"][0]["side"] == "right"
+    names = set(body["files"])
+    assert {"ana-right.stl", "ana-right.3mf", "ana-right.orca.3mf", "report.html", "build.json", "ana.toml",
+            "ana.zip"} <= names
+    for name in ("ana-right.stl", "ana-right.3mf", "ana-right.orca.3mf"):
+        data = client.get(body["files"][name])
+        assert data.status_code == 200
+        (tmp_path / name).write_bytes(data.content)
+    assert main(["check", *(str(tmp_path / n) for n in ("ana-right.stl", "ana-right.3mf", "ana-right.orca.3mf"))]) == 0
+    archive = zipfile.ZipFile(io.BytesIO(client.get(body["files"]["ana.zip"]).content))
+    assert "ana/ana-right.stl" in archive.namelist()
+    assert client.get(body["files"]["ana.toml"]).text == PLAIN
+
+
+def test_a_json_profile_builds_and_its_toml_reads_back(client):
+    profile = {"name": "bo", "side": "left", "foot": {"size": "EU 40"}, "shape": {"arch_height_mm": 12.5},
+               "modifications": {"mth_relief_mm": [0, 1.5, 0, 0, 0]}}
+    answer = client.post("/api/build", json={"profile": profile})
+    assert answer.status_code == 200, answer.text
+    toml = client.get(answer.json()["files"]["bo.toml"]).text
+    parsed = client.post("/api/parse", json={"profile": toml}).json()["profile"]
+    assert parsed == profile
+
+
+@pytest.mark.parametrize("profile, key, says", [
+    ('[foot]\nsize = "EU 42"\n[shape]\narch_height_mm = 40\n', "shape.arch_height_mm", "allowed"),
+    ('[foot]\nsize = "EU 99"\n', "foot.size", "EU 99"),
+    ('[foot]\nsize = "EU 42"\n[shape]\nbogus = 1\n', "shape.bogus", "bogus"),
+    ("[foot\n", "profile", "not valid TOML"),
+    ('[foot]\noutline = "/etc/passwd"\n', "foot.outline", "uploaded first"),
+    ('side = "right"\n[foot]\nsize = "EU 42"\n[pressure]\nfile = "../../x.csv"\n', "pressure.file", "uploaded first"),
+])
+def test_a_bad_profile_is_a_422_naming_the_key(client, profile, key, says):
+    for endpoint in ("/api/preview", "/api/build"):
+        answer = client.post(endpoint, json={"profile": profile})
+        assert answer.status_code == 422, answer.text
+        problems = answer.json()["problems"]
+        assert any(p["key"] == key and says in p["message"] for p in problems), problems
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"profile": 3}'])
+def test_a_body_that_is_no_profile_is_a_4xx(client, body):
+    answer = client.post("/api/preview", content=body, headers={"Content-Type": "application/json"})
+    assert 400 <= answer.status_code < 500
+
+
+def test_a_file_of_another_build_or_path_is_not_served(client):
+    assert client.get("/api/files/000000000000000000000000/build.json").status_code == 404
+    assert client.get("/api/files/..%2F..%2Fetc/passwd").status_code == 404
+
+
+def test_uploads_are_sniffed_named_at_random_and_used_by_name(client, session, outline_svg):
+    answer = client.post("/api/upload", files={"file": ("foot.svg", outline_svg, "image/svg+xml")})
+    assert answer.status_code == 200, answer.text
+    name = answer.json()["file"]
+    assert name.startswith("uploads/") and name.endswith(".svg") and "foot" not in name
+    assert (session.root / name).read_bytes() == outline_svg
+    built = client.post("/api/preview", json={"profile": f'side = "right"\n[foot]\noutline = "{name}"\n'})
+    assert built.status_code == 200, built.text
+    # content that is not what its name says, an unknown kind, no file
+    assert client.post("/api/upload", files={"file": ("foot.svg", b"hello", "image/svg+xml")}).status_code == 415
+    assert client.post("/api/upload", files={"file": ("foot.exe", b"MZ", "application/x")}).status_code == 415
+    assert client.post("/api/upload", data={"x": "1"}).status_code == 400
+
+
+@pytest.fixture(scope="module")
+def outline_svg():
+    from pathlib import Path
+
+    tracing = sorted((Path(__file__).parents[1] / "profiles" / "tracings").glob("*.svg"))[0]
+    return tracing.read_bytes()
+
+
+def test_eight_clients_building_at_once_each_get_their_own(client):
+    sizes = ["EU 36", "EU 38", "EU 40", "EU 41", "EU 42", "EU 43", "EU 45", "EU 47"]
+
+    def one(size: str):
+        answer = client.post("/api/build", json={"profile": f'name = "c"\nside = "right"\n[foot]\nsize = "{size}"\n'})
+        return size, answer.status_code, answer.json()
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(one, sizes))
+    lengths = []
+    for size, status, body in results:
+        assert status == 200, body
+        lengths.append(body["record"]["sides"][0]["outline"]["length_mm"])
+        record = json.loads(client.get(body["files"]["build.json"]).text)
+        assert record["sides"][0]["outline"]["length_mm"] == lengths[-1]
+    assert lengths == sorted(lengths) and len(set(lengths)) == 8
+    assert len({body["id"] for _, _, body in results}) == 8
+
+
+def test_the_session_folder_goes_with_the_server():
+    app = make_app()
+    with TestClient(app) as c:
+        assert c.post("/api/build", json={"profile": PLAIN}).status_code == 200
+        root = app.state.session.root
+        assert any((root / "builds").iterdir())
+    assert not root.exists()
