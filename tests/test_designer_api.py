@@ -179,3 +179,24 @@ def test_the_session_folder_goes_with_the_server():
         root = app.state.session.root
         assert any((root / "builds").iterdir())
     assert not root.exists()
+
+
+def test_serve_binds_this_machine_unless_told_and_warns_when_told(monkeypatch, capsys):
+    import uvicorn
+
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, host, port, log_level: seen.update(host=host, port=port))
+    assert main(["serve"]) == 0
+    assert seen == {"host": "127.0.0.1", "port": 8765}
+    assert "warning" not in capsys.readouterr().err
+    assert main(["serve", "--host", "0.0.0.0", "--port", "9000"]) == 0
+    assert seen == {"host": "0.0.0.0", "port": 9000}
+    assert "warning: serving on 0.0.0.0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("port", ["0", "70000", "http"])
+def test_serve_refuses_a_port_out_of_range(port, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", "--port", port])
+    assert exit_.value.code == 2
+    assert "--port" in capsys.readouterr().err
