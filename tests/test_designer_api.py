@@ -41,6 +41,8 @@ def test_the_schema_is_the_profiles_with_units_and_ranges(client):
     number = next(o for o in options if o.get("type") == "number")
     assert (number["minimum"], number["maximum"]) == (0.0, 35.0)
     assert arch.get("x-unit") == "mm"
+    assert arch.get("description") == "the medial arch above the base, at its apex"  # its comment in the schema
+    assert schema["$defs"]["SideTable"]["properties"]["arch_height_mm"]["description"] == arch["description"]
     assert {"foot", "shape", "modifications", "pressure", "left", "right"} <= set(schema["properties"])
 
 
@@ -200,3 +202,23 @@ def test_serve_refuses_a_port_out_of_range(port, capsys):
         main(["serve", "--port", port])
     assert exit_.value.code == 2
     assert "--port" in capsys.readouterr().err
+
+
+def test_a_lift_shows_on_the_preview_walls(client):
+    import base64
+
+    answer = client.post("/api/preview", json={"profile": 'side = "right"\n[foot]\nsize = "EU 42"\n'
+                                               '[lift]\nside = "right"\nheel_mm = 8\nforefoot_mm = 4\n'})
+    assert answer.status_code == 200, answer.text
+    scene = trimesh.load(io.BytesIO(base64.b64decode(answer.json()["glb"])), file_type="glb")
+    colours = next(iter(scene.geometry.values())).visual.vertex_colors[:, :3]
+    from insolegen.web.preview_mesh import LIFT_RGB, _linear
+
+    lift = _linear(np.array([[*LIFT_RGB, 255]], dtype=np.uint8))[0, :3]
+    assert np.count_nonzero(np.all(colours == lift, axis=1)) > 100
+
+
+@pytest.mark.parametrize("body", [{"profile": "[foot\n"}, {"profile": 5}, {}])
+def test_parse_refuses_what_is_no_toml(client, body):
+    answer = client.post("/api/parse", json=body)
+    assert answer.status_code == 422 and answer.json()["problems"]

@@ -210,3 +210,17 @@ def test_the_view_follows_the_form(server, browser):
     # timings are measured in benchmarks/bench_designer.py; here only that each change is drawn
     latencies = measure_preview_latency(server, browser, changes=3)
     assert len(latencies) == 3 and all(v > 0 for v in latencies)
+
+
+@needs_browser
+def test_an_uploaded_tracing_is_named_in_the_form_and_built(server, browser):
+    tracing = sorted((Path(__file__).parents[1] / "profiles" / "tracings").glob("*.svg"))[0]
+    browser.get(server + "/")
+    _wait(browser, "return Number(document.body.dataset.previews || 0) >= 1")
+    seen = _previews(browser)
+    browser.find_element("id", "upload-outline").send_keys(str(tracing))
+    _wait(browser, f"return Number(document.body.dataset.previews || 0) > {seen}", what="the tracing's preview")
+    named = browser.find_element("name", "foot.outline").get_attribute("value")
+    assert named.startswith("uploads/") and named.endswith(".svg") and tracing.stem not in named
+    heights = browser.execute_script("return window.insolegen.lastHeights")
+    assert heights["arch_apex"]["right"] > 3

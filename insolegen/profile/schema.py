@@ -87,18 +87,18 @@ class FootTable(BaseModel):
     """[foot]: give size, or length_mm, or both (length_mm wins)."""
 
     model_config = _STRICT
-    size: Optional[str] = None
-    length_mm: Optional[_num("length_mm")] = None
-    ball_width_mm: Optional[_num("ball_width_mm")] = None
-    heel_width_mm: Optional[_num("heel_width_mm")] = None
+    size: Optional[str] = None  # "EU 42", "EU W 39", "US M 9", "UK 8", "MP 265"
+    length_mm: Optional[_num("length_mm")] = None  # foot length, heel to longest toe (wins over size)
+    ball_width_mm: Optional[_num("ball_width_mm")] = None  # across the metatarsal heads; default 0.38 x length
+    heel_width_mm: Optional[_num("heel_width_mm")] = None  # at 0.16 x length from the heel; default 0.27 x length
     outline: Optional[str] = None  # SVG, DXF or CSV; relative to the profile
-    outline_units: Optional[Literal["mm", "cm", "in"]] = None
-    outline_side: Literal["auto", "left", "right"] = "auto"
+    outline_units: Optional[Literal["mm", "cm", "in"]] = None  # default: the file's own, else mm
+    outline_side: Literal["auto", "left", "right"] = "auto"  # which foot the tracing is
     scan: Optional[str] = None  # STL, OBJ or PLY; relative to the profile
-    scan_kind: Literal["auto", "foot", "impression"] = "auto"
-    scan_units: Literal["auto", "mm", "cm", "m", "in"] = "auto"
+    scan_kind: Literal["auto", "foot", "impression"] = "auto"  # impression: a foam box's foot-shaped hollow
+    scan_units: Literal["auto", "mm", "cm", "m", "in"] = "auto"  # auto: the unit that makes it 150-350 mm long
     scan_side: Literal["auto", "left", "right"] = "auto"
-    scan_smoothing_mm: _num("scan_smoothing_mm") = defaults.SCAN_SMOOTHING_MM
+    scan_smoothing_mm: _num("scan_smoothing_mm") = defaults.SCAN_SMOOTHING_MM  # Gaussian smoothing of the sole
     conform: Optional[bool] = None  # default: true with a scan
     allow_unusual_shape: bool = False  # build from a scan whose sole does not look like a foot
 
@@ -107,27 +107,27 @@ class ShapeTable(BaseModel):
     """[shape]: the insole's form. None means "use the default" (resolved later)."""
 
     model_config = _STRICT
-    length: Optional[LengthKind] = None
-    thickness_mm: Optional[_num("thickness_mm")] = None
-    heel_thickness_mm: Optional[_num("heel_thickness_mm")] = None
-    heel_cup_depth_mm: Optional[_num("heel_cup_depth_mm")] = None
-    arch_height_mm: Optional[_num("arch_height_mm")] = None
-    arch_apex_pct: Optional[_num("arch_apex_pct")] = None
-    met_pad_height_mm: Optional[_num("met_pad_height_mm")] = None
-    rearfoot_post_deg: Optional[_num("rearfoot_post_deg")] = None
-    forefoot_post_deg: Optional[_num("forefoot_post_deg")] = None
+    length: Optional[LengthKind] = None  # full, sulcus (to the toe bases) or three-quarter (to the MTHs)
+    thickness_mm: Optional[_num("thickness_mm")] = None  # the base under the forefoot
+    heel_thickness_mm: Optional[_num("heel_thickness_mm")] = None  # the base under the heel (default: thickness_mm)
+    heel_cup_depth_mm: Optional[_num("heel_cup_depth_mm")] = None  # the cup's rim above the heel seat
+    arch_height_mm: Optional[_num("arch_height_mm")] = None  # the medial arch above the base, at its apex
+    arch_apex_pct: Optional[_num("arch_apex_pct")] = None  # where the apex lies, % of foot length from the heel
+    met_pad_height_mm: Optional[_num("met_pad_height_mm")] = None  # a teardrop behind the 2nd and 3rd MTHs
+    rearfoot_post_deg: Optional[_num("rearfoot_post_deg")] = None  # + medial (varus) post, - lateral
+    forefoot_post_deg: Optional[_num("forefoot_post_deg")] = None  # + medial (varus) post, - lateral
 
 
 class LiftTable(BaseModel):
     """[lift]: a leg-length-discrepancy lift on the shorter leg's side."""
 
     model_config = _STRICT
-    side: LiftSide
-    heel_mm: _num("heel_mm")
-    forefoot_mm: _num("forefoot_mm") = 0.0
-    measured_lld_mm: Optional[_num("measured_lld_mm")] = None
-    allow_tall_heel: bool = False
-    allow_overcorrection: bool = False
+    side: LiftSide  # the shorter leg's side
+    heel_mm: _num("heel_mm")  # the lift under the heel
+    forefoot_mm: _num("forefoot_mm") = 0.0  # under the MTHs and toes (0: a heel wedge)
+    measured_lld_mm: Optional[_num("measured_lld_mm")] = None  # the measured discrepancy, for the checks
+    allow_tall_heel: bool = False  # a total heel over 15 mm
+    allow_overcorrection: bool = False  # a lift over the measured discrepancy
 
 
 class CustomZoneTable(BaseModel):
@@ -147,12 +147,12 @@ class ZonesTable(BaseModel):
     """[zones]: infill percent per zone and the one infill pattern for the part."""
 
     model_config = _STRICT
-    pattern: str = defaults.PATTERN
-    heel: _num("heel") = defaults.ZONE_PCT["heel"]
-    arch: _num("arch") = defaults.ZONE_PCT["arch"]
-    forefoot: _num("forefoot") = defaults.ZONE_PCT["forefoot"]
-    toes: _num("toes") = defaults.ZONE_PCT["toes"]
-    lift: _num("lift") = defaults.ZONE_PCT["lift"]
+    pattern: str = defaults.PATTERN  # the slicer's infill pattern, e.g. gyroid
+    heel: _num("heel") = defaults.ZONE_PCT["heel"]  # infill under the heel
+    arch: _num("arch") = defaults.ZONE_PCT["arch"]  # infill under the midfoot
+    forefoot: _num("forefoot") = defaults.ZONE_PCT["forefoot"]  # infill under the MTHs
+    toes: _num("toes") = defaults.ZONE_PCT["toes"]  # infill under the toes
+    lift: _num("lift") = defaults.ZONE_PCT["lift"]  # infill of the lift layer (keep 50 % or more)
     top_cover: _num("top_cover") = defaults.ZONE_PCT["top_cover"]  # the top cover's infill (modifications.top_cover_mm)
     top_cover_extruder: Annotated[int, Field(ge=1, le=16)] = 1  # the extruder (filament) that prints the top cover
     allow_soft_lift: bool = False

@@ -180,24 +180,57 @@ def make_app(session: Session | None = None) -> Starlette:
 
 
 def profile_schema() -> dict[str, Any]:
-    """The profile's JSON Schema, each numeric key's unit added as ``x-unit``."""
+    """The profile's JSON Schema, each numeric key's unit added as ``x-unit`` and each
+    key's help (its comment in insolegen/profile/schema.py) as its ``description``."""
     from ..profile.schema import RANGES, ProfileDoc
 
     schema = ProfileDoc.model_json_schema()
+    helps = _field_comments()
 
-    def mark(node: Any) -> None:
+    def mark(node: Any, owner: str | None = None) -> None:
         if isinstance(node, dict):
             for key, prop in (node.get("properties") or {}).items():
-                if key in RANGES and isinstance(prop, dict):
+                if not isinstance(prop, dict):
+                    continue
+                if key in RANGES:
                     prop["x-unit"] = RANGES[key][2]
-            for value in node.values():
-                mark(value)
+                help_text = helps.get((owner or "", key))
+                if help_text and "description" not in prop:
+                    prop["description"] = help_text
+            for name, value in node.items():
+                mark(value, name if node is schema.get("$defs") else owner)
         elif isinstance(node, list):
             for value in node:
-                mark(value)
+                mark(value, owner)
 
-    mark(schema)
+    mark(schema, "ProfileDoc")
+    for side in ("left", "right"):  # [left] / [right] take [foot] and [shape] keys
+        props = schema["$defs"].get("SideTable", {}).get("properties", {})
+        for key, prop in props.items():
+            text = helps.get(("FootTable", key)) or helps.get(("ShapeTable", key))
+            if text and isinstance(prop, dict) and "description" not in prop:
+                prop["description"] = text
     return schema
+
+
+def _field_comments() -> dict[tuple[str, str], str]:
+    """(class, field) -> the comment after the field in the schema's source: one home
+    for each key's help, read where it is written."""
+    import inspect
+
+    from ..profile import schema as module
+
+    found: dict[tuple[str, str], str] = {}
+    owner = ""
+    for line in inspect.getsource(module).splitlines():
+        cls = re.match(r"^class (\w+)\(", line)
+        if cls:
+            owner = cls.group(1)
+            continue
+        field = re.match(r"^    (\w+):[^#]*#\s*(?!type:)(.+)$", line)
+        if field and owner:
+            found[(owner, field.group(1))] = field.group(2).strip()
+    return found
 
 
 async def _body(request: Request) -> tuple[dict[str, Any], Response | None]:

@@ -24,6 +24,7 @@ ZONE_RGB = {"heel": (76, 201, 240), "arch": (247, 127, 0), "forefoot": (144, 190
             "custom": (255, 214, 10), "pressure": (252, 191, 73)}
 BASE_RGB = (200, 200, 200)
 WALL_RGB = (150, 150, 150)
+LIFT_RGB = (157, 2, 8)  # as the preview.png draws the lift
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,14 @@ def _face_colours(part: SidePart, profile: Profile) -> np.ndarray:
         inside = shapely.contains_xy(area, centre[:, 0], centre[:, 1])
         top_rgb[inside] = ZONE_RGB.get(name, ZONE_RGB.get(kind, ZONE_RGB["custom"]))
     colours[top, :3] = top_rgb
+    spec = part.spec
+    if spec.lift_heel_mm > 0:
+        # the lift layer shows on the walls: the faces below the lift's height there
+        walls = np.flatnonzero(np.abs(normal_z) <= 1e-9)
+        c = tri[walls].mean(axis=1)
+        x, y = c[:, 0], c[:, 1] * part.mirror
+        under = c[:, 2] - part.surface.footbed_mm(x) < part.surface.lift_mm(x, y)
+        colours[walls[under], :3] = LIFT_RGB
     return _linear(colours)
 
 

@@ -76,11 +76,14 @@ function fieldFor(path, prop) {
   const help = [];
   if (prop["x-unit"] || node["x-unit"]) help.push(prop["x-unit"] || node["x-unit"]);
   if (node.minimum !== undefined || node.maximum !== undefined) help.push(`${node.minimum ?? ""} to ${node.maximum ?? ""}`);
+  const description = prop.description || node.description;
+  if (description) help.unshift(description);
   if (help.length) {
     const h = document.createElement("span");
     h.className = "help";
-    h.textContent = help.join(", ");
+    h.textContent = help.join("; ");
     wrap.append(h);
+    input.title = h.textContent;
   }
   const msg = document.createElement("span");
   msg.className = "msg";
