@@ -222,3 +222,13 @@ def test_a_lift_shows_on_the_preview_walls(client):
 def test_parse_refuses_what_is_no_toml(client, body):
     answer = client.post("/api/parse", json=body)
     assert answer.status_code == 422 and answer.json()["problems"]
+
+
+def test_an_upload_over_the_limit_is_refused_and_not_kept(client, session, monkeypatch, outline_svg):
+    import insolegen.web.app as app_module
+
+    before = set((session.root / "uploads").iterdir())
+    monkeypatch.setattr(app_module, "MAX_UPLOAD_BYTES", len(outline_svg) - 1)
+    answer = client.post("/api/upload", files={"file": ("foot.svg", outline_svg, "image/svg+xml")})
+    assert answer.status_code == 413 and "over" in answer.json()["error"]
+    assert set((session.root / "uploads").iterdir()) == before
