@@ -16,6 +16,8 @@ import ctypes
 import errno
 import fcntl
 import os
+import signal
+import threading
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,8 +96,16 @@ def claim_folder(folder: Path, *, force: bool) -> Iterator[Claim]:
         raise UnwritableFolderError(exc.errno, f"cannot make the folder {shown(parent)}: "
                                     f"{describe_write_error(exc)}") from None
     try:
-        fd = _lock(parent / (_hidden(folder, LOCK_SUFFIX)), folder)
+        # Ctrl-C is held from before the lock file is made until the code that removes
+        # it is guarding it: one landing in between left the file behind.
+        held = _hold_interrupts()
         try:
+            fd = _lock(parent / (_hidden(folder, LOCK_SUFFIX)), folder)
+        except BaseException:
+            _release_interrupts(held)
+            raise
+        try:
+            _release_interrupts(held)  # a Ctrl-C held till now is raised here, inside the guard
             _recover(folder)
             clash = _clashes(folder)
             if clash and not force:
@@ -103,9 +113,30 @@ def claim_folder(folder: Path, *, force: bool) -> Iterator[Claim]:
                     f"results already exist ({clash}): not overwriting them (use --force to replace them)")
             yield Claim(folder)
         finally:
-            _unlock(parent / _hidden(folder, LOCK_SUFFIX), fd)
+            held = _hold_interrupts()  # nor between unlinking the lock and closing it
+            try:
+                _unlock(parent / _hidden(folder, LOCK_SUFFIX), fd)
+            finally:
+                _release_interrupts(held)
     finally:
         _remove_if_empty(made)
+
+
+HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _hold_interrupts() -> set[int] | None:
+    """Block SIGINT and SIGTERM in this thread (the main one, where Python runs its
+    handlers) for a few system calls; the old mask to restore, or None off the main
+    thread (a signal is never handled there)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return set(signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS))
+
+
+def _release_interrupts(held: set[int] | None) -> None:
+    if held is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _make_folder(folder: Path) -> None:
