@@ -71,7 +71,6 @@ class PressureRelief:
     def asked_mm(self, x: Array, y: Array) -> Array:
         """The table's depth at each point, before the printable minimum's hold."""
         p = self.field.kpa(x, y)
-        out = np.zeros(p.shape)
         (k0, d0) = self.table[0]
         out = np.where(p >= k0, d0, 0.0)
         for (ka, da), (kb, db) in zip(self.table, self.table[1:]):

@@ -103,7 +103,8 @@ def fit_pressure(grid: PressureGrid, outline: Outline, side: str, side_told: str
                                f"at least {MIN_LOADED_CELLS} are needed to place it: is it the right frame, or empty?")
     pitch_known = grid.row_pitch_mm is not None and grid.col_pitch_mm is not None
     pitch = float(np.sqrt((grid.row_pitch_mm or 1.0) * (grid.col_pitch_mm or 1.0)))
-    points = cell_centres_mm(grid)[loaded]
+    centres = cell_centres_mm(grid)
+    points = centres[loaded]
 
     # 1-2. The long axis, heel to toe.
     centre = points.mean(axis=0)
@@ -182,7 +183,7 @@ def fit_pressure(grid: PressureGrid, outline: Outline, side: str, side_told: str
     first = placed(angle0, np.zeros(2)).apply(points)
     shift = np.array([(x0 + x1) / 2 - (first[:, 0].min() + first[:, 0].max()) / 2,
                       foot.centroid.y - float(np.median(first[:, 1]))])
-    edge = _edge_points(loaded, cell_centres_mm(grid))
+    edge = _edge_points(loaded, centres)
     distance = _distance_grid(foot)
 
     def cost(angle: float, dx: float, dy: float) -> float:

@@ -19,7 +19,7 @@ import shapely
 import triangle
 from numpy.typing import NDArray
 
-from .solid import Mesh, counter_clockwise, ring_of
+from .solid import Mesh, counter_clockwise, ring_of, triangle_areas
 
 Array = NDArray[np.float64]
 
@@ -74,7 +74,7 @@ def recess_underside(mesh: Mesh, area: shapely.Geometry, depth_mm: float,
         # (a quarter fewer triangles than a quality mesh), unless that leaves a sliver
         # near zero area (points in line along the outline), then the quality mesh.
         xy, tris = _triangulated(np.vstack([v[outline, :2], points]), given, "pYY")
-        if _areas(xy, tris).min() < SLIVER_AREA_MM2:
+        if triangle_areas(xy, tris).min() < SLIVER_AREA_MM2:
             xy, tris = _triangulated(np.vstack([v[outline, :2], points]), given, "pq10YY")
         inner = np.empty(0, dtype=np.int64)
     else:
@@ -169,7 +169,3 @@ def _triangulated(start_xy: Array, segments: NDArray[np.int64], switches: str) -
         raise RecessError("the underside's outline or the recess's rings were not kept whole")
     return xy, tris
 
-
-def _areas(xy: Array, tris: NDArray[np.int64]) -> Array:
-    a, b, c = xy[tris[:, 0]], xy[tris[:, 1]], xy[tris[:, 2]]
-    return 0.5 * np.abs((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0]))

@@ -141,7 +141,8 @@ def _edge_keys(tris: NDArray[np.int64]) -> NDArray[np.int64]:
     return (np.minimum(a, b) << 31) | np.maximum(a, b)
 
 
-def _areas(points: Array, tris: NDArray[np.int64]) -> Array:
+def triangle_areas(points: Array, tris: NDArray[np.int64]) -> Array:
+    """Each planar triangle's area (2-D points)."""
     a, b, c = points[tris[:, 0]], points[tris[:, 1]], points[tris[:, 2]]
     return 0.5 * np.abs((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0]))
 
@@ -241,7 +242,7 @@ def triangulate_top(
     points, tris = mesh["vertices"], mesh["triangles"].astype(np.int64)
     corners = points[tris]
     allowed = np.minimum(_lookup(sizes, corners).min(axis=1), _lookup(sizes, corners.sum(axis=1) / 3.0))
-    over = _areas(points, tris) > 1.05 * allowed
+    over = triangle_areas(points, tris) > 1.05 * allowed
     if over.any():
         mesh["triangle_max_area"] = np.where(over, allowed, -1.0)
         mesh = triangle.triangulate(mesh, "rpqa")

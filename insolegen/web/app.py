@@ -344,6 +344,8 @@ def _build_files(profile: Any, session: Session, body: dict[str, Any]) -> dict[s
 
 def _toml(data: Any) -> str:
     """A profile given as a JSON object, as TOML (tables, arrays of tables, values)."""
+    from ..starter import toml_string
+
     lines: list[str] = []
 
     def value(v: Any) -> str:
@@ -353,7 +355,7 @@ def _toml(data: Any) -> str:
             return repr(v)
         if isinstance(v, list):
             return "[" + ", ".join(value(x) for x in v) + "]"
-        return json.dumps(str(v))  # a JSON string is a TOML basic string
+        return toml_string(str(v))
 
     def table(d: dict[str, Any], path: str) -> None:
         plain = {k: v for k, v in d.items() if not isinstance(v, dict)

@@ -53,13 +53,12 @@ def preview_glb(profile: Profile) -> tuple[bytes, list[PreviewSide]]:
     scene = trimesh.Scene()
     sides = []
     widths = [float(np.ptp(p.mesh.vertices[:, 1])) for p in parts]
-    offset = 0.0
     for k, part in enumerate(parts):
         y_offset = 0.0
         if len(parts) == 2:
             y_offset = (-1 if part.spec.side == "left" else 1) * (widths[k] / 2 + SIDE_GAP_MM / 2)
-        v = part.mesh.vertices + [0.0, y_offset - float(np.mean(part.mesh.vertices[:, 1])), 0.0]
-        offset = y_offset - float(np.mean(part.mesh.vertices[:, 1]))
+        offset = y_offset - float(np.mean(part.mesh.vertices[:, 1]))  # each side centred on its place
+        v = part.mesh.vertices + [0.0, offset, 0.0]
         colours = _face_colours(part, profile)
         # one vertex per face corner: flat colours per face, and the edges stay crisp
         f = part.mesh.faces
