@@ -373,6 +373,7 @@ class BuildResult:
     reports: tuple[MeshReport, ...]
     record: BuildRecord
     placements: dict[str, tuple[Placement, Placement]]
+    lattices: dict[str, Mesh] = dataclasses.field(default_factory=dict)  # side -> lattice part ([lattice])
 
 
 # Insole lengths, longest first (the schema lists them so).
@@ -558,6 +559,18 @@ def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> Bu
                 reports.append(report)
                 label_warnings += warnings
     sides = [measure_side(part, report) for part, report in zip(parts, reports)]
+    lattices: dict[str, Mesh] = {}
+    if profile.lattice is not None:
+        # off the default path: tens of seconds a side
+        from .lattice_parts import LatticeError, lattice_part
+
+        for k, part in enumerate(parts):
+            try:
+                mesh, figures = lattice_part(part, profile.zones, profile.lattice)
+            except LatticeError as exc:
+                raise BuildError(f"{profile.name}: {exc}") from None
+            lattices[part.spec.side] = mesh
+            sides[k] = dataclasses.replace(sides[k], lattice=figures)
     placements, bed_warnings = place_parts(profile, parts)
     record = BuildRecord(
         insolegen_version=__version__,
@@ -571,4 +584,4 @@ def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> Bu
         shoe=None if profile.shoe is None else profile.shoe.as_dict(),
         sides=tuple(sides),
     )
-    return BuildResult(profile, tuple(parts), tuple(reports), record, placements)
+    return BuildResult(profile, tuple(parts), tuple(reports), record, placements, lattices)

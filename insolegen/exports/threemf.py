@@ -91,7 +91,7 @@ def _pct(value: float) -> str:
 
 
 def prusa_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placement: Placement,
-              settings: PrintSettings = TPU, supports: bool = False) -> bytes:
+              settings: PrintSettings = TPU, supports: bool = False, fill_pct: float | None = None) -> bytes:
     """The PrusaSlicer file: one object, body + ParameterModifier zones, placed on the
     bed by the build item's transform."""
     parts = [("body", body)] + [(z.name, z.mesh) for z in zones]
@@ -121,7 +121,7 @@ def prusa_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placem
 """
     object_keys = {
         "name": name, **prusa_object_settings(settings, supports), "fill_pattern": PRUSA_PATTERN[pattern],
-        "fill_density": _pct(max((z.infill_pct for z in zones), default=20.0)),
+        "fill_density": _pct(fill_pct if fill_pct is not None else max((z.infill_pct for z in zones), default=20.0)),
     }
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<config>", ' <object id="1" instances_count="1">']
     lines += [f'  <metadata type="object" key="{k}" value={quoteattr(str(v))}/>' for k, v in object_keys.items()]

@@ -23,7 +23,7 @@ from .printers import PRINTERS
 from .sizes import SizeError, parse_size, size_length_problem
 from ..input_paths import UnusablePathError, brief, read_input_bytes, without_path
 from .shoe_rules import shoe_checks
-from .spec import FootFile, Modifications, Patient, PressureSpec, PrintSpec, Profile, Shoe, SideSpec
+from .spec import FootFile, LatticeSpec, Modifications, Patient, PressureSpec, PrintSpec, Profile, Shoe, SideSpec
 from .zonecheck import lift_zone_checks, zones_spec
 
 # Foot proportions as fractions of foot length (docs/clinical.md, ANSUR II).
@@ -166,6 +166,7 @@ def profile_from_dict(
             warnings.extend(label + w for w in shoe_checks(spec, shoe))
     problems = list(dict.fromkeys(problems))  # a shared key's problem once, not per side
     problems.extend(pressure_problems(doc, sides))
+    problems.extend(lattice_problems(doc))
     zones = zones_spec(doc.zones, problems)
     print_spec = _print_spec(doc, problems)
     if doc.lift is not None and doc.lift.side in sides and not problems:
@@ -188,6 +189,7 @@ def profile_from_dict(
         print=print_spec,
         shoe=shoe,
         label=doc.print.label if doc.print is not None else True,
+        lattice=_lattice(doc),
     )
 
 
@@ -390,6 +392,31 @@ def _pressure(doc: ProfileDoc, side: str, base_dir: Path) -> Optional[PressureSp
         relief_table=tuple((float(k), float(d)) for k, d in table.relief_table) if table.relief_table else default_table,
         graded_zones=table.zones == "pressure", grading=table.grading, bands=table.bands,
         softest_pct=table.softest_pct, firmest_pct=table.firmest_pct)
+
+
+def _lattice(doc: ProfileDoc) -> Optional[LatticeSpec]:
+    table = doc.lattice
+    if table is None or not table.enabled:
+        return None
+    # triangles a little under the thinnest wall, so every wall is two triangles across
+    edge = min(1.0, table.wall_min_mm)
+    return LatticeSpec(kind=table.type, cell_mm=table.cell_mm, wall_min_mm=table.wall_min_mm,
+                       skin_top_mm=table.skin_top_mm, skin_bottom_mm=table.skin_bottom_mm,
+                       perimeter_mm=table.perimeter_mm, blend_mm=table.blend_mm, edge_mm=edge)
+
+
+def lattice_problems(doc: ProfileDoc) -> list[str]:
+    table = doc.lattice
+    if table is None or not table.enabled:
+        return []
+    found = []
+    if doc.shoe is not None and doc.shoe.bottom == "shoe":
+        found.append("lattice.enabled with shoe.bottom = \"shoe\": a lattice is built on a flat underside only "
+                     "(set shoe.bottom = \"flat\")")
+    if table.wall_min_mm * 3 > table.cell_mm:
+        found.append(f"lattice.wall_min_mm = {table.wall_min_mm:g} in a {table.cell_mm:g} mm cell: allowed is a wall "
+                     "at most a third of the cell (a larger lattice.cell_mm)")
+    return found
 
 
 def pressure_problems(doc: ProfileDoc, sides: tuple[str, ...]) -> list[str]:

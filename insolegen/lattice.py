@@ -1,0 +1,227 @@
+"""Graded lattice insoles ([lattice], issue 12): the insole's solid filled with a
+triply periodic sheet (gyroid or Schwarz diamond) whose local solid fraction follows the
+zones' percentages, eased across ``blend_mm`` instead of stepping, inside solid skins
+(top and bottom) and a solid rim.
+
+The sheet is {|g(k p)| < t}, g the surface's function, k = 2 pi / cell. Its solid
+fraction rises with t (tabled once per surface by sampling a cell), and its thinnest
+wall is 2 t / (k max|grad g|) (max|grad g| = 1.729 on both sheets), so wall_min_mm sets
+the least t, hence the least fraction a cell size can print. The lattice is meshed by
+manifold3d's level set of min(t - |g|, the core's own distance) (the core: the solid
+less its skins and rim), and joined to the shell (the solid less the core) by a boolean
+union; the two overlap by OVERLAP_MM so no faces coincide.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Sequence
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+
+from .distance import distance_field
+from .mending import collapse_needles, merge_coincident
+from .profile.spec import LatticeSpec
+from .solid import Mesh
+
+Array = NDArray[np.float64]
+
+GRAD_MAX = 1.7293  # the largest |grad g| on either sheet's mid-surface (sampled: 64^3 per cell)
+OVERLAP_MM = 0.3  # the lattice reaches this far into the shell
+SLIVER_MM = 5e-3  # the union's slivers collapsed at this (5 micrometres, under a tenth of a layer's tolerance)
+FIELD_STEP_MM = 1.0  # the fraction, top and edge-distance fields are sampled this finely
+LIFT_BLEND_MM = 2.0  # the lift layer's fraction eases into the zones' above over this height
+TYPES = ("gyroid", "diamond")
+
+
+def sheet(kind: str, x: Array, y: Array, z: Array) -> Array:
+    """g at points already scaled to radians (k p)."""
+    if kind == "gyroid":
+        return np.sin(x) * np.cos(y) + np.sin(y) * np.cos(z) + np.sin(z) * np.cos(x)
+    return (np.sin(x) * np.sin(y) * np.sin(z) + np.sin(x) * np.cos(y) * np.cos(z)
+            + np.cos(x) * np.sin(y) * np.cos(z) + np.cos(x) * np.cos(y) * np.sin(z))
+
+
+@lru_cache(maxsize=None)
+def fraction_table(kind: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """(t, solid fraction of {|g| < t}) from 0 to the sheet's largest |g|, sampled on a
+    64^3 grid of one cell: a pure function of the surface, tabled once."""
+    n = 64
+    u = np.linspace(0.0, 2 * np.pi, n, endpoint=False)
+    g = np.abs(sheet(kind, *np.meshgrid(u, u, u, indexing="ij"))).ravel()
+    g.sort()
+    t = np.linspace(0.0, float(g[-1]), 200)
+    return tuple(t.tolist()), tuple((np.searchsorted(g, t) / len(g)).tolist())
+
+
+def threshold_for(kind: str, fraction: Array) -> Array:
+    t, f = fraction_table(kind)
+    return np.interp(fraction, f, t)
+
+
+def fraction_for(kind: str, threshold: Array) -> Array:
+    t, f = fraction_table(kind)
+    return np.interp(threshold, t, f)
+
+
+def least_fraction(settings: LatticeSpec) -> float:
+    """The thinnest sheet a cell size prints: its wall wall_min_mm thick."""
+    k = 2 * math.pi / settings.cell_mm
+    return float(fraction_for(settings.kind, np.array(settings.wall_min_mm * k * GRAD_MAX / 2))[()])
+
+
+@dataclass(frozen=True)
+class Grid2D:
+    """A field over the plane sampled every ``step`` from ``origin``, read bilinearly."""
+
+    origin: tuple[float, float]
+    step: float
+    values: Array  # (ny, nx)
+
+    def at(self, x: Array, y: Array) -> Array:
+        ny, nx = self.values.shape
+        fx = np.clip((np.asarray(x) - self.origin[0]) / self.step, 0, nx - 1.000001)
+        fy = np.clip((np.asarray(y) - self.origin[1]) / self.step, 0, ny - 1.000001)
+        i, j = fy.astype(np.int64), fx.astype(np.int64)
+        a, b = fy - i, fx - j
+        v = self.values
+        return (1 - a) * ((1 - b) * v[i, j] + b * v[i, j + 1]) + a * ((1 - b) * v[i + 1, j] + b * v[i + 1, j + 1])
+
+
+def blended_fraction(areas: Sequence[tuple[float, shapely.Geometry]], bounds: tuple[float, float, float, float],
+                     blend_mm: float) -> Grid2D:
+    """Each zone's fraction on a FIELD_STEP_MM grid, eased across zone edges by a box
+    filter blend_mm wide (a step becomes a straight ramp that wide: monotonic)."""
+    x0, y0, x1, y1 = bounds
+    margin = blend_mm + 2 * FIELD_STEP_MM
+    gx = np.arange(x0 - margin, x1 + margin + FIELD_STEP_MM, FIELD_STEP_MM)
+    gy = np.arange(y0 - margin, y1 + margin + FIELD_STEP_MM, FIELD_STEP_MM)
+    xx, yy = np.meshgrid(gx, gy)
+    values = np.full(xx.shape, np.nan)
+    for fraction, area in areas:
+        values[shapely.contains_xy(area, xx, yy) & np.isnan(values)] = fraction
+    # outside every zone: the nearest zone's value (the filter must not pull edges down)
+    from scipy import ndimage
+
+    if np.isnan(values).all():
+        values[:] = 0.0
+    elif np.isnan(values).any():
+        _, (iy, ix) = ndimage.distance_transform_edt(np.isnan(values), return_indices=True)
+        values = values[iy, ix]
+    width = max(int(round(blend_mm / FIELD_STEP_MM)), 1)
+    if width > 1:
+        values = ndimage.uniform_filter(values, size=width, mode="nearest")
+    return Grid2D((float(gx[0]), float(gy[0])), FIELD_STEP_MM, values)
+
+
+def lattice_core_mesh(sdf: Callable[[float, float, float], float], bounds: Sequence[float], edge_mm: float):
+    import manifold3d
+
+    return manifold3d.Manifold.level_set(sdf, list(bounds), edge_mm)
+
+
+def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, Array], Array],
+                      fraction: Grid2D, settings: LatticeSpec, keep_solid: shapely.Geometry | None = None,
+                      lift: tuple[Callable[[Array, Array], Array], float] | None = None) -> Mesh:
+    """``body`` (the part, in its own frame: the outline ring and the top given in the
+    same frame) with its core replaced by the graded sheet. ``keep_solid``: a region of
+    the plane left solid through (under the label). ``lift``: (the lift layer's top
+    above the bed, its fraction) for a lifted side."""
+    import manifold3d
+
+    from .zones import from_manifold, to_manifold
+
+    k = 2 * math.pi / settings.cell_mm
+    least = least_fraction(settings)
+    x0, y0 = outline_ring.min(axis=0)
+    x1, y1 = outline_ring.max(axis=0)
+    gx = np.arange(x0 - 2, x1 + 2 + FIELD_STEP_MM, FIELD_STEP_MM)
+    gy = np.arange(y0 - 2, y1 + 2 + FIELD_STEP_MM, FIELD_STEP_MM)
+    xx, yy = np.meshgrid(gx, gy)
+    ring = outline_ring if shapely.LinearRing(outline_ring).is_ccw else outline_ring[::-1]
+    edge = distance_field(ring, x_max_mm=float(x1), needed_mm=settings.perimeter_mm + 5.0, step_mm=FIELD_STEP_MM)
+    inner = edge.distance_mm(xx, yy) - settings.perimeter_mm
+    if keep_solid is not None and not keep_solid.is_empty:
+        d = shapely.distance(keep_solid, shapely.points(xx.ravel(), yy.ravel())).reshape(xx.shape)
+        inner = np.minimum(inner, d - settings.perimeter_mm)
+    ceiling = np.asarray(top_mm(xx, yy)) - settings.skin_top_mm
+    t_field = threshold_for(settings.kind, np.maximum(fraction.at(xx, yy), least))
+    lift_top = np.asarray(lift[0](xx, yy)) if lift is not None else None
+    t_lift = float(threshold_for(settings.kind, np.array(max(lift[1], least)))) if lift is not None else 0.0
+    origin, step = (float(gx[0]), float(gy[0])), FIELD_STEP_MM
+    ny, nx = xx.shape
+    # plain lists: the level set calls back once per grid point, in Python
+    inner_l, ceil_l, t_l = inner.tolist(), ceiling.tolist(), t_field.tolist()
+    lift_l = lift_top.tolist() if lift_top is not None else None
+    floor_z = settings.skin_bottom_mm - OVERLAP_MM
+    sin, cos = math.sin, math.cos
+    kind = settings.kind
+
+    def bilinear(rows: list[list[float]], fx: float, fy: float) -> float:
+        i, j = int(fy), int(fx)
+        a, b = fy - i, fx - j
+        r0, r1 = rows[i], rows[i + 1]
+        return (1 - a) * ((1 - b) * r0[j] + b * r0[j + 1]) + a * ((1 - b) * r1[j] + b * r1[j + 1])
+
+    def sdf(x: float, y: float, z: float) -> float:
+        fx = min(max((x - origin[0]) / step, 0.0), nx - 1.000001)
+        fy = min(max((y - origin[1]) / step, 0.0), ny - 1.000001)
+        core = min(z - floor_z, bilinear(ceil_l, fx, fy) + OVERLAP_MM - z, bilinear(inner_l, fx, fy) + OVERLAP_MM)
+        if core < -1.0:
+            return core  # far outside the core: no sheet to find here
+        t = bilinear(t_l, fx, fy)
+        if lift_l is not None:
+            h = bilinear(lift_l, fx, fy)
+            s = min(max((z - h) / LIFT_BLEND_MM + 0.5, 0.0), 1.0)
+            s = s * s * (3 - 2 * s)
+            t = t_lift + (t - t_lift) * s
+        u, v, w = k * x, k * y, k * z
+        if kind == "gyroid":
+            g = sin(u) * cos(v) + sin(v) * cos(w) + sin(w) * cos(u)
+        else:
+            g = (sin(u) * sin(v) * sin(w) + sin(u) * cos(v) * cos(w) + cos(u) * sin(v) * cos(w)
+                 + cos(u) * cos(v) * sin(w))
+        return min(t - abs(g), core)
+
+    z_top = float(np.max(ceiling)) + 1.0
+    bounds = [float(gx[0]), float(gy[0]), floor_z - 0.5, float(gx[-1]), float(gy[-1]), z_top]
+    sheet_solid = lattice_core_mesh(sdf, bounds, settings.edge_mm)
+    body_solid = to_manifold(body)
+    # the core: the solid less its skins and rim (exactly; the sheet overlaps it)
+    core_sdf_cache = (inner_l, ceil_l)
+
+    def core_sdf(x: float, y: float, z: float) -> float:
+        fx = min(max((x - origin[0]) / step, 0.0), nx - 1.000001)
+        fy = min(max((y - origin[1]) / step, 0.0), ny - 1.000001)
+        return min(z - settings.skin_bottom_mm, bilinear(core_sdf_cache[1], fx, fy) - z,
+                   bilinear(core_sdf_cache[0], fx, fy))
+
+    core = manifold3d.Manifold.level_set(core_sdf, bounds, max(settings.edge_mm, 1.0))
+    shell = body_solid - core
+    joined = (shell + (sheet_solid ^ body_solid)).simplify(SLIVER_MM)
+    return collapse_needles(merge_coincident(from_manifold(joined)))
+
+
+def solid_fraction(mesh: Mesh, box: tuple[float, float, float, float, float, float]) -> float:
+    """The share of ``box`` (x0, y0, z0, x1, y1, z1) the solid fills (manifold3d's
+    exact intersection volume)."""
+    import manifold3d
+
+    from .zones import to_manifold
+
+    x0, y0, z0, x1, y1, z1 = box
+    cube = manifold3d.Manifold.cube([x1 - x0, y1 - y0, z1 - z0]).translate([x0, y0, z0])
+    return float((to_manifold(mesh) ^ cube).volume() / ((x1 - x0) * (y1 - y0) * (z1 - z0)))
+
+
+def bodies_and_cavities(mesh: Mesh) -> tuple[int, int]:
+    """(solid pieces, sealed cavities): the mesh's closed shells by the sign of their
+    volume (a cavity's shell faces inward)."""
+    from .zones import to_manifold
+
+    volumes = [p.volume() for p in to_manifold(mesh).decompose()]
+    return sum(v > 0 for v in volumes), sum(v < 0 for v in volumes)

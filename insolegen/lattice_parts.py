@@ -1,0 +1,95 @@
+"""The lattice part of each side ([lattice] enabled; insolegen.lattice makes the
+geometry): built from the finished part (its label's recess kept, the core kept solid
+under it), checked at the lattice's own thinnest wall, and measured: one solid, its
+thinnest wall, each zone's solid fraction in a box in the zone's middle."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+import shapely
+import shapely.affinity
+
+from .lattice import bodies_and_cavities, blended_fraction, fill_with_lattice, least_fraction, solid_fraction
+from .meshcheck import MeshReport, check_part
+from .profile.spec import LatticeSpec, ZonesSpec
+from .record import LatticeFigures, LatticeZone
+from .solid import Mesh
+from .zones import LIFT_MIN_MM, zone_areas
+
+if TYPE_CHECKING:
+    from .pipeline import SidePart
+
+MEASURE_CELLS = 1.5  # the measuring box is this many cells square
+
+
+class LatticeError(Exception):
+    """A lattice part that failed its checks (the message says which)."""
+
+
+def lattice_part(part: "SidePart", zones: ZonesSpec, lattice: LatticeSpec) -> tuple[Mesh, LatticeFigures]:
+    """The side's lattice part and its figures. Raises LatticeError if it is not a
+    printable solid."""
+    start = time.perf_counter()
+    mirror = part.mirror
+    surface = part.surface
+    areas = [(name, pct, area) for name, pct, kind, area in zone_areas(part.spec, part.outline, zones, surface)
+             if not area.is_empty]
+    least = least_fraction(lattice)
+    in_frame = [(max(pct / 100.0, 0.0), shapely.affinity.scale(area, 1.0, mirror, origin=(0, 0)))
+                for _, pct, area in areas]
+    ring = part.outline.boundary * [1.0, mirror]
+    fraction = blended_fraction(in_frame, shapely.Polygon(ring).bounds, lattice.blend_mm)
+
+    def top(x, y):  # noqa: ANN001, ANN202
+        return surface.height_mm(np.asarray(x), np.asarray(y) * mirror)
+
+    lift = None
+    if part.spec.lift_heel_mm >= LIFT_MIN_MM:
+        lift = (lambda x, y: surface.lift_mm(np.asarray(x), np.asarray(y) * mirror), zones.lift_pct / 100.0)
+    keep = part.label.outline.buffer(lattice.perimeter_mm) if part.label is not None else None
+    mesh = fill_with_lattice(part.mesh, ring, top, fraction, lattice, keep_solid=keep, lift=lift)
+    thinnest_allowed = min(lattice.wall_min_mm, lattice.skin_bottom_mm, lattice.skin_top_mm, lattice.perimeter_mm)
+    report = check_part(mesh.vertices, mesh.faces, min_thickness_mm=thinnest_allowed - 0.05)
+    if not report.ok:
+        raise LatticeError(f"the {part.spec.side} lattice part failed its checks: " + "; ".join(report.problems))
+    bodies, cavities = bodies_and_cavities(mesh)
+    if bodies != 1:
+        raise LatticeError(f"the {part.spec.side} lattice part is {bodies} separate solids, not one")
+    measured = []
+    for (name, pct, area), (_, framed) in zip(areas, in_frame):
+        measured.append(LatticeZone(name=name, asked_pct=pct, built_pct=round(max(pct, 100 * least), 1),
+                                    measured_pct=_measure(mesh, framed, top, lattice)))
+    figures = LatticeFigures(
+        triangles=int(len(mesh.faces)), bodies=bodies, cavities=cavities,
+        thinnest_wall_mm=round(float(report.thinnest_wall_mm), 3) if np.isfinite(report.thinnest_wall_mm) else -1.0,
+        least_fraction_pct=round(100 * least, 1), zones=tuple(measured),
+        build_seconds=round(time.perf_counter() - start, 2), settings=lattice.as_dict())
+    return mesh, figures
+
+
+def _measure(mesh: Mesh, area: shapely.Geometry, top, lattice: LatticeSpec) -> float | None:  # noqa: ANN001
+    """The solid fraction in a box MEASURE_CELLS cells square in the zone's middle
+    (away from its edges by half the blend), between the skins; None where the core
+    there is thinner than a cell."""
+    inner = area.buffer(-(lattice.blend_mm / 2 + MEASURE_CELLS * lattice.cell_mm / 2 + lattice.perimeter_mm))
+    if inner.is_empty:
+        return None
+    # the inner region's point where the core is thickest
+    x0, y0, x1, y1 = inner.bounds
+    xx, yy = np.meshgrid(np.arange(x0, x1 + 1, 2.0), np.arange(y0, y1 + 1, 2.0))
+    inside = shapely.contains_xy(inner, xx, yy)
+    if not inside.any():
+        return None
+    px, py = xx[inside], yy[inside]
+    half = MEASURE_CELLS * lattice.cell_mm / 2
+    low = np.array([float(np.min(top(np.linspace(x - half, x + half, 7)[:, None],
+                                     np.linspace(y - half, y + half, 7)[None, :]))) for x, y in zip(px, py)])
+    k = int(np.argmax(low))
+    z0, z1 = lattice.skin_bottom_mm + 0.3, low[k] - lattice.skin_top_mm - 0.3
+    if z1 - z0 < lattice.cell_mm:
+        return None
+    box = (px[k] - half, py[k] - half, z0, px[k] + half, py[k] + half, z1)
+    return round(100 * solid_fraction(mesh, box), 1)
