@@ -24,7 +24,7 @@ import shapely
 from numpy.typing import NDArray
 
 from .distance import distance_field
-from .mending import collapse_needles, merge_coincident
+from .mending import collapse_needles, drop_specks, merge_coincident
 from .profile.spec import LatticeSpec
 from .solid import Mesh
 
@@ -32,7 +32,9 @@ Array = NDArray[np.float64]
 
 GRAD_MAX = 1.7293  # the largest |grad g| on either sheet's mid-surface (sampled: 64^3 per cell)
 OVERLAP_MM = 0.3  # the lattice reaches this far into the shell
-SLIVER_MM = 5e-3  # the union's slivers collapsed at this (5 micrometres, under a tenth of a layer's tolerance)
+CLIP_MM = 0.8  # the sheet is meshed this far past the core, then trimmed
+SPECK_MM3 = 0.01  # a closed piece smaller than this is a boolean's speck
+SLIVER_MM = 5e-3  # the union's slivers collapsed at this (5 micrometres)
 FIELD_STEP_MM = 1.0  # the fraction, top and edge-distance fields are sampled this finely
 LIFT_BLEND_MM = 2.0  # the lift layer's fraction eases into the zones' above over this height
 TYPES = ("gyroid", "diamond")
@@ -112,7 +114,7 @@ def blended_fraction(areas: Sequence[tuple[float, shapely.Geometry]], bounds: tu
     elif np.isnan(values).any():
         _, (iy, ix) = ndimage.distance_transform_edt(np.isnan(values), return_indices=True)
         values = values[iy, ix]
-    width = max(int(round(blend_mm / FIELD_STEP_MM)), 1)
+    width = 2 * int(round(blend_mm / FIELD_STEP_MM / 2)) + 1  # odd: the filter centred on each cell
     if width > 1:
         values = ndimage.uniform_filter(values, size=width, mode="nearest")
     return Grid2D((float(gx[0]), float(gy[0])), FIELD_STEP_MM, values)
@@ -157,7 +159,6 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     # plain lists: the level set calls back once per grid point, in Python
     inner_l, ceil_l, t_l = inner.tolist(), ceiling.tolist(), t_field.tolist()
     lift_l = lift_top.tolist() if lift_top is not None else None
-    floor_z = settings.skin_bottom_mm - OVERLAP_MM
     sin, cos = math.sin, math.cos
     kind = settings.kind
 
@@ -170,7 +171,9 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     def sdf(x: float, y: float, z: float) -> float:
         fx = min(max((x - origin[0]) / step, 0.0), nx - 1.000001)
         fy = min(max((y - origin[1]) / step, 0.0), ny - 1.000001)
-        core = min(z - floor_z, bilinear(ceil_l, fx, fy) + OVERLAP_MM - z, bilinear(inner_l, fx, fy) + OVERLAP_MM)
+        # the sheet runs CLIP_MM past the core; a boolean then trims it to the core grown
+        # by OVERLAP_MM (the clip's kinks, where the level set leaves slivers, go with it)
+        core = min(z - settings.skin_bottom_mm, bilinear(ceil_l, fx, fy) - z, bilinear(inner_l, fx, fy)) + CLIP_MM
         if core < -1.0:
             return core  # far outside the core: no sheet to find here
         t = bilinear(t_l, fx, fy)
@@ -187,8 +190,8 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
                  + cos(u) * cos(v) * sin(w))
         return min(t - abs(g), core)
 
-    z_top = float(np.max(ceiling)) + 1.0
-    bounds = [float(gx[0]), float(gy[0]), floor_z - 0.5, float(gx[-1]), float(gy[-1]), z_top]
+    z_top = float(np.max(ceiling)) + CLIP_MM + 1.0
+    bounds = [float(gx[0]), float(gy[0]), settings.skin_bottom_mm - CLIP_MM - 0.5, float(gx[-1]), float(gy[-1]), z_top]
     sheet_solid = lattice_core_mesh(sdf, bounds, settings.edge_mm)
     body_solid = to_manifold(body)
     # the core: the solid less its skins and rim (exactly; the sheet overlaps it)
@@ -200,10 +203,15 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
         return min(z - settings.skin_bottom_mm, bilinear(core_sdf_cache[1], fx, fy) - z,
                    bilinear(core_sdf_cache[0], fx, fy))
 
-    core = manifold3d.Manifold.level_set(core_sdf, bounds, max(settings.edge_mm, 1.0))
+    core_edge = max(settings.edge_mm, 1.0)
+    core = manifold3d.Manifold.level_set(core_sdf, bounds, core_edge)
+    grown = manifold3d.Manifold.level_set(core_sdf, bounds, core_edge, -OVERLAP_MM)
     shell = body_solid - core
-    joined = (shell + (sheet_solid ^ body_solid)).simplify(SLIVER_MM)
-    return collapse_needles(merge_coincident(from_manifold(joined)))
+    joined = (shell + (sheet_solid ^ grown)).simplify(SLIVER_MM)
+
+    # the union leaves specks (a thousandth of a cubic millimetre, solid or hollow)
+    # where the sheet grazes the shell: dropped, so the part is one solid and its voids
+    return drop_specks(merge_coincident(collapse_needles(from_manifold(joined))), SPECK_MM3)
 
 
 def solid_fraction(mesh: Mesh, box: tuple[float, float, float, float, float, float]) -> float:

@@ -1,0 +1,139 @@
+"""Graded lattices (issue 12, first part): the sheet's fraction against its threshold,
+the least fraction a wall allows, the zones' fractions eased monotonically, and a
+lattice part built through the command line: one solid, its thinnest wall at the
+minimum, a zone's measured fraction within 10 % of the asked, sliced by PrusaSlicer."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import shapely
+
+from insolegen.cli import main
+from insolegen.lattice import GRAD_MAX, blended_fraction, fraction_for, fraction_table, least_fraction, threshold_for
+from insolegen.profile import profile_from_dict
+from insolegen.profile.loader import ProfileError
+from insolegen.profile.spec import LatticeSpec
+
+
+@pytest.mark.parametrize("kind", ["gyroid", "diamond"])
+def test_the_sheets_fraction_rises_with_its_threshold(kind):
+    t, f = map(np.array, fraction_table(kind))
+    assert f[0] == 0.0 and f[-1] == pytest.approx(1.0, abs=1e-5)  # one sample of 64^3 sits on the largest |g|
+    assert np.all(np.diff(f) >= 0)
+    # thin sheets: the fraction is about the sheet's area per volume times its thickness
+    assert threshold_for(kind, fraction_for(kind, np.array(0.4))) == pytest.approx(0.4, abs=0.01)
+
+
+def test_the_least_fraction_is_the_one_whose_thinnest_wall_is_wall_min():
+    spec = LatticeSpec(cell_mm=10.0, wall_min_mm=0.8)
+    k = 2 * math.pi / 10.0
+    t = 0.8 * k * GRAD_MAX / 2  # by hand: wall = 2 t / (k max|grad g|)
+    assert least_fraction(spec) == pytest.approx(float(fraction_for("gyroid", np.array(t))), abs=1e-12)
+    assert 0.25 < least_fraction(spec) < 0.32  # the sheet at t = 0.435
+    assert least_fraction(LatticeSpec(cell_mm=20.0, wall_min_mm=0.8)) < least_fraction(spec)  # larger cells go lower
+
+
+def test_the_fraction_eases_monotonically_across_a_zone_edge_over_the_blend():
+    left = shapely.box(0, 0, 50, 40)
+    right = shapely.box(50, 0, 100, 40)
+    field = blended_fraction([(0.2, left), (0.6, right)], (0, 0, 100, 40), blend_mm=12.0)
+    x = np.linspace(0, 100, 401)
+    values = field.at(x, np.full(x.shape, 20.0))
+    assert np.all(np.diff(values) >= -1e-12)
+    assert values[x < 42].max() == pytest.approx(0.2, abs=1e-9)  # untouched beyond half the blend
+    assert values[x > 58].min() == pytest.approx(0.6, abs=1e-9)
+    # mid-way at the edge (to within a cell's share of the step: 0.4 / 13)
+    assert field.at(np.array([50.0]), np.array([20.0]))[0] == pytest.approx(0.4, abs=0.035)
+
+
+@pytest.mark.parametrize("table, says", [
+    ({"enabled": True, "cell_mm": 2}, "lattice.cell_mm"),
+    ({"enabled": True, "cell_mm": 6, "wall_min_mm": 2.5}, "at most a third of the cell"),
+    ({"enabled": True, "type": "octet"}, "lattice.type"),
+])
+def test_a_bad_lattice_table_is_refused_naming_the_key(table, says):
+    with pytest.raises(ProfileError) as refused:
+        profile_from_dict({"foot": {"size": "EU 42"}, "lattice": table})
+    assert any(says in p for p in refused.value.problems), refused.value.problems
+
+
+def test_a_lattice_on_a_shoe_underside_is_refused():
+    with pytest.raises(ProfileError) as refused:
+        profile_from_dict({"foot": {"size": "EU 42"}, "lattice": {"enabled": True},
+                           "shoe": {"heel_pitch_mm": 10, "bottom": "shoe"}})
+    assert any("flat underside only" in p for p in refused.value.problems)
+
+
+def test_no_lattice_unless_enabled():
+    assert profile_from_dict({"foot": {"size": "EU 42"}}).lattice is None
+    assert profile_from_dict({"foot": {"size": "EU 42"}, "lattice": {"cell_mm": 8}}).lattice is None
+
+
+THICK = """name = "lat"
+side = "right"
+[foot]
+size = "EU 36"
+[shape]
+thickness_mm = 14
+heel_thickness_mm = 14
+heel_cup_depth_mm = 6
+arch_height_mm = 6
+[zones]
+heel = 35
+arch = 55
+forefoot = 45
+toes = 40
+[lattice]
+enabled = true
+cell_mm = 8
+blend_mm = 8
+"""
+
+
+@pytest.fixture(scope="module")
+def lattice_build(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("lattice")
+    (tmp / "lat.toml").write_text(THICK)
+    assert main(["build", str(tmp / "lat.toml"), "--out", str(tmp / "out"), "--no-preview"]) == 0
+    return tmp / "out" / "lat"
+
+
+@pytest.mark.slow  # a lattice part: tens of seconds
+def test_the_lattice_part_is_one_solid_with_walls_at_the_minimum_and_the_fractions_asked(lattice_build):
+    record = json.loads((lattice_build / "build.json").read_text())["sides"][0]
+    lattice = record["lattice"]
+    assert lattice["bodies"] == 1 and lattice["cavities"] >= 1  # the voids sealed inside the skins
+    assert lattice["thinnest_wall_mm"] >= 0.8 - 0.05
+    assert lattice["triangles"] <= 2_000_000
+    measured = [z for z in lattice["zones"] if z["measured_pct"] is not None]
+    assert measured, lattice["zones"]
+    for zone in measured:
+        assert zone["measured_pct"] == pytest.approx(zone["built_pct"], rel=0.10), zone
+    files = record["lattice_files"]
+    assert (lattice_build / files["file"]).stat().st_size > 1_000_000
+    assert main(["check", "--min-thickness", "0.75", str(lattice_build / files["file"]),
+                 str(lattice_build / files["prusaslicer_3mf"])]) == 0
+
+
+@pytest.mark.slow
+def test_prusaslicer_slices_the_lattice_3mf_without_errors_or_repairs(lattice_build, tmp_path):
+    import shutil
+    import subprocess
+
+    prusa = shutil.which("prusa-slicer")
+    if prusa is None:
+        pytest.skip("prusa-slicer is not installed; .ci/run installs it")
+    record = json.loads((lattice_build / "build.json").read_text())["sides"][0]
+    model = lattice_build / record["lattice_files"]["prusaslicer_3mf"]
+    gcode = tmp_path / "lattice.gcode"
+    result = subprocess.run([prusa, "--export-gcode", str(model), "-o", str(gcode), "--bed-shape",
+                             "0x0,250x0,250x210,0x210", "--layer-height", "0.2", "--first-layer-height", "0.2"],
+                            capture_output=True, text=True, timeout=900)
+    output = (result.stdout + result.stderr).lower()
+    assert result.returncode == 0, output[-2000:]
+    assert "error" not in output and "repair" not in output, output[-2000:]
+    assert gcode.stat().st_size > 0
