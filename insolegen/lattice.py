@@ -24,7 +24,7 @@ import shapely
 from numpy.typing import NDArray
 
 from .distance import distance_field
-from .mending import collapse_needles, drop_specks, merge_coincident
+from .mending import collapse_needles, collapse_short_edges, drop_specks, merge_coincident
 from .profile.spec import LatticeSpec
 from .solid import Mesh
 
@@ -34,9 +34,9 @@ GRAD_MAX = 1.7293  # the largest |grad g| on either sheet's mid-surface (sampled
 OVERLAP_MM = 0.3  # the lattice reaches this far into the shell
 CLIP_MM = 0.8  # the sheet is meshed this far past the core, then trimmed
 SPECK_MM3 = 0.01  # a closed piece smaller than this is a boolean's speck
-SLIVER_MM = 5e-3  # the union's slivers collapsed at this (5 micrometres)
 FIELD_STEP_MM = 1.0  # the fraction, top and edge-distance fields are sampled this finely
 LIFT_BLEND_MM = 2.0  # the lift layer's fraction eases into the zones' above over this height
+NODE_NUDGE = 1e-3  # a marching grid's value is kept this far from the surface (field units: about mm)
 TYPES = ("gyroid", "diamond")
 
 
@@ -128,6 +128,12 @@ def _marched(field: Array, origin: tuple[float, float, float], step_mm: float): 
     from skimage.measure import marching_cubes
 
     padded = np.pad(np.asarray(field, dtype=np.float32), 1, constant_values=-1.0)
+    # A grid node on the surface (the sheet's symmetry puts some exactly there) gives
+    # each edge it ends its own vertex at the same point: a pinch that an STL, welded by
+    # position, turns into edges of four triangles. Nudged off the surface, the vertices
+    # sit NODE_NUDGE / |step of the field| (over half a micrometre) from the node.
+    near = np.abs(padded) < NODE_NUDGE
+    padded[near] = np.where(padded[near] < 0, -NODE_NUDGE, NODE_NUDGE)
     if padded.max() <= 0:
         return manifold3d.Manifold()
     verts, faces, _, _ = marching_cubes(padded, 0.0, spacing=(step_mm, step_mm, step_mm), allow_degenerate=False)
@@ -195,11 +201,13 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     exact = _marched(core, (px[0], py[0], pz[0]), h)
     grown = _marched(core + OVERLAP_MM, (px[0], py[0], pz[0]), h)
     shell = body_solid - exact
-    joined = (shell + (sheet_solid ^ grown)).simplify(SLIVER_MM)
+    joined = (shell + (sheet_solid ^ grown))
 
     # the union leaves specks (a thousandth of a cubic millimetre, solid or hollow)
     # where the sheet grazes the shell: dropped, so the part is one solid and its voids
-    return drop_specks(merge_coincident(collapse_needles(from_manifold(joined))), SPECK_MM3)
+    mended = drop_specks(merge_coincident(collapse_needles(collapse_short_edges(from_manifold(joined)))), SPECK_MM3)
+    # the STL's float32 corners, so the 3MF and the checks hold what the STL does
+    return Mesh(vertices=mended.vertices.astype(np.float32).astype(np.float64), faces=mended.faces)
 
 
 def solid_fraction(mesh: Mesh, box: tuple[float, float, float, float, float, float]) -> float:

@@ -13,6 +13,7 @@ import shapely
 import shapely.affinity
 
 from .lattice import bodies_and_cavities, blended_fraction, fill_with_lattice, least_fraction, solid_fraction
+from .mending import welded_as_stl
 from .meshcheck import MeshReport, check_part
 from .profile.spec import LatticeSpec, ZonesSpec
 from .record import LatticeFigures, LatticeZone
@@ -52,7 +53,8 @@ def lattice_part(part: "SidePart", zones: ZonesSpec, lattice: LatticeSpec) -> tu
     keep = part.label.outline.buffer(lattice.perimeter_mm) if part.label is not None else None
     mesh = fill_with_lattice(part.mesh, ring, top, fraction, lattice, keep_solid=keep, lift=lift)
     thinnest_allowed = min(lattice.wall_min_mm, lattice.skin_bottom_mm, lattice.skin_top_mm, lattice.perimeter_mm)
-    report = check_part(mesh.vertices, mesh.faces, min_thickness_mm=thinnest_allowed - 0.05)
+    written = welded_as_stl(mesh)  # as a reader of the STL sees it
+    report = check_part(written.vertices, written.faces, min_thickness_mm=thinnest_allowed - 0.05)
     if not report.ok:
         raise LatticeError(f"the {part.spec.side} lattice part failed its checks: " + "; ".join(report.problems))
     bodies, cavities = bodies_and_cavities(mesh)

@@ -11,6 +11,7 @@ from .solid import Mesh
 
 NEEDLE_AREA_MM2 = 1e-8  # ten times the checks' zero area (meshcheck.DEGENERATE_AREA_MM2)
 NEEDLE_EDGE_MM = 5e-3
+SHORT_EDGE_MM = 1e-3  # a micrometre: 30 times an STL's float32 step at 300 mm
 MERGE_MM = 1e-3  # a micrometre: a boolean's specks are a tenth of that across
 MAX_MENDS = 1000  # a mesh with more is not mended (the checks then refuse it)
 CAP_HEIGHT_MM = 1e-5  # a cap's corner this close to its long edge is on it (10 nanometres)
@@ -115,6 +116,60 @@ def collapse_needles(mesh: Mesh) -> Mesh:
     return Mesh(vertices=v[used], faces=remap[f])
 
 
+def collapse_short_edges(mesh: Mesh, below_mm: float = SHORT_EDGE_MM) -> Mesh:
+    """``mesh`` with its edges shorter than ``below_mm`` collapsed to their middles, in
+    rounds of edges whose neighbourhoods do not touch, each only where the link condition
+    holds (its ends share no neighbour but the two across it: the surface stays a
+    manifold). A boolean leaves such edges (tens of nanometres) where surfaces cross near
+    a corner: in an STL's float32 they fall to a point. ``mesh`` itself comes back
+    unless the result is closed."""
+    v, f = mesh.vertices.copy(), mesh.faces.copy()
+    changed = False
+    for _ in range(8):
+        directed = f[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
+        length = np.linalg.norm(v[directed[:, 0]] - v[directed[:, 1]], axis=1)
+        short = directed[length < below_mm]
+        if len(short) == 0:
+            break
+        short = np.unique(np.sort(short, axis=1), axis=0)
+        # each vertex's faces, found by sorting the corners once a round
+        corners = f.ravel()
+        order = np.argsort(corners, kind="stable")
+        starts = np.searchsorted(corners[order], np.arange(len(v) + 1))
+
+        def faces_of(i: int) -> np.ndarray:
+            return order[starts[i]:starts[i + 1]] // 3
+
+        taken: set[int] = set()
+        merges: list[tuple[int, int]] = []
+        for a, b in short.tolist():
+            if a in taken or b in taken:
+                continue
+            fa, fb = faces_of(a), faces_of(b)
+            ring_a = set(f[fa].ravel().tolist()) - {a}
+            ring_b = set(f[fb].ravel().tolist()) - {b}
+            on_edge = np.intersect1d(fa, fb)
+            across = set(f[on_edge].ravel().tolist()) - {a, b}
+            if len(on_edge) == 2 and ring_a & ring_b == across and not (ring_a | ring_b) & taken:
+                merges.append((a, b))
+                taken |= ring_a | ring_b | {a, b}
+        if not merges:
+            break
+        pairs = np.array(merges)
+        v[pairs[:, 0]] = (v[pairs[:, 0]] + v[pairs[:, 1]]) / 2
+        target = np.arange(len(v))
+        target[pairs[:, 1]] = pairs[:, 0]
+        f = target[f]
+        f = f[(f[:, 0] != f[:, 1]) & (f[:, 1] != f[:, 2]) & (f[:, 2] != f[:, 0])]
+        changed = True
+    if not changed or not _closed(f, len(v)):
+        return mesh
+    used = np.unique(f)
+    remap = np.full(len(v), -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    return Mesh(vertices=v[used], faces=remap[f])
+
+
 def drop_specks(mesh: Mesh, below_mm3: float) -> Mesh:
     """``mesh`` without its closed pieces (connected by edges) enclosing less than
     ``below_mm3``, solid or hollow: a boolean's specks. The rest, the solid and its
@@ -138,3 +193,13 @@ def drop_specks(mesh: Mesh, below_mm3: float) -> Mesh:
     remap = np.full(len(v), -1, dtype=np.int64)
     remap[used] = np.arange(len(used))
     return Mesh(vertices=v[used], faces=remap[kept])
+
+
+def welded_as_stl(mesh: Mesh) -> Mesh:
+    """``mesh`` as an STL reader sees it: corners rounded to float32 (the STL's numbers)
+    and welded wherever they then fall on one point. Checking this, not the mesh in
+    memory, shows a pinch (two corners at one point) that the STL turns into an edge of
+    four triangles."""
+    rounded = mesh.vertices.astype(np.float32)
+    points, index = np.unique(rounded, axis=0, return_inverse=True)
+    return Mesh(vertices=points.astype(np.float64), faces=index.reshape(-1)[mesh.faces])
