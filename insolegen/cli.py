@@ -1,4 +1,4 @@
-"""Command line: ``insolegen new | build | check``.
+"""Command line: ``insolegen new | build | check | coupons | serve``.
 
 Exit codes (README, "Exit codes"): 0 success; 1 a mesh that is not printable (check)
 or a build that failed its own checks or was cut short while writing (disk full); 2
@@ -795,6 +795,26 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(run=cmd_check)
 
+    coupons = sub.add_parser(
+        "coupons", help="calibration coupons: test blocks to press, one per density",
+        description="Write one 40 x 40 x 10 mm test block per density, the density cut into its tab, to print "
+                    "in your material and press (README, \"Calibration coupons\"). Results go in "
+                    "OUT/coupons-infill/ or OUT/coupons-lattice/.")
+    kinds = coupons.add_mutually_exclusive_group()
+    kinds.add_argument("--infill", action="store_true",
+                       help="solid blocks whose 3MF asks the slicer for each infill percent (the default)")
+    kinds.add_argument("--lattice", action="store_true",
+                       help="blocks filled with the graded lattice ([lattice]) at each solid fraction")
+    coupons.add_argument("--densities", type=_densities, metavar="P1,P2,...",
+                         help="percentages, e.g. 10,20,30 (default 10,20,30,40,50,60 for infill; for a lattice, six "
+                              "steps of 10 from the least its cell and wall print)")
+    coupons.add_argument("--type", choices=("gyroid", "diamond"), help="the lattice's sheet (default gyroid)")
+    coupons.add_argument("--cell-mm", type=float, help="the lattice's cell size in mm (default 10)")
+    coupons.add_argument("--wall-min-mm", type=float, help="the lattice's thinnest wall in mm (default 0.8)")
+    coupons.add_argument("--out", default="outputs", help="output folder (default: outputs)")
+    coupons.add_argument("--force", action="store_true", help="replace existing coupons")
+    coupons.set_defaults(run=cmd_coupons)
+
     serve = sub.add_parser("serve", help="the designer: a local web page with a live 3D view",
                            description="Serve the designer (a web page: the profile as a form, a live 3D view, "
                                        "downloads) and its API on this machine.")
@@ -804,6 +824,82 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--open", action="store_true", help="open the page in the default browser")
     serve.set_defaults(run=cmd_serve)
     return parser
+
+
+def _densities(text: str) -> list[float]:
+    values = []
+    for item in text.split(","):
+        try:
+            value = float(item.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{brief(item.strip()) or 'an empty value'} is not a number: give "
+                                             "percentages separated by commas, e.g. 10,20,30") from None
+        values.append(value)
+    return values
+
+
+def cmd_coupons(args: argparse.Namespace) -> int:
+    """Write calibration coupons: one block per density, the density on its tab."""
+    from .coupons import (DEFAULT_DENSITIES, CouponError, CouponKind, density_problems, infill_coupon,
+                          lattice_coupon, lattice_densities)
+    from .exports.coupon_files import coupon_files
+    from .exports.files import (OutputError, OutputExistsError, claim_folder, describe_write_error,
+                                folder_unwritable, publish)
+    from .lattice import least_fraction
+    from .profile import ProfileError
+    from .profile.loader import lattice_settings
+
+    kind = CouponKind.LATTICE if args.lattice else CouponKind.INFILL
+    settings = None
+    if kind is CouponKind.LATTICE:
+        table = {"type": args.type, "cell_mm": args.cell_mm, "wall_min_mm": args.wall_min_mm}
+        options = {"lattice.type": "--type", "lattice.cell_mm": "--cell-mm", "lattice.wall_min_mm": "--wall-min-mm"}
+        try:  # checked as a profile's [lattice] is; "2.0" said as given, "2"
+            settings = lattice_settings({k: int(v) if isinstance(v, float) and v.is_integer() else v
+                                         for k, v in table.items() if v is not None})
+        except ProfileError as exc:
+            problem = exc.problems[0]
+            for key, option in options.items():
+                problem = problem.replace(f"{key} = ", f"{option} ").replace(key, option)
+            _err(f"coupons: {problem}")
+            return EXIT_BAD_INPUT
+    elif any(v is not None for v in (args.type, args.cell_mm, args.wall_min_mm)):
+        _err("coupons: --type, --cell-mm and --wall-min-mm shape a lattice: give them with --lattice")
+        return EXIT_BAD_INPUT
+    least = 100 * least_fraction(settings) if settings is not None else 0.0
+    densities = args.densities if args.densities is not None else (
+        lattice_densities(least) if settings is not None else list(DEFAULT_DENSITIES))
+    problems = density_problems(densities)
+    if settings is not None:
+        problems += [f"--densities {d:g} is under the least solid fraction a {settings.cell_mm:g} mm {settings.kind} "
+                     f"cell with {settings.wall_min_mm:g} mm walls prints ({least:.1f} %): allowed is {least:.1f} "
+                     "to 100 % (a larger --cell-mm goes lower)" for d in densities if d < least]
+    if problems:
+        _err(f"coupons: {problems[0]}")
+        return EXIT_BAD_INPUT
+    folder = Path(args.out) / f"coupons-{kind.value}"
+    try:
+        with claim_folder(folder, force=args.force) as claim:
+            made = [lattice_coupon(d, settings) if settings is not None else infill_coupon(d) for d in densities]
+            files = coupon_files(made, settings)
+            with _interrupts(OnInterrupt.DEFER):
+                publish(claim, files)
+    except OutputError as exc:
+        _err(f"coupons: {exc}")
+        return EXIT_BAD_INPUT
+    except CouponError as exc:
+        _err(f"coupons: build failed: {exc}")
+        return EXIT_FAILED
+    except OSError as exc:
+        _err(f"coupons: cannot write the results to {shown(folder)}: {describe_write_error(exc)}; nothing was written")
+        return EXIT_UNWRITABLE if folder_unwritable(exc) else EXIT_FAILED
+    for coupon in made:
+        measured = f", measured {coupon.measured_pct:.1f} % solid" if coupon.measured_pct is not None else ""
+        what = "infill" if kind is CouponKind.INFILL else "solid (lattice)"
+        _say(f"{folder / (coupon.stem + '.stl')}: {coupon.built_pct:g} % {what}{measured}, "
+             f"{len(coupon.mesh.faces)} triangles")
+    _say(str(folder / "coupons.json"))
+    return EXIT_OK
 
 
 def _port(text: str) -> int:

@@ -12,7 +12,7 @@ import numpy as np
 import shapely
 import shapely.affinity
 
-from .lattice import bodies_and_cavities, blended_fraction, fill_with_lattice, least_fraction, solid_fraction
+from .lattice import LIFT_BLEND_MM, bodies_and_cavities, blended_fraction, fill_with_lattice, least_fraction, measured_fraction
 from .mending import welded_as_stl
 from .meshcheck import MeshReport, check_part
 from .profile.spec import LatticeSpec, ZonesSpec
@@ -23,7 +23,6 @@ from .zones import LIFT_MIN_MM, zone_areas
 if TYPE_CHECKING:
     from .pipeline import SidePart
 
-MEASURE_CELLS = 1.5  # the measuring box is this many cells square
 
 
 class LatticeError(Exception):
@@ -63,7 +62,7 @@ def lattice_part(part: "SidePart", zones: ZonesSpec, lattice: LatticeSpec) -> tu
     measured = []
     for (name, pct, area), (_, framed) in zip(areas, in_frame):
         measured.append(LatticeZone(name=name, asked_pct=pct, built_pct=round(max(pct, 100 * least), 1),
-                                    measured_pct=_measure(mesh, framed, top, lattice)))
+                                    measured_pct=_measure(mesh, framed, top, lift and lift[0], lattice)))
     figures = LatticeFigures(
         triangles=int(len(mesh.faces)), bodies=bodies, cavities=cavities,
         thinnest_wall_mm=round(float(report.thinnest_wall_mm), 3) if np.isfinite(report.thinnest_wall_mm) else -1.0,
@@ -72,11 +71,11 @@ def lattice_part(part: "SidePart", zones: ZonesSpec, lattice: LatticeSpec) -> tu
     return mesh, figures
 
 
-def _measure(mesh: Mesh, area: shapely.Geometry, top, lattice: LatticeSpec) -> float | None:  # noqa: ANN001
-    """The solid fraction in a box MEASURE_CELLS cells square in the zone's middle
+def _measure(mesh: Mesh, area: shapely.Geometry, top, lift_top, lattice: LatticeSpec) -> float | None:  # noqa: ANN001
+    """The solid fraction in a box a cell square in the zone's middle
     (away from its edges by half the blend), between the skins; None where the core
-    there is thinner than a cell."""
-    inner = area.buffer(-(lattice.blend_mm / 2 + MEASURE_CELLS * lattice.cell_mm / 2 + lattice.perimeter_mm))
+    there is too thin to average the sheet (lattice.measured_fraction)."""
+    inner = area.buffer(-(lattice.blend_mm / 2 + lattice.cell_mm / 2 + lattice.perimeter_mm))
     if inner.is_empty:
         return None
     # the inner region's point where the core is thickest
@@ -86,12 +85,12 @@ def _measure(mesh: Mesh, area: shapely.Geometry, top, lattice: LatticeSpec) -> f
     if not inside.any():
         return None
     px, py = xx[inside], yy[inside]
-    half = MEASURE_CELLS * lattice.cell_mm / 2
-    low = np.array([float(np.min(top(np.linspace(x - half, x + half, 7)[:, None],
-                                     np.linspace(y - half, y + half, 7)[None, :]))) for x, y in zip(px, py)])
-    k = int(np.argmax(low))
-    z0, z1 = lattice.skin_bottom_mm + 0.3, low[k] - lattice.skin_top_mm - 0.3
-    if z1 - z0 < lattice.cell_mm:
-        return None
-    box = (px[k] - half, py[k] - half, z0, px[k] + half, py[k] + half, z1)
-    return round(100 * solid_fraction(mesh, box), 1)
+    half = lattice.cell_mm / 2
+    span = [(np.linspace(x - half, x + half, 7)[:, None], np.linspace(y - half, y + half, 7)[None, :]) for x, y in zip(px, py)]
+    low = np.array([float(np.min(top(*s))) for s in span])
+    # above a lift layer (its own fraction) and its easing
+    floor = np.array([float(np.max(lift_top(*s))) + LIFT_BLEND_MM if lift_top else 0.0 for s in span])
+    floor = np.maximum(floor, lattice.skin_bottom_mm)
+    k = int(np.argmax(low - floor))
+    return measured_fraction(mesh, (float(px[k]), float(py[k])), float(floor[k]), float(low[k]) - lattice.skin_top_mm,
+                             lattice.cell_mm)

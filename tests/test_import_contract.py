@@ -41,6 +41,7 @@ STAGE_OF = {
     "insolegen.mending": "geometry",
     "insolegen.lattice": "geometry",
     "insolegen.lattice_parts": "record",
+    "insolegen.coupons": "checks",
     "insolegen.zones": "geometry",
     "insolegen.measure": "geometry",
     "insolegen.placement": "geometry",

@@ -405,6 +405,14 @@ def _lattice(doc: ProfileDoc) -> Optional[LatticeSpec]:
                        perimeter_mm=table.perimeter_mm, blend_mm=table.blend_mm, edge_mm=edge)
 
 
+def lattice_settings(table: dict[str, Any]) -> LatticeSpec:
+    """A [lattice] table on its own (``insolegen coupons``), checked as in a profile:
+    ProfileError naming the key otherwise."""
+    spec = profile_from_dict({"foot": {"size": "EU 42"}, "lattice": {**table, "enabled": True}}).lattice
+    assert spec is not None
+    return spec
+
+
 def lattice_problems(doc: ProfileDoc) -> list[str]:
     table = doc.lattice
     if table is None or not table.enabled:
