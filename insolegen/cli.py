@@ -512,6 +512,13 @@ def _built_lines(outcome: Outcome, folder: Path, result, names: dict[str, str]) 
             f"{side.volume_mm3 / 1000:.1f} cm3, length {side.outline.length_mm:.1f} mm, "
             f"ball {side.outline.ball_width_mm:.1f} mm; top heights (mm): {heights}"
         )
+        lattice = side.lattice
+        if lattice is not None:
+            zones = ", ".join(f"{z.name} {z.built_pct:g}" + (f" ({z.measured_pct:.1f})" if z.measured_pct is not None
+                                                               else "") for z in lattice.zones)
+            outcome.out.append(
+                f"{folder / names[f'{side.side}.lattice']}: {lattice.triangles} triangles, thinnest wall "
+                f"{lattice.thinnest_wall_mm:.2f} mm; solid % by zone, built (measured): {zones}")
 
 
 def _profile_problems(outcome: Outcome, path: Path, exc: Exception) -> None:
@@ -578,22 +585,37 @@ def _bed_of(args: argparse.Namespace) -> tuple[tuple[float, float] | None, str |
 
 def _check_stl(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # type: ignore[no-untyped-def]
     from .meshcheck import check_part
-    from .meshfiles import MeshFileError, load_mesh_file
+    from .meshfiles import MeshFileError, declared_wall_mm, load_mesh_file
 
     try:
         vertices, faces = load_mesh_file(path)
     except MeshFileError as exc:
         _say(f"{shown(path)}: NOT PRINTABLE: {without_path(exc, path)}")
         return False
-    report = check_part(vertices, faces, min_thickness_mm=args.min_thickness)
+    minimum, note = _minimum(args, declared_wall_mm(path))
+    report = check_part(vertices, faces, min_thickness_mm=minimum)
     fit = _bed_fit_loose(vertices, bed, printer) if bed else None
     if args.json:
         _say(_json({"file": str(path), **report.as_dict(), "bed": fit}))
     else:
         _print_report(path, report)
+        if note:
+            _say(f"  note: {note}")
         if fit:
             _say(f"  bed: {fit['text']}")
     return report.ok and (fit is None or fit["fits"])
+
+
+def _minimum(args: argparse.Namespace, declared: float | None) -> tuple[float, str | None]:
+    """The thinnest section to hold a part to: --min-thickness if given, else what its
+    file says its lattice was made to, else the printable minimum; and a note saying so."""
+    if args.min_thickness is not None:
+        return args.min_thickness, None
+    lo, hi = MIN_THICKNESS_RANGE_MM
+    if declared is not None and lo <= declared <= hi:  # a mark outside what --min-thickness allows is not taken
+        return declared, (f"held to {declared:.2f} mm, the thinnest wall its file says its lattice was made to "
+                          "(--min-thickness sets another)")
+    return PRINTABLE_MIN_MM, None
 
 
 def _bed_fit_loose(vertices, bed, printer) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -617,7 +639,7 @@ def _check_3mf(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # t
     from .meshcheck import check_part, check_zone
 
     from .placement import describe_bed
-    from .exports.threemf_read import ThreeMFError, read_3mf
+    from .exports.threemf_read import ThreeMFError, declared_wall_3mf_mm, read_3mf
 
     try:
         volumes = read_3mf(path)
@@ -629,8 +651,11 @@ def _check_3mf(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # t
     ok = bool(parts)
     lines = []
     result: dict[str, object] = {"file": str(path), "parts": [], "zones": []}
+    minimum, note = _minimum(args, declared_wall_3mf_mm(path))
+    if note:
+        lines.append(f"  note: {note}")
     for part in parts:
-        report = check_part(part.vertices, part.faces, min_thickness_mm=args.min_thickness)
+        report = check_part(part.vertices, part.faces, min_thickness_mm=minimum)
         ok &= report.ok
         result["parts"].append({"name": part.name, **report.as_dict()})  # type: ignore[union-attr]
         lines.append(f"  part {part.name!r}: {'printable' if report.ok else 'NOT PRINTABLE'}, {report.triangles} "
@@ -790,8 +815,9 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("meshes", nargs="+", help="STL or 3MF files")
     check.add_argument("--printer", help="also check the bed fit for a printer preset, e.g. prusa-mk4")
     check.add_argument("--bed", type=_bed, help="also check the bed fit for a custom bed, WIDTHxDEPTH in mm")
-    check.add_argument("--min-thickness", type=_min_thickness, default=PRINTABLE_MIN_MM,
-                       help=f"thinnest printable section in mm (default {PRINTABLE_MIN_MM:g})")
+    check.add_argument("--min-thickness", type=_min_thickness, default=None,
+                       help=f"thinnest printable section in mm (default {PRINTABLE_MIN_MM:g}, or the thinnest wall a "
+                            "lattice part's file says it was made to)")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(run=cmd_check)
 

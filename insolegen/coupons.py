@@ -21,7 +21,8 @@ import shapely
 import shapely.affinity
 
 from .label import LABEL_DEPTH_MM, printable_cut, text_outline_mm
-from .lattice import Grid2D, bodies_and_cavities, fill_with_lattice, least_fraction, measured_fraction
+from .lattice import (Grid2D, bodies_and_cavities, fill_with_lattice, least_fraction, measured_fraction,
+                      thinnest_allowed_mm)
 from .mending import welded_as_stl
 from .meshcheck import MeshReport, check_part
 from .printing import PRINTABLE_MIN_MM
@@ -114,8 +115,7 @@ def lattice_coupon(asked_pct: float, settings: LatticeSpec) -> Coupon:
         return np.full(np.broadcast(np.asarray(px), np.asarray(py)).shape, z)
 
     mesh = fill_with_lattice(body, ring, top, fraction, settings)
-    thinnest = min(settings.wall_min_mm, settings.skin_bottom_mm, settings.skin_top_mm, settings.perimeter_mm)
-    report = _checked(mesh, thinnest - 0.05)
+    report = _checked(mesh, thinnest_allowed_mm(settings))
     bodies, cavities = bodies_and_cavities(mesh)
     if bodies != 1:
         raise CouponError(f"the {text} lattice coupon is {bodies} separate solids, not one")

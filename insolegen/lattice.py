@@ -36,6 +36,7 @@ CLIP_MM = 0.8  # the sheet is meshed this far past the core, then trimmed
 SPECK_MM3 = 0.01  # a closed piece smaller than this is a boolean's speck
 FIELD_STEP_MM = 1.0  # the fraction, top and edge-distance fields are sampled this finely
 LIFT_BLEND_MM = 2.0  # the lift layer's fraction eases into the zones' above over this height
+WALL_SLACK_MM = 0.05  # a lattice part's walls are checked to their minimum less this
 MEASURE_HEIGHT_CELLS = 0.5  # a measuring box is at least half a cell tall
 MEASURE_INSET_MM = 0.3  # and stays this far inside the skins (the overlap's fillet)
 NODE_NUDGE = 1e-3  # a marching grid's value is kept this far from the surface (field units: about mm)
@@ -70,6 +71,14 @@ def threshold_for(kind: str, fraction: Array) -> Array:
 def fraction_for(kind: str, threshold: Array) -> Array:
     t, f = fraction_table(kind)
     return np.interp(threshold, t, f)
+
+
+def thinnest_allowed_mm(settings: LatticeSpec) -> float:
+    """The thinnest wall a lattice part is held to: the least of its sheet's wall, skins
+    and rim, less WALL_SLACK_MM (the marching grid's chords cut a curved sheet's wall
+    by up to a few hundredths)."""
+    return min(settings.wall_min_mm, settings.skin_bottom_mm, settings.skin_top_mm,
+               settings.perimeter_mm) - WALL_SLACK_MM
 
 
 def least_fraction(settings: LatticeSpec) -> float:
@@ -216,21 +225,25 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     return Mesh(vertices=mended.vertices.astype(np.float32).astype(np.float64), faces=mended.faces)
 
 
-def solid_fraction(mesh: Mesh, box: tuple[float, float, float, float, float, float]) -> float:
-    """The share of ``box`` (x0, y0, z0, x1, y1, z1) the solid fills (manifold3d's
-    exact intersection volume)."""
+def solid_fraction(solid, box: tuple[float, float, float, float, float, float]) -> float:  # noqa: ANN001
+    """The share of ``box`` (x0, y0, z0, x1, y1, z1) that ``solid`` (a Mesh, or a
+    manifold3d.Manifold made once for several boxes) fills: manifold3d's exact
+    intersection volume."""
     import manifold3d
 
     from .zones import to_manifold
 
     x0, y0, z0, x1, y1, z1 = box
+    if isinstance(solid, Mesh):
+        solid = to_manifold(solid)
     cube = manifold3d.Manifold.cube([x1 - x0, y1 - y0, z1 - z0]).translate([x0, y0, z0])
-    return float((to_manifold(mesh) ^ cube).volume() / ((x1 - x0) * (y1 - y0) * (z1 - z0)))
+    return float((solid ^ cube).volume() / ((x1 - x0) * (y1 - y0) * (z1 - z0)))
 
 
-def measured_fraction(mesh: Mesh, centre_xy: tuple[float, float], core_bottom_mm: float, core_top_mm: float,
+def measured_fraction(solid, centre_xy: tuple[float, float], core_bottom_mm: float, core_top_mm: float,
                       cell_mm: float) -> float | None:
-    """The solid fraction (percent) in a box one whole cell square centred on
+    """The solid fraction (percent) of ``solid`` (as solid_fraction takes it) in a box
+    one whole cell square centred on
     ``centre_xy``, from just above ``core_bottom_mm`` to just below ``core_top_mm``;
     None when that is under MEASURE_HEIGHT_CELLS of a cell. Over whole periods across,
     a window half a period tall or more holds both sheets' mean fraction within 2 %
@@ -240,13 +253,15 @@ def measured_fraction(mesh: Mesh, centre_xy: tuple[float, float], core_bottom_mm
     if z1 - z0 < MEASURE_HEIGHT_CELLS * cell_mm:
         return None
     x, y, half = centre_xy[0], centre_xy[1], cell_mm / 2
-    return round(100 * solid_fraction(mesh, (x - half, y - half, z0, x + half, y + half, z1)), 1)
+    return round(100 * solid_fraction(solid, (x - half, y - half, z0, x + half, y + half, z1)), 1)
 
 
-def bodies_and_cavities(mesh: Mesh) -> tuple[int, int]:
-    """(solid pieces, sealed cavities): the mesh's closed shells by the sign of their
-    volume (a cavity's shell faces inward)."""
+def bodies_and_cavities(solid) -> tuple[int, int]:  # noqa: ANN001 (a Mesh or a Manifold)
+    """(solid pieces, sealed cavities): the closed shells by the sign of their volume (a
+    cavity's shell faces inward)."""
     from .zones import to_manifold
 
-    volumes = [p.volume() for p in to_manifold(mesh).decompose()]
+    if isinstance(solid, Mesh):
+        solid = to_manifold(solid)
+    volumes = [p.volume() for p in solid.decompose()]
     return sum(v > 0 for v in volumes), sum(v < 0 for v in volumes)

@@ -12,13 +12,14 @@ import numpy as np
 import shapely
 import shapely.affinity
 
-from .lattice import LIFT_BLEND_MM, bodies_and_cavities, blended_fraction, fill_with_lattice, least_fraction, measured_fraction
+from .lattice import (LIFT_BLEND_MM, bodies_and_cavities, blended_fraction, fill_with_lattice, least_fraction,
+                      measured_fraction, thinnest_allowed_mm)
 from .mending import welded_as_stl
-from .meshcheck import MeshReport, check_part
+from .meshcheck import check_part
 from .profile.spec import LatticeSpec, ZonesSpec
 from .record import LatticeFigures, LatticeZone
 from .solid import Mesh
-from .zones import LIFT_MIN_MM, zone_areas
+from .zones import LIFT_MIN_MM, to_manifold, zone_areas
 
 if TYPE_CHECKING:
     from .pipeline import SidePart
@@ -51,18 +52,18 @@ def lattice_part(part: "SidePart", zones: ZonesSpec, lattice: LatticeSpec) -> tu
         lift = (lambda x, y: surface.lift_mm(np.asarray(x), np.asarray(y) * mirror), zones.lift_pct / 100.0)
     keep = part.label.outline.buffer(lattice.perimeter_mm) if part.label is not None else None
     mesh = fill_with_lattice(part.mesh, ring, top, fraction, lattice, keep_solid=keep, lift=lift)
-    thinnest_allowed = min(lattice.wall_min_mm, lattice.skin_bottom_mm, lattice.skin_top_mm, lattice.perimeter_mm)
     written = welded_as_stl(mesh)  # as a reader of the STL sees it
-    report = check_part(written.vertices, written.faces, min_thickness_mm=thinnest_allowed - 0.05)
+    report = check_part(written.vertices, written.faces, min_thickness_mm=thinnest_allowed_mm(lattice))
     if not report.ok:
         raise LatticeError(f"the {part.spec.side} lattice part failed its checks: " + "; ".join(report.problems))
-    bodies, cavities = bodies_and_cavities(mesh)
+    solid = to_manifold(mesh)  # once, for the pieces and every measuring box
+    bodies, cavities = bodies_and_cavities(solid)
     if bodies != 1:
         raise LatticeError(f"the {part.spec.side} lattice part is {bodies} separate solids, not one")
     measured = []
     for (name, pct, area), (_, framed) in zip(areas, in_frame):
         measured.append(LatticeZone(name=name, asked_pct=pct, built_pct=round(max(pct, 100 * least), 1),
-                                    measured_pct=_measure(mesh, framed, top, lift and lift[0], lattice)))
+                                    measured_pct=_measure(solid, framed, top, lift and lift[0], lattice)))
     figures = LatticeFigures(
         triangles=int(len(mesh.faces)), bodies=bodies, cavities=cavities,
         thinnest_wall_mm=round(float(report.thinnest_wall_mm), 3) if np.isfinite(report.thinnest_wall_mm) else -1.0,
@@ -71,7 +72,7 @@ def lattice_part(part: "SidePart", zones: ZonesSpec, lattice: LatticeSpec) -> tu
     return mesh, figures
 
 
-def _measure(mesh: Mesh, area: shapely.Geometry, top, lift_top, lattice: LatticeSpec) -> float | None:  # noqa: ANN001
+def _measure(solid, area: shapely.Geometry, top, lift_top, lattice: LatticeSpec) -> float | None:  # noqa: ANN001
     """The solid fraction in a box a cell square in the zone's middle
     (away from its edges by half the blend), between the skins; None where the core
     there is too thin to average the sheet (lattice.measured_fraction)."""
@@ -92,5 +93,5 @@ def _measure(mesh: Mesh, area: shapely.Geometry, top, lift_top, lattice: Lattice
     floor = np.array([float(np.max(lift_top(*s))) + LIFT_BLEND_MM if lift_top else 0.0 for s in span])
     floor = np.maximum(floor, lattice.skin_bottom_mm)
     k = int(np.argmax(low - floor))
-    return measured_fraction(mesh, (float(px[k]), float(py[k])), float(floor[k]), float(low[k]) - lattice.skin_top_mm,
+    return measured_fraction(solid, (float(px[k]), float(py[k])), float(floor[k]), float(low[k]) - lattice.skin_top_mm,
                              lattice.cell_mm)

@@ -76,8 +76,14 @@ def test_a_lattice_coupon_is_one_solid_with_the_fraction_asked(tmp_path, capsys)
         assert mesh.volume == pytest.approx(expected, rel=0.10)
         volumes.append(mesh.volume)
     assert volumes[1] > volumes[0]
-    assert _run(capsys, "check", "--min-thickness", "0.75", *(str(folder / c["file"]) for c in record["coupons"]),
-                *(str(folder / c["prusaslicer_3mf"]) for c in record["coupons"]))[0] == 0
+    # check holds each file to the wall its lattice was made to, as the file says
+    files = [str(folder / c[k]) for c in record["coupons"] for k in ("file", "prusaslicer_3mf")]
+    code, out, _ = _run(capsys, "check", *files)
+    assert code == 0, out
+    assert out.count("note: held to 0.75 mm, the thinnest wall its file says its lattice was made to") == 4
+    # a solid part's minimum is another matter: 0.8 mm walls are under 1.2 mm
+    code, out, _ = _run(capsys, "check", "--min-thickness", "1.2", files[0])
+    assert code == 1 and "too thin to print" in out
 
 
 def test_the_default_lattice_coupons_start_at_the_least_the_wall_allows(tmp_path, capsys):
@@ -170,3 +176,13 @@ def test_prusaslicer_fills_infill_coupons_in_proportion_to_their_density(tmp_pat
     # the same block each time: infill in proportion to the density, within a fifth
     for pct in (20, 40):
         assert laid[pct] / laid[10] == pytest.approx(pct / 10, rel=0.2), laid
+
+
+def test_a_wall_mark_outside_what_min_thickness_allows_is_not_taken(tmp_path, capsys):
+    assert _run(capsys, "coupons", "--lattice", "--densities", "30", "--out", str(tmp_path))[0] == 0
+    stl = tmp_path / "coupons-lattice" / "coupon-lattice-30.stl"
+    data = bytearray(stl.read_bytes())
+    data[:24] = b"insolegen walls>=0.05mm ".ljust(24)  # under --min-thickness's 0.1 mm
+    stl.write_bytes(bytes(data))
+    code, out, _ = _run(capsys, "check", str(stl))
+    assert code == 1 and "minimum 1.2 mm" in out and "note: held to" not in out

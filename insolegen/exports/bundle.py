@@ -8,10 +8,12 @@ import hashlib
 import json
 from typing import Any
 
+from ..lattice import thinnest_allowed_mm
 from ..pipeline import BuildResult
 from ..profile.spec import Profile
 from ..record import FRAME, UNITS, BuildRecord, SideRecord
 from . import outputs
+from ..meshfiles import STL_WALL_MARK
 from .stl import stl_bytes
 from .threemf import orca_3mf, prusa_3mf
 
@@ -49,10 +51,11 @@ def render_build(result: BuildResult, preview: bool = False) -> dict[str, bytes]
         lattice = result.lattices.get(side)
         if lattice is not None:
             # the lattice is the firmness: printed as it is, no sparse infill of its own
-            lattice_data = stl_bytes(lattice, header=f"insolegen {stem} {side} lattice mm")
+            wall = thinnest_allowed_mm(result.profile.lattice)  # what check is to hold it to
+            lattice_data = stl_bytes(lattice, header=f"{STL_WALL_MARK.format(wall)} {stem} {side} lattice")
             files[names[f"{side}.lattice"]] = lattice_data
             files[names[f"{side}.lattice.3mf"]] = prusa_3mf(f"{title}-lattice", lattice, (), pattern, prusa_place,
-                                                           fill_pct=100.0)
+                                                           fill_pct=100.0, thinnest_wall_mm=wall)
             side_files[side]["lattice_files"] = {"file": names[f"{side}.lattice"],
                                            "sha256": hashlib.sha256(lattice_data).hexdigest(),
                                            "prusaslicer_3mf": names[f"{side}.lattice.3mf"]}

@@ -9,10 +9,12 @@ from typing import Sequence
 
 from .. import __version__
 from ..coupons import COUPON_MM, Coupon, CouponKind
+from ..lattice import thinnest_allowed_mm
 from ..placement import place_on_bed
 from ..profile.printers import DEFAULT_ORCA_BED_MM, DEFAULT_PRUSA_BED_MM
 from ..profile.spec import LatticeSpec
 from ..zones import Zone
+from ..meshfiles import STL_WALL_MARK
 from .stl import stl_bytes
 from .threemf import orca_3mf, prusa_3mf
 
@@ -26,7 +28,9 @@ def coupon_files(coupons: Sequence[Coupon], lattice: LatticeSpec | None) -> dict
     listed = []
     for coupon in coupons:
         stem = coupon.stem
-        files[f"{stem}.stl"] = stl_bytes(coupon.mesh, header=f"insolegen {stem} mm")
+        wall = thinnest_allowed_mm(lattice) if lattice is not None else None  # a lattice's, for check
+        mark = STL_WALL_MARK.format(wall) if wall is not None else "insolegen"
+        files[f"{stem}.stl"] = stl_bytes(coupon.mesh, header=f"{mark} {stem} mm")
         prusa_place = place_on_bed(coupon.mesh.vertices, DEFAULT_PRUSA_BED_MM)
         entry: dict[str, object] = {**coupon.as_dict(), "file": f"{stem}.stl", "prusaslicer_3mf": f"{stem}.3mf"}
         if coupon.kind is CouponKind.INFILL:
@@ -38,7 +42,8 @@ def coupon_files(coupons: Sequence[Coupon], lattice: LatticeSpec | None) -> dict
             entry["orca_3mf"] = f"{stem}.orca.3mf"
         else:
             # the lattice is the firmness: printed solid, no infill of its own
-            files[f"{stem}.3mf"] = prusa_3mf(stem, coupon.mesh, (), PATTERN, prusa_place, fill_pct=100.0)
+            files[f"{stem}.3mf"] = prusa_3mf(stem, coupon.mesh, (), PATTERN, prusa_place, fill_pct=100.0,
+                                             thinnest_wall_mm=wall)
         listed.append(entry)
     kind = coupons[0].kind if coupons else CouponKind.INFILL
     document = {
