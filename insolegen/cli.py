@@ -866,7 +866,7 @@ def _densities(text: str) -> list[float]:
 
 def cmd_coupons(args: argparse.Namespace) -> int:
     """Write calibration coupons: one block per density, the density on its tab."""
-    from .coupons import (DEFAULT_DENSITIES, CouponError, CouponKind, density_problems, infill_coupon,
+    from .coupons import (COUPON_MM, DEFAULT_DENSITIES, CouponError, CouponKind, density_problems, infill_coupon,
                           lattice_coupon, lattice_densities)
     from .exports.coupon_files import coupon_files
     from .exports.files import (OutputError, OutputExistsError, claim_folder, describe_write_error,
@@ -882,7 +882,7 @@ def cmd_coupons(args: argparse.Namespace) -> int:
         options = {"lattice.type": "--type", "lattice.cell_mm": "--cell-mm", "lattice.wall_min_mm": "--wall-min-mm"}
         try:  # checked as a profile's [lattice] is; "2.0" said as given, "2"
             settings = lattice_settings({k: int(v) if isinstance(v, float) and v.is_integer() else v
-                                         for k, v in table.items() if v is not None})
+                                         for k, v in table.items() if v is not None}, COUPON_MM[2])
         except ProfileError as exc:
             problem = exc.problems[0]
             for key, option in options.items():

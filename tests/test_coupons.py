@@ -104,6 +104,7 @@ def test_the_default_lattice_coupons_start_at_the_least_the_wall_allows(tmp_path
     (["--lattice", "--cell-mm", "2"], "--cell-mm 2 is out of range: allowed is 4 to 30 mm"),
     (["--lattice", "--cell-mm", "6", "--wall-min-mm", "2.5"], "at most a third of the cell"),
     (["--lattice", "--cell-mm", "nan"], "--cell-mm nan is out of range"),
+    (["--lattice", "--cell-mm", "20"], "--cell-mm 20 in a 8 mm core (a 10 mm base less the skins, 1.2 + 0.8 mm)"),
     (["--cell-mm", "8"], "give them with --lattice"),
     (["--lattice", "--infill"], "not allowed with argument"),
 ])

@@ -61,6 +61,24 @@ def test_a_bad_lattice_table_is_refused_naming_the_key(table, says):
     assert any(says in p for p in refused.value.problems), refused.value.problems
 
 
+def test_a_lattice_in_a_core_thinner_than_half_a_cell_is_refused():
+    # the default 3 mm base less 2 mm of skins leaves 1 mm: no lattice averages there
+    with pytest.raises(ProfileError) as refused:
+        profile_from_dict({"foot": {"size": "EU 42"}, "lattice": {"enabled": True}})
+    assert refused.value.problems == [
+        "lattice.cell_mm = 10 in a 1 mm core (a 3 mm base less the skins, 1.2 + 0.8 mm): allowed is a cell at most "
+        "twice the core (a smaller lattice.cell_mm, or a thicker base)"]
+    # one side thinner: named
+    with pytest.raises(ProfileError) as refused:
+        profile_from_dict({"foot": {"size": "EU 42"}, "shape": {"thickness_mm": 8}, "left": {"thickness_mm": 6},
+                           "lattice": {"enabled": True}})
+    assert refused.value.problems == [
+        "left: lattice.cell_mm = 10 in a 4 mm core (a 6 mm base less the skins, 1.2 + 0.8 mm): allowed is a cell at "
+        "most twice the core (a smaller lattice.cell_mm, or a thicker base)"]
+    assert profile_from_dict({"foot": {"size": "EU 42"}, "shape": {"thickness_mm": 8},
+                              "lattice": {"enabled": True}}).lattice is not None
+
+
 def test_a_lattice_on_a_shoe_underside_is_refused():
     with pytest.raises(ProfileError) as refused:
         profile_from_dict({"foot": {"size": "EU 42"}, "lattice": {"enabled": True},

@@ -166,7 +166,7 @@ def profile_from_dict(
             warnings.extend(label + w for w in shoe_checks(spec, shoe))
     problems = list(dict.fromkeys(problems))  # a shared key's problem once, not per side
     problems.extend(pressure_problems(doc, sides))
-    problems.extend(lattice_problems(doc))
+    problems.extend(lattice_problems(doc, specs))
     zones = zones_spec(doc.zones, problems)
     print_spec = _print_spec(doc, problems)
     if doc.lift is not None and doc.lift.side in sides and not problems:
@@ -405,19 +405,34 @@ def _lattice(doc: ProfileDoc) -> Optional[LatticeSpec]:
                        perimeter_mm=table.perimeter_mm, blend_mm=table.blend_mm, edge_mm=edge)
 
 
-def lattice_settings(table: dict[str, Any]) -> LatticeSpec:
-    """A [lattice] table on its own (``insolegen coupons``), checked as in a profile:
-    ProfileError naming the key otherwise."""
-    spec = profile_from_dict({"foot": {"size": "EU 42"}, "lattice": {**table, "enabled": True}}).lattice
+def lattice_settings(table: dict[str, Any], base_mm: float) -> LatticeSpec:
+    """A [lattice] table on its own (``insolegen coupons``), for a part ``base_mm``
+    thick, checked as in a profile: ProfileError naming the key otherwise."""
+    shape = {"thickness_mm": base_mm, "heel_thickness_mm": base_mm}
+    spec = profile_from_dict({"foot": {"size": "EU 42"}, "side": "right", "shape": shape,
+                              "lattice": {**table, "enabled": True}}).lattice
     assert spec is not None
     return spec
 
 
-def lattice_problems(doc: ProfileDoc) -> list[str]:
+def lattice_problems(doc: ProfileDoc, specs: list[SideSpec] | None = None) -> list[str]:
     table = doc.lattice
     if table is None or not table.enabled:
         return []
     found = []
+    thin = {}
+    for spec in specs or []:
+        # the sheet averages to its fraction over half a cell's height or more (docs/lattice.md)
+        base = min(spec.thickness_mm, spec.heel_thickness_mm)
+        core = base - table.skin_top_mm - table.skin_bottom_mm
+        if core < table.cell_mm / 2:
+            thin[spec.side] = (f"lattice.cell_mm = {table.cell_mm:g} in a {max(core, 0):g} mm core (a {base:g} mm base "
+                               f"less the skins, {table.skin_top_mm:g} + {table.skin_bottom_mm:g} mm): allowed is a "
+                               "cell at most twice the core (a smaller lattice.cell_mm, or a thicker base)")
+    if len(set(thin.values())) == 1 and len(thin) == len(specs or []):
+        found.append(next(iter(thin.values())))  # both sides alike: said once
+    else:
+        found += [f"{side}: {message}" for side, message in thin.items()]
     if doc.shoe is not None and doc.shoe.bottom == "shoe":
         found.append("lattice.enabled with shoe.bottom = \"shoe\": a lattice is built on a flat underside only "
                      "(set shoe.bottom = \"flat\")")
