@@ -72,6 +72,18 @@ def lattice_part(part: "SidePart", zones: ZonesSpec, lattice: LatticeSpec) -> tu
     return mesh, figures
 
 
+def lattice_clamped(figures: LatticeFigures, lattice: LatticeSpec) -> list[str]:
+    """A warning for the zones asking a solid fraction under the least the cell and wall
+    print (built at that least, so the zones between them no longer differ)."""
+    under = [z for z in figures.zones if z.built_pct > z.asked_pct]
+    if not under:
+        return []
+    names = ", ".join(f"{z.name} {z.asked_pct:g} %" for z in under)
+    return [f"lattice: {names} solid asked, under the least a {lattice.cell_mm:g} mm {lattice.kind} cell with "
+            f"{lattice.wall_min_mm:g} mm walls prints ({figures.least_fraction_pct:g} %): built at "
+            f"{figures.least_fraction_pct:g} % (a larger lattice.cell_mm goes lower; zone values are solid % here)"]
+
+
 def _measure(solid, area: shapely.Geometry, top, lift_top, lattice: LatticeSpec) -> float | None:  # noqa: ANN001
     """The solid fraction in a box a cell square in the zone's middle
     (away from its edges by half the blend), between the skins; None where the core
