@@ -6,10 +6,11 @@ zones' percentages, eased across ``blend_mm`` instead of stepping, inside solid 
 The sheet is {|g(k p)| < t}, g the surface's function, k = 2 pi / cell. Its solid
 fraction rises with t (tabled once per surface by sampling a cell), and its thinnest
 wall is 2 t / (k max|grad g|) (max|grad g| = 1.729 on both sheets), so wall_min_mm sets
-the least t, hence the least fraction a cell size can print. The lattice is meshed by
-manifold3d's level set of min(t - |g|, the core's own distance) (the core: the solid
-less its skins and rim), and joined to the shell (the solid less the core) by a boolean
-union; the two overlap by OVERLAP_MM so no faces coincide.
+the least t, hence the least fraction a cell size can print. The sheet is meshed by
+marching cubes on one grid with the core (the solid less its skins and rim), trimmed to
+the core grown by OVERLAP_MM and joined to the shell (the solid less the core) by
+manifold3d's booleans; the union's slivers are mended (insolegen.mending).
+docs/lattice.md tells the whole of it.
 """
 
 from __future__ import annotations

@@ -187,3 +187,32 @@ def test_a_wall_mark_outside_what_min_thickness_allows_is_not_taken(tmp_path, ca
     stl.write_bytes(bytes(data))
     code, out, _ = _run(capsys, "check", str(stl))
     assert code == 1 and "minimum 1.2 mm" in out and "note: held to" not in out
+
+
+@pytest.mark.slow  # a lattice coupon each: a few seconds
+def test_any_lattice_coupon_is_one_solid_with_its_walls_and_fraction():
+    """Sweep: any sheet, cell, wall and printable fraction gives one solid whose walls are
+    no thinner than asked (rays along the normals) and whose fraction is within 10 %."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from sweeps import examples
+
+    from insolegen.coupons import lattice_coupon
+    from insolegen.lattice import least_fraction, thinnest_allowed_mm
+    from insolegen.profile.spec import LatticeSpec
+
+    @settings(max_examples=examples(12), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(kind=st.sampled_from(["gyroid", "diamond"]), cell=st.floats(6.0, 14.0), wall=st.floats(0.6, 1.2),
+           share=st.floats(0.0, 1.0))
+    def sweep(kind, cell, wall, share):
+        lattice = LatticeSpec(kind=kind, cell_mm=cell, wall_min_mm=wall, edge_mm=min(1.0, wall))
+        least = 100 * least_fraction(lattice)
+        asked = round(least + share * (80.0 - least), 1) if least < 80 else 80.0
+        coupon = lattice_coupon(max(asked, least), lattice)
+        assert coupon.report.ok
+        assert coupon.report.thinnest_wall_mm >= thinnest_allowed_mm(lattice)
+        mesh = trimesh.Trimesh(coupon.mesh.vertices, coupon.mesh.faces, process=False)
+        assert mesh.is_watertight and mesh.is_winding_consistent and mesh.volume > 0
+        assert coupon.measured_pct == pytest.approx(coupon.built_pct, rel=0.10), (kind, cell, wall, asked)
+
+    sweep()
