@@ -858,7 +858,7 @@ def _densities(text: str) -> list[float]:
         try:
             value = float(item.strip())
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{brief(item.strip()) or 'an empty value'} is not a number: give "
+            raise argparse.ArgumentTypeError(f"{brief(item.strip()) if item.strip() else 'an empty value'} is not a number: give "
                                              "percentages separated by commas, e.g. 10,20,30") from None
         values.append(value)
     return values

@@ -96,6 +96,7 @@ def test_the_default_lattice_coupons_start_at_the_least_the_wall_allows(tmp_path
 
 @pytest.mark.parametrize("args, says", [
     (["--densities", "10,abc"], "'abc' is not a number"),
+    (["--densities", "10,,20"], "an empty value is not a number"),
     (["--densities", "0,20"], "--densities 0 is out of range: allowed is 1 to 100 %"),
     (["--densities", "20,150"], "--densities 150 is out of range"),
     (["--densities", "20,20"], "gives a value twice"),
