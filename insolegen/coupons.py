@@ -144,6 +144,9 @@ def density_problems(densities: list[float]) -> list[str]:
     lo, hi = DENSITY_RANGE_PCT
     found = [f"--densities {d:g} is out of range: allowed is {lo:g} to {hi:g} %" for d in densities
              if not (math.isfinite(d) and lo <= d <= hi)]
+    # the density is cut into the tab: one decimal at most fits it, and is all a press tells apart
+    found += [f"--densities {d:g} has more than one decimal: give it as {round(d, 1):g}" for d in densities
+              if math.isfinite(d) and round(d, 1) != d]
     if len(set(densities)) != len(densities):
         found.append("--densities gives a value twice: give each density once")
     if len(densities) > MAX_COUPONS:

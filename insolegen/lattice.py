@@ -219,11 +219,24 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     shell = body_solid - exact
     joined = (shell + (sheet_solid ^ grown))
 
-    # the union leaves specks (a thousandth of a cubic millimetre, solid or hollow)
-    # where the sheet grazes the shell: dropped, so the part is one solid and its voids
-    mended = drop_specks(merge_coincident(collapse_needles(collapse_short_edges(from_manifold(joined)))), SPECK_MM3)
-    # the STL's float32 corners, so the 3MF and the checks hold what the STL does
-    return Mesh(vertices=mended.vertices.astype(np.float32).astype(np.float64), faces=mended.faces)
+    # Mended on the STL's float32 corners, so the 3MF, the checks and the STL hold the
+    # same; a mend's new corner (a midpoint) is rounded and mended once more.
+    mended = _mended(_as_float32(from_manifold(joined)))
+    rounded = _as_float32(mended)
+    if not np.array_equal(rounded.vertices, mended.vertices):
+        rounded = _as_float32(_mended(rounded))
+    return rounded
+
+
+def _as_float32(mesh: Mesh) -> Mesh:
+    return Mesh(vertices=mesh.vertices.astype(np.float32).astype(np.float64), faces=mesh.faces)
+
+
+def _mended(mesh: Mesh) -> Mesh:
+    """The union's sub-micrometre edges collapsed, needles and caps mended, and the
+    specks it leaves where the sheet grazes the shell (a thousandth of a cubic
+    millimetre, solid or hollow) dropped, so the part is one solid and its voids."""
+    return drop_specks(merge_coincident(collapse_needles(collapse_short_edges(mesh))), SPECK_MM3)
 
 
 def solid_fraction(solid, box: tuple[float, float, float, float, float, float]) -> float:  # noqa: ANN001

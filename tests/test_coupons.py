@@ -6,6 +6,7 @@ slicers slicing them (slow)."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -100,6 +101,7 @@ def test_the_default_lattice_coupons_start_at_the_least_the_wall_allows(tmp_path
     (["--densities", "0,20"], "--densities 0 is out of range: allowed is 1 to 100 %"),
     (["--densities", "20,150"], "--densities 150 is out of range"),
     (["--densities", "20,20"], "gives a value twice"),
+    (["--densities", "33.333"], "--densities 33.333 has more than one decimal: give it as 33.3"),
     (["--densities", ",".join(str(10 + i) for i in range(13))], "allowed is at most 12"),
     (["--lattice", "--densities", "10,40"], "--densities 10 is under the least solid fraction a 10 mm gyroid cell"),
     (["--lattice", "--cell-mm", "2"], "--cell-mm 2 is out of range: allowed is 4 to 30 mm"),
@@ -158,9 +160,10 @@ def test_prusaslicer_slices_a_lattice_coupon_without_errors_or_repairs(tmp_path,
     gcode = tmp_path / "c.gcode"
     output = _slice(tmp_path / "coupons-lattice" / "coupon-lattice-30.3mf", gcode).lower()
     assert "error" not in output and "repair" not in output, output[-3000:]
-    text = gcode.read_text()
-    assert ";TYPE:Internal infill" not in text  # solid: the lattice is the firmness
-    assert "; fill_density = 100%" in text
+    # printed solid (the lattice is the firmness): the filament laid is the part's volume
+    used = float(re.search(r"; filament used \[cm3\] = ([\d.]+)", gcode.read_text()).group(1))
+    record = json.loads((tmp_path / "coupons-lattice" / "coupons.json").read_text())
+    assert used * 1000 == pytest.approx(record["coupons"][0]["volume_mm3"], rel=0.08)
 
 
 @pytest.mark.slow
@@ -200,16 +203,16 @@ def test_any_lattice_coupon_is_one_solid_with_its_walls_and_fraction():
 
     from insolegen.coupons import lattice_coupon
     from insolegen.lattice import least_fraction, thinnest_allowed_mm
-    from insolegen.profile.spec import LatticeSpec
+    from insolegen.profile.spec import LatticeSpec, lattice_step_mm
 
     @settings(max_examples=examples(12), deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(kind=st.sampled_from(["gyroid", "diamond"]), cell=st.floats(6.0, 14.0), wall=st.floats(0.6, 1.2),
            share=st.floats(0.0, 1.0))
     def sweep(kind, cell, wall, share):
-        lattice = LatticeSpec(kind=kind, cell_mm=cell, wall_min_mm=wall, edge_mm=min(1.0, wall))
+        lattice = LatticeSpec(kind=kind, cell_mm=cell, wall_min_mm=wall, edge_mm=lattice_step_mm(cell, wall))
         least = 100 * least_fraction(lattice)
-        asked = round(least + share * (80.0 - least), 1) if least < 80 else 80.0
-        coupon = lattice_coupon(max(asked, least), lattice)
+        asked = math.ceil(10 * (least + share * max(80.0 - least, 0.0))) / 10  # as the CLI takes it: one decimal
+        coupon = lattice_coupon(asked, lattice)
         assert coupon.report.ok
         assert coupon.report.thinnest_wall_mm >= thinnest_allowed_mm(lattice)
         mesh = trimesh.Trimesh(coupon.mesh.vertices, coupon.mesh.faces, process=False)

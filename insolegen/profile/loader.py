@@ -23,7 +23,8 @@ from .printers import PRINTERS
 from .sizes import SizeError, parse_size, size_length_problem
 from ..input_paths import UnusablePathError, brief, read_input_bytes, without_path
 from .shoe_rules import shoe_checks
-from .spec import FootFile, LatticeSpec, Modifications, Patient, PressureSpec, PrintSpec, Profile, Shoe, SideSpec
+from .spec import (FootFile, LatticeSpec, Modifications, Patient, PressureSpec, PrintSpec, Profile, Shoe, SideSpec,
+                   lattice_step_mm)
 from .zonecheck import lift_zone_checks, zones_spec
 
 # Foot proportions as fractions of foot length (docs/clinical.md, ANSUR II).
@@ -398,8 +399,7 @@ def _lattice(doc: ProfileDoc) -> Optional[LatticeSpec]:
     table = doc.lattice
     if table is None or not table.enabled:
         return None
-    # triangles a little under the thinnest wall, so every wall is two triangles across
-    edge = min(1.0, table.wall_min_mm)
+    edge = lattice_step_mm(table.cell_mm, table.wall_min_mm)
     return LatticeSpec(kind=table.type, cell_mm=table.cell_mm, wall_min_mm=table.wall_min_mm,
                        skin_top_mm=table.skin_top_mm, skin_bottom_mm=table.skin_bottom_mm,
                        perimeter_mm=table.perimeter_mm, blend_mm=table.blend_mm, edge_mm=edge)

@@ -194,6 +194,13 @@ class Shoe:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
+def lattice_step_mm(cell_mm: float, wall_min_mm: float) -> float:
+    """The marching grid's step: a little under the thinnest wall, so every wall is two
+    triangles across, and a tenth of the cell at most (a 6 mm cell on a 1 mm grid read
+    17 % over its fraction, on 0.6 mm 5 %); 1 mm at most."""
+    return min(1.0, wall_min_mm, cell_mm / 10.0)
+
+
 @dataclass(frozen=True, kw_only=True)
 class LatticeSpec:
     """[lattice] as given (docs/lattice.md); ``edge_mm``: the level set's triangle size."""
