@@ -27,7 +27,7 @@ from .mending import welded_as_stl
 from .meshcheck import MeshReport, check_part
 from .printing import PRINTABLE_MIN_MM
 from .profile.spec import LatticeSpec
-from .recess import recess_underside
+from .recess import RecessError, recess_underside
 from .solid import Mesh
 
 COUPON_MM = (40.0, 40.0, 10.0)  # the pressed block: x, y, height
@@ -91,7 +91,10 @@ def blank(text: str) -> Mesh:
     body = from_manifold(block + tab)
     glyphs = printable_cut(shapely.affinity.scale(text_outline_mm(text, TEXT_HEIGHT_MM), 1.0, -1.0, origin=(0, 0)))
     placed = shapely.affinity.translate(glyphs, tx / 2, -ty / 2)
-    return recess_underside(body, placed, LABEL_DEPTH_MM)
+    try:
+        return recess_underside(body, placed, LABEL_DEPTH_MM)
+    except RecessError as exc:
+        raise CouponError(f"the label {text!r} cannot be cut into the coupon's tab: {exc}") from None
 
 
 def infill_coupon(asked_pct: float) -> Coupon:
