@@ -79,11 +79,7 @@ def collapse_needles(mesh: Mesh) -> Mesh:
     for _ in range(MAX_MENDS):
         tri = v[f]
         area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
-        longest = np.linalg.norm(tri - np.roll(tri, -1, axis=1), axis=2).max(axis=1)
-        # a cap is found by its height, not its area: a long flat one has the area of a
-        # fine triangle, and rounding to float32 can take the rest of it
-        flat = (area <= NEEDLE_AREA_MM2) | (2 * area <= CAP_HEIGHT_MM * longest)
-        needles = [int(i) for i in np.flatnonzero(flat) if tuple(sorted(f[i])) not in skipped]
+        needles = [int(i) for i in np.flatnonzero(area <= NEEDLE_AREA_MM2) if tuple(sorted(f[i])) not in skipped]
         if not needles:
             break
         index = needles[0]
