@@ -60,10 +60,16 @@ def test_infill_coupons_are_blocks_with_their_density_on_the_tab_and_in_the_3mf(
         assert f"{folder / f'coupon-infill-{pct}.stl'}: {pct} % infill" in out
 
 
-def test_a_lattice_coupon_is_one_solid_with_the_fraction_asked(tmp_path, capsys):
-    code, out, _ = _run(capsys, "coupons", "--lattice", "--densities", "40,60", "--out", str(tmp_path))
-    assert code == 0, out
-    folder = tmp_path / "coupons-lattice"
+@pytest.fixture(scope="module")
+def lattice_coupons(tmp_path_factory):
+    """Two lattice coupons made through the command line, for the tests that read them."""
+    out = tmp_path_factory.mktemp("lattice-coupons")
+    assert main(["coupons", "--lattice", "--densities", "40,60", "--out", str(out)]) == 0
+    return out / "coupons-lattice"
+
+
+def test_a_lattice_coupon_is_one_solid_with_the_fraction_asked(lattice_coupons, capsys):
+    folder = lattice_coupons
     record = json.loads((folder / "coupons.json").read_text())
     volumes = []
     for coupon in record["coupons"]:
@@ -183,10 +189,9 @@ def test_prusaslicer_fills_infill_coupons_in_proportion_to_their_density(tmp_pat
         assert laid[pct] / laid[10] == pytest.approx(pct / 10, rel=0.2), laid
 
 
-def test_a_wall_mark_outside_what_min_thickness_allows_is_not_taken(tmp_path, capsys):
-    assert _run(capsys, "coupons", "--lattice", "--densities", "30", "--out", str(tmp_path))[0] == 0
-    stl = tmp_path / "coupons-lattice" / "coupon-lattice-30.stl"
-    data = bytearray(stl.read_bytes())
+def test_a_wall_mark_outside_what_min_thickness_allows_is_not_taken(lattice_coupons, tmp_path, capsys):
+    stl = tmp_path / "coupon.stl"
+    data = bytearray((lattice_coupons / "coupon-lattice-40.stl").read_bytes())
     data[:24] = b"insolegen walls>=0.05mm ".ljust(24)  # under --min-thickness's 0.1 mm
     stl.write_bytes(bytes(data))
     code, out, _ = _run(capsys, "check", str(stl))

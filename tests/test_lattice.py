@@ -144,7 +144,7 @@ def test_the_lattice_part_is_one_solid_with_walls_at_the_minimum_and_the_fractio
 
 
 def test_the_fraction_measured_on_the_mesh_rises_monotonically_across_a_blend():
-    """A slab 130 x 40 x 10 mm, 35 % solid on the left and 60 % on the right, eased over
+    """A slab 130 x 24 x 10 mm, 35 % solid on the left and 60 % on the right, eased over
     30 mm: the solid fraction measured on the mesh in cell-square boxes stepped across
     the blend never falls, and each end is within 10 % of its zone's."""
     import manifold3d
@@ -153,13 +153,13 @@ def test_the_fraction_measured_on_the_mesh_rises_monotonically_across_a_blend():
     from insolegen.zones import from_manifold
 
     settings = LatticeSpec(cell_mm=8.0, blend_mm=30.0, edge_mm=0.8)
-    slab = from_manifold(manifold3d.Manifold.cube([130.0, 40.0, 10.0]))
-    ring = np.array([[0.0, 0.0], [130.0, 0.0], [130.0, 40.0], [0.0, 40.0]])
-    fraction = blended_fraction([(0.35, shapely.box(-5, -5, 65, 45)), (0.60, shapely.box(65, -5, 135, 45))],
-                                (0, 0, 130, 40), settings.blend_mm)
+    slab = from_manifold(manifold3d.Manifold.cube([130.0, 24.0, 10.0]))
+    ring = np.array([[0.0, 0.0], [130.0, 0.0], [130.0, 24.0], [0.0, 24.0]])
+    fraction = blended_fraction([(0.35, shapely.box(-5, -5, 65, 29)), (0.60, shapely.box(65, -5, 135, 29))],
+                                (0, 0, 130, 24), settings.blend_mm)
     mesh = fill_with_lattice(slab, ring, lambda x, y: np.full(np.broadcast(x, y).shape, 10.0), fraction, settings)
     xs = np.arange(12.0, 120.0, 8.0)  # box centres a cell apart, clear of the rim
-    measured = [measured_fraction(mesh, (x, 20.0), settings.skin_bottom_mm, 10.0 - settings.skin_top_mm, 8.0)
+    measured = [measured_fraction(mesh, (x, 12.0), settings.skin_bottom_mm, 10.0 - settings.skin_top_mm, 8.0)
                 for x in xs]
     assert all(m is not None for m in measured)
     assert measured[0] == pytest.approx(35.0, rel=0.10) and measured[-1] == pytest.approx(60.0, rel=0.10)
