@@ -1,4 +1,4 @@
-"""Command line: ``insolegen new | build | check``.
+"""Command line: ``insolegen new | build | check | coupons | serve``.
 
 Exit codes (README, "Exit codes"): 0 success; 1 a mesh that is not printable (check)
 or a build that failed its own checks or was cut short while writing (disk full); 2
@@ -512,6 +512,13 @@ def _built_lines(outcome: Outcome, folder: Path, result, names: dict[str, str]) 
             f"{side.volume_mm3 / 1000:.1f} cm3, length {side.outline.length_mm:.1f} mm, "
             f"ball {side.outline.ball_width_mm:.1f} mm; top heights (mm): {heights}"
         )
+        lattice = side.lattice
+        if lattice is not None:
+            zones = ", ".join(f"{z.name} {z.built_pct:g}" + (f" ({z.measured_pct:.1f})" if z.measured_pct is not None
+                                                               else "") for z in lattice.zones)
+            outcome.out.append(
+                f"{folder / names[f'{side.side}.lattice']}: {lattice.triangles} triangles, thinnest wall "
+                f"{lattice.thinnest_wall_mm:.2f} mm; solid % by zone, built (measured): {zones}")
 
 
 def _profile_problems(outcome: Outcome, path: Path, exc: Exception) -> None:
@@ -578,22 +585,37 @@ def _bed_of(args: argparse.Namespace) -> tuple[tuple[float, float] | None, str |
 
 def _check_stl(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # type: ignore[no-untyped-def]
     from .meshcheck import check_part
-    from .meshfiles import MeshFileError, load_mesh_file
+    from .meshfiles import MeshFileError, declared_wall_mm, load_mesh_file
 
     try:
         vertices, faces = load_mesh_file(path)
     except MeshFileError as exc:
         _say(f"{shown(path)}: NOT PRINTABLE: {without_path(exc, path)}")
         return False
-    report = check_part(vertices, faces, min_thickness_mm=args.min_thickness)
+    minimum, note = _minimum(args, declared_wall_mm(path))
+    report = check_part(vertices, faces, min_thickness_mm=minimum)
     fit = _bed_fit_loose(vertices, bed, printer) if bed else None
     if args.json:
         _say(_json({"file": str(path), **report.as_dict(), "bed": fit}))
     else:
         _print_report(path, report)
+        if note:
+            _say(f"  note: {note}")
         if fit:
             _say(f"  bed: {fit['text']}")
     return report.ok and (fit is None or fit["fits"])
+
+
+def _minimum(args: argparse.Namespace, declared: float | None) -> tuple[float, str | None]:
+    """The thinnest section to hold a part to: --min-thickness if given, else what its
+    file says its lattice was made to, else the printable minimum; and a note saying so."""
+    if args.min_thickness is not None:
+        return args.min_thickness, None
+    lo, hi = MIN_THICKNESS_RANGE_MM
+    if declared is not None and lo <= declared <= hi:  # a mark outside what --min-thickness allows is not taken
+        return declared, (f"held to {declared:.2f} mm, the thinnest wall its file says its lattice was made to "
+                          "(--min-thickness sets another)")
+    return PRINTABLE_MIN_MM, None
 
 
 def _bed_fit_loose(vertices, bed, printer) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -617,7 +639,7 @@ def _check_3mf(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # t
     from .meshcheck import check_part, check_zone
 
     from .placement import describe_bed
-    from .exports.threemf_read import ThreeMFError, read_3mf
+    from .exports.threemf_read import ThreeMFError, declared_wall_3mf_mm, read_3mf
 
     try:
         volumes = read_3mf(path)
@@ -629,8 +651,11 @@ def _check_3mf(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # t
     ok = bool(parts)
     lines = []
     result: dict[str, object] = {"file": str(path), "parts": [], "zones": []}
+    minimum, note = _minimum(args, declared_wall_3mf_mm(path))
+    if note:
+        lines.append(f"  note: {note}")
     for part in parts:
-        report = check_part(part.vertices, part.faces, min_thickness_mm=args.min_thickness)
+        report = check_part(part.vertices, part.faces, min_thickness_mm=minimum)
         ok &= report.ok
         result["parts"].append({"name": part.name, **report.as_dict()})  # type: ignore[union-attr]
         lines.append(f"  part {part.name!r}: {'printable' if report.ok else 'NOT PRINTABLE'}, {report.triangles} "
@@ -790,10 +815,31 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("meshes", nargs="+", help="STL or 3MF files")
     check.add_argument("--printer", help="also check the bed fit for a printer preset, e.g. prusa-mk4")
     check.add_argument("--bed", type=_bed, help="also check the bed fit for a custom bed, WIDTHxDEPTH in mm")
-    check.add_argument("--min-thickness", type=_min_thickness, default=PRINTABLE_MIN_MM,
-                       help=f"thinnest printable section in mm (default {PRINTABLE_MIN_MM:g})")
+    check.add_argument("--min-thickness", type=_min_thickness, default=None,
+                       help=f"thinnest printable section in mm (default {PRINTABLE_MIN_MM:g}, or the thinnest wall a "
+                            "lattice part's file says it was made to)")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(run=cmd_check)
+
+    coupons = sub.add_parser(
+        "coupons", help="calibration coupons: test blocks to press, one per density",
+        description="Write one 40 x 40 x 10 mm test block per density, the density cut into its tab, to print "
+                    "in your material and press (README, \"Calibration coupons\"). Results go in "
+                    "OUT/coupons-infill/ or OUT/coupons-lattice/.")
+    kinds = coupons.add_mutually_exclusive_group()
+    kinds.add_argument("--infill", action="store_true",
+                       help="solid blocks whose 3MF asks the slicer for each infill percent (the default)")
+    kinds.add_argument("--lattice", action="store_true",
+                       help="blocks filled with the graded lattice ([lattice]) at each solid fraction")
+    coupons.add_argument("--densities", type=_densities, metavar="P1,P2,...",
+                         help="percentages, e.g. 10,20,30 (default 10,20,30,40,50,60 for infill; for a lattice, six "
+                              "steps of 10 from the least its cell and wall print)")
+    coupons.add_argument("--type", choices=("gyroid", "diamond"), help="the lattice's sheet (default gyroid)")
+    coupons.add_argument("--cell-mm", type=float, help="the lattice's cell size in mm (default 10)")
+    coupons.add_argument("--wall-min-mm", type=float, help="the lattice's thinnest wall in mm (default 0.8)")
+    coupons.add_argument("--out", default="outputs", help="output folder (default: outputs)")
+    coupons.add_argument("--force", action="store_true", help="replace existing coupons")
+    coupons.set_defaults(run=cmd_coupons)
 
     serve = sub.add_parser("serve", help="the designer: a local web page with a live 3D view",
                            description="Serve the designer (a web page: the profile as a form, a live 3D view, "
@@ -804,6 +850,82 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--open", action="store_true", help="open the page in the default browser")
     serve.set_defaults(run=cmd_serve)
     return parser
+
+
+def _densities(text: str) -> list[float]:
+    values = []
+    for item in text.split(","):
+        try:
+            value = float(item.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{brief(item.strip()) if item.strip() else 'an empty value'} is not a number: give "
+                                             "percentages separated by commas, e.g. 10,20,30") from None
+        values.append(value)
+    return values
+
+
+def cmd_coupons(args: argparse.Namespace) -> int:
+    """Write calibration coupons: one block per density, the density on its tab."""
+    from .coupons import (COUPON_MM, DEFAULT_DENSITIES, CouponError, CouponKind, density_problems, infill_coupon,
+                          lattice_coupon, lattice_densities)
+    from .exports.coupon_files import coupon_files
+    from .exports.files import (OutputError, OutputExistsError, claim_folder, describe_write_error,
+                                folder_unwritable, publish)
+    from .lattice import least_fraction
+    from .profile import ProfileError
+    from .profile.loader import lattice_settings
+
+    kind = CouponKind.LATTICE if args.lattice else CouponKind.INFILL
+    settings = None
+    if kind is CouponKind.LATTICE:
+        table = {"type": args.type, "cell_mm": args.cell_mm, "wall_min_mm": args.wall_min_mm}
+        options = {"lattice.type": "--type", "lattice.cell_mm": "--cell-mm", "lattice.wall_min_mm": "--wall-min-mm"}
+        try:  # checked as a profile's [lattice] is; "2.0" said as given, "2"
+            settings = lattice_settings({k: int(v) if isinstance(v, float) and v.is_integer() else v
+                                         for k, v in table.items() if v is not None}, COUPON_MM[2])
+        except ProfileError as exc:
+            problem = exc.problems[0]
+            for key, option in options.items():
+                problem = problem.replace(f"{key} = ", f"{option} ").replace(key, option)
+            _err(f"coupons: {problem}")
+            return EXIT_BAD_INPUT
+    elif any(v is not None for v in (args.type, args.cell_mm, args.wall_min_mm)):
+        _err("coupons: --type, --cell-mm and --wall-min-mm shape a lattice: give them with --lattice")
+        return EXIT_BAD_INPUT
+    least = 100 * least_fraction(settings) if settings is not None else 0.0
+    densities = args.densities if args.densities is not None else (
+        lattice_densities(least) if settings is not None else list(DEFAULT_DENSITIES))
+    problems = density_problems(densities)
+    if settings is not None:
+        problems += [f"--densities {d:g} is under the least solid fraction a {settings.cell_mm:g} mm {settings.kind} "
+                     f"cell with {settings.wall_min_mm:g} mm walls prints ({least:.1f} %): allowed is {least:.1f} "
+                     "to 100 % (a larger --cell-mm goes lower)" for d in densities if d < least]
+    if problems:
+        _err(f"coupons: {problems[0]}")
+        return EXIT_BAD_INPUT
+    folder = Path(args.out) / f"coupons-{kind.value}"
+    try:
+        with claim_folder(folder, force=args.force) as claim:
+            made = [lattice_coupon(d, settings) if settings is not None else infill_coupon(d) for d in densities]
+            files = coupon_files(made, settings)
+            with _interrupts(OnInterrupt.DEFER):
+                publish(claim, files)
+    except OutputError as exc:
+        _err(f"coupons: {exc}")
+        return EXIT_BAD_INPUT
+    except CouponError as exc:
+        _err(f"coupons: build failed: {exc}")
+        return EXIT_FAILED
+    except OSError as exc:
+        _err(f"coupons: cannot write the results to {shown(folder)}: {describe_write_error(exc)}; nothing was written")
+        return EXIT_UNWRITABLE if folder_unwritable(exc) else EXIT_FAILED
+    for coupon in made:
+        measured = f", measured {coupon.measured_pct:.1f} % solid" if coupon.measured_pct is not None else ""
+        what = "infill" if kind is CouponKind.INFILL else "solid (lattice)"
+        _say(f"{folder / (coupon.stem + '.stl')}: {coupon.built_pct:g} % {what}{measured}, "
+             f"{len(coupon.mesh.faces)} triangles")
+    _say(str(folder / "coupons.json"))
+    return EXIT_OK
 
 
 def _port(text: str) -> int:

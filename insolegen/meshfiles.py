@@ -38,6 +38,24 @@ SHOWN_TOKEN_CHARS = 40  # a bad number or line is quoted at most this long
 EXPORT_AGAIN = "export it again"
 
 
+# A lattice part's STL header starts with this (the wall it was made to, for check)
+STL_WALL_MARK = "insolegen walls>={:.2f}mm"
+_WALL_MARK = re.compile(rb"insolegen walls>=(\d{1,2}\.\d\d)mm")
+
+
+def declared_wall_mm(path: Path | str) -> float | None:
+    """The thinnest wall an STL's header says its part was made to (insolegen's lattice
+    parts say so), or None: any other file, or one that cannot be read (checking it
+    then says why)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(STL_HEADER_BYTES)
+    except OSError:
+        return None
+    found = _WALL_MARK.match(head)
+    return float(found.group(1)) if found else None
+
+
 class MeshFileError(Exception):
     """A file that is not a readable triangle mesh."""
 

@@ -108,6 +108,7 @@ class SideRecord:
     parameters: Mapping[str, Any]
     underside: tuple[UndersideFigure, ...] = ()  # with [shoe] bottom = "shoe"
     pressure: Optional[PressureFigures] = None  # with a [pressure] map
+    lattice: Optional[LatticeFigures] = None  # with [lattice] enabled
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -154,6 +155,33 @@ class PressureFigures:
     regions: tuple[PressureRegion, ...]
     bands: tuple[PressureBand, ...] = ()
     grading: Optional[str] = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LatticeZone:
+    """A zone's solid fraction in the lattice part: asked (its infill percent), built
+    (held to the least the wall allows), measured on the mesh in a box in the zone's
+    middle (None: the core is too thin there to hold a cell's height)."""
+
+    name: str
+    asked_pct: float
+    built_pct: float
+    measured_pct: Optional[float]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LatticeFigures:
+    """The lattice part of a side: its size, that it is one solid (its sealed cavities
+    are the lattice's voids inside the skins), its thinnest wall, each zone's fraction."""
+
+    triangles: int
+    bodies: int
+    cavities: int
+    thinnest_wall_mm: float
+    least_fraction_pct: float
+    zones: tuple[LatticeZone, ...]
+    build_seconds: float
+    settings: Mapping[str, Any]
 
 
 @dataclass(frozen=True, kw_only=True)

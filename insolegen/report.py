@@ -30,7 +30,9 @@ PARAMETERS = [  # (key, label, unit)
 ]
 SLICER_FOR = {".stl": "any slicer (one density)", ".3mf": "PrusaSlicer (zones as modifiers)",
               ".orca.3mf": "OrcaSlicer, Bambu Studio, Cura (zones as modifier parts / infill meshes)",
-              ".json": "build record", ".png": "preview picture", ".html": "this report"}
+              ".json": "build record", ".png": "preview picture", ".html": "this report",
+              "-lattice.stl": "the lattice part: SLS, MJF, resin, or any slicer printing it solid",
+              "-lattice.3mf": "PrusaSlicer: the lattice part, set to print solid"}
 
 CSS = """
 @page { margin: 12mm; }
@@ -116,6 +118,7 @@ sides: {_e(', '.join(names))} &middot; insolegen {_e(record.insolegen_version)} 
 <h2>Firmness zones in the 3MF files</h2>
 <table><tr><th>zone: {_e(record.zones['pattern'])} infill &middot; part volume in it</th>{head}</tr>{''.join(zone_rows)}</table>
 {lift_notes}<p>Placement: {bed}.</p>
+{_lattice_block(sides, head)}
 <h2>Files</h2>
 <table><tr><th>file</th><th>for</th></tr>{''.join(file_rows)}</table>
 <h2>Recommended print settings ({_e(TPU.material)})</h2>
@@ -373,11 +376,44 @@ def prusa_recipe(result: BuildResult, files: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+def _lattice_block(sides: tuple[SideRecord, ...], head: str) -> str:
+    """The lattice parts ([lattice]): what they are and each zone's solid fraction as
+    asked, built and measured on the mesh."""
+    lattices = [s.lattice for s in sides]
+    if all(lattice is None for lattice in lattices):
+        return ""
+    first = next(lattice for lattice in lattices if lattice is not None)
+    settings = first.settings
+
+    def row(label: str, cell) -> str:  # noqa: ANN001
+        return f"<tr><td>{_e(label)}</td>" + "".join(
+            f'<td class="num">{_e(cell(x))}</td>' if x is not None else "<td>-</td>" for x in lattices) + "</tr>"
+
+    rows = [row("triangles", lambda x: f"{x.triangles:,}"),
+            row("solid pieces / sealed cavities", lambda x: f"{x.bodies} / {x.cavities}"),
+            row("thinnest wall (mm, made to "
+                f"{settings['wall_min_mm']:g})", lambda x: f"{x.thinnest_wall_mm:.2f}"),
+            row("least fraction the wall allows (%)", lambda x: f"{x.least_fraction_pct:g}")]
+    for name in dict.fromkeys(z.name for x in lattices if x is not None for z in x.zones):
+        def cell(x, name=name):  # noqa: ANN001, ANN202
+            zone = next((z for z in x.zones if z.name == name), None)
+            if zone is None:
+                return "-"
+            measured = f"{zone.measured_pct:.1f}" if zone.measured_pct is not None else "core too thin to measure"
+            return f"{zone.asked_pct:g} / {zone.built_pct:g} / {measured}"
+        rows.append(row(f"{name}: solid % asked / built / measured", cell))
+    return (f"<h2>Lattice parts ({_e(settings['type'])}, {settings['cell_mm']:g} mm cells)</h2>"
+            "<p>The lattice files carry the firmness as geometry: print them as they are, solid (their 3MF says "
+            f"so); skins {settings['skin_top_mm']:g} mm on top and {settings['skin_bottom_mm']:g} mm below, a "
+            f"{settings['perimeter_mm']:g} mm rim, zones eased over {settings['blend_mm']:g} mm.</p>"
+            f"<table><tr><th>lattice</th>{head}</tr>{''.join(rows)}</table>")
+
+
 def _file_rows(files: dict[str, str]) -> list[str]:
     """One row per kind of file (the sides' files together)."""
     kinds: dict[str, list[str]] = {}
     for name in files.values():
-        suffix = ".orca.3mf" if name.endswith(".orca.3mf") else Path(name).suffix
+        suffix = next((k for k in (".orca.3mf", "-lattice.stl", "-lattice.3mf") if name.endswith(k)), Path(name).suffix)
         kinds.setdefault(SLICER_FOR.get(suffix, ""), []).append(name)
     return [f"<tr><td>{', '.join(_e(n) for n in names)}</td><td>{_e(use)}</td></tr>" for use, names in kinds.items()]
 

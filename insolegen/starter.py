@@ -83,6 +83,16 @@ forefoot = {z_forefoot:g}
 toes = {z_toes:g}
 lift = {z_lift:g}                # a lift's own firmness ({lift_lo:g}-100)
 
+# Firmness as geometry (docs/lattice.md): each side also as <name>-<side>-lattice.stl /
+# .3mf, filled with a lattice whose solid fraction follows the zones above (percent
+# solid; a 10 mm cell with 0.8 mm walls goes no lower than 28). Needs a base thick enough
+# for a lattice (thickness_mm 8 or more). Uncomment to use.
+# [lattice]
+# enabled = true
+# type = "gyroid"        # or "diamond"
+# cell_mm = 10
+# wall_min_mm = 0.8
+
 # Place the parts on your printer's bed (both 3MF files). Uncomment to use.
 # [print]
 # printer = "prusa-mk4"  # prusa-mk4, prusa-mini, bambu-x1, bambu-a1, ender-3, voron-350, ...

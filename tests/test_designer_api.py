@@ -232,3 +232,26 @@ def test_an_upload_over_the_limit_is_refused_and_not_kept(client, session, monke
     answer = client.post("/api/upload", files={"file": ("foot.svg", outline_svg, "image/svg+xml")})
     assert answer.status_code == 413 and "over" in answer.json()["error"]
     assert set((session.root / "uploads").iterdir()) == before
+
+
+LATTICE = ('name = "lat"\nside = "right"\n[foot]\nsize = "EU 36"\n[shape]\nthickness_mm = 10\n'
+           'heel_thickness_mm = 10\n[lattice]\nenabled = true\ncell_mm = 8\n')
+
+
+@pytest.mark.slow  # a lattice part: seconds to tens of seconds
+def test_a_lattice_build_from_the_page_gives_its_lattice_files_checked(client, tmp_path):
+    answer = client.post("/api/build", json={"profile": LATTICE})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    lattice = body["record"]["sides"][0]["lattice"]
+    assert lattice["bodies"] == 1 and lattice["thinnest_wall_mm"] >= 0.75
+    for name in ("lat-right-lattice.stl", "lat-right-lattice.3mf"):
+        (tmp_path / name).write_bytes(client.get(body["files"][name]).content)
+    assert main(["check", str(tmp_path / "lat-right-lattice.stl"), str(tmp_path / "lat-right-lattice.3mf")]) == 0
+
+
+def test_a_lattice_too_thick_for_its_base_is_a_422_naming_the_key(client):
+    answer = client.post("/api/preview", json={"profile": LATTICE.replace("cell_mm = 8", "cell_mm = 20")})
+    assert answer.status_code == 422
+    (problem,) = answer.json()["problems"]
+    assert problem["key"] == "lattice.cell_mm" and "allowed is a cell at most twice the core" in problem["message"]

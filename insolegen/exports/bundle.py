@@ -8,17 +8,20 @@ import hashlib
 import json
 from typing import Any
 
+from ..lattice import thinnest_allowed_mm
 from ..pipeline import BuildResult
 from ..profile.spec import Profile
 from ..record import FRAME, UNITS, BuildRecord, SideRecord
 from . import outputs
+from ..meshfiles import STL_WALL_MARK
 from .stl import stl_bytes
 from .threemf import orca_3mf, prusa_3mf
 
 
 def output_names(profile: Profile, preview: bool = False) -> dict[str, str]:
     """The files of a build (key -> file name inside ``OUT/<name>/``)."""
-    return outputs.output_names(profile.file_stem, [spec.side for spec in profile.sides], preview)
+    return outputs.output_names(profile.file_stem, [spec.side for spec in profile.sides], preview,
+                                lattice=profile.lattice is not None)
 
 
 def render_build(result: BuildResult, preview: bool = False) -> dict[str, bytes]:
@@ -45,6 +48,17 @@ def render_build(result: BuildResult, preview: bool = False) -> dict[str, bytes]
             "prusaslicer_3mf": {"file": names[f"{side}.3mf"], "placement": prusa_place.as_dict()},
             "orca_3mf": {"file": names[f"{side}.orca.3mf"], "placement": orca_place.as_dict()},
         }
+        lattice = result.lattices.get(side)
+        if lattice is not None:
+            # the lattice is the firmness: printed as it is, no sparse infill of its own
+            wall = thinnest_allowed_mm(result.profile.lattice)  # what check is to hold it to
+            lattice_data = stl_bytes(lattice, header=f"{STL_WALL_MARK.format(wall)} {stem} {side} lattice")
+            files[names[f"{side}.lattice"]] = lattice_data
+            files[names[f"{side}.lattice.3mf"]] = prusa_3mf(f"{title}-lattice", lattice, (), pattern, prusa_place,
+                                                           fill_pct=100.0, thinnest_wall_mm=wall)
+            side_files[side]["lattice_files"] = {"file": names[f"{side}.lattice"],
+                                           "sha256": hashlib.sha256(lattice_data).hexdigest(),
+                                           "prusaslicer_3mf": names[f"{side}.lattice.3mf"]}
     files[names["build.json"]] = build_json(result.record, side_files)
     if preview:
         from ..preview import preview_png

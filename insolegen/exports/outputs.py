@@ -20,6 +20,11 @@ SIDE_FILES = (
     ("{side}.orca.3mf", SIDE_STEM + ".orca.3mf",
      "OrcaSlicer, Bambu Studio and Cura: the zones as modifier parts (Cura: infill meshes)"),
 )
+LATTICE_FILES = (  # with [lattice] enabled
+    ("{side}.lattice", SIDE_STEM + "-lattice.stl", "the lattice part ([lattice]): binary STL, to print as it is"),
+    ("{side}.lattice.3mf", SIDE_STEM + "-lattice.3mf",
+     "PrusaSlicer: the lattice part placed on the bed, solid infill (the lattice is the firmness)"),
+)
 BUILD_FILES = (
     ("build.json", "build.json", "what was built: the patient record, measured heights, sizes, zones, warnings"),
 )
@@ -29,11 +34,11 @@ PREVIEW_FILES = (
 )
 
 
-def output_names(stem: str, sides: Iterable[str], preview: bool) -> dict[str, str]:
+def output_names(stem: str, sides: Iterable[str], preview: bool, lattice: bool = False) -> dict[str, str]:
     """Key -> file name for a build of ``sides`` under the file-safe name ``stem``."""
     names = {}
     for side in sides:
-        for key, name, _ in SIDE_FILES:
+        for key, name, _ in SIDE_FILES + (LATTICE_FILES if lattice else ()):
             names[key.format(side=side)] = name.format(stem=stem, side=side)
     for key, name, _ in BUILD_FILES + (PREVIEW_FILES if preview else ()):
         names[key] = name

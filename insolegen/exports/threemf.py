@@ -29,8 +29,8 @@ from ..zones import Zone
 from ..placement import Placement
 from ..profile.schema import PATTERNS
 from .print_settings import TPU, PrintSettings, orca_object_settings, prusa_object_settings
-from .threemf_names import (CORE_NS, CURA_NS, MODEL_PATH, MODEL_RELATIONSHIP, ORCA_CONFIG_PATH, PRUSA_CONFIG_PATH,
-                            RELATIONSHIPS_NS, SLIC3RPE_NS)
+from .threemf_names import (CORE_NS, CURA_NS, INSOLEGEN_NS, MODEL_PATH, MODEL_RELATIONSHIP, ORCA_CONFIG_PATH,
+                            PRUSA_CONFIG_PATH, RELATIONSHIPS_NS, SLIC3RPE_NS, WALL_METADATA)
 
 
 CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8"?>
@@ -91,9 +91,11 @@ def _pct(value: float) -> str:
 
 
 def prusa_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placement: Placement,
-              settings: PrintSettings = TPU, supports: bool = False) -> bytes:
+              settings: PrintSettings = TPU, supports: bool = False, fill_pct: float | None = None,
+              thinnest_wall_mm: float | None = None) -> bytes:
     """The PrusaSlicer file: one object, body + ParameterModifier zones, placed on the
-    bed by the build item's transform."""
+    bed by the build item's transform. ``thinnest_wall_mm``: the wall a lattice part
+    was made to, recorded for ``insolegen check``."""
     parts = [("body", body)] + [(z.name, z.mesh) for z in zones]
     vertices, faces, ranges = [], [], []
     v_offset = t_offset = 0
@@ -104,10 +106,12 @@ def prusa_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placem
         v_offset += len(mesh.vertices)
         t_offset += len(mesh.faces)
     combined = Mesh(vertices=np.vstack(vertices), faces=np.vstack(faces))
+    wall_ns = f' xmlns:insolegen="{INSOLEGEN_NS}"' if thinnest_wall_mm is not None else ""
+    wall = f'\n <metadata name="{WALL_METADATA}">{thinnest_wall_mm:.2f}</metadata>' if thinnest_wall_mm is not None else ""
     model = f"""<?xml version="1.0" encoding="UTF-8"?>
-<model unit="millimeter" xml:lang="en-US" xmlns="{CORE_NS}" xmlns:slic3rpe="{SLIC3RPE_NS}">
+<model unit="millimeter" xml:lang="en-US" xmlns="{CORE_NS}" xmlns:slic3rpe="{SLIC3RPE_NS}"{wall_ns}>
  <metadata name="slic3rpe:Version3mf">1</metadata>
- <metadata name="Title">{name}</metadata>
+ <metadata name="Title">{name}</metadata>{wall}
  <metadata name="Application">insolegen {__version__}</metadata>
  <resources>
   <object id="1" type="model">
@@ -121,7 +125,7 @@ def prusa_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placem
 """
     object_keys = {
         "name": name, **prusa_object_settings(settings, supports), "fill_pattern": PRUSA_PATTERN[pattern],
-        "fill_density": _pct(max((z.infill_pct for z in zones), default=20.0)),
+        "fill_density": _pct(fill_pct if fill_pct is not None else max((z.infill_pct for z in zones), default=20.0)),
     }
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<config>", ' <object id="1" instances_count="1">']
     lines += [f'  <metadata type="object" key="{k}" value={quoteattr(str(v))}/>' for k, v in object_keys.items()]

@@ -11,3 +11,9 @@ MODEL_RELATIONSHIP = "http://schemas.microsoft.com/3dmanufacturing/2013/01/3dmod
 MODEL_PATH = "3D/3dmodel.model"
 PRUSA_CONFIG_PATH = "Metadata/Slic3r_PE_model.config"  # PrusaSlicer: volumes by triangle ranges
 ORCA_CONFIG_PATH = "Metadata/model_settings.config"  # Orca / Bambu: parts and modifier parts
+
+# A lattice part says in its own file the thinnest wall it was made to, so that
+# ``insolegen check`` holds it to that, not to a solid part's minimum: in the 3MF
+# model's metadata (and in an STL's header: meshfiles.STL_WALL_MARK).
+INSOLEGEN_NS = "https://insolegen.org/3mf/2026"
+WALL_METADATA = "insolegen:thinnest_wall_mm"

@@ -35,7 +35,7 @@ from xml.parsers import expat
 import numpy as np
 from numpy.typing import NDArray
 
-from .threemf_names import CORE_NS, MODEL_PATH, ORCA_CONFIG_PATH, PRODUCTION_NS, PRUSA_CONFIG_PATH
+from .threemf_names import CORE_NS, MODEL_PATH, ORCA_CONFIG_PATH, PRODUCTION_NS, PRUSA_CONFIG_PATH, WALL_METADATA
 from ..input_paths import UnusablePathError, read_input_bytes, shown
 
 MB = 1024 * 1024
@@ -138,6 +138,24 @@ def read_3mf(path: Path | str) -> list[Volume]:
         prusa = package.small_xml(PRUSA_CONFIG)
         orca = package.small_xml(ORCA_CONFIG) if prusa is None else None
     return _Assembler(parts, root, where, prusa, orca).volumes()
+
+
+def declared_wall_3mf_mm(path: Path | str) -> float | None:
+    """The thinnest wall a 3MF says its part was made to (insolegen's lattice parts do,
+    in the model's metadata, WALL_METADATA), or None. Read after read_3mf has accepted
+    the file: the first few kilobytes of its model, where the metadata comes first."""
+    import re
+
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(MODEL_PATH) as model:
+            head = model.read(WALL_LOOK_BYTES)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, RuntimeError, NotImplementedError):
+        return None
+    found = re.search(rb'<metadata name="' + WALL_METADATA.encode() + rb'">(\d{1,2}\.\d\d)</metadata>', head)
+    return float(found.group(1)) if found else None
+
+
+WALL_LOOK_BYTES = 4096
 
 
 # -- The zip ------------------------------------------------------------------------------

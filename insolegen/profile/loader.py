@@ -23,7 +23,8 @@ from .printers import PRINTERS
 from .sizes import SizeError, parse_size, size_length_problem
 from ..input_paths import UnusablePathError, brief, read_input_bytes, without_path
 from .shoe_rules import shoe_checks
-from .spec import FootFile, Modifications, Patient, PressureSpec, PrintSpec, Profile, Shoe, SideSpec
+from .spec import (FootFile, LatticeSpec, Modifications, Patient, PressureSpec, PrintSpec, Profile, Shoe, SideSpec,
+                   lattice_step_mm)
 from .zonecheck import lift_zone_checks, zones_spec
 
 # Foot proportions as fractions of foot length (docs/clinical.md, ANSUR II).
@@ -166,6 +167,7 @@ def profile_from_dict(
             warnings.extend(label + w for w in shoe_checks(spec, shoe))
     problems = list(dict.fromkeys(problems))  # a shared key's problem once, not per side
     problems.extend(pressure_problems(doc, sides))
+    problems.extend(lattice_problems(doc, specs))
     zones = zones_spec(doc.zones, problems)
     print_spec = _print_spec(doc, problems)
     if doc.lift is not None and doc.lift.side in sides and not problems:
@@ -188,6 +190,7 @@ def profile_from_dict(
         print=print_spec,
         shoe=shoe,
         label=doc.print.label if doc.print is not None else True,
+        lattice=_lattice(doc),
     )
 
 
@@ -390,6 +393,53 @@ def _pressure(doc: ProfileDoc, side: str, base_dir: Path) -> Optional[PressureSp
         relief_table=tuple((float(k), float(d)) for k, d in table.relief_table) if table.relief_table else default_table,
         graded_zones=table.zones == "pressure", grading=table.grading, bands=table.bands,
         softest_pct=table.softest_pct, firmest_pct=table.firmest_pct)
+
+
+def _lattice(doc: ProfileDoc) -> Optional[LatticeSpec]:
+    table = doc.lattice
+    if table is None or not table.enabled:
+        return None
+    edge = lattice_step_mm(table.cell_mm, table.wall_min_mm)
+    return LatticeSpec(kind=table.type, cell_mm=table.cell_mm, wall_min_mm=table.wall_min_mm,
+                       skin_top_mm=table.skin_top_mm, skin_bottom_mm=table.skin_bottom_mm,
+                       perimeter_mm=table.perimeter_mm, blend_mm=table.blend_mm, edge_mm=edge)
+
+
+def lattice_settings(table: dict[str, Any], base_mm: float) -> LatticeSpec:
+    """A [lattice] table on its own (``insolegen coupons``), for a part ``base_mm``
+    thick, checked as in a profile: ProfileError naming the key otherwise."""
+    shape = {"thickness_mm": base_mm, "heel_thickness_mm": base_mm}
+    spec = profile_from_dict({"foot": {"size": "EU 42"}, "side": "right", "shape": shape,
+                              "lattice": {**table, "enabled": True}}).lattice
+    assert spec is not None
+    return spec
+
+
+def lattice_problems(doc: ProfileDoc, specs: list[SideSpec] | None = None) -> list[str]:
+    table = doc.lattice
+    if table is None or not table.enabled:
+        return []
+    found = []
+    thin = {}
+    for spec in specs or []:
+        # the sheet averages to its fraction over half a cell's height or more (docs/lattice.md)
+        base = min(spec.thickness_mm, spec.heel_thickness_mm)
+        core = base - table.skin_top_mm - table.skin_bottom_mm
+        if core < table.cell_mm / 2:
+            thin[spec.side] = (f"lattice.cell_mm = {table.cell_mm:g} in a {max(core, 0):g} mm core (a {base:g} mm base "
+                               f"less the skins, {table.skin_top_mm:g} + {table.skin_bottom_mm:g} mm): allowed is a "
+                               "cell at most twice the core (a smaller lattice.cell_mm, or a thicker base)")
+    if len(set(thin.values())) == 1 and len(thin) == len(specs or []):
+        found.append(next(iter(thin.values())))  # both sides alike: said once
+    else:
+        found += [f"{side}: {message}" for side, message in thin.items()]
+    if doc.shoe is not None and doc.shoe.bottom == "shoe":
+        found.append("lattice.enabled with shoe.bottom = \"shoe\": a lattice is built on a flat underside only "
+                     "(set shoe.bottom = \"flat\")")
+    if table.wall_min_mm * 3 > table.cell_mm:
+        found.append(f"lattice.wall_min_mm = {table.wall_min_mm:g} in a {table.cell_mm:g} mm cell: allowed is a wall "
+                     "at most a third of the cell (a larger lattice.cell_mm)")
+    return found
 
 
 def pressure_problems(doc: ProfileDoc, sides: tuple[str, ...]) -> list[str]:

@@ -58,6 +58,13 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "heel_pitch_mm": (0.0, 40.0, "mm"),
     "toe_spring_mm": (0.0, 25.0, "mm"),
     "heel_depth_mm": (10.0, 80.0, "mm"),
+    # [lattice] (docs/lattice.md)
+    "cell_mm": (4.0, 30.0, "mm"),
+    "wall_min_mm": (0.4, 3.0, "mm"),
+    "skin_top_mm": (0.4, 5.0, "mm"),
+    "skin_bottom_mm": (0.4, 5.0, "mm"),
+    "perimeter_mm": (0.4, 5.0, "mm"),
+    "blend_mm": (0.0, 50.0, "mm"),
     # [pressure] (docs/pressure.md)
     "relief_above_kpa": (50.0, 1000.0, "kPa"),
     "bands": (8.0, 20.0, "bands"),
@@ -220,6 +227,21 @@ class PressureTable(BaseModel):
     firmest_pct: _num("firmest_pct") = defaults.PRESSURE_FIRMEST_PCT
 
 
+class LatticeTable(BaseModel):
+    """[lattice]: the insole filled with a graded sheet lattice as well (docs/lattice.md):
+    <name>-<side>-lattice.stl and .3mf beside the usual files."""
+
+    model_config = _STRICT
+    enabled: bool = False  # true: also build the lattice parts (slower: tens of seconds a side)
+    type: Literal["gyroid", "diamond"] = "gyroid"  # the triply periodic sheet
+    cell_mm: _num("cell_mm") = 10.0  # the lattice's cell size
+    wall_min_mm: _num("wall_min_mm") = 0.8  # the thinnest sheet anywhere (sets the least solid fraction)
+    skin_top_mm: _num("skin_top_mm") = 1.2  # solid skin under the foot
+    skin_bottom_mm: _num("skin_bottom_mm") = 0.8  # solid skin on the bed
+    perimeter_mm: _num("perimeter_mm") = 1.2  # solid rim around the edge
+    blend_mm: _num("blend_mm") = 15.0  # the width over which one zone's fraction eases into the next
+
+
 class PrintTable(BaseModel):
     """[print]: the printer (a preset) or a custom bed, for placing the part."""
 
@@ -290,6 +312,7 @@ class ProfileDoc(BaseModel):
     modifications: ModificationsTable = ModificationsTable()
     shoe: Optional[ShoeTable] = None
     pressure: Optional[PressureTable] = None
+    lattice: Optional[LatticeTable] = None
     print: Optional[PrintTable] = None
     left: SideTable = SideTable()  # type: ignore[valid-type]
     right: SideTable = SideTable()  # type: ignore[valid-type]

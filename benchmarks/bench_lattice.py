@@ -1,0 +1,85 @@
+"""Lattice benchmark (issue 12): prints figures, asserts nothing.
+
+    python benchmarks/bench_lattice.py [--profile profiles/lattice-pair.toml] [--repeat 3] [--no-slice]
+
+1. ``insolegen build --no-preview`` of the profile (default: the EU 42 lattice pair), as
+   a user runs it, --repeat times: wall clock (median and best) and peak memory of the
+   process.
+2. From the last build's build.json, per lattice part: triangles, solid pieces, sealed
+   cavities, the thinnest wall measured on the mesh (rays along the surface normals),
+   the least fraction the cell and wall allow, and each zone's solid fraction asked,
+   built and measured on the mesh in a cell-square box in the zone's middle, with the
+   relative error.
+3. Unless --no-slice, and when prusa-slicer is installed: PrusaSlicer slicing each
+   lattice 3MF at 0.2 mm layers on an MK4 bed (wall clock, whether it said "error" or
+   "repair").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MK4_BED = "0x0,250x0,250x210,0x210"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default=str(ROOT / "profiles" / "lattice-pair.toml"))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-slice", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out"
+        times = []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "insolegen", "build", args.profile, "--out", str(out),
+                            "--no-preview", "--force"], check=True, capture_output=True)
+            times.append(time.perf_counter() - start)
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"build --no-preview of {Path(args.profile).name}: median {statistics.median(times):.1f} s, "
+              f"best {min(times):.1f} s over {args.repeat} runs; peak RSS {peak_mb:.0f} MB")
+        folder = next(p for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
+        record = json.loads((folder / "build.json").read_text())
+        for side in record["sides"]:
+            lattice = side["lattice"]
+            print(f"\n{side['side']}: {lattice['triangles']:,} triangles, {lattice['bodies']} solid, "
+                  f"{lattice['cavities']} sealed cavities, thinnest wall {lattice['thinnest_wall_mm']:.3f} mm "
+                  f"(made to {lattice['settings']['wall_min_mm']} mm), least fraction {lattice['least_fraction_pct']} %, "
+                  f"built in {lattice['build_seconds']} s (its own thread)")
+            print(f"  {'zone':<10} {'asked %':>8} {'built %':>8} {'measured %':>11} {'error':>7}")
+            for zone in lattice["zones"]:
+                measured = zone["measured_pct"]
+                error = f"{100 * (measured / zone['built_pct'] - 1):+.1f} %" if measured is not None else "-"
+                shown = f"{measured:.1f}" if measured is not None else "(thin)"
+                print(f"  {zone['name']:<10} {zone['asked_pct']:>8g} {zone['built_pct']:>8g} {shown:>11} {error:>7}")
+        prusa = shutil.which("prusa-slicer")
+        if args.no_slice or prusa is None:
+            print("\nPrusaSlicer: not run" + (" (not installed)" if prusa is None else ""))
+            return
+        for side in record["sides"]:
+            model = folder / side["lattice_files"]["prusaslicer_3mf"]
+            gcode = Path(tmp) / f"{side['side']}.gcode"
+            start = time.perf_counter()
+            result = subprocess.run([prusa, "--export-gcode", str(model), "-o", str(gcode), "--bed-shape", MK4_BED,
+                                     "--layer-height", "0.2", "--first-layer-height", "0.2"],
+                                    capture_output=True, text=True)
+            seconds = time.perf_counter() - start
+            said = "\n".join(line for line in (result.stdout + result.stderr).lower().splitlines() if "[trace]" not in line)
+            print(f"\nPrusaSlicer, {model.name}: exit {result.returncode} in {seconds:.0f} s; "
+                  f"'error' said: {'error' in said}; 'repair' said: {'repair' in said}; "
+                  f"G-code {gcode.stat().st_size / 1e6:.1f} MB" if gcode.exists() else "no G-code")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""The files of ``insolegen coupons`` (name -> bytes): each coupon's STL, its
+PrusaSlicer 3MF (and, for infill coupons, the OrcaSlicer / Bambu / Cura one), and
+coupons.json (what was asked, built and measured, and how to press them)."""
+
+from __future__ import annotations
+
+import json
+from typing import Sequence
+
+from .. import __version__
+from ..coupons import COUPON_MM, Coupon, CouponKind
+from ..lattice import thinnest_allowed_mm
+from ..placement import place_on_bed
+from ..profile.printers import DEFAULT_ORCA_BED_MM, DEFAULT_PRUSA_BED_MM
+from ..profile.spec import LatticeSpec
+from ..zones import Zone
+from ..meshfiles import STL_WALL_MARK
+from .stl import stl_bytes
+from .threemf import orca_3mf, prusa_3mf
+
+PATTERN = "gyroid"  # an infill coupon's infill: the profiles' default pattern
+MEASURING = ("Press each coupon's top (the block, not the tab) with a known weight or a kitchen scale "
+             "under a flat board, and note how far it sinks: README, \"Calibration coupons\".")
+
+
+def coupon_files(coupons: Sequence[Coupon], lattice: LatticeSpec | None) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    listed = []
+    for coupon in coupons:
+        stem = coupon.stem
+        wall = thinnest_allowed_mm(lattice) if lattice is not None else None  # a lattice's, for check
+        mark = STL_WALL_MARK.format(wall) if wall is not None else "insolegen"
+        files[f"{stem}.stl"] = stl_bytes(coupon.mesh, header=f"{mark} {stem} mm")
+        prusa_place = place_on_bed(coupon.mesh.vertices, DEFAULT_PRUSA_BED_MM)
+        entry: dict[str, object] = {**coupon.as_dict(), "file": f"{stem}.stl", "prusaslicer_3mf": f"{stem}.3mf"}
+        if coupon.kind is CouponKind.INFILL:
+            files[f"{stem}.3mf"] = prusa_3mf(stem, coupon.mesh, (), PATTERN, prusa_place, fill_pct=coupon.built_pct)
+            # Orca and Cura read a zone's infill from a modifier: one the size of the coupon
+            whole = Zone(stem, coupon.built_pct, "custom", coupon.mesh, float(coupon.report.volume_mm3))
+            files[f"{stem}.orca.3mf"] = orca_3mf(stem, coupon.mesh, (whole,), PATTERN,
+                                                 place_on_bed(coupon.mesh.vertices, DEFAULT_ORCA_BED_MM))
+            entry["orca_3mf"] = f"{stem}.orca.3mf"
+        else:
+            # the lattice is the firmness: printed solid, no infill of its own
+            files[f"{stem}.3mf"] = prusa_3mf(stem, coupon.mesh, (), PATTERN, prusa_place, fill_pct=100.0,
+                                             thinnest_wall_mm=wall)
+        listed.append(entry)
+    kind = coupons[0].kind if coupons else CouponKind.INFILL
+    document = {
+        "insolegen_version": __version__,
+        "kind": kind.value,
+        "block_mm": list(COUPON_MM),
+        "infill_pattern": PATTERN if kind is CouponKind.INFILL else None,
+        "lattice": lattice.as_dict() if lattice is not None else None,
+        "measuring": MEASURING,
+        "coupons": listed,
+    }
+    files["coupons.json"] = (json.dumps(document, indent=2, allow_nan=False) + "\n").encode()
+    return files

@@ -1,0 +1,109 @@
+"""The lattice part of each side ([lattice] enabled; insolegen.lattice makes the
+geometry): built from the finished part (its label's recess kept, the core kept solid
+under it), checked at the lattice's own thinnest wall, and measured: one solid, its
+thinnest wall, each zone's solid fraction in a box in the zone's middle."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+import shapely
+import shapely.affinity
+
+from .lattice import (LIFT_BLEND_MM, bodies_and_cavities, blended_fraction, fill_with_lattice, least_fraction,
+                      measured_fraction, thinnest_allowed_mm)
+from .mending import welded_as_stl
+from .meshcheck import check_part
+from .profile.spec import LatticeSpec, ZonesSpec
+from .record import LatticeFigures, LatticeZone
+from .solid import Mesh
+from .zones import LIFT_MIN_MM, to_manifold, zone_areas
+
+if TYPE_CHECKING:
+    from .pipeline import SidePart
+
+
+
+class LatticeError(Exception):
+    """A lattice part that failed its checks (the message says which)."""
+
+
+def lattice_part(part: "SidePart", zones: ZonesSpec, lattice: LatticeSpec) -> tuple[Mesh, LatticeFigures]:
+    """The side's lattice part and its figures. Raises LatticeError if it is not a
+    printable solid."""
+    start = time.perf_counter()
+    mirror = part.mirror
+    surface = part.surface
+    areas = [(name, pct, area) for name, pct, kind, area in zone_areas(part.spec, part.outline, zones, surface)
+             if not area.is_empty]
+    least = least_fraction(lattice)
+    in_frame = [(max(pct / 100.0, 0.0), shapely.affinity.scale(area, 1.0, mirror, origin=(0, 0)))
+                for _, pct, area in areas]
+    ring = part.outline.boundary * [1.0, mirror]
+    fraction = blended_fraction(in_frame, shapely.Polygon(ring).bounds, lattice.blend_mm)
+
+    def top(x, y):  # noqa: ANN001, ANN202
+        return surface.height_mm(np.asarray(x), np.asarray(y) * mirror)
+
+    lift = None
+    if part.spec.lift_heel_mm >= LIFT_MIN_MM:
+        lift = (lambda x, y: surface.lift_mm(np.asarray(x), np.asarray(y) * mirror), zones.lift_pct / 100.0)
+    keep = part.label.outline.buffer(lattice.perimeter_mm) if part.label is not None else None
+    mesh = fill_with_lattice(part.mesh, ring, top, fraction, lattice, keep_solid=keep, lift=lift)
+    written = welded_as_stl(mesh)  # as a reader of the STL sees it
+    report = check_part(written.vertices, written.faces, min_thickness_mm=thinnest_allowed_mm(lattice))
+    if not report.ok:
+        raise LatticeError(f"the {part.spec.side} lattice part failed its checks: " + "; ".join(report.problems))
+    solid = to_manifold(mesh)  # once, for the pieces and every measuring box
+    bodies, cavities = bodies_and_cavities(solid)
+    if bodies != 1:
+        raise LatticeError(f"the {part.spec.side} lattice part is {bodies} separate solids, not one")
+    measured = []
+    for (name, pct, area), (_, framed) in zip(areas, in_frame):
+        measured.append(LatticeZone(name=name, asked_pct=pct, built_pct=round(max(pct, 100 * least), 1),
+                                    measured_pct=_measure(solid, framed, top, lift and lift[0], lattice)))
+    figures = LatticeFigures(
+        triangles=int(len(mesh.faces)), bodies=bodies, cavities=cavities,
+        thinnest_wall_mm=round(float(report.thinnest_wall_mm), 3) if np.isfinite(report.thinnest_wall_mm) else -1.0,
+        least_fraction_pct=round(100 * least, 1), zones=tuple(measured),
+        build_seconds=round(time.perf_counter() - start, 2), settings=lattice.as_dict())
+    return mesh, figures
+
+
+def lattice_clamped(figures: LatticeFigures, lattice: LatticeSpec) -> list[str]:
+    """A warning for the zones asking a solid fraction under the least the cell and wall
+    print (built at that least, so the zones between them no longer differ)."""
+    under = [z for z in figures.zones if z.built_pct > z.asked_pct]
+    if not under:
+        return []
+    names = ", ".join(f"{z.name} {z.asked_pct:g} %" for z in under)
+    return [f"lattice: {names} solid asked, under the least a {lattice.cell_mm:g} mm {lattice.kind} cell with "
+            f"{lattice.wall_min_mm:g} mm walls prints ({figures.least_fraction_pct:g} %): built at "
+            f"{figures.least_fraction_pct:g} % (a larger lattice.cell_mm goes lower; zone values are solid % here)"]
+
+
+def _measure(solid, area: shapely.Geometry, top, lift_top, lattice: LatticeSpec) -> float | None:  # noqa: ANN001
+    """The solid fraction in a box a cell square in the zone's middle
+    (away from its edges by half the blend), between the skins; None where the core
+    there is too thin to average the sheet (lattice.measured_fraction)."""
+    inner = area.buffer(-(lattice.blend_mm / 2 + lattice.cell_mm / 2 + lattice.perimeter_mm))
+    if inner.is_empty:
+        return None
+    # the inner region's point where the core is thickest
+    x0, y0, x1, y1 = inner.bounds
+    xx, yy = np.meshgrid(np.arange(x0, x1 + 1, 2.0), np.arange(y0, y1 + 1, 2.0))
+    inside = shapely.contains_xy(inner, xx, yy)
+    if not inside.any():
+        return None
+    px, py = xx[inside], yy[inside]
+    half = lattice.cell_mm / 2
+    span = [(np.linspace(x - half, x + half, 7)[:, None], np.linspace(y - half, y + half, 7)[None, :]) for x, y in zip(px, py)]
+    low = np.array([float(np.min(top(*s))) for s in span])
+    # above a lift layer (its own fraction) and its easing
+    floor = np.array([float(np.max(lift_top(*s))) + LIFT_BLEND_MM if lift_top else 0.0 for s in span])
+    floor = np.maximum(floor, lattice.skin_bottom_mm)
+    k = int(np.argmax(low - floor))
+    return measured_fraction(solid, (float(px[k]), float(py[k])), float(floor[k]), float(low[k]) - lattice.skin_top_mm,
+                             lattice.cell_mm)

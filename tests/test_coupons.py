@@ -1,0 +1,227 @@
+"""Calibration coupons (``insolegen coupons``): blocks checked as solids against sizes
+and volumes worked out here, the density each 3MF asks for, lattice coupons measured
+within 10 % of the fraction asked, refusals in one line with nothing written, and real
+slicers slicing them (slow)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import trimesh
+from meshtools import assert_solid
+
+from insolegen.cli import main
+
+BLOCK_MM3 = 40 * 40 * 10  # the pressed block
+TAB_MM3 = 40 * 12 * 2.4  # the label's tab
+# a lattice coupon's core: the block less a 1.2 mm rim all round, a 0.8 mm skin below and
+# 1.2 mm above (the defaults), 37.6 x 37.6 x 8 mm
+CORE_MM3 = (40 - 2 * 1.2) ** 2 * (10 - 0.8 - 1.2)
+
+
+def _stl(path: Path) -> trimesh.Trimesh:
+    mesh = trimesh.load(path, force="mesh")  # welded by position, as slicers read it
+    assert_solid(np.asarray(mesh.vertices), np.asarray(mesh.faces))
+    return mesh
+
+
+def _run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_infill_coupons_are_blocks_with_their_density_on_the_tab_and_in_the_3mf(tmp_path, capsys):
+    code, out, _ = _run(capsys, "coupons", "--densities", "15,35", "--out", str(tmp_path))
+    assert code == 0
+    folder = tmp_path / "coupons-infill"
+    record = json.loads((folder / "coupons.json").read_text())
+    assert [c["asked_pct"] for c in record["coupons"]] == [15, 35]
+    for pct in (15, 35):
+        mesh = _stl(folder / f"coupon-infill-{pct}.stl")
+        assert np.allclose(mesh.bounds, [[0, -12, 0], [40, 40, 10]], atol=1e-4)
+        # the label takes a shallow bite out of the tab: 0.6 mm deep, some tens of mm2
+        cut = BLOCK_MM3 + TAB_MM3 - mesh.volume
+        assert 0.6 * 20 < cut < 0.6 * 200, cut
+        with zipfile.ZipFile(folder / f"coupon-infill-{pct}.3mf") as z:
+            config = z.read("Metadata/Slic3r_PE_model.config").decode()
+        assert f'key="fill_density" value="{pct}%"' in config
+        with zipfile.ZipFile(folder / f"coupon-infill-{pct}.orca.3mf") as z:
+            model = z.read("3D/3dmodel.model").decode()
+        assert re.search(rf'infill_sparse_density["\']?[^>]*>\s*{pct}(\.0+)?\s*<', model), model[:2000]
+        assert f"{folder / f'coupon-infill-{pct}.stl'}: {pct} % infill" in out
+
+
+@pytest.fixture(scope="module")
+def lattice_coupons(tmp_path_factory):
+    """Two lattice coupons made through the command line, for the tests that read them."""
+    out = tmp_path_factory.mktemp("lattice-coupons")
+    assert main(["coupons", "--lattice", "--densities", "40,60", "--out", str(out)]) == 0
+    return out / "coupons-lattice"
+
+
+def test_a_lattice_coupon_is_one_solid_with_the_fraction_asked(lattice_coupons, capsys):
+    folder = lattice_coupons
+    record = json.loads((folder / "coupons.json").read_text())
+    volumes = []
+    for coupon in record["coupons"]:
+        # measured on the mesh in a cell-square box in the middle
+        assert coupon["measured_pct"] == pytest.approx(coupon["asked_pct"], rel=0.10), coupon
+        mesh = _stl(folder / coupon["file"])
+        assert mesh.body_count == 1 + coupon["cavities"]  # one solid; its voids sealed inside the skins
+        # the whole volume, by hand: the solid blank less the core's empty share
+        f = coupon["asked_pct"] / 100
+        expected = BLOCK_MM3 + TAB_MM3 - CORE_MM3 * (1 - f)
+        assert mesh.volume == pytest.approx(expected, rel=0.10)
+        volumes.append(mesh.volume)
+    assert volumes[1] > volumes[0]
+    # check holds each file to the wall its lattice was made to, as the file says
+    files = [str(folder / c[k]) for c in record["coupons"] for k in ("file", "prusaslicer_3mf")]
+    code, out, _ = _run(capsys, "check", *files)
+    assert code == 0, out
+    assert out.count("note: held to 0.75 mm, the thinnest wall its file says its lattice was made to") == 4
+    # a solid part's minimum is another matter: 0.8 mm walls are under 1.2 mm
+    code, out, _ = _run(capsys, "check", "--min-thickness", "1.2", files[0])
+    assert code == 1 and "too thin to print" in out
+
+
+def test_the_default_lattice_coupons_start_at_the_least_the_wall_allows(tmp_path, capsys):
+    from insolegen.coupons import lattice_densities
+
+    assert lattice_densities(28.2) == [30, 40, 50, 60, 70, 80]
+    assert lattice_densities(30.0) == [30, 40, 50, 60, 70, 80]
+    assert lattice_densities(51.0) == [60, 70, 80, 90, 100]
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--densities", "10,abc"], "'abc' is not a number"),
+    (["--densities", "10,,20"], "an empty value is not a number"),
+    (["--densities", "0,20"], "--densities 0 is out of range: allowed is 1 to 100 %"),
+    (["--densities", "20,150"], "--densities 150 is out of range"),
+    (["--densities", "20,20"], "gives a value twice"),
+    (["--densities", "33.333"], "--densities 33.333 has more than one decimal: give it as 33.3"),
+    (["--densities", ",".join(str(10 + i) for i in range(13))], "allowed is at most 12"),
+    (["--lattice", "--densities", "10,40"], "--densities 10 is under the least solid fraction a 10 mm gyroid cell"),
+    (["--lattice", "--cell-mm", "2"], "--cell-mm 2 is out of range: allowed is 4 to 30 mm"),
+    (["--lattice", "--cell-mm", "6", "--wall-min-mm", "2.5"], "at most a third of the cell"),
+    (["--lattice", "--cell-mm", "nan"], "--cell-mm nan is out of range"),
+    (["--lattice", "--cell-mm", "20"], "--cell-mm 20 in a 8 mm core (a 10 mm base less the skins, 1.2 + 0.8 mm)"),
+    (["--cell-mm", "8"], "give them with --lattice"),
+    (["--lattice", "--infill"], "not allowed with argument"),
+])
+def test_bad_coupon_arguments_are_refused_in_one_line_with_nothing_written(tmp_path, capsys, args, says):
+    code, out, err = _run_refused(capsys, ["coupons", *args, "--out", str(tmp_path / "out")])
+    assert code == 2
+    assert says in err, err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def _run_refused(capsys, argv):
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own refusals
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_coupons_are_not_overwritten_without_force(tmp_path, capsys):
+    assert _run(capsys, "coupons", "--densities", "20", "--out", str(tmp_path))[0] == 0
+    stl = tmp_path / "coupons-infill" / "coupon-infill-20.stl"
+    before = stl.read_bytes()
+    code, _, err = _run(capsys, "coupons", "--densities", "30", "--out", str(tmp_path))
+    assert code == 2 and "use --force" in err
+    assert stl.read_bytes() == before and not (tmp_path / "coupons-infill" / "coupon-infill-30.stl").exists()
+    assert _run(capsys, "coupons", "--densities", "30", "--out", str(tmp_path), "--force")[0] == 0
+    assert sorted(p.name for p in (tmp_path / "coupons-infill").iterdir()) == [
+        "coupon-infill-30.3mf", "coupon-infill-30.orca.3mf", "coupon-infill-30.stl", "coupons.json"]
+
+
+PRUSA = shutil.which("prusa-slicer")
+MK4_BED = "0x0,250x0,250x210,0x210"
+
+
+def _slice(model: Path, gcode: Path) -> str:
+    result = subprocess.run([PRUSA, "--export-gcode", str(model), "-o", str(gcode), "--bed-shape", MK4_BED,
+                             "--layer-height", "0.2", "--first-layer-height", "0.2"],
+                            capture_output=True, text=True, timeout=900)
+    output = "\n".join(line for line in (result.stdout + result.stderr).splitlines() if "[trace]" not in line)
+    assert result.returncode == 0, output[-3000:]
+    return output
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(PRUSA is None, reason="prusa-slicer is not installed; .ci/run installs it")
+def test_prusaslicer_slices_a_lattice_coupon_without_errors_or_repairs(tmp_path, capsys):
+    assert _run(capsys, "coupons", "--lattice", "--densities", "30", "--out", str(tmp_path))[0] == 0
+    gcode = tmp_path / "c.gcode"
+    output = _slice(tmp_path / "coupons-lattice" / "coupon-lattice-30.3mf", gcode).lower()
+    assert "error" not in output and "repair" not in output, output[-3000:]
+    # printed solid (the lattice is the firmness): the filament laid is the part's volume
+    used = float(re.search(r"; filament used \[cm3\] = ([\d.]+)", gcode.read_text()).group(1))
+    record = json.loads((tmp_path / "coupons-lattice" / "coupons.json").read_text())
+    assert used * 1000 == pytest.approx(record["coupons"][0]["volume_mm3"], rel=0.08)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(PRUSA is None, reason="prusa-slicer is not installed; .ci/run installs it")
+def test_prusaslicer_fills_infill_coupons_in_proportion_to_their_density(tmp_path, capsys):
+    from gcode import read_gcode
+
+    assert _run(capsys, "coupons", "--densities", "10,20,40", "--out", str(tmp_path))[0] == 0
+    laid = {}
+    for pct in (10, 20, 40):
+        gcode = tmp_path / f"{pct}.gcode"
+        output = _slice(tmp_path / "coupons-infill" / f"coupon-infill-{pct}.3mf", gcode).lower()
+        assert "error" not in output and "repair" not in output
+        laid[pct] = float(read_gcode(gcode).extruded.sum())  # internal infill, mm of filament
+    # the same block each time: infill in proportion to the density, within a fifth
+    for pct in (20, 40):
+        assert laid[pct] / laid[10] == pytest.approx(pct / 10, rel=0.2), laid
+
+
+def test_a_wall_mark_outside_what_min_thickness_allows_is_not_taken(lattice_coupons, tmp_path, capsys):
+    stl = tmp_path / "coupon.stl"
+    data = bytearray((lattice_coupons / "coupon-lattice-40.stl").read_bytes())
+    data[:24] = b"insolegen walls>=0.05mm ".ljust(24)  # under --min-thickness's 0.1 mm
+    stl.write_bytes(bytes(data))
+    code, out, _ = _run(capsys, "check", str(stl))
+    assert code == 1 and "minimum 1.2 mm" in out and "note: held to" not in out
+
+
+@pytest.mark.slow  # a lattice coupon each: a few seconds
+def test_any_lattice_coupon_is_one_solid_with_its_walls_and_fraction():
+    """Sweep: any sheet, cell, wall and printable fraction gives one solid whose walls are
+    no thinner than asked (rays along the normals) and whose fraction is within 10 %."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from sweeps import examples
+
+    from insolegen.coupons import lattice_coupon
+    from insolegen.lattice import least_fraction, thinnest_allowed_mm
+    from insolegen.profile.spec import LatticeSpec, lattice_step_mm
+
+    @settings(max_examples=examples(12), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(kind=st.sampled_from(["gyroid", "diamond"]), cell=st.floats(6.0, 14.0), wall=st.floats(0.6, 1.2),
+           share=st.floats(0.0, 1.0))
+    def sweep(kind, cell, wall, share):
+        lattice = LatticeSpec(kind=kind, cell_mm=cell, wall_min_mm=wall, edge_mm=lattice_step_mm(cell, wall))
+        least = 100 * least_fraction(lattice)
+        asked = math.ceil(10 * (least + share * max(80.0 - least, 0.0))) / 10  # as the CLI takes it: one decimal
+        coupon = lattice_coupon(asked, lattice)
+        assert coupon.report.ok
+        assert coupon.report.thinnest_wall_mm >= thinnest_allowed_mm(lattice)
+        mesh = trimesh.Trimesh(coupon.mesh.vertices, coupon.mesh.faces, process=False)
+        assert mesh.is_watertight and mesh.is_winding_consistent and mesh.volume > 0
+        assert coupon.measured_pct == pytest.approx(coupon.built_pct, rel=0.10), (kind, cell, wall, asked)
+
+    sweep()
