@@ -24,7 +24,7 @@ def merge_coincident(mesh: Mesh, within_mm: float = MERGE_MM) -> Mesh:
     exactly two triangles the opposite way round."""
     v, f = mesh.vertices, mesh.faces
     tri = v[f]
-    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    area = _areas(tri)
     longest = np.linalg.norm(tri - np.roll(tri, -1, axis=1), axis=2).max(axis=1)
     specks = f[(area <= NEEDLE_AREA_MM2) & (longest < within_mm)]
     if len(specks) == 0:
@@ -56,6 +56,11 @@ def merge_coincident(mesh: Mesh, within_mm: float = MERGE_MM) -> Mesh:
     return Mesh(vertices=moved[used], faces=remap[g])
 
 
+def _areas(tri: np.ndarray) -> np.ndarray:
+    """Each triangle's area, from its corners (n, 3, 3)."""
+    return 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+
+
 def _closed(f: np.ndarray, n: int) -> bool:
     """Every directed edge once, and its reverse there too (sorted keys: np.unique's
     hashing took 2 s on a lattice's 2.4 million edges, sorting a tenth of that)."""
@@ -78,7 +83,7 @@ def collapse_needles(mesh: Mesh) -> Mesh:
     changed = False
     for _ in range(MAX_MENDS):
         tri = v[f]
-        area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+        area = _areas(tri)
         needles = [int(i) for i in np.flatnonzero(area <= NEEDLE_AREA_MM2) if tuple(sorted(f[i])) not in skipped]
         if not needles:
             break
