@@ -50,10 +50,15 @@ def merge_coincident(mesh: Mesh, within_mm: float = MERGE_MM) -> Mesh:
     for r in np.unique(roots[specks.ravel()]):
         members = np.flatnonzero(roots == r)
         moved[r] = v[members].mean(axis=0)
-    used = np.unique(g)
+    return _compacted(moved, g)
+
+
+def _compacted(v: np.ndarray, f: np.ndarray) -> Mesh:
+    """The mesh of faces ``f`` with only the corners they use, renumbered in order."""
+    used = np.unique(f)
     remap = np.full(len(v), -1, dtype=np.int64)
     remap[used] = np.arange(len(used))
-    return Mesh(vertices=moved[used], faces=remap[g])
+    return Mesh(vertices=v[used], faces=remap[f])
 
 
 def _areas(tri: np.ndarray) -> np.ndarray:
@@ -117,10 +122,7 @@ def collapse_needles(mesh: Mesh) -> Mesh:
         skipped.add(tuple(sorted(face.tolist())))
     if not changed or not _closed(f, len(v)):
         return mesh
-    used = np.unique(f)
-    remap = np.full(len(v), -1, dtype=np.int64)
-    remap[used] = np.arange(len(used))
-    return Mesh(vertices=v[used], faces=remap[f])
+    return _compacted(v, f)
 
 
 def collapse_short_edges(mesh: Mesh, below_mm: float = SHORT_EDGE_MM) -> Mesh:
@@ -171,10 +173,7 @@ def collapse_short_edges(mesh: Mesh, below_mm: float = SHORT_EDGE_MM) -> Mesh:
         changed = True
     if not changed or not _closed(f, len(v)):
         return mesh
-    used = np.unique(f)
-    remap = np.full(len(v), -1, dtype=np.int64)
-    remap[used] = np.arange(len(used))
-    return Mesh(vertices=v[used], faces=remap[f])
+    return _compacted(v, f)
 
 
 def drop_specks(mesh: Mesh, below_mm3: float) -> Mesh:
@@ -195,11 +194,7 @@ def drop_specks(mesh: Mesh, below_mm3: float) -> Mesh:
     piece = label[f[:, 0]]
     volume = np.bincount(piece, weights=signed, minlength=count)
     keep = np.abs(volume[piece]) >= below_mm3
-    kept = f[keep]
-    used = np.unique(kept)
-    remap = np.full(len(v), -1, dtype=np.int64)
-    remap[used] = np.arange(len(used))
-    return Mesh(vertices=v[used], faces=remap[kept])
+    return _compacted(v, f[keep])
 
 
 def welded_as_stl(mesh: Mesh) -> Mesh:

@@ -203,7 +203,8 @@ def lattice_step_mm(cell_mm: float, wall_min_mm: float) -> float:
 
 @dataclass(frozen=True, kw_only=True)
 class LatticeSpec:
-    """[lattice] as given (docs/lattice.md); ``edge_mm``: the level set's triangle size."""
+    """[lattice] as given (docs/lattice.md); ``edge_mm``: the marching grid's step
+    (lattice_step_mm)."""
 
     kind: Literal["gyroid", "diamond"] = "gyroid"
     cell_mm: float = 10.0
