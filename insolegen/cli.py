@@ -871,7 +871,7 @@ def cmd_coupons(args: argparse.Namespace) -> int:
     from .exports.coupon_files import coupon_files
     from .exports.files import (OutputError, OutputExistsError, claim_folder, describe_write_error,
                                 folder_unwritable, publish)
-    from .lattice import least_fraction
+    from .lattice import greatest_fraction, least_fraction
     from .profile import ProfileError
     from .profile.loader import lattice_settings
 
@@ -893,13 +893,17 @@ def cmd_coupons(args: argparse.Namespace) -> int:
         _err("coupons: --type, --cell-mm and --wall-min-mm shape a lattice: give them with --lattice")
         return EXIT_BAD_INPUT
     least = 100 * least_fraction(settings) if settings is not None else 0.0
+    greatest = 100 * greatest_fraction(settings) if settings is not None else 100.0
     densities = args.densities if args.densities is not None else (
-        lattice_densities(least) if settings is not None else list(DEFAULT_DENSITIES))
+        lattice_densities(least, greatest) if settings is not None else list(DEFAULT_DENSITIES))
     problems = density_problems(densities)
     if settings is not None:
         problems += [f"--densities {d:g} is under the least solid fraction a {settings.cell_mm:g} mm {settings.kind} "
                      f"cell with {settings.wall_min_mm:g} mm walls prints ({least:.1f} %): allowed is {least:.1f} "
-                     "to 100 % (a larger --cell-mm goes lower)" for d in densities if d < least]
+                     f"to {greatest:.1f} % (a larger --cell-mm goes lower)" for d in densities if d < least]
+        problems += [f"--densities {d:g} is over the most a {settings.cell_mm:g} mm {settings.kind} cell keeps open "
+                     f"({greatest:.1f} %: its voids' necks close above it): allowed is {least:.1f} to {greatest:.1f} %"
+                     for d in densities if d > greatest]
     if problems:
         _err(f"coupons: {problems[0]}")
         return EXIT_BAD_INPUT

@@ -21,7 +21,8 @@ import shapely
 import shapely.affinity
 
 from .label import LABEL_DEPTH_MM, printable_cut, text_outline_mm
-from .lattice import (Grid2D, bodies_and_cavities, fill_with_lattice, least_fraction, measured_fraction,
+from .lattice import (Grid2D, bodies_and_cavities, fill_with_lattice, greatest_fraction, least_fraction,
+                      measured_fraction,
                       thinnest_allowed_mm)
 from .mending import welded_as_stl
 from .meshcheck import MeshReport, check_part
@@ -108,7 +109,7 @@ def lattice_coupon(asked_pct: float, settings: LatticeSpec) -> Coupon:
     wall allows), the tab solid; measured in a cell-square box in the block's middle."""
     x, y, z = COUPON_MM
     least = least_fraction(settings)
-    built = max(asked_pct / 100.0, least)
+    built = min(max(asked_pct / 100.0, least), greatest_fraction(settings))
     text = coupon_label(asked_pct)
     body = blank(text)
     ring = np.array([[0.0, 0.0], [x, 0.0], [x, y], [0.0, y]])
@@ -127,11 +128,11 @@ def lattice_coupon(asked_pct: float, settings: LatticeSpec) -> Coupon:
     return Coupon(CouponKind.LATTICE, asked_pct, round(100 * built, 1), measured, text, mesh, report, cavities)
 
 
-def lattice_densities(least_pct: float) -> list[float]:
+def lattice_densities(least_pct: float, greatest_pct: float = 100.0) -> list[float]:
     """The default lattice coupons: six steps of 10 % from the first multiple of 10 at
-    or over the least fraction the cell and wall print, up to 100 %."""
+    or over the least fraction the cell and wall print, up to the greatest it keeps open."""
     first = math.ceil(least_pct / 10.0 - 1e-9) * 10
-    return [float(d) for d in range(int(first), min(int(first) + 60, 101), 10)]
+    return [float(d) for d in range(int(first), int(first) + 60, 10) if d <= greatest_pct + 1e-9]
 
 
 def _checked(mesh: Mesh, min_thickness_mm: float) -> MeshReport:

@@ -27,11 +27,11 @@ from numpy.typing import NDArray
 from .distance import distance_field
 from .mending import collapse_needles, collapse_short_edges, drop_specks, merge_coincident
 from .profile.spec import LatticeSpec
+from .sheets import GRAD_MAX, greatest_threshold, least_threshold, sheet  # noqa: F401 (GRAD_MAX: tests, docs)
 from .solid import Mesh
 
 Array = NDArray[np.float64]
 
-GRAD_MAX = 1.7293  # the largest |grad g| on either sheet's mid-surface (sampled: 64^3 per cell)
 OVERLAP_MM = 0.3  # the lattice reaches this far into the shell
 CLIP_MM = 0.8  # the sheet is meshed this far past the core, then trimmed
 SPECK_MM3 = 0.01  # a closed piece smaller than this is a boolean's speck
@@ -42,14 +42,6 @@ MEASURE_HEIGHT_CELLS = 0.5  # a measuring box is at least half a cell tall
 MEASURE_INSET_MM = 0.3  # and stays this far inside the skins (the overlap's fillet)
 NODE_NUDGE = 1e-3  # a marching grid's value is kept this far from the surface (field units: about mm)
 TYPES = ("gyroid", "diamond")
-
-
-def sheet(kind: str, x: Array, y: Array, z: Array) -> Array:
-    """g at points already scaled to radians (k p)."""
-    if kind == "gyroid":
-        return np.sin(x) * np.cos(y) + np.sin(y) * np.cos(z) + np.sin(z) * np.cos(x)
-    return (np.sin(x) * np.sin(y) * np.sin(z) + np.sin(x) * np.cos(y) * np.cos(z)
-            + np.cos(x) * np.sin(y) * np.cos(z) + np.cos(x) * np.cos(y) * np.sin(z))
 
 
 @lru_cache(maxsize=None)
@@ -84,8 +76,14 @@ def thinnest_allowed_mm(settings: LatticeSpec) -> float:
 
 def least_fraction(settings: LatticeSpec) -> float:
     """The thinnest sheet a cell size prints: its wall wall_min_mm thick."""
-    k = 2 * math.pi / settings.cell_mm
-    return float(fraction_for(settings.kind, np.array(settings.wall_min_mm * k * GRAD_MAX / 2))[()])
+    return float(fraction_for(settings.kind, np.array(least_threshold(settings.cell_mm, settings.wall_min_mm)))[()])
+
+
+def greatest_fraction(settings: LatticeSpec) -> float:
+    """The thickest sheet the marching grid draws true: its voids' necks two steps across
+    (insolegen.sheets)."""
+    t = greatest_threshold(settings.kind, settings.cell_mm, settings.edge_mm)
+    return float(fraction_for(settings.kind, np.array(max(t, 0.0)))[()])
 
 
 @dataclass(frozen=True)
@@ -184,9 +182,10 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     # 50 degree side an upright 1.2 mm is 0.77 mm across (1 / cos of the slope)
     dz_dy, dz_dx = np.gradient(top, FIELD_STEP_MM)
     ceiling = top - settings.skin_top_mm * np.sqrt(1.0 + dz_dx ** 2 + dz_dy ** 2)
-    t_field = threshold_for(settings.kind, np.maximum(fraction.at(xx, yy), least))
+    greatest = greatest_fraction(settings)
+    t_field = threshold_for(settings.kind, np.clip(fraction.at(xx, yy), least, greatest))
     lift_top = np.asarray(lift[0](xx, yy)) if lift is not None else None
-    t_lift = float(threshold_for(settings.kind, np.array(max(lift[1], least)))) if lift is not None else 0.0
+    t_lift = float(threshold_for(settings.kind, np.array(min(max(lift[1], least), greatest)))) if lift is not None else 0.0
     plane = {"inner": Grid2D((float(gx[0]), float(gy[0])), FIELD_STEP_MM, inner),
              "ceiling": Grid2D((float(gx[0]), float(gy[0])), FIELD_STEP_MM, ceiling),
              "t": Grid2D((float(gx[0]), float(gy[0])), FIELD_STEP_MM, t_field)}

@@ -12,7 +12,8 @@ import numpy as np
 import shapely
 import shapely.affinity
 
-from .lattice import (LIFT_BLEND_MM, bodies_and_cavities, blended_fraction, fill_with_lattice, least_fraction,
+from .lattice import (LIFT_BLEND_MM, bodies_and_cavities, blended_fraction, fill_with_lattice, greatest_fraction,
+                      least_fraction,
                       measured_fraction, thinnest_allowed_mm)
 from .mending import welded_as_stl
 from .meshcheck import check_part
@@ -38,7 +39,7 @@ def lattice_part(part: "SidePart", zones: ZonesSpec, lattice: LatticeSpec) -> tu
     surface = part.surface
     areas = [(name, pct, area) for name, pct, kind, area in zone_areas(part.spec, part.outline, zones, surface)
              if not area.is_empty]
-    least = least_fraction(lattice)
+    least, greatest = least_fraction(lattice), greatest_fraction(lattice)
     in_frame = [(max(pct / 100.0, 0.0), shapely.affinity.scale(area, 1.0, mirror, origin=(0, 0)))
                 for _, pct, area in areas]
     ring = part.outline.boundary * [1.0, mirror]
@@ -62,7 +63,8 @@ def lattice_part(part: "SidePart", zones: ZonesSpec, lattice: LatticeSpec) -> tu
         raise LatticeError(f"the {part.spec.side} lattice part is {bodies} separate solids, not one")
     measured = []
     for (name, pct, area), (_, framed) in zip(areas, in_frame):
-        measured.append(LatticeZone(name=name, asked_pct=pct, built_pct=round(max(pct, 100 * least), 1),
+        built = min(max(pct, 100 * least), 100 * greatest)
+        measured.append(LatticeZone(name=name, asked_pct=pct, built_pct=round(built, 1),
                                     measured_pct=_measure(solid, framed, top, lift and lift[0], lattice)))
     figures = LatticeFigures(
         triangles=int(len(mesh.faces)), bodies=bodies, cavities=cavities,
@@ -75,13 +77,20 @@ def lattice_part(part: "SidePart", zones: ZonesSpec, lattice: LatticeSpec) -> tu
 def lattice_clamped(figures: LatticeFigures, lattice: LatticeSpec) -> list[str]:
     """A warning for the zones asking a solid fraction under the least the cell and wall
     print (built at that least, so the zones between them no longer differ)."""
+    said = []
     under = [z for z in figures.zones if z.built_pct > z.asked_pct]
-    if not under:
-        return []
-    names = ", ".join(f"{z.name} {z.asked_pct:g} %" for z in under)
-    return [f"lattice: {names} solid asked, under the least a {lattice.cell_mm:g} mm {lattice.kind} cell with "
-            f"{lattice.wall_min_mm:g} mm walls prints ({figures.least_fraction_pct:g} %): built at "
-            f"{figures.least_fraction_pct:g} % (a larger lattice.cell_mm goes lower; zone values are solid % here)"]
+    if under:
+        names = ", ".join(f"{z.name} {z.asked_pct:g} %" for z in under)
+        said.append(f"lattice: {names} solid asked, under the least a {lattice.cell_mm:g} mm {lattice.kind} cell with "
+                    f"{lattice.wall_min_mm:g} mm walls prints ({figures.least_fraction_pct:g} %): built at "
+                    f"{figures.least_fraction_pct:g} % (a larger lattice.cell_mm goes lower; zone values are solid % here)")
+    over = [z for z in figures.zones if z.built_pct < z.asked_pct]
+    if over:
+        names = ", ".join(f"{z.name} {z.asked_pct:g} %" for z in over)
+        greatest = over[0].built_pct
+        said.append(f"lattice: {names} solid asked, over the most a {lattice.cell_mm:g} mm {lattice.kind} cell keeps "
+                    f"open ({greatest:g} %: its voids' necks close above it): built at {greatest:g} %")
+    return said
 
 
 def _measure(solid, area: shapely.Geometry, top, lift_top, lattice: LatticeSpec) -> float | None:  # noqa: ANN001

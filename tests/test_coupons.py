@@ -99,6 +99,7 @@ def test_the_default_lattice_coupons_start_at_the_least_the_wall_allows(tmp_path
     assert lattice_densities(28.2) == [30, 40, 50, 60, 70, 80]
     assert lattice_densities(30.0) == [30, 40, 50, 60, 70, 80]
     assert lattice_densities(51.0) == [60, 70, 80, 90, 100]
+    assert lattice_densities(35.1, 71.3) == [40, 50, 60, 70]  # an 8 mm gyroid's voids close above 71.3 %
 
 
 @pytest.mark.parametrize("args, says", [
@@ -110,6 +111,7 @@ def test_the_default_lattice_coupons_start_at_the_least_the_wall_allows(tmp_path
     (["--densities", "33.333"], "--densities 33.333 has more than one decimal: give it as 33.3"),
     (["--densities", ",".join(str(10 + i) for i in range(13))], "allowed is at most 12"),
     (["--lattice", "--densities", "10,40"], "--densities 10 is under the least solid fraction a 10 mm gyroid cell"),
+    (["--lattice", "--densities", "85"], "--densities 85 is over the most a 10 mm gyroid cell keeps open (80.2 %"),
     (["--lattice", "--cell-mm", "2"], "--cell-mm 2 is out of range: allowed is 4 to 30 mm"),
     (["--lattice", "--cell-mm", "6", "--wall-min-mm", "2.5"], "at most a third of the cell"),
     (["--lattice", "--cell-mm", "nan"], "--cell-mm nan is out of range"),
@@ -202,12 +204,12 @@ def test_a_wall_mark_outside_what_min_thickness_allows_is_not_taken(lattice_coup
 def test_any_lattice_coupon_is_one_solid_with_its_walls_and_fraction():
     """Sweep: any sheet, cell, wall and printable fraction gives one solid whose walls are
     no thinner than asked (rays along the normals) and whose fraction is within 10 %."""
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import HealthCheck, assume, given, settings
     from hypothesis import strategies as st
     from sweeps import examples
 
     from insolegen.coupons import lattice_coupon
-    from insolegen.lattice import least_fraction, thinnest_allowed_mm
+    from insolegen.lattice import greatest_fraction, least_fraction, thinnest_allowed_mm
     from insolegen.profile.spec import LatticeSpec, lattice_step_mm
 
     @settings(max_examples=examples(12), deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -215,8 +217,9 @@ def test_any_lattice_coupon_is_one_solid_with_its_walls_and_fraction():
            share=st.floats(0.0, 1.0))
     def sweep(kind, cell, wall, share):
         lattice = LatticeSpec(kind=kind, cell_mm=cell, wall_min_mm=wall, edge_mm=lattice_step_mm(cell, wall))
-        least = 100 * least_fraction(lattice)
-        asked = math.ceil(10 * (least + share * max(80.0 - least, 0.0))) / 10  # as the CLI takes it: one decimal
+        least, greatest = 100 * least_fraction(lattice), 100 * greatest_fraction(lattice)
+        assume(math.ceil(10 * least) <= math.floor(10 * greatest))  # else the profile is refused (test_lattice.py)
+        asked = min(math.ceil(10 * (least + share * (greatest - least))), math.floor(10 * greatest)) / 10
         coupon = lattice_coupon(asked, lattice)
         assert coupon.report.ok
         assert coupon.report.thinnest_wall_mm >= thinnest_allowed_mm(lattice)

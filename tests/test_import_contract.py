@@ -28,6 +28,7 @@ STAGE_OF = {
     "insolegen.printing": "base",
     "insolegen.bspline": "base",
     "insolegen.fonts": "base",
+    "insolegen.sheets": "base",
     "insolegen.label": "geometry",
     "insolegen.profile": "profile",
     "insolegen.inputs": "foot",

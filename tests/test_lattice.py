@@ -56,6 +56,7 @@ def test_the_fraction_eases_monotonically_across_a_zone_edge_over_the_blend():
     ({"enabled": True, "cell_mm": 2}, "lattice.cell_mm"),
     ({"enabled": True, "cell_mm": 6, "wall_min_mm": 2.5}, "at most a third of the cell"),
     ({"enabled": True, "type": "octet"}, "lattice.type"),
+    ({"enabled": True, "type": "diamond", "cell_mm": 7, "wall_min_mm": 1.0}, "its voids' necks close"),
 ])
 def test_a_bad_lattice_table_is_refused_naming_the_key(table, says):
     with pytest.raises(ProfileError) as refused:
@@ -86,6 +87,23 @@ def test_a_lattice_on_a_shoe_underside_is_refused():
         profile_from_dict({"foot": {"size": "EU 42"}, "lattice": {"enabled": True},
                            "shoe": {"heel_pitch_mm": 10, "bottom": "shoe"}})
     assert any("flat underside only" in p for p in refused.value.problems)
+
+
+def test_the_greatest_fraction_keeps_the_voids_necks_two_steps_across():
+    from insolegen.lattice import greatest_fraction
+    from insolegen.sheets import SADDLES, greatest_threshold
+
+    # by hand: a diamond's void tubes meet at saddles of |g| = 1 whose largest Hessian
+    # eigenvalue is 2, so a neck of radius r (radians) needs t <= 1 - r^2; a 10 mm cell on
+    # a 0.8 mm grid, two steps across: r = 2 pi / 10 x 0.8
+    r = 2 * math.pi / 10 * 0.8
+    assert SADDLES["diamond"] == (1.0, 2.0)
+    assert greatest_threshold("diamond", 10.0, 0.8) == pytest.approx(1 - r * r, abs=1e-12)
+    spec = LatticeSpec(kind="diamond", cell_mm=10.0, wall_min_mm=0.8, edge_mm=0.8)
+    assert greatest_fraction(spec) == pytest.approx(float(fraction_for("diamond", np.array(1 - r * r))), abs=1e-12)
+    assert least_fraction(spec) < greatest_fraction(spec) < 0.70
+    # a finer grid keeps thicker sheets open
+    assert greatest_fraction(LatticeSpec(kind="gyroid", edge_mm=0.5)) > greatest_fraction(LatticeSpec(kind="gyroid"))
 
 
 def test_no_lattice_unless_enabled():

@@ -23,6 +23,7 @@ from .printers import PRINTERS
 from .sizes import SizeError, parse_size, size_length_problem
 from ..input_paths import UnusablePathError, brief, read_input_bytes, without_path
 from .shoe_rules import shoe_checks
+from ..sheets import greatest_threshold, least_threshold
 from .spec import (FootFile, LatticeSpec, Modifications, Patient, PressureSpec, PrintSpec, Profile, Shoe, SideSpec,
                    lattice_step_mm)
 from .zonecheck import lift_zone_checks, zones_spec
@@ -436,6 +437,12 @@ def lattice_problems(doc: ProfileDoc, specs: list[SideSpec] | None = None) -> li
     if doc.shoe is not None and doc.shoe.bottom == "shoe":
         found.append("lattice.enabled with shoe.bottom = \"shoe\": a lattice is built on a flat underside only "
                      "(set shoe.bottom = \"flat\")")
+    step = lattice_step_mm(table.cell_mm, table.wall_min_mm)
+    least = least_threshold(table.cell_mm, table.wall_min_mm)
+    if table.wall_min_mm * 3 <= table.cell_mm and least > greatest_threshold(table.type, table.cell_mm, step):
+        found.append(f"lattice.wall_min_mm = {table.wall_min_mm:g} in a {table.cell_mm:g} mm {table.type} cell: its "
+                     "walls need a sheet so thick that its voids' necks close (docs/lattice.md): allowed is a larger "
+                     "lattice.cell_mm or a thinner lattice.wall_min_mm")
     if table.wall_min_mm * 3 > table.cell_mm:
         found.append(f"lattice.wall_min_mm = {table.wall_min_mm:g} in a {table.cell_mm:g} mm cell: allowed is a wall "
                      "at most a third of the cell (a larger lattice.cell_mm)")
