@@ -32,7 +32,8 @@ SLICER_FOR = {".stl": "any slicer (one density)", ".3mf": "PrusaSlicer (zones as
               ".orca.3mf": "OrcaSlicer, Bambu Studio, Cura (zones as modifier parts / infill meshes)",
               ".json": "build record", ".png": "preview picture", ".html": "this report",
               "-lattice.stl": "the lattice part: SLS, MJF, resin, or any slicer printing it solid",
-              "-lattice.3mf": "PrusaSlicer: the lattice part, set to print solid"}
+              "-lattice.3mf": "PrusaSlicer: the lattice part, set to print solid",
+              "-lattice.orca.3mf": "OrcaSlicer, Bambu Studio: the lattice part, set to print solid"}
 
 CSS = """
 @page { margin: 12mm; }
@@ -413,7 +414,8 @@ def _file_rows(files: dict[str, str]) -> list[str]:
     """One row per kind of file (the sides' files together)."""
     kinds: dict[str, list[str]] = {}
     for name in files.values():
-        suffix = next((k for k in (".orca.3mf", "-lattice.stl", "-lattice.3mf") if name.endswith(k)), Path(name).suffix)
+        suffix = next((k for k in ("-lattice.orca.3mf", ".orca.3mf", "-lattice.stl", "-lattice.3mf")
+                       if name.endswith(k)), Path(name).suffix)
         kinds.setdefault(SLICER_FOR.get(suffix, ""), []).append(name)
     return [f"<tr><td>{', '.join(_e(n) for n in names)}</td><td>{_e(use)}</td></tr>" for use, names in kinds.items()]
 

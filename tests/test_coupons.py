@@ -84,10 +84,12 @@ def test_a_lattice_coupon_is_one_solid_with_the_fraction_asked(lattice_coupons, 
         volumes.append(mesh.volume)
     assert volumes[1] > volumes[0]
     # check holds each file to the wall its lattice was made to, as the file says
-    files = [str(folder / c[k]) for c in record["coupons"] for k in ("file", "prusaslicer_3mf")]
+    files = [str(folder / c[k]) for c in record["coupons"] for k in ("file", "prusaslicer_3mf", "orca_3mf")]
     code, out, _ = _run(capsys, "check", *files)
     assert code == 0, out
-    assert out.count("note: held to 0.75 mm, the thinnest wall its file says its lattice was made to") == 4
+    assert out.count("note: held to 0.75 mm, the thinnest wall its file says its lattice was made to") == 6
+    with zipfile.ZipFile(folder / record["coupons"][0]["orca_3mf"]) as z:  # printed solid in Orca and Bambu too
+        assert 'key="sparse_infill_density" value="100%"' in z.read("Metadata/model_settings.config").decode()
     # a solid part's minimum is another matter: 0.8 mm walls are under 1.2 mm
     code, out, _ = _run(capsys, "check", "--min-thickness", "1.2", files[0])
     assert code == 1 and "too thin to print" in out

@@ -158,7 +158,7 @@ def test_the_lattice_part_is_one_solid_with_walls_at_the_minimum_and_the_fractio
     files = record["lattice_files"]
     assert (lattice_build / files["file"]).stat().st_size > 1_000_000
     assert main(["check", str(lattice_build / files["file"]),  # held to the wall the files say
-                 str(lattice_build / files["prusaslicer_3mf"])]) == 0
+                 str(lattice_build / files["prusaslicer_3mf"]), str(lattice_build / files["orca_3mf"])]) == 0
 
 
 def test_the_fraction_measured_on_the_mesh_rises_monotonically_across_a_blend():

@@ -56,9 +56,12 @@ def render_build(result: BuildResult, preview: bool = False) -> dict[str, bytes]
             files[names[f"{side}.lattice"]] = lattice_data
             files[names[f"{side}.lattice.3mf"]] = prusa_3mf(f"{title}-lattice", lattice, (), pattern, prusa_place,
                                                            fill_pct=100.0, thinnest_wall_mm=wall)
+            files[names[f"{side}.lattice.orca.3mf"]] = orca_3mf(f"{title}-lattice", lattice, (), pattern, orca_place,
+                                                                fill_pct=100.0, thinnest_wall_mm=wall)
             side_files[side]["lattice_files"] = {"file": names[f"{side}.lattice"],
                                            "sha256": hashlib.sha256(lattice_data).hexdigest(),
-                                           "prusaslicer_3mf": names[f"{side}.lattice.3mf"]}
+                                           "prusaslicer_3mf": names[f"{side}.lattice.3mf"],
+                                           "orca_3mf": names[f"{side}.lattice.orca.3mf"]}
     files[names["build.json"]] = build_json(result.record, side_files)
     if preview:
         from ..preview import preview_png

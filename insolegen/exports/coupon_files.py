@@ -44,6 +44,10 @@ def coupon_files(coupons: Sequence[Coupon], lattice: LatticeSpec | None) -> dict
             # the lattice is the firmness: printed solid, no infill of its own
             files[f"{stem}.3mf"] = prusa_3mf(stem, coupon.mesh, (), PATTERN, prusa_place, fill_pct=100.0,
                                              thinnest_wall_mm=wall)
+            files[f"{stem}.orca.3mf"] = orca_3mf(stem, coupon.mesh, (), PATTERN,
+                                                 place_on_bed(coupon.mesh.vertices, DEFAULT_ORCA_BED_MM), fill_pct=100.0,
+                                                 thinnest_wall_mm=wall)
+            entry["orca_3mf"] = f"{stem}.orca.3mf"
         listed.append(entry)
     kind = coupons[0].kind if coupons else CouponKind.INFILL
     document = {

@@ -24,6 +24,8 @@ LATTICE_FILES = (  # with [lattice] enabled
     ("{side}.lattice", SIDE_STEM + "-lattice.stl", "the lattice part ([lattice]): binary STL, to print as it is"),
     ("{side}.lattice.3mf", SIDE_STEM + "-lattice.3mf",
      "PrusaSlicer: the lattice part placed on the bed, solid infill (the lattice is the firmness)"),
+    ("{side}.lattice.orca.3mf", SIDE_STEM + "-lattice.orca.3mf",
+     "OrcaSlicer and Bambu Studio: the lattice part placed on the bed, solid infill"),
 )
 BUILD_FILES = (
     ("build.json", "build.json", "what was built: the patient record, measured heights, sizes, zones, warnings"),

@@ -90,6 +90,15 @@ def _pct(value: float) -> str:
     return f"{value:g}%"
 
 
+def _wall_mark(thinnest_wall_mm: float | None) -> tuple[str, str]:
+    """The model's namespace declaration and metadata line saying the wall a lattice part
+    was made to (threemf_names.WALL_METADATA), or nothing."""
+    if thinnest_wall_mm is None:
+        return "", ""
+    return (f' xmlns:insolegen="{INSOLEGEN_NS}"',
+            f'\n <metadata name="{WALL_METADATA}">{thinnest_wall_mm:.2f}</metadata>')
+
+
 def prusa_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placement: Placement,
               settings: PrintSettings = TPU, supports: bool = False, fill_pct: float | None = None,
               thinnest_wall_mm: float | None = None) -> bytes:
@@ -106,8 +115,7 @@ def prusa_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placem
         v_offset += len(mesh.vertices)
         t_offset += len(mesh.faces)
     combined = Mesh(vertices=np.vstack(vertices), faces=np.vstack(faces))
-    wall_ns = f' xmlns:insolegen="{INSOLEGEN_NS}"' if thinnest_wall_mm is not None else ""
-    wall = f'\n <metadata name="{WALL_METADATA}">{thinnest_wall_mm:.2f}</metadata>' if thinnest_wall_mm is not None else ""
+    wall_ns, wall = _wall_mark(thinnest_wall_mm)
     model = f"""<?xml version="1.0" encoding="UTF-8"?>
 <model unit="millimeter" xml:lang="en-US" xmlns="{CORE_NS}" xmlns:slic3rpe="{SLIC3RPE_NS}"{wall_ns}>
  <metadata name="slic3rpe:Version3mf">1</metadata>
@@ -160,9 +168,12 @@ def _cura_metadata(zone: Zone, pattern: str) -> str:
 
 
 def orca_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placement: Placement,
-             settings: PrintSettings = TPU, supports: bool = False) -> bytes:
+             settings: PrintSettings = TPU, supports: bool = False, fill_pct: float | None = None,
+             thinnest_wall_mm: float | None = None) -> bytes:
     """The OrcaSlicer / Bambu Studio file (also carrying Cura's per-mesh settings):
-    one object per part, an assembly of them, vertices already on the bed."""
+    one object per part, an assembly of them, vertices already on the bed.
+    ``fill_pct``: the object's infill when there are no zones to set it (a lattice: 100);
+    ``thinnest_wall_mm``: as for prusa_3mf."""
     parts = [("body", body, None)] + [(z.name, z.mesh, z) for z in zones]
     objects, components = [], []
     for object_id, (part_name, mesh, zone) in enumerate(parts, start=1):
@@ -174,9 +185,10 @@ def orca_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placeme
         )
         components.append(f'    <component objectid="{object_id}" transform="{IDENTITY}"/>')
     assembly = len(parts) + 1
+    wall_ns, wall = _wall_mark(thinnest_wall_mm)
     model = f"""<?xml version="1.0" encoding="UTF-8"?>
-<model unit="millimeter" xml:lang="en-US" xmlns="{CORE_NS}" xmlns:cura="{CURA_NS}">
- <metadata name="Title">{name}</metadata>
+<model unit="millimeter" xml:lang="en-US" xmlns="{CORE_NS}" xmlns:cura="{CURA_NS}"{wall_ns}>
+ <metadata name="Title">{name}</metadata>{wall}
  <metadata name="Application">insolegen {__version__}</metadata>
  <resources>
 {chr(10).join(objects)}
@@ -193,7 +205,8 @@ def orca_3mf(name: str, body: Mesh, zones: Sequence[Zone], pattern: str, placeme
 """
     object_keys = {
         "name": name, **orca_object_settings(settings, supports), "sparse_infill_pattern": ORCA_PATTERN[pattern],
-        "sparse_infill_density": _pct(max((z.infill_pct for z in zones), default=20.0)),
+        "sparse_infill_density": _pct(fill_pct if fill_pct is not None
+                                      else max((z.infill_pct for z in zones), default=20.0)),
     }
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<config>", f' <object id="{assembly}">']
     lines += [f"  <metadata key=\"{k}\" value={quoteattr(str(v))}/>" for k, v in object_keys.items()]
