@@ -592,8 +592,8 @@ def _check_stl(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # t
     except MeshFileError as exc:
         _say(f"{shown(path)}: NOT PRINTABLE: {without_path(exc, path)}")
         return False
-    minimum, note = _minimum(args, declared_wall_mm(path))
-    report = check_part(vertices, faces, min_thickness_mm=minimum)
+    minimum, sections, note = _minimum(args, declared_wall_mm(path))
+    report = check_part(vertices, faces, min_thickness_mm=minimum, sections=sections)
     fit = _bed_fit_loose(vertices, bed, printer) if bed else None
     if args.json:
         _say(_json({"file": str(path), **report.as_dict(), "bed": fit}))
@@ -606,16 +606,18 @@ def _check_stl(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # t
     return report.ok and (fit is None or fit["fits"])
 
 
-def _minimum(args: argparse.Namespace, declared: float | None) -> tuple[float, str | None]:
-    """The thinnest section to hold a part to: --min-thickness if given, else what its
-    file says its lattice was made to, else the printable minimum; and a note saying so."""
-    if args.min_thickness is not None:
-        return args.min_thickness, None
+def _minimum(args: argparse.Namespace, declared: float | None) -> tuple[float, bool, str | None]:
+    """The thinnest wall to hold a part to: --min-thickness if given, else what its
+    file says its lattice was made to, else the printable minimum; whether vertical
+    sections count (not for a lattice: meshcheck.check_mesh); and a note saying so."""
     lo, hi = MIN_THICKNESS_RANGE_MM
-    if declared is not None and lo <= declared <= hi:  # a mark outside what --min-thickness allows is not taken
-        return declared, (f"held to {declared:.2f} mm, the thinnest wall its file says its lattice was made to "
-                          "(--min-thickness sets another)")
-    return PRINTABLE_MIN_MM, None
+    lattice = declared is not None and lo <= declared <= hi  # a mark outside --min-thickness's range is not taken
+    if args.min_thickness is not None:
+        return args.min_thickness, not lattice, None
+    if lattice:
+        return declared, False, (f"held to {declared:.2f} mm, the thinnest wall its file says its lattice was made "
+                                 "to, measured across its walls (--min-thickness sets another)")
+    return PRINTABLE_MIN_MM, True, None
 
 
 def _bed_fit_loose(vertices, bed, printer) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -651,16 +653,16 @@ def _check_3mf(path: Path, args: argparse.Namespace, bed, printer) -> bool:  # t
     ok = bool(parts)
     lines = []
     result: dict[str, object] = {"file": str(path), "parts": [], "zones": []}
-    minimum, note = _minimum(args, declared_wall_3mf_mm(path))
+    minimum, sections, note = _minimum(args, declared_wall_3mf_mm(path))
     if note:
         lines.append(f"  note: {note}")
     for part in parts:
-        report = check_part(part.vertices, part.faces, min_thickness_mm=minimum)
+        report = check_part(part.vertices, part.faces, min_thickness_mm=minimum, sections=sections)
         ok &= report.ok
         result["parts"].append({"name": part.name, **report.as_dict()})  # type: ignore[union-attr]
         lines.append(f"  part {part.name!r}: {'printable' if report.ok else 'NOT PRINTABLE'}, {report.triangles} "
                      f"triangles, {report.volume_mm3 / 1000:.1f} cm3, thinnest wall {_wall(report.thinnest_wall_mm)}, "
-                     f"thinnest section {report.thinnest_mm:.2f} mm")
+                     f"thinnest section {_wall(report.thinnest_mm)}")
         lines += [f"    problem: {p}" for p in report.problems]
     for zone in zones:
         report = check_zone(zone.vertices, zone.faces)

@@ -119,7 +119,7 @@ def lattice_coupon(asked_pct: float, settings: LatticeSpec) -> Coupon:
         return np.full(np.broadcast(np.asarray(px), np.asarray(py)).shape, z)
 
     mesh = fill_with_lattice(body, ring, top, fraction, settings)
-    report = _checked(mesh, thinnest_allowed_mm(settings))
+    report = _checked(mesh, thinnest_allowed_mm(settings), lattice=True)
     bodies, cavities = bodies_and_cavities(mesh)
     if bodies != 1:
         raise CouponError(f"the {text} lattice coupon is {bodies} separate solids, not one")
@@ -135,9 +135,9 @@ def lattice_densities(least_pct: float, greatest_pct: float = 100.0) -> list[flo
     return [float(d) for d in range(int(first), int(first) + 60, 10) if d <= greatest_pct + 1e-9]
 
 
-def _checked(mesh: Mesh, min_thickness_mm: float) -> MeshReport:
+def _checked(mesh: Mesh, min_thickness_mm: float, lattice: bool = False) -> MeshReport:
     written = welded_as_stl(mesh)
-    report = check_part(written.vertices, written.faces, min_thickness_mm=min_thickness_mm)
+    report = check_part(written.vertices, written.faces, min_thickness_mm=min_thickness_mm, sections=not lattice)
     if not report.ok:
         raise CouponError("a coupon failed its checks: " + "; ".join(report.problems))
     return report

@@ -54,7 +54,8 @@ def lattice_part(part: "SidePart", zones: ZonesSpec, lattice: LatticeSpec) -> tu
     keep = part.label.outline.buffer(lattice.perimeter_mm) if part.label is not None else None
     mesh = fill_with_lattice(part.mesh, ring, top, fraction, lattice, keep_solid=keep, lift=lift)
     written = welded_as_stl(mesh)  # as a reader of the STL sees it
-    report = check_part(written.vertices, written.faces, min_thickness_mm=thinnest_allowed_mm(lattice))
+    report = check_part(written.vertices, written.faces, min_thickness_mm=thinnest_allowed_mm(lattice),
+                        sections=False)  # walls across, not vertical sections (meshcheck.check_mesh)
     if not report.ok:
         raise LatticeError(f"the {part.spec.side} lattice part failed its checks: " + "; ".join(report.problems))
     solid = to_manifold(mesh)  # once, for the pieces and every measuring box

@@ -58,6 +58,7 @@ def check_mesh(
     min_thickness_mm: float = PRINTABLE_MIN_MM,
     judge_with_trimesh: bool = True,
     wall_samples: int = 0,
+    sections: bool = True,
 ) -> MeshReport:
     """Check a mesh given as (V, 3) vertices (mm) and (F, 3) faces.
 
@@ -65,6 +66,9 @@ def check_mesh(
     the build turns it off because importing trimesh costs more than the build itself.
     ``wall_samples`` > 0 also measures the thinnest wall along surface normals.
     Thickness is measured only when ``min_thickness_mm`` > 0 and the solid is sound.
+    ``sections`` False leaves out the thinnest vertical section: a lattice's curved
+    sheets, grazed by a vertical ray, give sections of any thinness that are no wall
+    (its walls are measured across, along the normals).
     """
     vertices = np.asarray(vertices, dtype=np.float64).reshape(-1, 3)
     faces = np.asarray(faces, dtype=np.int64).reshape(-1, 3)
@@ -79,7 +83,7 @@ def check_mesh(
     problems = _solid_problems(open_edges, nonmanifold, misoriented, degenerate, duplicates, volume, status, is_volume)
     thinnest = wall = float("nan")
     if not problems and min_thickness_mm > 0:
-        thinnest, wall, found = _thickness(vertices, faces, min_thickness_mm, wall_samples)
+        thinnest, wall, found = _thickness(vertices, faces, min_thickness_mm, wall_samples, sections)
         problems += found
     lo, hi = vertices.min(axis=0), vertices.max(axis=0)
     on_bed = bool(abs(lo[2]) <= 1e-4)
@@ -167,12 +171,12 @@ def _solid_problems(open_edges: int, nonmanifold: int, misoriented: int, degener
 
 
 def _thickness(vertices: NDArray[np.float64], faces: NDArray[np.int64], min_thickness_mm: float,
-               wall_samples: int) -> tuple[float, float, list[str]]:
+               wall_samples: int, sections: bool = True) -> tuple[float, float, list[str]]:
     """(thinnest vertical section, thinnest wall, problems) of a sound solid."""
     from .measure import WALL_REACH_MM, thinnest_wall_mm
 
     problems = []
-    thinnest = thinnest_vertical_mm(vertices, faces)
+    thinnest = thinnest_vertical_mm(vertices, faces) if sections else float("nan")
     if np.isfinite(thinnest) and thinnest < min_thickness_mm - 1e-6:  # float slack
         problems.append(f"too thin to print: {thinnest:.2f} mm at the thinnest vertical section "
                         f"(minimum {min_thickness_mm:g} mm)")
@@ -192,14 +196,14 @@ def _trimesh_is_volume(vertices: NDArray[np.float64], faces: NDArray[np.int64]) 
 
 
 def check_part(vertices: NDArray[np.float64], faces: NDArray[np.int64], *,
-               min_thickness_mm: float = PRINTABLE_MIN_MM) -> MeshReport:
+               min_thickness_mm: float = PRINTABLE_MIN_MM, sections: bool = True) -> MeshReport:
     """Every check of a printed part: ``build`` runs it on each part it writes and
     ``check`` on each part it reads, so the two cannot disagree."""
     # Our edge bookkeeping and manifold3d judge the solid; trimesh's is_volume asks the
     # same questions (watertight, wound one way, positive volume) and is kept for the
     # tests, where importing it costs nothing that matters.
     return check_mesh(vertices, faces, min_thickness_mm=min_thickness_mm, judge_with_trimesh=False,
-                      wall_samples=WALL_SAMPLES)
+                      wall_samples=WALL_SAMPLES, sections=sections)
 
 
 def check_zone(vertices: NDArray[np.float64], faces: NDArray[np.int64]) -> MeshReport:
