@@ -186,11 +186,9 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     t_field = threshold_for(settings.kind, np.clip(fraction.at(xx, yy), least, greatest))
     lift_top = np.asarray(lift[0](xx, yy)) if lift is not None else None
     t_lift = float(threshold_for(settings.kind, np.array(min(max(lift[1], least), greatest)))) if lift is not None else 0.0
-    plane = {"inner": Grid2D((float(gx[0]), float(gy[0])), FIELD_STEP_MM, inner),
-             "ceiling": Grid2D((float(gx[0]), float(gy[0])), FIELD_STEP_MM, ceiling),
-             "t": Grid2D((float(gx[0]), float(gy[0])), FIELD_STEP_MM, t_field)}
+    plane = {"inner": inner, "ceiling": ceiling, "t": t_field}
     if lift_top is not None:
-        plane["lift"] = Grid2D((float(gx[0]), float(gy[0])), FIELD_STEP_MM, lift_top)
+        plane["lift"] = lift_top
     h = settings.edge_mm
     z0 = settings.skin_bottom_mm - CLIP_MM - 0.5
     z1 = float(np.max(ceiling)) + CLIP_MM + 1.0
@@ -199,7 +197,8 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     pz = np.arange(z0, z1 + h, h)
     # the plane's fields on the marching grid's columns, once
     cx, cy = np.meshgrid(px, py, indexing="ij")
-    col = {name: grid.at(cx, cy)[:, :, None] for name, grid in plane.items()}
+    corner = (float(gx[0]), float(gy[0]))
+    col = {name: Grid2D(corner, FIELD_STEP_MM, values).at(cx, cy)[:, :, None] for name, values in plane.items()}
     zz = pz[None, None, :]
     core = np.minimum(np.minimum(zz - settings.skin_bottom_mm, col["ceiling"] - zz), col["inner"])
     t = col["t"]
