@@ -322,10 +322,13 @@ def _build_in_pool(paths: list[Path], out_dir: Path, force: bool, preview: bool,
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed, wait
 
+    from .exports.files import clear_stale_claims
+
     stop = multiprocessing.Event()
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start, initargs=(stop,))
     futures = {}
     reported: set[int] = set()
+    killed: list = []
     try:
         # The workers are forked during the first submit, and a KeyboardInterrupt raised
         # in Python's at-fork hooks is printed and dropped: there Ctrl-C waits its turn.
@@ -346,13 +349,20 @@ def _build_in_pool(paths: list[Path], out_dir: Path, force: bool, preview: bool,
                 _signal(child.pid, signal.SIGINT)  # a worker that had the terminal's already ignores this one
             finished, running = wait(futures, timeout=STOP_WAIT_S)
             for child in multiprocessing.active_children() if running else ():
-                _signal(child.pid, signal.SIGKILL)  # stuck in a long native call: its leftovers go with the next build
+                _signal(child.pid, signal.SIGKILL)  # stuck in a long native call
+                killed.append(child)
             for future, i in futures.items():
                 if future in finished and not future.cancelled() and i not in reported:
                     done(i, _pool_outcome(future, paths[i]))
     finally:
         with _interrupts(OnInterrupt.IGNORE):
             pool.shutdown(wait=True, cancel_futures=True)
+            if killed:
+                # A killed worker leaves its claim (lock file, staging folder) behind;
+                # once it is gone no one holds them, and the command clears them.
+                for child in killed:
+                    child.join(timeout=STOP_WAIT_S)
+                clear_stale_claims(out_dir)
 
 
 def _signal(pid: int, signum: int) -> None:

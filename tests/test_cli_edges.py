@@ -12,6 +12,7 @@ import re
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -85,6 +86,36 @@ def test_ctrl_c_during_a_jobs_2_batch_stops_at_once_and_says_what_was_written(tm
     assert {p.stem for p in paths} - on_disk <= {Path(p.strip()).stem for p in line.split("not written:")[1].split(",")}
     assert sorted(p.name for p in out.iterdir()) == sorted(on_disk)  # no half-built folder
     assert _hidden(out) == []  # no lock or staging folder left behind
+
+
+STUCK_WORKERS = textwrap.dedent("""
+    import signal, sys, time
+    import insolegen.cli as cli
+    import insolegen.pipeline as pipeline
+    def stuck(profile):  # a worker deaf to Ctrl-C, as in a long native call
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        time.sleep(60)
+    pipeline.build_profile = stuck
+    cli.STOP_WAIT_S = 0.3
+    sys.exit(cli.main(sys.argv[1:]))
+""")
+
+
+def test_a_batch_that_must_kill_its_stuck_workers_clears_their_claims(tmp_path):
+    paths = _profiles(tmp_path, 2)
+    out = tmp_path / "out"
+    child = subprocess.Popen([sys.executable, "-c", STUCK_WORKERS, "build", *map(str, paths), "--jobs", "2",
+                              "--out", str(out)], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while _hidden(out) != [".p0.lock", ".p1.lock"] and time.monotonic() < deadline and child.poll() is None:
+        time.sleep(0.02)
+    assert _hidden(out) == [".p0.lock", ".p1.lock"], "both workers should hold their claims"
+    child.send_signal(signal.SIGINT)
+    stdout, stderr = child.communicate(timeout=30)
+    assert child.returncode == 130, stdout + stderr
+    assert "Traceback" not in stderr, stderr
+    assert _written(out) == set() and _said_written(_tally_line(stdout)) == set()
+    assert _hidden(out) == []  # the killed workers' locks went with the command
 
 
 def _maps(pid: int) -> str:

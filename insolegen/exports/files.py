@@ -105,8 +105,10 @@ def claim_folder(folder: Path, *, force: bool) -> Iterator[Claim]:
             _release_interrupts(held)
             raise
         try:
-            _release_interrupts(held)  # a Ctrl-C held till now is raised here, inside the guard
-            _recover(folder)
+            try:
+                _recover(folder)  # what killed builds left goes even when a Ctrl-C is waiting
+            finally:
+                _release_interrupts(held)  # a Ctrl-C held till now is raised here, inside the guard
             clash = _clashes(folder)
             if clash and not force:
                 raise OutputExistsError(
@@ -122,21 +124,42 @@ def claim_folder(folder: Path, *, force: bool) -> Iterator[Claim]:
         _remove_if_empty(made)
 
 
-HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def _hold_interrupts() -> set[int] | None:
-    """Block SIGINT and SIGTERM in this thread (the main one, where Python runs its
-    handlers) for a few system calls; the old mask to restore, or None off the main
-    thread (a signal is never handled there)."""
+@dataclass
+class _Held:
+    handlers: dict  # signal -> the handler to restore
+    arrived: list[int]
+
+
+def _hold_interrupts() -> _Held | None:
+    """Hold SIGINT and SIGTERM back for a few system calls: a handler that only notes
+    them stands in for the real ones, which ``_release_interrupts`` puts back and runs.
+    Not a signal mask: a signal sent to the process lands on any thread that does not
+    mask it (numpy's and the pool's threads), and Python then runs the handler in the
+    main thread all the same. None off the main thread, where handlers cannot be set
+    (and a signal is never handled)."""
     if threading.current_thread() is not threading.main_thread():
         return None
-    return set(signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS))
+    held = _Held({}, [])
+    for signum in HELD_SIGNALS:
+        held.handlers[signum] = signal.signal(signum, lambda got, frame: held.arrived.append(got))
+    return held
 
 
-def _release_interrupts(held: set[int] | None) -> None:
-    if held is not None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+def _release_interrupts(held: _Held | None) -> None:
+    if held is None:
+        return
+    for signum, handler in held.handlers.items():
+        signal.signal(signum, handler)
+    for signum in dict.fromkeys(held.arrived):  # each once, in the order they came
+        handler = held.handlers[signum]
+        if callable(handler):
+            handler(signum, None)  # e.g. raises KeyboardInterrupt
+        elif handler == signal.SIG_DFL:
+            signal.raise_signal(signum)
+        # SIG_IGN, or a handler not set from Python (None): nothing to run
 
 
 def _make_folder(folder: Path) -> None:
@@ -187,6 +210,34 @@ def _unlock(path: Path, fd: int) -> None:
         path.unlink(missing_ok=True)
     finally:
         os.close(fd)
+
+
+def clear_stale_claims(out_dir: Path) -> list[str]:
+    """Clear what dead builds left in ``out_dir``: each ``.<name>.lock`` no live process
+    holds, with that name's staging and old folders. A batch calls it after it had to
+    kill a worker that would not stop (the kill leaves the worker's claim behind).
+    A lock still held is another build's, and is left alone. The names cleared."""
+    cleared = []
+    try:
+        locks = [p for p in out_dir.iterdir() if p.name.startswith(".") and p.name.endswith(LOCK_SUFFIX)]
+    except OSError:
+        return cleared
+    for path in locks:
+        folder = out_dir / path.name[1:-len(LOCK_SUFFIX)]
+        held = _hold_interrupts()
+        try:
+            try:
+                fd = _lock(path, folder)
+            except (OutputBusyError, UnwritableFolderError):
+                continue
+            try:
+                _recover(folder)
+            finally:
+                _unlock(path, fd)
+            cleared.append(folder.name)
+        finally:
+            _release_interrupts(held)
+    return cleared
 
 
 def _leftovers(folder: Path, tag: str) -> list[Path]:
