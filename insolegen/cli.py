@@ -444,7 +444,7 @@ def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, previe
     from .exports.files import (OutputError, OutputExistsError, claim_folder, describe_write_error,
                                 folder_unwritable, publish)
     from .exports.bundle import output_names, render_build, render_variants
-    from .pipeline import BedFitError, BuildError, build_profile
+    from .pipeline import BedFitError, BuildError, LatticeFitError, build_profile
     from .profile import ProfileError, load_profile
     from .profile.loader import ProfileFileError, load_profile_data
     from .profile.variants import VaryError, variant_profiles
@@ -495,7 +495,7 @@ def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, previe
     except ProfileError as exc:  # a foot file or custom zone the build cannot use
         _profile_problems(outcome, path, exc)
         return
-    except BedFitError as exc:
+    except (BedFitError, LatticeFitError) as exc:
         outcome.err.append(f"{path}: {exc}")
         outcome.status = EXIT_BAD_INPUT
         return

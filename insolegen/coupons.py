@@ -118,7 +118,11 @@ def lattice_coupon(asked_pct: float, settings: LatticeSpec) -> Coupon:
     def top(px, py):  # noqa: ANN001, ANN202
         return np.full(np.broadcast(np.asarray(px), np.asarray(py)).shape, z)
 
-    mesh = fill_with_lattice(body, ring, top, fraction, settings)
+    filled = fill_with_lattice(body, ring, top, fraction, settings)
+    if filled.mesh is None:
+        raise CouponError(f"the {text} lattice coupon has voids with no room for a {settings.drain_hole_mm:g} mm "
+                          "drain hole: allowed is a smaller --drain-hole-mm or a larger --cell-mm")
+    mesh = filled.mesh
     report = _checked(mesh, thinnest_allowed_mm(settings), lattice=True)
     bodies, cavities = bodies_and_cavities(mesh)
     if bodies != 1:

@@ -15,6 +15,7 @@ docs/lattice.md tells the whole of it.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,7 +26,8 @@ import shapely
 from numpy.typing import NDArray
 
 from .distance import distance_field
-from .mending import collapse_needles, collapse_short_edges, drop_specks, merge_coincident
+from .drains import DrainPlan
+from .mending import collapse_needles, collapse_short_edges, drop_specks, fill_sealed_voids, merge_coincident
 from .profile.spec import LatticeSpec
 from .sheets import GRAD_MAX, greatest_threshold, least_threshold, sheet  # noqa: F401 (GRAD_MAX: tests, docs)
 from .solid import Mesh
@@ -153,15 +155,24 @@ def _marched(field: Array, origin: tuple[float, float, float], step_mm: float): 
     return manifold3d.Manifold(mesh)
 
 
+@dataclass(frozen=True)
+class LatticeFill:
+    """What fill_with_lattice made: the part (None when a void cannot be drained:
+    ``drains.undrainable`` says where) and its drains (None: voids left sealed)."""
+
+    mesh: Mesh | None
+    drains: "DrainPlan | None"
+
+
 def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, Array], Array],
                       fraction: Grid2D, settings: LatticeSpec, keep_solid: shapely.Geometry | None = None,
-                      lift: tuple[Callable[[Array, Array], Array], float] | None = None) -> Mesh:
+                      lift: tuple[Callable[[Array, Array], Array], float] | None = None) -> LatticeFill:
     """``body`` (the part, in its own frame: the outline ring and the top given in the
     same frame) with its core replaced by the graded sheet. ``keep_solid``: a region of
     the plane left solid through (under the label). ``lift``: (the lift layer's top
-    above the bed, its fraction) for a lifted side."""
-    import manifold3d
-
+    above the bed, its fraction) for a lifted side. With ``settings.drain_hole_mm``
+    every void is drilled from below (insolegen.drains) or, if a small pocket, filled."""
+    from .drains import POCKET_CELLS, drilled, plan_drains
     from .zones import from_manifold, to_manifold
 
     k = 2 * math.pi / settings.cell_mm
@@ -200,22 +211,45 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     corner = (float(gx[0]), float(gy[0]))
     col = {name: Grid2D(corner, FIELD_STEP_MM, values).at(cx, cy)[:, :, None] for name, values in plane.items()}
     zz = pz[None, None, :]
-    core = np.minimum(np.minimum(zz - settings.skin_bottom_mm, col["ceiling"] - zz), col["inner"])
-    t = col["t"]
-    if "lift" in col:
-        s = np.clip((zz - col["lift"]) / LIFT_BLEND_MM + 0.5, 0.0, 1.0)
-        t = t_lift + (t - t_lift) * s * s * (3 - 2 * s)
+
+    def core_and_t(col: dict[str, Array], zz: Array) -> tuple[Array, Array]:
+        """The distance into the core and the sheet's threshold, on columns ``col``
+        (the plane's fields at some points) at heights ``zz``."""
+        core = np.minimum(np.minimum(zz - settings.skin_bottom_mm, col["ceiling"] - zz), col["inner"])
+        t = col["t"]
+        if "lift" in col:
+            s = np.clip((zz - col["lift"]) / LIFT_BLEND_MM + 0.5, 0.0, 1.0)
+            t = t_lift + (t - t_lift) * s * s * (3 - 2 * s)
+        return core, t
+
+    def open_at(x: Array, y: Array, z: float) -> NDArray[np.bool_]:
+        """No sheet, and inside the core, at the points (x, y) at height z."""
+        here = {name: Grid2D(corner, FIELD_STEP_MM, values).at(x, y) for name, values in plane.items()}
+        core, t = core_and_t(here, np.float64(z))
+        return (np.abs(sheet(settings.kind, k * x, k * y, np.full_like(x, k * z))) > t) & (core > 0)
+
+    core, t = core_and_t(col, zz)
     u, v, w = np.meshgrid(k * px, k * py, k * pz, indexing="ij", sparse=True)
     g = sheet(settings.kind, u, v, w)
     # the sheet runs CLIP_MM past the core; a boolean then trims it to the core grown by
     # OVERLAP_MM (the clip's kinks, where a mesher leaves slivers, go with it)
-    sheet_solid = _marched(np.minimum(t - np.abs(g), core + CLIP_MM), (px[0], py[0], pz[0]), h)
+    field = np.minimum(t - np.abs(g), core + CLIP_MM)
+    drains = None
+    if settings.drain_hole_mm > 0:
+        drains = plan_drains((field < 0) & (core > 0), (px[0], py[0], pz[0]), h, settings.skin_bottom_mm,
+                             settings.drain_hole_mm, settings.cell_mm, open_at)
+        if drains.undrainable:
+            return LatticeFill(None, drains)
+        field[drains.fill] = -field[drains.fill]  # the pockets too small to drill, solid
     del g, u, v, w
+    sheet_solid = _marched(field, (px[0], py[0], pz[0]), h)
     body_solid = to_manifold(body)
     exact = _marched(core, (px[0], py[0], pz[0]), h)
     grown = _marched(core + OVERLAP_MM, (px[0], py[0], pz[0]), h)
     shell = body_solid - exact
     joined = (shell + (sheet_solid ^ grown))
+    if drains is not None:
+        joined = drilled(joined, drains.holes_xy_mm, settings.drain_hole_mm, settings.skin_bottom_mm)
 
     # Mended on the STL's float32 corners, so the 3MF, the checks and the STL hold the
     # same; a mend's new corner (a midpoint) is rounded and mended once more.
@@ -223,7 +257,12 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     rounded = _as_float32(mended)
     if not np.array_equal(rounded.vertices, mended.vertices):
         rounded = _as_float32(_mended(rounded))
-    return rounded
+    if drains is not None:
+        # pockets the grid did not see (pinched off between its points near the rim and
+        # the top skin, under a cubic millimetre), filled like those it did
+        rounded, more_mm3 = fill_sealed_voids(rounded, POCKET_CELLS * settings.cell_mm ** 3)
+        drains = dataclasses.replace(drains, filled_mm3=drains.filled_mm3 + more_mm3)
+    return LatticeFill(rounded, drains)
 
 
 def _as_float32(mesh: Mesh) -> Mesh:

@@ -31,6 +31,10 @@ class LatticeError(Exception):
     """A lattice part that failed its checks (the message says which)."""
 
 
+class DrainFitError(LatticeError):
+    """A void with no room for the drain hole asked (bad input: the settings say how)."""
+
+
 def lattice_part(part: "SidePart", zones: ZonesSpec, lattice: LatticeSpec) -> tuple[Mesh, LatticeFigures]:
     """The side's lattice part and its figures. Raises LatticeError if it is not a
     printable solid."""
@@ -52,7 +56,17 @@ def lattice_part(part: "SidePart", zones: ZonesSpec, lattice: LatticeSpec) -> tu
     if part.spec.lift_heel_mm >= LIFT_MIN_MM:
         lift = (lambda x, y: surface.lift_mm(np.asarray(x), np.asarray(y) * mirror), zones.lift_pct / 100.0)
     keep = part.label.outline.buffer(lattice.perimeter_mm) if part.label is not None else None
-    mesh = fill_with_lattice(part.mesh, ring, top, fraction, lattice, keep_solid=keep, lift=lift)
+    filled = fill_with_lattice(part.mesh, ring, top, fraction, lattice, keep_solid=keep, lift=lift)
+    drains = filled.drains
+    if drains is not None and drains.undrainable:
+        worst = max(drains.undrainable, key=lambda u: u.volume_mm3)
+        raise DrainFitError(
+            f"the {part.spec.side} lattice part: {len(drains.undrainable)} void(s) with no room at the floor for a "
+            f"{lattice.drain_hole_mm:g} mm drain hole and {lattice.wall_min_mm:g} mm of wall around it (the largest, "
+            f"{worst.volume_mm3:g} mm3, near x = {worst.x_mm:g}, y = {worst.y_mm:g} mm in the STL's frame): allowed is a smaller "
+            "lattice.drain_hole_mm, a larger lattice.cell_mm, or a lower solid fraction there")
+    mesh = filled.mesh
+    assert mesh is not None
     written = welded_as_stl(mesh)  # as a reader of the STL sees it
     report = check_part(written.vertices, written.faces, min_thickness_mm=thinnest_allowed_mm(lattice),
                         sections=False)  # walls across, not vertical sections (meshcheck.check_mesh)
@@ -62,6 +76,9 @@ def lattice_part(part: "SidePart", zones: ZonesSpec, lattice: LatticeSpec) -> tu
     bodies, cavities = bodies_and_cavities(solid)
     if bodies != 1:
         raise LatticeError(f"the {part.spec.side} lattice part is {bodies} separate solids, not one")
+    if drains is not None and cavities:
+        raise LatticeError(f"the {part.spec.side} lattice part still has {cavities} sealed void(s) after drilling "
+                           f"{len(drains.holes_xy_mm)} drain holes")
     measured = []
     for (name, pct, area), (_, framed) in zip(areas, in_frame):
         built = min(max(pct, 100 * least), 100 * greatest)
@@ -71,7 +88,10 @@ def lattice_part(part: "SidePart", zones: ZonesSpec, lattice: LatticeSpec) -> tu
         triangles=int(len(mesh.faces)), bodies=bodies, cavities=cavities,
         thinnest_wall_mm=round(float(report.thinnest_wall_mm), 3) if np.isfinite(report.thinnest_wall_mm) else -1.0,
         least_fraction_pct=round(100 * least, 1), zones=tuple(measured),
-        build_seconds=round(time.perf_counter() - start, 2), settings=lattice.as_dict())
+        build_seconds=round(time.perf_counter() - start, 2), settings=lattice.as_dict(),
+        drain_holes_xy_mm=() if drains is None else tuple((round(x, 2), round(y, 2)) for x, y in drains.holes_xy_mm),
+        drained_voids=0 if drains is None else drains.voids,
+        filled_pockets_mm3=0.0 if drains is None else round(drains.filled_mm3, 1))
     return mesh, figures
 
 

@@ -197,6 +197,28 @@ def drop_specks(mesh: Mesh, below_mm3: float) -> Mesh:
     return _compacted(v, f[keep])
 
 
+def fill_sealed_voids(mesh: Mesh, below_mm3: float) -> tuple[Mesh, float]:
+    """``mesh`` with its sealed voids (closed pieces enclosing negative volume) smaller
+    than ``below_mm3`` filled, i.e. their shells taken out; and the volume filled."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    v, f = mesh.vertices, mesh.faces
+    edges = f[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
+    graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(len(v), len(v)))
+    count, label = connected_components(graph, directed=False)
+    if count == 1:
+        return mesh, 0.0
+    tri = v[f]
+    signed = np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])) / 6.0
+    piece = label[f[:, 0]]
+    volume = np.bincount(piece, weights=signed, minlength=count)
+    small = (volume < 0) & (volume > -below_mm3)
+    if not small.any():
+        return mesh, 0.0
+    return _compacted(v, f[~small[piece]]), float(-volume[small].sum())
+
+
 def welded_as_stl(mesh: Mesh) -> Mesh:
     """``mesh`` as an STL reader sees it: corners rounded to float32 (the STL's numbers)
     and welded wherever they then fall on one point. Checking this, not the mesh in

@@ -55,6 +55,10 @@ class BedFitError(BuildError):
     """A part that fits the chosen printer's bed at no angle (bad input: exit 2)."""
 
 
+class LatticeFitError(BuildError):
+    """A lattice whose voids have no room for the drain holes asked (bad input: exit 2)."""
+
+
 @dataclass(frozen=True)
 class SidePart:
     """One finished insole: the mesh in its own side's frame, plus what built it."""
@@ -563,7 +567,7 @@ def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> Bu
     lattice_warnings: list[str] = []
     if profile.lattice is not None:
         # off the default path: tens of seconds a side
-        from .lattice_parts import LatticeError, lattice_clamped, lattice_part
+        from .lattice_parts import DrainFitError, LatticeError, lattice_clamped, lattice_part
 
         # side by side: marching cubes, the booleans and the mending's numpy let go of
         # the interpreter lock for much of the time (a pair 38 s one after the other,
@@ -575,6 +579,8 @@ def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> Bu
             for k, (part, future) in enumerate(zip(parts, made)):
                 try:
                     mesh, figures = future.result()
+                except DrainFitError as exc:
+                    raise LatticeFitError(f"{profile.name}: {exc}") from None
                 except LatticeError as exc:
                     raise BuildError(f"{profile.name}: {exc}") from None
                 lattices[part.spec.side] = mesh

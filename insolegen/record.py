@@ -182,6 +182,11 @@ class LatticeFigures:
     zones: tuple[LatticeZone, ...]
     build_seconds: float
     settings: Mapping[str, Any]
+    # [lattice] drain_hole_mm: the holes drilled up into the voids (x, y as in the
+    # lattice STL), the voids they drain, the pockets filled solid instead
+    drain_holes_xy_mm: tuple[tuple[float, float], ...] = ()
+    drained_voids: int = 0
+    filled_pockets_mm3: float = 0.0
 
 
 @dataclass(frozen=True, kw_only=True)

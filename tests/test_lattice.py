@@ -175,7 +175,7 @@ def test_the_fraction_measured_on_the_mesh_rises_monotonically_across_a_blend():
     ring = np.array([[0.0, 0.0], [130.0, 0.0], [130.0, 24.0], [0.0, 24.0]])
     fraction = blended_fraction([(0.35, shapely.box(-5, -5, 65, 29)), (0.60, shapely.box(65, -5, 135, 29))],
                                 (0, 0, 130, 24), settings.blend_mm)
-    mesh = fill_with_lattice(slab, ring, lambda x, y: np.full(np.broadcast(x, y).shape, 10.0), fraction, settings)
+    mesh = fill_with_lattice(slab, ring, lambda x, y: np.full(np.broadcast(x, y).shape, 10.0), fraction, settings).mesh
     xs = np.arange(12.0, 120.0, 8.0)  # box centres a cell apart, clear of the rim
     measured = [measured_fraction(mesh, (x, 12.0), settings.skin_bottom_mm, 10.0 - settings.skin_top_mm, 8.0)
                 for x in xs]

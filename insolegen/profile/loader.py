@@ -403,7 +403,8 @@ def _lattice(doc: ProfileDoc) -> Optional[LatticeSpec]:
     edge = lattice_step_mm(table.cell_mm, table.wall_min_mm)
     return LatticeSpec(kind=table.type, cell_mm=table.cell_mm, wall_min_mm=table.wall_min_mm,
                        skin_top_mm=table.skin_top_mm, skin_bottom_mm=table.skin_bottom_mm,
-                       perimeter_mm=table.perimeter_mm, blend_mm=table.blend_mm, edge_mm=edge)
+                       perimeter_mm=table.perimeter_mm, blend_mm=table.blend_mm,
+                       drain_hole_mm=table.drain_hole_mm, edge_mm=edge)
 
 
 def lattice_settings(table: dict[str, Any], base_mm: float) -> LatticeSpec:
@@ -414,6 +415,9 @@ def lattice_settings(table: dict[str, Any], base_mm: float) -> LatticeSpec:
                               "lattice": {**table, "enabled": True}}).lattice
     assert spec is not None
     return spec
+
+
+DRAIN_HOLE_LEAST_MM = 2.0  # narrower escape holes clog (docs/lattice.md, "Drain holes")
 
 
 def lattice_problems(doc: ProfileDoc, specs: list[SideSpec] | None = None) -> list[str]:
@@ -443,6 +447,13 @@ def lattice_problems(doc: ProfileDoc, specs: list[SideSpec] | None = None) -> li
         found.append(f"lattice.wall_min_mm = {table.wall_min_mm:g} in a {table.cell_mm:g} mm {table.type} cell: its "
                      "walls need a sheet so thick that its voids' necks close (docs/lattice.md): allowed is a larger "
                      "lattice.cell_mm or a thinner lattice.wall_min_mm")
+    if 0 < table.drain_hole_mm < DRAIN_HOLE_LEAST_MM:
+        found.append(f"lattice.drain_hole_mm = {table.drain_hole_mm:g}: allowed is 0 (sealed voids, for FDM) or "
+                     f"{DRAIN_HOLE_LEAST_MM:g} to 8 mm (3.5 mm is the usual least for powder and resin)")
+    elif table.drain_hole_mm > table.cell_mm / 2:
+        found.append(f"lattice.drain_hole_mm = {table.drain_hole_mm:g} in a {table.cell_mm:g} mm cell: a void is "
+                     f"narrower than that with its walls; allowed is at most half the cell "
+                     f"({table.cell_mm / 2:g} mm), or a larger lattice.cell_mm")
     if table.wall_min_mm * 3 > table.cell_mm:
         found.append(f"lattice.wall_min_mm = {table.wall_min_mm:g} in a {table.cell_mm:g} mm cell: allowed is a wall "
                      "at most a third of the cell (a larger lattice.cell_mm)")

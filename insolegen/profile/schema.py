@@ -65,6 +65,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "skin_bottom_mm": (0.4, 5.0, "mm"),
     "perimeter_mm": (0.4, 5.0, "mm"),
     "blend_mm": (0.0, 50.0, "mm"),
+    "drain_hole_mm": (0.0, 8.0, "mm"),
     # [pressure] (docs/pressure.md)
     "relief_above_kpa": (50.0, 1000.0, "kPa"),
     "bands": (8.0, 20.0, "bands"),
@@ -240,6 +241,10 @@ class LatticeTable(BaseModel):
     skin_bottom_mm: _num("skin_bottom_mm") = 0.8  # solid skin on the bed
     perimeter_mm: _num("perimeter_mm") = 1.2  # solid rim around the edge
     blend_mm: _num("blend_mm") = 15.0  # the width over which one zone's fraction eases into the next
+    # 0: the voids are sealed inside the skins (FDM prints them so). For SLS, MJF or resin,
+    # which would trap powder or resin there: escape holes this wide, two a void, up
+    # through the bottom skin (3.5 mm is the usual least; 2 mm at the least)
+    drain_hole_mm: _num("drain_hole_mm") = 0.0
 
 
 class PrintTable(BaseModel):

@@ -213,6 +213,7 @@ class LatticeSpec:
     skin_bottom_mm: float = 0.8
     perimeter_mm: float = 1.2
     blend_mm: float = 15.0
+    drain_hole_mm: float = 0.0  # 0: the voids are sealed (FDM); else drilled (insolegen.drains)
     edge_mm: float = 1.0
 
     def as_dict(self) -> dict[str, object]:

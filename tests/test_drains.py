@@ -1,0 +1,150 @@
+"""Drain holes for powder and resin ([lattice] drain_hole_mm): where the plan puts them
+on grids whose answer is worked out by hand, a drilled lattice slab with no sealed void
+left, its holes measured across, and the refusals."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import shapely
+
+from insolegen.drains import CLEAR_MM, SEGMENTS, drill_radius_mm, plan_drains, widest_hole_mm
+from insolegen.profile import ProfileError, profile_from_dict
+from insolegen.profile.spec import LatticeSpec
+
+STEP = 0.5
+
+
+class Voids:
+    """Boxes of void on a marching grid of STEP, and the same boxes as the true field."""
+
+    def __init__(self, x_mm: float, y_mm: float, z_mm: float) -> None:
+        self.grid = np.zeros((round(x_mm / STEP) + 1, round(y_mm / STEP) + 1, round(z_mm / STEP) + 1), dtype=bool)
+        self.boxes: list[tuple[float, ...]] = []
+
+    def box(self, x0: float, x1: float, y0: float, y1: float, z0: float, z1: float) -> None:
+        self.boxes.append((x0, x1, y0, y1, z0, z1))
+        i0, i1, j0, j1, k0, k1 = (round(v / STEP) for v in (x0, x1, y0, y1, z0, z1))
+        self.grid[i0:i1 + 1, j0:j1 + 1, k0:k1 + 1] = True
+
+    def open_at(self, x: np.ndarray, y: np.ndarray, z: float) -> np.ndarray:
+        inside = np.zeros(x.shape, dtype=bool)
+        for x0, x1, y0, y1, z0, z1 in self.boxes:
+            inside |= (x0 <= x) & (x <= x1) & (y0 <= y) & (y <= y1) & (z0 <= z <= z1)
+        return inside
+
+    def plan(self, diameter_mm: float):  # noqa: ANN201
+        return plan_drains(self.grid, (0.0, 0.0, 0.0), STEP, 0.8, diameter_mm, 10.0, self.open_at)
+
+
+def test_a_long_void_gets_two_holes_as_far_apart_as_its_room_allows():
+    """A void 40 x 10 mm on the floor (z from 0.8 to 4 mm, the floor at 0.8 mm). A 3 mm
+    hole (a 24-gon with corners at 1.5 / cos(pi/24) = 1.5129 mm) keeps CLEAR_MM (0.3)
+    from the sheet: a centre needs 1.8129 mm of room, measured as the distance to the
+    nearest closed FINE_MM sample (just outside the box) less a sample. The first hole
+    goes where there is most room (5 mm from both long sides: the centre line from x =
+    10 to 40, its first point), the second as far from it as room allows: a far corner,
+    x <= 45 + 0.1 - 0.1 - 1.8129 = 43.18 -> 43.1, y <= 15 - 1.8129 = 13.18 -> 13.1 or
+    y >= 6.9 (the lower one comes first)."""
+    voids = Voids(50, 20, 6)
+    voids.box(5, 45, 5, 15, 0.8, 4.0)
+    plan = voids.plan(3.0)
+    assert plan.voids == 1 and not plan.undrainable and plan.filled_mm3 == 0
+    (x1, y1), (x2, y2) = plan.holes_xy_mm
+    assert drill_radius_mm(3.0) + CLEAR_MM == pytest.approx(1.5 / math.cos(math.pi / SEGMENTS) + 0.3)
+    assert (x1, y1) == pytest.approx((10.0, 10.0))
+    assert (x2, y2) == pytest.approx((43.1, 6.9))
+
+
+def test_a_pocket_too_small_for_a_hole_is_filled_and_a_large_one_is_refused_with_the_widest_it_takes():
+    voids = Voids(60, 30, 8)
+    voids.box(5, 8, 5, 8, 1.0, 3.0)  # 3 x 3 x 2 mm: no room for a 3 mm hole
+    voids.box(20, 55, 5, 25, 3.0, 7.0)  # large, but starting 2.2 mm above the floor
+    plan = voids.plan(3.0)
+    # the pocket's grid points: 7 x 7 x 5, each standing for a step cubed
+    assert plan.filled_mm3 == pytest.approx(7 * 7 * 5 * STEP ** 3)
+    assert int(plan.fill.sum()) == 7 * 7 * 5
+    (big,) = plan.undrainable
+    assert big.volume_mm3 == pytest.approx(71 * 41 * 9 * STEP ** 3, abs=0.05)
+    assert big.widest_mm == 0.0  # it does not reach the floor
+    assert plan.holes_xy_mm == () and plan.voids == 0
+
+
+def test_the_widest_hole_a_floor_takes_is_its_room_less_the_clearance_across_the_drills_sides():
+    """A void 6 mm wide: from its centre line the nearest closed sample is 3.1 mm off,
+    so the room is 3.1 - 0.1 = 3.0 mm; less CLEAR_MM, 2.7 mm to the drill's corners,
+    2.7 cos(pi/24) = 2.6768 to its sides: 5.35 mm across, 5.3 rounded down."""
+    voids = Voids(50, 20, 6)
+    voids.box(5, 45, 7, 13, 0.8, 4.0)
+    assert voids.plan(5.4).undrainable[0].widest_mm == pytest.approx(5.3)
+    assert voids.plan(5.3).voids == 1
+    assert widest_hole_mm(3.0) == pytest.approx(5.3)
+
+
+def test_a_void_open_at_the_floor_only_in_a_column_takes_its_holes_there():
+    voids = Voids(50, 30, 10)
+    voids.box(10, 16, 10, 16, 0.8, 3.0)
+    voids.box(5, 45, 5, 25, 3.0, 8.0)
+    plan = voids.plan(2.0)
+    assert plan.voids == 1
+    for x, y in plan.holes_xy_mm:
+        assert 10 + 1.3 <= x <= 16 - 1.3 and 10 + 1.3 <= y <= 16 - 1.3
+
+
+@pytest.mark.parametrize("drain, says", [
+    (1.0, "lattice.drain_hole_mm = 1: allowed is 0 (sealed voids, for FDM) or 2 to 8 mm"),
+    (6.0, "lattice.drain_hole_mm = 6 in a 10 mm cell: a void is narrower than that with its walls; allowed is at "
+          "most half the cell (5 mm)"),
+    (9.0, "lattice.drain_hole_mm"),
+])
+def test_a_drain_hole_too_narrow_or_too_wide_is_refused(drain, says):
+    with pytest.raises(ProfileError) as caught:
+        profile_from_dict({"foot": {"size": "EU 42"}, "shape": {"thickness_mm": 10, "heel_thickness_mm": 10},
+                           "lattice": {"enabled": True, "drain_hole_mm": drain}})
+    assert any(says in p for p in caught.value.problems), caught.value.problems
+
+
+def test_a_drilled_lattice_slab_has_no_sealed_void_and_its_holes_are_as_wide_as_asked():
+    """A slab 80 x 40 x 10 mm, 30 % solid, 12 mm cells, 3 mm holes: one solid, not a
+    void sealed, every wall at least the minimum; cut across inside the bottom skin
+    (z = 0.4 mm), each hole is the drill's 24-gon, whose area is
+    24 / 2 * rc^2 * sin(2 pi / 24) with rc = 1.5 / cos(pi / 24)."""
+    import manifold3d
+
+    from insolegen.lattice import Grid2D, bodies_and_cavities, fill_with_lattice, thinnest_allowed_mm
+    from insolegen.meshcheck import check_part
+    from insolegen.mending import welded_as_stl
+    from insolegen.zones import from_manifold, to_manifold
+
+    settings = LatticeSpec(cell_mm=12.0, edge_mm=0.8, drain_hole_mm=3.0)
+    slab = from_manifold(manifold3d.Manifold.cube([80.0, 40.0, 10.0]))
+    ring = np.array([[0.0, 0.0], [80.0, 0.0], [80.0, 40.0], [0.0, 40.0]])
+    fraction = Grid2D((0.0, 0.0), 1.0, np.full((2, 2), 0.30))
+    filled = fill_with_lattice(slab, ring, lambda x, y: np.full(np.broadcast(x, y).shape, 10.0), fraction, settings)
+    mesh, drains = filled.mesh, filled.drains
+    assert mesh is not None and drains is not None and not drains.undrainable
+    assert bodies_and_cavities(mesh) == (1, 0)  # without holes the same slab seals its voids
+    sealed = fill_with_lattice(slab, ring, lambda x, y: np.full(np.broadcast(x, y).shape, 10.0), fraction,
+                               LatticeSpec(cell_mm=12.0, edge_mm=0.8)).mesh
+    assert bodies_and_cavities(sealed)[1] >= 1
+    assert 1 <= drains.voids <= len(drains.holes_xy_mm) <= 2 * drains.voids  # two a void where room allows
+    written = welded_as_stl(mesh)
+    report = check_part(written.vertices, written.faces, min_thickness_mm=thinnest_allowed_mm(settings), sections=False)
+    assert report.ok, report.problems
+    rc = 1.5 / math.cos(math.pi / 24)
+    area = 24 / 2 * rc ** 2 * math.sin(2 * math.pi / 24)
+    section = to_manifold(mesh).slice(0.4)
+    holes = [p for p in section.to_polygons() if _signed_area(p) < 0]  # inner rings wind clockwise
+    assert len(holes) == len(drains.holes_xy_mm)
+    for ring_xy in holes:
+        assert -_signed_area(ring_xy) == pytest.approx(area, rel=1e-3)
+        centre = shapely.Polygon(ring_xy).centroid
+        assert min(math.dist((centre.x, centre.y), h) for h in drains.holes_xy_mm) < 0.01
+
+
+def _signed_area(ring) -> float:  # noqa: ANN001
+    xy = np.asarray(ring)
+    x, y = xy[:, 0], xy[:, 1]
+    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))
