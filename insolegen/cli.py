@@ -528,7 +528,17 @@ def _built_lines(outcome: Outcome, folder: Path, result, names: dict[str, str]) 
                                                                else "") for z in lattice.zones)
             outcome.out.append(
                 f"{folder / names[f'{side.side}.lattice']}: {lattice.triangles} triangles, thinnest wall "
-                f"{lattice.thinnest_wall_mm:.2f} mm; solid % by zone, built (measured): {zones}")
+                f"{lattice.thinnest_wall_mm:.2f} mm; solid % by zone, built (measured): {zones}"
+                + _drains_said(lattice))
+
+
+def _drains_said(lattice) -> str:  # noqa: ANN001 (a LatticeFigures)
+    drain = lattice.settings.get("drain_hole_mm", 0)
+    if not drain:
+        return ""
+    filled = f", {lattice.filled_pockets_mm3:g} mm3 of pockets filled" if lattice.filled_pockets_mm3 else ""
+    return (f"; {len(lattice.drain_holes_xy_mm)} drain holes of {drain:g} mm under {lattice.drained_voids} "
+            f"void(s){filled}, none sealed")
 
 
 def _profile_problems(outcome: Outcome, path: Path, exc: Exception) -> None:
@@ -849,6 +859,8 @@ def make_parser() -> argparse.ArgumentParser:
     coupons.add_argument("--type", choices=("gyroid", "diamond"), help="the lattice's sheet (default gyroid)")
     coupons.add_argument("--cell-mm", type=float, help="the lattice's cell size in mm (default 10)")
     coupons.add_argument("--wall-min-mm", type=float, help="the lattice's thinnest wall in mm (default 0.8)")
+    coupons.add_argument("--drain-hole-mm", type=float,
+                         help="escape holes into the voids, for SLS, MJF or resin (default 0: sealed, for FDM)")
     coupons.add_argument("--out", default="outputs", help="output folder (default: outputs)")
     coupons.add_argument("--force", action="store_true", help="replace existing coupons")
     coupons.set_defaults(run=cmd_coupons)
@@ -878,7 +890,7 @@ def _densities(text: str) -> list[float]:
 
 def cmd_coupons(args: argparse.Namespace) -> int:
     """Write calibration coupons: one block per density, the density on its tab."""
-    from .coupons import (COUPON_MM, DEFAULT_DENSITIES, CouponError, CouponKind, density_problems, infill_coupon,
+    from .coupons import (COUPON_MM, DEFAULT_DENSITIES, CouponDrainError, CouponError, CouponKind, density_problems, infill_coupon,
                           lattice_coupon, lattice_densities)
     from .exports.coupon_files import coupon_files
     from .exports.files import (OutputError, OutputExistsError, claim_folder, describe_write_error,
@@ -890,8 +902,10 @@ def cmd_coupons(args: argparse.Namespace) -> int:
     kind = CouponKind.LATTICE if args.lattice else CouponKind.INFILL
     settings = None
     if kind is CouponKind.LATTICE:
-        table = {"type": args.type, "cell_mm": args.cell_mm, "wall_min_mm": args.wall_min_mm}
-        options = {"lattice.type": "--type", "lattice.cell_mm": "--cell-mm", "lattice.wall_min_mm": "--wall-min-mm"}
+        table = {"type": args.type, "cell_mm": args.cell_mm, "wall_min_mm": args.wall_min_mm,
+                 "drain_hole_mm": args.drain_hole_mm}
+        options = {"lattice.type": "--type", "lattice.cell_mm": "--cell-mm", "lattice.wall_min_mm": "--wall-min-mm",
+                   "lattice.drain_hole_mm": "--drain-hole-mm"}
         try:  # checked as a profile's [lattice] is; "2.0" said as given, "2"
             settings = lattice_settings({k: int(v) if isinstance(v, float) and v.is_integer() else v
                                          for k, v in table.items() if v is not None}, COUPON_MM[2])
@@ -901,8 +915,8 @@ def cmd_coupons(args: argparse.Namespace) -> int:
                 problem = problem.replace(f"{key} = ", f"{option} ").replace(key, option)
             _err(f"coupons: {problem}")
             return EXIT_BAD_INPUT
-    elif any(v is not None for v in (args.type, args.cell_mm, args.wall_min_mm)):
-        _err("coupons: --type, --cell-mm and --wall-min-mm shape a lattice: give them with --lattice")
+    elif any(v is not None for v in (args.type, args.cell_mm, args.wall_min_mm, args.drain_hole_mm)):
+        _err("coupons: --type, --cell-mm, --wall-min-mm and --drain-hole-mm shape a lattice: give them with --lattice")
         return EXIT_BAD_INPUT
     least = 100 * least_fraction(settings) if settings is not None else 0.0
     greatest = 100 * greatest_fraction(settings) if settings is not None else 100.0
@@ -929,6 +943,9 @@ def cmd_coupons(args: argparse.Namespace) -> int:
     except OutputError as exc:
         _err(f"coupons: {exc}")
         return EXIT_BAD_INPUT
+    except CouponDrainError as exc:
+        _err(f"coupons: {exc}")
+        return EXIT_BAD_INPUT
     except CouponError as exc:
         _err(f"coupons: build failed: {exc}")
         return EXIT_FAILED
@@ -938,8 +955,9 @@ def cmd_coupons(args: argparse.Namespace) -> int:
     for coupon in made:
         measured = f", measured {coupon.measured_pct:.1f} % solid" if coupon.measured_pct is not None else ""
         what = "infill" if kind is CouponKind.INFILL else "solid (lattice)"
+        drained = f", {coupon.drain_holes} drain holes" if coupon.drain_holes else ""
         _say(f"{folder / (coupon.stem + '.stl')}: {coupon.built_pct:g} % {what}{measured}, "
-             f"{len(coupon.mesh.faces)} triangles")
+             f"{len(coupon.mesh.faces)} triangles{drained}")
     _say(str(folder / "coupons.json"))
     return EXIT_OK
 

@@ -44,6 +44,10 @@ class CouponKind(Enum):
     LATTICE = "lattice"
 
 
+class CouponDrainError(Exception):
+    """Drain holes asked that the coupon's voids have no room for (bad input)."""
+
+
 class CouponError(Exception):
     """A coupon that failed its checks (the message says which)."""
 
@@ -62,6 +66,7 @@ class Coupon:
     mesh: Mesh
     report: MeshReport
     cavities: int = 0
+    drain_holes: int = 0
 
     @property
     def stem(self) -> str:
@@ -70,6 +75,7 @@ class Coupon:
     def as_dict(self) -> dict[str, object]:
         return {"asked_pct": self.asked_pct, "built_pct": self.built_pct, "measured_pct": self.measured_pct,
                 "label": self.text, "triangles": int(len(self.mesh.faces)), "cavities": self.cavities,
+                "drain_holes": self.drain_holes,
                 "volume_mm3": round(float(self.report.volume_mm3), 1),
                 "thinnest_wall_mm": round(float(self.report.thinnest_wall_mm), 3)
                 if math.isfinite(self.report.thinnest_wall_mm) else None}
@@ -120,16 +126,22 @@ def lattice_coupon(asked_pct: float, settings: LatticeSpec) -> Coupon:
 
     filled = fill_with_lattice(body, ring, top, fraction, settings)
     if filled.mesh is None:
-        raise CouponError(f"the {text} lattice coupon has voids with no room for a {settings.drain_hole_mm:g} mm "
-                          "drain hole: allowed is a smaller --drain-hole-mm or a larger --cell-mm")
+        widest = max(u.widest_mm for u in filled.drains.undrainable)
+        raise CouponDrainError(
+            f"--drain-hole-mm {settings.drain_hole_mm:g}: the {text} coupon's voids take a drain hole of at most "
+            f"{widest:g} mm ({settings.cell_mm:g} mm {settings.kind} cell): allowed is a smaller --drain-hole-mm, a "
+            "larger --cell-mm or a lower density")
     mesh = filled.mesh
+    holes = len(filled.drains.holes_xy_mm) if filled.drains is not None else 0
     report = _checked(mesh, thinnest_allowed_mm(settings), lattice=True)
     bodies, cavities = bodies_and_cavities(mesh)
     if bodies != 1:
         raise CouponError(f"the {text} lattice coupon is {bodies} separate solids, not one")
     measured = measured_fraction(mesh, (x / 2, y / 2), settings.skin_bottom_mm, z - settings.skin_top_mm,
                                  settings.cell_mm)
-    return Coupon(CouponKind.LATTICE, asked_pct, round(100 * built, 1), measured, text, mesh, report, cavities)
+    if filled.drains is not None and cavities:
+        raise CouponError(f"the {text} lattice coupon still has {cavities} sealed void(s) after drilling {holes} holes")
+    return Coupon(CouponKind.LATTICE, asked_pct, round(100 * built, 1), measured, text, mesh, report, cavities, holes)
 
 
 def lattice_densities(least_pct: float, greatest_pct: float = 100.0) -> list[float]:

@@ -395,6 +395,10 @@ def _lattice_block(sides: tuple[SideRecord, ...], head: str) -> str:
             row("thinnest wall (mm, made to "
                 f"{settings['wall_min_mm']:g})", lambda x: f"{x.thinnest_wall_mm:.2f}"),
             row("least fraction the wall allows (%)", lambda x: f"{x.least_fraction_pct:g}")]
+    if settings.get("drain_hole_mm"):
+        rows += [row(f"drain holes ({settings['drain_hole_mm']:g} mm) / voids drained",
+                     lambda x: f"{len(x.drain_holes_xy_mm)} / {x.drained_voids}"),
+                 row("pockets filled solid (mm3)", lambda x: f"{x.filled_pockets_mm3:g}")]
     for name in dict.fromkeys(z.name for x in lattices if x is not None for z in x.zones):
         def cell(x, name=name):  # noqa: ANN001, ANN202
             zone = next((z for z in x.zones if z.name == name), None)
@@ -403,10 +407,13 @@ def _lattice_block(sides: tuple[SideRecord, ...], head: str) -> str:
             measured = f"{zone.measured_pct:.1f}" if zone.measured_pct is not None else "core too thin to measure"
             return f"{zone.asked_pct:g} / {zone.built_pct:g} / {measured}"
         rows.append(row(f"{name}: solid % asked / built / measured", cell))
+    voids = (f"Each void has escape holes of {settings['drain_hole_mm']:g} mm up through the bottom skin, for "
+             "powder or resin to leave (x, y in build.json)." if settings.get("drain_hole_mm") else
+             "Its voids are sealed inside the skins (for FDM; set drain_hole_mm for SLS, MJF or resin).")
     return (f"<h2>Lattice parts ({_e(settings['type'])}, {settings['cell_mm']:g} mm cells)</h2>"
             "<p>The lattice files carry the firmness as geometry: print them as they are, solid (their 3MF says "
             f"so); skins {settings['skin_top_mm']:g} mm on top and {settings['skin_bottom_mm']:g} mm below, a "
-            f"{settings['perimeter_mm']:g} mm rim, zones eased over {settings['blend_mm']:g} mm.</p>"
+            f"{settings['perimeter_mm']:g} mm rim, zones eased over {settings['blend_mm']:g} mm. {voids}</p>"
             f"<table><tr><th>lattice</th>{head}</tr>{''.join(rows)}</table>")
 
 

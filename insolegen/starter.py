@@ -92,6 +92,7 @@ lift = {z_lift:g}                # a lift's own firmness ({lift_lo:g}-100)
 # type = "gyroid"        # or "diamond"
 # cell_mm = 10
 # wall_min_mm = 0.8
+# drain_hole_mm = 3      # SLS, MJF or resin: escape holes into the voids (12 mm cells take 3 mm)
 
 # Place the parts on your printer's bed (both 3MF files). Uncomment to use.
 # [print]

@@ -119,6 +119,12 @@ def test_the_default_lattice_coupons_start_at_the_least_the_wall_allows(tmp_path
     (["--lattice", "--cell-mm", "nan"], "--cell-mm nan is out of range"),
     (["--lattice", "--cell-mm", "20"], "--cell-mm 20 in a 8 mm core (a 10 mm base less the skins, 1.2 + 0.8 mm)"),
     (["--cell-mm", "8"], "give them with --lattice"),
+    (["--drain-hole-mm", "3"], "give them with --lattice"),
+    (["--lattice", "--drain-hole-mm", "1"], "--drain-hole-mm 1: allowed is 0 (sealed voids, for FDM) or 2 to 8 mm"),
+    (["--lattice", "--drain-hole-mm", "6"], "--drain-hole-mm 6 in a 10 mm cell: a void is narrower"),
+    # a 10 mm gyroid at 70 %: its channels are about 2.5 mm across (docs/lattice.md)
+    (["--lattice", "--densities", "70", "--drain-hole-mm", "5"],
+     "--drain-hole-mm 5: the 70% coupon's voids take a drain hole of at most"),
     (["--lattice", "--infill"], "not allowed with argument"),
 ])
 def test_bad_coupon_arguments_are_refused_in_one_line_with_nothing_written(tmp_path, capsys, args, says):
@@ -228,5 +234,61 @@ def test_any_lattice_coupon_is_one_solid_with_its_walls_and_fraction():
         mesh = trimesh.Trimesh(coupon.mesh.vertices, coupon.mesh.faces, process=False)
         assert mesh.is_watertight and mesh.is_winding_consistent and mesh.volume > 0
         assert coupon.measured_pct == pytest.approx(coupon.built_pct, rel=0.10), (kind, cell, wall, asked)
+
+    sweep()
+
+
+def test_a_drained_lattice_coupon_has_no_sealed_void_and_check_takes_it(tmp_path, capsys):
+    """A 12 mm gyroid at 30 % with 3 mm holes: two voids (the sheet's two labyrinths),
+    two holes each; nothing sealed, one solid, the fraction still within 10 %."""
+    assert main(["coupons", "--lattice", "--cell-mm", "12", "--densities", "30", "--drain-hole-mm", "3",
+                 "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "4 drain holes" in out, out
+    record = json.loads((tmp_path / "coupons-lattice" / "coupons.json").read_text())
+    assert record["lattice"]["drain_hole_mm"] == 3
+    (coupon,) = record["coupons"]
+    assert coupon["cavities"] == 0 and coupon["drain_holes"] == 4
+    assert coupon["measured_pct"] == pytest.approx(30, rel=0.10)
+    stl = tmp_path / "coupons-lattice" / "coupon-lattice-30.stl"
+    mesh = trimesh.load(stl)
+    assert mesh.is_watertight and len(mesh.split(only_watertight=False)) == 1  # one shell: no void sealed inside
+    assert main(["check", str(stl)]) == 0
+
+
+@pytest.mark.slow  # a lattice coupon each: a few seconds
+def test_any_drained_lattice_coupon_has_no_sealed_void_or_is_refused_naming_the_widest_hole():
+    """Sweep: any sheet, cell, fraction and hole gives a coupon with no void sealed and
+    its walls kept, or a refusal whose widest hole is under the one asked (and which that
+    widest hole then drains)."""
+    from hypothesis import HealthCheck, assume, given, settings
+    from hypothesis import strategies as st
+    from sweeps import examples
+
+    from insolegen.coupons import CouponDrainError, lattice_coupon
+    from insolegen.lattice import greatest_fraction, least_fraction, thinnest_allowed_mm
+    from insolegen.profile.spec import LatticeSpec, lattice_step_mm
+
+    @settings(max_examples=examples(10), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(kind=st.sampled_from(["gyroid", "diamond"]), cell=st.floats(8.0, 16.0), share=st.floats(0.0, 1.0),
+           hole=st.floats(2.0, 4.0))
+    def sweep(kind, cell, share, hole):
+        hole = round(min(hole, cell / 2), 1)
+        lattice = LatticeSpec(kind=kind, cell_mm=cell, edge_mm=lattice_step_mm(cell, 0.8), drain_hole_mm=hole)
+        least, greatest = 100 * least_fraction(lattice), 100 * greatest_fraction(lattice)
+        assume(math.ceil(10 * least) <= math.floor(10 * greatest))
+        asked = min(math.ceil(10 * (least + share * (greatest - least))), math.floor(10 * greatest)) / 10
+        try:
+            coupon = lattice_coupon(asked, lattice)
+        except CouponDrainError as exc:
+            widest = float(str(exc).split("at most ")[1].split(" mm")[0])
+            assert widest < hole
+            if widest >= 2.0:
+                coupon = lattice_coupon(asked, LatticeSpec(kind=kind, cell_mm=cell, edge_mm=lattice.edge_mm,
+                                                           drain_hole_mm=widest))
+                assert coupon.cavities == 0 and coupon.drain_holes >= 2
+            return
+        assert coupon.cavities == 0 and coupon.drain_holes >= 2
+        assert coupon.report.ok and coupon.report.thinnest_wall_mm >= thinnest_allowed_mm(lattice)
 
     sweep()

@@ -148,3 +148,75 @@ def _signed_area(ring) -> float:  # noqa: ANN001
     xy = np.asarray(ring)
     x, y = xy[:, 0], xy[:, 1]
     return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))
+
+
+DRAINED = """name = "drained"
+side = "right"
+[foot]
+size = "EU 36"
+[shape]
+thickness_mm = 10
+heel_thickness_mm = 10
+heel_cup_depth_mm = 6
+arch_height_mm = 6
+[zones]
+heel = 30
+arch = 45
+forefoot = 35
+toes = 30
+[lattice]
+enabled = true
+cell_mm = 12
+drain_hole_mm = {drain}
+"""
+
+
+@pytest.mark.slow  # a lattice part: tens of seconds
+def test_a_drained_lattice_part_has_no_sealed_void_and_says_where_its_holes_are(tmp_path, capsys):
+    import json
+
+    import trimesh
+
+    from insolegen.cli import main
+
+    (tmp_path / "p.toml").write_text(DRAINED.format(drain=3))
+    assert main(["build", str(tmp_path / "p.toml"), "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "drain holes of 3 mm under" in out and "none sealed" in out, out
+    folder = tmp_path / "out" / "drained"
+    lattice = json.loads((folder / "build.json").read_text())["sides"][0]["lattice"]
+    assert lattice["cavities"] == 0 and lattice["bodies"] == 1
+    holes = lattice["drain_holes_xy_mm"]
+    assert lattice["drained_voids"] >= 2 and lattice["drained_voids"] <= len(holes) <= 2 * lattice["drained_voids"]
+    stl = folder / "drained-right-lattice.stl"
+    mesh = trimesh.load(stl)
+    assert len(mesh.split(only_watertight=False)) == 1  # one shell: no void sealed inside it
+    # each hole goes through the bottom skin: cut across inside the skin (z = 0.4 mm),
+    # its centre is open, though inside the part's outline
+    from insolegen.solid import Mesh
+    from insolegen.zones import to_manifold
+
+    section = to_manifold(Mesh(vertices=mesh.vertices, faces=mesh.faces)).slice(0.4).to_polygons()
+    rings = [shapely.Polygon(r) for r in section]
+    outer = max(rings, key=lambda r: r.area)
+    rc = 1.5 / math.cos(math.pi / 24)  # the drill's 24-gon (the label's letters are holes here too)
+    for x, y in holes:
+        assert outer.contains(shapely.Point(x, y))
+        (hole,) = [r for r in rings if r is not outer and r.contains(shapely.Point(x, y))]
+        assert hole.area == pytest.approx(24 / 2 * rc ** 2 * math.sin(2 * math.pi / 24), rel=1e-3)
+    assert main(["check", str(stl), str(folder / "drained-right-lattice.3mf")]) == 0
+    assert "drain holes (3 mm)" in (folder / "report.html").read_text()
+
+
+@pytest.mark.slow  # a lattice part's voids found, then refused
+def test_drain_holes_wider_than_the_voids_are_refused_in_one_line_with_nothing_written(tmp_path, capsys):
+    from insolegen.cli import main
+
+    (tmp_path / "p.toml").write_text(DRAINED.format(drain=6).replace("cell_mm = 12", "cell_mm = 12\ntype = \"diamond\""))
+    assert main(["build", str(tmp_path / "p.toml"), "--out", str(tmp_path / "out"), "--no-preview"]) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if "drain hole" in line]
+    assert len(lines) == 1 and "no room at the floor for a 6 mm drain hole" in lines[0], err
+    assert "allowed is a smaller lattice.drain_hole_mm" in lines[0]
+    assert "Traceback" not in err
+    assert not (tmp_path / "out" / "drained").exists()

@@ -41,6 +41,7 @@ STAGE_OF = {
     "insolegen.recess": "geometry",
     "insolegen.mending": "geometry",
     "insolegen.lattice": "geometry",
+    "insolegen.drains": "geometry",
     "insolegen.lattice_parts": "record",
     "insolegen.coupons": "checks",
     "insolegen.zones": "geometry",
