@@ -6,7 +6,8 @@
    a user runs it, --repeat times: wall clock (median and best) and peak memory of the
    process.
 2. From the last build's build.json, per lattice part: triangles, solid pieces, sealed
-   cavities, the thinnest wall measured on the mesh (rays along the surface normals),
+   cavities, the drain holes (with [lattice] drain_hole_mm), the thinnest wall measured
+   on the mesh (rays along the surface normals),
    the least fraction the cell and wall allow, and each zone's solid fraction asked,
    built and measured on the mesh in a cell-square box in the zone's middle, with the
    relative error.
@@ -57,6 +58,10 @@ def main() -> None:
                   f"{lattice['cavities']} sealed cavities, thinnest wall {lattice['thinnest_wall_mm']:.3f} mm "
                   f"(made to {lattice['settings']['wall_min_mm']} mm), least fraction {lattice['least_fraction_pct']} %, "
                   f"built in {lattice['build_seconds']} s (its own thread)")
+            drain = lattice["settings"].get("drain_hole_mm", 0)
+            if drain:
+                print(f"  drain holes: {len(lattice['drain_holes_xy_mm'])} of {drain:g} mm under "
+                      f"{lattice['drained_voids']} voids; pockets filled solid {lattice['filled_pockets_mm3']:g} mm3")
             print(f"  {'zone':<10} {'asked %':>8} {'built %':>8} {'measured %':>11} {'error':>7}")
             for zone in lattice["zones"]:
                 measured = zone["measured_pct"]

@@ -41,16 +41,19 @@ def main() -> None:
     result = build_profile(load_profile(ROOT / "profiles" / "lattice-pair.toml"))
     figures = next(s.lattice for s in result.record.sides if s.side == "right")
     part = next(p for p in result.parts if p.spec.side == "right")
-    label_y = part.label.outline.bounds[1] if part.label is not None else float(np.median(part.mesh.vertices[:, 1]))
+    if figures.drain_holes_xy_mm:  # along the foot through a drain hole, so it is seen cut in half
+        y_cut, through = figures.drain_holes_xy_mm[0][1], "through a drain hole (its half a notch in the bottom skin)"
+    else:
+        label_y = part.label.outline.bounds[1] if part.label is not None else float(np.median(part.mesh.vertices[:, 1]))
+        y_cut, through = label_y - 4.0, "beside the label (solid under it)"
     out = ROOT / "docs" / "lattice-cut.png"
-    render(result.lattices["right"], figures, label_y - 4.0).save(out, optimize=True)
+    render(result.lattices["right"], figures, y_cut, through).save(out, optimize=True)
     print(out)
 
 
-def render(mesh, figures, y_cut: float) -> Image.Image:  # noqa: ANN001 (a Mesh, its LatticeFigures)
+def render(mesh, figures, y_cut: float, through: str) -> Image.Image:  # noqa: ANN001 (a Mesh, LatticeFigures)
     """Two views: the part cut across a little under the forefoot's top skin (the sheet
-    in plan, zone by zone) and cut along the foot at ``y_cut``, beside the label's
-    solid column."""
+    in plan, zone by zone) and cut along the foot at ``y_cut`` (``through`` says where)."""
     solid = to_manifold(mesh)
     z_cut = 5.0
     across = from_manifold(solid.trim_by_plane([0.0, 0.0, -1.0], -z_cut))  # what lies below z_cut
@@ -70,8 +73,10 @@ def render(mesh, figures, y_cut: float) -> Image.Image:  # noqa: ANN001 (a Mesh,
     zones = ", ".join(f"{z.name} {z.built_pct:g} %" + (f" (measured {z.measured_pct:.1f})" if z.measured_pct else "")
                       for z in figures.zones)
     draw.text((24, 80 + 8), f"cut across at {z_cut:g} mm, seen from above: {zones}", fill=(20, 20, 20), font=font(17))
-    draw.text((24, 80 + HEIGHT + 8), "cut along the foot beside the label (solid under it): skins, rim and the sheet "
-                                      "between them", fill=(20, 20, 20), font=font(17))
+    drains = (f"; {len(figures.drain_holes_xy_mm)} drain holes of {settings['drain_hole_mm']:g} mm, none sealed"
+              if figures.drain_holes_xy_mm else "")
+    draw.text((24, 80 + HEIGHT + 8), f"cut along the foot {through}: skins, rim and the sheet between them{drains}",
+              fill=(20, 20, 20), font=font(17))
     return image
 
 

@@ -241,10 +241,8 @@ class LatticeTable(BaseModel):
     skin_bottom_mm: _num("skin_bottom_mm") = 0.8  # solid skin on the bed
     perimeter_mm: _num("perimeter_mm") = 1.2  # solid rim around the edge
     blend_mm: _num("blend_mm") = 15.0  # the width over which one zone's fraction eases into the next
-    # 0: the voids are sealed inside the skins (FDM prints them so). For SLS, MJF or resin,
-    # which would trap powder or resin there: escape holes this wide, two a void, up
-    # through the bottom skin (3.5 mm is the usual least; 2 mm at the least)
-    drain_hole_mm: _num("drain_hole_mm") = 0.0
+    # (sealed voids keep SLS's and MJF's unfused powder, or liquid resin; two holes a void)
+    drain_hole_mm: _num("drain_hole_mm") = 0.0  # 0: sealed voids (FDM); 2-8, at most half the cell: escape holes for SLS, MJF, resin
 
 
 class PrintTable(BaseModel):
