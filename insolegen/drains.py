@@ -15,7 +15,8 @@ never grazes the sheet (which would leave slivers thinner than any wall). The ro
 the void's own width: in a 10 mm gyroid a disc of about 4 mm fits at 30 % solid, 3.3 mm
 at 50 %, 2.5 mm at 70 %, so the hole is set no wider than the cell and fraction allow. A pocket too small
 to take a hole (cut off by the rim, the label's column or the top skin) is filled solid
-instead; a void larger than POCKET_CELLS of a cell with no room at its floor is refused.
+instead, if under POCKET_CELLS of a cell and POCKET_SHARE of all the voids; a larger
+void with no room at its floor is refused.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from numpy.typing import NDArray
 
 RISE_MM = 0.3  # a hole runs this far up past the bottom skin, into the void
 HOLES_PER_VOID = 2  # one lets air in while the other lets powder or resin out
-POCKET_CELLS = 0.125  # a void under this share of a cell's volume may be filled solid
+POCKET_CELLS = 0.125  # a void under this share of a cell's volume, and
+POCKET_SHARE = 0.01  # of all the voids' volume, may be filled solid (in a small part, such
+                     # as a coupon, a whole labyrinth can be under an eighth of a cell)
 SEGMENTS = 24  # a hole's polygon
 FINE_MM = 0.1  # the floor's void is sampled this finely (the marching grid is 0.4-1 mm)
 CLEAR_MM = 0.3  # a hole keeps this far from the sheet: the marched surface strays ~0.1 mm
@@ -56,68 +59,75 @@ class DrainPlan:
     fill: NDArray[np.bool_]  # the grid points of the pockets to fill solid
     filled_mm3: float
     undrainable: tuple[Undrainable, ...]
+    pocket_mm3: float = 0.0  # the largest void that may be filled
 
 
-OpenAt = Callable[[NDArray[np.float64], NDArray[np.float64], float], NDArray[np.bool_]]
+# (xs, ys, heights) -> True at each (x, y) of xs by ys clear of the sheet and inside the
+# core at every one of the heights
+OpenThrough = Callable[[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]], NDArray[np.bool_]]
 
 
 def plan_drains(void: NDArray[np.bool_], origin_mm: tuple[float, float, float], step_mm: float,
-                floor_mm: float, diameter_mm: float, cell_mm: float, open_at: OpenAt) -> DrainPlan:
+                floor_mm: float, diameter_mm: float, cell_mm: float, open_through: OpenThrough) -> DrainPlan:
     """Where to drill each void of ``void`` (the marching grid's points, x, y, z
     indexed, point (i, j, k) at origin + step * (i, j, k)) from below: up through the
     skin under ``floor_mm`` (the core's bottom) and RISE_MM into the void. The voids
     are told apart on that grid; the room for a hole is measured on a FINE_MM grid by
-    ``open_at(x, y, z)`` (the true field: True where there is no sheet and it is inside
-    the core), open at every height from the floor to the hole's top."""
+    ``open_through`` (the true field), open at every height from the floor to a little
+    over the hole's top."""
     from scipy import ndimage
 
     labels, count = ndimage.label(void)
     if count == 0:
         return DrainPlan((), 0, np.zeros_like(void), 0.0, ())
     volumes = np.bincount(labels.ravel(), minlength=count + 1) * step_mm ** 3
+    pocket = min(POCKET_CELLS * cell_mm ** 3, POCKET_SHARE * float(volumes[1:].sum()))
     nx, ny, _ = void.shape
     fx = origin_mm[0] + np.arange(0.0, (nx - 1) * step_mm + FINE_MM / 2, FINE_MM)
     fy = origin_mm[1] + np.arange(0.0, (ny - 1) * step_mm + FINE_MM / 2, FINE_MM)
-    xx, yy = np.meshgrid(fx, fy, indexing="ij")
-    open_through = np.ones(xx.shape, dtype=bool)
-    for z in np.linspace(floor_mm + 0.02, floor_mm + RISE_MM + CLEAR_MM, ROOM_LAYERS):
-        open_through &= open_at(xx, yy, float(z))
+    clear = open_through(fx, fy, np.linspace(floor_mm + 0.02, floor_mm + RISE_MM + CLEAR_MM, ROOM_LAYERS))
     # the distance to the nearest closed sample, less a sample for the surface lying
     # anywhere before it
-    room = ndimage.distance_transform_edt(open_through) * FINE_MM - FINE_MM
+    room = ndimage.distance_transform_edt(clear) * FINE_MM - FINE_MM
     # each fine sample takes the void of its nearest grid point just above the floor
     z = origin_mm[2] + step_mm * np.arange(void.shape[2])
     above = int(np.flatnonzero(z > floor_mm)[0])
-    gi = np.clip(np.rint((xx - origin_mm[0]) / step_mm).astype(int), 0, nx - 1)
-    gj = np.clip(np.rint((yy - origin_mm[1]) / step_mm).astype(int), 0, ny - 1)
-    which = np.where(open_through, labels[gi, gj, above], 0)
+    gi = np.clip(np.rint((fx - origin_mm[0]) / step_mm).astype(int), 0, nx - 1)
+    gj = np.clip(np.rint((fy - origin_mm[1]) / step_mm).astype(int), 0, ny - 1)
+    which = np.where(clear, labels[:, :, above][np.ix_(gi, gj)], 0)
     need = drill_radius_mm(diameter_mm) + CLEAR_MM
+    widest = np.zeros(count + 1)
+    np.maximum.at(widest, which.ravel(), room.ravel())
+    # the samples with room for a hole, grouped by their void (one pass, not one a void)
+    fit = np.flatnonzero((which.ravel() > 0) & (room.ravel() >= need))
+    fit = fit[np.argsort(which.ravel()[fit], kind="stable")]
+    owners, starts = np.unique(which.ravel()[fit], return_index=True)
+    groups = dict(zip(owners.tolist(), np.split(fit, starts[1:])))
     holes: list[tuple[float, float]] = []
     filled = np.zeros(count + 1, dtype=bool)
     undrainable = []
-    drained = 0
-    widest = ndimage.maximum(room, which, index=np.arange(count + 1))
+    boxes = None
     for c in range(1, count + 1):
-        fits = np.argwhere((which == c) & (room >= need))
-        if len(fits) == 0:
-            if volumes[c] <= POCKET_CELLS * cell_mm ** 3:
-                filled[c] = True
-            else:
-                i, j, _ = np.argwhere(labels == c)[0]
-                takes = widest_hole_mm(float(widest[c])) if np.isfinite(widest[c]) else 0.0
-                undrainable.append(Undrainable(round(float(volumes[c]), 1), round(origin_mm[0] + step_mm * i, 1),
-                                               round(origin_mm[1] + step_mm * j, 1), takes))
-            continue
-        drained += 1
-        first = fits[np.argmax(room[fits[:, 0], fits[:, 1]])]
-        chosen = [first]
-        if HOLES_PER_VOID > 1:
-            spread = np.hypot(*(fits - first).T) * FINE_MM
-            if spread.max() >= diameter_mm + 2 * CLEAR_MM:  # a second hole clear of the first
-                chosen.append(fits[np.argmax(spread)])
-        holes += [(float(fx[i]), float(fy[j])) for i, j in chosen]
+        if c in groups:
+            fits = np.column_stack(np.unravel_index(groups[c], which.shape))
+            first = fits[np.argmax(room[fits[:, 0], fits[:, 1]])]
+            chosen = [first]
+            if HOLES_PER_VOID > 1:
+                spread = np.hypot(*(fits - first).T) * FINE_MM
+                if spread.max() >= diameter_mm + 2 * CLEAR_MM:  # a second hole clear of the first
+                    chosen.append(fits[np.argmax(spread)])
+            holes += [(float(fx[i]), float(fy[j])) for i, j in chosen]
+        elif volumes[c] <= pocket:
+            filled[c] = True
+        else:
+            boxes = boxes if boxes is not None else ndimage.find_objects(labels)
+            i, j = boxes[c - 1][0].start, boxes[c - 1][1].start
+            undrainable.append(Undrainable(round(float(volumes[c]), 1), round(origin_mm[0] + step_mm * i, 1),
+                                           round(origin_mm[1] + step_mm * j, 1),
+                                           widest_hole_mm(float(widest[c])) if widest[c] > 0 else 0.0))
+    drained = len(groups)
     fill = filled[labels]
-    return DrainPlan(tuple(holes), drained, fill, float(volumes[filled].sum()), tuple(undrainable))
+    return DrainPlan(tuple(holes), drained, fill, float(volumes[filled].sum()), tuple(undrainable), pocket)
 
 
 def widest_hole_mm(room_mm: float) -> float:

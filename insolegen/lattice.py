@@ -105,6 +105,22 @@ class Grid2D:
         v = self.values
         return (1 - a) * ((1 - b) * v[i, j] + b * v[i, j + 1]) + a * ((1 - b) * v[i + 1, j] + b * v[i + 1, j + 1])
 
+    def on_grid(self, xs: Array, ys: Array) -> Array:
+        """``at`` on every (x, y) of xs by ys ((len(xs), len(ys)), as meshgrid's "ij"),
+        as two small matrix products: bilinear reading is separable."""
+        ny, nx = self.values.shape
+
+        def weights(coords: Array, origin: float, n: int) -> Array:
+            f = np.clip((np.asarray(coords) - origin) / self.step, 0, n - 1.000001)
+            k = f.astype(np.int64)
+            w = np.zeros((len(f), n))
+            rows = np.arange(len(f))
+            w[rows, k] = 1 - (f - k)
+            w[rows, k + 1] = f - k
+            return w
+
+        return weights(xs, self.origin[0], nx) @ self.values.T @ weights(ys, self.origin[1], ny).T
+
 
 def blended_fraction(areas: Sequence[tuple[float, shapely.Geometry]], bounds: tuple[float, float, float, float],
                      blend_mm: float) -> Grid2D:
@@ -172,7 +188,7 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     the plane left solid through (under the label). ``lift``: (the lift layer's top
     above the bed, its fraction) for a lifted side. With ``settings.drain_hole_mm``
     every void is drilled from below (insolegen.drains) or, if a small pocket, filled."""
-    from .drains import POCKET_CELLS, drilled, plan_drains
+    from .drains import drilled, plan_drains
     from .zones import from_manifold, to_manifold
 
     k = 2 * math.pi / settings.cell_mm
@@ -222,11 +238,16 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
             t = t_lift + (t - t_lift) * s * s * (3 - 2 * s)
         return core, t
 
-    def open_at(x: Array, y: Array, z: float) -> NDArray[np.bool_]:
-        """No sheet, and inside the core, at the points (x, y) at height z."""
-        here = {name: Grid2D(corner, FIELD_STEP_MM, values).at(x, y) for name, values in plane.items()}
-        core, t = core_and_t(here, np.float64(z))
-        return (np.abs(sheet(settings.kind, k * x, k * y, np.full_like(x, k * z))) > t) & (core > 0)
+    def open_through(xs: Array, ys: Array, heights: Array) -> NDArray[np.bool_]:
+        """No sheet, and inside the core, at every (x, y) of xs by ys, at every one of
+        the heights."""
+        here = {name: Grid2D(corner, FIELD_STEP_MM, values).on_grid(xs, ys) for name, values in plane.items()}
+        clear = np.ones((len(xs), len(ys)), dtype=bool)
+        u, v = k * np.asarray(xs)[:, None], k * np.asarray(ys)[None, :]  # the sheet's sines on the axes only
+        for z in heights:
+            core, t = core_and_t(here, np.float64(z))
+            clear &= (core > 0) & (np.abs(sheet(settings.kind, u, v, np.float64(k * z))) > t)
+        return clear
 
     core, t = core_and_t(col, zz)
     u, v, w = np.meshgrid(k * px, k * py, k * pz, indexing="ij", sparse=True)
@@ -237,10 +258,18 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     drains = None
     if settings.drain_hole_mm > 0:
         drains = plan_drains((field < 0) & (core > 0), (px[0], py[0], pz[0]), h, settings.skin_bottom_mm,
-                             settings.drain_hole_mm, settings.cell_mm, open_at)
+                             settings.drain_hole_mm, settings.cell_mm, open_through)
         if drains.undrainable:
             return LatticeFill(None, drains)
-        field[drains.fill] = -field[drains.fill]  # the pockets too small to drill, solid
+        if drains.fill.any():
+            # the pockets too small to drill made solid, running CLIP_MM past the core as
+            # the sheet does (trimmed with it): filled only up to the core's edge, their
+            # faces would lie on the shell's and leave the union slivers
+            from scipy import ndimage
+
+            reach = ndimage.binary_dilation(drains.fill, iterations=math.ceil(CLIP_MM / h)) & (core <= 0)
+            solid = drains.fill | reach
+            field[solid] = np.minimum(np.abs(field[solid]) + NODE_NUDGE, (core + CLIP_MM)[solid])
     del g, u, v, w
     sheet_solid = _marched(field, (px[0], py[0], pz[0]), h)
     body_solid = to_manifold(body)
@@ -260,7 +289,7 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     if drains is not None:
         # pockets the grid did not see (pinched off between its points near the rim and
         # the top skin, under a cubic millimetre), filled like those it did
-        rounded, more_mm3 = fill_sealed_voids(rounded, POCKET_CELLS * settings.cell_mm ** 3)
+        rounded, more_mm3 = fill_sealed_voids(rounded, drains.pocket_mm3)
         drains = dataclasses.replace(drains, filled_mm3=drains.filled_mm3 + more_mm3)
     return LatticeFill(rounded, drains)
 

@@ -29,14 +29,18 @@ class Voids:
         i0, i1, j0, j1, k0, k1 = (round(v / STEP) for v in (x0, x1, y0, y1, z0, z1))
         self.grid[i0:i1 + 1, j0:j1 + 1, k0:k1 + 1] = True
 
-    def open_at(self, x: np.ndarray, y: np.ndarray, z: float) -> np.ndarray:
-        inside = np.zeros(x.shape, dtype=bool)
-        for x0, x1, y0, y1, z0, z1 in self.boxes:
-            inside |= (x0 <= x) & (x <= x1) & (y0 <= y) & (y <= y1) & (z0 <= z <= z1)
-        return inside
+    def open_through(self, xs: np.ndarray, ys: np.ndarray, heights: np.ndarray) -> np.ndarray:
+        x, y = np.meshgrid(xs, ys, indexing="ij")
+        clear = np.ones(x.shape, dtype=bool)
+        for z in heights:
+            inside = np.zeros(x.shape, dtype=bool)
+            for x0, x1, y0, y1, z0, z1 in self.boxes:
+                inside |= (x0 <= x) & (x <= x1) & (y0 <= y) & (y <= y1) & (z0 <= z <= z1)
+            clear &= inside
+        return clear
 
     def plan(self, diameter_mm: float):  # noqa: ANN201
-        return plan_drains(self.grid, (0.0, 0.0, 0.0), STEP, 0.8, diameter_mm, 10.0, self.open_at)
+        return plan_drains(self.grid, (0.0, 0.0, 0.0), STEP, 0.8, diameter_mm, 10.0, self.open_through)
 
 
 def test_a_long_void_gets_two_holes_as_far_apart_as_its_room_allows():
@@ -220,3 +224,19 @@ def test_drain_holes_wider_than_the_voids_are_refused_in_one_line_with_nothing_w
     assert "allowed is a smaller lattice.drain_hole_mm" in lines[0]
     assert "Traceback" not in err
     assert not (tmp_path / "out" / "drained").exists()
+
+
+def test_reading_a_plane_field_on_a_grid_is_reading_it_point_by_point():
+    """Grid2D.on_grid (separable, for the 0.1 mm floor samples) gives what Grid2D.at
+    gives at each point, clamped at the edges alike; and on a field a x + b y + c it is
+    exact: 2 x - 3 y + 1 at (2.25, 1.5) is 1.0."""
+    from insolegen.lattice import Grid2D
+
+    rng = np.random.default_rng(3)
+    field = Grid2D((-2.0, 5.0), 1.0, rng.normal(size=(7, 9)))
+    xs, ys = np.linspace(-4.0, 9.0, 37), np.linspace(3.0, 13.5, 23)
+    x, y = np.meshgrid(xs, ys, indexing="ij")
+    assert np.allclose(field.on_grid(xs, ys), field.at(x, y), atol=1e-12)
+    gx, gy = np.meshgrid(np.arange(0.0, 6.0), np.arange(0.0, 4.0))
+    plane = Grid2D((0.0, 0.0), 1.0, 2 * gx - 3 * gy + 1)
+    assert plane.on_grid(np.array([2.25]), np.array([1.5]))[0, 0] == pytest.approx(1.0)
