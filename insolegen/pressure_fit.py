@@ -33,7 +33,8 @@ MIN_LOADED_CELLS = 20
 LENGTH_RATIO = (0.75, 1.25)  # the footprint's length over the foot's, with a known pitch
 ARCH_CUE_FRACTION = 0.04  # of the foot's width: a lesser difference of the midfoot's edges cannot tell the side
 MIN_INSIDE_SHARE = 0.80  # of the loaded cells on the foot once placed
-TRIM = 0.75  # the edge distance's mean over the nearest three quarters of the edge (the arch lacks contact)
+TRIM = 0.85  # the edge distance's mean over the nearest 85 % of the edge (the arch lacks contact; 0.75
+             # let a coarse grid aligned with the foot pull the fit 1 degree round)
 
 
 class PressureFitError(ValueError):
@@ -52,7 +53,7 @@ class PressureFit:
     side_shown: str  # the foot the map shows: "left" / "right"
     side_from: str  # "detected" or "told"
     inside_share: float  # of the loaded cells, on the foot
-    mean_edge_mm: float  # from the footprint's edge to the outline's, the nearest three quarters
+    mean_edge_mm: float  # from the footprint's edge to the outline's, over the nearest TRIM of it
     pitch_known: bool
 
     def matrix(self) -> Array:
@@ -183,11 +184,13 @@ def fit_pressure(grid: PressureGrid, outline: Outline, side: str, side_told: str
     first = placed(angle0, np.zeros(2)).apply(points)
     shift = np.array([(x0 + x1) / 2 - (first[:, 0].min() + first[:, 0].max()) / 2,
                       foot.centroid.y - float(np.median(first[:, 1]))])
-    edge = _edge_points(loaded, centres)
+    edge, doubt = _edge_points(loaded, centres)
     distance = _distance_grid(foot)
 
     def cost(angle: float, dx: float, dy: float) -> float:
-        d = np.sort(distance(placed(angle, np.array([dx, dy])).apply(edge)))
+        # each edge point's distance in its own doubt (half the cell across that side):
+        # on a grid coarser one way, the coarse sides' points would pull the fit round
+        d = np.sort(distance(placed(angle, np.array([dx, dy])).apply(edge)) / doubt)
         return float(d[: max(int(TRIM * len(d)), 1)].mean())
 
     best = (angle0, float(shift[0]), float(shift[1]))
@@ -209,7 +212,9 @@ def fit_pressure(grid: PressureGrid, outline: Outline, side: str, side_told: str
         raise PressureFitError(f"only {share:.0%} of the map's loaded cells lie on the foot once placed (at least "
                                f"{MIN_INSIDE_SHARE:.0%} must): is it this patient's map, and the pitch right?")
     angle = (best[0] + 180.0) % 360.0 - 180.0
-    return PressureFit(angle, mirrored, scale, (float(best[1]), float(best[2])), shown, side_from, share, best_cost,
+    d_mm = np.sort(distance(result.apply(edge)))
+    mean_edge_mm = float(d_mm[: max(int(TRIM * len(d_mm)), 1)].mean())  # the record's figure, in mm
+    return PressureFit(angle, mirrored, scale, (float(best[1]), float(best[2])), shown, side_from, share, mean_edge_mm,
                        pitch_known)
 
 
@@ -219,15 +224,18 @@ def _spread(values: Array) -> float:
 
 def _edge_points(loaded: NDArray[np.bool_], centres: Array) -> Array:
     """The footprint's edge: the midpoint between each loaded cell and each unloaded (or
-    missing) neighbour across a side, within half a cell of the true edge."""
+    missing) neighbour across a side, within half a cell of the true edge; and that half
+    cell (the point's doubt)."""
     padded = np.pad(loaded, 1)
     step_r = centres[1, 0] - centres[0, 0] if centres.shape[0] > 1 else np.array([0.0, 1.0])
     step_c = centres[0, 1] - centres[0, 0] if centres.shape[1] > 1 else np.array([1.0, 0.0])
-    out = []
+    out, doubt = [], []
     for (dr, dc), step in (((-1, 0), -step_r), ((1, 0), step_r), ((0, -1), -step_c), ((0, 1), step_c)):
         neighbour = padded[1 + dr:padded.shape[0] - 1 + dr, 1 + dc:padded.shape[1] - 1 + dc]
-        out.append(centres[loaded & ~neighbour] + step / 2)
-    return np.vstack(out)
+        found = centres[loaded & ~neighbour] + step / 2
+        out.append(found)
+        doubt.append(np.full(len(found), float(np.linalg.norm(step)) / 2))
+    return np.vstack(out), np.concatenate(doubt)
 
 
 EDGE_REACH_MM = 15.0  # distances past this read as this: far from every placement the search tries
