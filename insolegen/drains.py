@@ -114,7 +114,8 @@ def plan_drains(void: NDArray[np.bool_], origin_mm: tuple[float, float, float], 
             chosen = [first]
             if HOLES_PER_VOID > 1:
                 spread = np.hypot(*(fits - first).T) * FINE_MM
-                if spread.max() >= diameter_mm + 2 * CLEAR_MM:  # a second hole clear of the first
+                # a second hole, the skin between them at least a hole wide (wider than any wall)
+                if spread.max() >= 2 * drill_radius_mm(diameter_mm) + diameter_mm:
                     chosen.append(fits[np.argmax(spread)])
             holes += [(float(fx[i]), float(fy[j])) for i, j in chosen]
         elif volumes[c] <= pocket:
