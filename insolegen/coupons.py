@@ -126,11 +126,16 @@ def lattice_coupon(asked_pct: float, settings: LatticeSpec) -> Coupon:
 
     filled = fill_with_lattice(body, ring, top, fraction, settings)
     if filled.mesh is None:
-        widest = max(u.widest_mm for u in filled.drains.undrainable)
+        widest = min(u.widest_mm for u in filled.drains.undrainable)  # the hole every one of them takes
+        if widest > 0:
+            raise CouponDrainError(
+                f"--drain-hole-mm {settings.drain_hole_mm:g}: the {text} coupon's voids take a drain hole of at most "
+                f"{widest:g} mm ({settings.cell_mm:g} mm {settings.kind} cell): allowed is a smaller --drain-hole-mm, "
+                "a larger --cell-mm or a lower density")
         raise CouponDrainError(
-            f"--drain-hole-mm {settings.drain_hole_mm:g}: the {text} coupon's voids take a drain hole of at most "
-            f"{widest:g} mm ({settings.cell_mm:g} mm {settings.kind} cell): allowed is a smaller --drain-hole-mm, a "
-            "larger --cell-mm or a lower density")
+            f"--drain-hole-mm {settings.drain_hole_mm:g}: a void of the {text} coupon does not reach the bottom skin, "
+            f"where the holes go ({settings.cell_mm:g} mm {settings.kind} cell in a {COUPON_MM[2]:g} mm block): "
+            "allowed is a smaller --cell-mm or a lower density")
     mesh = filled.mesh
     holes = len(filled.drains.holes_xy_mm) if filled.drains is not None else 0
     report = _checked(mesh, thinnest_allowed_mm(settings), lattice=True)

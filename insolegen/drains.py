@@ -56,8 +56,8 @@ class Undrainable:
 class DrainPlan:
     holes_xy_mm: tuple[tuple[float, float], ...]
     voids: int  # the voids drained
-    fill: NDArray[np.bool_]  # the grid points of the pockets to fill solid
-    filled_mm3: float
+    fill: NDArray[np.bool_]  # the grid points of the pockets too small to drill (filled on the mesh)
+    filled_mm3: float  # their volume (on the grid; the mesh's own once filled)
     undrainable: tuple[Undrainable, ...]
     pocket_mm3: float = 0.0  # the largest void that may be filled
 

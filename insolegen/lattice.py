@@ -261,15 +261,6 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
                              settings.drain_hole_mm, settings.cell_mm, open_through)
         if drains.undrainable:
             return LatticeFill(None, drains)
-        if drains.fill.any():
-            # the pockets too small to drill made solid, running CLIP_MM past the core as
-            # the sheet does (trimmed with it): filled only up to the core's edge, their
-            # faces would lie on the shell's and leave the union slivers
-            from scipy import ndimage
-
-            reach = ndimage.binary_dilation(drains.fill, iterations=math.ceil(CLIP_MM / h)) & (core <= 0)
-            solid = drains.fill | reach
-            field[solid] = np.minimum(np.abs(field[solid]) + NODE_NUDGE, (core + CLIP_MM)[solid])
     del g, u, v, w
     sheet_solid = _marched(field, (px[0], py[0], pz[0]), h)
     body_solid = to_manifold(body)
@@ -287,10 +278,11 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     if not np.array_equal(rounded.vertices, mended.vertices):
         rounded = _as_float32(_mended(rounded))
     if drains is not None:
-        # pockets the grid did not see (pinched off between its points near the rim and
-        # the top skin, under a cubic millimetre), filled like those it did
-        rounded, more_mm3 = fill_sealed_voids(rounded, drains.pocket_mm3)
-        drains = dataclasses.replace(drains, filled_mm3=drains.filled_mm3 + more_mm3)
+        # the pockets too small to drill filled: their shells taken out of the mesh (made
+        # solid in the field instead, their faces met the rim's and left slivers), with
+        # any the grid did not see (pinched off between its points, under 1 mm3)
+        rounded, filled_mm3 = fill_sealed_voids(rounded, drains.pocket_mm3)
+        drains = dataclasses.replace(drains, filled_mm3=filled_mm3)
     return LatticeFill(rounded, drains)
 
 

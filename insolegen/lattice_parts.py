@@ -60,11 +60,13 @@ def lattice_part(part: "SidePart", zones: ZonesSpec, lattice: LatticeSpec) -> tu
     drains = filled.drains
     if drains is not None and drains.undrainable:
         worst = max(drains.undrainable, key=lambda u: u.volume_mm3)
+        widest = min(u.widest_mm for u in drains.undrainable)  # the hole every one of them takes
+        takes = f"they all take at most {widest:g} mm" if widest > 0 else "one does not reach the bottom skin"
         raise DrainFitError(
             f"the {part.spec.side} lattice part: {len(drains.undrainable)} void(s) with no room at the floor for a "
-            f"{lattice.drain_hole_mm:g} mm drain hole and {lattice.wall_min_mm:g} mm of wall around it (the largest, "
-            f"{worst.volume_mm3:g} mm3, near x = {worst.x_mm:g}, y = {worst.y_mm:g} mm in the STL's frame): allowed is a smaller "
-            "lattice.drain_hole_mm, a larger lattice.cell_mm, or a lower solid fraction there")
+            f"{lattice.drain_hole_mm:g} mm drain hole clear of the sheet ({takes}; the largest, "
+            f"{worst.volume_mm3:g} mm3, near x = {worst.x_mm:g}, y = {worst.y_mm:g} mm in the STL's frame): allowed "
+            "is a smaller lattice.drain_hole_mm, a larger lattice.cell_mm, or a lower solid fraction there")
     mesh = filled.mesh
     assert mesh is not None
     written = welded_as_stl(mesh)  # as a reader of the STL sees it

@@ -259,8 +259,8 @@ def test_a_drained_lattice_coupon_has_no_sealed_void_and_check_takes_it(tmp_path
 @pytest.mark.slow  # a lattice coupon each: a few seconds
 def test_any_drained_lattice_coupon_has_no_sealed_void_or_is_refused_naming_the_widest_hole():
     """Sweep: any sheet, cell, fraction and hole gives a coupon with no void sealed and
-    its walls kept, or a refusal whose widest hole is under the one asked (and which that
-    widest hole then drains)."""
+    its walls kept, or a refusal: a void out of the holes' reach, or the widest hole
+    every void takes, under the one asked (and which that widest hole then drains)."""
     from hypothesis import HealthCheck, assume, given, settings
     from hypothesis import strategies as st
     from sweeps import examples
@@ -281,6 +281,8 @@ def test_any_drained_lattice_coupon_has_no_sealed_void_or_is_refused_naming_the_
         try:
             coupon = lattice_coupon(asked, lattice)
         except CouponDrainError as exc:
+            if "does not reach the bottom skin" in str(exc):  # no hole opens it: refused as such
+                return
             widest = float(str(exc).split("at most ")[1].split(" mm")[0])
             assert widest < hole
             if widest >= 2.0:

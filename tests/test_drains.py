@@ -224,6 +224,12 @@ def test_drain_holes_wider_than_the_voids_are_refused_in_one_line_with_nothing_w
     assert "allowed is a smaller lattice.drain_hole_mm" in lines[0]
     assert "Traceback" not in err
     assert not (tmp_path / "out" / "drained").exists()
+    # the hole it names is one every void takes
+    widest = float(lines[0].split("they all take at most ")[1].split(" mm")[0])
+    assert 2.0 <= widest < 6.0
+    (tmp_path / "p.toml").write_text(DRAINED.format(drain=widest).replace("cell_mm = 12", "cell_mm = 12\ntype = \"diamond\""))
+    assert main(["build", str(tmp_path / "p.toml"), "--out", str(tmp_path / "out"), "--no-preview"]) == 0, \
+        capsys.readouterr().err
 
 
 def test_reading_a_plane_field_on_a_grid_is_reading_it_point_by_point():
