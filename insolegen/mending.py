@@ -6,6 +6,7 @@ The checks refuse either as a degenerate triangle (meshcheck.DEGENERATE_AREA_MM2
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .solid import Mesh
 
@@ -176,10 +177,10 @@ def collapse_short_edges(mesh: Mesh, below_mm: float = SHORT_EDGE_MM) -> Mesh:
     return _compacted(v, f)
 
 
-def drop_specks(mesh: Mesh, below_mm3: float) -> Mesh:
-    """``mesh`` without its closed pieces (connected by edges) enclosing less than
-    ``below_mm3``, solid or hollow: a boolean's specks. The rest, the solid and its
-    sealed voids, stay as they are."""
+def _pieces(mesh: Mesh) -> tuple[int, NDArray[np.int64] | None, NDArray[np.float64] | None]:
+    """(how many closed pieces, connected by edges; each face's piece; each piece's
+    signed volume: negative for a sealed void's inward-facing shell). One piece: no
+    volumes (nothing to tell apart)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -188,35 +189,34 @@ def drop_specks(mesh: Mesh, below_mm3: float) -> Mesh:
     graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(len(v), len(v)))
     count, label = connected_components(graph, directed=False)
     if count == 1:
-        return mesh
+        return count, None, None
     tri = v[f]
     signed = np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])) / 6.0
     piece = label[f[:, 0]]
-    volume = np.bincount(piece, weights=signed, minlength=count)
+    return count, piece, np.bincount(piece, weights=signed, minlength=count)
+
+
+def drop_specks(mesh: Mesh, below_mm3: float) -> Mesh:
+    """``mesh`` without its closed pieces (connected by edges) enclosing less than
+    ``below_mm3``, solid or hollow: a boolean's specks. The rest, the solid and its
+    sealed voids, stay as they are."""
+    count, piece, volume = _pieces(mesh)
+    if count == 1:
+        return mesh
     keep = np.abs(volume[piece]) >= below_mm3
-    return _compacted(v, f[keep])
+    return _compacted(mesh.vertices, mesh.faces[keep])
 
 
 def fill_sealed_voids(mesh: Mesh, below_mm3: float) -> tuple[Mesh, float]:
     """``mesh`` with its sealed voids (closed pieces enclosing negative volume) smaller
     than ``below_mm3`` filled, i.e. their shells taken out; and the volume filled."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    v, f = mesh.vertices, mesh.faces
-    edges = f[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
-    graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(len(v), len(v)))
-    count, label = connected_components(graph, directed=False)
+    count, piece, volume = _pieces(mesh)
     if count == 1:
         return mesh, 0.0
-    tri = v[f]
-    signed = np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])) / 6.0
-    piece = label[f[:, 0]]
-    volume = np.bincount(piece, weights=signed, minlength=count)
     small = (volume < 0) & (volume > -below_mm3)
     if not small.any():
         return mesh, 0.0
-    return _compacted(v, f[~small[piece]]), float(-volume[small].sum())
+    return _compacted(mesh.vertices, mesh.faces[~small[piece]]), float(-volume[small].sum())
 
 
 def welded_as_stl(mesh: Mesh) -> Mesh:
