@@ -35,13 +35,14 @@ from .solid import Mesh
 Array = NDArray[np.float64]
 
 OVERLAP_MM = 0.3  # the lattice reaches this far into the shell
-CLIP_MM = 0.8  # the sheet is meshed this far past the core, then trimmed
+CLIP_MM = 0.8  # the marching grid runs this far past the core (plus a step), the sheet then trimmed
 SPECK_MM3 = 0.01  # a closed piece smaller than this is a boolean's speck
 FIELD_STEP_MM = 1.0  # the fraction, top and edge-distance fields are sampled this finely
 LIFT_BLEND_MM = 2.0  # the lift layer's fraction eases into the zones' above over this height
 WALL_SLACK_MM = 0.05  # a lattice part's walls are checked to their minimum less this
 MEASURE_HEIGHT_CELLS = 0.5  # a measuring box is at least half a cell tall
 MEASURE_INSET_MM = 0.3  # and stays this far inside the skins (the overlap's fillet)
+FAINT_SHEET = 0.05  # a sheet's grid point under this inside reads as void (_marched)
 NODE_NUDGE = 1e-3  # a marching grid's value is kept this far from the surface (field units: about mm)
 TYPES = ("gyroid", "diamond")
 
@@ -148,9 +149,10 @@ def blended_fraction(areas: Sequence[tuple[float, shapely.Geometry]], bounds: tu
     return Grid2D((float(gx[0]), float(gy[0])), FIELD_STEP_MM, values)
 
 
-def _marched(field: Array, origin: tuple[float, float, float], step_mm: float):  # -> manifold3d.Manifold
-    """The solid where ``field`` > 0 on a grid (x, y, z indexed) from ``origin``:
-    scikit-image's marching cubes, vectorised (manifold3d's level set calls back into
+def _marched(field: Array, origin: tuple[float, float, float], step_mm: float,  # -> manifold3d.Manifold
+             faint: float = 0.0):
+    """The solid where ``field`` > 0 on a grid (x, y, z indexed) from ``origin``, its
+    points inside by under ``faint`` read as outside: scikit-image's marching cubes, vectorised (manifold3d's level set calls back into
     Python at every grid point: 20-30 times slower here), closed by a border of -1."""
     import manifold3d
     from skimage.measure import marching_cubes
@@ -162,6 +164,12 @@ def _marched(field: Array, origin: tuple[float, float, float], step_mm: float): 
     # sit NODE_NUDGE / |step of the field| (over half a micrometre) from the node.
     near = np.abs(padded) < NODE_NUDGE
     padded[near] = np.where(padded[near] < 0, -NODE_NUDGE, NODE_NUDGE)
+    # A point barely inside (under ``faint`` of the field) with the void about it is
+    # where marching cubes draws slivers of solid: a horn tapering to the point, or a
+    # fin between two tunnels that hug it (0.02-0.03 mm across). The surface only
+    # grazes such a point: read as outside, the surface moves there by under
+    # faint / |grad field|, a small fraction of a wall.
+    padded[(padded > 0) & (padded < faint)] = -NODE_NUDGE
     if padded.max() <= 0:
         return manifold3d.Manifold()
     verts, faces, _, _ = marching_cubes(padded, 0.0, spacing=(step_mm, step_mm, step_mm), allow_degenerate=False)
@@ -217,8 +225,8 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     if lift_top is not None:
         plane["lift"] = lift_top
     h = settings.edge_mm
-    z0 = settings.skin_bottom_mm - CLIP_MM - 0.5
-    z1 = float(np.max(ceiling)) + CLIP_MM + 1.0
+    z0 = settings.skin_bottom_mm - CLIP_MM - settings.edge_mm
+    z1 = float(np.max(ceiling)) + CLIP_MM + settings.edge_mm
     px = np.arange(float(gx[0]), float(gx[-1]) + h, h)
     py = np.arange(float(gy[0]), float(gy[-1]) + h, h)
     pz = np.arange(z0, z1 + h, h)
@@ -252,9 +260,12 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     core, t = core_and_t(col, zz)
     u, v, w = np.meshgrid(k * px, k * py, k * pz, indexing="ij", sparse=True)
     g = sheet(settings.kind, u, v, w)
-    # the sheet runs CLIP_MM past the core; a boolean then trims it to the core grown by
-    # OVERLAP_MM (the clip's kinks, where a mesher leaves slivers, go with it)
-    field = np.minimum(t - np.abs(g), core + CLIP_MM)
+    # The sheet is meshed unclipped over the whole grid, which runs CLIP_MM past the
+    # core, and a boolean trims it to the core grown by OVERLAP_MM. Clipped in the field
+    # (min with the distance into the core), the sheet's values near the skins and rim
+    # were the clip's, and marching cubes ran tunnels through cells there that the true
+    # sheet does not have, leaving 0.03 mm fins beside them.
+    field = t - np.abs(g)
     drains = None
     if settings.drain_hole_mm > 0:
         drains = plan_drains((field < 0) & (core > 0), (px[0], py[0], pz[0]), h, settings.skin_bottom_mm,
@@ -262,7 +273,7 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
         if drains.undrainable:
             return LatticeFill(None, drains)
     del g, u, v, w
-    sheet_solid = _marched(field, (px[0], py[0], pz[0]), h)
+    sheet_solid = _marched(field, (px[0], py[0], pz[0]), h, faint=FAINT_SHEET)
     body_solid = to_manifold(body)
     exact = _marched(core, (px[0], py[0], pz[0]), h)
     grown = _marched(core + OVERLAP_MM, (px[0], py[0], pz[0]), h)

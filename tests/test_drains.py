@@ -195,6 +195,9 @@ def test_a_drained_lattice_part_has_no_sealed_void_and_says_where_its_holes_are(
     stl = folder / "drained-right-lattice.stl"
     mesh = trimesh.load(stl)
     assert len(mesh.split(only_watertight=False)) == 1  # one shell: no void sealed inside it
+    from meshtools import thinnest_wall_everywhere_mm  # and no sliver at the holes: a ray from every face
+
+    assert thinnest_wall_everywhere_mm(np.asarray(mesh.vertices), np.asarray(mesh.faces), 0.75) >= 0.75
     # each hole goes through the bottom skin: cut across inside the skin (z = 0.4 mm),
     # its centre is open, though inside the part's outline
     from insolegen.solid import Mesh

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -151,6 +152,7 @@ def test_the_lattice_part_is_one_solid_with_walls_at_the_minimum_and_the_fractio
     assert next(z for z in lattice["zones"] if z["name"] == "heel")["built_pct"] == lattice["least_fraction_pct"]
     assert lattice["thinnest_wall_mm"] >= 0.8 - 0.05
     assert lattice["triangles"] <= 2_000_000
+    _assert_walls_everywhere(lattice_build / record["lattice_files"]["file"], 0.8 - 0.05)
     measured = [z for z in lattice["zones"] if z["measured_pct"] is not None]
     assert measured, lattice["zones"]
     for zone in measured:
@@ -197,6 +199,17 @@ def test_a_diamond_coupon_measures_the_fraction_asked(tmp_path, capsys):
     assert coupon["thinnest_wall_mm"] >= 0.75
 
 
+def _assert_walls_everywhere(stl: Path, allowed_mm: float) -> None:
+    """No wall thinner than allowed by a ray from every face of the STL, not just the
+    checks' samples: a marching grid's slivers are a few triangles wide."""
+    from meshtools import thinnest_wall_everywhere_mm
+
+    from insolegen.meshfiles import load_mesh_file
+
+    vertices, faces = load_mesh_file(stl)
+    assert thinnest_wall_everywhere_mm(vertices, faces, allowed_mm) >= allowed_mm
+
+
 LIFTED = """name = "lifted"
 side = "right"
 [foot]
@@ -227,6 +240,7 @@ def test_a_lifted_side_is_one_solid_with_its_lift_layer_blended_in(tmp_path):
     record = json.loads((folder / "build.json").read_text())["sides"][0]
     lattice = record["lattice"]
     assert lattice["bodies"] == 1 and lattice["thinnest_wall_mm"] >= 0.75
+    _assert_walls_everywhere(folder / record["lattice_files"]["file"], 0.75)
     measured = [z for z in lattice["zones"] if z["measured_pct"] is not None]
     assert measured  # above the lift layer and its easing
     for zone in measured:
