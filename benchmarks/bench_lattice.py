@@ -7,7 +7,8 @@
    process.
 2. From the last build's build.json, per lattice part: triangles, solid pieces, sealed
    cavities, the drain holes (with [lattice] drain_hole_mm), the thinnest wall measured
-   on the mesh (rays along the surface normals),
+   on the mesh (rays along the surface normals: the checks' samples, and from every face
+   of the STL up to WALL_REACH_MM deep),
    the least fraction the cell and wall allow, and each zone's solid fraction asked,
    built and measured on the mesh in a cell-square box in the zone's middle, with the
    relative error.
@@ -31,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MK4_BED = "0x0,250x0,250x210,0x210"
+WALL_REACH_MM = 1.0  # walls are looked for this deep from every face (deeper: slower)
 
 
 def main() -> None:
@@ -58,6 +60,8 @@ def main() -> None:
                   f"{lattice['cavities']} sealed cavities, thinnest wall {lattice['thinnest_wall_mm']:.3f} mm "
                   f"(made to {lattice['settings']['wall_min_mm']} mm), least fraction {lattice['least_fraction_pct']} %, "
                   f"built in {lattice['build_seconds']} s (its own thread)")
+            every = _thinnest_from_every_face(folder / side["lattice_files"]["file"])
+            print(f"  thinnest wall by a ray from every face: {every}")
             drain = lattice["settings"].get("drain_hole_mm", 0)
             if drain:
                 print(f"  drain holes: {len(lattice['drain_holes_xy_mm'])} of {drain:g} mm under "
@@ -84,6 +88,19 @@ def main() -> None:
             print(f"\nPrusaSlicer, {model.name}: exit {result.returncode} in {seconds:.0f} s; "
                   f"'error' said: {'error' in said}; 'repair' said: {'repair' in said}; "
                   f"G-code {gcode.stat().st_size / 1e6:.1f} MB" if gcode.exists() else "no G-code")
+
+
+def _thinnest_from_every_face(stl: Path) -> str:
+    """The thinnest wall by a ray from every face of the STL, as text (with the time)."""
+    from insolegen.measure import thinnest_wall_mm
+    from insolegen.meshfiles import load_mesh_file
+
+    vertices, faces = load_mesh_file(stl)
+    start = time.perf_counter()
+    wall = thinnest_wall_mm(vertices, faces, samples=2 * len(faces), reach_mm=WALL_REACH_MM)
+    took = time.perf_counter() - start
+    shown = f"none under {WALL_REACH_MM:g} mm" if wall == float("inf") else f"{wall:.3f} mm"
+    return f"{shown} ({len(faces):,} rays, {took:.0f} s)"
 
 
 if __name__ == "__main__":

@@ -35,14 +35,14 @@ from .solid import Mesh
 Array = NDArray[np.float64]
 
 OVERLAP_MM = 0.3  # the lattice reaches this far into the shell
-CLIP_MM = 0.8  # the marching grid runs this far past the core (plus a step), the sheet then trimmed
 SPECK_MM3 = 0.01  # a closed piece smaller than this is a boolean's speck
 FIELD_STEP_MM = 1.0  # the fraction, top and edge-distance fields are sampled this finely
 LIFT_BLEND_MM = 2.0  # the lift layer's fraction eases into the zones' above over this height
 WALL_SLACK_MM = 0.05  # a lattice part's walls are checked to their minimum less this
 MEASURE_HEIGHT_CELLS = 0.5  # a measuring box is at least half a cell tall
 MEASURE_INSET_MM = 0.3  # and stays this far inside the skins (the overlap's fillet)
-FAINT_SHEET = 0.05  # a sheet's grid point under this inside reads as void (_marched)
+FAINT_MM = 0.02  # a grid point this close inside the sheet's surface reads as void
+GRAD_BOUND = math.sqrt(6.0)  # |grad g| <= this anywhere on either sheet (each partial <= sqrt 2)
 NODE_NUDGE = 1e-3  # a marching grid's value is kept this far from the surface (field units: about mm)
 TYPES = ("gyroid", "diamond")
 
@@ -149,10 +149,9 @@ def blended_fraction(areas: Sequence[tuple[float, shapely.Geometry]], bounds: tu
     return Grid2D((float(gx[0]), float(gy[0])), FIELD_STEP_MM, values)
 
 
-def _marched(field: Array, origin: tuple[float, float, float], step_mm: float,  # -> manifold3d.Manifold
-             faint: float = 0.0):
-    """The solid where ``field`` > 0 on a grid (x, y, z indexed) from ``origin``, its
-    points inside by under ``faint`` read as outside: scikit-image's marching cubes, vectorised (manifold3d's level set calls back into
+def _marched(field: Array, origin: tuple[float, float, float], step_mm: float):  # -> manifold3d.Manifold
+    """The solid where ``field`` > 0 on a grid (x, y, z indexed) from ``origin``:
+    scikit-image's marching cubes, vectorised (manifold3d's level set calls back into
     Python at every grid point: 20-30 times slower here), closed by a border of -1."""
     import manifold3d
     from skimage.measure import marching_cubes
@@ -164,12 +163,6 @@ def _marched(field: Array, origin: tuple[float, float, float], step_mm: float,  
     # sit NODE_NUDGE / |step of the field| (over half a micrometre) from the node.
     near = np.abs(padded) < NODE_NUDGE
     padded[near] = np.where(padded[near] < 0, -NODE_NUDGE, NODE_NUDGE)
-    # A point barely inside (under ``faint`` of the field) with the void about it is
-    # where marching cubes draws slivers of solid: a horn tapering to the point, or a
-    # fin between two tunnels that hug it (0.02-0.03 mm across). The surface only
-    # grazes such a point: read as outside, the surface moves there by under
-    # faint / |grad field|, a small fraction of a wall.
-    padded[(padded > 0) & (padded < faint)] = -NODE_NUDGE
     if padded.max() <= 0:
         return manifold3d.Manifold()
     verts, faces, _, _ = marching_cubes(padded, 0.0, spacing=(step_mm, step_mm, step_mm), allow_degenerate=False)
@@ -177,6 +170,33 @@ def _marched(field: Array, origin: tuple[float, float, float], step_mm: float,  
     mesh = manifold3d.Mesh64(vert_properties=np.ascontiguousarray(verts, dtype=np.float64),
                              tri_verts=np.ascontiguousarray(faces[:, ::-1], dtype=np.uint64))  # wound outward
     return manifold3d.Manifold(mesh)
+
+
+def _faint_as_void(field: Array, kind: str, k: float, px: Array, py: Array, pz: Array) -> Array:
+    """``field`` (the sheet's t - |g| on the grid px by py by pz) with its points inside
+    the sheet by under FAINT_MM (value over |grad g|, in mm) read as just outside.
+
+    Marching cubes draws slivers of solid at such a point when the void lies about it:
+    a horn tapering to the point, or a fin between two tunnels that hug it (0.02-0.11
+    mm across: 3 of 140 coupons swept with a ray from every face had one). The surface
+    only grazes the point, so reading it as outside moves the surface by under FAINT_MM.
+    Measured in mm, not in the field's units: a fixed value moved the surface up to
+    0.1 mm where |grad g| is small, thinning the thinnest walls."""
+    limit = FAINT_MM * k * GRAD_BOUND  # the most a point FAINT_MM inside can read
+    i, j, m = np.nonzero((field > 0) & (field < limit))
+    if len(i) == 0:
+        return field
+    p = np.stack([k * px[i], k * py[j], k * pz[m]])
+    step = 1e-4
+    grad = np.zeros(len(i))
+    for axis in range(3):
+        ahead, behind = p.copy(), p.copy()
+        ahead[axis] += step
+        behind[axis] -= step
+        grad += ((sheet(kind, *ahead) - sheet(kind, *behind)) / (2 * step)) ** 2
+    faint = field[i, j, m] < FAINT_MM * k * np.sqrt(grad)
+    field[i[faint], j[faint], m[faint]] = -NODE_NUDGE
+    return field
 
 
 @dataclass(frozen=True)
@@ -196,6 +216,8 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     the plane left solid through (under the label). ``lift``: (the lift layer's top
     above the bed, its fraction) for a lifted side. With ``settings.drain_hole_mm``
     every void is drilled from below (insolegen.drains) or, if a small pocket, filled."""
+    from scipy import ndimage
+
     from .drains import drilled, plan_drains
     from .zones import from_manifold, to_manifold
 
@@ -221,12 +243,18 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     t_field = threshold_for(settings.kind, np.clip(fraction.at(xx, yy), least, greatest))
     lift_top = np.asarray(lift[0](xx, yy)) if lift is not None else None
     t_lift = float(threshold_for(settings.kind, np.array(min(max(lift[1], least), greatest)))) if lift is not None else 0.0
-    plane = {"inner": inner, "ceiling": ceiling, "t": t_field}
+    # The sheet is meshed with its true values wherever a marching cell can reach the
+    # trimmed core (the core grown by OVERLAP_MM): a cell's corners lie within a step
+    # of it up and down, and within the ceiling's slope (the steepest within a step
+    # and the field's own step) times a step's diagonal across.
+    spread = 2 * int(math.ceil(settings.edge_mm / FIELD_STEP_MM)) + 1
+    steepest = ndimage.maximum_filter(np.sqrt(dz_dx ** 2 + dz_dy ** 2), size=spread, mode="nearest")
+    plane = {"inner": inner, "ceiling": ceiling, "t": t_field, "steepest": steepest}
     if lift_top is not None:
         plane["lift"] = lift_top
     h = settings.edge_mm
-    z0 = settings.skin_bottom_mm - CLIP_MM - settings.edge_mm
-    z1 = float(np.max(ceiling)) + CLIP_MM + settings.edge_mm
+    z0 = settings.skin_bottom_mm - OVERLAP_MM - 2 * h
+    z1 = float(np.max(ceiling)) + OVERLAP_MM + 2 * h
     px = np.arange(float(gx[0]), float(gx[-1]) + h, h)
     py = np.arange(float(gy[0]), float(gy[-1]) + h, h)
     pz = np.arange(z0, z1 + h, h)
@@ -260,12 +288,13 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     core, t = core_and_t(col, zz)
     u, v, w = np.meshgrid(k * px, k * py, k * pz, indexing="ij", sparse=True)
     g = sheet(settings.kind, u, v, w)
-    # The sheet is meshed unclipped over the whole grid, which runs CLIP_MM past the
-    # core, and a boolean trims it to the core grown by OVERLAP_MM. Clipped in the field
-    # (min with the distance into the core), the sheet's values near the skins and rim
-    # were the clip's, and marching cubes ran tunnels through cells there that the true
-    # sheet does not have, leaving 0.03 mm fins beside them.
-    field = t - np.abs(g)
+    # The sheet, cut off only out of the cells' reach, and then trimmed to the core
+    # grown by OVERLAP_MM by a boolean. Clipped in the field instead (the least of its
+    # value and the distance into the core), the values near the skins and rim were the
+    # clip's, and marching cubes ran tunnels through cells there that the true sheet
+    # does not have, leaving 0.03 mm fins beside them.
+    reach = OVERLAP_MM + (2.0 + math.sqrt(2.0) * col["steepest"]) * h
+    field = _faint_as_void(np.where(core > -reach, t - np.abs(g), -1.0), settings.kind, k, px, py, pz)
     drains = None
     if settings.drain_hole_mm > 0:
         drains = plan_drains((field < 0) & (core > 0), (px[0], py[0], pz[0]), h, settings.skin_bottom_mm,
@@ -273,7 +302,7 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
         if drains.undrainable:
             return LatticeFill(None, drains)
     del g, u, v, w
-    sheet_solid = _marched(field, (px[0], py[0], pz[0]), h, faint=FAINT_SHEET)
+    sheet_solid = _marched(field, (px[0], py[0], pz[0]), h)
     body_solid = to_manifold(body)
     exact = _marched(core, (px[0], py[0], pz[0]), h)
     grown = _marched(core + OVERLAP_MM, (px[0], py[0], pz[0]), h)
