@@ -251,8 +251,8 @@ def _assert_walls_everywhere(coupon, allowed_mm: float) -> None:  # noqa: ANN001
     # a tunnel from a void under the skin (the sheet was clipped there in the field) ...
     ("gyroid", 8.3046875, 0.8069531530343905, 35.7),
     # ... and fins inside the sheet (0.02-0.11 mm) beside grid points it barely reached
-    ("gyroid", 10.554, 1.081, 38.3),
-    ("gyroid", 6.523, 0.624, 39.0),
+    pytest.param("gyroid", 10.554, 1.081, 38.3, marks=pytest.mark.slow),  # 2-7 s each: the first stays fast
+    pytest.param("gyroid", 6.523, 0.624, 39.0, marks=pytest.mark.slow),
 ])
 def test_a_lattice_coupon_has_no_sliver_where_the_grid_grazes_the_sheet(kind, cell, wall, asked):
     from insolegen.coupons import lattice_coupon
