@@ -177,7 +177,7 @@ def _faint_as_void(field: Array, kind: str, k: float, px: Array, py: Array, pz: 
     the sheet by under FAINT_MM (value over |grad g|, in mm) read as just outside.
 
     Marching cubes draws slivers of solid at such a point when the void lies about it:
-    a horn tapering to the point, or a fin between two tunnels that hug it (0.02-0.11
+    a horn tapering to the point, or a fin between two tunnels that hug it (0.02-0.14
     mm across: 3 of 140 coupons swept with a ray from every face had one). The surface
     only grazes the point, so reading it as outside moves the surface by under FAINT_MM.
     Measured in mm, not in the field's units: a fixed value moved the surface up to

@@ -253,3 +253,16 @@ def test_a_lifted_side_is_one_solid_with_its_lift_layer_blended_in(tmp_path):
     vertices, faces = load_mesh_file(folder / record["lattice_files"]["file"])
     heel = measured_fraction(Mesh(vertices=vertices, faces=faces), (35.0, 0.0), 0.8, 8.0 - 1.0, 8.0)
     assert heel == pytest.approx(70.0, rel=0.10)
+
+
+@pytest.mark.parametrize(("share", "void"), [(0.9, True), (1.1, False)])
+def test_a_grid_point_under_the_faint_distance_inside_the_sheet_reads_as_void(share, void):
+    """At the origin the gyroid's g is 0 and each partial derivative is 1, so |grad g| is
+    sqrt 3: with k = 1 a point whose field reads t lies t / sqrt 3 mm inside the surface.
+    Under FAINT_MM inside it reads as void; over it, it keeps its value."""
+    from insolegen.lattice import FAINT_MM, NODE_NUDGE, _faint_as_void
+
+    t = share * FAINT_MM * math.sqrt(3.0)
+    zero = np.zeros(1)
+    out = _faint_as_void(np.full((1, 1, 1), t), "gyroid", 1.0, zero, zero, zero)
+    assert out[0, 0, 0] == (-NODE_NUDGE if void else pytest.approx(t))
