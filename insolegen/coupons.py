@@ -126,7 +126,7 @@ def lattice_coupon(asked_pct: float, settings: LatticeSpec) -> Coupon:
 
     filled = fill_with_lattice(body, ring, top, fraction, settings)
     if filled.mesh is None:
-        widest = min(u.widest_mm for u in filled.drains.undrainable)  # the hole every one of them takes
+        widest = filled.drains.widest_all_take_mm
         if widest > 0:
             raise CouponDrainError(
                 f"--drain-hole-mm {settings.drain_hole_mm:g}: the {text} coupon's voids take a drain hole of at most "

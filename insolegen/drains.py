@@ -61,6 +61,12 @@ class DrainPlan:
     undrainable: tuple[Undrainable, ...]
     pocket_mm3: float = 0.0  # the largest void that may be filled
 
+    @property
+    def widest_all_take_mm(self) -> float:
+        """The widest hole every undrainable void takes (0: one does not reach the
+        floor): the size a refusal offers, so that a retry with it is not refused."""
+        return min(u.widest_mm for u in self.undrainable)
+
 
 # (xs, ys, heights) -> True at each (x, y) of xs by ys clear of the sheet and inside the
 # core at every one of the heights

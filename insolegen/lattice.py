@@ -249,7 +249,7 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     # and the field's own step) times a step's diagonal across.
     spread = 2 * int(math.ceil(settings.edge_mm / FIELD_STEP_MM)) + 1
     steepest = ndimage.maximum_filter(np.sqrt(dz_dx ** 2 + dz_dy ** 2), size=spread, mode="nearest")
-    plane = {"inner": inner, "ceiling": ceiling, "t": t_field, "steepest": steepest}
+    plane = {"inner": inner, "ceiling": ceiling, "t": t_field}
     if lift_top is not None:
         plane["lift"] = lift_top
     h = settings.edge_mm
@@ -293,7 +293,9 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     # value and the distance into the core), the values near the skins and rim were the
     # clip's, and marching cubes ran tunnels through cells there that the true sheet
     # does not have, leaving 0.03 mm fins beside them.
-    reach = OVERLAP_MM + (2.0 + math.sqrt(2.0) * col["steepest"]) * h
+    # (the slope read on the columns here only: the drains' checks need no reach)
+    slope = Grid2D(corner, FIELD_STEP_MM, steepest).at(cx, cy)[:, :, None]
+    reach = OVERLAP_MM + (2.0 + math.sqrt(2.0) * slope) * h
     field = _faint_as_void(np.where(core > -reach, t - np.abs(g), -1.0), settings.kind, k, px, py, pz)
     drains = None
     if settings.drain_hole_mm > 0:

@@ -60,7 +60,7 @@ def lattice_part(part: "SidePart", zones: ZonesSpec, lattice: LatticeSpec) -> tu
     drains = filled.drains
     if drains is not None and drains.undrainable:
         worst = max(drains.undrainable, key=lambda u: u.volume_mm3)
-        widest = min(u.widest_mm for u in drains.undrainable)  # the hole every one of them takes
+        widest = drains.widest_all_take_mm
         takes = f"they all take at most {widest:g} mm" if widest > 0 else "one does not reach the bottom skin"
         raise DrainFitError(
             f"the {part.spec.side} lattice part: {len(drains.undrainable)} void(s) with no room at the floor for a "
