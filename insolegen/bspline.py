@@ -32,7 +32,10 @@ def _filter_axis0(values: Array) -> Array:
     k = np.arange(INIT_TERMS)
     period = 2 * n - 2
     mirrored = np.where(k % period < n, k % period, period - k % period)
-    c[0] = np.tensordot(POLE ** k, s[mirrored], axes=1)
+    # powers by repeated products and the sum term by term, not ** and a BLAS dot: the
+    # same bits on every processor (insolegen.exact)
+    powers = np.cumprod(np.r_[1.0, np.full(INIT_TERMS - 1, POLE)])
+    c[0] = np.sum(powers.reshape((-1,) + (1,) * (s.ndim - 1)) * s[mirrored], axis=0)
     for i in range(1, n):
         c[i] = s[i] + POLE * c[i - 1]
     # anti-causal start, exact for mirror-symmetric ends

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from . import exact
 from .solid import Mesh
 
 NEEDLE_AREA_MM2 = 1e-8  # ten times the checks' zero area (meshcheck.DEGENERATE_AREA_MM2)
@@ -96,7 +97,7 @@ def collapse_needles(mesh: Mesh) -> Mesh:
         index = needles[0]
         face = f[index]
         edges = [(int(face[k]), int(face[(k + 1) % 3]), int(face[(k + 2) % 3])) for k in range(3)]
-        length = [float(np.linalg.norm(v[a] - v[b])) for a, b, _ in edges]
+        length = [exact.norm(v[a] - v[b]) for a, b, _ in edges]
         a, b, _ = edges[int(np.argmin(length))]
         if min(length) < NEEDLE_EDGE_MM:
             around_a = set(np.unique(f[np.any(f == a, axis=1)]).tolist()) - {a}

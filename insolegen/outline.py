@@ -103,13 +103,8 @@ def _closed_spline(points: NDArray[np.float64], samples: int) -> NDArray[np.floa
     h = np.linalg.norm(np.roll(points, -1, axis=0) - points, axis=1)  # segment i: i -> i+1
     h_prev = np.roll(h, 1)
     # Second derivatives M from the cyclic tridiagonal system of a periodic spline.
-    system = np.zeros((n, n))
-    idx = np.arange(n)
-    system[idx, idx] = 2.0 * (h_prev + h)
-    system[idx, (idx - 1) % n] = h_prev
-    system[idx, (idx + 1) % n] = h
     slope = (np.roll(points, -1, axis=0) - points) / h[:, None]
-    m = np.linalg.solve(system, 6.0 * (slope - np.roll(slope, 1, axis=0)))
+    m = _solve_cyclic_tridiagonal(h_prev, 2.0 * (h_prev + h), h, 6.0 * (slope - np.roll(slope, 1, axis=0)))
     knots = np.r_[0.0, np.cumsum(h)]
     t = np.linspace(0.0, knots[-1], samples, endpoint=False)
     i = np.clip(np.searchsorted(knots, t, side="right") - 1, 0, n - 1)
@@ -117,7 +112,50 @@ def _closed_spline(points: NDArray[np.float64], samples: int) -> NDArray[np.floa
     hi, p0, p1 = h[i][:, None], points[i], points[(i + 1) % n]
     m0, m1 = m[i], m[(i + 1) % n]
     a, b = a[:, None], b[:, None]
-    return (m0 * a**3 + m1 * b**3) / (6 * hi) + (p0 / hi - m0 * hi / 6) * a + (p1 / hi - m1 * hi / 6) * b
+    return (m0 * (a * a * a) + m1 * (b * b * b)) / (6 * hi) + (p0 / hi - m0 * hi / 6) * a + (p1 / hi - m1 * hi / 6) * b
+
+
+def _solve_cyclic_tridiagonal(below: NDArray[np.float64], diagonal: NDArray[np.float64], above: NDArray[np.float64],
+                              rhs: NDArray[np.float64]) -> NDArray[np.float64]:
+    """x with below[i] x[i-1] + diagonal[i] x[i] + above[i] x[i+1] = rhs[i], indices
+    cyclic; the matrix strictly diagonally dominant (a spline's), so no pivoting.
+
+    Written out (the Thomas algorithm with a Sherman-Morrison correction for the two
+    corners) rather than np.linalg.solve: LAPACK's kernels differ between processors
+    (OpenBLAS picks FMA or AVX-512 code at run time), and a last-bit change here moves
+    every vertex the outline makes and so the mesh; +, -, *, / are the same everywhere."""
+    n = len(diagonal)
+    gamma = -diagonal[0]
+    diag = diagonal.astype(float).copy()
+    diag[0] -= gamma
+    diag[-1] -= below[0] * above[-1] / gamma
+    u = np.zeros(n)
+    u[0], u[-1] = gamma, above[-1]
+    solved = _solve_tridiagonal(below, diag, above, np.column_stack([rhs, u]))
+    y, z = solved[:, :-1], solved[:, -1]
+    # v = (1, 0, ..., 0, below[0] / gamma): v.y = y[0] + below[0] / gamma * y[-1]
+    factor = (y[0] + below[0] / gamma * y[-1]) / (1.0 + z[0] + below[0] / gamma * z[-1])
+    return y - z[:, None] * factor[None, :]
+
+
+def _solve_tridiagonal(below: NDArray[np.float64], diagonal: NDArray[np.float64], above: NDArray[np.float64],
+                       rhs: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The Thomas algorithm (no pivoting: the matrix is diagonally dominant), for every
+    column of ``rhs`` at once."""
+    n = len(diagonal)
+    c = np.zeros(n)
+    d = np.zeros_like(rhs, dtype=float)
+    c[0] = above[0] / diagonal[0]
+    d[0] = rhs[0] / diagonal[0]
+    for i in range(1, n):
+        denominator = diagonal[i] - below[i] * c[i - 1]
+        c[i] = above[i] / denominator
+        d[i] = (rhs[i] - below[i] * d[i - 1]) / denominator
+    x = np.zeros_like(d)
+    x[-1] = d[-1]
+    for i in range(n - 2, -1, -1):
+        x[i] = d[i] - c[i] * x[i + 1]
+    return x
 
 
 def _chains(curve: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:

@@ -8,6 +8,8 @@ from typing import Optional
 import numpy as np
 from numpy.typing import NDArray
 
+from . import exact
+
 BED_MARGIN_MM = 5.0
 
 
@@ -21,12 +23,11 @@ class Placement:
     fits: bool
 
     def rotation(self) -> NDArray[np.float64]:
-        a = np.radians(self.angle_deg)
-        return np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+        return exact.rotation(self.angle_deg)
 
     def apply(self, vertices: NDArray[np.float64]) -> NDArray[np.float64]:
         out = np.array(vertices, dtype=np.float64)
-        out[:, :2] = out[:, :2] @ self.rotation().T + np.array(self.offset_mm)
+        out[:, :2] = exact.transform(out[:, :2], self.rotation(), self.offset_mm)
         return out
 
     def transform_3mf(self) -> str:
@@ -49,8 +50,7 @@ def place_on_bed(vertices: NDArray[np.float64], bed_mm: tuple[float, float]) -> 
     best: tuple[float, float] | None = None  # (angle, overflow)
     for step in range(0, 91):
         for angle in ((step, -step) if step else (0,)):
-            a = np.radians(angle)
-            rotated = xy @ np.array([[np.cos(a), np.sin(a)], [-np.sin(a), np.cos(a)]])
+            rotated = exact.transform(xy, exact.rotation(angle))
             overflow = float(np.max(np.ptp(rotated, axis=0) - room))
             if best is None or overflow < best[1]:
                 best = (float(angle), overflow)
@@ -71,8 +71,7 @@ def hull_xy(vertices: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def _centred(xy: NDArray[np.float64], angle: float, bed_mm: tuple[float, float], fits: bool) -> Placement:
-    a = np.radians(angle)
-    rotated = xy @ np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]).T
+    rotated = exact.transform(xy, exact.rotation(angle))
     centre = (rotated.min(axis=0) + rotated.max(axis=0)) / 2
     offset = np.array(bed_mm) / 2 - centre
     return Placement(angle, (float(offset[0]), float(offset[1])), bed_mm, fits)

@@ -15,6 +15,7 @@ recorded it. docs/pressure.md says how, and what each figure in build.json means
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Optional
 
@@ -22,6 +23,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from . import exact
 from .distance import distance_field
 from .inputs.pressure_files import PressureGrid
 from .outline import Outline
@@ -57,15 +59,13 @@ class PressureFit:
     pitch_known: bool
 
     def matrix(self) -> Array:
-        a = np.radians(self.angle_deg)
-        r = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
-        return r @ np.diag([1.0, -1.0 if self.mirrored else 1.0]) * self.scale
+        return exact.matmul(exact.rotation(self.angle_deg), np.diag([1.0, -1.0 if self.mirrored else 1.0])) * self.scale
 
     def apply(self, xy: Array) -> Array:
-        return np.asarray(xy, dtype=float) @ self.matrix().T + np.asarray(self.offset_mm)
+        return exact.transform(xy, self.matrix(), self.offset_mm)
 
     def invert(self, xy: Array) -> Array:
-        return (np.asarray(xy, dtype=float) - np.asarray(self.offset_mm)) @ np.linalg.inv(self.matrix()).T
+        return exact.transform(np.asarray(xy, dtype=float) - np.asarray(self.offset_mm), exact.inverse2(self.matrix()))
 
     def as_dict(self) -> dict[str, object]:
         return {"rotation_deg": round(self.angle_deg, 3), "mirrored": self.mirrored, "scale": round(self.scale, 5),
@@ -109,10 +109,10 @@ def fit_pressure(grid: PressureGrid, outline: Outline, side: str, side_told: str
 
     # 1-2. The long axis, heel to toe.
     centre = points.mean(axis=0)
-    _, vectors = np.linalg.eigh(np.cov((points - centre).T))
+    _, vectors = exact.symmetric_eigh(exact.covariance(points))
     u = vectors[:, -1]
-    t = (points - centre) @ u
-    w = (points - centre) @ np.array([-u[1], u[0]])
+    t = exact.transform(points - centre, u)
+    w = exact.transform(points - centre, np.array([-u[1], u[0]]))
     length = float(np.ptp(t)) + pitch
     heel_band, fore_band = t < t.min() + 0.3 * length, t > t.max() - 0.4 * length
     if _spread(w[heel_band]) > _spread(w[fore_band]):
@@ -172,7 +172,7 @@ def fit_pressure(grid: PressureGrid, outline: Outline, side: str, side_told: str
         scale = 1.0
     else:
         scale = foot_length / length
-    base = np.degrees(np.arctan2(u[1], u[0]))
+    base = math.degrees(exact.atan2(u[1], u[0]))
     sign = -1.0 if mirrored else 1.0
     # angle such that R(angle) @ diag(1, sign) @ u = +x
     angle0 = -base * sign
@@ -234,7 +234,7 @@ def _edge_points(loaded: NDArray[np.bool_], centres: Array) -> Array:
         neighbour = padded[1 + dr:padded.shape[0] - 1 + dr, 1 + dc:padded.shape[1] - 1 + dc]
         found = centres[loaded & ~neighbour] + step / 2
         out.append(found)
-        doubt.append(np.full(len(found), float(np.linalg.norm(step)) / 2))
+        doubt.append(np.full(len(found), exact.norm(step) / 2))
     return np.vstack(out), np.concatenate(doubt)
 
 

@@ -187,7 +187,7 @@ def _pressure_contours(ax: Axes, part: SidePart) -> list[tuple[str, str, Dash | 
 def _ring_area(ring: np.ndarray) -> float:
     """Signed area of a closed ring (shoelace), mm2."""
     x, y = ring[:, 0], ring[:, 1]
-    return float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2
+    return float(np.sum(x * np.roll(y, -1)) - np.sum(y * np.roll(x, -1))) / 2  # not np.dot: BLAS (exact.py)
 
 
 def _contour_labels(ax: Axes, segments: np.ndarray, which: np.ndarray, levels: np.ndarray,

@@ -14,12 +14,14 @@ term only where it can be non-zero.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
+from . import exact
 from .blends import RIM_FRACTION_OF_HEEL, RIM_TOP_MM, rim_rise, smoothstep
 from .distance import DistanceField, distance_field, polyline_distance_mm
 from .modifications import Term, modification_terms, modifications_mm
@@ -314,8 +316,8 @@ class TopSurface:
             return np.zeros_like(y)
         lateral, medial = pivots
         if degrees > 0:
-            return np.tan(np.radians(degrees)) * np.clip(y - lateral, 0, None)
-        return np.tan(np.radians(-degrees)) * np.clip(medial - y, 0, None)
+            return exact.tan(math.radians(degrees)) * np.clip(y - lateral, 0, None)
+        return exact.tan(math.radians(-degrees)) * np.clip(medial - y, 0, None)
 
 
 def top_surface(spec: SideSpec, outline: Outline, cup_distance: DistanceField | None = None,

@@ -22,6 +22,7 @@ STAGES = ["base", "profile", "foot", "geometry", "checks", "record", "exports"]
 STAGE_OF = {
     "insolegen": "base",
     "insolegen.units": "base",
+    "insolegen.exact": "base",
     "insolegen.anatomy": "base",
     "insolegen.input_paths": "base",
     "insolegen.rays": "base",

@@ -77,12 +77,19 @@ def _mesh_xml(mesh: Mesh, indent: str = "   ") -> str:
             f"{indent}<triangles>\n{triangles}\n{indent}</triangles>\n{indent}</mesh>")
 
 
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
 def _zip(files: dict[str, str]) -> bytes:
     buffer = io.BytesIO()
     # Level 1: a third of the size of stored text at a tenth of level 6's time.
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for name, text in files.items():
-            archive.writestr(name, text)
+            # a fixed date (zip's earliest): the same part gives the same file, byte for byte
+            entry = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            archive.writestr(entry, text, compresslevel=1)
     return buffer.getvalue()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Literal, Optional
@@ -10,6 +11,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from .. import exact
 from ..anatomy import HEEL_STATION_FRACTION
 from .errors import InputFileError
 
@@ -53,7 +55,7 @@ class AlignedOutline:
 
     def apply(self, points: NDArray[np.float64]) -> NDArray[np.float64]:
         """Map input-frame (x, y) points into the insole frame."""
-        mapped = points @ self.rotation.T + self.offset
+        mapped = exact.transform(points, self.rotation, self.offset)
         return mapped * ([1.0, -1.0] if self.side == "left" else [1.0, 1.0])
 
 
@@ -156,10 +158,10 @@ def align_outline(points: NDArray[np.float64], side: Optional[str] = None, what:
     if len(filled) < MIN_FILLED_SAMPLES:  # a sliver: its vertices tell the axis as well
         filled = points
     centre = filled.mean(axis=0)
-    _, vectors = np.linalg.eigh(np.cov((filled - centre).T))
+    _, vectors = exact.symmetric_eigh(exact.covariance(filled))
     axis = vectors[:, -1]
     rotation = np.array([[axis[0], axis[1]], [-axis[1], axis[0]]])  # long axis -> +x
-    local = (points - centre) @ rotation.T
+    local = exact.transform(points - centre, rotation)
     # The heel is the end farther from the widest station (the ball).
     frame = shapely.Polygon(local)
     lo, hi = local[:, 0].min(), local[:, 0].max()
@@ -176,12 +178,11 @@ def align_outline(points: NDArray[np.float64], side: Optional[str] = None, what:
         xa, xb = lo + HEEL_STATION_FRACTION * length, lo + FOREFOOT_STATION_FRACTION * length
         ya = (_edge_at(frame, xa, True) + _edge_at(frame, xa, False)) / 2
         yb = (_edge_at(frame, xb, True) + _edge_at(frame, xb, False)) / 2
-        angle = np.arctan2(yb - ya, xb - xa)
-        turn = np.array([[np.cos(angle), np.sin(angle)], [-np.sin(angle), np.cos(angle)]])
-        rotation = turn @ rotation
-        local = (points - centre) @ rotation.T
-    offset = -(centre @ rotation.T) - [local[:, 0].min(), 0.0]
-    local = points @ rotation.T + offset
+        turn = exact.rotation(-math.degrees(exact.atan2(yb - ya, xb - xa)))
+        rotation = exact.matmul(turn, rotation)
+        local = exact.transform(points - centre, rotation)
+    offset = -exact.transform(centre, rotation) - [local[:, 0].min(), 0.0]
+    local = exact.transform(points, rotation, offset)
     # Centre the heel on y = 0 at 0.16 of the length, like the parametric outline.
     frame = shapely.Polygon(local)
     length = np.ptp(local[:, 0])

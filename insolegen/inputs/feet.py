@@ -9,10 +9,12 @@ shoe sizes passes through unchanged. A file that cannot be used is a bad profile
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 import numpy as np
 
+from .. import exact
 from ..anatomy import HEEL_STATION_FRACTION
 from ..profile.clinical import merged_side_warnings, unusual_widths
 from ..profile.loader import ProfileError
@@ -105,7 +107,7 @@ def _read_scan(foot: FootFile) -> tuple[Any, Any, dict[str, Any]]:
     read = read_scan(foot.path, units=foot.units, kind=foot.scan_kind, side=foot.side_told,
                      length_mm=foot.length_mm, smoothing_mm=foot.smoothing_mm,
                      allow_unusual_shape=foot.allow_unusual_shape)
-    angle = float(np.degrees(np.arctan2(read.outline.rotation[1, 0], read.outline.rotation[0, 0])))
+    angle = math.degrees(exact.atan2(read.outline.rotation[1, 0], read.outline.rotation[0, 0]))
     info = {
         "kind": "scan", "file": foot.given, "scan_kind": read.kind, "units": read.units,
         "units_from": read.units_from, "scale_to_mm": read.scale_to_mm, "triangles": read.triangles,

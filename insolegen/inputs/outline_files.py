@@ -30,6 +30,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from .. import exact
 from ..input_paths import MB, UnusablePathError, read_input_bytes, shown
 from ..units import FOOT_LENGTH_RANGE_MM, UNIT_MM
 from .align import MAX_OUTLINE_POINTS, plain_number
@@ -237,7 +238,7 @@ def _largest_loop(name: str, loops: list[NDArray[np.float64]], factor: float) ->
             f"{second.area:.0f} square mm): keep only the foot's outline in the file"
         )
     points = shapely.get_coordinates(best.exterior)[:-1]
-    length = float(np.ptp(points @ _long_axis(points), axis=0))
+    length = float(np.ptp(exact.transform(points, _long_axis(points)), axis=0))
     lo, hi = FOOT_LENGTH_RANGE_MM
     # Judged as printed (0.1 mm), so a refusal never reads "150 mm long, not 150-350 mm".
     if not lo <= round(length, 1) <= hi:
@@ -276,8 +277,7 @@ def _summary(points: NDArray[np.float64], first: int = 3) -> str:
 
 
 def _long_axis(points: NDArray[np.float64]) -> NDArray[np.float64]:
-    centred = points - points.mean(axis=0)
-    return np.linalg.eigh(centred.T @ centred)[1][:, -1]
+    return exact.symmetric_eigh(exact.covariance(points))[1][:, -1]
 
 
 def _close_loop(points: NDArray[np.float64], closed: bool) -> Optional[NDArray[np.float64]]:

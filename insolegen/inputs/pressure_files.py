@@ -246,6 +246,8 @@ def _emed_table(table: list[str]) -> tuple[NDArray[np.int64], NDArray[np.int64],
     rows, values = [], []
     for line in table[1:]:
         cells = line.split("\t")
+        if not cells[0].strip().isdigit():  # a second header, or a row without its number
+            raise InputFileError(f"an emed page's table row {line.strip()[:40]!r} does not start with its row number")
         rows.append(int(cells[0]))
         numbers = [_number(v) for v in cells[1:1 + len(columns)]]
         values.append(numbers + [np.nan] * (len(columns) - len(numbers)))

@@ -15,6 +15,7 @@ makes it a foot, stray parts far away, scrambled triangles, too little memory.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +25,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from .. import exact
 from ..input_paths import shown
 from ..meshfiles import MeshFileError, obj_mesh, ply_mesh, read_mesh_bytes, stl_triangles, xyz_points
 from ..rays import vertical_hits
@@ -170,8 +172,8 @@ def _degenerate_message(vertices: NDArray[np.float64], faces: NDArray[np.int64],
 def _principal_spans(points: NDArray[np.float64]) -> NDArray[np.float64]:
     """Extents along the principal axes, smallest first."""
     centred = points - points.mean(axis=0)
-    axes = np.linalg.eigh(np.cov(centred.T))[1]
-    return np.ptp(centred @ axes, axis=0)
+    axes = exact.symmetric_eigh(exact.covariance(centred))[1]
+    return np.ptp(exact.transform(centred, axes.T), axis=0)
 
 
 def _is_line(points: NDArray[np.float64]) -> bool:
@@ -327,16 +329,16 @@ def _basis(up: NDArray[np.float64]) -> NDArray[np.float64]:
     """Rows: two unit vectors across ``up``, then ``up`` (a right-handed frame)."""
     helper = np.array([1.0, 0, 0]) if abs(up[0]) < 0.9 else np.array([0, 1.0, 0])
     a = np.cross(up, helper)
-    a /= np.linalg.norm(a)
+    a /= exact.norm(a)
     return np.vstack([a, np.cross(up, a), up])
 
 
 def _contact_area(points: NDArray[np.float64], up: NDArray[np.float64]) -> float:
-    h = points @ up
+    h = exact.transform(points, up)
     touching = points[h < h.min() + CONTACT_BAND_MM]
     if len(touching) < 3:
         return 0.0
-    flat = touching @ _basis(up)[:2].T
+    flat = exact.transform(touching, _basis(up)[:2])
     return float(shapely.area(shapely.convex_hull(shapely.multipoints(np.ascontiguousarray(flat)))))
 
 
@@ -357,7 +359,7 @@ def find_floor(points: NDArray[np.float64]) -> NDArray[np.float64]:
     for g in np.argsort(pooled)[::-1][:25]:
         members = group.reshape(-1) == g
         n = (normals[members] * area[members, None]).sum(axis=0)
-        candidates.append(-n / np.linalg.norm(n))  # outward normal of a bottom face points down
+        candidates.append(-n / exact.norm(n))  # outward normal of a bottom face points down
     scores = [_contact_area(points, u) for u in candidates]
     # No fine-tuning by the contact score: tilting toward raised parts (lifted toes, an
     # arch) can enlarge the contact band, so the exact hull plane is kept.
@@ -506,9 +508,9 @@ def _scaled(vertices: NDArray, triangles: int, units: str, length_mm: Optional[f
     """(mean, scale to mm, unit name, where it came from, centred vertices in mm)."""
     mean = vertices.mean(axis=0)
     centred = vertices - mean
-    axes = np.linalg.eigh(np.cov(centred.T))[1]
-    _check_shape(np.ptp(centred @ axes, axis=0), triangles, name)
-    length_raw = float(np.ptp(centred @ axes[:, -1]))
+    axes = exact.symmetric_eigh(exact.covariance(centred))[1]
+    _check_shape(np.ptp(exact.transform(centred, axes.T), axis=0), triangles, name)
+    length_raw = float(np.ptp(exact.transform(centred, axes[:, -1])))
     if _scale is None:
         scale, unit_name, units_from = _units(length_raw, units, length_mm, path)
     else:
@@ -521,7 +523,7 @@ def _standing(vertices: NDArray, faces: NDArray, up: NDArray, name: str) -> tupl
     """The scan stood on its floor (normal ``up``): (frame, floor z, grid xs, ys, lowest
     and highest surface heights over the grid, top). A mesh is sampled by vertical rays
     every GRID_MM; a point cloud by its points, on cells that hold a few points each."""
-    frame = vertices @ _basis(up).T
+    frame = exact.transform(vertices, _basis(up))
     floor_z = frame[:, 2].min()
     frame[:, 2] -= floor_z
     if len(faces) == 0:
@@ -610,10 +612,10 @@ def _top_plane(high: NDArray, xs: NDArray, ys: NDArray) -> Optional[NDArray]:
     triples = rng.choice(len(sz), size=(PLANE_TRIALS, 3))
     for a, b, c in triples:
         m = np.array([[sx[a], sy[a], 1.0], [sx[b], sy[b], 1.0], [sx[c], sy[c], 1.0]])
-        if abs(np.linalg.det(m)) < 1.0:  # three cells (nearly) in a line
+        if abs(exact.det3(m)) < 1.0:  # three cells (nearly) in a line
             continue
-        plane = np.linalg.solve(m, [sz[a], sz[b], sz[c]])
-        if np.hypot(plane[0], plane[1]) > np.tan(np.radians(MAX_TOP_TILT_DEG)):
+        plane = exact.solve3(m, [sz[a], sz[b], sz[c]])
+        if np.hypot(plane[0], plane[1]) > exact.tan(math.radians(MAX_TOP_TILT_DEG)):
             continue
         count = int(np.count_nonzero(np.abs(sx * plane[0] + sy * plane[1] + plane[2] - sz) < PLANE_BAND_MM))
         if count > best_count:
@@ -622,9 +624,16 @@ def _top_plane(high: NDArray, xs: NDArray, ys: NDArray) -> Optional[NDArray]:
         return None
     for _ in range(2):  # refine on everything near the plane
         near = np.abs(px * best[0] + py * best[1] + best[2] - pz) < PLANE_BAND_MM
-        design = np.column_stack([px[near], py[near], np.ones(int(near.sum()))])
-        best = np.linalg.lstsq(design, pz[near], rcond=None)[0]
+        best = _least_squares_plane(px[near], py[near], pz[near])
     return best
+
+
+def _least_squares_plane(px: NDArray, py: NDArray, pz: NDArray) -> NDArray:
+    """(a, b, c) of the plane z = a x + b y + c nearest the points in the least squares
+    (the normal equations: three unknowns, well conditioned in mm)."""
+    columns = (px, py, np.ones_like(px))
+    normal = np.array([[float(np.sum(u * v)) for v in columns] for u in columns])
+    return exact.solve3(normal, [float(np.sum(u * pz)) for u in columns])
 
 
 def _kind_and_maps(vertices: NDArray, faces: NDArray, up: NDArray, kind: str, name: str):  # type: ignore[no-untyped-def]
@@ -645,10 +654,11 @@ def _kind_and_maps(vertices: NDArray, faces: NDArray, up: NDArray, kind: str, na
             if plane is None or not _has_hollow(high, xs, ys, plane):
                 continue
             chosen = "impression"
-            if np.hypot(plane[0], plane[1]) > np.tan(np.radians(LEVEL_TOLERANCE_DEG)):
+            if np.hypot(plane[0], plane[1]) > exact.tan(math.radians(LEVEL_TOLERANCE_DEG)):
                 # stand the block on its top's plane: heights are then depths below it
-                normal = _basis(up).T @ (np.array([-plane[0], -plane[1], 1.0]) / np.hypot(1.0, np.hypot(*plane[:2])))
-                up = normal / np.linalg.norm(normal)
+                normal = exact.transform(np.array([-plane[0], -plane[1], 1.0]) / np.hypot(1.0, np.hypot(*plane[:2])),
+                                         _basis(up).T)
+                up = normal / exact.norm(normal)
                 frame, floor_z, xs, ys, low, high, top = _standing(vertices, faces, up, name)
                 plane = _top_plane(high, xs, ys)
                 if plane is None:
@@ -685,8 +695,8 @@ def _check_plausible(polygon: shapely.Polygon, kind: str, xs: NDArray, ys: NDArr
         raise InputFileError(f"{name}: no sole outline found in the scan: check scan_kind")
     k = int(np.argmax(edges))
     axis = (corners[(k + 1) % 4] - corners[k]) / length
-    along = shapely.Polygon((shapely.get_coordinates(polygon.exterior) - corners[k])
-                            @ np.array([axis, [-axis[1], axis[0]]]).T)
+    along = shapely.Polygon(exact.transform(shapely.get_coordinates(polygon.exterior) - corners[k],
+                                            np.array([axis, [-axis[1], axis[0]]])))
     x0 = along.bounds[0]
 
     def widest(a: float, b: float) -> float:
@@ -790,12 +800,12 @@ def _sole_field(sole: NDArray, footprint: NDArray, xs: NDArray, ys: NDArray, ali
     nearest = ndimage.distance_transform_edt(missing, return_distances=False, return_indices=True)
     filled = filled[tuple(nearest)]
     step = float(xs[1] - xs[0])  # GRID_MM for a mesh; coarser for a sparse point cloud
-    smooth = ndimage.gaussian_filter(np.clip(filled, 0, FOOTPRINT_CUT_MM), smoothing_mm / step, mode="nearest")
+    smooth = exact.gaussian_filter(np.clip(filled, 0, FOOTPRINT_CUT_MM), smoothing_mm / step, mode="nearest")
     (x0, y0), (x1, y1) = aligned.polygon.min(axis=0) - 3, aligned.polygon.max(axis=0) + 3
     fx, fy = np.arange(x0, x1, GRID_MM), np.arange(y0, y1, GRID_MM)
     gx, gy = np.meshgrid(fx, fy, indexing="ij")
     local = np.column_stack([gx.ravel(), gy.ravel()]) * ([1.0, -1.0] if aligned.side == "left" else [1.0, 1.0])
-    source = (local - aligned.offset) @ aligned.rotation  # back to the scan's floor frame
+    source = exact.transform(local - aligned.offset, aligned.rotation.T)  # back to the scan's floor frame
     rows = (source[:, 0] - xs[0]) / step
     cols = (source[:, 1] - ys[0]) / step
     z = ndimage.map_coordinates(smooth, [rows, cols], order=1, mode="nearest").reshape(gx.shape)
@@ -806,7 +816,7 @@ def _sole_field(sole: NDArray, footprint: NDArray, xs: NDArray, ys: NDArray, ali
 def _file_to_frame(mean: NDArray, scale: float, up: NDArray, floor_z: float, aligned: AlignedOutline) -> NDArray:
     """The 4x4 matrix taking the file's coordinates onto the right-foot insole frame."""
     def to_frame(points: NDArray[np.float64]) -> NDArray[np.float64]:
-        floor = ((points - mean) * scale) @ _basis(up).T - [0.0, 0.0, floor_z]
+        floor = exact.transform((points - mean) * scale, _basis(up)) - [0.0, 0.0, floor_z]
         floor[:, :2] = aligned.apply(floor[:, :2])
         return floor
 
