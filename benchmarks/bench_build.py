@@ -33,9 +33,13 @@ from pathlib import Path
 
 import numpy as np
 
-from insolegen import pipeline
+try:  # the layout of issue 22: a side is built in insolegen.build.side
+    from insolegen.build import side as pipeline
+    from insolegen.geometry.solid import Resolution
+except ImportError:  # an older tree, for a baseline
+    from insolegen import pipeline  # type: ignore[no-redef]
+    from insolegen.solid import Resolution  # type: ignore[no-redef]
 from insolegen.profile import load_profile
-from insolegen.solid import Resolution
 
 ROOT = Path(__file__).resolve().parents[1]
 CURVE_TOLERANCES_MM = (0.01, 0.015, 0.02, 0.025, 0.03, 0.035, 0.04, 0.045, 0.05)

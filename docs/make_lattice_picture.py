@@ -17,9 +17,9 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from insolegen.exports.drawing import font, rasterise
-from insolegen.pipeline import build_profile
+from insolegen.build.pipeline import build_profile
 from insolegen.profile import load_profile
-from insolegen.zones import from_manifold, to_manifold
+from insolegen.geometry.zones import from_manifold, to_manifold
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDTH, HEIGHT, SUPER = 1400, 640, 2  # drawn at twice the size, then scaled down (smooth edges)

@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from insolegen.pipeline import build_side  # noqa: E402
+from insolegen.build.side import build_side
 from insolegen.inputs.feet import resolve_feet  # noqa: E402
 from insolegen.profile import load_profile  # noqa: E402
 
@@ -50,7 +50,7 @@ def main() -> None:
         for frac, style in ((0.0, "-"), (0.5, "--")):
             y = part.outline.landmarks.heel_centre[1] + frac * sign * 25
             xs = np.linspace(0, v[:, 0].max(), 400)
-            from insolegen.measure import top_heights
+            from insolegen.geometry.measure import top_heights
 
             z = top_heights(v, part.mesh.faces, np.column_stack([xs, np.full_like(xs, y)]))
             ax.plot(xs, z, style, label=f"y = {y:+.0f} mm")
@@ -73,7 +73,7 @@ def zones_picture() -> None:
     foot showing the firm lift layer under the cushioning zones."""
     from matplotlib.patches import Polygon as Patch
 
-    from insolegen.zones import to_manifold
+    from insolegen.geometry.zones import to_manifold
 
     profile = resolve_feet(load_profile(ROOT / "profiles" / "lld-left-lift.toml"))
     spec = next(s for s in profile.sides if s.side == "left")

@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from pressure_maps import synthetic_grid, write_asf  # noqa: E402
 
-from insolegen.pipeline import side_outline  # noqa: E402
+from insolegen.build.side import side_outline
 from insolegen.profile import profile_from_dict  # noqa: E402
 
 

@@ -3,4 +3,6 @@
 Pipeline: profile -> outline -> surfaces -> solid -> checks -> exports.
 """
 
-__version__ = "0.1.0"
+from insolegen.core.version import __version__
+
+__all__ = ["__version__"]

@@ -1,5 +1,5 @@
 """``python -m insolegen``: the same as the ``insolegen`` command."""
 
-from .cli import run
+from insolegen.cli import run
 
 run()

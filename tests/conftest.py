@@ -9,7 +9,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from catalogue import PROFILES  # noqa: E402
 
-from insolegen.pipeline import build_profile  # noqa: E402
+from insolegen.build.pipeline import build_profile  # noqa: E402
 from insolegen.profile import profile_from_dict  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -131,7 +131,7 @@ def zone_labels(zones, points: np.ndarray) -> np.ndarray:
     each point's height (manifold3d slices; points share a few layer heights)."""
     import shapely
 
-    from insolegen.zones import to_manifold
+    from insolegen.geometry.zones import to_manifold
 
     solids = [to_manifold(zone.mesh) for zone in zones]
     labels = np.full(len(points), -1)

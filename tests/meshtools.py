@@ -36,6 +36,6 @@ def thinnest_wall_everywhere_mm(vertices: np.ndarray, faces: np.ndarray, reach_m
     """The thinnest wall by a ray from every face along its inward normal, not the
     checks' few thousand samples (a sliver a few triangles wide is missed by those):
     inf when no wall is thinner than ``reach_mm``."""
-    from insolegen.measure import thinnest_wall_mm
+    from insolegen.geometry.measure import thinnest_wall_mm
 
     return thinnest_wall_mm(vertices, faces, samples=2 * len(faces), reach_mm=reach_mm)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from insolegen.outline import Outline
+from insolegen.geometry.outline import Outline
 
 # peak kPa and radius (mm) of each loaded spot
 HEEL = (320.0, 16.0)
@@ -51,7 +51,7 @@ def pressure_at(outline: Outline, xy: np.ndarray) -> np.ndarray:
 
 
 def to_foot(angle_deg: float, mirrored: bool, offset_mm: tuple[float, float]):
-    """The known placement map mm -> right-foot frame, as insolegen.pressure_fit.PressureFit
+    """The known placement map mm -> right-foot frame, as insolegen.geometry.pressure_fit.PressureFit
     writes it (scale 1)."""
     a = np.radians(angle_deg)
     m = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]) @ np.diag([1.0, -1.0 if mirrored else 1.0])

@@ -23,7 +23,7 @@ import shapely
 import trimesh
 
 from insolegen.inputs.scans import ScanRead, read_scan
-from insolegen.solid import Resolution, extrude_height_field
+from insolegen.geometry.solid import Resolution, extrude_height_field
 
 SHARED_SCANS = Path(__file__).resolve().parents[2] / "shared" / "data" / "scans"
 EXAMPLE_SCANS = Path(__file__).resolve().parents[1] / "profiles" / "scans"

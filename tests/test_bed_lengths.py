@@ -10,7 +10,7 @@ import re
 import pytest
 
 from insolegen.cli import main
-from insolegen.exports.threemf_read import read_3mf
+from insolegen.formats.threemf.read import read_3mf
 
 MINI_BED = (180.0, 180.0)  # prusa-mini
 SUGGESTED = re.compile(r'a shorter insole fits: shape\.length = "([a-z-]+)" \(a (\d+) mm insole\)')

@@ -1,4 +1,4 @@
-"""The numpy cubic B-spline (insolegen.bspline) against scipy.ndimage's, and against
+"""The numpy cubic B-spline (insolegen.core.bspline) against scipy.ndimage's, and against
 what a cubic B-spline must do by hand: interpolate the grid and reproduce cubics."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from insolegen.bspline import cubic_at, cubic_coefficients
+from insolegen.core.bspline import cubic_at, cubic_coefficients
 
 
 @pytest.mark.parametrize("shape", [(2, 3), (3, 4), (5, 9), (60, 70), (130, 80)])

@@ -7,7 +7,7 @@ import pytest
 import trimesh
 
 from insolegen.cli import main
-from insolegen.meshcheck import check_mesh
+from insolegen.checks.meshcheck import check_mesh
 
 
 def write(path, mesh: trimesh.Trimesh, ascii: bool = False):

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from test_properties import valid_profiles
 
 from insolegen.cli import main
-from insolegen.meshcheck import WALL_SAMPLES, check_part
+from insolegen.checks.meshcheck import WALL_SAMPLES, check_part
 from insolegen.exports.bundle import render_build
-from insolegen.pipeline import build_profile
+from insolegen.build.pipeline import build_profile
 from insolegen.profile import profile_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ import pytest
 from meshtools import assert_solid
 
 from insolegen.cli import main
-from insolegen.meshfiles import load_mesh_file
+from insolegen.formats.meshes import load_mesh_file
 
 ROOT = Path(__file__).resolve().parents[1]
 

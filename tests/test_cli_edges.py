@@ -91,12 +91,13 @@ def test_ctrl_c_during_a_jobs_2_batch_stops_at_once_and_says_what_was_written(tm
 STUCK_WORKERS = textwrap.dedent("""
     import signal, sys, time
     import insolegen.cli as cli
-    import insolegen.pipeline as pipeline
+    import insolegen.cli.pool as pool
+    import insolegen.build.pipeline as pipeline
     def stuck(profile):  # a worker deaf to Ctrl-C, as in a long native call
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         time.sleep(60)
     pipeline.build_profile = stuck
-    cli.STOP_WAIT_S = 0.3
+    pool.STOP_WAIT_S = 0.3
     sys.exit(cli.main(sys.argv[1:]))
 """)
 
@@ -156,7 +157,7 @@ def test_ctrl_c_during_start_up_prints_no_traceback(tmp_path, moment):
 
 
 def test_ctrl_c_in_a_one_at_a_time_batch_stops_it_and_says_what_was_written(tmp_path, capsys, monkeypatch):
-    import insolegen.pipeline as pipeline
+    import insolegen.build.pipeline as pipeline
 
     real = pipeline.build_profile
     built = []
@@ -221,7 +222,7 @@ def test_re_running_a_batch_says_exists_and_touches_nothing(tmp_path, capsys, mo
 def test_the_harness_knows_the_documented_exit_codes():
     """The codes the hostile harness accepts are exactly the README's table's rows, and
     the CLI's own constants."""
-    from insolegen import cli
+    from insolegen.cli import console as cli
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     section = readme[readme.index("### Exit codes"):readme.index("## Set up and run the tests")]

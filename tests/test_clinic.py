@@ -228,7 +228,7 @@ def test_parts_are_placed_on_the_printer_bed(tmp_path, printer):
     code, folder = build_with(tmp_path, f'[foot]\nsize = "EU 40"\n[print]\nprinter = "{printer}"\n')
     assert code == 0
     bed = PRINTERS[printer].bed_mm
-    from insolegen.exports.threemf_read import read_3mf
+    from insolegen.formats.threemf.read import read_3mf
 
     for name in ("p-left.3mf", "p-right.orca.3mf"):
         body = next(v for v in read_3mf(folder / name) if v.role == "part")

@@ -96,7 +96,7 @@ def test_a_lattice_coupon_is_one_solid_with_the_fraction_asked(lattice_coupons, 
 
 
 def test_the_default_lattice_coupons_start_at_the_least_the_wall_allows(tmp_path, capsys):
-    from insolegen.coupons import lattice_densities
+    from insolegen.build.coupons import lattice_densities
 
     assert lattice_densities(28.2) == [30, 40, 50, 60, 70, 80]
     assert lattice_densities(30.0) == [30, 40, 50, 60, 70, 80]
@@ -216,8 +216,8 @@ def test_any_lattice_coupon_is_one_solid_with_its_walls_and_fraction():
     from hypothesis import strategies as st
     from sweeps import examples
 
-    from insolegen.coupons import lattice_coupon
-    from insolegen.lattice import greatest_fraction, least_fraction, thinnest_allowed_mm
+    from insolegen.build.coupons import lattice_coupon
+    from insolegen.geometry.lattice.fill import greatest_fraction, least_fraction, thinnest_allowed_mm
     from insolegen.profile.spec import LatticeSpec, lattice_step_mm
 
     @settings(max_examples=examples(12), deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -240,7 +240,7 @@ def test_any_lattice_coupon_is_one_solid_with_its_walls_and_fraction():
 
 def _assert_walls_everywhere(coupon, allowed_mm: float) -> None:  # noqa: ANN001 (a Coupon)
     """No wall thinner than allowed, by a ray from every face of the STL's mesh."""
-    from insolegen.mending import welded_as_stl
+    from insolegen.geometry.mending import welded_as_stl
 
     written = welded_as_stl(coupon.mesh)
     assert thinnest_wall_everywhere_mm(written.vertices, written.faces, allowed_mm) >= allowed_mm
@@ -255,8 +255,8 @@ def _assert_walls_everywhere(coupon, allowed_mm: float) -> None:  # noqa: ANN001
     pytest.param("gyroid", 6.523, 0.624, 39.0, marks=pytest.mark.slow),
 ])
 def test_a_lattice_coupon_has_no_sliver_where_the_grid_grazes_the_sheet(kind, cell, wall, asked):
-    from insolegen.coupons import lattice_coupon
-    from insolegen.lattice import thinnest_allowed_mm
+    from insolegen.build.coupons import lattice_coupon
+    from insolegen.geometry.lattice.fill import thinnest_allowed_mm
     from insolegen.profile.spec import LatticeSpec, lattice_step_mm
 
     lattice = LatticeSpec(kind=kind, cell_mm=cell, wall_min_mm=wall, edge_mm=lattice_step_mm(cell, wall))
@@ -292,8 +292,8 @@ def test_any_drained_lattice_coupon_has_no_sealed_void_or_is_refused_naming_the_
     from hypothesis import strategies as st
     from sweeps import examples
 
-    from insolegen.coupons import CouponDrainError, lattice_coupon
-    from insolegen.lattice import greatest_fraction, least_fraction, thinnest_allowed_mm
+    from insolegen.build.coupons import CouponDrainError, lattice_coupon
+    from insolegen.geometry.lattice.fill import greatest_fraction, least_fraction, thinnest_allowed_mm
     from insolegen.profile.spec import LatticeSpec, lattice_step_mm
 
     @settings(max_examples=examples(10), deadline=None, suppress_health_check=[HealthCheck.too_slow])

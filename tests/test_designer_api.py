@@ -62,7 +62,7 @@ def test_a_preview_is_a_glb_of_each_side_with_its_heights(client):
     assert answer.status_code == 200
     body = answer.json()
     assert [s["side"] for s in body["sides"]] == ["left", "right"]
-    from insolegen.pipeline import build_profile
+    from insolegen.build.pipeline import build_profile
     from insolegen.profile import profile_from_dict
 
     exact = build_profile(profile_from_dict({"foot": {"size": "EU 42"}, "shape": {"arch_height_mm": 18}}))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import shapely
 
-from insolegen.drains import CLEAR_MM, SEGMENTS, drill_radius_mm, plan_drains, widest_hole_mm
+from insolegen.geometry.lattice.drains import CLEAR_MM, SEGMENTS, drill_radius_mm, plan_drains, widest_hole_mm
 from insolegen.profile import ProfileError, profile_from_dict
 from insolegen.profile.spec import LatticeSpec
 
@@ -117,10 +117,10 @@ def test_a_drilled_lattice_slab_has_no_sealed_void_and_its_holes_are_as_wide_as_
     24 / 2 * rc^2 * sin(2 pi / 24) with rc = 1.5 / cos(pi / 24)."""
     import manifold3d
 
-    from insolegen.lattice import Grid2D, bodies_and_cavities, fill_with_lattice, thinnest_allowed_mm
-    from insolegen.meshcheck import check_part
-    from insolegen.mending import welded_as_stl
-    from insolegen.zones import from_manifold, to_manifold
+    from insolegen.geometry.lattice.fill import Grid2D, bodies_and_cavities, fill_with_lattice, thinnest_allowed_mm
+    from insolegen.checks.meshcheck import check_part
+    from insolegen.geometry.mending import welded_as_stl
+    from insolegen.geometry.zones import from_manifold, to_manifold
 
     settings = LatticeSpec(cell_mm=12.0, edge_mm=0.8, drain_hole_mm=3.0)
     slab = from_manifold(manifold3d.Manifold.cube([80.0, 40.0, 10.0]))
@@ -200,8 +200,8 @@ def test_a_drained_lattice_part_has_no_sealed_void_and_says_where_its_holes_are(
     assert thinnest_wall_everywhere_mm(np.asarray(mesh.vertices), np.asarray(mesh.faces), 0.75) >= 0.75
     # each hole goes through the bottom skin: cut across inside the skin (z = 0.4 mm),
     # its centre is open, though inside the part's outline
-    from insolegen.solid import Mesh
-    from insolegen.zones import to_manifold
+    from insolegen.geometry.solid import Mesh
+    from insolegen.geometry.zones import to_manifold
 
     section = to_manifold(Mesh(vertices=mesh.vertices, faces=mesh.faces)).slice(0.4).to_polygons()
     rings = [shapely.Polygon(r) for r in section]
@@ -239,7 +239,7 @@ def test_reading_a_plane_field_on_a_grid_is_reading_it_point_by_point():
     """Grid2D.on_grid (separable, for the 0.1 mm floor samples) gives what Grid2D.at
     gives at each point, clamped at the edges alike; and on a field a x + b y + c it is
     exact: 2 x - 3 y + 1 at (2.25, 1.5) is 1.0."""
-    from insolegen.lattice import Grid2D
+    from insolegen.geometry.lattice.fill import Grid2D
 
     rng = np.random.default_rng(3)
     field = Grid2D((-2.0, 5.0), 1.0, rng.normal(size=(7, 9)))

@@ -25,9 +25,9 @@ from hostile import assert_refused, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from insolegen.exports import threemf_read as reader
+from insolegen.formats.threemf import read as reader
 from insolegen.exports.threemf import CONTENT_TYPES, RELS
-from insolegen.exports.threemf_read import ThreeMFError, Volume, read_3mf
+from insolegen.formats.threemf.read import ThreeMFError, Volume, read_3mf
 
 CORE = "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"
 PRODUCTION = "http://schemas.microsoft.com/3dmanufacturing/production/2015/06"
@@ -204,7 +204,7 @@ def test_the_relationships_are_only_a_hint_and_utf16_is_read(tmp_path):
 
 def test_files_from_our_own_writer_read(tmp_path):
     from insolegen.exports.threemf import orca_3mf, prusa_3mf
-    from insolegen.solid import Mesh
+    from insolegen.geometry.solid import Mesh
 
     mesh = Mesh(vertices=np.array(TETRA_VERTICES, dtype=float), faces=np.array(TETRA_TRIANGLES))
 

@@ -15,7 +15,7 @@ from hostile import assert_refused, run_cli, snapshot
 
 from insolegen.cli import main
 from insolegen.profile import ProfileError, profile_from_dict
-from insolegen.input_paths import BRIEF_CHARS
+from insolegen.core.paths import BRIEF_CHARS
 from insolegen.profile.loader import MAX_NESTING, parse_toml
 from insolegen.profile.names import name_problem
 

@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 from synthetic import foot_scan
 
 from hostile import MESSAGE_LINE_MAX_CHARS, assert_refused, run_cli, snapshot
-from insolegen import input_paths
+from insolegen.core import paths as input_paths
 from insolegen.inputs.errors import InputFileError
 from insolegen.inputs.scans import read_scan
-from insolegen.meshfiles import MeshFileError, load_mesh_file
+from insolegen.formats.meshes import MeshFileError, load_mesh_file
 
 BOX_MM = (250.0, 100.0, 60.0)  # foot-sized, so only the shape can be wrong
 REAL_SCAN = Path(__file__).resolve().parents[1] / "profiles" / "scans" / "relief-right.stl"  # 12.8k triangles, m
@@ -195,7 +195,7 @@ def test_unknown_extension_and_a_bare_device(tmp_path):
 
 
 def test_files_over_the_size_cap_are_refused_unread(tmp_path, monkeypatch):
-    from insolegen import meshfiles
+    from insolegen.formats import meshes as meshfiles
 
     path = tmp_path / "big.stl"
     path.write_bytes(binary_stl(box_corners()))
@@ -466,7 +466,7 @@ def valid_files(real_scan) -> dict[str, bytes]:
 
 
 def test_text_is_parsed_in_chunks_with_the_same_result(valid_files, monkeypatch):
-    from insolegen import meshfiles
+    from insolegen.formats import meshes as meshfiles
 
     readers = {"foot-ascii.stl": meshfiles.stl_triangles, "foot.obj": meshfiles.obj_mesh,
                "foot-ascii.ply": meshfiles.ply_mesh}

@@ -1,11 +1,13 @@
-"""Dependencies run one way down the pipeline (issue 13):
+"""Dependencies run one way down the pipeline (issues 13 and 22), and the folder tree is
+the pipeline: one package per stage.
 
-    base -> profile -> foot -> geometry -> checks -> record -> exports (files, preview,
-    report, CLI)
+    core -> profile -> formats -> inputs -> geometry -> checks -> build -> exports
+         -> insolegen (the public API) -> web, cli
 
 A module may import from its own stage and the stages before it, never from a later
-one, not even inside a function. Read from the source with ``ast`` (nothing imported),
-so a lazy import inside a function counts too."""
+one, not even inside a function (a lazy import counts like any other); and no module
+imports itself back round a cycle, within a stage or across. Read from the source with
+``ast`` (nothing imported)."""
 
 from __future__ import annotations
 
@@ -16,51 +18,22 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "insolegen"
 
-STAGES = ["base", "profile", "foot", "geometry", "checks", "record", "exports"]
+STAGES = ["core", "profile", "formats", "inputs", "geometry", "checks", "build", "exports", "api", "web", "cli"]
 
-# Every module's stage; a new module must be placed here (the test says so).
+# Each package's stage: the contract is these prefixes, nothing per module.
 STAGE_OF = {
-    "insolegen": "base",
-    "insolegen.units": "base",
-    "insolegen.exact": "base",
-    "insolegen.anatomy": "base",
-    "insolegen.input_paths": "base",
-    "insolegen.rays": "base",
-    "insolegen.printing": "base",
-    "insolegen.bspline": "base",
-    "insolegen.fonts": "base",
-    "insolegen.sheets": "base",
-    "insolegen.label": "geometry",
+    "insolegen.core": "core",
     "insolegen.profile": "profile",
-    "insolegen.inputs": "foot",
-    "insolegen.meshfiles": "foot",
-    "insolegen.outline": "geometry",
-    "insolegen.surfaces": "geometry",
-    "insolegen.modifications": "geometry",
-    "insolegen.blends": "geometry",
-    "insolegen.solid": "geometry",
-    "insolegen.recess": "geometry",
-    "insolegen.mending": "geometry",
-    "insolegen.lattice": "geometry",
-    "insolegen.drains": "geometry",
-    "insolegen.lattice_parts": "record",
-    "insolegen.coupons": "checks",
-    "insolegen.zones": "geometry",
-    "insolegen.measure": "geometry",
-    "insolegen.placement": "geometry",
-    "insolegen.distance": "geometry",
-    "insolegen.pressure_fit": "geometry",
-    "insolegen.pressure_field": "geometry",
-    "insolegen.meshcheck": "checks",
-    "insolegen.record": "record",
-    "insolegen.pipeline": "record",
+    "insolegen.formats": "formats",
+    "insolegen.inputs": "inputs",
+    "insolegen.geometry": "geometry",
+    "insolegen.checks": "checks",
+    "insolegen.build": "build",
     "insolegen.exports": "exports",
-    "insolegen.preview": "exports",
-    "insolegen.report": "exports",
-    "insolegen.starter": "exports",
-    "insolegen.cli": "exports",
-    "insolegen.web": "exports",
-    "insolegen.__main__": "exports",
+    "insolegen": "api",
+    "insolegen.web": "web",
+    "insolegen.cli": "cli",
+    "insolegen.__main__": "cli",
 }
 
 
@@ -70,22 +43,30 @@ def _module_name(path: Path) -> str:
 
 
 def _stage(module: str) -> str:
-    """The stage of a module: its own entry or its package's (longest prefix)."""
-    candidates = [name for name in STAGE_OF
-                  if module == name or (name != "insolegen" and module.startswith(name + "."))]
+    """The stage of a module: its package's (longest prefix)."""
+    candidates = [name for name in STAGE_OF if module == name or module.startswith(name + ".")]
     if not candidates:
-        raise AssertionError(f"{module} has no stage: add it to STAGE_OF in {Path(__file__).name}")
+        raise AssertionError(f"{module} is in no stage's package: put it in one (STAGE_OF in {Path(__file__).name})")
     return STAGE_OF[max(candidates, key=len)]
 
 
-def _imports(path: Path, module: str, text: str | None = None) -> list[tuple[int, str]]:
-    """(line, imported module) for every import of the package in a file, wherever it is."""
+def _is_module(name: str) -> bool:
+    path = PACKAGE.parent.joinpath(*name.split("."))
+    return path.with_suffix(".py").exists() or (path / "__init__.py").exists()
+
+
+def _imports(path: Path, module: str, text: str | None = None) -> list[tuple[int, str, bool]]:
+    """(line, imported module, lazy) for every import of the package in a file, wherever
+    it is; lazy: inside a function."""
     tree = ast.parse(path.read_text() if text is None else text, filename=str(path))
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    lazy_lines = {n.lineno for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                  for n in ast.walk(f) if isinstance(n, (ast.Import, ast.ImportFrom))}
     found = []
     for node in ast.walk(tree):
+        lazy = getattr(node, "lineno", None) in lazy_lines
         if isinstance(node, ast.Import):
-            found += [(node.lineno, a.name) for a in node.names if a.name.split(".")[0] == "insolegen"]
+            found += [(node.lineno, a.name, lazy) for a in node.names if a.name.split(".")[0] == "insolegen"]
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")
@@ -95,36 +76,59 @@ def _imports(path: Path, module: str, text: str | None = None) -> list[tuple[int
                 target = node.module or ""
             if target.split(".")[0] != "insolegen":
                 continue
-            if node.module is None or target in STAGE_OF or not any(target.startswith(n + ".") for n in STAGE_OF):
-                # `from . import x` / `from .pkg import mod`: each name may be a module
-                found += [(node.lineno, f"{target}.{a.name}" if _is_module(f"{target}.{a.name}") else target)
-                          for a in node.names]
-            else:
-                found.append((node.lineno, target))
+            # `from pkg import mod`: each name may be a module
+            found += [(node.lineno, f"{target}.{a.name}" if _is_module(f"{target}.{a.name}") else target, lazy)
+                      for a in node.names]
     return found
 
 
-def _is_module(name: str) -> bool:
-    path = PACKAGE.parent.joinpath(*name.split("."))
-    return path.with_suffix(".py").exists() or (path / "__init__.py").exists()
-
-
 MODULES = sorted(PACKAGE.rglob("*.py"))
+GRAPH = {_module_name(p): {t for _, t, _ in _imports(p, _module_name(p))} for p in MODULES}
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_imports_run_one_way(path):
     module = _module_name(path)
     rank = STAGES.index(_stage(module))
-    upward = [f"line {line}: {target} ({_stage(target)})" for line, target in _imports(path, module)
-              if STAGES.index(_stage(target)) > rank]
+    upward = [f"line {line}: {target} ({_stage(target)}{', lazy' if lazy else ''})"
+              for line, target, lazy in _imports(path, module) if STAGES.index(_stage(target)) > rank]
     assert not upward, f"{module} ({_stage(module)}) imports from a later stage: " + "; ".join(upward)
 
 
-def test_the_contract_catches_an_upward_import():
+def test_no_module_imports_itself_round_a_cycle():
+    cycles = []
+    state: dict[str, int] = {}  # 1: on the path, 2: done
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(GRAPH.get(node, ())):
+            if nxt == node or nxt not in GRAPH:
+                continue
+            if state.get(nxt) == 1:
+                cycles.append(" -> ".join(path[path.index(nxt):] + [nxt]))
+            elif nxt not in state:
+                visit(nxt, path + [nxt])
+        state[node] = 2
+
+    for module in sorted(GRAPH):
+        if module not in state:
+            visit(module, [module])
+    # the package's own __init__ is imported by every submodule (Python does so): it
+    # may re-export, lazily, what lies below it
+    cycles = [c for c in cycles if not c.startswith("insolegen -> ") and " -> insolegen -> " not in c]
+    assert not cycles, "import cycles: " + "; ".join(cycles)
+
+
+def test_the_contract_catches_an_upward_and_a_lazy_import():
     """The checker itself: a lazy import of the pipeline inside a profile function is
-    found, and it is upward."""
-    source = "def f():\n    from ..pipeline import build_profile\n    from .. import record\n"
-    found = [t for _, t in _imports(PACKAGE / "profile" / "loader.py", "insolegen.profile.loader", source)]
-    assert found == ["insolegen.pipeline", "insolegen.record"]
-    assert STAGES.index(_stage("insolegen.pipeline")) > STAGES.index(_stage("insolegen.profile.loader"))
+    found, it is lazy, and it is upward."""
+    source = "from insolegen.core import units\ndef f():\n    from ..build.pipeline import build_profile\n"
+    found = _imports(PACKAGE / "profile" / "loader.py", "insolegen.profile.loader", source)
+    assert [(t, lazy) for _, t, lazy in found] == [("insolegen.core.units", False), ("insolegen.build.pipeline", True)]
+    assert STAGES.index(_stage("insolegen.build.pipeline")) > STAGES.index(_stage("insolegen.profile.loader"))
+
+
+def test_every_module_lies_in_a_stage_package():
+    """Nothing sits loose at the top: the tree is the pipeline."""
+    loose = sorted(p.name for p in PACKAGE.glob("*.py") if p.name not in ("__init__.py", "__main__.py"))
+    assert not loose, f"modules outside a stage's package: {loose}"

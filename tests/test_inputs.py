@@ -19,8 +19,8 @@ from insolegen.inputs.align import align_outline
 from insolegen.inputs.errors import InputFileError
 from insolegen.inputs.outline_files import read_outline_file
 from insolegen.inputs.scans import read_scan
-from insolegen.measure import footprint, top_heights
-from insolegen.meshfiles import load_mesh_file
+from insolegen.geometry.measure import footprint, top_heights
+from insolegen.formats.meshes import load_mesh_file
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_SCANS = ROOT.parent / "shared" / "data" / "scans"
@@ -305,7 +305,7 @@ def test_insole_from_a_real_scan_fits_its_foot(relief_build, side):
     # The top follows the sole: top - base thickness = the scan's lowest surface.
     g = np.stack(np.meshgrid(np.arange(0, 280, 3.0), np.arange(-60, 60, 3.0)), -1).reshape(-1, 2)
     g = g[shapely.contains_xy(insole_print.buffer(-6), g[:, 0], g[:, 1])]
-    from insolegen.measure import vertical_hits
+    from insolegen.geometry.measure import vertical_hits
 
     hits = vertical_hits(v, f, g)
     sole = np.full(len(g), np.inf)

@@ -11,10 +11,10 @@ import shapely
 from meshtools import assert_solid
 
 from insolegen.cli import main
-from insolegen.label import EDGE_CLEARANCE_MM, LABEL_DEPTH_MM, LABEL_HEIGHT_MM, label_text, text_outline_mm
-from insolegen.measure import footprint
-from insolegen.meshcheck import check_part
-from insolegen.pipeline import build_profile
+from insolegen.geometry.label import EDGE_CLEARANCE_MM, LABEL_DEPTH_MM, LABEL_HEIGHT_MM, label_text, text_outline_mm
+from insolegen.geometry.measure import footprint
+from insolegen.checks.meshcheck import check_part
+from insolegen.build.pipeline import build_profile
 from insolegen.profile import profile_from_dict
 
 
@@ -116,7 +116,7 @@ def test_the_label_is_in_build_json_and_check_passes_the_files(tmp_path, capsys)
 
 def _slab(floor=None):
     """A 40 x 20 mm slab, 5 mm thick: flat on the bed, or standing on ``floor``."""
-    from insolegen.solid import extrude_height_field
+    from insolegen.geometry.solid import extrude_height_field
 
     square = np.array([[0.0, 0], [40, 0], [40, 20], [0, 20]])
     ring = np.vstack([np.linspace(square[k], square[(k + 1) % 4], 40, endpoint=False) for k in range(4)])
@@ -127,7 +127,7 @@ def _slab(floor=None):
 def test_a_recess_is_cut_into_the_flat_underside_and_the_solid_stays_closed():
     from meshtools import assert_solid
 
-    from insolegen.recess import recess_underside
+    from insolegen.geometry.recess import recess_underside
 
     slab = _slab()
     # an "O": a 10 x 6 mm ring whose 4 x 2 mm counter stays solid
@@ -153,7 +153,7 @@ def test_a_recess_is_cut_into_the_flat_underside_and_the_solid_stays_closed():
 def test_a_recess_in_a_curved_underside_keeps_its_depth_everywhere():
     from meshtools import assert_solid
 
-    from insolegen.recess import recess_underside
+    from insolegen.geometry.recess import recess_underside
 
     def floor(x, y=None):
         return 0.004 * (np.asarray(x) - 20.0) ** 2  # 1.6 mm up at the ends
@@ -174,7 +174,7 @@ def test_a_recess_in_a_curved_underside_keeps_its_depth_everywhere():
 def test_a_rings_point_in_line_with_its_neighbours_is_dropped():
     # Kept, it would leave a zero-area triangle between two segments Triangle may not
     # split (it did on an EU M 39 label: tests/test_cli_edges.py builds that one).
-    from insolegen.recess import _without_straight_points
+    from insolegen.geometry.recess import _without_straight_points
 
     ring = np.array([[0.0, 0], [3, 1e-15], [6, 2e-15], [10, 0], [10, 5], [5, 5 + 1e-3], [0, 5]])
     kept = _without_straight_points(ring)
@@ -182,7 +182,7 @@ def test_a_rings_point_in_line_with_its_neighbours_is_dropped():
 
 
 def test_a_recess_off_the_underside_or_with_touching_rings_is_refused():
-    from insolegen.recess import RecessError, recess_underside
+    from insolegen.geometry.recess import RecessError, recess_underside
 
     slab = _slab()
     with pytest.raises(RecessError, match="leaves the underside"):
@@ -196,7 +196,7 @@ def test_a_recess_off_the_underside_or_with_touching_rings_is_refused():
 
 
 def test_the_cuts_that_once_left_a_needle_or_a_cap_build_and_check():
-    from insolegen.pipeline import build_profile
+    from insolegen.build.pipeline import build_profile
     from insolegen.profile import profile_from_dict
 
     for side, toe in (("left", 0.0), ("right", 17.8)):
@@ -213,7 +213,7 @@ def test_a_flat_cap_with_a_sliver_is_made_again_as_a_quality_mesh(monkeypatch):
     # calling every triangle a sliver.
     from meshtools import assert_solid
 
-    import insolegen.recess as recess
+    import insolegen.geometry.recess as recess
 
     made = []
     real = recess._triangulated

@@ -16,7 +16,14 @@ import pytest
 import shapely
 
 from insolegen.cli import main
-from insolegen.lattice import GRAD_MAX, blended_fraction, fraction_for, fraction_table, least_fraction, threshold_for
+from insolegen.geometry.lattice.fill import (
+    GRAD_MAX,
+    blended_fraction,
+    fraction_for,
+    fraction_table,
+    least_fraction,
+    threshold_for,
+)
 from insolegen.profile import profile_from_dict
 from insolegen.profile.loader import ProfileError
 from insolegen.profile.spec import LatticeSpec
@@ -91,8 +98,8 @@ def test_a_lattice_on_a_shoe_underside_is_refused():
 
 
 def test_the_greatest_fraction_keeps_the_voids_necks_two_steps_across():
-    from insolegen.lattice import greatest_fraction
-    from insolegen.sheets import SADDLES, greatest_threshold
+    from insolegen.geometry.lattice.fill import greatest_fraction
+    from insolegen.core.sheets import SADDLES, greatest_threshold
 
     # by hand: a diamond's void tubes meet at saddles of |g| = 1 whose largest Hessian
     # eigenvalue is 2, so a neck of radius r (radians) needs t <= 1 - r^2; a 10 mm cell on
@@ -169,8 +176,8 @@ def test_the_fraction_measured_on_the_mesh_rises_monotonically_across_a_blend():
     the blend never falls, and each end is within 10 % of its zone's."""
     import manifold3d
 
-    from insolegen.lattice import fill_with_lattice, measured_fraction
-    from insolegen.zones import from_manifold
+    from insolegen.geometry.lattice.fill import fill_with_lattice, measured_fraction
+    from insolegen.geometry.zones import from_manifold
 
     settings = LatticeSpec(cell_mm=8.0, blend_mm=30.0, edge_mm=0.8)
     slab = from_manifold(manifold3d.Manifold.cube([130.0, 24.0, 10.0]))
@@ -204,7 +211,7 @@ def _assert_walls_everywhere(stl: Path, allowed_mm: float) -> None:
     checks' samples: a marching grid's slivers are a few triangles wide."""
     from meshtools import thinnest_wall_everywhere_mm
 
-    from insolegen.meshfiles import load_mesh_file
+    from insolegen.formats.meshes import load_mesh_file
 
     vertices, faces = load_mesh_file(stl)
     assert thinnest_wall_everywhere_mm(vertices, faces, allowed_mm) >= allowed_mm
@@ -246,9 +253,9 @@ def test_a_lifted_side_is_one_solid_with_its_lift_layer_blended_in(tmp_path):
     for zone in measured:
         assert zone["measured_pct"] == pytest.approx(zone["built_pct"], rel=0.10), zone
     # the lift layer itself, at 70 %: a cell-square box in the heel, under the lift's top
-    from insolegen.lattice import measured_fraction
-    from insolegen.meshfiles import load_mesh_file
-    from insolegen.solid import Mesh
+    from insolegen.geometry.lattice.fill import measured_fraction
+    from insolegen.formats.meshes import load_mesh_file
+    from insolegen.geometry.solid import Mesh
 
     vertices, faces = load_mesh_file(folder / record["lattice_files"]["file"])
     heel = measured_fraction(Mesh(vertices=vertices, faces=faces), (35.0, 0.0), 0.8, 8.0 - 1.0, 8.0)
@@ -260,7 +267,7 @@ def test_a_grid_point_under_the_faint_distance_inside_the_sheet_reads_as_void(sh
     """At the origin the gyroid's g is 0 and each partial derivative is 1, so |grad g| is
     sqrt 3: with k = 1 a point whose field reads t lies t / sqrt 3 mm inside the surface.
     Under FAINT_MM inside it reads as void; over it, it keeps its value."""
-    from insolegen.lattice import FAINT_MM, NODE_NUDGE, _faint_as_void
+    from insolegen.geometry.lattice.fill import FAINT_MM, NODE_NUDGE, _faint_as_void
 
     t = share * FAINT_MM * math.sqrt(3.0)
     zero = np.zeros(1)

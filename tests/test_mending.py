@@ -1,4 +1,4 @@
-"""Mending near-zero-area triangles (insolegen.mending): a needle collapsed, a cap flipped."""
+"""Mending near-zero-area triangles (insolegen.geometry.mending): a needle collapsed, a cap flipped."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 def test_a_needle_left_by_a_cut_is_collapsed_and_the_solid_stays_closed():
     from meshtools import assert_solid
 
-    from insolegen.mending import collapse_needles
-    from insolegen.solid import Mesh
+    from insolegen.geometry.mending import collapse_needles
+    from insolegen.geometry.solid import Mesh
 
     # a tetrahedron whose edge p-q carries an extra vertex m 1e-9 mm from p: the two
     # triangles p-m-* are needles (area 5e-9 mm2); collapsing p-m gives it back
@@ -31,8 +31,8 @@ def test_a_needle_left_by_a_cut_is_collapsed_and_the_solid_stays_closed():
 def test_a_cap_left_by_a_cut_is_mended_by_flipping_its_long_edge():
     from meshtools import assert_solid
 
-    from insolegen.mending import collapse_needles
-    from insolegen.solid import Mesh
+    from insolegen.geometry.mending import collapse_needles
+    from insolegen.geometry.solid import Mesh
 
     # a tetrahedron whose face p-r-q is split at m, a hair off the middle of p-q, and
     # the cap p-m-q (zero area, all its edges long) closing the gap to face p-q-s
@@ -59,8 +59,8 @@ def _octahedron(centre, r=5.0):
 def test_edges_under_a_micrometre_are_collapsed_and_the_solid_stays_closed():
     from meshtools import assert_solid
 
-    from insolegen.mending import collapse_short_edges
-    from insolegen.solid import Mesh
+    from insolegen.geometry.mending import collapse_short_edges
+    from insolegen.geometry.solid import Mesh
 
     # an octahedron whose top corner is two corners 40 nanometres apart (an STL's float32
     # would make them one): the top four faces become six, two of them needles
@@ -77,9 +77,9 @@ def test_edges_under_a_micrometre_are_collapsed_and_the_solid_stays_closed():
 
 
 def test_a_pinch_shows_when_the_mesh_is_checked_as_its_stl_reads():
-    from insolegen.meshcheck import check_part
-    from insolegen.mending import welded_as_stl
-    from insolegen.solid import Mesh
+    from insolegen.checks.meshcheck import check_part
+    from insolegen.geometry.mending import welded_as_stl
+    from insolegen.geometry.solid import Mesh
 
     # two octahedra touching corner to corner: closed and manifold as two index sets, one
     # point once an STL reader welds the corners by position

@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 from meshtools import assert_solid
 
 from insolegen.cli import main
-from insolegen.measure import bottom_heights, top_heights
-from insolegen.modifications import MTH_RELIEF_RADIUS_MM, modification_label, modification_terms
-from insolegen.pipeline import build_profile
+from insolegen.geometry.measure import bottom_heights, top_heights
+from insolegen.geometry.modifications import MTH_RELIEF_RADIUS_MM, modification_label, modification_terms
+from insolegen.build.pipeline import build_profile
 from insolegen.profile import profile_from_dict
 from insolegen.profile.loader import ProfileError
-from insolegen.zones import to_manifold
+from insolegen.geometry.zones import to_manifold
 
 ROOT = Path(__file__).resolve().parents[1]
 SHAPE = {"heel_cup_depth_mm": 16, "thickness_mm": 3.5, "heel_thickness_mm": 4.0}
@@ -368,7 +368,7 @@ def test_the_example_prescription_builds_and_every_modification_is_shown(tmp_pat
     report = (folder / "report.html").read_text(encoding="utf-8")
     import html
 
-    from insolegen.preview import draw_preview
+    from insolegen.exports.preview import draw_preview
 
     texts = " ".join(draw_preview(build_profile(profile_from_dict(
         __import__("tomllib").loads(profile.read_text()), source=profile))).canvas.texts())
@@ -400,8 +400,8 @@ ALL_AT_ONCE = {  # every key, none in conflict (medial skive; Morton's, no cut-o
 def test_each_term_is_exactly_what_was_asked_at_its_landmark_with_every_other_term_on(size):
     """Each term alone reaches its asked value at its own landmark, whatever the others
     and the foot's size (a term reading another's placement would be off here)."""
-    from insolegen.pipeline import side_outline
-    from insolegen.surfaces import top_surface
+    from insolegen.build.side import side_outline
+    from insolegen.geometry.surfaces import top_surface
 
     profile = profile_from_dict({"name": "m", "foot": {"size": size}, "shape": {**SHAPE, "thickness_mm": 5.0},
                                  "modifications": ALL_AT_ONCE})

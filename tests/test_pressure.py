@@ -15,9 +15,9 @@ from pressure_maps import KPA_PER, synthetic_grid, write_asf, write_csv, write_l
 from insolegen.cli import main
 from insolegen.inputs.errors import InputFileError
 from insolegen.inputs.pressure_files import read_pressure_file
-from insolegen.outline import foot_outline
-from insolegen.pipeline import build_profile
-from insolegen.pressure_fit import PressureFitError, fit_pressure
+from insolegen.geometry.outline import foot_outline
+from insolegen.build.pipeline import build_profile
+from insolegen.geometry.pressure_fit import PressureFitError, fit_pressure
 from insolegen.profile import load_profile
 from insolegen.profile.sizes import parse_size
 
@@ -26,7 +26,7 @@ FOOT_MM = parse_size("EU 42").foot_length_mm
 
 @pytest.fixture(scope="module")
 def outline():
-    from insolegen.pipeline import side_outline
+    from insolegen.build.side import side_outline
     from insolegen.profile import profile_from_dict
 
     return side_outline(profile_from_dict({"side": "right", "foot": {"size": "EU 42"}}).sides[0])
@@ -121,7 +121,7 @@ def test_every_cell_over_the_threshold_is_relieved_and_in_the_softest_band(bande
     # and in the softest band: the last band's footprint holds the point
     softest = [z for z in part.zones if z.kind == "pressure"][-1]
     assert softest.infill_pct == min(z.infill_pct for z in part.zones if z.kind == "pressure") == 10.0
-    from insolegen.zones import to_manifold
+    from insolegen.geometry.zones import to_manifold
 
     footprint = to_manifold(softest.mesh).project()
     polygons = [shapely.Polygon(p) for p in footprint.to_polygons()]
@@ -156,7 +156,7 @@ def test_support_grading_reverses_the_bands(tmp_path, outline):
 
 
 def test_the_relief_follows_the_table_and_keeps_the_printable_minimum(tmp_path, outline):
-    from insolegen.printing import PRINTABLE_MIN_MM
+    from insolegen.core.printing import PRINTABLE_MIN_MM
 
     kpa, _ = synthetic_grid(outline)
     map_file = write_csv(tmp_path / "walk.csv", kpa)

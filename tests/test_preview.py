@@ -130,8 +130,8 @@ def test_text_uses_a_truetype_face():
 
 @pytest.fixture(scope="module")
 def lift_preview():
-    from insolegen.pipeline import build_profile
-    from insolegen.preview import draw_preview
+    from insolegen.build.pipeline import build_profile
+    from insolegen.exports.preview import draw_preview
     from insolegen.profile import load_profile
 
     result = build_profile(load_profile(ROOT / "profiles" / "lld-left-lift.toml"))
@@ -160,7 +160,7 @@ def test_both_halves_have_ink_in_every_row_of_panels(lift_preview):
 
 def _zone_samples(part, ax, name, rng):
     """Pixels well inside a zone's footprint (away from its label and the outline)."""
-    from insolegen.zones import to_manifold
+    from insolegen.geometry.zones import to_manifold
 
     zone = next(z for z in part.zones if z.name == name)
     rings = to_manifold(zone.mesh).project().to_polygons()
@@ -180,8 +180,8 @@ def test_zone_colours_are_where_the_zones_are(lift_preview, side):
     """A pixel inside a zone shows that zone's colour laid at 35 % over the grey of the
     height there. Pixels a contour line or a label crosses match no blend at all and are
     left out; at least half match one, and every one that does is its own zone's."""
-    from insolegen.measure import top_heights
-    from insolegen.preview import SHADE_HEADROOM, ZONE_ALPHA, ZONE_COLOURS
+    from insolegen.geometry.measure import top_heights
+    from insolegen.exports.preview import SHADE_HEADROOM, ZONE_ALPHA, ZONE_COLOURS
 
     result, drawn, pixels = lift_preview
     part, ax = result.parts[side], drawn.top_views[side]
@@ -207,9 +207,9 @@ def test_preview_needs_no_matplotlib():
     process: the test session may have imported it)."""
     code = (
         "import sys\n"
-        "from insolegen.pipeline import build_profile\n"
+        "from insolegen.build.pipeline import build_profile\n"
         "from insolegen.profile import load_profile\n"
-        "from insolegen.preview import preview_png\n"
+        "from insolegen.exports.preview import preview_png\n"
         f"data = preview_png(build_profile(load_profile({str(ROOT / 'profiles' / 'plain-eu42.toml')!r})))\n"
         "assert data[:4] == b'\\x89PNG'\n"
         "print('matplotlib' in sys.modules, [m for m in sys.modules if m.startswith('matplotlib')][:3])\n"
@@ -248,7 +248,7 @@ def test_no_contour_wanders_over_the_flat_heel_seat(lift_preview):
     wandering over the seat where it strayed a hair below 9). The seat is where the
     intended surface is within 0.005 mm of 9, kept 1.2 mm clear of its edge. The cup
     around it keeps its contours."""
-    from insolegen.preview import _top_faces, top_contours
+    from insolegen.exports.preview import _top_faces, top_contours
 
     result, _, _ = lift_preview
     left = next(p for p in result.parts if p.spec.side == "left")
@@ -271,9 +271,9 @@ def test_preview_says_what_the_3mf_holds(tmp_path):
     import re
 
     from insolegen.cli import main
-    from insolegen.exports.threemf_read import read_3mf
-    from insolegen.pipeline import build_profile
-    from insolegen.preview import draw_preview
+    from insolegen.formats.threemf.read import read_3mf
+    from insolegen.build.pipeline import build_profile
+    from insolegen.exports.preview import draw_preview
     from insolegen.profile import load_profile
 
     for example in ("lld-left-lift", "full-length-lift"):

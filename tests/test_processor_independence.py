@@ -5,7 +5,7 @@ from the processor's instruction sets, and the mesher's refinement turns a last-
 change into another mesh: on an AMD EPYC the same profile built other parts than here.
 These tests build in child processes made to compute as another processor would (numpy's
 run-time dispatch turned off down to its baseline, OpenBLAS told to use its oldest x86
-kernels) and ask for the very same bytes; and they check insolegen.exact, which the
+kernels) and ask for the very same bytes; and they check insolegen.core.exact, which the
 geometry computes through instead, against numbers worked by hand.
 """
 
@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from insolegen import exact
+from insolegen.core import exact
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -83,7 +83,7 @@ def test_every_example_is_the_same_bytes_on_another_processor(tmp_path):
     _same_bytes_on_both(tmp_path, sorted(str(p.relative_to(ROOT)) for p in (ROOT / "profiles").glob("*.toml")))
 
 
-# -- insolegen.exact against numbers worked by hand ----------------------------------------
+# -- insolegen.core.exact against numbers worked by hand ----------------------------------------
 
 def test_a_quarter_turn_is_exact_and_transform_is_points_times_the_transpose():
     r = exact.rotation(90.0)

@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from meshtools import assert_solid
 
-from insolegen.measure import top_heights
-from insolegen.meshcheck import check_mesh
-from insolegen.pipeline import build_side, measure_side
+from insolegen.geometry.measure import top_heights
+from insolegen.checks.meshcheck import check_mesh
+from insolegen.build.side import build_side
+from insolegen.build.figures import measure_side
 from insolegen.profile import ProfileError, profile_from_dict
 from insolegen.profile.schema import RANGES
 

@@ -10,9 +10,9 @@ from catalogue import PROFILES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from insolegen.pipeline import build_side
+from insolegen.build.side import build_side
 from insolegen.profile import profile_from_dict
-from insolegen.rays import grid_hits, segment_hits, vertical_hits
+from insolegen.core.rays import grid_hits, segment_hits, vertical_hits
 
 
 def box(size, corner=(0.0, 0.0, 0.0)):

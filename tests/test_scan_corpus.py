@@ -20,9 +20,9 @@ from hostile import assert_refused, run_cli, snapshot
 from meshtools import assert_solid
 from scan_corpus import PRESS_DEPTH_MM, Truth, Variant, apply, corpus, truth, widths
 
-from insolegen.measure import footprint, top_heights
-from insolegen.meshfiles import load_mesh_file
-from insolegen.solid import Resolution, extrude_height_field
+from insolegen.geometry.measure import footprint, top_heights
+from insolegen.formats.meshes import load_mesh_file
+from insolegen.geometry.solid import Resolution, extrude_height_field
 
 pytestmark = pytest.mark.slow
 

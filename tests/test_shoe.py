@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from meshtools import assert_solid
 
 from insolegen.cli import main
-from insolegen.label import LABEL_DEPTH_MM
-from insolegen.measure import bottom_heights, top_heights
-from insolegen.pipeline import build_profile
+from insolegen.geometry.label import LABEL_DEPTH_MM
+from insolegen.geometry.measure import bottom_heights, top_heights
+from insolegen.build.pipeline import build_profile
 from insolegen.profile import profile_from_dict
 from insolegen.profile.loader import ProfileError
 
@@ -192,7 +192,7 @@ def test_a_high_heel_and_a_shoe_bottom_with_nothing_to_follow_warn():
 
 
 def test_the_preview_draws_the_underside_and_names_heights_above_it(shod):
-    from insolegen.preview import draw_preview
+    from insolegen.exports.preview import draw_preview
 
     texts = draw_preview(shod).canvas.texts()
     assert sum("underside (the shoe's footbed)" in t for t in texts) == 2  # each side's view

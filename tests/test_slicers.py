@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 from gcode import read_gcode, zone_densities
 
-from insolegen.placement import place_on_bed
+from insolegen.geometry.placement import place_on_bed
 from insolegen.profile.printers import DEFAULT_PRUSA_BED_MM as PRUSA_MK4_BED_MM
 from insolegen.exports.threemf import prusa_3mf
 from insolegen.exports.stl import stl_bytes
-from insolegen.pipeline import build_side
+from insolegen.build.side import build_side
 from insolegen.inputs.feet import resolve_feet
 from insolegen.profile import load_profile, profile_from_dict
 
@@ -239,7 +239,7 @@ def test_lift_layer_prints_under_the_same_cushion_as_the_other_side(tmp_path, ex
     from gcode import zone_labels
 
     from insolegen.cli import main
-    from insolegen.pipeline import build_profile
+    from insolegen.build.pipeline import build_profile
 
     path = ROOT / "profiles" / f"{example}.toml"
     assert main(["build", str(path), "--out", str(tmp_path), "--no-preview"]) == 0

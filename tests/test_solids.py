@@ -11,9 +11,9 @@ from catalogue import PROFILES
 from meshtools import assert_solid
 
 from insolegen.exports.stl import stl_bytes
-from insolegen.meshcheck import check_mesh
-from insolegen.printing import PRINTABLE_MIN_MM
-from insolegen.pipeline import build_profile
+from insolegen.checks.meshcheck import check_mesh
+from insolegen.core.printing import PRINTABLE_MIN_MM
+from insolegen.build.pipeline import build_profile
 from insolegen.inputs.feet import resolve_feet
 from insolegen.profile import load_profile
 
@@ -93,7 +93,7 @@ def test_examples_build(path):
             pressure map's relief (its depth under the top without it)."""
             import dataclasses
 
-            from insolegen.modifications import modifications_mm
+            from insolegen.geometry.modifications import modifications_mm
 
             x, y = part.landmark_points()[name]
             at = (np.array([x]), np.array([y]))
@@ -119,7 +119,8 @@ def test_a_mirror_twin_is_the_side_built_on_its_own(example):
     mirrored side must be exactly what building and checking it would give."""
     import dataclasses
 
-    from insolegen.pipeline import _checked, build_side, mirror_twins
+    from insolegen.build.pipeline import _checked
+    from insolegen.build.side import build_side, mirror_twins
 
     # unlabelled: each side's own label (L / R) makes labelled sides no mirror twins
     profile = dataclasses.replace(_resolved(ROOT / "profiles" / f"{example}.toml"), label=False)

@@ -16,12 +16,24 @@ from hypothesis import strategies as st
 from catalogue import PROFILES
 from meshtools import assert_solid
 
-from insolegen.distance import CAP_MARGIN_CELLS, LEBESGUE_CUBIC_SPLINE, distance_field
-from insolegen.pipeline import side_outline
+from insolegen.geometry.distance import CAP_MARGIN_CELLS, LEBESGUE_CUBIC_SPLINE, distance_field
+from insolegen.build.side import side_outline
 from insolegen.profile import profile_from_dict
-from insolegen.solid import Resolution, _edge_keys, _split, extrude_height_field, quadratic_gap_max, triangulate_top
-from insolegen.surfaces import (CUP_FIELD_STEP_MM, CUP_RIM_FRACTION_OF_HEEL, CUP_RIM_TOP_MM, REARFOOT_END_FRACTION,
-                                top_surface)
+from insolegen.geometry.solid import (
+    Resolution,
+    _edge_keys,
+    _split,
+    extrude_height_field,
+    quadratic_gap_max,
+    triangulate_top,
+)
+from insolegen.geometry.surfaces import (
+    CUP_FIELD_STEP_MM,
+    CUP_RIM_FRACTION_OF_HEEL,
+    CUP_RIM_TOP_MM,
+    REARFOOT_END_FRACTION,
+    top_surface,
+)
 
 MAX_TRIANGLES = 20_000
 MAX_DEVIATION_MM = 0.05
@@ -232,7 +244,7 @@ def test_catalogue_triangles_and_deviation(built, key):
 def test_polyline_distance_to_a_square_is_the_distance_by_hand(side, step, limit, px, py):
     """A square from (0, 0) to (side, side), its edges cut into vertices every ``step``:
     the distance to it by hand is the distance to the nearest edge, outside or in."""
-    from insolegen.distance import polyline_distance_mm
+    from insolegen.geometry.distance import polyline_distance_mm
 
     n = max(int(side / step), 1)
     t = np.linspace(0, side, n, endpoint=False)

@@ -119,7 +119,7 @@ def test_vary_errors_are_values_errors():
 def test_a_long_label_is_shortened_from_the_end_but_keeps_the_side_and_the_variant():
     import shapely
 
-    from insolegen.label import place_label
+    from insolegen.geometry.label import place_label
 
     fits = place_label("R v12 a-very-long-name", shapely.box(0, -10, 113, 10), 120)
     assert fits.text.startswith("R v12 ") and len(fits.text) < len("R v12 a-very-long-name")

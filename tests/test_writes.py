@@ -88,7 +88,7 @@ def test_sigkill_and_sigint_at_random_moments_leave_the_old_or_the_new_build(tmp
 CTRL_C_AT = textwrap.dedent("""
     import os, signal, sys
     import insolegen.exports.files as files
-    import insolegen.pipeline as pipeline
+    import insolegen.build.pipeline as pipeline
     where = sys.argv[1]
     real_lock, real_build = files._lock, pipeline.build_profile
     def lock(path, folder):  # the Ctrl-C arrives while the lock file is being made
@@ -201,7 +201,7 @@ def test_a_batch_naming_one_build_twice_builds_it_once(tmp_path):
 
 
 def test_a_late_step_that_fails_changes_nothing(tmp_path, monkeypatch, capsys):
-    import insolegen.report as report
+    import insolegen.exports.report as report
 
     out = tmp_path / "out"
     assert main(["build", str(_profile(tmp_path, 3.0)), "--out", str(out), "--no-preview"]) == 0

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from meshtools import assert_solid
 
 from insolegen.cli import main
-from insolegen.meshfiles import load_mesh_file
-from insolegen.pipeline import build_side
+from insolegen.formats.meshes import load_mesh_file
+from insolegen.build.side import build_side
 from insolegen.profile import profile_from_dict
-from insolegen.solid import Mesh
-from insolegen.zones import HEEL_ZONE_END_FRACTION, to_manifold
+from insolegen.geometry.solid import Mesh
+from insolegen.geometry.zones import HEEL_ZONE_END_FRACTION, to_manifold
 
 NS = {"m": "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"}
 
@@ -98,7 +98,7 @@ def test_a_heel_wedge_is_the_lift_layer_only_under_the_cushion(lift_parts):
     lift = next(z for z in left.zones if z.name == "lift")
     lm = left.outline.landmarks
     x_hc = lm.heel_centre[0]
-    from insolegen.measure import top_heights
+    from insolegen.geometry.measure import top_heights
 
     (lift_top,) = top_heights(lift.mesh.vertices, lift.mesh.faces, [[x_hc, 0.0]])
     assert lift_top == pytest.approx(6, abs=0.05)  # heel_mm, not base + heel_mm
@@ -360,7 +360,7 @@ def test_soft_lift_warns_and_override_allows(tmp_path, capsys):
 def test_a_lift_cut_leaves_no_sliver_in_the_zones():
     """A batch profile whose arch zone, cut by the lift, once kept a 4e-10 mm2 triangle
     (the build then refused a valid profile): every zone is a clean closed solid."""
-    from insolegen.meshcheck import check_zone
+    from insolegen.checks.meshcheck import check_zone
 
     doc = {"name": "patient-006", "foot": {"size": "EU 43"},
            "shape": {"arch_height_mm": 16, "heel_cup_depth_mm": 14, "met_pad_height_mm": 1, "rearfoot_post_deg": 3},
@@ -396,7 +396,7 @@ def test_volume_in_a_zone_is_the_integral_of_the_height_over_its_area(cut_x, slo
     import shapely
     import trimesh
 
-    from insolegen.measure import volumes_within_mm3
+    from insolegen.geometry.measure import volumes_within_mm3
 
     box = trimesh.creation.box(extents=(20, 10, 1))
     v = np.asarray(box.vertices, dtype=float) + [10, 5, 0.5]

@@ -8,14 +8,14 @@ import hashlib
 import json
 from typing import Any
 
-from ..lattice import thinnest_allowed_mm
-from ..pipeline import BuildResult
-from ..profile.spec import Profile
-from ..record import FRAME, UNITS, BuildRecord, SideRecord
-from . import outputs
-from ..meshfiles import STL_WALL_MARK
-from .stl import stl_bytes
-from .threemf import orca_3mf, prusa_3mf
+from insolegen.geometry.lattice.fill import thinnest_allowed_mm
+from insolegen.build.parts import BuildResult
+from insolegen.profile.spec import Profile
+from insolegen.build.record import FRAME, UNITS, BuildRecord, SideRecord
+from insolegen.exports import outputs
+from insolegen.formats.meshes import STL_WALL_MARK
+from insolegen.exports.stl import stl_bytes
+from insolegen.exports.threemf import orca_3mf, prusa_3mf
 
 
 def output_names(profile: Profile, preview: bool = False) -> dict[str, str]:
@@ -64,8 +64,8 @@ def render_build(result: BuildResult, preview: bool = False) -> dict[str, bytes]
                                            "orca_3mf": names[f"{side}.lattice.orca.3mf"]}
     files[names["build.json"]] = build_json(result.record, side_files)
     if preview:
-        from ..preview import preview_png
-        from ..report import report_html
+        from insolegen.exports.preview import preview_png
+        from insolegen.exports.report import report_html
 
         picture = preview_png(result)
         files[names["preview.png"]] = picture
@@ -75,7 +75,7 @@ def render_build(result: BuildResult, preview: bool = False) -> dict[str, bytes]
 
 def _with_patient(result: BuildResult) -> BuildResult:
     """The result with the patient's record and the file stem on its record, from the
-    profile when the build did not put them there (insolegen.pipeline.build_profile is
+    profile when the build did not put them there (insolegen.build.pipeline.build_profile is
     to pass ``file_stem=profile.file_stem, patient=profile.patient`` to BuildRecord;
     then this goes). build.json, the preview and the report all read the record."""
     record = result.record
@@ -132,7 +132,7 @@ def render_variants(results: list[BuildResult], preview: bool = False) -> dict[s
     documents = []
     pictures: dict[int, bytes] = {}
     if preview:
-        from ..preview import preview_png
+        from insolegen.exports.preview import preview_png
     for result in results:
         profile = result.profile
         own = render_build(result)  # the parts and build.json; each variant's picture below, no report of its own
@@ -150,7 +150,7 @@ def render_variants(results: list[BuildResult], preview: bool = False) -> dict[s
         "variants": documents,
     }, indent=2, allow_nan=False) + "\n").encode()
     if preview:
-        from ..report import variants_report_html
+        from insolegen.exports.report import variants_report_html
 
         files["report.html"] = variants_report_html([_with_patient(r) for r in results], pictures).encode()
     return files

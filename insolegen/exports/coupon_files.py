@@ -7,16 +7,16 @@ from __future__ import annotations
 import json
 from typing import Sequence
 
-from .. import __version__
-from ..coupons import COUPON_MM, Coupon, CouponKind
-from ..lattice import thinnest_allowed_mm
-from ..placement import place_on_bed
-from ..profile.printers import DEFAULT_ORCA_BED_MM, DEFAULT_PRUSA_BED_MM
-from ..profile.spec import LatticeSpec
-from ..zones import Zone
-from ..meshfiles import STL_WALL_MARK
-from .stl import stl_bytes
-from .threemf import orca_3mf, prusa_3mf
+from insolegen.core.version import __version__
+from insolegen.build.coupons import COUPON_MM, Coupon, CouponKind
+from insolegen.geometry.lattice.fill import thinnest_allowed_mm
+from insolegen.geometry.placement import place_on_bed
+from insolegen.profile.printers import DEFAULT_ORCA_BED_MM, DEFAULT_PRUSA_BED_MM
+from insolegen.profile.spec import LatticeSpec
+from insolegen.geometry.zones import Zone
+from insolegen.formats.meshes import STL_WALL_MARK
+from insolegen.exports.stl import stl_bytes
+from insolegen.exports.threemf import orca_3mf, prusa_3mf
 
 PATTERN = "gyroid"  # an infill coupon's infill: the profiles' default pattern
 MEASURING = ("Press each coupon's top (the block, not the tab) with a known weight or a kitchen scale "

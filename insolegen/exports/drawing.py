@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from PIL import Image, ImageDraw, ImageFont
 
-from ..fonts import font_file
+from insolegen.core.fonts import font_file
 
 Colour = Union[str, tuple[int, int, int]]
 Array = NDArray[np.float64]

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Mapping
 
-from ..input_paths import describe_os_error, shown
+from insolegen.core.paths import describe_os_error, shown
 
 STAGING_TAG = ".staging-"
 OLD_TAG = ".old-"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..meshfiles import STL_HEADER_BYTES, STL_RECORD
-from ..solid import Mesh
+from insolegen.formats.meshes import STL_HEADER_BYTES, STL_RECORD
+from insolegen.geometry.solid import Mesh
 
 
 def stl_bytes(mesh: Mesh, header: str = "insolegen") -> bytes:

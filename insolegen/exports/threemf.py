@@ -23,14 +23,24 @@ from typing import Sequence
 
 import numpy as np
 
-from .. import __version__
-from ..solid import Mesh
-from ..zones import Zone
-from ..placement import Placement
-from ..profile.schema import PATTERNS
-from .print_settings import TPU, PrintSettings, orca_object_settings, prusa_object_settings
-from .threemf_names import (CORE_NS, CURA_NS, INSOLEGEN_NS, MODEL_PATH, MODEL_RELATIONSHIP, ORCA_CONFIG_PATH,
-                            PRUSA_CONFIG_PATH, RELATIONSHIPS_NS, SLIC3RPE_NS, WALL_METADATA)
+from insolegen.core.version import __version__
+from insolegen.geometry.solid import Mesh
+from insolegen.geometry.zones import Zone
+from insolegen.geometry.placement import Placement
+from insolegen.profile.schema import PATTERNS
+from insolegen.exports.print_settings import TPU, PrintSettings, orca_object_settings, prusa_object_settings
+from insolegen.formats.threemf.names import (
+    CORE_NS,
+    CURA_NS,
+    INSOLEGEN_NS,
+    MODEL_PATH,
+    MODEL_RELATIONSHIP,
+    ORCA_CONFIG_PATH,
+    PRUSA_CONFIG_PATH,
+    RELATIONSHIPS_NS,
+    SLIC3RPE_NS,
+    WALL_METADATA,
+)
 
 
 CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8"?>

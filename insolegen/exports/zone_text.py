@@ -4,8 +4,8 @@ files are written from, not assumed)."""
 
 from __future__ import annotations
 
-from ..pipeline import SidePart
-from ..zones import Zone, zones_on_lift
+from insolegen.build.parts import SidePart
+from insolegen.geometry.zones import Zone, zones_on_lift
 
 
 def lift_zone(part: SidePart) -> Zone | None:

@@ -4,7 +4,7 @@ Readers convert units at the edge (everything after is millimetres) and bring th
 into the insole frame: heel at x = 0, toes toward +x, right-foot arch on +y.
 """
 
-from .align import AlignedOutline, align_outline
-from .errors import InputFileError
+from insolegen.inputs.align import AlignedOutline, align_outline
+from insolegen.inputs.errors import InputFileError
 
 __all__ = ["AlignedOutline", "InputFileError", "align_outline"]

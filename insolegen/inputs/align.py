@@ -11,9 +11,9 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from .. import exact
-from ..anatomy import HEEL_STATION_FRACTION
-from .errors import InputFileError
+from insolegen.core import exact
+from insolegen.core.anatomy import HEEL_STATION_FRACTION
+from insolegen.inputs.errors import InputFileError
 
 FOREFOOT_STATION_FRACTION = 0.80  # the axis runs through the heel's and the forefoot's middles
 

@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from .. import exact
-from ..anatomy import HEEL_STATION_FRACTION
-from ..profile.clinical import merged_side_warnings, unusual_widths
-from ..profile.loader import ProfileError
-from ..profile.spec import FootFile, FootSource, Profile, SideSpec
-from .errors import InputFileError
+from insolegen.core import exact
+from insolegen.core.anatomy import HEEL_STATION_FRACTION
+from insolegen.profile.clinical import merged_side_warnings, unusual_widths
+from insolegen.profile.loader import ProfileError
+from insolegen.profile.spec import FootFile, FootSource, Profile, SideSpec
+from insolegen.inputs.errors import InputFileError
 
 LENGTH_DISAGREEMENT_WARN = 0.03  # file and length_mm disagreeing by more than this warns
 
@@ -52,8 +52,8 @@ def resolve_feet(profile: Profile) -> Profile:
 def _with_pressure(spec: SideSpec, problems: list[str], warnings: list[str]) -> SideSpec:
     """``spec`` with its pressure map read (insolegen.inputs.pressure_files); the map's
     own pitch wins over pressure.pitch_mm, which is for files that do not give one."""
-    from ..input_paths import brief, without_path
-    from .pressure_files import read_pressure_file
+    from insolegen.core.paths import brief, without_path
+    from insolegen.inputs.pressure_files import read_pressure_file
 
     asked = spec.pressure
     assert asked is not None
@@ -76,7 +76,7 @@ def _with_pressure(spec: SideSpec, problems: list[str], warnings: list[str]) -> 
 
 def _read(foot: FootFile, cache: dict, problems: list[str]) -> tuple[Any, Any, dict[str, Any]] | None:
     """(aligned outline, sole or None, what build.json says about the file)."""
-    from ..input_paths import brief, without_path
+    from insolegen.core.paths import brief, without_path
 
     key = dataclasses.replace(foot, key="", in_side_table=False)  # the same file read the same way
     if key in cache:
@@ -91,8 +91,8 @@ def _read(foot: FootFile, cache: dict, problems: list[str]) -> tuple[Any, Any, d
 
 
 def _read_outline(foot: FootFile) -> tuple[Any, Any, dict[str, Any]]:
-    from .align import align_outline
-    from .outline_files import read_outline_file
+    from insolegen.inputs.align import align_outline
+    from insolegen.inputs.outline_files import read_outline_file
 
     read = read_outline_file(foot.path, foot.units)
     aligned = align_outline(read.points, foot.side_told, what="outline")
@@ -102,7 +102,7 @@ def _read_outline(foot: FootFile) -> tuple[Any, Any, dict[str, Any]]:
 
 
 def _read_scan(foot: FootFile) -> tuple[Any, Any, dict[str, Any]]:
-    from .scans import read_scan
+    from insolegen.inputs.scans import read_scan
 
     read = read_scan(foot.path, units=foot.units, kind=foot.scan_kind, side=foot.side_told,
                      length_mm=foot.length_mm, smoothing_mm=foot.smoothing_mm,

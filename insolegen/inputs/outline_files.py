@@ -30,11 +30,11 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from .. import exact
-from ..input_paths import MB, UnusablePathError, read_input_bytes, shown
-from ..units import FOOT_LENGTH_RANGE_MM, UNIT_MM
-from .align import MAX_OUTLINE_POINTS, plain_number
-from .errors import InputFileError
+from insolegen.core import exact
+from insolegen.core.paths import MB, UnusablePathError, read_input_bytes, shown
+from insolegen.core.units import FOOT_LENGTH_RANGE_MM, UNIT_MM
+from insolegen.inputs.align import MAX_OUTLINE_POINTS, plain_number
+from insolegen.inputs.errors import InputFileError
 
 DXF_UNITS = {1: "in", 4: "mm", 5: "cm", 6: "m"}  # $INSUNITS codes we accept
 SIMILAR_LOOPS = 0.8  # a second loop this close in area to the largest is ambiguous

@@ -28,7 +28,7 @@ from typing import Optional
 import numpy as np
 from numpy.typing import NDArray
 
-from .errors import InputFileError
+from insolegen.inputs.errors import InputFileError
 
 # kPa per unit; the names a file or profile may give (case and spaces ignored)
 KPA_PER_UNIT = {"kpa": 1.0, "n/cm2": 10.0, "n/cm^2": 10.0, "ncm2": 10.0, "psi": 6.894757, "mmhg": 0.1333224}

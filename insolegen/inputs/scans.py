@@ -25,13 +25,13 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from .. import exact
-from ..input_paths import shown
-from ..meshfiles import MeshFileError, obj_mesh, ply_mesh, read_mesh_bytes, stl_triangles, xyz_points
-from ..rays import vertical_hits
-from ..units import FOOT_LENGTH_RANGE_MM, UNIT_MM
-from .align import AlignedOutline, align_outline
-from .errors import InputFileError
+from insolegen.core import exact
+from insolegen.core.paths import shown
+from insolegen.formats.meshes import MeshFileError, obj_mesh, ply_mesh, read_mesh_bytes, stl_triangles, xyz_points
+from insolegen.core.rays import vertical_hits
+from insolegen.core.units import FOOT_LENGTH_RANGE_MM, UNIT_MM
+from insolegen.inputs.align import AlignedOutline, align_outline
+from insolegen.inputs.errors import InputFileError
 
 CONTACT_BAND_MM = 2.0  # points this close to a candidate floor count as touching it
 FOOTPRINT_CUT_MM = 12.0  # the sole's outline: where the foot is lower than this

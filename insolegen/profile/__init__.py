@@ -1,6 +1,6 @@
 """Profiles: TOML in, validated per-side build parameters out."""
 
-from .loader import ProfileError, load_profile, profile_from_dict
-from .spec import Profile, SideSpec
+from insolegen.profile.loader import ProfileError, load_profile, profile_from_dict
+from insolegen.profile.spec import Profile, SideSpec
 
 __all__ = ["Profile", "ProfileError", "SideSpec", "load_profile", "profile_from_dict"]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .schema import RANGES, LiftTable
-from .slips import unit_slip
-from .spec import SideSpec
+from insolegen.profile.schema import RANGES, LiftTable
+from insolegen.profile.slips import unit_slip
+from insolegen.profile.spec import SideSpec
 
 ADULT_FOOT_MM = (200.0, 330.0)
 BALL_WIDTH_FRACTION_USUAL = (0.33, 0.43)  # ANSUR II 0.377 +- 2.5 SD

@@ -13,20 +13,30 @@ from typing import Any, Iterable, Optional
 
 from pydantic import ValidationError
 
-from . import defaults
-from .clinical import lift_checks, merged_side_warnings
-from .modification_rules import modification_checks, pair_checks
-from .schema import FOOT_KEYS, MODIFICATION_KEYS, RANGES, SHAPE_KEYS, PatientTable, ProfileDoc
-from .slips import with_slip
-from .names import StemError, display_name_problem, file_stem, forbidden_character
-from .printers import PRINTERS
-from .sizes import SizeError, parse_size, size_length_problem
-from ..input_paths import UnusablePathError, brief, read_input_bytes, without_path
-from .shoe_rules import shoe_checks
-from ..sheets import greatest_threshold, least_threshold
-from .spec import (FootFile, LatticeSpec, Modifications, Patient, PressureSpec, PrintSpec, Profile, Shoe, SideSpec,
-                   lattice_step_mm)
-from .zonecheck import lift_zone_checks, zones_spec
+from insolegen.profile import defaults
+from insolegen.profile.clinical import lift_checks, merged_side_warnings
+from insolegen.profile.modification_rules import modification_checks, pair_checks
+from insolegen.profile.schema import FOOT_KEYS, MODIFICATION_KEYS, RANGES, SHAPE_KEYS, PatientTable, ProfileDoc
+from insolegen.profile.slips import with_slip
+from insolegen.profile.names import StemError, display_name_problem, file_stem, forbidden_character
+from insolegen.profile.printers import PRINTERS
+from insolegen.profile.sizes import SizeError, parse_size, size_length_problem
+from insolegen.core.paths import UnusablePathError, brief, read_input_bytes, without_path
+from insolegen.profile.shoe_rules import shoe_checks
+from insolegen.core.sheets import greatest_threshold, least_threshold
+from insolegen.profile.spec import (
+    FootFile,
+    LatticeSpec,
+    Modifications,
+    Patient,
+    PressureSpec,
+    PrintSpec,
+    Profile,
+    Shoe,
+    SideSpec,
+    lattice_step_mm,
+)
+from insolegen.profile.zonecheck import lift_zone_checks, zones_spec
 
 # Foot proportions as fractions of foot length (docs/clinical.md, ANSUR II).
 BALL_WIDTH_FRACTION = 0.38

@@ -5,8 +5,8 @@ go beyond it, and otherwise what is allowed."""
 
 from __future__ import annotations
 
-from ..printing import PRINTABLE_MIN_MM
-from .spec import SideSpec
+from insolegen.core.printing import PRINTABLE_MIN_MM
+from insolegen.profile.spec import SideSpec
 
 SKIVE_MIN_CUP_MM = 14.0  # a skive needs a cup at least this deep [PT]
 SKIVE_DEEP_CUP_MM = 20.0  # skive (mm) + inversion (deg) over 5: a 20-22 mm cup [PT]

@@ -10,8 +10,8 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from ..printing import PRINTABLE_MIN_MM
-from . import defaults
+from insolegen.core.printing import PRINTABLE_MIN_MM
+from insolegen.profile import defaults
 
 # key -> (lowest, highest, unit). One table so that the schema and the error messages
 # cannot disagree about what is allowed.

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from ..units import INCH_MM, UNIT_MM
-from .schema import RANGES
+from insolegen.core.units import INCH_MM, UNIT_MM
+from insolegen.profile.schema import RANGES
 
 LAST_ALLOWANCE_MM = 15.0  # a shoe last is about 15 mm longer than the foot
 

@@ -5,7 +5,7 @@ guess)."""
 
 from __future__ import annotations
 
-from ..units import UNIT_MM
+from insolegen.core.units import UNIT_MM
 
 
 def unit_slip(value: float, lo_mm: float, hi_mm: float) -> str:

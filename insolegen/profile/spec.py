@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Optional
 
-from . import defaults
+from insolegen.profile import defaults
 
 Side = Literal["left", "right"]
 
@@ -78,7 +78,7 @@ class PressureSpec:
 @dataclass(frozen=True, kw_only=True)
 class Modifications:
     """[modifications] for one side (millimetres; 0 = none). Raises are added to the top
-    surface, reliefs cut into it (insolegen.modifications places them)."""
+    surface, reliefs cut into it (insolegen.geometry.modifications places them)."""
 
     medial_heel_skive_mm: float = 0.0
     lateral_heel_skive_mm: float = 0.0
@@ -94,7 +94,7 @@ class Modifications:
     plantar_fascia_groove_mm: float = 0.0
     medial_flange_mm: float = 0.0
     lateral_clip_mm: float = 0.0
-    top_cover_mm: float = 0.0  # the top layer, this thick, as its own zone (insolegen.zones)
+    top_cover_mm: float = 0.0  # the top layer, this thick, as its own zone (insolegen.geometry.zones)
     first_ray_cutout: bool = False
     allow_shallow_cup: bool = False  # a heel skive in a heel cup under 14 mm
 
@@ -213,7 +213,7 @@ class LatticeSpec:
     skin_bottom_mm: float = 0.8
     perimeter_mm: float = 1.2
     blend_mm: float = 15.0
-    drain_hole_mm: float = 0.0  # 0: the voids are sealed (FDM); else drilled (insolegen.drains)
+    drain_hole_mm: float = 0.0  # 0: the voids are sealed (FDM); else drilled (insolegen.geometry.lattice.drains)
     edge_mm: float = 1.0
 
     def as_dict(self) -> dict[str, object]:
@@ -267,5 +267,5 @@ class Profile:
     # the values that make it one (key path, value); None and () for a plain build.
     variant: Optional[int] = None
     variant_values: tuple[tuple[str, Any], ...] = ()
-    label: bool = True  # each part's side and the patient's id engraved underneath (insolegen.label)
+    label: bool = True  # each part's side and the patient's id engraved underneath (insolegen.geometry.label)
     lattice: Optional[LatticeSpec] = None  # [lattice] enabled: the lattice parts are built as well

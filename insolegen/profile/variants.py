@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from .loader import ProfileError, profile_from_dict
-from .spec import Profile
+from insolegen.profile.loader import ProfileError, profile_from_dict
+from insolegen.profile.spec import Profile
 
 MAX_VARIANTS = 12  # a fitting tries two or three; more is a batch, not a fitting
 MAX_VALUES = 12

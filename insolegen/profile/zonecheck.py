@@ -1,14 +1,14 @@
 """Validation of [zones] that needs more than the schema: patterns, custom polygons'
 own shape, and the lift zone's firmness. (Custom polygons against each side's real
-outline are checked by the build, once the outline exists: insolegen.zones.)"""
+outline are checked by the build, once the outline exists: insolegen.geometry.zones.)"""
 
 from __future__ import annotations
 
 import shapely
 from shapely.validation import explain_validity
 
-from .schema import ADAPTIVE_PATTERNS, PATTERNS, ZonesTable
-from .spec import CustomZone, ZonesSpec
+from insolegen.profile.schema import ADAPTIVE_PATTERNS, PATTERNS, ZonesTable
+from insolegen.profile.spec import CustomZone, ZonesSpec
 
 STANDARD_ZONES = ("heel", "arch", "forefoot", "toes", "lift", "top_cover")
 MIN_ZONE_AREA_MM2 = 25.0

@@ -112,7 +112,7 @@ def make_app(session: Session | None = None) -> Starlette:
         text = body.get("profile")
         if not isinstance(text, str):
             return _problems([("profile", body.get("profile"), "expected the profile's TOML text")])
-        from ..profile.loader import ProfileError, parse_toml
+        from insolegen.profile.loader import ProfileError, parse_toml
 
         try:
             return JSONResponse({"profile": _jsonable(parse_toml(text))})
@@ -126,7 +126,7 @@ def make_app(session: Session | None = None) -> Starlette:
         profile, error = _profile(body, current())
         if error:
             return error
-        from .preview_mesh import preview_glb
+        from insolegen.web.preview_mesh import preview_glb
 
         try:
             glb, sides = await run_in_threadpool(preview_glb, profile)
@@ -182,7 +182,7 @@ def make_app(session: Session | None = None) -> Starlette:
 def profile_schema() -> dict[str, Any]:
     """The profile's JSON Schema, each numeric key's unit added as ``x-unit`` and each
     key's help (its comment in insolegen/profile/schema.py) as its ``description``."""
-    from ..profile.schema import RANGES, ProfileDoc
+    from insolegen.profile.schema import RANGES, ProfileDoc
 
     schema = ProfileDoc.model_json_schema()
     helps = _field_comments()
@@ -218,7 +218,7 @@ def _field_comments() -> dict[tuple[str, str], str]:
     for each key's help, read where it is written."""
     import inspect
 
-    from ..profile import schema as module
+    from insolegen.profile import schema as module
 
     found: dict[tuple[str, str], str] = {}
     owner = ""
@@ -251,8 +251,8 @@ async def _body(request: Request) -> tuple[dict[str, Any], Response | None]:
 def _profile(body: dict[str, Any], session: Session):  # type: ignore[no-untyped-def]
     """The body's profile, validated and with its uploads found (their files read by
     the foot stage), or the 422 that says why not."""
-    from ..profile import profile_from_dict
-    from ..profile.loader import ProfileError, parse_toml
+    from insolegen.profile import profile_from_dict
+    from insolegen.profile.loader import ProfileError, parse_toml
 
     given = body.get("profile")
     try:
@@ -267,7 +267,7 @@ def _profile(body: dict[str, Any], session: Session):  # type: ignore[no-untyped
         return None, _problems(bad)
     try:
         profile = profile_from_dict(data, default_name="designer", source=session.root / "profile.toml")
-        from ..inputs.feet import resolve_feet
+        from insolegen.inputs.feet import resolve_feet
 
         profile = resolve_feet(profile)
     except ProfileError as exc:
@@ -304,8 +304,8 @@ def _problems(items: list[tuple[str, Any, str]], status: int = 422) -> JSONRespo
 
 
 def _build_refused(exc: Exception) -> JSONResponse:
-    from ..pipeline import BedFitError, BuildError
-    from ..profile.loader import ProfileError
+    from insolegen.build.parts import BedFitError, BuildError
+    from insolegen.profile.loader import ProfileError
 
     if isinstance(exc, ProfileError):
         return _problems([_split_problem(p) for p in exc.problems])
@@ -318,9 +318,9 @@ def _build_refused(exc: Exception) -> JSONResponse:
 
 def _build_files(profile: Any, session: Session, body: dict[str, Any]) -> dict[str, Any]:
     """The exact, checked build, its files in the session's folder; what the page shows."""
-    from ..exports.bundle import render_build
-    from ..exports.files import claim_folder, publish
-    from ..pipeline import build_profile
+    from insolegen.exports.bundle import render_build
+    from insolegen.exports.files import claim_folder, publish
+    from insolegen.build.pipeline import build_profile
 
     result = build_profile(profile)
     files = render_build(result, preview=True)
@@ -344,7 +344,7 @@ def _build_files(profile: Any, session: Session, body: dict[str, Any]) -> dict[s
 
 def _toml(data: Any) -> str:
     """A profile given as a JSON object, as TOML (tables, arrays of tables, values)."""
-    from ..starter import toml_string
+    from insolegen.profile.starter import toml_string
 
     lines: list[str] = []
 

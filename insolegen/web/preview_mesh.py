@@ -11,10 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from ..pipeline import SidePart, build_side, mirror_twins, mirrored_part
-from ..profile.spec import Profile
-from ..solid import Resolution
-from ..zones import zone_areas
+from insolegen.build.parts import SidePart
+from insolegen.build.side import build_side, mirror_twins, mirrored_part
+from insolegen.profile.spec import Profile
+from insolegen.geometry.solid import Resolution
+from insolegen.geometry.zones import zone_areas
 
 # Coarse enough for a fifth of the triangles (the view is a screen's worth of pixels),
 # fine enough that a millimetre of arch shows: 0.25 mm off the surface at most.

@@ -1,0 +1,214 @@
+"""The build record: what was built and measured, as typed values.
+
+The build fills it in (measured on the finished meshes); exports, the preview, the
+report and the CLI read it by field. It becomes JSON only at the edge, in
+:func:`insolegen.exports.bundle.build_json`. Millimetres throughout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+from insolegen.profile.spec import Patient
+
+FRAME = "heel at x = 0, toes toward +x, bottom on z = 0; right foot arch on +y, left on -y"
+UNITS = "mm"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Height:
+    """The top's height at a landmark: measured on the mesh and intended (mm)."""
+
+    x_mm: float
+    y_mm: float
+    measured_mm: float
+    expected_mm: float
+
+    def term_mm(self, intended_mm: float) -> float:
+        """A term of the top (a lift, a modification) as the mesh has it here: see
+        :func:`measured_term_mm`."""
+        return measured_term_mm(self.measured_mm, self.expected_mm, intended_mm)
+
+
+def measured_term_mm(measured_mm: float, expected_mm: float, intended_mm: float) -> float:
+    """One term of the top as the finished mesh has it: the top measured there less the
+    intended top without that term (``intended_mm`` of the ``expected_mm``)."""
+    return measured_mm - (expected_mm - intended_mm)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutlineFigures:
+    """The part's footprint on the bed, measured on the mesh (mm, mm2)."""
+
+    length_mm: float
+    ball_width_mm: float
+    heel_width_mm: float
+    area_mm2: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class SolidChecks:
+    watertight: bool
+    manifold3d_status: str
+    degenerate_faces: int
+    duplicate_faces: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ZoneFigures:
+    name: str
+    kind: str
+    infill_pct: float
+    part_volume_mm3: float
+    extruder: int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModificationFigure:
+    """A modification as built: asked (+ raise, - relief depth) and measured on the mesh
+    at its landmark (the top's height there less the intended top without it), mm."""
+
+    key: str
+    x_mm: float
+    y_mm: float
+    asked_mm: float
+    measured_mm: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class UndersideFigure:
+    """The underside's height above the bed where it follows a shoe's footbed: asked
+    (the footbed there) and measured on the mesh (the lowest surface under the point)."""
+
+    name: str  # heel_centre, ball, toe
+    x_mm: float
+    y_mm: float
+    asked_mm: float
+    measured_mm: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class SideRecord:
+    """One insole as built."""
+
+    side: str
+    triangles: int
+    volume_mm3: float
+    bounds_mm: tuple[tuple[float, float, float], tuple[float, float, float]]
+    min_thickness_mm: float
+    outline: OutlineFigures
+    heights: Mapping[str, Height]  # landmark name -> height, in the order measured
+    checks: SolidChecks
+    zones: tuple[ZoneFigures, ...]
+    modifications: tuple[ModificationFigure, ...]
+    label: Optional[str]  # engraved underneath: the side and the patient's id (None: none)
+    source: Mapping[str, Any]  # where the outline came from (a reader's own figures for a real foot)
+    build_ms: float
+    parameters: Mapping[str, Any]
+    underside: tuple[UndersideFigure, ...] = ()  # with [shoe] bottom = "shoe"
+    pressure: Optional[PressureFigures] = None  # with a [pressure] map
+    lattice: Optional[LatticeFigures] = None  # with [lattice] enabled
+
+
+@dataclass(frozen=True, kw_only=True)
+class PressureRegion:
+    """One region of the foot under a pressure map: its peak (kPa, where), the relief
+    the table asks there and the relief measured on the mesh (the top without the
+    map's relief less the mesh's top), and what was done, in words."""
+
+    name: str  # heel, midfoot, MTH 1-5, hallux, toes
+    peak_kpa: float
+    x_mm: float
+    y_mm: float
+    asked_mm: float
+    measured_mm: float
+    band: Optional[str]  # the infill band there (zones = "pressure")
+    action: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PressureBand:
+    name: str
+    from_kpa: float
+    to_kpa: Optional[float]  # None: any pressure above from_kpa
+    infill_pct: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class PressureFigures:
+    """A side's pressure map: the file as read, how it was laid on the foot and how
+    well it fits, the threshold, each region's peak and what was done about it."""
+
+    file: str
+    file_format: str
+    units: str
+    units_from: str
+    frames: int
+    frame_used: str
+    pitch_mm: tuple[Optional[float], Optional[float]]  # between rows, between columns
+    registration: Mapping[str, Any]
+    threshold_kpa: float
+    relief_table: tuple[tuple[float, float], ...]
+    peak_kpa: float
+    cells_over_threshold: int
+    regions: tuple[PressureRegion, ...]
+    bands: tuple[PressureBand, ...] = ()
+    grading: Optional[str] = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LatticeZone:
+    """A zone's solid fraction in the lattice part: asked (its infill percent), built
+    (held to the least the wall allows), measured on the mesh in a box in the zone's
+    middle (None: the core is too thin there to hold a cell's height)."""
+
+    name: str
+    asked_pct: float
+    built_pct: float
+    measured_pct: Optional[float]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LatticeFigures:
+    """The lattice part of a side: its size, that it is one solid (its sealed cavities
+    are the lattice's voids inside the skins), its thinnest wall, each zone's fraction."""
+
+    triangles: int
+    bodies: int
+    cavities: int
+    thinnest_wall_mm: float
+    least_fraction_pct: float
+    zones: tuple[LatticeZone, ...]
+    build_seconds: float
+    settings: Mapping[str, Any]
+    # [lattice] drain_hole_mm: the holes drilled up into the voids (x, y as in the
+    # lattice STL), the voids they drain, the pockets filled solid instead
+    drain_holes_xy_mm: tuple[tuple[float, float], ...] = ()
+    drained_voids: int = 0
+    filled_pockets_mm3: float = 0.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrintRecord:
+    printer: Optional[str]
+    bed_mm: tuple[float, float]
+    family: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildRecord:
+    """A whole build: the patient (name as written, record), every side, the warnings
+    given, the settings shared by the sides."""
+
+    insolegen_version: str
+    name: str  # the patient's name as written, any script
+    profile: Optional[str]
+    warnings: tuple[str, ...]
+    print: Optional[PrintRecord]
+    lift: Optional[Mapping[str, Any]]
+    zones: Mapping[str, Any]
+    sides: tuple[SideRecord, ...] = field(default=())
+    file_stem: str = ""  # the folder's and files' name (Profile.file_stem)
+    patient: Optional[Patient] = None  # [patient] as given (Profile.patient)
+    shoe: Optional[Mapping[str, Any]] = None  # [shoe] as given

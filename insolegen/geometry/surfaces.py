@@ -1,0 +1,352 @@
+"""The insole's top surface as a smooth height field z = h(x, y) over the outline.
+
+Every feature is a smooth (at least C1) term added to the base, so the sum has no steps
+or kinks a user can feel, and each term is zero where the profile's heights are
+measured unless it is the one being measured. Right-foot frame, millimetres.
+
+The heel cup follows the distance to the outline, read from a cubic B-spline field
+sampled once per surface (:mod:`insolegen.geometry.distance`): C2, and within ~0.005 mm of the
+exact distance to the outline's polyline on a smooth outline (a scan's zigzag outline
+is smoothed a little more). :meth:`TopSurface.heel_cup_exact_mm` keeps the exact one for
+comparison. :meth:`TopSurface.height_mm` runs at every mesh probe, so it computes each
+term only where it can be non-zero.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from insolegen.core import exact
+from insolegen.geometry.blends import RIM_FRACTION_OF_HEEL, RIM_TOP_MM, rim_rise, smoothstep
+from insolegen.geometry.distance import DistanceField, distance_field, polyline_distance_mm
+from insolegen.geometry.modifications import Term, modification_terms, modifications_mm
+from insolegen.geometry.pressure_field import PressureRelief
+from insolegen.core.anatomy import HEEL_STATION_FRACTION
+from insolegen.geometry.outline import Outline
+from insolegen.profile.spec import SideSpec
+
+Array = NDArray[np.float64]
+
+# Feature placement, as fractions of foot length unless named otherwise. (U) conventions
+# chosen to match docs/clinical.md's landmarks; see the README's profile reference.
+CUP_RIM_FRACTION_OF_HEEL = RIM_FRACTION_OF_HEEL  # the cup rises over this share of the heel width
+CUP_RIM_TOP_MM = RIM_TOP_MM  # a flat top along the rim (blends.py: the walls share it)
+REARFOOT_END_FRACTION = 0.34  # heel cup and rearfoot post have faded out here
+ARCH_START_FRACTION = HEEL_STATION_FRACTION + 0.02
+ARCH_END_FRACTION = 0.62  # before the 5th metatarsal head (0.64)
+ARCH_ACROSS = (0.35, 0.85)  # rises from 35 % to 85 % of the width (lateral 0, medial 1)
+ARCH_MEASURE_ACROSS = 0.90  # where the apex height is measured across the width
+FOREFOOT_POST_FRACTIONS = (0.50, 0.62)  # fades in over this span
+MET_PAD_ALONG_MTH_LINE = 0.35  # between MTH 2 and 3, from MTH1 toward MTH5
+MET_PAD_PROXIMAL_MM = 8.0  # apex behind the MTH line (docs/clinical.md: 5-10 mm)
+MET_PAD_DISTAL_MM = 8.0  # the pad ends on the MTH line, never beyond it
+MET_PAD_TAIL_FRACTION = 0.11  # teardrop tail toward the heel
+MET_PAD_HALF_WIDTH_FRACTION = 0.045
+RAMP_ROUNDING = 0.1  # share of the lift and base ramps rounded at each end
+# The cup's distance to the outline is read from a B-spline field sampled this finely:
+# its error is set by the outline's own vertex spacing (~0.005 mm), not by this step.
+CUP_FIELD_STEP_MM = 1.5
+
+
+def linear_ramp(u: Array, rounding: float = RAMP_ROUNDING) -> Array:
+    """0 for u <= 0 and 1 for u >= 1, constant slope between, with C1 parabolic ends.
+
+    The middle (1 - 2 x rounding) has constant slope 1 / (1 - rounding); ramp(0) = 0 and
+    ramp(1) = 1 exactly, so heights at the heel centre and MTH line are exact.
+    """
+    d = rounding
+    shape = np.shape(u)
+    u = np.clip(np.array(u, dtype=float, ndmin=1), 0.0, 1.0)
+    k = 1.0 / (2.0 * d * (1.0 - d))
+    out = (u - d / 2) / (1 - d)
+    low, high = u < d, u > 1 - d
+    out[low] = k * u[low] ** 2
+    out[high] = 1 - k * (1 - u[high]) ** 2
+    return out.reshape(shape)
+
+
+@dataclass(frozen=True)
+class TopSurface:
+    """h(x, y) for one right-foot insole. Build it with :func:`top_surface`."""
+
+    spec: SideSpec
+    outline: Outline
+    _cup_distance: DistanceField | None = field(repr=False)  # None without a heel cup
+    _rearfoot_y: tuple[float, float] = field(repr=False)  # (lateral-most, medial-most)
+    _forefoot_y: tuple[float, float] = field(repr=False)
+    modification_terms: tuple[Term, ...] = ()  # [modifications], each placed on this outline
+    pressure_relief: PressureRelief | None = None  # [pressure]: the map's relief, cut last
+
+    # -- the terms ---------------------------------------------------------------------
+
+    @property
+    def cup_distance(self) -> DistanceField | None:
+        """The heel cup's distance field (None without a cup): another side on the same
+        outline may reuse it."""
+        return self._cup_distance
+    def progress(self, x: Array, y: Array) -> Array:
+        """0 at the heel centre, 1 on the metatarsal-head line (extended across)."""
+        lm = self.outline.landmarks
+        x_hc = lm.heel_centre[0]
+        return (x - x_hc) / (lm.mth_line_x(y) - x_hc)
+
+    def footbed_mm(self, x: Array, y: Array | None = None) -> Array:
+        """The underside's height above the bed: 0 for a flat insole; with [shoe] bottom
+        = "shoe", the shoe's footbed, a function of x alone (a footbed is straight across):
+        the heel pitch behind the heel centre, easing (smoothstep) down to 0 at the ball
+        (the metatarsal heads' mid-point), then rising as a parabola to the toe spring at
+        the toe tip (foot length). C1 throughout: level at the heel, the ball and the
+        join. docs/clinical.md, "Shoe fit"."""
+        s = self.spec
+        x = np.asarray(x, dtype=float)
+        if s.footbed_heel_mm == 0 and s.footbed_toe_mm == 0:
+            return np.zeros(x.shape)
+        lm = self.outline.landmarks
+        x_heel, x_ball, x_toe = lm.heel_centre[0], lm.mth_mid[0], lm.foot_length_mm
+        heel = s.footbed_heel_mm * (1.0 - smoothstep((x - x_heel) / (x_ball - x_heel)))
+        toe = s.footbed_toe_mm * (np.clip(x - x_ball, 0.0, None) / (x_toe - x_ball)) ** 2
+        return heel + toe
+
+    def footbed_curvature_per_mm(self) -> float:
+        """The footbed's largest curvature (1/mm): the smoothstep's 6 H / L^2 at its
+        ends, the toe parabola's 2 T / L^2."""
+        s, lm = self.spec, self.outline.landmarks
+        heel = lm.mth_mid[0] - lm.heel_centre[0]
+        toe = lm.foot_length_mm - lm.mth_mid[0]
+        return max(6 * s.footbed_heel_mm / heel ** 2, 2 * s.footbed_toe_mm / toe ** 2)
+
+    def top_mm(self, x: Array, y: Array) -> Array:
+        """The top's height above the bed: the footbed plus :meth:`height_mm`."""
+        return self.footbed_mm(x) + self.height_mm(x, y)
+
+    @property
+    def has_footbed(self) -> bool:
+        return self.spec.footbed_heel_mm > 0 or self.spec.footbed_toe_mm > 0
+
+    @property
+    def floor(self) -> "Callable[[Array, Array], Array] | None":
+        """What the part stands on, for the solids and the label: the footbed, or None
+        for flat on the bed."""
+        return self.footbed_mm if self.has_footbed else None
+
+    def base_mm(self, x: Array, y: Array) -> Array:
+        s = self.spec
+        return s.heel_thickness_mm + (s.thickness_mm - s.heel_thickness_mm) * linear_ramp(self.progress(x, y))
+
+    def lift_mm(self, x: Array, y: Array) -> Array:
+        s = self.spec
+        return s.lift_heel_mm + (s.lift_forefoot_mm - s.lift_heel_mm) * linear_ramp(self.progress(x, y))
+
+    def heel_cup_mm(self, x: Array, y: Array) -> Array:
+        """The cup: heel_cup_depth_mm on the rim's flat top, easing down to zero at the
+        rim width from the edge, faded out toward REARFOOT_END."""
+        x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        out = np.zeros(x.shape)
+        if self._cup_distance is not None:
+            near = x < REARFOOT_END_FRACTION * self.spec.foot_length_mm
+            out[near] = self._cup_on(x[near], y[near]) * self._rearfoot_weight(x[near])
+        return out
+
+    def _cup_on(self, x: Array, y: Array) -> Array:
+        """The cup before the rearfoot weight, at points behind REARFOOT_END."""
+        return self.spec.heel_cup_depth_mm * self._cup_rise(self._cup_distance.distance_mm(x, y))
+
+    def heel_cup_exact_mm(self, x: Array, y: Array) -> Array:
+        """The heel cup on the exact polyline distance (slow): what the distance field
+        stands in for, kept to measure how far the two differ."""
+        s = self.spec
+        x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        out = np.zeros(x.shape)
+        if s.heel_cup_depth_mm <= 0:
+            return out
+        d = self.distance_to_edge_mm(x.ravel(), y.ravel(), limit_mm=CUP_RIM_FRACTION_OF_HEEL * s.heel_width_mm)
+        out = s.heel_cup_depth_mm * self._cup_rise(d.reshape(x.shape)) * self._rearfoot_weight(x)
+        return out
+
+    def _cup_rise(self, d: Array) -> Array:
+        """1 on the rim's flat top, 0 on the seat, for a distance ``d`` from the edge."""
+        return rim_rise(d, CUP_RIM_FRACTION_OF_HEEL * self.spec.heel_width_mm)
+
+    def arch_mm(self, x: Array, y: Array) -> Array:
+        x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        out = np.zeros(x.shape)
+        fl = self.spec.foot_length_mm
+        on = (x > ARCH_START_FRACTION * fl) & (x < ARCH_END_FRACTION * fl)
+        out[on] = self._arch_on(x[on], y[on])
+        return out
+
+    def _arch_on(self, x: Array, y: Array) -> Array:
+        """The arch at points between its start and end (zero elsewhere)."""
+        s = self.spec
+        fl = s.foot_length_mm
+        x0, xa, x1 = ARCH_START_FRACTION * fl, s.arch_apex_pct / 100 * fl, ARCH_END_FRACTION * fl
+        # Half a cosine up to the apex and half a cosine down after it: one phase t in
+        # [0, 2] (cos(pi (1 + u)) = -cos(pi u)), so one cosine per point.
+        t = np.where(x <= xa, np.clip((x - x0) / (xa - x0), 0, 1), 1 + np.clip((x - xa) / (x1 - xa), 0, 1))
+        along = 0.5 * (1 - np.cos(np.pi * t))
+        lat, med = self.outline.edges_at(x)
+        across = (y - lat) / np.maximum(med - lat, 1e-9)
+        lo, hi = ARCH_ACROSS
+        return s.arch_height_mm * along * smoothstep((across - lo) / (hi - lo))
+
+    def met_pad_mm(self, x: Array, y: Array) -> Array:
+        x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        out = np.zeros(x.shape)
+        if self.spec.met_pad_height_mm > 0:
+            on = self._met_pad_box(x, y)
+            out[on] = self._met_pad_on(x[on], y[on])
+        return out
+
+    def _met_pad_box(self, x: Array, y: Array) -> NDArray[np.bool_]:
+        """A box around the pad (it is zero outside: tail behind, distal ahead, and at
+        most its half width, which is largest across the apex, to either side)."""
+        fl = self.spec.foot_length_mm
+        px, py = self.met_pad_apex()
+        half = MET_PAD_HALF_WIDTH_FRACTION * fl
+        return ((x > px - MET_PAD_TAIL_FRACTION * fl) & (x < px + MET_PAD_DISTAL_MM)
+                & (y > py - half) & (y < py + half))
+
+    def _met_pad_on(self, x: Array, y: Array) -> Array:
+        s = self.spec
+        px, py = self.met_pad_apex()
+        fl = s.foot_length_mm
+        dx, dy = x - px, y - py
+        tail = MET_PAD_TAIL_FRACTION * fl
+        along = np.where(dx >= 0, dx / MET_PAD_DISTAL_MM, dx / tail)
+        # Teardrop: narrower toward the heel.
+        half_width = MET_PAD_HALF_WIDTH_FRACTION * fl * (1 + 0.5 * np.clip(dx / tail, -1, 0))
+        r2 = along**2 + (dy / half_width) ** 2
+        return s.met_pad_height_mm * np.clip(1 - r2, 0, None) ** 2
+
+    def posts_mm(self, x: Array, y: Array) -> Array:
+        s = self.spec
+        fl = s.foot_length_mm
+        rear = self._tilt(y, s.rearfoot_post_deg, self._rearfoot_y) * self._rearfoot_weight(x)
+        lo, hi = FOREFOOT_POST_FRACTIONS
+        fore_weight = smoothstep((x - lo * fl) / ((hi - lo) * fl))
+        fore = self._tilt(y, s.forefoot_post_deg, self._forefoot_y) * fore_weight
+        return rear + fore
+
+    def sole_mm(self, x: Array, y: Array) -> Array:
+        """The scanned plantar surface (height above its lowest point), when conforming."""
+        source = self.spec.source
+        if source is None or not source.conform or source.sole is None:
+            return np.zeros_like(x)
+        return source.sole.height_mm(x, y)
+
+    # -- the sum -----------------------------------------------------------------------
+    def height_mm(self, x: Array, y: Array) -> Array:
+        """Top height above the bed (z = 0) at each (x, y), in mm.
+
+        The same sum as base + sole + lift + heel cup + arch + met pad + posts +
+        modifications, with each
+        term computed only where it can be non-zero (this runs at every mesh probe)."""
+        x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        shape = x.shape
+        x, y = x.ravel(), y.ravel()
+        s = self.spec
+        fl = s.foot_length_mm
+        # Base and lift ramp together along the same progress.
+        ramp = linear_ramp(self.progress(x, y))
+        out = (s.heel_thickness_mm + s.lift_heel_mm) + (
+            s.thickness_mm - s.heel_thickness_mm + s.lift_forefoot_mm - s.lift_heel_mm) * ramp
+        source = s.source
+        if source is not None and getattr(source, "conform", False) and getattr(source, "sole", None) is not None:
+            out += source.sole.height_mm(x, y)
+        rear = np.flatnonzero(x < REARFOOT_END_FRACTION * fl)
+        if len(rear) and (self._cup_distance is not None or s.rearfoot_post_deg != 0):
+            xr, yr = x[rear], y[rear]
+            rear_terms = self._tilt(yr, s.rearfoot_post_deg, self._rearfoot_y)
+            if self._cup_distance is not None:
+                rear_terms = rear_terms + self._cup_on(xr, yr)
+            out[rear] += rear_terms * self._rearfoot_weight(xr)
+        if s.arch_height_mm != 0:
+            on = np.flatnonzero((x > ARCH_START_FRACTION * fl) & (x < ARCH_END_FRACTION * fl))
+            out[on] += self._arch_on(x[on], y[on])
+        if s.met_pad_height_mm > 0:
+            on = np.flatnonzero(self._met_pad_box(x, y))
+            out[on] += self._met_pad_on(x[on], y[on])
+        if s.forefoot_post_deg != 0:
+            lo, hi = FOREFOOT_POST_FRACTIONS
+            on = np.flatnonzero(x > lo * fl)
+            out[on] += self._tilt(y[on], s.forefoot_post_deg, self._forefoot_y) * smoothstep(
+                (x[on] - lo * fl) / ((hi - lo) * fl))
+        if self.modification_terms:
+            out += modifications_mm(self.modification_terms, x, y)
+        if self.pressure_relief is not None:
+            # last: its depth is held to leave the printable minimum under the rest
+            out -= self.pressure_relief.depth_mm(x, y, out)
+        return out.reshape(shape)
+
+    # -- helpers -----------------------------------------------------------------------
+    def met_pad_apex(self) -> tuple[float, float]:
+        lm = self.outline.landmarks
+        t = MET_PAD_ALONG_MTH_LINE
+        x = lm.mth1[0] + t * (lm.mth5[0] - lm.mth1[0])
+        y = lm.mth1[1] + t * (lm.mth5[1] - lm.mth1[1])
+        return (x - MET_PAD_PROXIMAL_MM, y)
+
+    def arch_apex(self) -> tuple[float, float]:
+        x = self.spec.arch_apex_pct / 100 * self.spec.foot_length_mm
+        lat, med = self.outline.edges_at(np.array([x]))
+        return (x, float(lat[0] + ARCH_MEASURE_ACROSS * (med[0] - lat[0])))
+
+    def distance_to_edge_mm(self, x: Array, y: Array, limit_mm: float = np.inf) -> Array:
+        """Distance from each point to the outline's boundary (exact to the polyline).
+
+        Points farther than ``limit_mm`` get ``inf``, which is much faster to find.
+        """
+        return polyline_distance_mm(self.outline.boundary, x, y, limit_mm).reshape(np.shape(x))
+
+    def _rearfoot_weight(self, x: Array) -> Array:
+        fl = self.spec.foot_length_mm
+        x_hc = self.outline.landmarks.heel_centre[0]
+        return 1.0 - smoothstep((x - x_hc) / (REARFOOT_END_FRACTION * fl - x_hc))
+
+    @staticmethod
+    def _tilt(y: Array, degrees: float, pivots: tuple[float, float]) -> Array:
+        # Posts pivot on the low edge so they only ever add material: varus (+) raises
+        # the medial (+y) side about the lateral-most edge, valgus the reverse.
+        if degrees == 0:
+            return np.zeros_like(y)
+        lateral, medial = pivots
+        if degrees > 0:
+            return exact.tan(math.radians(degrees)) * np.clip(y - lateral, 0, None)
+        return exact.tan(math.radians(-degrees)) * np.clip(medial - y, 0, None)
+
+
+def top_surface(spec: SideSpec, outline: Outline, cup_distance: DistanceField | None = None,
+                pressure_relief: PressureRelief | None = None) -> TopSurface:
+    """The top height field for ``spec`` over ``outline`` (both right-footed).
+
+    ``cup_distance``: the heel cup's distance field for this same outline, when another
+    side on the same foot has made it already (it depends on the outline alone)."""
+    fl = spec.foot_length_mm
+    ex, lat, med = outline.edge_x, outline.lateral_y, outline.medial_y
+    rear = ex <= REARFOOT_END_FRACTION * fl
+    fore = ex >= FOREFOOT_POST_FRACTIONS[0] * fl
+    cup = None
+    if spec.heel_cup_depth_mm > 0:
+        cup = cup_distance if cup_distance is not None else heel_cup_distance(spec, outline)
+    return TopSurface(
+        spec=spec,
+        outline=outline,
+        _cup_distance=cup,
+        _rearfoot_y=(float(lat[rear].min()), float(med[rear].max())),
+        _forefoot_y=(float(lat[fore].min()), float(med[fore].max())),
+        modification_terms=modification_terms(spec, outline),
+        pressure_relief=pressure_relief,
+    )
+
+
+def heel_cup_distance(spec: SideSpec, outline: Outline) -> DistanceField:
+    """The heel cup's distance to the edge: read only behind REARFOOT_END and only up to
+    the rim width (farther, the cup is zero), so the field covers just that. It depends
+    on the outline and the heel width alone: sides on the same foot share it."""
+    return distance_field(outline.boundary, x_max_mm=REARFOOT_END_FRACTION * spec.foot_length_mm,
+                          needed_mm=CUP_RIM_FRACTION_OF_HEEL * spec.heel_width_mm, step_mm=CUP_FIELD_STEP_MM)
