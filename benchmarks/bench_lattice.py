@@ -92,8 +92,8 @@ def main() -> None:
 
 def _thinnest_from_every_face(stl: Path) -> str:
     """The thinnest wall by a ray from every face of the STL, as text (with the time)."""
-    from insolegen.geometry.measure import thinnest_wall_mm
     from insolegen.formats.meshes import load_mesh_file
+    from insolegen.geometry.measure import thinnest_wall_mm
 
     vertices, faces = load_mesh_file(stl)
     start = time.perf_counter()

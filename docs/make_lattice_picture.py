@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from insolegen.exports.drawing import font, rasterise
 from insolegen.build.pipeline import build_profile
-from insolegen.profile import load_profile
+from insolegen.exports.drawing import font, rasterise
 from insolegen.geometry.zones import from_manifold, to_manifold
+from insolegen.profile import load_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDTH, HEIGHT, SUPER = 1400, 640, 2  # drawn at twice the size, then scaled down (smooth edges)
@@ -51,7 +51,7 @@ def main() -> None:
     print(out)
 
 
-def render(mesh, figures, y_cut: float, through: str) -> Image.Image:  # noqa: ANN001 (a Mesh, LatticeFigures)
+def render(mesh, figures, y_cut: float, through: str) -> Image.Image:
     """Two views: the part cut across a little under the forefoot's top skin (the sheet
     in plan, zone by zone) and cut along the foot at ``y_cut`` (``through`` says where)."""
     solid = to_manifold(mesh)
@@ -80,7 +80,7 @@ def render(mesh, figures, y_cut: float, through: str) -> Image.Image:  # noqa: A
     return image
 
 
-def _panel(part, cut_normal: np.ndarray) -> Image.Image:  # noqa: ANN001 (a Mesh)
+def _panel(part, cut_normal: np.ndarray) -> Image.Image:
     seen = view(part.vertices)
     w, h = WIDTH * SUPER, HEIGHT * SUPER
     lo, hi = seen[:, :2].min(axis=0), seen[:, :2].max(axis=0)

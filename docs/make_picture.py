@@ -10,12 +10,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 from insolegen.build.side import build_side
-from insolegen.inputs.feet import resolve_feet  # noqa: E402
-from insolegen.profile import load_profile  # noqa: E402
+from insolegen.inputs.feet import resolve_feet
+from insolegen.profile import load_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 

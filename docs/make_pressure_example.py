@@ -14,10 +14,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pressure_maps import synthetic_grid, write_asf  # noqa: E402
+from pressure_maps import synthetic_grid, write_asf
 
 from insolegen.build.side import side_outline
-from insolegen.profile import profile_from_dict  # noqa: E402
+from insolegen.profile import profile_from_dict
 
 
 def main() -> None:

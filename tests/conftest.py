@@ -7,10 +7,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from catalogue import PROFILES  # noqa: E402
+from catalogue import PROFILES
 
-from insolegen.build.pipeline import build_profile  # noqa: E402
-from insolegen.profile import profile_from_dict  # noqa: E402
+from insolegen.build.pipeline import build_profile
+from insolegen.profile import profile_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
 INFILL_TYPES = {"Internal infill", "FILL"}  # PrusaSlicer, CuraEngine
 
 

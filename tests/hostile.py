@@ -86,7 +86,7 @@ class capped:
     conftest.py applies it to every tests/test_hostile_*.py test): the address space
     may grow by IN_PROCESS_GROWTH_CAP_MB, and the test is stopped after TIME_CAP_S."""
 
-    def __enter__(self) -> "capped":
+    def __enter__(self) -> capped:
         import signal
 
         self.soft, self.hard = resource.getrlimit(resource.RLIMIT_AS)

@@ -109,7 +109,7 @@ def write_asf(path: Path, kpa: np.ndarray, units: str = "KPa", pitch_mm=(5.08, 5
             f"ROWS {rows}", f"COLS {cols}"]
     if pitch_mm:
         head += [f"ROW_SPACING {pitch_mm[0] / 10:.4f} cm", f"COL_SPACING {pitch_mm[1] / 10:.4f} cm"]
-    head += ["SECONDS_PER_FRAME 0.01", f"START_FRAME 1", f"END_FRAME {frames}", f"UNITS {units}",
+    head += ["SECONDS_PER_FRAME 0.01", "START_FRAME 1", f"END_FRAME {frames}", f"UNITS {units}",
              "MIRROR_ROW 0", "MIRROR_COL 0", "ASCII_DATA @@", ""]
     body = []
     dead = np.zeros_like(kpa, dtype=bool)

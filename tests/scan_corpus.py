@@ -14,16 +14,16 @@ cloud, left and right.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import shapely
 import trimesh
 
-from insolegen.inputs.scans import ScanRead, read_scan
 from insolegen.geometry.solid import Resolution, extrude_height_field
+from insolegen.inputs.scans import ScanRead, read_scan
 
 SHARED_SCANS = Path(__file__).resolve().parents[2] / "shared" / "data" / "scans"
 EXAMPLE_SCANS = Path(__file__).resolve().parents[1] / "profiles" / "scans"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from insolegen.geometry.blends import smoothstep
 from insolegen.geometry.outline import foot_outline
 from insolegen.geometry.solid import Mesh, Resolution, extrude_height_field
-from insolegen.geometry.blends import smoothstep
 
 LENGTH = 258.0
 ARCH_MM = 9.0  # the synthetic sole's arch, below the 12 mm footprint cut

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import trimesh
 
-from insolegen.cli import main
 from insolegen.checks.meshcheck import check_mesh
+from insolegen.cli import main
 
 
 def write(path, mesh: trimesh.Trimesh, ascii: bool = False):

@@ -6,14 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sweeps import examples
 from hypothesis import HealthCheck, given, settings
+from sweeps import examples
 from test_properties import valid_profiles
 
-from insolegen.cli import main
-from insolegen.checks.meshcheck import WALL_SAMPLES, check_part
-from insolegen.exports.bundle import render_build
 from insolegen.build.pipeline import build_profile
+from insolegen.checks.meshcheck import WALL_SAMPLES, check_part
+from insolegen.cli import main
+from insolegen.exports.bundle import render_build
 from insolegen.profile import profile_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -238,7 +238,7 @@ def test_any_lattice_coupon_is_one_solid_with_its_walls_and_fraction():
     sweep()
 
 
-def _assert_walls_everywhere(coupon, allowed_mm: float) -> None:  # noqa: ANN001 (a Coupon)
+def _assert_walls_everywhere(coupon, allowed_mm: float) -> None:
     """No wall thinner than allowed, by a ray from every face of the STL's mesh."""
     from insolegen.geometry.mending import welded_as_stl
 

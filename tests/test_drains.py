@@ -39,7 +39,7 @@ class Voids:
             clear &= inside
         return clear
 
-    def plan(self, diameter_mm: float):  # noqa: ANN201
+    def plan(self, diameter_mm: float):
         return plan_drains(self.grid, (0.0, 0.0, 0.0), STEP, 0.8, diameter_mm, 10.0, self.open_through)
 
 
@@ -117,8 +117,8 @@ def test_a_drilled_lattice_slab_has_no_sealed_void_and_its_holes_are_as_wide_as_
     24 / 2 * rc^2 * sin(2 pi / 24) with rc = 1.5 / cos(pi / 24)."""
     import manifold3d
 
-    from insolegen.geometry.lattice.fill import Grid2D, bodies_and_cavities, fill_with_lattice, thinnest_allowed_mm
     from insolegen.checks.meshcheck import check_part
+    from insolegen.geometry.lattice.fill import Grid2D, bodies_and_cavities, fill_with_lattice, thinnest_allowed_mm
     from insolegen.geometry.mending import welded_as_stl
     from insolegen.geometry.zones import from_manifold, to_manifold
 
@@ -148,7 +148,7 @@ def test_a_drilled_lattice_slab_has_no_sealed_void_and_its_holes_are_as_wide_as_
         assert min(math.dist((centre.x, centre.y), h) for h in drains.holes_xy_mm) < 0.01
 
 
-def _signed_area(ring) -> float:  # noqa: ANN001
+def _signed_area(ring) -> float:
     xy = np.asarray(ring)
     x, y = xy[:, 0], xy[:, 1]
     return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))

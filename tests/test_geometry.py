@@ -10,11 +10,11 @@ import shapely
 from catalogue import FLAT, PROFILES
 from meshtools import assert_solid, top_face_samples
 
+from insolegen.build.side import build_side
 from insolegen.geometry.measure import footprint, top_heights
 from insolegen.geometry.outline import MTH1_FRACTION, MTH5_FRACTION, cut_line_x
-from insolegen.build.side import build_side
-from insolegen.profile import profile_from_dict
 from insolegen.geometry.surfaces import CUP_RIM_FRACTION_OF_HEEL
+from insolegen.profile import profile_from_dict
 
 
 def spec_of(doc: dict, side: str = "right"):

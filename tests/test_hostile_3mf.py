@@ -16,8 +16,8 @@ import struct
 import time
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pytest
@@ -25,8 +25,8 @@ from hostile import assert_refused, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from insolegen.formats.threemf import read as reader
 from insolegen.exports.threemf import CONTENT_TYPES, RELS
+from insolegen.formats.threemf import read as reader
 from insolegen.formats.threemf.read import ThreeMFError, Volume, read_3mf
 
 CORE = "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"

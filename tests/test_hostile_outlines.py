@@ -21,13 +21,13 @@ import ezdxf
 import numpy as np
 import pytest
 from hostile import assert_refused, run_cli, snapshot
-from sweeps import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sweeps import examples
 from synthetic import LENGTH, outline_points
 
-from insolegen.inputs.align import MAX_OUTLINE_POINTS, align_outline
 from insolegen.inputs import outline_files
+from insolegen.inputs.align import MAX_OUTLINE_POINTS, align_outline
 from insolegen.inputs.errors import InputFileError
 from insolegen.inputs.outline_files import read_outline_file
 

@@ -8,14 +8,14 @@ import string
 from pathlib import Path
 
 import pytest
-from sweeps import examples
+from hostile import assert_refused, run_cli, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hostile import assert_refused, run_cli, snapshot
+from sweeps import examples
 
 from insolegen.cli import main
-from insolegen.profile import ProfileError, profile_from_dict
 from insolegen.core.paths import BRIEF_CHARS
+from insolegen.profile import ProfileError, profile_from_dict
 from insolegen.profile.loader import MAX_NESTING, parse_toml
 from insolegen.profile.names import name_problem
 

@@ -12,20 +12,20 @@ import errno
 import os
 import struct
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pytest
+from hostile import MESSAGE_LINE_MAX_CHARS, assert_refused, run_cli, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from synthetic import foot_scan
 
-from hostile import MESSAGE_LINE_MAX_CHARS, assert_refused, run_cli, snapshot
 from insolegen.core import paths as input_paths
+from insolegen.formats.meshes import MeshFileError, load_mesh_file
 from insolegen.inputs.errors import InputFileError
 from insolegen.inputs.scans import read_scan
-from insolegen.formats.meshes import MeshFileError, load_mesh_file
 
 BOX_MM = (250.0, 100.0, 60.0)  # foot-sized, so only the shape can be wrong
 REAL_SCAN = Path(__file__).resolve().parents[1] / "profiles" / "scans" / "relief-right.stl"  # 12.8k triangles, m
@@ -258,7 +258,7 @@ def test_a_stray_point_far_away_is_named(tmp_path):
     # by its principal length, but its height grid would be 3000 x 600 cells.
     mesh = foot_scan()
     heel = int(np.argmin(mesh.vertices[:, 0] + mesh.vertices[:, 2]))
-    edge = [f for f in mesh.faces if heel in f][0]
+    edge = next(f for f in mesh.faces if heel in f)
     vertices = np.r_[mesh.vertices, [mesh.vertices[heel] + [0, 1500, 0]]]
     faces = np.r_[mesh.faces, [[edge[0], edge[1], len(vertices) - 1]]]
     path = tmp_path / "stray.obj"

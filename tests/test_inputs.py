@@ -15,12 +15,12 @@ from meshtools import assert_solid
 from synthetic import LENGTH, foot_scan, impression, outline_points, rotate, save, sole_mm
 
 from insolegen.cli import main
+from insolegen.formats.meshes import load_mesh_file
+from insolegen.geometry.measure import footprint, top_heights
 from insolegen.inputs.align import align_outline
 from insolegen.inputs.errors import InputFileError
 from insolegen.inputs.outline_files import read_outline_file
 from insolegen.inputs.scans import read_scan
-from insolegen.geometry.measure import footprint, top_heights
-from insolegen.formats.meshes import load_mesh_file
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_SCANS = ROOT.parent / "shared" / "data" / "scans"

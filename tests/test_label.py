@@ -10,11 +10,11 @@ import pytest
 import shapely
 from meshtools import assert_solid
 
+from insolegen.build.pipeline import build_profile
+from insolegen.checks.meshcheck import check_part
 from insolegen.cli import main
 from insolegen.geometry.label import EDGE_CLEARANCE_MM, LABEL_DEPTH_MM, LABEL_HEIGHT_MM, label_text, text_outline_mm
 from insolegen.geometry.measure import footprint
-from insolegen.checks.meshcheck import check_part
-from insolegen.build.pipeline import build_profile
 from insolegen.profile import profile_from_dict
 
 

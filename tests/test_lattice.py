@@ -98,8 +98,8 @@ def test_a_lattice_on_a_shoe_underside_is_refused():
 
 
 def test_the_greatest_fraction_keeps_the_voids_necks_two_steps_across():
-    from insolegen.geometry.lattice.fill import greatest_fraction
     from insolegen.core.sheets import SADDLES, greatest_threshold
+    from insolegen.geometry.lattice.fill import greatest_fraction
 
     # by hand: a diamond's void tubes meet at saddles of |g| = 1 whose largest Hessian
     # eigenvalue is 2, so a neck of radius r (radians) needs t <= 1 - r^2; a 10 mm cell on
@@ -253,8 +253,8 @@ def test_a_lifted_side_is_one_solid_with_its_lift_layer_blended_in(tmp_path):
     for zone in measured:
         assert zone["measured_pct"] == pytest.approx(zone["built_pct"], rel=0.10), zone
     # the lift layer itself, at 70 %: a cell-square box in the heel, under the lift's top
-    from insolegen.geometry.lattice.fill import measured_fraction
     from insolegen.formats.meshes import load_mesh_file
+    from insolegen.geometry.lattice.fill import measured_fraction
     from insolegen.geometry.solid import Mesh
 
     vertices, faces = load_mesh_file(folder / record["lattice_files"]["file"])

@@ -12,18 +12,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
-from sweeps import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from meshtools import assert_solid
+from sweeps import examples
 
+from insolegen.build.pipeline import build_profile
 from insolegen.cli import main
 from insolegen.geometry.measure import bottom_heights, top_heights
 from insolegen.geometry.modifications import MTH_RELIEF_RADIUS_MM, modification_label, modification_terms
-from insolegen.build.pipeline import build_profile
+from insolegen.geometry.zones import to_manifold
 from insolegen.profile import profile_from_dict
 from insolegen.profile.loader import ProfileError
-from insolegen.geometry.zones import to_manifold
 
 ROOT = Path(__file__).resolve().parents[1]
 SHAPE = {"heel_cup_depth_mm": 16, "thickness_mm": 3.5, "heel_thickness_mm": 4.0}

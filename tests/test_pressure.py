@@ -10,14 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
-from pressure_maps import KPA_PER, synthetic_grid, write_asf, write_csv, write_lst
+from pressure_maps import synthetic_grid, write_asf, write_csv, write_lst
 
+from insolegen.build.pipeline import build_profile
 from insolegen.cli import main
+from insolegen.geometry.pressure_fit import fit_pressure
 from insolegen.inputs.errors import InputFileError
 from insolegen.inputs.pressure_files import read_pressure_file
-from insolegen.geometry.outline import foot_outline
-from insolegen.build.pipeline import build_profile
-from insolegen.geometry.pressure_fit import PressureFitError, fit_pressure
 from insolegen.profile import load_profile
 from insolegen.profile.sizes import parse_size
 
@@ -266,9 +265,9 @@ def test_a_pair_takes_each_foots_own_map(tmp_path, outline):
 
 # --- sweeps -------------------------------------------------------------------------------
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from sweeps import examples  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sweeps import examples
 
 TOKENS = ["0", "12.5", "-1", "B", "", "nan", "1e3", "abc", ",", ";", "\t", " ", "\n", "Frame 1", "# units: kPa",
           "# units: psi", "# pitch_mm: 5, 5", "ROWS 3", "COLS 2", "UNITS KPa", "ROW_SPACING 5 mm", "Page 1",

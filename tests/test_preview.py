@@ -13,8 +13,17 @@ import pytest
 import shapely
 from PIL import Image
 
-from insolegen.exports.drawing import (Axes, Canvas, contour_segments, dashes, font, grey_ramp, nice_ticks,
-                                       rasterise, tick_labels)
+from insolegen.exports.drawing import (
+    Axes,
+    Canvas,
+    contour_segments,
+    dashes,
+    font,
+    grey_ramp,
+    nice_ticks,
+    rasterise,
+    tick_labels,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -151,7 +160,7 @@ def test_both_halves_have_ink_in_every_row_of_panels(lift_preview):
     _, drawn, pixels = lift_preview
     dark = pixels.sum(axis=2) < 300
     for ax in drawn.top_views + drawn.side_views:
-        l, t, r, b = (int(round(v)) for v in ax.box)
+        l, t, r, b = (round(v) for v in ax.box)
         inside = dark[t + 3: b - 3, l + 3: r - 3]
         assert inside.mean() > 0.01, ax.box  # lines, contours, shading: not an empty frame
     left, right = dark[:, :600], dark[:, 600:]
@@ -180,8 +189,8 @@ def test_zone_colours_are_where_the_zones_are(lift_preview, side):
     """A pixel inside a zone shows that zone's colour laid at 35 % over the grey of the
     height there. Pixels a contour line or a label crosses match no blend at all and are
     left out; at least half match one, and every one that does is its own zone's."""
-    from insolegen.geometry.measure import top_heights
     from insolegen.exports.preview import SHADE_HEADROOM, ZONE_ALPHA, ZONE_COLOURS
+    from insolegen.geometry.measure import top_heights
 
     result, drawn, pixels = lift_preview
     part, ax = result.parts[side], drawn.top_views[side]
@@ -270,10 +279,10 @@ def test_preview_says_what_the_3mf_holds(tmp_path):
     overlaps the lift's."""
     import re
 
-    from insolegen.cli import main
-    from insolegen.formats.threemf.read import read_3mf
     from insolegen.build.pipeline import build_profile
+    from insolegen.cli import main
     from insolegen.exports.preview import draw_preview
+    from insolegen.formats.threemf.read import read_3mf
     from insolegen.profile import load_profile
 
     for example in ("lld-left-lift", "full-length-lift"):

@@ -92,7 +92,7 @@ def test_a_quarter_turn_is_exact_and_transform_is_points_times_the_transpose():
         np.array([[10.0, 22.0], [7.0, 20.0]]), abs=1e-12)
     # 30 degrees: cos = sqrt 3 / 2, sin = 1 / 2, correctly rounded
     c, s = exact.cos_sin(math.pi / 6)
-    assert (c, s) == (math.sqrt(3) / 2, 0.5) or abs(c - math.sqrt(3) / 2) <= 1.2e-16 and abs(s - 0.5) <= 6e-17
+    assert (c, s) == (math.sqrt(3) / 2, 0.5) or (abs(c - math.sqrt(3) / 2) <= 1.2e-16 and abs(s - 0.5) <= 6e-17)
     assert exact.tan(math.pi / 4) == pytest.approx(1.0, abs=2.3e-16)
     assert math.degrees(exact.atan2(1.0, -1.0)) == pytest.approx(135.0, abs=1e-13)
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import math
 
 import pytest
-from sweeps import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from meshtools import assert_solid
+from sweeps import examples
 
-from insolegen.geometry.measure import top_heights
-from insolegen.checks.meshcheck import check_mesh
-from insolegen.build.side import build_side
 from insolegen.build.figures import measure_side
+from insolegen.build.side import build_side
+from insolegen.checks.meshcheck import check_mesh
+from insolegen.geometry.measure import top_heights
 from insolegen.profile import ProfileError, profile_from_dict
 from insolegen.profile.schema import RANGES
 

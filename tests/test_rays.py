@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from insolegen.build.side import build_side
-from insolegen.profile import profile_from_dict
 from insolegen.core.rays import grid_hits, segment_hits, vertical_hits
+from insolegen.profile import profile_from_dict
 
 
 def box(size, corner=(0.0, 0.0, 0.0)):

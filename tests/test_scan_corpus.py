@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 import shapely
 import trimesh
-from hostile import assert_refused, run_cli, snapshot
+from hostile import run_cli, snapshot
 from meshtools import assert_solid
 from scan_corpus import PRESS_DEPTH_MM, Truth, Variant, apply, corpus, truth, widths
 
-from insolegen.geometry.measure import footprint, top_heights
 from insolegen.formats.meshes import load_mesh_file
+from insolegen.geometry.measure import footprint, top_heights
 from insolegen.geometry.solid import Resolution, extrude_height_field
 
 pytestmark = pytest.mark.slow

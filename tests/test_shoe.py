@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from meshtools import assert_solid
 
+from insolegen.build.pipeline import build_profile
 from insolegen.cli import main
 from insolegen.geometry.label import LABEL_DEPTH_MM
 from insolegen.geometry.measure import bottom_heights, top_heights
-from insolegen.build.pipeline import build_profile
 from insolegen.profile import profile_from_dict
 from insolegen.profile.loader import ProfileError
 

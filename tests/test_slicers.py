@@ -18,15 +18,13 @@ import numpy as np
 import pytest
 from gcode import read_gcode, zone_densities
 
-from insolegen.geometry.placement import place_on_bed
-from insolegen.profile.printers import DEFAULT_PRUSA_BED_MM as PRUSA_MK4_BED_MM
-from insolegen.exports.threemf import prusa_3mf
-from insolegen.exports.stl import stl_bytes
 from insolegen.build.side import build_side
+from insolegen.exports.stl import stl_bytes
+from insolegen.exports.threemf import prusa_3mf
+from insolegen.geometry.placement import place_on_bed
 from insolegen.inputs.feet import resolve_feet
 from insolegen.profile import load_profile, profile_from_dict
-
-
+from insolegen.profile.printers import DEFAULT_PRUSA_BED_MM as PRUSA_MK4_BED_MM
 
 pytestmark = pytest.mark.slow  # real slicers: seconds to tens of seconds a case
 
@@ -238,8 +236,8 @@ def test_lift_layer_prints_under_the_same_cushion_as_the_other_side(tmp_path, ex
     times that."""
     from gcode import zone_labels
 
-    from insolegen.cli import main
     from insolegen.build.pipeline import build_profile
+    from insolegen.cli import main
 
     path = ROOT / "profiles" / f"{example}.toml"
     assert main(["build", str(path), "--out", str(tmp_path), "--no-preview"]) == 0

@@ -10,10 +10,10 @@ import pytest
 from catalogue import PROFILES
 from meshtools import assert_solid
 
-from insolegen.exports.stl import stl_bytes
+from insolegen.build.pipeline import build_profile
 from insolegen.checks.meshcheck import check_mesh
 from insolegen.core.printing import PRINTABLE_MIN_MM
-from insolegen.build.pipeline import build_profile
+from insolegen.exports.stl import stl_bytes
 from insolegen.inputs.feet import resolve_feet
 from insolegen.profile import load_profile
 

@@ -11,14 +11,13 @@ import numpy as np
 import pytest
 import shapely
 import triangle
+from catalogue import PROFILES
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from catalogue import PROFILES
 from meshtools import assert_solid
 
-from insolegen.geometry.distance import CAP_MARGIN_CELLS, LEBESGUE_CUBIC_SPLINE, distance_field
 from insolegen.build.side import side_outline
-from insolegen.profile import profile_from_dict
+from insolegen.geometry.distance import CAP_MARGIN_CELLS, LEBESGUE_CUBIC_SPLINE, distance_field
 from insolegen.geometry.solid import (
     Resolution,
     _edge_keys,
@@ -34,6 +33,7 @@ from insolegen.geometry.surfaces import (
     REARFOOT_END_FRACTION,
     top_surface,
 )
+from insolegen.profile import profile_from_dict
 
 MAX_TRIANGLES = 20_000
 MAX_DEVIATION_MM = 0.05
@@ -144,7 +144,7 @@ def test_quadratic_gap_max_is_exact_for_quadratics():
         h = h + h.T
         g = rng.normal(size=2)
 
-        def f(p):  # noqa: ANN001
+        def f(p):
             return 0.5 * np.einsum("...i,ij,...j->...", p, h, p) + p @ g
 
         mids = 0.5 * (corners + corners[[1, 2, 0]])
@@ -205,7 +205,7 @@ def test_the_mesher_meets_its_tolerance_on_a_known_surface():
     angle = np.linspace(0, 2 * math.pi, 252, endpoint=False)
     boundary = radius * np.column_stack([np.cos(angle), np.sin(angle)])
 
-    def height(x, y):  # noqa: ANN001
+    def height(x, y):
         return 200.0 - 0.5 * k * (x**2 + y**2)
 
     points, z, tris, ring = triangulate_top(boundary, height, Resolution(tolerance_mm=tolerance))

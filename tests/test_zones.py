@@ -10,17 +10,17 @@ import zipfile
 import manifold3d
 import numpy as np
 import pytest
-from sweeps import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from meshtools import assert_solid
+from sweeps import examples
 
+from insolegen.build.side import build_side
 from insolegen.cli import main
 from insolegen.formats.meshes import load_mesh_file
-from insolegen.build.side import build_side
-from insolegen.profile import profile_from_dict
 from insolegen.geometry.solid import Mesh
 from insolegen.geometry.zones import HEEL_ZONE_END_FRACTION, to_manifold
+from insolegen.profile import profile_from_dict
 
 NS = {"m": "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"}
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import Enum
-from typing import Optional
 
 import numpy as np
 import shapely
@@ -67,7 +66,7 @@ class Coupon:
     kind: CouponKind
     asked_pct: float
     built_pct: float
-    measured_pct: Optional[float]
+    measured_pct: float | None
     text: str
     mesh: Mesh
     report: MeshReport
@@ -80,7 +79,7 @@ class Coupon:
 
     def as_dict(self) -> dict[str, object]:
         return {"asked_pct": self.asked_pct, "built_pct": self.built_pct, "measured_pct": self.measured_pct,
-                "label": self.text, "triangles": int(len(self.mesh.faces)), "cavities": self.cavities,
+                "label": self.text, "triangles": len(self.mesh.faces), "cavities": self.cavities,
                 "drain_holes": self.drain_holes,
                 "volume_mm3": round(float(self.report.volume_mm3), 1),
                 "thinnest_wall_mm": round(float(self.report.thinnest_wall_mm), 3)
@@ -127,7 +126,7 @@ def lattice_coupon(asked_pct: float, settings: LatticeSpec) -> Coupon:
     ring = np.array([[0.0, 0.0], [x, 0.0], [x, y], [0.0, y]])
     fraction = Grid2D((0.0, 0.0), 1.0, np.full((2, 2), built))  # the same everywhere (read clamped)
 
-    def top(px, py):  # noqa: ANN001, ANN202
+    def top(px, py):
         return np.full(np.broadcast(np.asarray(px), np.asarray(py)).shape, z)
 
     filled = fill_with_lattice(body, ring, top, fraction, settings)

@@ -42,7 +42,7 @@ class DrainFitError(LatticeError):
     """A void with no room for the drain hole asked (bad input: the settings say how)."""
 
 
-def lattice_part(part: "SidePart", zones: ZonesSpec, lattice: LatticeSpec) -> tuple[Mesh, LatticeFigures]:
+def lattice_part(part: SidePart, zones: ZonesSpec, lattice: LatticeSpec) -> tuple[Mesh, LatticeFigures]:
     """The side's lattice part and its figures. Raises LatticeError if it is not a
     printable solid."""
     start = time.perf_counter()
@@ -56,7 +56,7 @@ def lattice_part(part: "SidePart", zones: ZonesSpec, lattice: LatticeSpec) -> tu
     ring = part.outline.boundary * [1.0, mirror]
     fraction = blended_fraction(in_frame, shapely.Polygon(ring).bounds, lattice.blend_mm)
 
-    def top(x, y):  # noqa: ANN001, ANN202
+    def top(x, y):
         return surface.height_mm(np.asarray(x), np.asarray(y) * mirror)
 
     lift = None
@@ -94,7 +94,7 @@ def lattice_part(part: "SidePart", zones: ZonesSpec, lattice: LatticeSpec) -> tu
         measured.append(LatticeZone(name=name, asked_pct=pct, built_pct=round(built, 1),
                                     measured_pct=_measure(solid, framed, top, lift and lift[0], lattice)))
     figures = LatticeFigures(
-        triangles=int(len(mesh.faces)), bodies=bodies, cavities=cavities,
+        triangles=len(mesh.faces), bodies=bodies, cavities=cavities,
         thinnest_wall_mm=round(float(report.thinnest_wall_mm), 3) if np.isfinite(report.thinnest_wall_mm) else -1.0,
         least_fraction_pct=round(100 * least, 1), zones=tuple(measured),
         build_seconds=round(time.perf_counter() - start, 2), settings=lattice.as_dict(),
@@ -123,7 +123,7 @@ def lattice_clamped(figures: LatticeFigures, lattice: LatticeSpec) -> list[str]:
     return said
 
 
-def _measure(solid, area: shapely.Geometry, top, lift_top, lattice: LatticeSpec) -> float | None:  # noqa: ANN001
+def _measure(solid, area: shapely.Geometry, top, lift_top, lattice: LatticeSpec) -> float | None:
     """The solid fraction in a box a cell square in the zone's middle
     (away from its edges by half the blend), between the skins; None where the core
     there is too thin to average the sheet (lattice.measured_fraction)."""

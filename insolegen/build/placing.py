@@ -4,7 +4,8 @@ insole length that fits when one does not."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence, get_args
+from collections.abc import Sequence
+from typing import get_args
 
 import numpy as np
 

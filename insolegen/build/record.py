@@ -7,8 +7,9 @@ report and the CLI read it by field. It becomes JSON only at the edge, in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from insolegen.profile.spec import Patient
 
@@ -102,13 +103,13 @@ class SideRecord:
     checks: SolidChecks
     zones: tuple[ZoneFigures, ...]
     modifications: tuple[ModificationFigure, ...]
-    label: Optional[str]  # engraved underneath: the side and the patient's id (None: none)
+    label: str | None  # engraved underneath: the side and the patient's id (None: none)
     source: Mapping[str, Any]  # where the outline came from (a reader's own figures for a real foot)
     build_ms: float
     parameters: Mapping[str, Any]
     underside: tuple[UndersideFigure, ...] = ()  # with [shoe] bottom = "shoe"
-    pressure: Optional[PressureFigures] = None  # with a [pressure] map
-    lattice: Optional[LatticeFigures] = None  # with [lattice] enabled
+    pressure: PressureFigures | None = None  # with a [pressure] map
+    lattice: LatticeFigures | None = None  # with [lattice] enabled
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,7 +124,7 @@ class PressureRegion:
     y_mm: float
     asked_mm: float
     measured_mm: float
-    band: Optional[str]  # the infill band there (zones = "pressure")
+    band: str | None  # the infill band there (zones = "pressure")
     action: str
 
 
@@ -131,7 +132,7 @@ class PressureRegion:
 class PressureBand:
     name: str
     from_kpa: float
-    to_kpa: Optional[float]  # None: any pressure above from_kpa
+    to_kpa: float | None  # None: any pressure above from_kpa
     infill_pct: float
 
 
@@ -146,7 +147,7 @@ class PressureFigures:
     units_from: str
     frames: int
     frame_used: str
-    pitch_mm: tuple[Optional[float], Optional[float]]  # between rows, between columns
+    pitch_mm: tuple[float | None, float | None]  # between rows, between columns
     registration: Mapping[str, Any]
     threshold_kpa: float
     relief_table: tuple[tuple[float, float], ...]
@@ -154,7 +155,7 @@ class PressureFigures:
     cells_over_threshold: int
     regions: tuple[PressureRegion, ...]
     bands: tuple[PressureBand, ...] = ()
-    grading: Optional[str] = None
+    grading: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,7 +167,7 @@ class LatticeZone:
     name: str
     asked_pct: float
     built_pct: float
-    measured_pct: Optional[float]
+    measured_pct: float | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -191,7 +192,7 @@ class LatticeFigures:
 
 @dataclass(frozen=True, kw_only=True)
 class PrintRecord:
-    printer: Optional[str]
+    printer: str | None
     bed_mm: tuple[float, float]
     family: str
 
@@ -203,12 +204,12 @@ class BuildRecord:
 
     insolegen_version: str
     name: str  # the patient's name as written, any script
-    profile: Optional[str]
+    profile: str | None
     warnings: tuple[str, ...]
-    print: Optional[PrintRecord]
-    lift: Optional[Mapping[str, Any]]
+    print: PrintRecord | None
+    lift: Mapping[str, Any] | None
     zones: Mapping[str, Any]
     sides: tuple[SideRecord, ...] = field(default=())
     file_stem: str = ""  # the folder's and files' name (Profile.file_stem)
-    patient: Optional[Patient] = None  # [patient] as given (Profile.patient)
-    shoe: Optional[Mapping[str, Any]] = None  # [shoe] as given
+    patient: Patient | None = None  # [patient] as given (Profile.patient)
+    shoe: Mapping[str, Any] | None = None  # [shoe] as given

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from insolegen.geometry.measure import thinnest_vertical_mm
 from insolegen.core.printing import PRINTABLE_MIN_MM
+from insolegen.geometry.measure import thinnest_vertical_mm
 
 DEGENERATE_AREA_MM2 = 1e-9
 WALL_SAMPLES = 4000  # faces whose wall thickness is measured

@@ -174,7 +174,7 @@ def _built_lines(outcome: Outcome, folder: Path, result, names: dict[str, str]) 
                 + _drains_said(lattice))
 
 
-def _drains_said(lattice) -> str:  # noqa: ANN001 (a LatticeFigures)
+def _drains_said(lattice) -> str:
     drain = lattice.settings.get("drain_hole_mm", 0)
     if not drain:
         return ""

@@ -51,7 +51,7 @@ def _stderr_console():  # type: ignore[no-untyped-def]
 def _json(value: object) -> str:
     """Strict JSON (a measure that could not be taken is null, not NaN)."""
     def clean(v: object) -> object:
-        if isinstance(v, float) or type(v).__module__ == "numpy" and hasattr(v, "is_integer"):
+        if isinstance(v, float) or (type(v).__module__ == "numpy" and hasattr(v, "is_integer")):
             return float(v) if math.isfinite(float(v)) else None  # type: ignore[arg-type]
         if isinstance(v, dict):
             return {k: clean(x) for k, x in v.items()}

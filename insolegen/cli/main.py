@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from insolegen.cli.arguments import _bed, _jobs, _min_thickness
 from insolegen.cli.build import cmd_build

@@ -4,8 +4,8 @@ them, stuck workers killed after STOP_WAIT_S and their claims cleared."""
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from insolegen.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, _stderr_console
 from insolegen.cli.interrupts import STATE, OnInterrupt, _interrupts, _set_interrupt_mode, _signal

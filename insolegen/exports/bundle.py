@@ -8,14 +8,14 @@ import hashlib
 import json
 from typing import Any
 
-from insolegen.geometry.lattice.fill import thinnest_allowed_mm
 from insolegen.build.parts import BuildResult
-from insolegen.profile.spec import Profile
 from insolegen.build.record import FRAME, UNITS, BuildRecord, SideRecord
 from insolegen.exports import outputs
-from insolegen.formats.meshes import STL_WALL_MARK
 from insolegen.exports.stl import stl_bytes
 from insolegen.exports.threemf import orca_3mf, prusa_3mf
+from insolegen.formats.meshes import STL_WALL_MARK
+from insolegen.geometry.lattice.fill import thinnest_allowed_mm
+from insolegen.profile.spec import Profile
 
 
 def output_names(profile: Profile, preview: bool = False) -> dict[str, str]:

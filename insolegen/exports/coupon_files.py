@@ -5,18 +5,18 @@ coupons.json (what was asked, built and measured, and how to press them)."""
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from collections.abc import Sequence
 
-from insolegen.core.version import __version__
 from insolegen.build.coupons import COUPON_MM, Coupon, CouponKind
-from insolegen.geometry.lattice.fill import thinnest_allowed_mm
-from insolegen.geometry.placement import place_on_bed
-from insolegen.profile.printers import DEFAULT_ORCA_BED_MM, DEFAULT_PRUSA_BED_MM
-from insolegen.profile.spec import LatticeSpec
-from insolegen.geometry.zones import Zone
-from insolegen.formats.meshes import STL_WALL_MARK
+from insolegen.core.version import __version__
 from insolegen.exports.stl import stl_bytes
 from insolegen.exports.threemf import orca_3mf, prusa_3mf
+from insolegen.formats.meshes import STL_WALL_MARK
+from insolegen.geometry.lattice.fill import thinnest_allowed_mm
+from insolegen.geometry.placement import place_on_bed
+from insolegen.geometry.zones import Zone
+from insolegen.profile.printers import DEFAULT_ORCA_BED_MM, DEFAULT_PRUSA_BED_MM
+from insolegen.profile.spec import LatticeSpec
 
 PATTERN = "gyroid"  # an infill coupon's infill: the profiles' default pattern
 MEASURING = ("Press each coupon's top (the block, not the tab) with a known weight or a kitchen scale "

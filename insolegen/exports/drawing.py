@@ -11,9 +11,10 @@ canvas and the axes take is in final-image pixels (x right, y down).
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Sequence, Union
+from typing import Union
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -234,7 +235,7 @@ class Canvas:
         return (np.asarray(points, dtype=float).reshape(-1, 2) * self.scale).ravel().tolist()
 
     def _width(self, width: float) -> int:
-        return max(1, int(round(width * self.scale)))
+        return max(1, round(width * self.scale))
 
     def polyline(self, points: ArrayLike, colour: Colour, width: float = 1.0, dash: Dash | None = None) -> None:
         """A line through points (NaN points break it), optionally dashed."""
@@ -270,7 +271,7 @@ class Canvas:
         lo, hi = np.maximum(lo, 0), np.minimum(hi, self.image.size)
         if np.any(hi <= lo):
             return
-        level = int(round(255 * alpha))
+        level = round(255 * alpha)
         local = (pts - lo).ravel().tolist()
         for colour, draw in ((fill, "fill"), (edge, "edge")):
             if colour is None:
@@ -297,8 +298,8 @@ class Canvas:
     def picture(self, rgb: NDArray[np.uint8], box: Box, mask: NDArray[np.bool_] | None = None) -> None:
         """An RGB array stretched over a box (smoothly), where ``mask`` is true."""
         s = self.scale
-        left, top = int(round(box[0] * s)), int(round(box[1] * s))
-        size = (max(1, int(round(box[2] * s)) - left), max(1, int(round(box[3] * s)) - top))
+        left, top = round(box[0] * s), round(box[1] * s)
+        size = (max(1, round(box[2] * s) - left), max(1, round(box[3] * s) - top))
         image = Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8), "RGB")
         if image.size != size:
             image = image.resize(size, Image.Resampling.BILINEAR)
@@ -351,7 +352,7 @@ class Canvas:
                 ImageDraw.Draw(stamp).multiline_text((2, 2), item.text, font=face, fill=255, anchor="la",
                                                      spacing=item.spacing)
                 stamp = stamp.rotate(90, expand=True)
-                at = (int(round(item.xy[0] - stamp.width / 2)), int(round(item.xy[1] - stamp.height / 2)))
+                at = (round(item.xy[0] - stamp.width / 2), round(item.xy[1] - stamp.height / 2))
                 small.paste(colour, (*at, at[0] + stamp.width, at[1] + stamp.height), stamp)
                 continue
             if item.box is not None:
@@ -389,7 +390,7 @@ class Axes:
     drawn: list[Array] = field(default_factory=list)  # pixel points of what was plotted
 
     @classmethod
-    def equal(cls, canvas: Canvas, room: Box, xlim: tuple[float, float], ylim: tuple[float, float]) -> "Axes":
+    def equal(cls, canvas: Canvas, room: Box, xlim: tuple[float, float], ylim: tuple[float, float]) -> Axes:
         """Equal scale on both axes: the largest box of the data's shape inside ``room``,
         centred across it and set at its top."""
         dx, dy = xlim[1] - xlim[0], ylim[1] - ylim[0]
@@ -518,7 +519,7 @@ class Axes:
 def colour_bar(canvas: Canvas, box: Box, vmax: float, label: str) -> None:
     """A vertical Greys bar for 0..vmax (bottom to top), ticks and label to its right."""
     left, top, right, bottom = box
-    rows = max(2, int(round((bottom - top) * canvas.scale)))
+    rows = max(2, round((bottom - top) * canvas.scale))
     ramp = grey_ramp(np.linspace(1.0, 0.0, rows))
     rgb = np.repeat(np.repeat(ramp[:, None, None], 3, axis=2), 2, axis=1)
     canvas.picture(rgb, box)

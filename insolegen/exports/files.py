@@ -16,13 +16,13 @@ import ctypes
 import errno
 import fcntl
 import os
+import shutil
 import signal
 import threading
-import shutil
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
 
 from insolegen.core.paths import describe_os_error, shown
 

@@ -7,7 +7,7 @@ answers at once.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 SIDE_STEM = "{stem}-{side}"  # e.g. ana-lima-left
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from insolegen.build.parts import BuildResult, SidePart
 from insolegen.exports.drawing import (
     Axes,
     Box,
@@ -32,7 +33,6 @@ from insolegen.exports.drawing import (
 from insolegen.exports.zone_text import lift_height_text, lift_zone, lift_zones_text
 from insolegen.geometry.measure import top_heights
 from insolegen.geometry.modifications import modification_label
-from insolegen.build.parts import BuildResult, SidePart
 from insolegen.geometry.zones import to_manifold
 
 ZONE_COLOURS = {"heel": "#4cc9f0", "arch": "#f77f00", "forefoot": "#90be6d", "toes": "#c7f9cc", "lift": "#9d0208"}
@@ -123,7 +123,7 @@ def _shade(ax: Axes, part: SidePart, faces: np.ndarray, vmax: float) -> None:
     stretched smoothly onto the supersampled canvas: the shading has no sharp edges of
     its own (the outline is drawn over its rim), and this is a quarter of the work."""
     v = part.mesh.vertices
-    width, height = int(round(ax.right - ax.left)), int(round(ax.bottom - ax.top))
+    width, height = round(ax.right - ax.left), round(ax.bottom - ax.top)
     z = rasterise(ax.px(v[:, 0], v[:, 1]) - [ax.left, ax.top], v[:, 2], faces, width, height)
     grey = grey_ramp(np.nan_to_num(z) / (vmax * SHADE_HEADROOM))
     ax.canvas.picture(np.repeat(grey[:, :, None], 3, axis=2), ax.box, np.isfinite(z))

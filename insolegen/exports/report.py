@@ -12,11 +12,11 @@ import html
 from pathlib import Path
 from typing import Any
 
+from insolegen.build.parts import BuildResult
+from insolegen.build.record import BuildRecord, SideRecord
 from insolegen.exports.print_settings import TPU, prusa_command, shell_line
 from insolegen.exports.zone_text import lift_height_text, lift_zones_text
 from insolegen.geometry.modifications import modification_label
-from insolegen.build.parts import BuildResult
-from insolegen.build.record import BuildRecord, SideRecord
 from insolegen.profile.printers import DEFAULT_ORCA_BED_MM, DEFAULT_PRUSA_BED_MM
 
 PARAMETERS = [  # (key, label, unit)
@@ -386,7 +386,7 @@ def _lattice_block(sides: tuple[SideRecord, ...], head: str) -> str:
     first = next(lattice for lattice in lattices if lattice is not None)
     settings = first.settings
 
-    def row(label: str, cell) -> str:  # noqa: ANN001
+    def row(label: str, cell) -> str:
         return f"<tr><td>{_e(label)}</td>" + "".join(
             f'<td class="num">{_e(cell(x))}</td>' if x is not None else "<td>-</td>" for x in lattices) + "</tr>"
 
@@ -400,7 +400,7 @@ def _lattice_block(sides: tuple[SideRecord, ...], head: str) -> str:
                      lambda x: f"{len(x.drain_holes_xy_mm)} / {x.drained_voids}"),
                  row("pockets filled solid (mm3)", lambda x: f"{x.filled_pockets_mm3:g}")]
     for name in dict.fromkeys(z.name for x in lattices if x is not None for z in x.zones):
-        def cell(x, name=name):  # noqa: ANN001, ANN202
+        def cell(x, name=name):
             zone = next((z for z in x.zones if z.name == name), None)
             if zone is None:
                 return "-"

@@ -19,15 +19,11 @@ from __future__ import annotations
 
 import io
 import zipfile
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from insolegen.core.version import __version__
-from insolegen.geometry.solid import Mesh
-from insolegen.geometry.zones import Zone
-from insolegen.geometry.placement import Placement
-from insolegen.profile.schema import PATTERNS
 from insolegen.exports.print_settings import TPU, PrintSettings, orca_object_settings, prusa_object_settings
 from insolegen.formats.threemf.names import (
     CORE_NS,
@@ -41,7 +37,10 @@ from insolegen.formats.threemf.names import (
     SLIC3RPE_NS,
     WALL_METADATA,
 )
-
+from insolegen.geometry.placement import Placement
+from insolegen.geometry.solid import Mesh
+from insolegen.geometry.zones import Zone
+from insolegen.profile.schema import PATTERNS
 
 CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
 
 import numpy as np
 from numpy.typing import NDArray
@@ -133,7 +133,7 @@ def _check_triangle_count(count: int, name: str) -> None:
 
 
 def _text_chunks(data: bytes, name: str, what: str, start: int = 0,
-                 after: Optional[re.Pattern] = None) -> Iterator[tuple[int, bytes]]:
+                 after: re.Pattern | None = None) -> Iterator[tuple[int, bytes]]:
     """(offset, chunk) pieces of about TEXT_CHUNK_BYTES that end at a line end (after a
     match of ``after`` if given), so that no line (or record) is split between chunks.
     No real file has a line (or record) of megabytes: such a file is refused rather than
@@ -237,7 +237,7 @@ def load_mesh_file(path: Path) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     name = shown(path)
     if Path(path).suffix.lower() != ".stl":
         raise MeshFileError(f"{name}: not an STL file (expected the .stl extension)")
-    corners: Optional[NDArray[np.float64]] = None
+    corners: NDArray[np.float64] | None = None
     try:
         corners = stl_triangles(read_mesh_bytes(path, what="STL"), name)
         vertices = corners.reshape(-1, 3)
@@ -385,7 +385,7 @@ PLY_FACE_LISTS = ("vertex_indices", "vertex_index")
 class PlyProperty:
     name: str
     type: str  # numpy type code, without byte order
-    count_type: Optional[str] = None  # for a list: the type of its length
+    count_type: str | None = None  # for a list: the type of its length
 
 
 @dataclass(frozen=True)
@@ -395,7 +395,7 @@ class PlyElement:
     properties: tuple[PlyProperty, ...]
 
 
-def _ply_header(data: bytes, name: str) -> tuple[Optional[str], list[PlyElement], int]:
+def _ply_header(data: bytes, name: str) -> tuple[str | None, list[PlyElement], int]:
     """(byte order or None for ASCII, elements, where the data starts)."""
     if not data.startswith(b"ply") or data[3:4] not in (b"\n", b"\r"):
         raise MeshFileError(f"{name}: not a readable PLY: it does not start with 'ply': {EXPORT_AGAIN}")
@@ -404,7 +404,7 @@ def _ply_header(data: bytes, name: str) -> tuple[Optional[str], list[PlyElement]
         raise MeshFileError(f"{name}: not a readable PLY: no 'end_header' in its first "
                             f"{PLY_HEADER_MAX_BYTES // MB} MB: the header is cut short or damaged: {EXPORT_AGAIN}")
     lines = data[:end.start()].decode("latin-1").splitlines()[1:]
-    order: Optional[str] = ""
+    order: str | None = ""
     elements: list[PlyElement] = []
     for number, line in enumerate(lines, start=2):
         words = line.split()

@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
+from numpy.typing import NDArray
 
 from insolegen.core.bspline import cubic_at, cubic_coefficients
-from numpy.typing import NDArray
 
 Array = NDArray[np.float64]
 

@@ -11,8 +11,8 @@ the edge. Text that does not fit is shortened from the end; the side letter alwa
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import shapely
@@ -62,7 +62,7 @@ def text_outline_mm(text: str, height_mm: float = LABEL_HEIGHT_MM) -> shapely.Ge
     if path is None:
         raise RuntimeError("DejaVu Sans Bold is missing (it comes with matplotlib): cannot engrave labels")
     cap_px = height_mm * PX_PER_MM
-    font = ImageFont.truetype(path, int(round(cap_px / 0.73)))  # DejaVu's capitals are 0.73 em
+    font = ImageFont.truetype(path, round(cap_px / 0.73))  # DejaVu's capitals are 0.73 em
     left, top, right, bottom = font.getbbox(text)
     image = Image.new("1", (right - left + 4, bottom - top + 4), 0)
     ImageDraw.Draw(image).text((2 - left, 2 - top), text, font=font, fill=1)

@@ -6,8 +6,8 @@ vertical section; the footprint on z = 0 gives the outline's length and widths.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 import shapely
@@ -123,7 +123,7 @@ class Footprint:
 
 
 def footprint(vertices: Array, faces: NDArray[np.int64], tolerance_mm: float = 1e-6,
-              floor: "Callable[[Array], Array] | None" = None) -> Footprint:
+              floor: Callable[[Array], Array] | None = None) -> Footprint:
     """The region the part covers on the bed: union of its faces lying on z = 0, or on
     ``floor(x)`` for an underside that follows a shoe's footbed."""
     tri = vertices[faces]

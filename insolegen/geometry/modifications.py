@@ -13,16 +13,16 @@ foot at that x; along it, distances are from the heel centre or the metatarsal-h
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
+from insolegen.core.printing import PRINTABLE_MIN_MM
 from insolegen.geometry.blends import RIM_FRACTION_OF_HEEL, dome, rim_rise, smoothstep
 from insolegen.geometry.outline import Outline
-from insolegen.core.printing import PRINTABLE_MIN_MM
-from insolegen.profile.spec import Modifications, SideSpec
+from insolegen.profile.spec import SideSpec
 
 Array = NDArray[np.float64]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 from numpy.typing import NDArray
@@ -48,7 +47,7 @@ def place_on_bed(vertices: NDArray[np.float64], bed_mm: tuple[float, float]) -> 
     xy = hull_xy(vertices)  # extents depend on the hull only
     room = np.array(bed_mm) - 2 * BED_MARGIN_MM
     best: tuple[float, float] | None = None  # (angle, overflow)
-    for step in range(0, 91):
+    for step in range(91):
         for angle in ((step, -step) if step else (0,)):
             rotated = exact.transform(xy, exact.rotation(angle))
             overflow = float(np.max(np.ptp(rotated, axis=0) - room))
@@ -90,7 +89,7 @@ def largest_foot_mm(outline_xy: NDArray[np.float64], bed_mm: tuple[float, float]
     return length * lo
 
 
-def describe_bed(printer: Optional[str], bed_mm: tuple[float, float]) -> str:
+def describe_bed(printer: str | None, bed_mm: tuple[float, float]) -> str:
     size = f"{bed_mm[0]:g} x {bed_mm[1]:g} mm"
     return f"the {printer} bed ({size})" if printer else f"a {size} bed"
 

@@ -11,19 +11,19 @@ smoothly (a C1 soft minimum) to what leaves the printable minimum under it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from insolegen.geometry.blends import smoothstep
 from insolegen.core.bspline import cubic_at, cubic_coefficients
-from insolegen.inputs.pressure_files import PressureGrid
+from insolegen.core.printing import PRINTABLE_MIN_MM
+from insolegen.geometry.blends import smoothstep
 from insolegen.geometry.outline import Outline
 from insolegen.geometry.pressure_fit import PressureFit
-from insolegen.core.printing import PRINTABLE_MIN_MM
+from insolegen.inputs.pressure_files import PressureGrid
 
 Array = NDArray[np.float64]
 

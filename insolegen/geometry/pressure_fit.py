@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 import shapely
@@ -25,8 +24,8 @@ from numpy.typing import NDArray
 
 from insolegen.core import exact
 from insolegen.geometry.distance import distance_field
-from insolegen.inputs.pressure_files import PressureGrid
 from insolegen.geometry.outline import Outline
+from insolegen.inputs.pressure_files import PressureGrid
 
 Array = NDArray[np.float64]
 
@@ -131,7 +130,7 @@ def fit_pressure(grid: PressureGrid, outline: Outline, side: str, side_told: str
     else:
         gap_left = gap_right = 0.0  # no midfoot contact at all: a high arch, or two pieces
     width = outer - inner
-    arch_on_left: Optional[bool] = None  # +w is the left of heel-to-toe, seen from above
+    arch_on_left: bool | None = None  # +w is the left of heel-to-toe, seen from above
     if abs(gap_left - gap_right) >= ARCH_CUE_FRACTION * width + pitch / 2:
         arch_on_left = bool(gap_left > gap_right)
     if side_told in ("left", "right"):

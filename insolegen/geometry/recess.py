@@ -12,7 +12,7 @@ same in 2-3 times the time and left micrometre slivers to collapse afterwards.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import shapely

@@ -9,8 +9,8 @@ so the solid is watertight by construction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import triangle
@@ -27,14 +27,14 @@ class Mesh:
     vertices: Array
     faces: NDArray[np.int64]
 
-    def mirrored_y(self) -> "Mesh":
+    def mirrored_y(self) -> Mesh:
         """The mirror image in y (right foot -> left foot), rewound so normals point out."""
         vertices = self.vertices * np.array([1.0, -1.0, 1.0])
         return Mesh(vertices=vertices, faces=self.faces[:, ::-1].copy())
 
     @property
     def triangle_count(self) -> int:
-        return int(len(self.faces))
+        return len(self.faces)
 
 
 @dataclass(frozen=True)

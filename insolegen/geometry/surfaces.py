@@ -15,19 +15,19 @@ term only where it can be non-zero.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from insolegen.core import exact
+from insolegen.core.anatomy import HEEL_STATION_FRACTION
 from insolegen.geometry.blends import RIM_FRACTION_OF_HEEL, RIM_TOP_MM, rim_rise, smoothstep
 from insolegen.geometry.distance import DistanceField, distance_field, polyline_distance_mm
 from insolegen.geometry.modifications import Term, modification_terms, modifications_mm
-from insolegen.geometry.pressure_field import PressureRelief
-from insolegen.core.anatomy import HEEL_STATION_FRACTION
 from insolegen.geometry.outline import Outline
+from insolegen.geometry.pressure_field import PressureRelief
 from insolegen.profile.spec import SideSpec
 
 Array = NDArray[np.float64]
@@ -129,7 +129,7 @@ class TopSurface:
         return self.spec.footbed_heel_mm > 0 or self.spec.footbed_toe_mm > 0
 
     @property
-    def floor(self) -> "Callable[[Array, Array], Array] | None":
+    def floor(self) -> Callable[[Array, Array], Array] | None:
         """What the part stands on, for the solids and the label: the footbed, or None
         for flat on the bed."""
         return self.footbed_mm if self.has_footbed else None

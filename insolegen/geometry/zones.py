@@ -10,8 +10,9 @@ left zones are mirrored with the foot.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 import manifold3d
 import numpy as np
@@ -20,10 +21,10 @@ import shapely
 from insolegen.geometry.measure import volumes_within_mm3
 from insolegen.geometry.outline import Outline, behind_mth_line, resample_ring
 from insolegen.geometry.pressure_field import band_areas, band_edges_kpa, band_infill_pct
-from insolegen.profile.spec import SideSpec, ZonesSpec
-from insolegen.profile.zonecheck import MIN_ZONE_AREA_MM2, MIN_ZONE_WIDTH_MM
 from insolegen.geometry.solid import Mesh, Resolution, extrude_between, extrude_height_field
 from insolegen.geometry.surfaces import TopSurface
+from insolegen.profile.spec import SideSpec, ZonesSpec
+from insolegen.profile.zonecheck import MIN_ZONE_AREA_MM2, MIN_ZONE_WIDTH_MM
 
 # Zone boundaries, as fractions of foot length. (U) conventions on docs/clinical.md's landmarks.
 HEEL_ZONE_END_FRACTION = 0.25  # the heel pad ends about a quarter of the way along
@@ -56,7 +57,7 @@ class Zone:
     part_volume_mm3: float  # how much of the insole lies in this zone
     extruder: int = 1  # the extruder (filament) that prints it: 1 = the part's own
 
-    def mirrored_y(self) -> "Zone":
+    def mirrored_y(self) -> Zone:
         return Zone(self.name, self.infill_pct, self.kind, self.mesh.mirrored_y(), self.part_volume_mm3,
                     self.extruder)
 
@@ -195,7 +196,7 @@ def build_zones(
         # The top cover_mm of the part, from the outline grown a little past the
         # cushion prisms (so no two sides coincide) up to above the part's top.
         boundary = resample_ring(outline.polygon.buffer(LIFT_OVERHANG_MM), resolution.edge_spacing_mm)
-        floor = lambda x, y: surface.top_mm(x, y) - cover_mm  # noqa: E731
+        floor = lambda x, y: surface.top_mm(x, y) - cover_mm
         cover_solid = to_manifold(extrude_between(boundary, floor, lambda x, y: np.full(np.shape(x), top),
                                                   floor, resolution))
         cutters.append(cover_solid)

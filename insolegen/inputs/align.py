@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Literal
 
 import numpy as np
 import shapely
@@ -45,7 +45,7 @@ class AlignedOutline:
 
     polygon: NDArray[np.float64]
     side: Side
-    side_detected: Optional[Side]
+    side_detected: Side | None
     rotation: NDArray[np.float64]
     offset: NDArray[np.float64]
 
@@ -72,7 +72,7 @@ def _edge_at(poly: shapely.Polygon, x: float, upper: bool) -> float:
     return float(ys.max() if upper else ys.min()) if len(ys) else 0.0
 
 
-def detect_side(points: NDArray[np.float64]) -> tuple[Optional[Side], float]:
+def detect_side(points: NDArray[np.float64]) -> tuple[Side | None, float]:
     """Which foot an outline in the frame (heel at 0, toes +x) is, from two cues: the
     big toe reaches furthest and lies medially, and the medial edge is the one hollowed
     by the arch. Returns (side or None when the cues disagree or are weak, score)."""
@@ -145,7 +145,7 @@ def _filled_samples(poly: shapely.Polygon) -> NDArray[np.float64]:
     return np.column_stack([gx.ravel()[inside], gy.ravel()[inside]])
 
 
-def align_outline(points: NDArray[np.float64], side: Optional[str] = None, what: str = "outline") -> AlignedOutline:
+def align_outline(points: NDArray[np.float64], side: str | None = None, what: str = "outline") -> AlignedOutline:
     """Rotate a closed outline (any orientation, mm) so its long axis is x, the heel is
     at x = 0 and toes toward +x, then mirror a left foot into the right-foot frame.
 

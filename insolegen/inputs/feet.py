@@ -16,10 +16,10 @@ import numpy as np
 
 from insolegen.core import exact
 from insolegen.core.anatomy import HEEL_STATION_FRACTION
+from insolegen.inputs.errors import InputFileError
 from insolegen.profile.clinical import merged_side_warnings, unusual_widths
 from insolegen.profile.loader import ProfileError
 from insolegen.profile.spec import FootFile, FootSource, Profile, SideSpec
-from insolegen.inputs.errors import InputFileError
 
 LENGTH_DISAGREEMENT_WARN = 0.03  # file and length_mm disagreeing by more than this warns
 

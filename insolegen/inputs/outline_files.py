@@ -21,9 +21,9 @@ import logging
 import math
 import re
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Optional
 from xml.parsers import expat
 
 import numpy as np
@@ -102,7 +102,7 @@ class OutlineRead:
     loops_found: int
 
 
-def read_outline_file(path: Path | str, units: Optional[str] = None) -> OutlineRead:
+def read_outline_file(path: Path | str, units: str | None = None) -> OutlineRead:
     """The largest closed loop in an SVG, DXF or CSV file, converted to mm."""
     name = shown(path)
     if units is not None and units not in UNIT_MM:
@@ -280,7 +280,7 @@ def _long_axis(points: NDArray[np.float64]) -> NDArray[np.float64]:
     return exact.symmetric_eigh(exact.covariance(points))[1][:, -1]
 
 
-def _close_loop(points: NDArray[np.float64], closed: bool) -> Optional[NDArray[np.float64]]:
+def _close_loop(points: NDArray[np.float64], closed: bool) -> NDArray[np.float64] | None:
     """The loop without a repeated end point, or None when the shape is open (or has
     fewer than 3 points: no polygon)."""
     if len(points) < 3:
@@ -514,8 +514,8 @@ class _SvgScan:
 
 
 def _svg_loops(
-    name: str, data: bytes, units: Optional[str], budget: _PointBudget
-) -> tuple[list[NDArray[np.float64]], Optional[str]]:
+    name: str, data: bytes, units: str | None, budget: _PointBudget
+) -> tuple[list[NDArray[np.float64]], str | None]:
     """Closed subpaths in mm (the document's units), or in raw user units when the
     profile names the units (the file's own width/height then ignored)."""
     from svgelements import SVG, Shape
@@ -560,7 +560,7 @@ class _WholeText(io.StringIO):
     iterparse feeds expat 16 kB at a time, and expat (before 2.6) re-scans an
     unfinished token from its start on every feed: a 30 MB embedded photo took 40 s."""
 
-    def read(self, size: Optional[int] = -1) -> str:
+    def read(self, size: int | None = -1) -> str:
         return super().read(-1)
 
 
@@ -576,7 +576,8 @@ def _svg_subpaths(
 ) -> Iterator[tuple[NDArray[np.float64], bool]]:
     """Each subpath's points (straight segments keep their vertices, curves are sampled
     every ``spacing``) and whether it ends with a close command."""
-    from svgelements import Close, Linear, Move, Path as SvgPath
+    from svgelements import Close, Linear, Move
+    from svgelements import Path as SvgPath
 
     for sub in SvgPath(element).as_subpaths():
         chunks: list[NDArray[np.float64]] = []
@@ -659,8 +660,8 @@ def _refuse_many_entities(name: str, starts: Iterator[object]) -> None:
 
 
 def _dxf_loops(
-    name: str, data: bytes, units: Optional[str], budget: _PointBudget
-) -> tuple[list[NDArray[np.float64]], Optional[str]]:
+    name: str, data: bytes, units: str | None, budget: _PointBudget
+) -> tuple[list[NDArray[np.float64]], str | None]:
     doc = _dxf_document(name, data)
     code = doc.header.get("$INSUNITS", 0)  # type: ignore[attr-defined]
     known = isinstance(code, int) and code in (0, *DXF_UNITS)
@@ -678,7 +679,7 @@ def _dxf_loops(
     return loops, file_units
 
 
-def _dxf_entity_loop(name: str, entity: object, sagitta: float, budget: _PointBudget) -> Optional[NDArray[np.float64]]:
+def _dxf_entity_loop(name: str, entity: object, sagitta: float, budget: _PointBudget) -> NDArray[np.float64] | None:
     """A closed curve's flattened points (file units), or None for other entities."""
     from ezdxf import path as dxfpath
 

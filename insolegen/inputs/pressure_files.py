@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 from numpy.typing import NDArray
@@ -47,8 +46,8 @@ class PressureGrid:
     and what build.json says of the reading."""
 
     kpa: NDArray[np.float64]
-    row_pitch_mm: Optional[float]
-    col_pitch_mm: Optional[float]
+    row_pitch_mm: float | None
+    col_pitch_mm: float | None
     file_format: str
     units: str
     units_from: str  # "file" or "profile"
@@ -56,7 +55,7 @@ class PressureGrid:
     frame_used: str  # "peak" or the frame number
 
 
-def read_pressure_file(path: Path, units: Optional[str] = None, frame: str | int = "peak") -> PressureGrid:
+def read_pressure_file(path: Path, units: str | None = None, frame: str | int = "peak") -> PressureGrid:
     """The map in ``path`` in kPa. ``units`` (a key of KPA_PER_UNIT) is used when the
     file does not say, and must agree with it when it does. Raises InputFileError."""
     try:
@@ -167,7 +166,7 @@ def _length_mm(value: str, what: str) -> float:
     return pitch
 
 
-def _tekscan(text: str) -> tuple[list[NDArray[np.float64]], tuple[Optional[float], Optional[float]], Optional[str]]:
+def _tekscan(text: str) -> tuple[list[NDArray[np.float64]], tuple[float | None, float | None], str | None]:
     header: dict[str, str] = {}
     lines = text.splitlines()
     start = 0
@@ -209,9 +208,9 @@ def _frame(block: list[str], split: str, rows: int, cols: int) -> NDArray[np.flo
     return grid
 
 
-def _emed(text: str) -> tuple[list[NDArray[np.float64]], tuple[Optional[float], Optional[float]], Optional[str]]:
+def _emed(text: str) -> tuple[list[NDArray[np.float64]], tuple[float | None, float | None], str | None]:
     size = re.search(r"Sensor size\s*:\s*([0-9.]+)\s*x\s*([0-9.]+)\s*(mm|cm)", text)
-    pitch: tuple[Optional[float], Optional[float]] = (None, None)
+    pitch: tuple[float | None, float | None] = (None, None)
     if size:
         scale = MM_PER_LENGTH_UNIT[size.group(3)]
         # width x length of a sensor: across the columns, along the rows (emed's are square)
@@ -259,9 +258,9 @@ def _emed_table(table: list[str]) -> tuple[NDArray[np.int64], NDArray[np.int64],
     return np.array(rows), np.array(columns), np.nan_to_num(np.array(values, dtype=float), nan=0.0)
 
 
-def _plain(text: str) -> tuple[list[NDArray[np.float64]], tuple[Optional[float], Optional[float]], Optional[str]]:
+def _plain(text: str) -> tuple[list[NDArray[np.float64]], tuple[float | None, float | None], str | None]:
     units = None
-    pitch: tuple[Optional[float], Optional[float]] = (None, None)
+    pitch: tuple[float | None, float | None] = (None, None)
     frames, block = [], []
     for line in text.splitlines() + [""]:
         stripped = line.strip()

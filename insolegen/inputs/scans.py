@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal
 
 import numpy as np
 import shapely
@@ -27,9 +27,9 @@ from numpy.typing import NDArray
 
 from insolegen.core import exact
 from insolegen.core.paths import shown
-from insolegen.formats.meshes import MeshFileError, obj_mesh, ply_mesh, read_mesh_bytes, stl_triangles, xyz_points
 from insolegen.core.rays import vertical_hits
 from insolegen.core.units import FOOT_LENGTH_RANGE_MM, UNIT_MM
+from insolegen.formats.meshes import MeshFileError, obj_mesh, ply_mesh, read_mesh_bytes, stl_triangles, xyz_points
 from insolegen.inputs.align import AlignedOutline, align_outline
 from insolegen.inputs.errors import InputFileError
 
@@ -293,7 +293,7 @@ def _largest_solid_piece(vertices: NDArray, faces: NDArray, label: NDArray, piec
     return int(order[0])
 
 
-def _units(length_raw: float, units: str, length_mm: Optional[float], path: Path) -> tuple[float, str, str]:
+def _units(length_raw: float, units: str, length_mm: float | None, path: Path) -> tuple[float, str, str]:
     lo, hi = FOOT_LENGTH_RANGE_MM
     fits = [u for u, f in UNIT_MM.items() if lo <= length_raw * f <= hi]
     if units != "auto":
@@ -414,10 +414,10 @@ def read_scan(
     units: str = "auto",
     kind: str = "auto",
     side: str = "auto",
-    length_mm: Optional[float] = None,
+    length_mm: float | None = None,
     smoothing_mm: float = SMOOTHING_MM,
     allow_unusual_shape: bool = False,
-    _scale: Optional[float] = None,
+    _scale: float | None = None,
 ) -> ScanRead:
     """Read a foot scan or foam-box impression; see the module docstring.
 
@@ -440,10 +440,10 @@ def _read_scan(
     units: str,
     kind: str,
     side: str,
-    length_mm: Optional[float],
+    length_mm: float | None,
     smoothing_mm: float,
     allow_unusual_shape: bool,
-    _scale: Optional[float],
+    _scale: float | None,
 ) -> ScanRead:
     """The steps: load and clean -> scale and stand on its floor -> kind and height maps
     -> sole and footprint -> aligned outline -> smoothed sole in the insole frame."""
@@ -503,7 +503,7 @@ def _load_clean(path: Path, name: str) -> tuple[NDArray, NDArray, int, list[str]
     return vertices, faces, triangles, notes, dropped
 
 
-def _scaled(vertices: NDArray, triangles: int, units: str, length_mm: Optional[float], _scale: Optional[float],
+def _scaled(vertices: NDArray, triangles: int, units: str, length_mm: float | None, _scale: float | None,
             path: Path, name: str) -> tuple[NDArray, float, str, str, NDArray]:
     """(mean, scale to mm, unit name, where it came from, centred vertices in mm)."""
     mean = vertices.mean(axis=0)
@@ -540,7 +540,6 @@ def _cloud_maps(frame: NDArray, name: str) -> tuple[NDArray, NDArray, NDArray, N
     a phone's cloud hold no point: gaps enclosed by measured cells (a closing at the
     cloud's own spacing) take the nearest measured cell's value; the cloud's outer edge
     is not grown (a grown edge would widen the foot)."""
-    from scipy import ndimage
 
     span = np.ptp(frame[:, :2], axis=0)
     if span.max() > MAX_FLOOR_SPAN_MM:
@@ -595,7 +594,7 @@ def _closed_gaps(values: NDArray, reach: int) -> NDArray:
     return np.where(measured, values, np.where(gaps, values[tuple(nearest)], np.nan))
 
 
-def _top_plane(high: NDArray, xs: NDArray, ys: NDArray) -> Optional[NDArray]:
+def _top_plane(high: NDArray, xs: NDArray, ys: NDArray) -> NDArray | None:
     """The plane (a, b, c: z = a x + b y + c) that most of the surface seen from above
     lies on, within PLANE_BAND_MM: a foam block's top, even tilted or slightly warped
     (RANSAC on the height map, then least squares on the cells near it). None when no
@@ -740,7 +739,7 @@ def _check_plausible(polygon: shapely.Polygon, kind: str, xs: NDArray, ys: NDArr
 
 
 def _disk(radius_cells: float) -> NDArray[np.bool_]:
-    r = max(1, int(round(radius_cells)))
+    r = max(1, round(radius_cells))
     i, j = np.mgrid[-r:r + 1, -r:r + 1]
     return (i * i + j * j) <= r * r
 
@@ -844,7 +843,7 @@ def _has_hollow(high: NDArray, xs: NDArray, ys: NDArray, plane: NDArray) -> bool
         return False
     hollow = seen & (residual < -IMPRESSION_DEPTH_MM)
     labels, count = ndimage.label(hollow)
-    ring_cells = max(2, int(round(5.0 / step)))
+    ring_cells = max(2, round(5.0 / step))
     # Only foot-sized regions are looked at; sized all at once, as a ragged scan can
     # have a million small ones.
     cells = np.bincount(labels.ravel(), minlength=count + 1)

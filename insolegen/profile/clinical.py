@@ -6,8 +6,6 @@ override key the message names, ``warnings`` are printed and recorded in build.j
 
 from __future__ import annotations
 
-from typing import Optional
-
 from insolegen.profile.schema import RANGES, LiftTable
 from insolegen.profile.slips import unit_slip
 from insolegen.profile.spec import SideSpec
@@ -30,7 +28,7 @@ LLD_REFER_MM = 20.0
 LLD_UNTREATED_MM = 3.0
 
 
-def merged_side_warnings(specs: "list[SideSpec] | tuple[SideSpec, ...]") -> list[str]:
+def merged_side_warnings(specs: list[SideSpec] | tuple[SideSpec, ...]) -> list[str]:
     """Every side's warnings: one both sides share is given once; a side's own is
     labelled with it."""
     per_side = {spec.side: side_warnings(spec) for spec in specs}
@@ -139,7 +137,7 @@ def lift_checks(lift: LiftTable, heel_thickness_mm: float) -> tuple[list[str], l
 
 
 def _correction_checks(lift: LiftTable, refusals: list[str]) -> list[str]:
-    lld: Optional[float] = lift.measured_lld_mm
+    lld: float | None = lift.measured_lld_mm
     if lld is None:
         return []
     out: list[str] = []

@@ -7,23 +7,23 @@ import datetime
 import os
 import re
 import tomllib
-
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from pydantic import ValidationError
 
+from insolegen.core.paths import UnusablePathError, brief, read_input_bytes, without_path
+from insolegen.core.sheets import greatest_threshold, least_threshold
 from insolegen.profile import defaults
 from insolegen.profile.clinical import lift_checks, merged_side_warnings
 from insolegen.profile.modification_rules import modification_checks, pair_checks
-from insolegen.profile.schema import FOOT_KEYS, MODIFICATION_KEYS, RANGES, SHAPE_KEYS, PatientTable, ProfileDoc
-from insolegen.profile.slips import with_slip
 from insolegen.profile.names import StemError, display_name_problem, file_stem, forbidden_character
 from insolegen.profile.printers import PRINTERS
-from insolegen.profile.sizes import SizeError, parse_size, size_length_problem
-from insolegen.core.paths import UnusablePathError, brief, read_input_bytes, without_path
+from insolegen.profile.schema import FOOT_KEYS, MODIFICATION_KEYS, RANGES, SHAPE_KEYS, PatientTable, ProfileDoc
 from insolegen.profile.shoe_rules import shoe_checks
-from insolegen.core.sheets import greatest_threshold, least_threshold
+from insolegen.profile.sizes import SizeError, parse_size, size_length_problem
+from insolegen.profile.slips import with_slip
 from insolegen.profile.spec import (
     FootFile,
     LatticeSpec,
@@ -54,7 +54,7 @@ PROFILE_MAX_BYTES = 1024 * 1024
 class ProfileError(Exception):
     """An invalid profile; ``problems`` holds one human-readable line per problem."""
 
-    def __init__(self, problems: Iterable[str], source: Optional[Path] = None) -> None:
+    def __init__(self, problems: Iterable[str], source: Path | None = None) -> None:
         self.problems = list(problems)
         self.source = source
         super().__init__("\n".join(self.problems))
@@ -84,7 +84,7 @@ def load_profile_data(path: Path) -> dict[str, Any]:
     return parse_toml(text, path)
 
 
-def profile_stem(path: Path | str) -> Optional[str]:
+def profile_stem(path: Path | str) -> str | None:
     """The file stem a profile builds under (its folder's name), read cheaply: no
     files it names are read. None when the profile cannot be read or its name or
     patient id is unusable (building it will say why)."""
@@ -104,7 +104,7 @@ def profile_stem(path: Path | str) -> Optional[str]:
         return None
 
 
-def parse_toml(text: str, path: Optional[Path] = None) -> dict[str, Any]:
+def parse_toml(text: str, path: Path | None = None) -> dict[str, Any]:
     """TOML text to a dict, or :class:`ProfileError` with one line. Nesting is bounded
     (Python's TOML parser recurses per level and fails with RecursionError)."""
     try:
@@ -130,7 +130,7 @@ def _nesting(value: Any, depth: int = 0) -> int:
 
 
 def profile_from_dict(
-    data: dict[str, Any], *, default_name: str = "insole", source: Optional[Path] = None
+    data: dict[str, Any], *, default_name: str = "insole", source: Path | None = None
 ) -> Profile:
     """Validate a parsed TOML document and resolve one :class:`SideSpec` per side built."""
     try:
@@ -237,7 +237,7 @@ def _patient(table: PatientTable, problems: list[str]) -> Patient:
     return Patient(date_of_birth=_date_of_birth(table.date_of_birth, problems), **texts)
 
 
-def _date_of_birth(value: Any, problems: list[str]) -> Optional[datetime.date]:
+def _date_of_birth(value: Any, problems: list[str]) -> datetime.date | None:
     key, example = "patient.date_of_birth", 'e.g. "1961-04-02" (year-month-day)'
     if value is None:
         return None
@@ -262,7 +262,7 @@ def _date_of_birth(value: Any, problems: list[str]) -> Optional[datetime.date]:
     return value
 
 
-def _print_spec(doc: ProfileDoc, problems: list[str]) -> Optional[PrintSpec]:
+def _print_spec(doc: ProfileDoc, problems: list[str]) -> PrintSpec | None:
     table = doc.print
     if table is None:
         return None
@@ -300,7 +300,7 @@ def _size_problems(data: dict[str, Any]) -> list[str]:
 
 def _resolve_side(
     doc: ProfileDoc, side: str, problems: list[str], warnings: list[str], base_dir: Path
-) -> Optional[SideSpec]:
+) -> SideSpec | None:
     override = getattr(doc, side)
     given = override.model_fields_set
 
@@ -368,7 +368,7 @@ def _resolve_side(
 
 
 def _side_spec(doc: ProfileDoc, side: str, length_mm: float, ball_mm: float, heel_mm: float,
-               shape: dict[str, Any], *, size: Optional[str] = None, source: Optional[FootFile] = None,
+               shape: dict[str, Any], *, size: str | None = None, source: FootFile | None = None,
                base_dir: Path = Path(".")) -> SideSpec:
     """One side's spec; the lift is only on the side it names."""
     lift = doc.lift if doc.lift is not None and doc.lift.side == side else None
@@ -389,7 +389,7 @@ def _side_spec(doc: ProfileDoc, side: str, length_mm: float, ball_mm: float, hee
     )
 
 
-def _pressure(doc: ProfileDoc, side: str, base_dir: Path) -> Optional[PressureSpec]:
+def _pressure(doc: ProfileDoc, side: str, base_dir: Path) -> PressureSpec | None:
     """The side's pressure map: [<side>.pressure], else [pressure] (which the profile's
     checks allow only when one side is built: a map shows one foot)."""
     own = getattr(doc, side).pressure
@@ -406,7 +406,7 @@ def _pressure(doc: ProfileDoc, side: str, base_dir: Path) -> Optional[PressureSp
         softest_pct=table.softest_pct, firmest_pct=table.firmest_pct)
 
 
-def _lattice(doc: ProfileDoc) -> Optional[LatticeSpec]:
+def _lattice(doc: ProfileDoc) -> LatticeSpec | None:
     table = doc.lattice
     if table is None or not table.enabled:
         return None
@@ -535,9 +535,9 @@ def _shape(doc: ProfileDoc, pick: Any, *, womens: bool, conform: bool) -> dict[s
 
 
 def _foot_file(
-    doc: ProfileDoc, side: str, pick: Any, base_dir: Path, problems: list[str], length_mm: Optional[float],
+    doc: ProfileDoc, side: str, pick: Any, base_dir: Path, problems: list[str], length_mm: float | None,
     length_key: str,
-) -> Optional[FootFile]:
+) -> FootFile | None:
     """The tracing or scan the side names, if any, as a request for the foot stage."""
     outline, outline_key = pick("outline", doc.foot)
     scan, scan_key = pick("scan", doc.foot)

@@ -121,7 +121,7 @@ def modification_checks(spec: SideSpec) -> tuple[list[str], list[str]]:
     return warnings, refusals
 
 
-def pair_checks(specs: "list[SideSpec] | tuple[SideSpec, ...]") -> list[str]:
+def pair_checks(specs: list[SideSpec] | tuple[SideSpec, ...]) -> list[str]:
     """Warnings that compare the two sides."""
     if len(specs) != 2:
         return []

@@ -6,7 +6,7 @@ warn or need an override key, live in :mod:`insolegen.profile.clinical`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -83,9 +83,11 @@ SideChoice = Literal["left", "right", "both"]
 LiftSide = Literal["left", "right"]
 
 
-def _num(key: str) -> Any:
+def _range(key: str) -> Any:
+    """The pydantic constraint for a number key: its range from RANGES, finite. Used as
+    ``Annotated[float, _range(key)]`` (metadata, so type checkers read a float)."""
     lo, hi, _unit = RANGES[key]
-    return Annotated[float, Field(ge=lo, le=hi, allow_inf_nan=False)]
+    return Field(ge=lo, le=hi, allow_inf_nan=False)
 
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
@@ -95,19 +97,19 @@ class FootTable(BaseModel):
     """[foot]: give size, or length_mm, or both (length_mm wins)."""
 
     model_config = _STRICT
-    size: Optional[str] = None  # "EU 42", "EU W 39", "US M 9", "UK 8", "MP 265"
-    length_mm: Optional[_num("length_mm")] = None  # foot length, heel to longest toe (wins over size)
-    ball_width_mm: Optional[_num("ball_width_mm")] = None  # across the metatarsal heads; default 0.38 x length
-    heel_width_mm: Optional[_num("heel_width_mm")] = None  # at 0.16 x length from the heel; default 0.27 x length
-    outline: Optional[str] = None  # SVG, DXF or CSV; relative to the profile
-    outline_units: Optional[Literal["mm", "cm", "in"]] = None  # default: the file's own, else mm
+    size: str | None = None  # "EU 42", "EU W 39", "US M 9", "UK 8", "MP 265"
+    length_mm: Annotated[float, _range("length_mm")] | None = None  # foot length, heel to longest toe (wins over size)
+    ball_width_mm: Annotated[float, _range("ball_width_mm")] | None = None  # across the metatarsal heads; default 0.38 x length
+    heel_width_mm: Annotated[float, _range("heel_width_mm")] | None = None  # at 0.16 x length from the heel; default 0.27 x length
+    outline: str | None = None  # SVG, DXF or CSV; relative to the profile
+    outline_units: Literal["mm", "cm", "in"] | None = None  # default: the file's own, else mm
     outline_side: Literal["auto", "left", "right"] = "auto"  # which foot the tracing is
-    scan: Optional[str] = None  # STL, OBJ or PLY; relative to the profile
+    scan: str | None = None  # STL, OBJ or PLY; relative to the profile
     scan_kind: Literal["auto", "foot", "impression"] = "auto"  # impression: a foam box's foot-shaped hollow
     scan_units: Literal["auto", "mm", "cm", "m", "in"] = "auto"  # auto: the unit that makes it 150-350 mm long
     scan_side: Literal["auto", "left", "right"] = "auto"
-    scan_smoothing_mm: _num("scan_smoothing_mm") = defaults.SCAN_SMOOTHING_MM  # Gaussian smoothing of the sole
-    conform: Optional[bool] = None  # default: true with a scan
+    scan_smoothing_mm: Annotated[float, _range("scan_smoothing_mm")] = defaults.SCAN_SMOOTHING_MM  # Gaussian smoothing of the sole
+    conform: bool | None = None  # default: true with a scan
     allow_unusual_shape: bool = False  # build from a scan whose sole does not look like a foot
 
 
@@ -115,15 +117,15 @@ class ShapeTable(BaseModel):
     """[shape]: the insole's form. None means "use the default" (resolved later)."""
 
     model_config = _STRICT
-    length: Optional[LengthKind] = None  # full, sulcus (to the toe bases) or three-quarter (to the MTHs)
-    thickness_mm: Optional[_num("thickness_mm")] = None  # the base under the forefoot
-    heel_thickness_mm: Optional[_num("heel_thickness_mm")] = None  # the base under the heel (default: thickness_mm)
-    heel_cup_depth_mm: Optional[_num("heel_cup_depth_mm")] = None  # the cup's rim above the heel seat
-    arch_height_mm: Optional[_num("arch_height_mm")] = None  # the medial arch above the base, at its apex
-    arch_apex_pct: Optional[_num("arch_apex_pct")] = None  # where the apex lies, % of foot length from the heel
-    met_pad_height_mm: Optional[_num("met_pad_height_mm")] = None  # a teardrop behind the 2nd and 3rd MTHs
-    rearfoot_post_deg: Optional[_num("rearfoot_post_deg")] = None  # + medial (varus) post, - lateral
-    forefoot_post_deg: Optional[_num("forefoot_post_deg")] = None  # + medial (varus) post, - lateral
+    length: LengthKind | None = None  # full, sulcus (to the toe bases) or three-quarter (to the MTHs)
+    thickness_mm: Annotated[float, _range("thickness_mm")] | None = None  # the base under the forefoot
+    heel_thickness_mm: Annotated[float, _range("heel_thickness_mm")] | None = None  # the base under the heel (default: thickness_mm)
+    heel_cup_depth_mm: Annotated[float, _range("heel_cup_depth_mm")] | None = None  # the cup's rim above the heel seat
+    arch_height_mm: Annotated[float, _range("arch_height_mm")] | None = None  # the medial arch above the base, at its apex
+    arch_apex_pct: Annotated[float, _range("arch_apex_pct")] | None = None  # where the apex lies, % of foot length from the heel
+    met_pad_height_mm: Annotated[float, _range("met_pad_height_mm")] | None = None  # a teardrop behind the 2nd and 3rd MTHs
+    rearfoot_post_deg: Annotated[float, _range("rearfoot_post_deg")] | None = None  # + medial (varus) post, - lateral
+    forefoot_post_deg: Annotated[float, _range("forefoot_post_deg")] | None = None  # + medial (varus) post, - lateral
 
 
 class LiftTable(BaseModel):
@@ -131,9 +133,9 @@ class LiftTable(BaseModel):
 
     model_config = _STRICT
     side: LiftSide  # the shorter leg's side
-    heel_mm: _num("heel_mm")  # the lift under the heel
-    forefoot_mm: _num("forefoot_mm") = 0.0  # under the MTHs and toes (0: a heel wedge)
-    measured_lld_mm: Optional[_num("measured_lld_mm")] = None  # the measured discrepancy, for the checks
+    heel_mm: Annotated[float, _range("heel_mm")]  # the lift under the heel
+    forefoot_mm: Annotated[float, _range("forefoot_mm")] = 0.0  # under the MTHs and toes (0: a heel wedge)
+    measured_lld_mm: Annotated[float, _range("measured_lld_mm")] | None = None  # the measured discrepancy, for the checks
     allow_tall_heel: bool = False  # a total heel over 15 mm
     allow_overcorrection: bool = False  # a lift over the measured discrepancy
 
@@ -148,7 +150,7 @@ class CustomZoneTable(BaseModel):
         list[Annotated[list[Annotated[float, Field(allow_inf_nan=False)]], Field(min_length=2, max_length=2)]],
         Field(min_length=3, max_length=500),
     ]
-    infill_pct: _num("infill_pct")
+    infill_pct: Annotated[float, _range("infill_pct")]
 
 
 class ZonesTable(BaseModel):
@@ -156,12 +158,12 @@ class ZonesTable(BaseModel):
 
     model_config = _STRICT
     pattern: str = defaults.PATTERN  # the slicer's infill pattern, e.g. gyroid
-    heel: _num("heel") = defaults.ZONE_PCT["heel"]  # infill under the heel
-    arch: _num("arch") = defaults.ZONE_PCT["arch"]  # infill under the midfoot
-    forefoot: _num("forefoot") = defaults.ZONE_PCT["forefoot"]  # infill under the MTHs
-    toes: _num("toes") = defaults.ZONE_PCT["toes"]  # infill under the toes
-    lift: _num("lift") = defaults.ZONE_PCT["lift"]  # infill of the lift layer (keep 50 % or more)
-    top_cover: _num("top_cover") = defaults.ZONE_PCT["top_cover"]  # the top cover's infill (modifications.top_cover_mm)
+    heel: Annotated[float, _range("heel")] = defaults.ZONE_PCT["heel"]  # infill under the heel
+    arch: Annotated[float, _range("arch")] = defaults.ZONE_PCT["arch"]  # infill under the midfoot
+    forefoot: Annotated[float, _range("forefoot")] = defaults.ZONE_PCT["forefoot"]  # infill under the MTHs
+    toes: Annotated[float, _range("toes")] = defaults.ZONE_PCT["toes"]  # infill under the toes
+    lift: Annotated[float, _range("lift")] = defaults.ZONE_PCT["lift"]  # infill of the lift layer (keep 50 % or more)
+    top_cover: Annotated[float, _range("top_cover")] = defaults.ZONE_PCT["top_cover"]  # the top cover's infill (modifications.top_cover_mm)
     top_cover_extruder: Annotated[int, Field(ge=1, le=16)] = 1  # the extruder (filament) that prints the top cover
     allow_soft_lift: bool = False
     custom: list[CustomZoneTable] = []
@@ -172,23 +174,23 @@ class ModificationsTable(BaseModel):
     reliefs of the top surface, placed by the foot's landmarks. None: not given here."""
 
     model_config = _STRICT
-    medial_heel_skive_mm: Optional[_num("medial_heel_skive_mm")] = None
-    lateral_heel_skive_mm: Optional[_num("lateral_heel_skive_mm")] = None
-    mortons_extension_mm: Optional[_num("mortons_extension_mm")] = None
-    reverse_mortons_mm: Optional[_num("reverse_mortons_mm")] = None
-    met_bar_mm: Optional[_num("met_bar_mm")] = None
-    cuboid_pad_mm: Optional[_num("cuboid_pad_mm")] = None
-    navicular_pad_mm: Optional[_num("navicular_pad_mm")] = None
-    mth_relief_mm: Optional[Annotated[list[_num("mth_relief_mm")], Field(min_length=5, max_length=5)]] = None
-    sesamoid_relief_mm: Optional[_num("sesamoid_relief_mm")] = None
-    heel_relief_mm: Optional[_num("heel_relief_mm")] = None
-    heel_relief_shape: Optional[Literal["round", "horseshoe"]] = None
-    plantar_fascia_groove_mm: Optional[_num("plantar_fascia_groove_mm")] = None
-    medial_flange_mm: Optional[_num("medial_flange_mm")] = None
-    lateral_clip_mm: Optional[_num("lateral_clip_mm")] = None
-    top_cover_mm: Optional[_num("top_cover_mm")] = None  # the top layer as its own zone (zones.top_cover)
-    first_ray_cutout: Optional[bool] = None  # a recess under the 1st MPJ, down to the printable minimum
-    allow_shallow_cup: Optional[bool] = None  # a heel skive in a heel cup under 14 mm
+    medial_heel_skive_mm: Annotated[float, _range("medial_heel_skive_mm")] | None = None
+    lateral_heel_skive_mm: Annotated[float, _range("lateral_heel_skive_mm")] | None = None
+    mortons_extension_mm: Annotated[float, _range("mortons_extension_mm")] | None = None
+    reverse_mortons_mm: Annotated[float, _range("reverse_mortons_mm")] | None = None
+    met_bar_mm: Annotated[float, _range("met_bar_mm")] | None = None
+    cuboid_pad_mm: Annotated[float, _range("cuboid_pad_mm")] | None = None
+    navicular_pad_mm: Annotated[float, _range("navicular_pad_mm")] | None = None
+    mth_relief_mm: Annotated[list[Annotated[float, _range("mth_relief_mm")]], Field(min_length=5, max_length=5)] | None = None
+    sesamoid_relief_mm: Annotated[float, _range("sesamoid_relief_mm")] | None = None
+    heel_relief_mm: Annotated[float, _range("heel_relief_mm")] | None = None
+    heel_relief_shape: Literal["round", "horseshoe"] | None = None
+    plantar_fascia_groove_mm: Annotated[float, _range("plantar_fascia_groove_mm")] | None = None
+    medial_flange_mm: Annotated[float, _range("medial_flange_mm")] | None = None
+    lateral_clip_mm: Annotated[float, _range("lateral_clip_mm")] | None = None
+    top_cover_mm: Annotated[float, _range("top_cover_mm")] | None = None  # the top layer as its own zone (zones.top_cover)
+    first_ray_cutout: bool | None = None  # a recess under the 1st MPJ, down to the printable minimum
+    allow_shallow_cup: bool | None = None  # a heel skive in a heel cup under 14 mm
 
 
 MODIFICATION_KEYS = tuple(ModificationsTable.model_fields)
@@ -199,9 +201,9 @@ class ShoeTable(BaseModel):
     the ball, and the room inside the heel counter."""
 
     model_config = _STRICT
-    heel_pitch_mm: _num("heel_pitch_mm") = 0.0
-    toe_spring_mm: _num("toe_spring_mm") = 0.0
-    heel_depth_mm: Optional[_num("heel_depth_mm")] = None
+    heel_pitch_mm: Annotated[float, _range("heel_pitch_mm")] = 0.0
+    toe_spring_mm: Annotated[float, _range("toe_spring_mm")] = 0.0
+    heel_depth_mm: Annotated[float, _range("heel_depth_mm")] | None = None
     bottom: Literal["flat", "shoe"] = "flat"  # "shoe": the underside follows the footbed
 
 
@@ -211,21 +213,18 @@ class PressureTable(BaseModel):
 
     model_config = _STRICT
     file: Annotated[str, Field(min_length=1)]  # .csv grid, Tekscan .asf or emed .lst, beside the profile
-    units: Optional[Literal["kPa", "N/cm2", "psi", "mmHg"]] = None  # when the file does not say
-    pitch_mm: Optional[Annotated[list[Annotated[float, Field(ge=0.5, le=50, allow_inf_nan=False)]],
-                                 Field(min_length=2, max_length=2)]] = None  # between rows, between columns
-    frame: Union[Literal["peak"], Annotated[int, Field(ge=1)]] = "peak"  # or a frame number
+    units: Literal["kPa", "N/cm2", "psi", "mmHg"] | None = None  # when the file does not say
+    pitch_mm: Annotated[list[Annotated[float, Field(ge=0.5, le=50, allow_inf_nan=False)]], Field(min_length=2, max_length=2)] | None = None  # between rows, between columns
+    frame: Literal["peak"] | Annotated[int, Field(ge=1)] = "peak"  # or a frame number
     side: Literal["auto", "left", "right"] = "auto"  # which foot the map shows, when it cannot be detected
-    relief_above_kpa: _num("relief_above_kpa") = defaults.RELIEF_ABOVE_KPA
+    relief_above_kpa: Annotated[float, _range("relief_above_kpa")] = defaults.RELIEF_ABOVE_KPA
     # (kPa, depth mm) pairs, rising; default: 0 mm at the threshold, 3 mm at twice it
-    relief_table: Optional[Annotated[list[Annotated[list[Annotated[float, Field(ge=0, le=5000, allow_inf_nan=False)]],
-                                                   Field(min_length=2, max_length=2)]],
-                                     Field(min_length=2, max_length=20)]] = None
+    relief_table: Annotated[list[Annotated[list[Annotated[float, Field(ge=0, le=5000, allow_inf_nan=False)]], Field(min_length=2, max_length=2)]], Field(min_length=2, max_length=20)] | None = None
     zones: Literal["fixed", "pressure"] = "fixed"  # "pressure": bands of infill graded by the map
     grading: Literal["offload", "support"] = "offload"  # softest where pressure is highest, or the reverse
     bands: Annotated[int, Field(ge=8, le=20)] = defaults.PRESSURE_BANDS
-    softest_pct: _num("softest_pct") = defaults.PRESSURE_SOFTEST_PCT
-    firmest_pct: _num("firmest_pct") = defaults.PRESSURE_FIRMEST_PCT
+    softest_pct: Annotated[float, _range("softest_pct")] = defaults.PRESSURE_SOFTEST_PCT
+    firmest_pct: Annotated[float, _range("firmest_pct")] = defaults.PRESSURE_FIRMEST_PCT
 
 
 class LatticeTable(BaseModel):
@@ -235,23 +234,22 @@ class LatticeTable(BaseModel):
     model_config = _STRICT
     enabled: bool = False  # true: also build the lattice parts (slower: tens of seconds a side)
     type: Literal["gyroid", "diamond"] = "gyroid"  # the triply periodic sheet
-    cell_mm: _num("cell_mm") = 10.0  # the lattice's cell size
-    wall_min_mm: _num("wall_min_mm") = 0.8  # the thinnest sheet anywhere (sets the least solid fraction)
-    skin_top_mm: _num("skin_top_mm") = 1.2  # solid skin under the foot
-    skin_bottom_mm: _num("skin_bottom_mm") = 0.8  # solid skin on the bed
-    perimeter_mm: _num("perimeter_mm") = 1.2  # solid rim around the edge
-    blend_mm: _num("blend_mm") = 15.0  # the width over which one zone's fraction eases into the next
+    cell_mm: Annotated[float, _range("cell_mm")] = 10.0  # the lattice's cell size
+    wall_min_mm: Annotated[float, _range("wall_min_mm")] = 0.8  # the thinnest sheet anywhere (sets the least solid fraction)
+    skin_top_mm: Annotated[float, _range("skin_top_mm")] = 1.2  # solid skin under the foot
+    skin_bottom_mm: Annotated[float, _range("skin_bottom_mm")] = 0.8  # solid skin on the bed
+    perimeter_mm: Annotated[float, _range("perimeter_mm")] = 1.2  # solid rim around the edge
+    blend_mm: Annotated[float, _range("blend_mm")] = 15.0  # the width over which one zone's fraction eases into the next
     # (sealed voids keep SLS's and MJF's unfused powder, or liquid resin; two holes a void)
-    drain_hole_mm: _num("drain_hole_mm") = 0.0  # 0: sealed voids (FDM); 2-8, at most half the cell: escape holes for SLS, MJF, resin
+    drain_hole_mm: Annotated[float, _range("drain_hole_mm")] = 0.0  # 0: sealed voids (FDM); 2-8, at most half the cell: escape holes for SLS, MJF, resin
 
 
 class PrintTable(BaseModel):
     """[print]: the printer (a preset) or a custom bed, for placing the part."""
 
     model_config = _STRICT
-    printer: Optional[str] = None
-    bed_mm: Optional[Annotated[list[Annotated[float, Field(ge=80, le=1000, allow_inf_nan=False)]],
-                               Field(min_length=2, max_length=2)]] = None
+    printer: str | None = None
+    bed_mm: Annotated[list[Annotated[float, Field(ge=80, le=1000, allow_inf_nan=False)]], Field(min_length=2, max_length=2)] | None = None
     label: bool = True  # engrave the side and the patient's id into the underside
 
 
@@ -305,17 +303,17 @@ class ProfileDoc(BaseModel):
     """The whole TOML document."""
 
     model_config = _STRICT
-    name: Optional[str] = None  # the patient's name, any script (insolegen.profile.names)
+    name: str | None = None  # the patient's name, any script (insolegen.profile.names)
     side: SideChoice = "both"
     patient: PatientTable = PatientTable()
     foot: FootTable = FootTable()
     shape: ShapeTable = ShapeTable()
-    lift: Optional[LiftTable] = None
+    lift: LiftTable | None = None
     zones: ZonesTable = ZonesTable()
     modifications: ModificationsTable = ModificationsTable()
-    shoe: Optional[ShoeTable] = None
-    pressure: Optional[PressureTable] = None
-    lattice: Optional[LatticeTable] = None
-    print: Optional[PrintTable] = None
+    shoe: ShoeTable | None = None
+    pressure: PressureTable | None = None
+    lattice: LatticeTable | None = None
+    print: PrintTable | None = None
     left: SideTable = SideTable()  # type: ignore[valid-type]
     right: SideTable = SideTable()  # type: ignore[valid-type]

@@ -3,7 +3,7 @@ Each returns warnings (a fit the clinician may still choose), without the side's
 
 from __future__ import annotations
 
-from insolegen.profile.spec import SideSpec, Shoe
+from insolegen.profile.spec import Shoe, SideSpec
 
 HEEL_COUNTER_MIN_MM = 15.0  # counter left above the heel stack to keep the heel in the shoe (U)
 HIGH_HEEL_MM = 38.0  # heels over 1.5 in need a modified cast [NW]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from insolegen.profile import defaults
 
@@ -23,11 +23,11 @@ class FootFile:
     key: str  # the profile key that named it, e.g. "left.scan"
     given: str  # the value as written, for messages
     in_side_table: bool  # named under [left]/[right] rather than [foot]
-    units: Optional[str] = None
+    units: str | None = None
     side_told: str = "auto"
     scan_kind: str = "auto"
     smoothing_mm: float = defaults.SCAN_SMOOTHING_MM
-    length_mm: Optional[float] = None  # the profile's foot length, for scaling a scan
+    length_mm: float | None = None  # the profile's foot length, for scaling a scan
     length_key: str = "foot.length_mm"
     conform: bool = False
     allow_unusual_shape: bool = False  # a scan's sole that does not look like a foot is built anyway
@@ -54,8 +54,8 @@ class PressureSpec:
     key: str  # the table that named it: "pressure", "left.pressure"
     path: Path
     given: str
-    units: Optional[str] = None
-    pitch_mm: Optional[tuple[float, float]] = None  # between rows, between columns
+    units: str | None = None
+    pitch_mm: tuple[float, float] | None = None  # between rows, between columns
     frame: str | int = "peak"
     side_told: str = "auto"
     relief_above_kpa: float = defaults.RELIEF_ABOVE_KPA
@@ -131,9 +131,9 @@ class SideSpec:
     footbed_heel_mm: float = 0.0
     footbed_toe_mm: float = 0.0
     modifications: Modifications = field(default_factory=Modifications)
-    pressure: Optional[PressureSpec] = None  # a plantar pressure map ([pressure]), read by the foot stage
-    size: Optional[str] = None
-    source: Optional[FootSource | FootFile] = None
+    pressure: PressureSpec | None = None  # a plantar pressure map ([pressure]), read by the foot stage
+    size: str | None = None
+    source: FootSource | FootFile | None = None
 
     @property
     def needs_foot_file(self) -> bool:
@@ -187,7 +187,7 @@ class Shoe:
 
     heel_pitch_mm: float = 0.0
     toe_spring_mm: float = 0.0
-    heel_depth_mm: Optional[float] = None
+    heel_depth_mm: float | None = None
     bottom: Literal["flat", "shoe"] = "flat"
 
     def as_dict(self) -> dict[str, object]:
@@ -224,7 +224,7 @@ class LatticeSpec:
 class PrintSpec:
     """Where the parts are printed: a preset's name (or None) and its bed (mm)."""
 
-    printer: Optional[str]
+    printer: str | None
     bed_mm: tuple[float, float]
     family: str = "any"  # prusa | orca | any: which 3MF the printer's slicer opens
 
@@ -234,14 +234,14 @@ class Patient:
     """The patient's record as the profile gives it ([patient]; every field optional).
     Free text, shown as written (escaped by whoever shows it)."""
 
-    id: Optional[str] = None
-    date_of_birth: Optional[datetime.date] = None
-    clinician: Optional[str] = None
-    diagnosis: Optional[str] = None
-    shoe: Optional[str] = None
-    notes: Optional[str] = None
+    id: str | None = None
+    date_of_birth: datetime.date | None = None
+    clinician: str | None = None
+    diagnosis: str | None = None
+    shoe: str | None = None
+    notes: str | None = None
 
-    def as_dict(self) -> dict[str, Optional[str]]:
+    def as_dict(self) -> dict[str, str | None]:
         """JSON-ready: the date as ISO 8601 (YYYY-MM-DD)."""
         out = {k: getattr(self, k) for k in self.__dataclass_fields__}
         out["date_of_birth"] = self.date_of_birth.isoformat() if self.date_of_birth else None
@@ -258,14 +258,14 @@ class Profile:
     patient: Patient = field(default_factory=Patient)
     sides: tuple[SideSpec, ...]
     warnings: tuple[str, ...] = ()
-    source: Optional[Path] = None
-    lift: Optional[dict[str, object]] = field(default=None)
+    source: Path | None = None
+    lift: dict[str, object] | None = field(default=None)
     zones: ZonesSpec = field(default_factory=ZonesSpec)
-    print: Optional[PrintSpec] = None
-    shoe: Optional[Shoe] = None
+    print: PrintSpec | None = None
+    shoe: Shoe | None = None
     # --vary: this profile's number among the variants (its file stem ends "-v<n>") and
     # the values that make it one (key path, value); None and () for a plain build.
-    variant: Optional[int] = None
+    variant: int | None = None
     variant_values: tuple[tuple[str, Any], ...] = ()
     label: bool = True  # each part's side and the patient's id engraved underneath (insolegen.geometry.label)
-    lattice: Optional[LatticeSpec] = None  # [lattice] enabled: the lattice parts are built as well
+    lattice: LatticeSpec | None = None  # [lattice] enabled: the lattice parts are built as well

@@ -6,10 +6,10 @@ import json
 
 from insolegen.core.paths import shown
 from insolegen.profile import defaults
-from insolegen.profile.schema import PATTERNS, RANGES
-from insolegen.profile.zonecheck import LIFT_ZONE_LIMIT_PCT
 from insolegen.profile.names import file_stem
+from insolegen.profile.schema import PATTERNS, RANGES
 from insolegen.profile.sizes import SizeError, parse_size, size_length_problem
+from insolegen.profile.zonecheck import LIFT_ZONE_LIMIT_PCT
 
 TEMPLATE = """\
 # insolegen profile. Millimetres and degrees. Every key but the size is optional.

@@ -12,7 +12,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from insolegen.profile.loader import ProfileError, profile_from_dict
 from insolegen.profile.spec import Profile
@@ -72,7 +72,7 @@ def _set(data: dict[str, Any], key: str, value: Any) -> None:
 
 
 def variant_profiles(data: dict[str, Any], varies: list[Vary], *, default_name: str = "insole",
-                     source: Optional[Path] = None) -> list[Profile]:
+                     source: Path | None = None) -> list[Profile]:
     """One validated profile per combination, numbered from 1: each builds as
     ``<file stem>-v<n>`` and carries its number and values. Every problem of every
     variant is raised at once, each line saying which variant it belongs to."""

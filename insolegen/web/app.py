@@ -30,8 +30,9 @@ import shutil
 import tempfile
 import threading
 import zipfile
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -130,7 +131,7 @@ def make_app(session: Session | None = None) -> Starlette:
 
         try:
             glb, sides = await run_in_threadpool(preview_glb, profile)
-        except Exception as exc:  # noqa: BLE001 - a profile the geometry cannot build: said, not a crash
+        except Exception as exc:
             return _build_refused(exc)
         return JSONResponse({
             "glb": base64.b64encode(glb).decode(),
@@ -150,7 +151,7 @@ def make_app(session: Session | None = None) -> Starlette:
             return error
         try:
             made = await run_in_threadpool(_build_files, profile, session, body)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             return _build_refused(exc)
         return JSONResponse(made)
 
@@ -318,9 +319,9 @@ def _build_refused(exc: Exception) -> JSONResponse:
 
 def _build_files(profile: Any, session: Session, body: dict[str, Any]) -> dict[str, Any]:
     """The exact, checked build, its files in the session's folder; what the page shows."""
+    from insolegen.build.pipeline import build_profile
     from insolegen.exports.bundle import render_build
     from insolegen.exports.files import claim_folder, publish
-    from insolegen.build.pipeline import build_profile
 
     result = build_profile(profile)
     files = render_build(result, preview=True)
@@ -393,7 +394,7 @@ async def _upload(request: Request, session: Session) -> Response:
         return JSONResponse({"error": f"the file is over {MAX_UPLOAD_BYTES // 1_000_000} MB"}, status_code=413)
     try:
         form = await request.form(max_files=1, max_fields=4, max_part_size=MAX_UPLOAD_BYTES)
-    except Exception as exc:  # noqa: BLE001 - a malformed multipart body
+    except Exception as exc:
         return JSONResponse({"error": f"not a file upload: {exc}"}, status_code=400)
     upload = form.get("file")
     if upload is None or isinstance(upload, str):

@@ -13,9 +13,9 @@ import shapely
 
 from insolegen.build.parts import SidePart
 from insolegen.build.side import build_side, mirror_twins, mirrored_part
-from insolegen.profile.spec import Profile
 from insolegen.geometry.solid import Resolution
 from insolegen.geometry.zones import zone_areas
+from insolegen.profile.spec import Profile
 
 # Coarse enough for a fifth of the triangles (the view is a screen's worth of pixels),
 # fine enough that a millimetre of arch shows: 0.25 mm off the surface at most.
@@ -70,7 +70,7 @@ def preview_glb(profile: Profile) -> tuple[bytes, list[PreviewSide]]:
         xy = np.array(points) * [1.0, part.mirror]
         z = part.top_above_underside_mm(xy)
         heights = {n: (float(x), float(y + offset), float(h)) for n, (x, y), h in zip(names, xy, z)}
-        sides.append(PreviewSide(part.spec.side, int(len(f)), heights, offset))
+        sides.append(PreviewSide(part.spec.side, len(f), heights, offset))
     out = io.BytesIO()
     out.write(scene.export(file_type="glb"))
     return out.getvalue(), sides

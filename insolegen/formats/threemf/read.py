@@ -26,15 +26,16 @@ import operator
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 from xml.etree import ElementTree as ET
 from xml.parsers import expat
 
 import numpy as np
 from numpy.typing import NDArray
 
+from insolegen.core.paths import UnusablePathError, read_input_bytes, shown
 from insolegen.formats.threemf.names import (
     CORE_NS,
     MODEL_PATH,
@@ -43,7 +44,6 @@ from insolegen.formats.threemf.names import (
     PRUSA_CONFIG_PATH,
     WALL_METADATA,
 )
-from insolegen.core.paths import UnusablePathError, read_input_bytes, shown
 
 MB = 1024 * 1024
 

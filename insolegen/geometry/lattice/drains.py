@@ -22,8 +22,8 @@ void with no room at its floor is refused.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -150,7 +150,7 @@ def drill_radius_mm(diameter_mm: float) -> float:
     return diameter_mm / 2 / math.cos(math.pi / SEGMENTS)
 
 
-def drilled(solid, holes_xy_mm: tuple[tuple[float, float], ...], diameter_mm: float,  # noqa: ANN001, ANN201
+def drilled(solid, holes_xy_mm: tuple[tuple[float, float], ...], diameter_mm: float,
             floor_mm: float):
     """``solid`` (a manifold3d.Manifold, its underside at z = 0) with the holes cut from
     below the bed to RISE_MM above ``floor_mm``."""

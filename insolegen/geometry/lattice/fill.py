@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Callable, Sequence
+from functools import cache
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from insolegen.core.sheets import GRAD_MAX, greatest_threshold, least_threshold, sheet
 from insolegen.geometry.distance import distance_field
 from insolegen.geometry.lattice.drains import DrainPlan
 from insolegen.geometry.mending import (
@@ -34,9 +35,8 @@ from insolegen.geometry.mending import (
     fill_sealed_voids,
     merge_coincident,
 )
-from insolegen.profile.spec import LatticeSpec
-from insolegen.core.sheets import GRAD_MAX, greatest_threshold, least_threshold, sheet  # noqa: F401 (GRAD_MAX: tests, docs)
 from insolegen.geometry.solid import Mesh
+from insolegen.profile.spec import LatticeSpec
 
 Array = NDArray[np.float64]
 
@@ -53,7 +53,7 @@ NODE_NUDGE = 1e-3  # a marching grid's value is kept this far from the surface (
 TYPES = ("gyroid", "diamond")
 
 
-@lru_cache(maxsize=None)
+@cache
 def fraction_table(kind: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """(t, solid fraction of {|g| < t}) from 0 to the sheet's largest |g|, sampled on a
     64^3 grid of one cell: a pure function of the surface, tabled once."""
@@ -149,7 +149,7 @@ def blended_fraction(areas: Sequence[tuple[float, shapely.Geometry]], bounds: tu
     elif np.isnan(values).any():
         _, (iy, ix) = ndimage.distance_transform_edt(np.isnan(values), return_indices=True)
         values = values[iy, ix]
-    width = 2 * int(round(blend_mm / FIELD_STEP_MM / 2)) + 1  # odd: the filter centred on each cell
+    width = 2 * round(blend_mm / FIELD_STEP_MM / 2) + 1  # odd: the filter centred on each cell
     if width > 1:
         values = ndimage.uniform_filter(values, size=width, mode="nearest")
     return Grid2D((float(gx[0]), float(gy[0])), FIELD_STEP_MM, values)
@@ -211,7 +211,7 @@ class LatticeFill:
     ``drains.undrainable`` says where) and its drains (None: voids left sealed)."""
 
     mesh: Mesh | None
-    drains: "DrainPlan | None"
+    drains: DrainPlan | None
 
 
 def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, Array], Array],
@@ -253,7 +253,7 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     # trimmed core (the core grown by OVERLAP_MM): a cell's corners lie within a step
     # of it up and down, and within the ceiling's slope (the steepest within a step
     # and the field's own step) times a step's diagonal across.
-    spread = 2 * int(math.ceil(settings.edge_mm / FIELD_STEP_MM)) + 1
+    spread = 2 * math.ceil(settings.edge_mm / FIELD_STEP_MM) + 1
     steepest = ndimage.maximum_filter(np.sqrt(dz_dx ** 2 + dz_dy ** 2), size=spread, mode="nearest")
     plane = {"inner": inner, "ceiling": ceiling, "t": t_field}
     if lift_top is not None:
@@ -345,7 +345,7 @@ def _mended(mesh: Mesh) -> Mesh:
     return drop_specks(merge_coincident(collapse_needles(collapse_short_edges(mesh))), SPECK_MM3)
 
 
-def solid_fraction(solid, box: tuple[float, float, float, float, float, float]) -> float:  # noqa: ANN001
+def solid_fraction(solid, box: tuple[float, float, float, float, float, float]) -> float:
     """The share of ``box`` (x0, y0, z0, x1, y1, z1) that ``solid`` (a Mesh, or a
     manifold3d.Manifold made once for several boxes) fills: manifold3d's exact
     intersection volume."""
@@ -376,7 +376,7 @@ def measured_fraction(solid, centre_xy: tuple[float, float], core_bottom_mm: flo
     return round(100 * solid_fraction(solid, (x - half, y - half, z0, x + half, y + half, z1)), 1)
 
 
-def bodies_and_cavities(solid) -> tuple[int, int]:  # noqa: ANN001 (a Mesh or a Manifold)
+def bodies_and_cavities(solid) -> tuple[int, int]:
     """(solid pieces, sealed cavities): the closed shells by the sign of their volume (a
     cavity's shell faces inward)."""
     from insolegen.geometry.zones import to_manifold
