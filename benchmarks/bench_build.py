@@ -43,6 +43,7 @@ from insolegen.profile import load_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 CURVE_TOLERANCES_MM = (0.01, 0.015, 0.02, 0.025, 0.03, 0.035, 0.04, 0.045, 0.05)
+DEFAULT_RESOLUTION = Resolution()  # made here, not imported: an older tree has none
 
 
 def resolved(path: Path):  # type: ignore[no-untyped-def]
@@ -55,7 +56,7 @@ def resolved(path: Path):  # type: ignore[no-untyped-def]
     return resolve_feet(profile)
 
 
-def pair_geometry(specs, resolution: Resolution = Resolution(), mirror: bool = True):  # type: ignore[no-untyped-def]
+def pair_geometry(specs, resolution: Resolution = DEFAULT_RESOLUTION, mirror: bool = True):  # type: ignore[no-untyped-def]
     """Every side's part (no zones), a mirror twin of an earlier side mirrored from it
     (unless ``mirror`` is false, or the tree predates mirror twins). Returns the parts
     and, per part, the side it was mirrored from (or None)."""

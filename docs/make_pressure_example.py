@@ -11,13 +11,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from insolegen.build.side import side_outline
+from insolegen.profile import profile_from_dict
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pressure_maps import synthetic_grid, write_asf
-
-from insolegen.build.side import side_outline
-from insolegen.profile import profile_from_dict
+from pressure_maps import synthetic_grid, write_asf  # noqa: E402 (it lives in tests/, put on the path above)
 
 
 def main() -> None:

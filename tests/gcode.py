@@ -53,7 +53,7 @@ def read_gcode(path) -> Moves:
                     if k == "E":
                         e = float(v)
             elif code.startswith(("G1", "G0")):
-                values = dict((k, float(v)) for k, v in word.findall(code))
+                values = {k: float(v) for k, v in word.findall(code)}
                 nx, ny, nz = values.get("X", x), values.get("Y", y), values.get("Z", z)
                 if "E" in values:
                     de = values["E"] if relative_e else values["E"] - e

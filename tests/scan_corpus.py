@@ -217,21 +217,21 @@ def impression(t: Truth, folder: Path, name: str, *, seed: int, crop_toes: bool 
 
 def corpus(folder: Path, truths: dict[str, Truth]) -> list[Variant]:
     """At least 14 variants, both feet, each kind."""
-    r, l = truths["right"], truths["left"]
+    right, left = truths["right"], truths["left"]
     return [
-        positive(r, folder, "positive-right", seed=1),
-        positive(l, folder, "positive-left-upside-down", seed=2, upside_down=True),
-        positive(r, folder, "positive-right-on-disc", seed=3, disc=True),
-        positive(l, folder, "positive-left-noise", seed=4, noise_mm=0.3),
-        positive(r, folder, "positive-right-holes", seed=5, holes=True),
-        positive(l, folder, "positive-left-cloud", seed=6, cloud="ply"),
-        positive(r, folder, "positive-right-units", seed=7, scale=0.0137),
-        impression(r, folder, "impression-right", seed=11),
-        impression(l, folder, "impression-left-cropped-toes", seed=12, crop_toes=True),
-        impression(r, folder, "impression-right-cropped-both", seed=13, crop_toes=True, crop_heel=True),
-        impression(l, folder, "impression-left-into-foam", seed=14, into_foam=True),
-        impression(r, folder, "impression-right-tilted", seed=15, tilt_deg=4.0),
-        impression(l, folder, "impression-left-cloud", seed=16, cloud="xyz"),
-        impression(r, folder, "impression-right-cm-into-foam", seed=17, into_foam=True, scale=0.1),
-        impression(l, folder, "impression-left-tilted-cropped", seed=18, tilt_deg=-3.0, crop_toes=True),
+        positive(right, folder, "positive-right", seed=1),
+        positive(left, folder, "positive-left-upside-down", seed=2, upside_down=True),
+        positive(right, folder, "positive-right-on-disc", seed=3, disc=True),
+        positive(left, folder, "positive-left-noise", seed=4, noise_mm=0.3),
+        positive(right, folder, "positive-right-holes", seed=5, holes=True),
+        positive(left, folder, "positive-left-cloud", seed=6, cloud="ply"),
+        positive(right, folder, "positive-right-units", seed=7, scale=0.0137),
+        impression(right, folder, "impression-right", seed=11),
+        impression(left, folder, "impression-left-cropped-toes", seed=12, crop_toes=True),
+        impression(right, folder, "impression-right-cropped-both", seed=13, crop_toes=True, crop_heel=True),
+        impression(left, folder, "impression-left-into-foam", seed=14, into_foam=True),
+        impression(right, folder, "impression-right-tilted", seed=15, tilt_deg=4.0),
+        impression(left, folder, "impression-left-cloud", seed=16, cloud="xyz"),
+        impression(right, folder, "impression-right-cm-into-foam", seed=17, into_foam=True, scale=0.1),
+        impression(left, folder, "impression-left-tilted-cropped", seed=18, tilt_deg=-3.0, crop_toes=True),
     ]

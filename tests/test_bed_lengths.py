@@ -56,13 +56,13 @@ def test_the_default_bed_warning_names_a_length_that_fits(tmp_path, capsys):
     """A 300 mm foot without a [print] printer is built (default beds only warn); the
     warning names the length that fits the default PrusaSlicer bed (250 x 210 mm), and
     that length then builds without the warning."""
-    code, err, folder = build(tmp_path, capsys, 300, printer=None)
+    code, _err, folder = build(tmp_path, capsys, 300, printer=None)
     assert code == 0
     warnings = json.loads((folder / "build.json").read_text())["warnings"]
     bed_warnings = [w for w in warnings if "does not fit the default PrusaSlicer bed (250 x 210 mm)" in w]
     assert len(bed_warnings) == 1, warnings
     found = SUGGESTED.search(bed_warnings[0])
     assert found, bed_warnings[0]
-    code, err, folder = build(tmp_path, capsys, 300, found.group(1), printer=None)
+    code, _err, folder = build(tmp_path, capsys, 300, found.group(1), printer=None)
     assert code == 0
     assert not [w for w in json.loads((folder / "build.json").read_text())["warnings"] if "PrusaSlicer bed" in w]

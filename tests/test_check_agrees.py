@@ -39,7 +39,8 @@ def test_check_accepts_every_example_part(profile, tmp_path, capsys):
 
 
 @pytest.mark.slow
-@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(doc=valid_profiles())
 def test_check_accepts_every_part_of_a_random_profile(doc, tmp_path_factory, capsys):
     doc = dict(doc, name="sweep")

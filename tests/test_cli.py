@@ -108,7 +108,7 @@ def test_bad_profile_exits_2_with_message_and_writes_nothing(tmp_path, capsys, t
     profile = tmp_path / "bad.toml"
     profile.write_text(text)
     out_dir = tmp_path / "out"
-    code, out, err = run(capsys, "build", str(profile), "--out", str(out_dir))
+    code, _out, err = run(capsys, "build", str(profile), "--out", str(out_dir))
     assert code == 2
     assert "Traceback" not in err
     for fragment in fragments:

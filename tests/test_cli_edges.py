@@ -205,7 +205,7 @@ def test_re_running_a_batch_says_exists_and_touches_nothing(tmp_path, capsys, mo
     paths = [p.relative_to(tmp_path) for p in _profiles(tmp_path, 3)]
     assert run(capsys, "build", *map(str, paths[:2]), "--out", str(out), "--no-preview")[0] == 0
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
-    code, stdout, stderr = run(capsys, "build", *map(str, paths), "--out", str(out), "--no-preview")
+    code, stdout, _stderr = run(capsys, "build", *map(str, paths), "--out", str(out), "--no-preview")
     assert code == 2  # README: refused, nothing overwritten (the new one is built)
     rows = {line.split("│")[1].strip(): line for line in stdout.splitlines() if line.count("│") > 4}
     assert "exists (use --force)" in rows["p0.toml"] and "exists (use --force)" in rows["p1.toml"]
@@ -311,7 +311,7 @@ def test_build_help_names_every_file_a_build_writes(tmp_path, capsys):
 def test_a_length_in_centimetres_is_refused_with_the_mm_it_would_be(tmp_path, capsys, text, says):
     profile = tmp_path / "p.toml"
     profile.write_text(text)
-    code, stdout, stderr = run(capsys, "build", str(profile), "--out", str(tmp_path / "out"))
+    code, _stdout, stderr = run(capsys, "build", str(profile), "--out", str(tmp_path / "out"))
     assert code == 2 and says in stderr, stderr
     assert not (tmp_path / "out").exists()
 

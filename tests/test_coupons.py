@@ -128,7 +128,7 @@ def test_the_default_lattice_coupons_start_at_the_least_the_wall_allows(tmp_path
     (["--lattice", "--infill"], "not allowed with argument"),
 ])
 def test_bad_coupon_arguments_are_refused_in_one_line_with_nothing_written(tmp_path, capsys, args, says):
-    code, out, err = _run_refused(capsys, ["coupons", *args, "--out", str(tmp_path / "out")])
+    code, _out, err = _run_refused(capsys, ["coupons", *args, "--out", str(tmp_path / "out")])
     assert code == 2
     assert says in err, err
     assert "Traceback" not in err

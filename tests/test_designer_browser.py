@@ -184,7 +184,10 @@ def test_loading_a_toml_fills_the_form(server, browser, tmp_path):
     seen = _previews(browser)
     browser.find_element("id", "load-toml").send_keys(str(profile))
     _wait(browser, f"return Number(document.body.dataset.previews || 0) > {seen}", what="the loaded profile's preview")
-    value = lambda name: browser.find_element("name", name).get_attribute("value")
+
+    def value(name: str) -> str | None:
+        return browser.find_element("name", name).get_attribute("value")
+
     assert (value("name"), value("side"), value("foot.size"), value("shape.arch_height_mm"),
             value("modifications.met_bar_mm")) == ("jane", "left", "EU 39", "11", "2")
     assert browser.find_element("id", "h-left-arch_apex").text != ""

@@ -78,9 +78,9 @@ def test_right_has_arch_on_plus_y_and_left_is_its_mirror():
         v = part.mesh.vertices
         high = v[v[:, 2] > 18]
         assert len(high) and np.all(np.sign(high[:, 1]) == sign)
-    r = assert_solid(right.mesh.vertices, right.mesh.faces)
-    l = assert_solid(left.mesh.vertices, left.mesh.faces)
-    assert l.volume == pytest.approx(r.volume, rel=1e-12)
+    right_solid = assert_solid(right.mesh.vertices, right.mesh.faces)
+    left_solid = assert_solid(left.mesh.vertices, left.mesh.faces)
+    assert left_solid.volume == pytest.approx(right_solid.volume, rel=1e-12)
     assert np.allclose(left.mesh.vertices, right.mesh.vertices * [1, -1, 1])
 
 

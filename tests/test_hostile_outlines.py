@@ -164,7 +164,8 @@ BILLION_LAUGHS = (
 )
 
 SVG_CASES = {
-    "huge-coordinates": (f'{SVG_HEAD}<path d="M 0,0 L 1e308,0 L 1e308,1e308 Z"/></svg>', ("1e308", "from the origin", "±1,000,000")),
+    "huge-coordinates": (f'{SVG_HEAD}<path d="M 0,0 L 1e308,0 L 1e308,1e308 Z"/></svg>',
+                         ("1e308", "from the origin", "±1,000,000")),
     "overflowing-scale": (f'<svg {SVG_NS} width="400mm" height="400mm" viewBox="0 0 1e-300 1e-300">'
                           f'<path d="M 0,0 L 1e10,0 L 1e10,1e10 Z"/></svg>', ("not a finite number", "inf")),
     "huge-circle": (f'{SVG_HEAD}<circle cx="0" cy="0" r="1e9"/></svg>', ("circle", "1e9", "from the origin")),

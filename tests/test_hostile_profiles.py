@@ -16,8 +16,8 @@ from sweeps import examples
 from insolegen.cli import main
 from insolegen.core.paths import BRIEF_CHARS
 from insolegen.profile import ProfileError, profile_from_dict
-from insolegen.profile.loader import MAX_NESTING, parse_toml
 from insolegen.profile.names import name_problem
+from insolegen.profile.reading import MAX_NESTING, parse_toml
 
 GOOD = 'name = "t"\n[foot]\nsize = "EU 42"\n'
 
@@ -206,7 +206,7 @@ def _paths(tmp_path: Path) -> dict[str, tuple[str, str]]:
 
 
 def test_unusable_profile_paths(tmp_path, capsys):
-    for what, (path, says) in _paths(tmp_path).items():
+    for path, says in _paths(tmp_path).values():
         code, out = _cli(capsys, "build", path, "--out", str(tmp_path / "out"))
         _assert_one_clear_line(code, out, says=says)
     assert not (tmp_path / "out").exists()

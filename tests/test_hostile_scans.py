@@ -444,7 +444,7 @@ def test_check_refuses_coordinates_no_part_has(tmp_path):
 def test_empty_stl_reads_as_no_triangles_for_check(tmp_path):
     path = tmp_path / "empty-solid.stl"
     path.write_bytes(b"solid x\nendsolid x\n")
-    vertices, faces = load_mesh_file(path)
+    _vertices, faces = load_mesh_file(path)
     assert len(faces) == 0
     refuse_scan(path, "no triangles")
 
@@ -482,7 +482,7 @@ def test_text_is_parsed_in_chunks_with_the_same_result(valid_files, monkeypatch)
     # a line of megabytes is no mesh text: refused, not parsed in one piece
     for name, content in {"long.obj": b"v 1 2 " + b"3" * 5000 + b"\nf 1 1 1\n",
                           "long.stl": b"solid x\n" + b"facet normal 0 0 1 " * 300 + b"\nendsolid\n"}.items():
-        with pytest.raises(MeshFileError, match="no line .* ends within"):
+        with pytest.raises(MeshFileError, match=r"no line .* ends within"):
             readers["foot.obj" if name.endswith(".obj") else "foot-ascii.stl"](content, name)
 
 

@@ -219,11 +219,11 @@ def test_bad_scan_files(tmp_path, content, fragment):
 def test_scans_that_are_not_feet(tmp_path):
     cube = tmp_path / "cube.stl"
     trimesh.creation.box(extents=[1000, 1000, 1000]).export(cube)
-    with pytest.raises(InputFileError, match="no foot in any unit.*scan_units"):
+    with pytest.raises(InputFileError, match=r"no foot in any unit.*scan_units"):
         read_scan(cube)
     ball = tmp_path / "ball.stl"
     trimesh.creation.icosphere(radius=120).export(ball)
-    with pytest.raises(InputFileError, match="not a foot|which foot|does not look like a foot"):
+    with pytest.raises(InputFileError, match=r"not a foot|which foot|does not look like a foot"):
         read_scan(ball)
     with pytest.raises(InputFileError, match="unknown scan format"):
         path = tmp_path / "x.asc"
@@ -233,7 +233,7 @@ def test_scans_that_are_not_feet(tmp_path):
         path = tmp_path / "x.xyz"
         path.write_text("1 2 3")
         read_scan(path)
-    with pytest.raises(InputFileError, match='with scan_units = "mm" it is .* mm, not a foot'):
+    with pytest.raises(InputFileError, match=r'with scan_units = "mm" it is .* mm, not a foot'):
         read_scan(cube, units="mm")
 
 

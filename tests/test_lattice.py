@@ -16,22 +16,16 @@ import pytest
 import shapely
 
 from insolegen.cli import main
-from insolegen.geometry.lattice.fill import (
-    GRAD_MAX,
-    blended_fraction,
-    fraction_for,
-    fraction_table,
-    least_fraction,
-    threshold_for,
-)
+from insolegen.core.sheets import GRAD_MAX
+from insolegen.geometry.lattice.fill import blended_fraction, fraction_for, fraction_table, least_fraction, threshold_for
 from insolegen.profile import profile_from_dict
-from insolegen.profile.loader import ProfileError
+from insolegen.profile.problems import ProfileError
 from insolegen.profile.spec import LatticeSpec
 
 
 @pytest.mark.parametrize("kind", ["gyroid", "diamond"])
 def test_the_sheets_fraction_rises_with_its_threshold(kind):
-    t, f = map(np.array, fraction_table(kind))
+    _t, f = map(np.array, fraction_table(kind))
     assert f[0] == 0.0 and f[-1] == pytest.approx(1.0, abs=1e-5)  # one sample of 64^3 sits on the largest |g|
     assert np.all(np.diff(f) >= 0)
     # thin sheets: the fraction is about the sheet's area per volume times its thickness

@@ -23,7 +23,7 @@ from insolegen.geometry.measure import bottom_heights, top_heights
 from insolegen.geometry.modifications import MTH_RELIEF_RADIUS_MM, modification_label, modification_terms
 from insolegen.geometry.zones import to_manifold
 from insolegen.profile import profile_from_dict
-from insolegen.profile.loader import ProfileError
+from insolegen.profile.problems import ProfileError
 
 ROOT = Path(__file__).resolve().parents[1]
 SHAPE = {"heel_cup_depth_mm": 16, "thickness_mm": 3.5, "heel_thickness_mm": 4.0}
@@ -96,7 +96,7 @@ def test_a_medial_skive_is_nothing_on_the_heels_midline_and_lateral_half(plain):
     result = build({"medial_heel_skive_mm": 4})
     part = result.parts[1]
     lm = part.outline.landmarks
-    x, y = lm.heel_centre
+    x, _y = lm.heel_centre
     lat, med = part.outline.edges_at(np.array([x]))
     mid = (lat[0] + med[0]) / 2
     points = [(x, mid), (x, mid - 10), (x - 15, mid - 5), (x + 10, mid)]
@@ -217,7 +217,7 @@ def test_a_heel_relief_under_a_lift_may_go_as_deep_as_the_lift_allows():
                                  "right": {"modifications": mods}, "lift": {"side": "right", "heel_mm": 6}})
     assert profile.sides[1].modifications.heel_relief_mm == 6
     # the same relief on the side without the lift is refused, named by its side
-    with pytest.raises(ProfileError, match="left: modifications.heel_relief_mm = 6 leaves -3.0 mm"):
+    with pytest.raises(ProfileError, match=r"left: modifications.heel_relief_mm = 6 leaves -3.0 mm"):
         profile_from_dict({"name": "m", "foot": {"size": "EU 42"}, "shape": {"heel_thickness_mm": 3.0},
                            "modifications": mods, "lift": {"side": "right", "heel_mm": 6}})
 

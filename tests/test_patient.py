@@ -15,8 +15,8 @@ import pytest
 
 from insolegen.cli import main
 from insolegen.profile import load_profile
-from insolegen.profile.loader import profile_stem
 from insolegen.profile.names import name_problem
+from insolegen.profile.reading import profile_stem
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,7 +50,7 @@ def _write(folder: Path, file: str, text: str) -> Path:
 def test_the_record_is_in_build_json_and_the_files_are_named_by_the_slug(tmp_path, capsys):
     profile = _write(tmp_path, "ana.toml", RECORD)
     out = tmp_path / "out"
-    code, stdout, stderr = run(capsys, "build", str(profile), "--out", str(out))
+    code, _stdout, stderr = run(capsys, "build", str(profile), "--out", str(out))
     assert code == 0, stderr
     folder = out / "ana-lima-p-2291"  # the name's slug and the id's: two Ana Limas get two folders
     assert sorted(p.name for p in folder.iterdir()) == [
@@ -127,7 +127,7 @@ def test_profiles_written_before_keep_their_folders(tmp_path, capsys):
 ])
 def test_a_bad_record_is_refused_with_one_clear_line(tmp_path, capsys, text, says):
     profile = _write(tmp_path, "p.toml", text + ('' if "[patient]" in text else "[patient]\n") + '[foot]\nsize = "EU 40"\n')
-    code, stdout, stderr = run(capsys, "build", str(profile), "--out", str(tmp_path / "out"))
+    code, _stdout, stderr = run(capsys, "build", str(profile), "--out", str(tmp_path / "out"))
     assert code == 2 and says in stderr, stderr
     assert len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr
     assert not (tmp_path / "out").exists()
@@ -153,7 +153,7 @@ def test_two_profiles_of_one_folder_in_a_batch_are_refused_naming_both(tmp_path,
 
 def test_new_with_a_name_writes_a_profile_that_builds(tmp_path, capsys):
     profile = tmp_path / "p.toml"
-    code, stdout, _ = run(capsys, "new", str(profile), "--name", "Ana Lima", "--size", "EU W 38")
+    code, _stdout, _ = run(capsys, "new", str(profile), "--name", "Ana Lima", "--size", "EU W 38")
     assert code == 0 and "ana-lima-left.stl" in profile.read_text(encoding="utf-8")
     code, _, stderr = run(capsys, "build", str(profile), "--out", str(tmp_path / "out"), "--no-preview")
     assert code == 0, stderr

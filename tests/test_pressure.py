@@ -4,13 +4,17 @@ softest band over every cell above the threshold, bad maps refused in one line."
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pressure_maps import synthetic_grid, write_asf, write_csv, write_lst
+from sweeps import examples
 
 from insolegen.build.pipeline import build_profile
 from insolegen.cli import main
@@ -99,7 +103,7 @@ def banded(tmp_path_factory, outline):
 
 
 def test_every_cell_over_the_threshold_is_relieved_and_in_the_softest_band(banded):
-    result, kpa, place = banded
+    result, kpa, _place = banded
     part = result.parts[0]
     rows, cols = kpa.shape
     yy, xx = np.mgrid[0:rows, 0:cols]
@@ -135,7 +139,7 @@ def test_at_least_eight_bands_in_steps_of_ten_points_softest_where_highest(bande
     assert len(bands) >= 8
     infill = [z.infill_pct for z in bands]
     assert infill == sorted(infill, reverse=True)  # offloading: firm at low pressure, soft at high
-    assert max(abs(a - b) for a, b in zip(infill, infill[1:])) <= 10.0
+    assert max(abs(a - b) for a, b in itertools.pairwise(infill)) <= 10.0
     record = result.record.sides[0].pressure
     assert [b.infill_pct for b in record.bands] == infill
     assert record.registration["side_shown"] == "right" and record.registration["fit"]["loaded_cells_inside_share"] > 0.95
@@ -233,7 +237,7 @@ def test_band_steps_over_ten_points_and_a_shared_map_for_two_feet_are_refused(tm
 
 
 def test_an_unknown_pitch_scales_the_map_to_the_foot_with_a_warning(tmp_path, outline, capsys):
-    kpa, place = synthetic_grid(outline, 30.0)
+    kpa, _place = synthetic_grid(outline, 30.0)
     map_file = write_csv(tmp_path / "walk.csv", kpa, pitch_mm=None)
     out = tmp_path / "out"
     assert main(["build", str(_profile(tmp_path, map_file)), "--out", str(out), "--no-preview"]) == 0
@@ -264,10 +268,6 @@ def test_a_pair_takes_each_foots_own_map(tmp_path, outline):
 
 
 # --- sweeps -------------------------------------------------------------------------------
-
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from sweeps import examples
 
 TOKENS = ["0", "12.5", "-1", "B", "", "nan", "1e3", "abc", ",", ";", "\t", " ", "\n", "Frame 1", "# units: kPa",
           "# units: psi", "# pitch_mm: 5, 5", "ROWS 3", "COLS 2", "UNITS KPa", "ROW_SPACING 5 mm", "Page 1",

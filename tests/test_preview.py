@@ -13,17 +13,7 @@ import pytest
 import shapely
 from PIL import Image
 
-from insolegen.exports.drawing import (
-    Axes,
-    Canvas,
-    contour_segments,
-    dashes,
-    font,
-    grey_ramp,
-    nice_ticks,
-    rasterise,
-    tick_labels,
-)
+from insolegen.exports.drawing import Axes, Canvas, contour_segments, dashes, font, grey_ramp, nice_ticks, rasterise, tick_labels
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -160,8 +150,8 @@ def test_both_halves_have_ink_in_every_row_of_panels(lift_preview):
     _, drawn, pixels = lift_preview
     dark = pixels.sum(axis=2) < 300
     for ax in drawn.top_views + drawn.side_views:
-        l, t, r, b = (round(v) for v in ax.box)
-        inside = dark[t + 3: b - 3, l + 3: r - 3]
+        x0, y0, x1, y1 = (round(v) for v in ax.box)
+        inside = dark[y0 + 3: y1 - 3, x0 + 3: x1 - 3]
         assert inside.mean() > 0.01, ax.box  # lines, contours, shading: not an empty frame
     left, right = dark[:, :600], dark[:, 600:]
     assert left[60:620].sum() > 5000 and right[60:620].sum() > 5000

@@ -88,7 +88,7 @@ def built(tmp_path_factory, variants):
 def test_each_variant_recovers_kind_side_length_and_widths(built, variants, truths, name):
     v = variants[name]
     t = truths[v.side]
-    summary, entry, folder = built(name)
+    _summary, entry, folder = built(name)
     source = entry["source"]
     assert source["scan_kind"] == v.kind
     assert source["side_detected"] == v.side == entry["side"]

@@ -19,7 +19,7 @@ from insolegen.cli import main
 from insolegen.geometry.label import LABEL_DEPTH_MM
 from insolegen.geometry.measure import bottom_heights, top_heights
 from insolegen.profile import profile_from_dict
-from insolegen.profile.loader import ProfileError
+from insolegen.profile.problems import ProfileError
 
 SHOE = {"heel_pitch_mm": 12, "toe_spring_mm": 8, "bottom": "shoe"}
 
@@ -144,9 +144,9 @@ def test_the_files_say_how_to_print_a_shoe_bottom(tmp_path):
     assert 'key="support_material" value="0"' in prusa
 
 
-SHOES = dict(pitch=st.floats(0, 40).map(lambda v: round(v, 1)), toe=st.floats(0, 25).map(lambda v: round(v, 1)),
-             lift=st.sampled_from([None, 4.0, 9.0]), cover=st.sampled_from([0.0, 1.0]),
-             skive=st.sampled_from([0.0, 3.0]))
+SHOES = {"pitch": st.floats(0, 40).map(lambda v: round(v, 1)), "toe": st.floats(0, 25).map(lambda v: round(v, 1)),
+         "lift": st.sampled_from([None, 4.0, 9.0]), "cover": st.sampled_from([0.0, 1.0]),
+         "skive": st.sampled_from([0.0, 3.0])}
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -274,8 +274,8 @@ def test_lift_layer_prints_under_the_same_cushion_as_the_other_side(tmp_path, ex
                                radius, (solid_bottom, other_top - solid_top))
         (index,) = zone_labels(other.zones, np.array([[x, y * (-1 if other.spec.side == "left" else 1), 1.0]]))
         zone = other.zones[index]
-        found[name] = dict(above=round(float(above), 4), under=round(float(under), 4), other=round(float(plain), 4),
-                           zone=zone.name)
+        found[name] = {"above": round(float(above), 4), "under": round(float(under), 4),
+                       "other": round(float(plain), 4), "zone": zone.name}
         assert abs(above / plain - 1) <= RATIO_TOLERANCE, found
         lift_pct = next(z.infill_pct for z in lifted.zones if z.kind == "lift")
         assert abs(under / plain / (lift_pct / zone.infill_pct) - 1) <= RATIO_TOLERANCE, found

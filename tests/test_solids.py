@@ -87,7 +87,7 @@ def test_examples_build(path):
         heel = heights["heel_centre"].measured_mm
         lift = profile.lift["heel_mm"] if profile.lift and profile.lift["side"] == part.spec.side else 0
 
-        def sole(name: str) -> float:
+        def sole(name: str, part=part) -> float:
             """What a conforming scan's sole and the [modifications] add there (a heel
             relief takes from the heel centre, a head relief from the MTH line), less a
             pressure map's relief (its depth under the top without it)."""

@@ -18,14 +18,7 @@ from meshtools import assert_solid
 
 from insolegen.build.side import side_outline
 from insolegen.geometry.distance import CAP_MARGIN_CELLS, LEBESGUE_CUBIC_SPLINE, distance_field
-from insolegen.geometry.solid import (
-    Resolution,
-    _edge_keys,
-    _split,
-    extrude_height_field,
-    quadratic_gap_max,
-    triangulate_top,
-)
+from insolegen.geometry.solid import Resolution, _edge_keys, _split, extrude_height_field, quadratic_gap_max, triangulate_top
 from insolegen.geometry.surfaces import (
     CUP_FIELD_STEP_MM,
     CUP_RIM_FRACTION_OF_HEEL,
@@ -144,7 +137,7 @@ def test_quadratic_gap_max_is_exact_for_quadratics():
         h = h + h.T
         g = rng.normal(size=2)
 
-        def f(p):
+        def f(p, h=h, g=g):
             return 0.5 * np.einsum("...i,ij,...j->...", p, h, p) + p @ g
 
         mids = 0.5 * (corners + corners[[1, 2, 0]])
@@ -208,7 +201,7 @@ def test_the_mesher_meets_its_tolerance_on_a_known_surface():
     def height(x, y):
         return 200.0 - 0.5 * k * (x**2 + y**2)
 
-    points, z, tris, ring = triangulate_top(boundary, height, Resolution(tolerance_mm=tolerance))
+    points, z, tris, _ring = triangulate_top(boundary, height, Resolution(tolerance_mm=tolerance))
     w = np.random.default_rng(6).dirichlet([1, 1, 1], size=(len(tris), 30))
     p = np.einsum("tsk,tkd->tsd", w, points[tris])
     gap = np.abs(height(p[..., 0], p[..., 1]) - np.einsum("tsk,tk->ts", w, z[tris]))

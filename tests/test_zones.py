@@ -156,7 +156,7 @@ def test_zone_boundaries_scale_with_the_foot():
 
 
 def test_left_zones_mirror_the_right():
-    profile, (left, right) = parts_of({"foot": {"size": "EU 40"}, "zones": LIFT_DOC["zones"]})
+    _profile, (left, right) = parts_of({"foot": {"size": "EU 40"}, "zones": LIFT_DOC["zones"]})
     for a, b in zip(left.zones, right.zones):
         assert a.name == b.name
         assert to_manifold(a.mesh).volume() == pytest.approx(to_manifold(b.mesh).volume(), rel=1e-6)

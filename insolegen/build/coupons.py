@@ -131,6 +131,7 @@ def lattice_coupon(asked_pct: float, settings: LatticeSpec) -> Coupon:
 
     filled = fill_with_lattice(body, ring, top, fraction, settings)
     if filled.mesh is None:
+        assert filled.drains is not None  # no mesh only when a void cannot be drained
         widest = filled.drains.widest_all_take_mm
         if widest > 0:
             raise CouponDrainError(

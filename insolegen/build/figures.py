@@ -200,7 +200,7 @@ def _cover_figure(part: SidePart, cover: Zone, mirror: float) -> ModificationFig
 def _source_info(part: SidePart, foot) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """Where the outline came from; for a real foot, how far the insole's outline strays
     from the traced or scanned one (the largest gap, mm)."""
-    source = part.spec.source
+    source = part.spec.foot
     if source is None:
         return {"kind": "parametric", "size": part.spec.size}
     import shapely

@@ -6,11 +6,13 @@ thinnest wall, each zone's solid fraction in a box in the zone's middle."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
 import shapely.affinity
+from numpy.typing import NDArray
 
 from insolegen.build.record import LatticeFigures, LatticeZone
 from insolegen.checks.meshcheck import check_part
@@ -30,8 +32,11 @@ from insolegen.geometry.zones import LIFT_MIN_MM, to_manifold, zone_areas
 from insolegen.profile.spec import LatticeSpec, ZonesSpec
 
 if TYPE_CHECKING:
+    import manifold3d
+
     from insolegen.build.parts import SidePart
 
+Array = NDArray[np.float64]
 
 
 class LatticeError(Exception):
@@ -89,7 +94,7 @@ def lattice_part(part: SidePart, zones: ZonesSpec, lattice: LatticeSpec) -> tupl
         raise LatticeError(f"the {part.spec.side} lattice part still has {cavities} sealed void(s) after drilling "
                            f"{len(drains.holes_xy_mm)} drain holes")
     measured = []
-    for (name, pct, area), (_, framed) in zip(areas, in_frame):
+    for (name, pct, _area), (_, framed) in zip(areas, in_frame):
         built = min(max(pct, 100 * least), 100 * greatest)
         measured.append(LatticeZone(name=name, asked_pct=pct, built_pct=round(built, 1),
                                     measured_pct=_measure(solid, framed, top, lift and lift[0], lattice)))
@@ -123,7 +128,8 @@ def lattice_clamped(figures: LatticeFigures, lattice: LatticeSpec) -> list[str]:
     return said
 
 
-def _measure(solid, area: shapely.Geometry, top, lift_top, lattice: LatticeSpec) -> float | None:
+def _measure(solid: manifold3d.Manifold, area: shapely.Geometry, top: Callable[[Array, Array], Array],
+             lift_top: Callable[[Array, Array], Array] | None, lattice: LatticeSpec) -> float | None:
     """The solid fraction in a box a cell square in the zone's middle
     (away from its edges by half the blend), between the skins; None where the core
     there is too thin to average the sheet (lattice.measured_fraction)."""

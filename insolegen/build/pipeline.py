@@ -27,10 +27,10 @@ from insolegen.build.side import (
 )
 from insolegen.checks.meshcheck import MeshReport, check_part, check_zone
 from insolegen.core.version import __version__
-from insolegen.geometry.solid import Mesh, Resolution
+from insolegen.geometry.solid import DEFAULT_RESOLUTION, Mesh, Resolution
 from insolegen.geometry.zones import custom_zone_problems
 from insolegen.inputs.feet import resolve_feet
-from insolegen.profile.loader import ProfileError
+from insolegen.profile.problems import ProfileError
 from insolegen.profile.spec import Profile
 
 # Two cores on the machines we measure on; more workers would only queue.
@@ -60,7 +60,7 @@ def _finished(profile: Profile, part: SidePart, zones: bool) -> tuple[SidePart, 
     return part, _checked(profile.name, part, zones), warnings
 
 
-def build_profile(profile: Profile, resolution: Resolution = Resolution()) -> BuildResult:
+def build_profile(profile: Profile, resolution: Resolution = DEFAULT_RESOLUTION) -> BuildResult:
     """Read the feet the profile names, then build and check every side. Raises
     :class:`ProfileError` for an unusable foot file or custom zone (bad input) and
     :class:`BuildError` if any part is not a printable solid."""

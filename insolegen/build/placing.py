@@ -17,7 +17,7 @@ from insolegen.profile.schema import LengthKind
 from insolegen.profile.spec import Profile, SideSpec
 
 # Insole lengths, longest first (the schema lists them so).
-LENGTHS_LONGEST_FIRST: tuple[str, ...] = get_args(LengthKind)
+LENGTHS_LONGEST_FIRST: tuple[LengthKind, ...] = get_args(LengthKind)
 
 
 def shorter_length_that_fits(spec: SideSpec, bed_mm: tuple[float, float]) -> str:
@@ -40,7 +40,8 @@ def place_parts(profile: Profile, parts: Sequence[SidePart]) -> tuple[dict[str, 
     beds (MK4 for the PrusaSlicer file, X1 for the Orca one). Raises BedFitError when a
     part fits the chosen printer at no angle; with the default beds that only warns.
     Either way the message says which shorter insole length would fit."""
-    placements, warnings = {}, []
+    placements: dict[str, tuple[Placement, Placement]] = {}
+    warnings: list[str] = []
     for part in parts:
         xy = part.mesh.vertices[:, :2]
         hull = hull_xy(xy)  # once for either bed

@@ -15,18 +15,18 @@ from insolegen.geometry.label import LABEL_DEPTH_MM, engrave, label_text, place_
 from insolegen.geometry.outline import Outline, foot_outline, outline_from_points
 from insolegen.geometry.pressure_field import PressureRelief, pressure_field
 from insolegen.geometry.pressure_fit import PressureFitError, fit_pressure
-from insolegen.geometry.solid import Mesh, Resolution, extrude_height_field
+from insolegen.geometry.solid import DEFAULT_RESOLUTION, Mesh, Resolution, extrude_height_field
 from insolegen.geometry.surfaces import heel_cup_distance, top_surface
 from insolegen.geometry.zones import ZONE_RESOLUTION, build_zones
-from insolegen.profile.loader import ProfileError
+from insolegen.profile.problems import ProfileError
 from insolegen.profile.spec import FootSource, Profile, SideSpec, ZonesSpec
 
 
 def side_outline(spec: SideSpec, spacing_mm: float = 1.0) -> Outline:
     """The insole outline for a side: a real foot's when the profile gives one, else the
     parametric foot shape for its size."""
-    if spec.source is not None:
-        return outline_from_points(spec.source.polygon, length=spec.length, spacing_mm=spacing_mm)
+    if (foot := spec.foot) is not None:
+        return outline_from_points(foot.polygon, length=spec.length, spacing_mm=spacing_mm)
     return foot_outline(
         foot_length_mm=spec.foot_length_mm,
         ball_width_mm=spec.ball_width_mm,
@@ -36,7 +36,7 @@ def side_outline(spec: SideSpec, spacing_mm: float = 1.0) -> Outline:
     )
 
 
-def shared_foot(specs: Sequence[SideSpec], resolution: Resolution = Resolution()) -> SharedFoot:
+def shared_foot(specs: Sequence[SideSpec], resolution: Resolution = DEFAULT_RESOLUTION) -> SharedFoot:
     """The outline and cup distance for sides on one foot (:func:`same_foot`)."""
     first = specs[0]
     outline = side_outline(first, resolution.edge_spacing_mm)
@@ -62,7 +62,7 @@ def pressure_relief(spec: SideSpec, outline: Outline) -> PressureRelief | None:
 
 
 def build_side(
-    spec: SideSpec, resolution: Resolution = Resolution(), zones: ZonesSpec | None = None,
+    spec: SideSpec, resolution: Resolution = DEFAULT_RESOLUTION, zones: ZonesSpec | None = None,
     zone_resolution: Resolution = ZONE_RESOLUTION, foot: SharedFoot | None = None,
 ) -> SidePart:
     """Build one insole: right-footed geometry, mirrored for a left foot; with ``zones``,

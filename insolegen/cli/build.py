@@ -88,7 +88,8 @@ def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, previe
         publish,
     )
     from insolegen.profile import ProfileError, load_profile
-    from insolegen.profile.loader import ProfileFileError, load_profile_data
+    from insolegen.profile.problems import ProfileFileError
+    from insolegen.profile.reading import load_profile_data
     from insolegen.profile.variants import VaryError, variant_profiles
 
     try:

@@ -26,7 +26,7 @@ def _duplicates(paths: list[Path], out_dir: Path) -> dict[int, Outcome]:
     builds into: refused before anything is built. Folder names are compared
     regardless of case (macOS and Windows do), so "Ana-Lima" and "ana-lima" clash, as
     do "Müller" and "Muller" (one slug)."""
-    from insolegen.profile.loader import profile_stem
+    from insolegen.profile.reading import profile_stem
 
     first: dict[str, Path] = {}
     refused = {}

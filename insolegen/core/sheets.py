@@ -22,13 +22,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 Array = NDArray[np.float64]
+Values = Array | np.float64  # arrays, or one scalar (a single height)
 
 GRAD_MAX = 1.7293  # the largest |grad g| on either sheet's mid-surface (sampled: 64^3 per cell)
 SADDLES = {"gyroid": (1.4142, 1.707), "diamond": (1.0, 2.0)}  # (s, the largest Hessian eigenvalue there)
 NECK_STEPS = 2.0  # a void's neck is kept at least this many marching steps across
 
 
-def sheet(kind: str, x: Array, y: Array, z: Array) -> Array:
+def sheet(kind: str, x: Values, y: Values, z: Values) -> Array:
     """g at points already scaled to radians (k p)."""
     if kind == "gyroid":
         return np.sin(x) * np.cos(y) + np.sin(y) * np.cos(z) + np.sin(z) * np.cos(x)

@@ -50,6 +50,7 @@ def render_build(result: BuildResult, preview: bool = False) -> dict[str, bytes]
         }
         lattice = result.lattices.get(side)
         if lattice is not None:
+            assert result.profile.lattice is not None  # a lattice part is built only when [lattice] asks
             # the lattice is the firmness: printed as it is, no sparse infill of its own
             wall = thinnest_allowed_mm(result.profile.lattice)  # what check is to hold it to
             lattice_data = stl_bytes(lattice, header=f"{STL_WALL_MARK.format(wall)} {stem} {side} lattice")

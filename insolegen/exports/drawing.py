@@ -14,7 +14,6 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Union
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -22,7 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from insolegen.core.fonts import font_file
 
-Colour = Union[str, tuple[int, int, int]]
+Colour = str | tuple[int, int, int]
 Array = NDArray[np.float64]
 Box = tuple[float, float, float, float]  # left, top, right, bottom (pixels)
 Dash = tuple[float, float]  # on, off (pixels)
@@ -56,8 +55,8 @@ def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 def grey_ramp(t: ArrayLike) -> NDArray[np.uint8]:
     """Grey level (0-255) of the Greys ramp at t in [0, 1] (clipped)."""
-    t = np.clip(np.asarray(t, dtype=float), 0.0, 1.0)
-    return np.interp(t, np.linspace(0.0, 1.0, len(GREYS)), GREYS).round().astype(np.uint8)
+    clipped = np.clip(np.asarray(t, dtype=float), 0.0, 1.0)
+    return np.interp(clipped, np.linspace(0.0, 1.0, len(GREYS)), GREYS).round().astype(np.uint8)
 
 
 def hex_rgb(colour: Colour) -> tuple[int, int, int]:
@@ -165,6 +164,12 @@ def rasterise(xy: ArrayLike, z: ArrayLike, faces: ArrayLike, width: int, height:
     np.maximum.at(out, py[inside] * width + px[inside], value)
     out[~np.isfinite(out)] = np.nan
     return out.reshape(height, width)
+
+
+def _ascending(lim: tuple[float, float]) -> tuple[float, float]:
+    """An axis' limits low to high (an axis may run either way)."""
+    lo, hi = sorted(lim)
+    return lo, hi
 
 
 def nice_ticks(lo: float, hi: float, most: int = 7) -> Array:
@@ -454,8 +459,8 @@ class Axes:
         c = self.canvas
         left, top, right, bottom = self.box
         c.rectangle((left - 0.5, top - 0.5, right + 0.5, bottom + 0.5), edge="#000000", width=0.8)
-        xt = nice_ticks(*sorted(self.xlim)) if xticks is None else xticks
-        yt = nice_ticks(*sorted(self.ylim)) if yticks is None else yticks
+        xt = nice_ticks(*_ascending(self.xlim)) if xticks is None else xticks
+        yt = nice_ticks(*_ascending(self.ylim)) if yticks is None else yticks
         cols, rows = self.x_px(xt), self.y_px(yt)
         lowest = bottom + TICK_LEN + 2
         for col, label in zip(cols, tick_labels(xt)):
@@ -508,7 +513,7 @@ class Axes:
         placed = (x, y, x + w, y + h)
         c.polygon([(x, y), (x + w, y), (x + w, y + h), (x, y + h)], fill="#ffffff", alpha=0.85)
         c.rectangle(placed, edge="#cccccc", width=0.8)
-        for k, ((label, colour, dash), (_, th)) in enumerate(zip(entries, sizes)):
+        for k, (label, colour, dash) in enumerate(entries):
             row = y + pad + k * row_h + (row_h - row_gap) / 2
             c.polyline([(x + pad, row), (x + pad + sample, row)], colour, 1.3, dash)
             c.text((x + pad + sample + gap, row), label, LEGEND_PT, anchor="lm")

@@ -19,7 +19,7 @@ import os
 import shutil
 import signal
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -217,7 +217,7 @@ def clear_stale_claims(out_dir: Path) -> list[str]:
     holds, with that name's staging and old folders. A batch calls it after it had to
     kill a worker that would not stop (the kill leaves the worker's claim behind).
     A lock still held is another build's, and is left alone. The names cleared."""
-    cleared = []
+    cleared: list[str] = []
     try:
         locks = [p for p in out_dir.iterdir() if p.name.startswith(".") and p.name.endswith(LOCK_SUFFIX)]
     except OSError:
@@ -335,7 +335,7 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
-def _renameat2():  # type: ignore[no-untyped-def]
+def _renameat2() -> Callable[..., int] | None:
     try:
         function = ctypes.CDLL(None, use_errno=True).renameat2  # libc, already loaded
     except (OSError, AttributeError):

@@ -14,22 +14,12 @@ stay on by default. ``insolegen build --no-preview`` still skips it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
 from insolegen.build.parts import BuildResult, SidePart
-from insolegen.exports.drawing import (
-    Axes,
-    Box,
-    Canvas,
-    Dash,
-    colour_bar,
-    contour_segments,
-    grey_ramp,
-    overlap,
-    padded,
-    rasterise,
-)
+from insolegen.exports.drawing import Axes, Box, Canvas, Dash, colour_bar, contour_segments, grey_ramp, overlap, padded, rasterise
 from insolegen.exports.zone_text import lift_height_text, lift_zone, lift_zones_text
 from insolegen.geometry.measure import top_heights
 from insolegen.geometry.modifications import modification_label
@@ -187,7 +177,8 @@ def _pressure_contours(ax: Axes, part: SidePart) -> list[tuple[str, str, Dash | 
         levels = [float(v) for v in np.arange(50.0, relief.threshold_kpa, 50.0)]
     mirror = _mirror(part)
     for level, colour, width in [(v, PRESSURE_LINE, 0.7) for v in levels] + [(relief.threshold_kpa, PRESSURE_RED, 1.8)]:
-        for line in generator.lines(level):
+        # LineType.Separate: one (N, 2) array per line (the stub gives every line type's union)
+        for line in cast("list[np.ndarray]", generator.lines(level)):
             ax.canvas.polyline(ax.px(line[:, 0], line[:, 1] * mirror), colour, width)
     step = f"{levels[1] - levels[0]:.0f} kPa" if len(levels) > 1 else ""
     return [(f"pressure {relief.threshold_kpa:g} kPa: relieved above", PRESSURE_RED, None),
@@ -337,7 +328,7 @@ def _annotate(ax: Axes, marks: list[tuple[float, float, str]]) -> None:
     for (px, py), (_, _, text) in zip(dots, marks):
         w, h = canvas.text_size(text, NOTE_PT)
 
-        def box(cx: float, bottom: float) -> Box:
+        def box(cx: float, bottom: float, w: float = w, h: float = h) -> Box:
             cx = float(np.clip(cx, ax.left + w / 2 + 3, ax.right - w / 2 - 3))
             return (cx - w / 2 - 2, bottom - h - 2, cx + w / 2 + 2, bottom + 2)
 
@@ -435,7 +426,7 @@ def draw_preview(result: BuildResult) -> Preview:
     """Draw the preview of a built profile: one column per side, sections across."""
     parts = list(result.parts)
     spec = parts[0].spec
-    size = spec.size or (f"{spec.source.kind} {spec.source.info.get('file')}" if spec.source else
+    size = spec.size or (f"{foot.kind} {foot.info.get('file')}" if (foot := spec.foot) else
                          f"{spec.foot_length_mm:.0f} mm")
     canvas = Canvas(WIDTH, HEIGHT)
     sides = " + ".join(p.spec.side for p in parts)

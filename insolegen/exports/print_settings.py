@@ -70,7 +70,8 @@ def prusa_object_settings(settings: PrintSettings = TPU, supports: bool = False)
         "perimeters": str(settings.walls),
         "top_solid_layers": str(settings.top_layers),
         "bottom_solid_layers": str(settings.bottom_layers),
-        **dict.fromkeys(("perimeter_speed", "external_perimeter_speed", "small_perimeter_speed", "infill_speed", "solid_infill_speed", "top_solid_infill_speed", "gap_fill_speed", "bridge_speed"), speed),
+        **dict.fromkeys(("perimeter_speed", "external_perimeter_speed", "small_perimeter_speed", "infill_speed",
+                         "solid_infill_speed", "top_solid_infill_speed", "gap_fill_speed", "bridge_speed"), speed),
         "support_material": "1" if supports else "0",
     }
 
@@ -84,7 +85,8 @@ def orca_object_settings(settings: PrintSettings = TPU, supports: bool = False) 
         "wall_loops": str(settings.walls),
         "top_shell_layers": str(settings.top_layers),
         "bottom_shell_layers": str(settings.bottom_layers),
-        **dict.fromkeys(("outer_wall_speed", "inner_wall_speed", "sparse_infill_speed", "internal_solid_infill_speed", "top_surface_speed", "gap_infill_speed", "bridge_speed"), speed),
+        **dict.fromkeys(("outer_wall_speed", "inner_wall_speed", "sparse_infill_speed", "internal_solid_infill_speed",
+                         "top_surface_speed", "gap_infill_speed", "bridge_speed"), speed),
         "enable_support": "1" if supports else "0",
     }
 
@@ -129,7 +131,8 @@ def cura_command(stl: str | Path, bed_mm: tuple[float, float], gcode: str | Path
         "infill_sparse_density": f"{infill_pct:g}",
         # gyroid: one line per distance (Cura's multiplier 1)
         "infill_line_distance": f"{CURA_LINE_WIDTH_MM * 100 / infill_pct:.4g}",
-        **dict.fromkeys(("speed_print", "speed_infill", "speed_wall", "speed_wall_0", "speed_wall_x", "speed_topbottom"), f"{settings.speed_mm_s:g}"),
+        **dict.fromkeys(("speed_print", "speed_infill", "speed_wall", "speed_wall_0", "speed_wall_x", "speed_topbottom"),
+                        f"{settings.speed_mm_s:g}"),
         "material_print_temperature": f"{settings.nozzle_c:g}",
         "material_print_temperature_layer_0": f"{settings.nozzle_c:g}",
         "material_initial_print_temperature": f"{settings.nozzle_c:g}",

@@ -9,15 +9,17 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from insolegen.build.parts import BuildResult
-from insolegen.build.record import BuildRecord, SideRecord
+from insolegen.build.record import BuildRecord, LatticeFigures, SideRecord
 from insolegen.exports.print_settings import TPU, prusa_command, shell_line
 from insolegen.exports.zone_text import lift_height_text, lift_zones_text
 from insolegen.geometry.modifications import modification_label
 from insolegen.profile.printers import DEFAULT_ORCA_BED_MM, DEFAULT_PRUSA_BED_MM
+from insolegen.profile.spec import SideSpec
 
 PARAMETERS = [  # (key, label, unit)
     ("foot_length_mm", "foot length", "mm"), ("ball_width_mm", "ball width", "mm"),
@@ -136,18 +138,18 @@ with the settings a 3MF cannot carry):</p>
 
 def _prescription_rows(result: BuildResult, names: list[str]) -> list[str]:
     """The parameters each side was built with (zero-valued extras left out)."""
-    specs = {part.spec.side: part.spec for part in result.parts}
+    specs: dict[str, SideSpec] = {part.spec.side: part.spec for part in result.parts}
     rows = []
     for key, label, unit in PARAMETERS:
         values = [getattr(specs[n], key) for n in names]
         if key.startswith("lift") and result.record.lift:
             continue  # the leg-length block shows the lift, asked and measured
-        if all(v in (None, 0, 0.0) for v in values) and key not in ("heel_cup_depth_mm", "arch_height_mm"):
-            if key.startswith(("lift", "met", "rearfoot", "forefoot", "size")):
-                continue
+        if (all(v in (None, 0, 0.0) for v in values) and key not in ("heel_cup_depth_mm", "arch_height_mm")
+                and key.startswith(("lift", "met", "rearfoot", "forefoot", "size"))):
+            continue
         cells = "".join(f'<td class="num">{_fmt(v)}</td>' for v in values)
         rows.append(f"<tr><td>{_e(label)}</td>{cells}<td>{_e(unit)}</td></tr>")
-    sources = [specs[n].source for n in names]
+    sources = [specs[n].foot for n in names]
     if any(sources):
         cells = "".join(f"<td>{_e(s.kind + ': ' + s.info.get('file', '')) if s else 'size'}</td>" for s in sources)
         rows.append(f"<tr><td>foot from</td>{cells}<td></td></tr>")
@@ -251,7 +253,7 @@ def _map_png(kpa: Any, threshold_kpa: float) -> bytes:
     rgb = np.where((np.nan_to_num(values, nan=0.0) > threshold_kpa)[..., None], [208.0, 0.0, 0.0], rgb)
     rgb = np.where(np.isnan(values)[..., None], [200.0, 200.0, 200.0], rgb)
     image = Image.fromarray(rgb.astype(np.uint8)).resize(
-        (values.shape[1] * MAP_CELL_PX, values.shape[0] * MAP_CELL_PX), Image.NEAREST)
+        (values.shape[1] * MAP_CELL_PX, values.shape[0] * MAP_CELL_PX), Image.Resampling.NEAREST)
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
@@ -306,7 +308,7 @@ def _lift_block(result: BuildResult) -> str:
     if not lift:
         return ""
     by_side = {s.side: s for s in result.record.sides}
-    specs = {part.spec.side: part.spec for part in result.parts}
+    specs: dict[str, SideSpec] = {part.spec.side: part.spec for part in result.parts}
     names = list(by_side)
     head = "".join(f"<th>{_e(n)}</th>" for n in names)
     rows, heel_lift = [], {}
@@ -386,7 +388,7 @@ def _lattice_block(sides: tuple[SideRecord, ...], head: str) -> str:
     first = next(lattice for lattice in lattices if lattice is not None)
     settings = first.settings
 
-    def row(label: str, cell) -> str:
+    def row(label: str, cell: Callable[[LatticeFigures], str]) -> str:
         return f"<tr><td>{_e(label)}</td>" + "".join(
             f'<td class="num">{_e(cell(x))}</td>' if x is not None else "<td>-</td>" for x in lattices) + "</tr>"
 
@@ -443,7 +445,10 @@ def variants_report_html(results: list[BuildResult], pictures: dict[int, bytes],
     each variant's preview. The patient tries them and keeps the best."""
     today = today or dt.date.today()
     first = results[0]
-    numbers = [r.profile.variant for r in results]
+    numbers: list[int] = []
+    for r in results:
+        assert r.profile.variant is not None  # --vary numbers each variant it builds
+        numbers.append(r.profile.variant)
     head = "".join(f"<th>variant {n}<br>(label v{n})</th>" for n in numbers)
     rows = []
     for i, (key, _) in enumerate(first.profile.variant_values):

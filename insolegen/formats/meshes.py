@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -97,7 +98,8 @@ def _not_stl_message(data: bytes, name: str) -> str:
         found = f"it has only {size} bytes, too few for binary STL (84 at least), and is not ASCII STL text ('solid ...')"
     else:
         count = _stl_declared(data)
-        layout = f"its header says {count} triangles ({STL_HEADER_BYTES + 4 + STL_RECORD_BYTES * count} bytes) but it has {size} bytes"
+        layout = (f"its header says {count} triangles ({STL_HEADER_BYTES + 4 + STL_RECORD_BYTES * count} bytes) "
+                  f"but it has {size} bytes")
         if data[:1024].lstrip().lower().startswith(b"solid"):
             found = (f"a binary STL whose 80-byte header starts with 'solid' (as ASCII STL does), "
                      f"cut short or damaged: {layout}")
@@ -497,7 +499,9 @@ def _ply_binary(data: bytes, start: int, elements: list[PlyElement], wanted: dic
     triangles, or all quads)."""
     offset, columns = start, {}
     for element in elements:
-        fields, sizes = [], {}
+        # (name, type) for a value, (name, type, (length,)) for a list's items
+        fields: list[tuple[str, str] | tuple[str, str, tuple[int]]] = []
+        sizes: dict[str, int] = {}
         record = offset
         for prop in element.properties:
             if prop.count_type is None:
@@ -548,7 +552,7 @@ def _ply_ascii(data: bytes, start: int, elements: list[PlyElement], wanted: dict
     """ASCII PLY: one element a line (as trimesh reads it), blank lines skipped."""
     _check_text(data, name, "PLY")
     lines = _ply_lines(data, start, name)
-    columns = {}
+    columns: dict[tuple[str, str], Any] = {}  # an array, or a list's (items, counts)
     for element in elements:
         values: dict[str, list] = {field: [] for field in wanted.get(element.name, ())}
         left = element.count

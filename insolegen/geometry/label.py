@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 import shapely.affinity
+from numpy.typing import NDArray
 
 from insolegen.core.fonts import font_file
 from insolegen.geometry.recess import recess_underside
@@ -64,7 +65,8 @@ def text_outline_mm(text: str, height_mm: float = LABEL_HEIGHT_MM) -> shapely.Ge
     cap_px = height_mm * PX_PER_MM
     font = ImageFont.truetype(path, round(cap_px / 0.73))  # DejaVu's capitals are 0.73 em
     left, top, right, bottom = font.getbbox(text)
-    image = Image.new("1", (right - left + 4, bottom - top + 4), 0)
+    # (FreeType's box is whole pixels, though typed as floats)
+    image = Image.new("1", (int(right - left + 4), int(bottom - top + 4)), 0)
     ImageDraw.Draw(image).text((2 - left, 2 - top), text, font=font, fill=1)
     ink = np.asarray(image, dtype=bool)
     # Each row's runs of ink, a run carried on down while the rows below repeat it: a
@@ -134,7 +136,7 @@ def place_label(text: str, footprint: shapely.Polygon, foot_length_mm: float) ->
         text = text[:-1].rstrip()
 
 
-def engrave(mesh: Mesh, label: Label, floor: Callable[[np.ndarray], np.ndarray] | None = None) -> Mesh:
+def engrave(mesh: Mesh, label: Label, floor: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None = None) -> Mesh:
     """``mesh`` with the label cut LABEL_DEPTH_MM up into its underside: z = 0, or
     ``floor(x)`` for an underside that follows a shoe's footbed (the cut's ceiling then
     follows it at the same depth)."""

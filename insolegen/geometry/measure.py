@@ -78,7 +78,8 @@ def thinnest_wall_mm(vertices: Array, faces: NDArray[np.int64], samples: int = 4
                      reach_mm: float = WALL_REACH_MM) -> float:
     """Thinnest wall: from the centres of about ``samples`` faces (the same for the same
     mesh), the distance along the inward normal to the opposite surface (a face turned
-    within WALL_FACING_DEG of the opposite way); the smallest of them. Walls are looked for up to ``reach_mm`` deep: inf means none is thinner."""
+    within WALL_FACING_DEG of the opposite way); the smallest of them. Walls are looked
+    for up to ``reach_mm`` deep: inf means none is thinner."""
     if len(faces) == 0:
         return float("nan")
     tri = vertices[faces]

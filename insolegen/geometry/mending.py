@@ -5,6 +5,8 @@ The checks refuse either as a degenerate triangle (meshcheck.DEGENERATE_AREA_MM2
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -148,7 +150,7 @@ def collapse_short_edges(mesh: Mesh, below_mm: float = SHORT_EDGE_MM) -> Mesh:
         order = np.argsort(corners, kind="stable")
         starts = np.searchsorted(corners[order], np.arange(len(v) + 1))
 
-        def faces_of(i: int) -> np.ndarray:
+        def faces_of(i: int, order: np.ndarray = order, starts: np.ndarray = starts) -> np.ndarray:
             return order[starts[i]:starts[i + 1]] // 3
 
         taken: set[int] = set()
@@ -194,7 +196,8 @@ def _pieces(mesh: Mesh) -> tuple[int, NDArray[np.int64] | None, NDArray[np.float
     tri = v[f]
     signed = np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])) / 6.0
     piece = label[f[:, 0]]
-    return count, piece, np.bincount(piece, weights=signed, minlength=count)
+    # weighted, bincount sums floats (numpy's stub says ints)
+    return count, piece, cast("NDArray[np.float64]", np.bincount(piece, weights=signed, minlength=count))
 
 
 def drop_specks(mesh: Mesh, below_mm3: float) -> Mesh:
@@ -204,6 +207,7 @@ def drop_specks(mesh: Mesh, below_mm3: float) -> Mesh:
     count, piece, volume = _pieces(mesh)
     if count == 1:
         return mesh
+    assert piece is not None and volume is not None  # given for more than one piece
     keep = np.abs(volume[piece]) >= below_mm3
     return _compacted(mesh.vertices, mesh.faces[keep])
 
@@ -214,6 +218,7 @@ def fill_sealed_voids(mesh: Mesh, below_mm3: float) -> tuple[Mesh, float]:
     count, piece, volume = _pieces(mesh)
     if count == 1:
         return mesh, 0.0
+    assert piece is not None and volume is not None  # given for more than one piece
     small = (volume < 0) & (volume > -below_mm3)
     if not small.any():
         return mesh, 0.0

@@ -76,9 +76,9 @@ def modification_terms(spec: SideSpec, outline: Outline) -> tuple[Term, ...]:
     def on_line(a: float, behind_mm: float = 0.0) -> tuple[float, float]:
         """The point at ``a`` across on the MTH line, ``behind_mm`` toward the heel (two
         passes: the line is oblique, the width changes along it)."""
-        x = lm.mth_line_x(0.0)
+        x = float(lm.mth_line_x(0.0))
         for _ in range(3):
-            _, y = point(float(x), a)
+            _, y = point(x, a)
             x = float(lm.mth_line_x(y)) - behind_mm
         return point(x, a)
 
@@ -101,7 +101,8 @@ def modification_terms(spec: SideSpec, outline: Outline) -> tuple[Term, ...]:
             lat0, med0 = outline.edges_at(np.array([x_hc]))
             mid0, half0 = float((lat0[0] + med0[0]) / 2), float((med0[0] - lat0[0]) / 2)
 
-            def skive(x: Array, y: Array, depth=depth, sign=sign, mid0=mid0, half0=half0) -> Array:
+            def skive(x: Array, y: Array, depth: float = depth, sign: float = sign, mid0: float = mid0,
+                      half0: float = half0) -> Array:
                 toward = sign * (y - mid0) / half0
                 return depth * smoothstep(toward / SKIVE_PLATEAU_ACROSS) * rear_weight(x)
 
@@ -111,7 +112,7 @@ def modification_terms(spec: SideSpec, outline: Outline) -> tuple[Term, ...]:
     a0, a1 = FIRST_RAY_ACROSS
     start, rise = FOREFOOT_START_MM
 
-    def forefoot(x: Array, y: Array, start=start, rise=rise) -> Array:
+    def forefoot(x: Array, y: Array, start: float = start, rise: float = rise) -> Array:
         """0 until ``start`` mm behind the MTH line, 1 from ``start - rise`` on to the toes."""
         return smoothstep((start - (lm.mth_line_x(y) - x)) / rise)
 
@@ -120,21 +121,21 @@ def modification_terms(spec: SideSpec, outline: Outline) -> tuple[Term, ...]:
     # outline narrows to a point and a share of it would make a cliff there).
     y_full, y_none = on_line(a0)[1], on_line(a1)[1]
 
-    def first_ray(y: Array, y_full=y_full, y_none=y_none) -> Array:
+    def first_ray(y: Array, y_full: float = y_full, y_none: float = y_none) -> Array:
         """1 under the 1st ray (medial of y_full), 0 lateral of y_none."""
         return smoothstep((y - y_none) / (y_full - y_none))
 
     if mods.mortons_extension_mm > 0:
         h = mods.mortons_extension_mm
 
-        def mortons(x: Array, y: Array, h=h) -> Array:
+        def mortons(x: Array, y: Array, h: float = h) -> Array:
             return h * forefoot(x, y) * first_ray(y)
 
         terms.append(Term("mortons_extension_mm", h, on_line(a0 / 2, -5.0), mortons))
     if mods.reverse_mortons_mm > 0:
         h = mods.reverse_mortons_mm
 
-        def reverse(x: Array, y: Array, h=h) -> Array:
+        def reverse(x: Array, y: Array, h: float = h) -> Array:
             return h * forefoot(x, y) * (1 - first_ray(y))
 
         terms.append(Term("reverse_mortons_mm", h, on_line(0.65, -5.0), reverse))
@@ -143,7 +144,8 @@ def modification_terms(spec: SideSpec, outline: Outline) -> tuple[Term, ...]:
         begin, full, end = MET_BAR_MM
         lo, hi = MET_BAR_ACROSS
 
-        def met_bar(x: Array, y: Array, h=h, begin=begin, full=full, end=end, lo=lo, hi=hi) -> Array:
+        def met_bar(x: Array, y: Array, h: float = h, begin: float = begin, full: float = full, end: float = end,
+                    lo: float = lo, hi: float = hi) -> Array:
             behind = lm.mth_line_x(y) - x
             along = smoothstep((begin - behind) / (begin - full)) * smoothstep(behind / end)
             a = across(x, y)
@@ -155,14 +157,17 @@ def modification_terms(spec: SideSpec, outline: Outline) -> tuple[Term, ...]:
         if h > 0:
             centre = point(cx * fl, ca)
 
-            def pad(x: Array, y: Array, h=h, centre=centre, hl=hl, hw=hw) -> Array:
+            def pad(x: Array, y: Array, h: float = h, centre: tuple[float, float] = centre, hl: float = hl,
+                    hw: float = hw) -> Array:
                 lat, med = outline.edges_at(x)
                 r2 = ((x - centre[0]) / (hl * fl)) ** 2 + ((y - centre[1]) / (hw * np.maximum(med - lat, 1e-9))) ** 2
                 return h * dome(r2)
 
             terms.append(Term(key, h, centre, pad))
-    reliefs = [(f"mth_relief_mm[{i + 1}]", d, on_line(MTH_ACROSS[i]), MTH_RELIEF_RADIUS_MM)
-               for i, d in enumerate(mods.mth_relief_mm) if d > 0]
+    # (key, depth, centre, radius[, how far a horseshoe's hollow runs forward])
+    reliefs: list[tuple[str, float, tuple[float, float], float] | tuple[str, float, tuple[float, float], float, float]] = [
+        (f"mth_relief_mm[{i + 1}]", d, on_line(MTH_ACROSS[i]), MTH_RELIEF_RADIUS_MM)
+        for i, d in enumerate(mods.mth_relief_mm) if d > 0]
     if mods.sesamoid_relief_mm > 0:
         behind, a, radius = SESAMOID
         reliefs.append(("sesamoid_relief_mm", mods.sesamoid_relief_mm, on_line(a, behind), radius))
@@ -173,7 +178,8 @@ def modification_terms(spec: SideSpec, outline: Outline) -> tuple[Term, ...]:
     for key, depth, centre, radius, *rest in reliefs:
         reach = rest[0] if rest else 0.0
 
-        def relief(x: Array, y: Array, depth=depth, centre=centre, radius=radius, reach=reach) -> Array:
+        def relief(x: Array, y: Array, depth: float = depth, centre: tuple[float, float] = centre, radius: float = radius,
+                   reach: float = reach) -> Array:
             # a round hollow; a horseshoe's runs on forward (a stadium, open to the toes)
             dx = x - centre[0]
             dx = np.where(dx > 0, np.maximum(dx - reach, 0.0), dx)
@@ -184,7 +190,8 @@ def modification_terms(spec: SideSpec, outline: Outline) -> tuple[Term, ...]:
         g = mods.plantar_fascia_groove_mm
         x_from, x_to, a_g, half = GROOVE
 
-        def groove(x: Array, y: Array, g=g, x_from=x_from, x_to=x_to, a_g=a_g, half=half) -> Array:
+        def groove(x: Array, y: Array, g: float = g, x_from: float = x_from, x_to: float = x_to, a_g: float = a_g,
+                   half: float = half) -> Array:
             lat, med = outline.edges_at(x)
             line = med - a_g * (med - lat)
             ends = smoothstep((x - x_from * fl) / 15.0) * smoothstep((x_to * fl - x) / 15.0)
@@ -197,7 +204,8 @@ def modification_terms(spec: SideSpec, outline: Outline) -> tuple[Term, ...]:
         if h > 0:
             # A wall along that edge with the heel cup's rim profile (blends.rim_rise),
             # full between x_from and x_to.
-            def wall(x: Array, y: Array, h=h, x_from=x_from, x_to=x_to, ease=ease, medial=medial) -> Array:
+            def wall(x: Array, y: Array, h: float = h, x_from: float = x_from, x_to: float = x_to, ease: float = ease,
+                     medial: bool = medial) -> Array:
                 lat, med = outline.edges_at(x)
                 d = (med - y) if medial else (y - lat)
                 along = smoothstep((x - (x_from - ease) * fl) / (ease * fl)) * smoothstep(
@@ -214,7 +222,8 @@ def modification_terms(spec: SideSpec, outline: Outline) -> tuple[Term, ...]:
         ahead, a_c, half_l, half_w = CUTOUT
         centre = on_line(a_c, -ahead)
 
-        def cutout(x: Array, y: Array, depth=depth, centre=centre, half_l=half_l, half_w=half_w) -> Array:
+        def cutout(x: Array, y: Array, depth: float = depth, centre: tuple[float, float] = centre, half_l: float = half_l,
+                   half_w: float = half_w) -> Array:
             return -depth * dome(((x - centre[0]) / half_l) ** 2 + ((y - centre[1]) / half_w) ** 2)
 
         if depth > 0:

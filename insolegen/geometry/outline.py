@@ -220,7 +220,8 @@ def outline_from_points(
     edge_x, lateral_y, medial_y = _chains(points)
     landmarks = Landmarks(
         foot_length_mm=fl,
-        heel_centre=(HEEL_STATION_FRACTION * fl, float(np.interp(HEEL_STATION_FRACTION * fl, edge_x, (lateral_y + medial_y) / 2))),
+        heel_centre=(HEEL_STATION_FRACTION * fl,
+                     float(np.interp(HEEL_STATION_FRACTION * fl, edge_x, (lateral_y + medial_y) / 2))),
         mth1=(MTH1_FRACTION * fl, float(np.interp(MTH1_FRACTION * fl, edge_x, medial_y))),
         mth5=(MTH5_FRACTION * fl, float(np.interp(MTH5_FRACTION * fl, edge_x, lateral_y))),
     )

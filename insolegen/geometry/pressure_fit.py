@@ -16,6 +16,7 @@ recorded it. docs/pressure.md says how, and what each figure in build.json means
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -221,7 +222,7 @@ def _spread(values: Array) -> float:
     return float(np.percentile(values, 95) - np.percentile(values, 5)) if len(values) else 0.0
 
 
-def _edge_points(loaded: NDArray[np.bool_], centres: Array) -> Array:
+def _edge_points(loaded: NDArray[np.bool_], centres: Array) -> tuple[Array, Array]:
     """The footprint's edge: the midpoint between each loaded cell and each unloaded (or
     missing) neighbour across a side, within half a cell of the true edge; and that half
     cell (the point's doubt)."""
@@ -241,7 +242,7 @@ EDGE_REACH_MM = 15.0  # distances past this read as this: far from every placeme
 EDGE_STEP_MM = 2.0  # the edge distance sampled this finely (the search needs tenths, not hundredths)
 
 
-def _distance_grid(foot: shapely.Polygon):
+def _distance_grid(foot: shapely.Polygon) -> Callable[[Array], Array]:
     """Distance to the foot's edge at any points (mm), from a field sampled once
     (insolegen.geometry.distance: cubic B-splines on a millimetre grid, exact at its nodes)."""
     ring = np.asarray(foot.exterior.coords)[:-1]

@@ -57,6 +57,9 @@ class Resolution:
     size_step_mm: float = 2.0
 
 
+# The default quality, one shared instance for the functions' defaults (it is frozen).
+DEFAULT_RESOLUTION = Resolution()
+
 # Triangles no smaller than this are asked for (mm^2): a floor that keeps a surface
 # with a true step (scans' foam-box walls) from being refined without end.
 MIN_AREA_MM2 = 1e-4
@@ -364,7 +367,7 @@ def counter_clockwise(points: Array, tris: NDArray[np.int64]) -> NDArray[np.int6
     return np.where((cross < 0)[:, None], tris[:, ::-1], tris)
 
 
-def extrude_height_field(boundary: Array, height: HeightFn, resolution: Resolution = Resolution(),
+def extrude_height_field(boundary: Array, height: HeightFn, resolution: Resolution = DEFAULT_RESOLUTION,
                          floor: HeightFn | None = None, floor_curvature_per_mm: float = 0.0) -> Mesh:
     """A closed solid: flat bottom on z = 0, top z = height(x, y), vertical sides; with
     ``floor``, standing on floor(x, y) instead (a curved underside whose largest
@@ -406,7 +409,7 @@ def extrude_height_field(boundary: Array, height: HeightFn, resolution: Resoluti
 
 
 def extrude_between(boundary: Array, floor: HeightFn, ceiling: HeightFn, sized_by: HeightFn,
-                    resolution: Resolution = Resolution(), floor_curvature_per_mm: float | None = None) -> Mesh:
+                    resolution: Resolution = DEFAULT_RESOLUTION, floor_curvature_per_mm: float | None = None) -> Mesh:
     """A closed solid between two surfaces over the outline: z from floor(x, y) to
     ceiling(x, y), vertical sides. The top cap is refined to ``resolution`` for
     ``sized_by`` (whichever of the two is curved, or the one that carries the other's

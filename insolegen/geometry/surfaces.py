@@ -15,8 +15,8 @@ term only where it can be non-zero.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,9 +28,17 @@ from insolegen.geometry.distance import DistanceField, distance_field, polyline_
 from insolegen.geometry.modifications import Term, modification_terms, modifications_mm
 from insolegen.geometry.outline import Outline
 from insolegen.geometry.pressure_field import PressureRelief
-from insolegen.profile.spec import SideSpec
+from insolegen.profile.spec import FootSource, SideSpec
 
 Array = NDArray[np.float64]
+
+
+class FloorFn(Protocol):
+    """An underside's height above the bed: called with x alone (the label, the
+    footprint) or with x and y (the solid), as :meth:`TopSurface.footbed_mm` takes."""
+
+    def __call__(self, x: Array, y: Array | None = None) -> Array: ...
+
 
 # Feature placement, as fractions of foot length unless named otherwise. (U) conventions
 # chosen to match docs/clinical.md's landmarks; see the README's profile reference.
@@ -129,7 +137,7 @@ class TopSurface:
         return self.spec.footbed_heel_mm > 0 or self.spec.footbed_toe_mm > 0
 
     @property
-    def floor(self) -> Callable[[Array, Array], Array] | None:
+    def floor(self) -> FloorFn | None:
         """What the part stands on, for the solids and the label: the footbed, or None
         for flat on the bed."""
         return self.footbed_mm if self.has_footbed else None
@@ -154,6 +162,7 @@ class TopSurface:
 
     def _cup_on(self, x: Array, y: Array) -> Array:
         """The cup before the rearfoot weight, at points behind REARFOOT_END."""
+        assert self._cup_distance is not None  # called only for a side with a cup
         return self.spec.heel_cup_depth_mm * self._cup_rise(self._cup_distance.distance_mm(x, y))
 
     def heel_cup_exact_mm(self, x: Array, y: Array) -> Array:
@@ -234,7 +243,7 @@ class TopSurface:
 
     def sole_mm(self, x: Array, y: Array) -> Array:
         """The scanned plantar surface (height above its lowest point), when conforming."""
-        source = self.spec.source
+        source = self.spec.foot
         if source is None or not source.conform or source.sole is None:
             return np.zeros_like(x)
         return source.sole.height_mm(x, y)
@@ -256,7 +265,8 @@ class TopSurface:
         out = (s.heel_thickness_mm + s.lift_heel_mm) + (
             s.thickness_mm - s.heel_thickness_mm + s.lift_forefoot_mm - s.lift_heel_mm) * ramp
         source = s.source
-        if source is not None and getattr(source, "conform", False) and getattr(source, "sole", None) is not None:
+        # (a foot file not yet read adds nothing: it has no sole)
+        if isinstance(source, FootSource) and source.conform and source.sole is not None:
             out += source.sole.height_mm(x, y)
         rear = np.flatnonzero(x < REARFOOT_END_FRACTION * fl)
         if len(rear) and (self._cup_distance is not None or s.rearfoot_post_deg != 0):

@@ -107,7 +107,7 @@ def zone_areas(spec: SideSpec, outline: Outline, zones: ZonesSpec,
         taken = taken.union(area)
         customs.append((zone.name, zone.infill_pct, "custom", area))
     free = region.difference(taken)
-    x0, y0, x1, y1 = region.bounds
+    x0, y0, _x1, y1 = region.bounds
     heel_cut = shapely.box(x0 - 1, y0 - 1, HEEL_ZONE_END_FRACTION * fl, y1 + 1)
     fore_cut = behind_mth_line(lm, FOREFOOT_ZONE_START_OFFSET * fl)
     toes_cut = behind_mth_line(lm, TOES_ZONE_START_OFFSET * fl)
@@ -196,7 +196,10 @@ def build_zones(
         # The top cover_mm of the part, from the outline grown a little past the
         # cushion prisms (so no two sides coincide) up to above the part's top.
         boundary = resample_ring(outline.polygon.buffer(LIFT_OVERHANG_MM), resolution.edge_spacing_mm)
-        floor = lambda x, y: surface.top_mm(x, y) - cover_mm
+
+        def floor(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            return surface.top_mm(x, y) - cover_mm
+
         cover_solid = to_manifold(extrude_between(boundary, floor, lambda x, y: np.full(np.shape(x), top),
                                                   floor, resolution))
         cutters.append(cover_solid)

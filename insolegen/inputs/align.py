@@ -60,13 +60,13 @@ class AlignedOutline:
 
 
 def _widths(poly: shapely.Polygon, stations: NDArray[np.float64]) -> NDArray[np.float64]:
-    x0, y0, x1, y1 = poly.bounds
+    _x0, y0, _x1, y1 = poly.bounds
     lines = shapely.linestrings([[(x, y0 - 1), (x, y1 + 1)] for x in stations])
     return shapely.length(shapely.intersection(poly, lines))
 
 
 def _edge_at(poly: shapely.Polygon, x: float, upper: bool) -> float:
-    x0, y0, x1, y1 = poly.bounds
+    _x0, y0, _x1, y1 = poly.bounds
     cut = poly.intersection(shapely.LineString([(x, y0 - 1), (x, y1 + 1)]))
     ys = shapely.get_coordinates(cut)[:, 1]
     return float(ys.max() if upper else ys.min()) if len(ys) else 0.0
@@ -192,7 +192,9 @@ def align_outline(points: NDArray[np.float64], side: str | None = None, what: st
     local = local - [0.0, heel_mid]
 
     detected, _ = detect_side(local)
-    chosen = side if side in ("left", "right") else detected
+    chosen: Side | None = detected
+    if side in ("left", "right"):
+        chosen = "left" if side == "left" else "right"  # the side stated, as a Side
     if chosen is None:
         raise InputFileError(
             f"the {what} does not show which foot it is (no clear arch or big-toe side): "

@@ -18,7 +18,7 @@ from insolegen.core import exact
 from insolegen.core.anatomy import HEEL_STATION_FRACTION
 from insolegen.inputs.errors import InputFileError
 from insolegen.profile.clinical import merged_side_warnings, unusual_widths
-from insolegen.profile.loader import ProfileError
+from insolegen.profile.problems import ProfileError
 from insolegen.profile.spec import FootFile, FootSource, Profile, SideSpec
 
 LENGTH_DISAGREEMENT_WARN = 0.03  # file and length_mm disagreeing by more than this warns
@@ -42,7 +42,7 @@ def resolve_feet(profile: Profile) -> Profile:
         read = _read(spec.source, cache, problems)
         if read is not None:
             specs.append(_measured(spec, *read, warnings))
-            problems.extend(_unusual_scan(spec.source, specs[-1]))  # type: ignore[arg-type]
+            problems.extend(_unusual_scan(spec.source, specs[-1]))
     if problems:
         raise ProfileError(list(dict.fromkeys(problems)), profile.source)
     warnings.extend(merged_side_warnings(specs))
@@ -104,6 +104,7 @@ def _read_outline(foot: FootFile) -> tuple[Any, Any, dict[str, Any]]:
 def _read_scan(foot: FootFile) -> tuple[Any, Any, dict[str, Any]]:
     from insolegen.inputs.scans import read_scan
 
+    assert foot.units is not None  # scan_units has a default ("auto"); only outline_units may be unset
     read = read_scan(foot.path, units=foot.units, kind=foot.scan_kind, side=foot.side_told,
                      length_mm=foot.length_mm, smoothing_mm=foot.smoothing_mm,
                      allow_unusual_shape=foot.allow_unusual_shape)

@@ -536,7 +536,7 @@ def _svg_loops(
         # (mm, cm, in) in the document convert exactly.
         svg = SVG.parse(_WholeText(text), ppi=25.4, reify=True)
         shapes = [element for element in svg.elements() if isinstance(element, Shape)]
-    except Exception as exc:  # svgelements raises many kinds on broken geometry
+    except Exception as exc:  # noqa: BLE001 (svgelements raises many kinds on broken geometry)
         raise InputFileError(f"{name}: not a readable SVG ({_failure(exc)})") from None
     loops = []
     for element in shapes:
@@ -549,7 +549,7 @@ def _svg_loops(
                     loops.append(loop * [1.0, -1.0])  # SVG's y axis points down the page; ours points up
         except InputFileError:
             raise
-        except Exception as exc:  # svgelements geometry on odd input (zero radii, overflow)
+        except Exception as exc:  # noqa: BLE001 (svgelements geometry fails many ways on odd input: zero radii, overflow)
             raise InputFileError(f"{name}: {what} cannot be read ({_failure(exc)}): "
                                  "fix or remove that shape") from None
     return loops, ("mm" if says_units else None)
@@ -627,7 +627,7 @@ def _dxf_document(name: str, data: bytes) -> object:
             return Drawing.load(binary_tags_loader(data))
         except InputFileError:
             raise
-        except Exception as exc:  # ezdxf raises many kinds on damaged binary data
+        except Exception as exc:  # noqa: BLE001 (ezdxf raises many kinds on damaged binary data)
             raise InputFileError(f"{name}: a binary DXF that cannot be read ({_failure(exc)}): "
                                  "save it as ASCII DXF") from None
     probe = data.decode("utf-8", errors="replace")
@@ -646,7 +646,7 @@ def _dxf_document(name: str, data: bytes) -> object:
         return ezdxf.read(io.StringIO(text))
     except InputFileError:
         raise
-    except Exception as exc:  # DXFStructureError and the many kinds garbage raises
+    except Exception as exc:  # noqa: BLE001 (DXFStructureError and the many kinds garbage raises)
         raise InputFileError(f"{name}: not a readable DXF ({_failure(exc)}): "
                              "export the outline again as ASCII DXF") from None
 
@@ -695,7 +695,7 @@ def _dxf_entity_loop(name: str, entity: object, sagitta: float, budget: _PointBu
                                  f"{DXF_MAX_SPLINE_DEGREE} is read: convert it to a polyline")
     try:
         curve = dxfpath.make_path(entity)
-    except Exception:  # an entity ezdxf cannot turn into a path (a mesh, an empty one) is skipped
+    except Exception:  # noqa: BLE001 (an entity ezdxf cannot turn into a path, a mesh or an empty one, is skipped)
         return None
     controls = np.array([(v.x, v.y) for v in curve.control_vertices()], dtype=np.float64).reshape(-1, 2)
     _check_coordinates(name, controls, what)
@@ -705,7 +705,7 @@ def _dxf_entity_loop(name: str, entity: object, sagitta: float, budget: _PointBu
     try:
         flat = itertools.islice(curve.flattening(distance=distance), budget.left + 2)  # + the closing repeat
         points = np.array([(v.x, v.y) for v in flat], dtype=np.float64).reshape(-1, 2)
-    except Exception as exc:  # ezdxf refuses curves it cannot flatten
+    except Exception as exc:  # noqa: BLE001 (ezdxf refuses curves it cannot flatten, in many kinds)
         raise InputFileError(f"{name}: {what} cannot be flattened ({_failure(exc)}): "
                              "convert it to a polyline") from None
     closed = bool(getattr(entity, "closed", False) or getattr(entity, "is_closed", False))
@@ -732,7 +732,7 @@ def _dxf_vertex_count(entity: object) -> int:
 def _csv_loops(name: str, data: bytes, budget: _PointBudget) -> list[NDArray[np.float64]]:
     text = data.decode("utf-8", errors="replace").rstrip("\x1a")  # Ctrl-Z: a DOS end of file
     _refuse_binary(name, text, "CSV")
-    rows = []
+    rows: list[tuple[float, float]] = []
     header_lines = 0
     # Lazily (a file of millions of lines); newline=None: old Mac files end lines with CR alone.
     for number, raw in enumerate(io.StringIO(text, newline=None), 1):

@@ -122,8 +122,9 @@ def _format_of(path: Path, text: str) -> str:
     if re.search(r"Pict-No\.|Sensor size\s*:", head) and re.search(r"^\s*Page\s+\d", head, re.M):
         return "emed"
     if path.suffix.lower() in (".asf", ".lst"):
-        raise InputFileError(f"a {path.suffix} file without the {'Tekscan ROWS / COLS header' if path.suffix.lower() == '.asf' else 'emed page heads (Page, Sensor size, Pict-No.)'}: "
-                             "is it the ASCII export?")
+        lacking = ("Tekscan ROWS / COLS header" if path.suffix.lower() == ".asf"
+                   else "emed page heads (Page, Sensor size, Pict-No.)")
+        raise InputFileError(f"a {path.suffix} file without the {lacking}: is it the ASCII export?")
     return "csv"
 
 
@@ -170,7 +171,7 @@ def _tekscan(text: str) -> tuple[list[NDArray[np.float64]], tuple[float | None, 
     header: dict[str, str] = {}
     lines = text.splitlines()
     start = 0
-    for start, line in enumerate(lines):
+    for start, line in enumerate(lines):  # noqa: B007 (where it stops is where the frames start)
         if line.strip().startswith("Frame"):
             break
         parts = line.strip().split(None, 1)
@@ -215,7 +216,8 @@ def _emed(text: str) -> tuple[list[NDArray[np.float64]], tuple[float | None, flo
         scale = MM_PER_LENGTH_UNIT[size.group(3)]
         # width x length of a sensor: across the columns, along the rows (emed's are square)
         pitch = (float(size.group(2)) * scale, float(size.group(1)) * scale)
-    pictures, summaries = [], []
+    pictures: list[tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]] = []
+    summaries: list[tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]] = []
     for page in re.split(r"^\s*Page\s+\d+\s*$", text, flags=re.M)[1:]:
         lines = page.splitlines()
         which = next((line for line in lines if "Pict-No." in line or "MPP" in line or "MVP" in line), "")
@@ -261,7 +263,8 @@ def _emed_table(table: list[str]) -> tuple[NDArray[np.int64], NDArray[np.int64],
 def _plain(text: str) -> tuple[list[NDArray[np.float64]], tuple[float | None, float | None], str | None]:
     units = None
     pitch: tuple[float | None, float | None] = (None, None)
-    frames, block = [], []
+    frames: list[NDArray[np.float64]] = []
+    block: list[str] = []
     for line in text.splitlines() + [""]:
         stripped = line.strip()
         if stripped.startswith("#"):

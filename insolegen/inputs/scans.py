@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import shapely
@@ -32,6 +32,9 @@ from insolegen.core.units import FOOT_LENGTH_RANGE_MM, UNIT_MM
 from insolegen.formats.meshes import MeshFileError, obj_mesh, ply_mesh, read_mesh_bytes, stl_triangles, xyz_points
 from insolegen.inputs.align import AlignedOutline, align_outline
 from insolegen.inputs.errors import InputFileError
+
+if TYPE_CHECKING:
+    from scipy.interpolate import RectBivariateSpline
 
 CONTACT_BAND_MM = 2.0  # points this close to a candidate floor count as touching it
 FOOTPRINT_CUT_MM = 12.0  # the sole's outline: where the foot is lower than this
@@ -87,7 +90,7 @@ class SoleField:
     cap_mm: float = FOOTPRINT_CUT_MM
 
     @cached_property
-    def _spline(self):  # type: ignore[no-untyped-def]
+    def _spline(self) -> RectBivariateSpline:
         from scipy.interpolate import RectBivariateSpline
 
         return RectBivariateSpline(self.xs, self.ys, self.z, kx=3, ky=3)
@@ -452,7 +455,7 @@ def _read_scan(
     mean, scale, unit_name, units_from, vertices = _scaled(vertices, triangles, units, length_mm, _scale, path, name)
     up = _find_floor_of_scan(vertices[np.random.default_rng(0).choice(len(vertices), min(len(vertices), 20000),
                                                                       replace=False)], name)
-    chosen, up, frame, floor_z, xs, ys, low, high, top = _kind_and_maps(vertices, faces, up, kind, name)
+    chosen, up, _frame, floor_z, xs, ys, low, high, top = _kind_and_maps(vertices, faces, up, kind, name)
     sole, footprint, holes, sole_base_z = _sole_and_footprint(chosen, low, high, top, float(xs[1] - xs[0]), name)
     polygon = _mask_polygon(footprint, xs, ys)
     if not allow_unusual_shape:
@@ -474,7 +477,7 @@ def _read_scan(
     return ScanRead(
         outline=aligned,
         sole=field,
-        kind=chosen,  # type: ignore[arg-type]
+        kind=chosen,
         units=unit_name,
         units_from=units_from,
         scale_to_mm=scale,
@@ -570,9 +573,9 @@ def _cloud_maps(frame: NDArray, name: str) -> tuple[NDArray, NDArray, NDArray, N
     high = np.full(len(xs) * len(ys), -np.inf)
     np.minimum.at(low, _cell_of(frame[on_low], xs, ys, GRID_MM), frame[on_low, 2])
     np.maximum.at(high, _cell_of(frame[on_high], xs, ys, GRID_MM), frame[on_high, 2])
-    low, high = low.reshape(len(xs), len(ys)), high.reshape(len(xs), len(ys))
+    low_grid, high_grid = low.reshape(len(xs), len(ys)), high.reshape(len(xs), len(ys))
     reach = max(1, int(np.ceil(1.5 * spacing / GRID_MM)))
-    return xs, ys, _closed_gaps(low, reach), _closed_gaps(high, reach)
+    return xs, ys, _closed_gaps(low_grid, reach), _closed_gaps(high_grid, reach)
 
 
 def _cell_of(points: NDArray, xs: NDArray, ys: NDArray, step: float) -> NDArray[np.int64]:

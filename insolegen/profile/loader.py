@@ -6,24 +6,23 @@ from __future__ import annotations
 import datetime
 import os
 import re
-import tomllib
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from insolegen.core.paths import UnusablePathError, brief, read_input_bytes, without_path
-from insolegen.core.sheets import greatest_threshold, least_threshold
+from insolegen.core.paths import brief
 from insolegen.profile import defaults
 from insolegen.profile.clinical import lift_checks, merged_side_warnings
+from insolegen.profile.messages import _describe
 from insolegen.profile.modification_rules import modification_checks, pair_checks
 from insolegen.profile.names import StemError, display_name_problem, file_stem, forbidden_character
 from insolegen.profile.printers import PRINTERS
-from insolegen.profile.schema import FOOT_KEYS, MODIFICATION_KEYS, RANGES, SHAPE_KEYS, PatientTable, ProfileDoc
+from insolegen.profile.problems import ProfileError, keyed, problem
+from insolegen.profile.reading import load_profile_data
+from insolegen.profile.schema import FOOT_KEYS, MODIFICATION_KEYS, SHAPE_KEYS, PatientTable, ProfileDoc
 from insolegen.profile.shoe_rules import shoe_checks
 from insolegen.profile.sizes import SizeError, parse_size, size_length_problem
-from insolegen.profile.slips import with_slip
 from insolegen.profile.spec import (
     FootFile,
     LatticeSpec,
@@ -36,97 +35,27 @@ from insolegen.profile.spec import (
     SideSpec,
     lattice_step_mm,
 )
+from insolegen.profile.table_rules import lattice_problems, pressure_problems
 from insolegen.profile.zonecheck import lift_zone_checks, zones_spec
 
 # Foot proportions as fractions of foot length (docs/clinical.md, ANSUR II).
 BALL_WIDTH_FRACTION = 0.38
+
+
 HEEL_WIDTH_FRACTION = 0.27
+
+
 # Widths outside these fractions make an outline that is no longer foot-shaped.
 BALL_WIDTH_FRACTION_LIMITS = (0.28, 0.50)
+
+
 HEEL_WIDTH_FRACTION_LIMITS = (0.18, 0.40)
-
-# Deeper than this, a profile is no prescription (and Python's parsers would recurse
-# until they fail): refused with one line.
-MAX_NESTING = 8
-PROFILE_MAX_BYTES = 1024 * 1024
-
-
-class ProfileError(Exception):
-    """An invalid profile; ``problems`` holds one human-readable line per problem."""
-
-    def __init__(self, problems: Iterable[str], source: Path | None = None) -> None:
-        self.problems = list(problems)
-        self.source = source
-        super().__init__("\n".join(self.problems))
-
-
-class ProfileFileError(ProfileError):
-    """A profile file that cannot be read at all (missing, a folder, not text)."""
 
 
 def load_profile(path: Path | str) -> Profile:
     """Load, validate and resolve the profile at ``path``."""
     path = Path(path)
     return profile_from_dict(load_profile_data(path), default_name=path.stem, source=path)
-
-
-def load_profile_data(path: Path) -> dict[str, Any]:
-    """The profile file's TOML, parsed (not yet validated): :class:`ProfileFileError`
-    when it cannot be read, :class:`ProfileError` when it is not TOML."""
-    try:
-        raw = read_input_bytes(path, max_bytes=PROFILE_MAX_BYTES, what="profile")
-    except UnusablePathError as exc:
-        raise ProfileFileError([f"cannot read the profile: {without_path(exc, path)}"], path) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ProfileFileError([f"the profile is not UTF-8 text (byte {exc.start}): save it as UTF-8"], path) from None
-    return parse_toml(text, path)
-
-
-def profile_stem(path: Path | str) -> str | None:
-    """The file stem a profile builds under (its folder's name), read cheaply: no
-    files it names are read. None when the profile cannot be read or its name or
-    patient id is unusable (building it will say why)."""
-    path = Path(path)
-    try:
-        data = parse_toml(read_input_bytes(path, max_bytes=PROFILE_MAX_BYTES, what="profile").decode("utf-8"))
-    except (UnusablePathError, UnicodeDecodeError, ProfileError):
-        return None
-    name = data.get("name", path.stem)
-    patient = data.get("patient")
-    ident = patient.get("id") if isinstance(patient, dict) else None
-    if not isinstance(name, str) or not isinstance(ident, str | None) or display_name_problem(name):
-        return None
-    try:
-        return file_stem(name, ident)
-    except StemError:
-        return None
-
-
-def parse_toml(text: str, path: Path | None = None) -> dict[str, Any]:
-    """TOML text to a dict, or :class:`ProfileError` with one line. Nesting is bounded
-    (Python's TOML parser recurses per level and fails with RecursionError)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError([f"not valid TOML: {exc}"], path) from None
-    except RecursionError:
-        raise ProfileError([f"not a profile: arrays or tables nested hundreds deep (at most {MAX_NESTING})"],
-                           path) from None
-    if _nesting(data) > MAX_NESTING:
-        raise ProfileError([f"not a profile: arrays or tables nested more than {MAX_NESTING} deep"], path)
-    return data
-
-
-def _nesting(value: Any, depth: int = 0) -> int:
-    if depth > MAX_NESTING:
-        return depth
-    if isinstance(value, dict):
-        return max((_nesting(v, depth + 1) for v in value.values()), default=depth + 1)
-    if isinstance(value, list):
-        return max((_nesting(v, depth + 1) for v in value), default=depth + 1)
-    return depth
 
 
 def profile_from_dict(
@@ -169,7 +98,7 @@ def profile_from_dict(
         mod_warnings, mod_refusals = modification_checks(spec)
         label = f"{spec.side}: " if len(specs) > 1 else ""
         warnings.extend(label + w for w in mod_warnings)
-        problems.extend(label + r for r in mod_refusals)
+        problems.extend(keyed(r).prefixed(label) for r in mod_refusals)
     warnings.extend(pair_checks(specs))
     shoe = None if doc.shoe is None else Shoe(**doc.shoe.model_dump())
     if shoe is not None:
@@ -208,17 +137,21 @@ def profile_from_dict(
 def _file_stem(name: str, patient: Patient, problems: list[str]) -> str:
     why = display_name_problem(name)
     if why:
-        problems.append(f"name = {brief(name)} {why}")
+        problems.append(problem("name", name, f"name = {brief(name)} {why}"))
         return ""
     try:
         return file_stem(name, patient.id)
     except StemError as exc:
-        problems.append(str(exc))
+        problems.append(problem("patient.id" if patient.id else "name", patient.id or name, str(exc)))
         return ""
 
 
 EARLIEST_BIRTH = datetime.date(1900, 1, 1)
+
+
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 # Free text of the record that may run over several lines.
 MULTILINE_PATIENT_KEYS = ("diagnosis", "notes")
 
@@ -232,7 +165,8 @@ def _patient(table: PatientTable, problems: list[str]) -> Patient:
         bad = forbidden_character(value, "\n\t" if key in MULTILINE_PATIENT_KEYS else "") if value else None
         if bad:
             where = "" if key in MULTILINE_PATIENT_KEYS else " (a line break is allowed in diagnosis and notes)"
-            problems.append(f"patient.{key} = {brief(value)} contains a control character ({bad}){where}")
+            problems.append(problem(f"patient.{key}", value,
+                                    f"patient.{key} = {brief(value)} contains a control character ({bad}){where}"))
         texts[key] = value
     return Patient(date_of_birth=_date_of_birth(table.date_of_birth, problems), **texts)
 
@@ -242,7 +176,7 @@ def _date_of_birth(value: Any, problems: list[str]) -> datetime.date | None:
     if value is None:
         return None
     if isinstance(value, datetime.datetime | datetime.time) or not isinstance(value, datetime.date | str):
-        problems.append(f"{key} = {brief(value)} is not a date: give the day only, {example}")
+        problems.append(problem(key, value, f"{key} = {brief(value)} is not a date: give the day only, {example}"))
         return None
     if isinstance(value, str):
         try:
@@ -250,14 +184,15 @@ def _date_of_birth(value: Any, problems: list[str]) -> datetime.date | None:
                 raise ValueError
             value = datetime.date.fromisoformat(value.strip())
         except ValueError:
-            problems.append(f"{key} = {brief(value)} is not a date: write it as YYYY-MM-DD, {example}")
+            problems.append(problem(key, value, f"{key} = {brief(value)} is not a date: write it as YYYY-MM-DD, {example}"))
             return None
     today = datetime.date.today()
     if value > today:
-        problems.append(f"{key} = {value.isoformat()} is in the future (today is {today.isoformat()}): check the year")
+        problems.append(problem(key, value,
+                                f"{key} = {value.isoformat()} is in the future (today is {today.isoformat()}): check the year"))
         return None
     if value < EARLIEST_BIRTH:
-        problems.append(f"{key} = {value.isoformat()} is before {EARLIEST_BIRTH.year}: check the year")
+        problems.append(problem(key, value, f"{key} = {value.isoformat()} is before {EARLIEST_BIRTH.year}: check the year"))
         return None
     return value
 
@@ -270,10 +205,11 @@ def _print_spec(doc: ProfileDoc, problems: list[str]) -> PrintSpec | None:
     if table.printer is not None:
         preset = PRINTERS.get(table.printer.strip().lower())
         if preset is None:
-            problems.append(
+            problems.append(problem(
+                "print.printer", table.printer,
                 f"print.printer = {brief(table.printer)} is not a preset: use one of {', '.join(PRINTERS)}, "
                 "or give print.bed_mm = [width, depth]"
-            )
+            ))
             return None
     if table.bed_mm is not None:
         return PrintSpec(printer=preset.name if preset else None, bed_mm=(table.bed_mm[0], table.bed_mm[1]),
@@ -281,7 +217,7 @@ def _print_spec(doc: ProfileDoc, problems: list[str]) -> PrintSpec | None:
     if preset is None:
         if table.model_fields_set == {"label"}:  # [print] only to turn the label off
             return None
-        problems.append("[print] needs printer (a preset) or bed_mm = [width, depth]")
+        problems.append(problem("print", None, "[print] needs printer (a preset) or bed_mm = [width, depth]"))
         return None
     return PrintSpec(printer=preset.name, bed_mm=preset.bed_mm, family=preset.family)
 
@@ -294,7 +230,7 @@ def _size_problems(data: dict[str, Any]) -> list[str]:
             try:
                 parse_size(size)
             except SizeError as exc:
-                found.append(f"{table}.size = {brief(size)}: {exc}")
+                found.append(problem(f"{table}.size", size, f"{table}.size = {brief(size)}: {exc}"))
     return found
 
 
@@ -323,14 +259,14 @@ def _resolve_side(
         try:
             parsed = parse_size(size)
         except SizeError as exc:
-            problems.append(f"{size_key} = {brief(size)}: {exc}")
+            problems.append(problem(size_key, size, f"{size_key} = {brief(size)}: {exc}"))
             return None
         womens = parsed.is_womens
         if length_mm is None:
             length_mm = parsed.foot_length_mm
             why = size_length_problem(parsed)
             if why:
-                problems.append(f"{size_key} = {brief(size)} {why}")
+                problems.append(problem(size_key, size, f"{size_key} = {brief(size)} {why}"))
                 return None
     if length_mm is None:
         problems.append(
@@ -351,15 +287,17 @@ def _resolve_side(
         # in floating point, and 98 must pass when the message says "allowed is 98 to ...".
         lo_mm, hi_mm = round(lo * length_mm, 1), round(hi * length_mm, 1)
         if not lo_mm <= value <= hi_mm:
-            problems.append(
+            problems.append(problem(
+                key, value,
                 f"{key} = {value:g} does not fit a {length_mm:g} mm foot: allowed is "
                 f"{lo_mm:g} to {hi_mm:g} mm ({lo}-{hi} x foot length)"
-            )
+            ))
     if heel >= ball:
-        problems.append(
+        problems.append(problem(
+            heel_key, heel,
             f"{heel_key} = {heel:g} is not narrower than {ball_key} = {ball:g}: "
             "allowed is a heel narrower than the ball"
-        )
+        ))
 
     if len(problems) > before:
         return None
@@ -427,79 +365,6 @@ def lattice_settings(table: dict[str, Any], base_mm: float) -> LatticeSpec:
     return spec
 
 
-DRAIN_HOLE_LEAST_MM = 2.0  # narrower escape holes clog (docs/lattice.md, "Drain holes")
-
-
-def lattice_problems(doc: ProfileDoc, specs: list[SideSpec] | None = None) -> list[str]:
-    table = doc.lattice
-    if table is None or not table.enabled:
-        return []
-    found = []
-    thin = {}
-    for spec in specs or []:
-        # the sheet averages to its fraction over half a cell's height or more (docs/lattice.md)
-        base = min(spec.thickness_mm, spec.heel_thickness_mm)
-        core = base - table.skin_top_mm - table.skin_bottom_mm
-        if core < table.cell_mm / 2:
-            thin[spec.side] = (f"lattice.cell_mm = {table.cell_mm:g} in a {max(core, 0):g} mm core (a {base:g} mm base "
-                               f"less the skins, {table.skin_top_mm:g} + {table.skin_bottom_mm:g} mm): allowed is a "
-                               "cell at most twice the core (a smaller lattice.cell_mm, or a thicker base)")
-    if len(set(thin.values())) == 1 and len(thin) == len(specs or []):
-        found.append(next(iter(thin.values())))  # both sides alike: said once
-    else:
-        found += [f"{side}: {message}" for side, message in thin.items()]
-    if doc.shoe is not None and doc.shoe.bottom == "shoe":
-        found.append("lattice.enabled with shoe.bottom = \"shoe\": a lattice is built on a flat underside only "
-                     "(set shoe.bottom = \"flat\")")
-    step = lattice_step_mm(table.cell_mm, table.wall_min_mm)
-    least = least_threshold(table.cell_mm, table.wall_min_mm)
-    if table.wall_min_mm * 3 <= table.cell_mm and least > greatest_threshold(table.type, table.cell_mm, step):
-        found.append(f"lattice.wall_min_mm = {table.wall_min_mm:g} in a {table.cell_mm:g} mm {table.type} cell: its "
-                     "walls need a sheet so thick that its voids' necks close (docs/lattice.md): allowed is a larger "
-                     "lattice.cell_mm or a thinner lattice.wall_min_mm")
-    if 0 < table.drain_hole_mm < DRAIN_HOLE_LEAST_MM:
-        found.append(f"lattice.drain_hole_mm = {table.drain_hole_mm:g}: allowed is 0 (sealed voids, for FDM) or "
-                     f"{DRAIN_HOLE_LEAST_MM:g} to 8 mm (3.5 mm is the usual least for powder and resin)")
-    elif table.drain_hole_mm > table.cell_mm / 2:
-        found.append(f"lattice.drain_hole_mm = {table.drain_hole_mm:g} in a {table.cell_mm:g} mm cell: a void is "
-                     f"narrower than that with its walls; allowed is at most half the cell "
-                     f"({table.cell_mm / 2:g} mm), or a larger lattice.cell_mm")
-    if table.wall_min_mm * 3 > table.cell_mm:
-        found.append(f"lattice.wall_min_mm = {table.wall_min_mm:g} in a {table.cell_mm:g} mm cell: allowed is a wall "
-                     "at most a third of the cell (a larger lattice.cell_mm)")
-    return found
-
-
-def pressure_problems(doc: ProfileDoc, sides: tuple[str, ...]) -> list[str]:
-    """Refusals of the [pressure] tables that no single key's range catches."""
-    found = []
-    if doc.pressure is not None and len(sides) == 2 and any(getattr(doc, s).pressure is None for s in sides):
-        found.append("[pressure] is given but both sides are built (side = \"both\"): a map shows one foot; give "
-                     "each foot's map as [left.pressure] and [right.pressure], or set side = \"left\" / \"right\"")
-    for key, table in (("pressure", doc.pressure), ("left.pressure", doc.left.pressure),
-                       ("right.pressure", doc.right.pressure)):
-        if table is None:
-            continue
-        if table.firmest_pct <= table.softest_pct:
-            found.append(f"{key}.firmest_pct = {table.firmest_pct:g} is not above {key}.softest_pct = "
-                         f"{table.softest_pct:g}: allowed is a firmest band firmer than the softest")
-        else:
-            step = (table.firmest_pct - table.softest_pct) / (table.bands - 1)
-            if step > defaults.PRESSURE_MAX_STEP_PCT:
-                found.append(f"{key}.bands = {table.bands} from {table.softest_pct:g} to {table.firmest_pct:g} % makes "
-                             f"steps of {step:.1f} points: allowed at most {defaults.PRESSURE_MAX_STEP_PCT:g} (more "
-                             "bands, or a narrower range)")
-        if table.relief_table:
-            kpa = [p[0] for p in table.relief_table]
-            depth = [p[1] for p in table.relief_table]
-            if any(b <= a for a, b in zip(kpa, kpa[1:])):
-                found.append(f"{key}.relief_table = {table.relief_table}: the pressures must rise from row to row")
-            if any(d > RANGES["heel_relief_mm"][1] for d in depth):
-                found.append(f"{key}.relief_table: a depth of {max(depth):g} mm: allowed 0 to "
-                             f"{RANGES['heel_relief_mm'][1]:g} mm")
-    return found
-
-
 def _modifications(doc: ProfileDoc, side: str) -> Modifications:
     """[modifications] for one side: each key from [<side>.modifications] where given
     there, else from [modifications], else off."""
@@ -542,7 +407,7 @@ def _foot_file(
     outline, outline_key = pick("outline", doc.foot)
     scan, scan_key = pick("scan", doc.foot)
     if outline is not None and scan is not None:
-        problems.append(f"{outline_key} and {scan_key} are both given: use one of them")
+        problems.append(problem(scan_key, scan, f"{outline_key} and {scan_key} are both given: use one of them"))
         return None
     if outline is None and scan is None:
         return None
@@ -576,52 +441,3 @@ def _pending_spec(doc: ProfileDoc, side: str, pick: Any, foot_file: FootFile, wa
             warnings.append(f"{where} = {value:g} is ignored: the {foot_file.kind} sets the widths")
     return _side_spec(doc, side, 0.0, 0.0, 0.0, _shape(doc, pick, womens=False, conform=foot_file.conform),
                       source=foot_file, base_dir=base_dir)
-
-
-def _describe(err: dict[str, Any]) -> str:
-    """One line for one pydantic error: key, value, what is allowed."""
-    loc = [str(p) for p in err["loc"]]
-    key = ""
-    for part in err["loc"]:
-        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
-    field = loc[-1] if loc else ""
-    value = err.get("input")
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
-        return f"{key}: unknown key; allowed here: {', '.join(allowed)}"
-    if kind == "missing":
-        return f"{key} is required"
-    if kind == "string_too_long":
-        return f"{key} = {brief(value)} is too long ({len(value)} characters): at most {err['ctx']['max_length']}"
-    if kind == "string_too_short":
-        return f"{key} = {brief(value)} is empty: leave the key out instead"
-    if kind in {"too_short", "too_long"}:
-        return f"{key} = {brief(value)}: {err['msg'].replace('List', 'the list')}"
-    if kind in {"greater_than_equal", "less_than_equal", "finite_number"} and field in RANGES:
-        lo, hi, unit = RANGES[field]
-        message = f"{key} = {brief(value)} is out of range: allowed is {lo:g} to {hi:g} {unit}"
-        return with_slip(message, value, lo, hi) if unit == "mm" and isinstance(value, float | int) else message
-    if kind == "literal_error":
-        return f"{key} = {brief(value)} is not allowed: use one of {err['ctx']['expected']}"
-    if kind in {"float_type", "bool_type", "string_type", "model_type", "dict_type", "list_type"}:
-        expected = {
-            "float_type": "a number",
-            "bool_type": "true or false",
-            "string_type": "a string in quotes",
-            "model_type": "a table",
-            "dict_type": "a table",
-            "list_type": "a list",
-        }[kind]
-        return f"{key} = {brief(value)} has the wrong type: expected {expected}"
-    return f"{key} = {brief(value)}: {err['msg']}"
-
-
-def _allowed_keys(table: list[str]) -> list[str]:
-    model: Any = ProfileDoc
-    for part in table:
-        if part.isdigit():
-            continue  # an item of a list of tables: the table's model was found already
-        model = model.model_fields[part].annotation
-        model = next((a for a in getattr(model, "__args__", ()) if hasattr(a, "model_fields")), model)
-    return list(getattr(model, "model_fields", {}))

@@ -45,9 +45,11 @@ _LATIN = {"æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "�
 # by letter in a plain English-reader's spelling; after NFKD, so й is и and ё is е.
 _CYRILLIC = dict(zip(
     "абвгдежзиклмнопрстуфхцчшщъыьэюяєіїґўђјљњћџѕ",
-    ["a", "b", "v", "g", "d", "e", "zh", "z", "i", "k", "l", "m", "n", "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "-", "y", "-", "e", "yu", "ya", "ye", "i", "yi", "g", "u", "dj", "j", "lj", "nj", "c", "dz", "dz"]))
+    ["a", "b", "v", "g", "d", "e", "zh", "z", "i", "k", "l", "m", "n", "o", "p", "r", "s", "t", "u", "f", "kh", "ts",
+     "ch", "sh", "shch", "-", "y", "-", "e", "yu", "ya", "ye", "i", "yi", "g", "u", "dj", "j", "lj", "nj", "c", "dz", "dz"]))
 _GREEK = dict(zip("αβγδεζηθικλμνξοπρστυφχψω",
-                  ["a", "v", "g", "d", "e", "z", "i", "th", "i", "k", "l", "m", "n", "x", "o", "p", "r", "s", "t", "y", "f", "ch", "ps", "o"]))
+                  ["a", "v", "g", "d", "e", "z", "i", "th", "i", "k", "l", "m", "n", "x", "o", "p", "r", "s", "t", "y", "f",
+                   "ch", "ps", "o"]))
 _TABLE = {**_LATIN, **{k: ("" if v == "-" else v) for k, v in _CYRILLIC.items()}, **_GREEK}
 # Characters that must not be in a name at all: controls (a newline would end the line
 # in a starter profile or a report), and the bidirectional overrides that make text show

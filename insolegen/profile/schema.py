@@ -6,7 +6,7 @@ warn or need an override key, live in :mod:`insolegen.profile.clinical`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -257,7 +257,7 @@ def _optional(field: Any) -> Any:
     """A field's type with its constraints (pydantic keeps ``ge``/``le`` of a bare
     ``Annotated`` field in ``metadata``, not in ``annotation``), made optional."""
     annotation = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
-    return Optional[annotation]
+    return annotation | None
 
 
 # [left] / [right]: any [foot] or [shape] key, overriding it for that side only, with
@@ -265,13 +265,13 @@ def _optional(field: Any) -> Any:
 SideTable = create_model(
     "SideTable",
     __config__=_STRICT,
-    **{
+    **cast(dict[str, Any], {
         name: (_optional(field), None)
         for table in (FootTable, ShapeTable)
         for name, field in table.model_fields.items()
-    },
-    modifications=(Optional[ModificationsTable], None),
-    pressure=(Optional[PressureTable], None),
+    }),
+    modifications=(ModificationsTable | None, None),
+    pressure=(PressureTable | None, None),
 )
 
 FOOT_KEYS = tuple(FootTable.model_fields)
@@ -283,7 +283,9 @@ PATIENT_TEXT_MAX_CHARS = {"id": 40, "clinician": 120, "diagnosis": 500, "shoe": 
 
 
 def _text(key: str) -> Any:
-    return Optional[Annotated[str, Field(min_length=1, max_length=PATIENT_TEXT_MAX_CHARS[key])]]
+    """The constraint of a patient text key: not empty, at most its length (as metadata:
+    ``Annotated[str, _text(key)]``)."""
+    return Field(min_length=1, max_length=PATIENT_TEXT_MAX_CHARS[key])
 
 
 class PatientTable(BaseModel):
@@ -291,12 +293,12 @@ class PatientTable(BaseModel):
     ``id`` is added to the file names (insolegen.profile.names)."""
 
     model_config = _STRICT
-    id: _text("id") = None
+    id: Annotated[str, _text("id")] | None = None
     date_of_birth: Any = None  # a TOML date (1961-04-02) or a string "1961-04-02": checked by the loader
-    clinician: _text("clinician") = None
-    diagnosis: _text("diagnosis") = None
-    shoe: _text("shoe") = None
-    notes: _text("notes") = None
+    clinician: Annotated[str, _text("clinician")] | None = None
+    diagnosis: Annotated[str, _text("diagnosis")] | None = None
+    shoe: Annotated[str, _text("shoe")] | None = None
+    notes: Annotated[str, _text("notes")] | None = None
 
 
 class ProfileDoc(BaseModel):

@@ -141,6 +141,13 @@ class SideSpec:
         length and widths are then still unknown), or its pressure map."""
         return isinstance(self.source, FootFile) or (self.pressure is not None and self.pressure.grid is None)
 
+    @property
+    def foot(self) -> FootSource | None:
+        """``source`` once the foot stage has read it (None: the parametric foot shape);
+        what the geometry and the exports read."""
+        assert not isinstance(self.source, FootFile), f"the {self.side} side's foot file has not been read"
+        return self.source
+
     def as_dict(self) -> dict[str, object]:
         out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in ("source", "pressure")}
         out["modifications"] = self.modifications.as_dict()

@@ -135,6 +135,7 @@ def starter_profile(name: str, size: str, path: str, patient_id: str | None = No
         name=toml_string(name), stem=stem, id_line=id_line, size=str(parsed), path=shown(path), thickness=defaults.THICKNESS_MM,
         thin_lo=RANGES["thickness_mm"][0], thin_hi=RANGES["thickness_mm"][1], arch=defaults.ARCH_HEIGHT_MM,
         apex=defaults.ARCH_APEX_PCT, pattern=defaults.PATTERN, patterns=" | ".join(PATTERNS),
-        lift_lo=LIFT_ZONE_LIMIT_PCT, **{f"z_{k}": v for k, v in defaults.ZONE_PCT.items()}, length=length, ball=0.38 * length, heel=0.27 * length, cup=cup,
+        lift_lo=LIFT_ZONE_LIMIT_PCT, **{f"z_{k}": v for k, v in defaults.ZONE_PCT.items()}, length=length,
+        ball=0.38 * length, heel=0.27 * length, cup=cup,
         relief_kpa=defaults.RELIEF_ABOVE_KPA,
     )

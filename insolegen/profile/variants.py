@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from insolegen.profile.loader import ProfileError, profile_from_dict
+from insolegen.profile.loader import profile_from_dict
+from insolegen.profile.problems import ProfileError
 from insolegen.profile.spec import Profile
 
 MAX_VARIANTS = 12  # a fitting tries two or three; more is a batch, not a fitting
@@ -84,7 +85,8 @@ def variant_profiles(data: dict[str, Any], varies: list[Vary], *, default_name: 
     if len(grid) > MAX_VARIANTS:
         raise VaryError(f"--vary makes {len(grid)} variants ({' x '.join(str(len(v.values)) for v in varies)}); "
                         f"allowed is at most {MAX_VARIANTS} (build a batch of profiles for more)")
-    profiles, problems = [], []
+    profiles: list[Profile] = []
+    problems: list[str] = []
     for number, values in enumerate(grid, start=1):
         doc = copy.deepcopy(data)
         for key, value in zip(keys, values):

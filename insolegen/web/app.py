@@ -41,6 +41,8 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from insolegen.profile.problems import jsonable
+
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 2_000_000  # a profile as JSON or TOML (the CLI takes at most 1 MB of TOML)
 MAX_UPLOAD_BYTES = 200_000_000  # a scan (the CLI's limits per kind apply on reading)
@@ -113,12 +115,13 @@ def make_app(session: Session | None = None) -> Starlette:
         text = body.get("profile")
         if not isinstance(text, str):
             return _problems([("profile", body.get("profile"), "expected the profile's TOML text")])
-        from insolegen.profile.loader import ProfileError, parse_toml
+        from insolegen.profile.problems import ProfileError
+        from insolegen.profile.reading import parse_toml
 
         try:
-            return JSONResponse({"profile": _jsonable(parse_toml(text))})
+            return JSONResponse({"profile": jsonable(parse_toml(text))})
         except ProfileError as exc:
-            return _problems([_split_problem(p) for p in exc.problems])
+            return _refused(exc.problems)
 
     async def preview(request: Request) -> Response:
         body, error = await _body(request)
@@ -243,9 +246,11 @@ async def _body(request: Request) -> tuple[dict[str, Any], Response | None]:
     try:
         body = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError):
-        return {}, _problems([("body", None, "not JSON: send {\"profile\": \"<TOML text>\"} or {\"profile\": {...}}")])
+        # not JSON at all: a malformed request (400), not a profile that fails its checks (422)
+        return {}, _problems([("body", None, "not JSON: send {\"profile\": \"<TOML text>\"} or {\"profile\": {...}}")],
+                             status=400)
     if not isinstance(body, dict):
-        return {}, _problems([("body", None, "expected a JSON object with a \"profile\"")])
+        return {}, _problems([("body", None, "expected a JSON object with a \"profile\"")], status=400)
     return body, None
 
 
@@ -253,13 +258,16 @@ def _profile(body: dict[str, Any], session: Session):  # type: ignore[no-untyped
     """The body's profile, validated and with its uploads found (their files read by
     the foot stage), or the 422 that says why not."""
     from insolegen.profile import profile_from_dict
-    from insolegen.profile.loader import ProfileError, parse_toml
+    from insolegen.profile.problems import ProfileError
+    from insolegen.profile.reading import parse_toml
 
     given = body.get("profile")
     try:
-        data = parse_toml(given) if isinstance(given, str) else given
+        # JSON's null is "not given": TOML has no null, and the profile saved with the
+        # build leaves the key out (without_none), so both read the same
+        data = parse_toml(given) if isinstance(given, str) else without_none(given)
     except ProfileError as exc:
-        return None, _problems([_split_problem(p) for p in exc.problems])
+        return None, _refused(exc.problems)
     if not isinstance(data, dict):
         return None, _problems([("profile", given, "expected the profile's TOML text or a JSON object")])
     bad = [(key, value, "a file must be uploaded first (POST /api/upload) and named by the name it returns")
@@ -272,7 +280,7 @@ def _profile(body: dict[str, Any], session: Session):  # type: ignore[no-untyped
 
         profile = resolve_feet(profile)
     except ProfileError as exc:
-        return None, _problems([_split_problem(p) for p in exc.problems])
+        return None, _refused(exc.problems)
     return profile, None
 
 
@@ -288,28 +296,25 @@ def _file_refs(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return found
 
 
-PROBLEM = re.compile(r"^(?:(?:left|right): )?(?P<key>[a-z_][a-z0-9_]*(?:\.[a-z0-9_\[\]]+)*)(?: = (?P<value>[^:]+?))?: ")
+def _refused(problems: list[Any], status: int = 422) -> JSONResponse:
+    """A refusal's problems as JSON: each its key, its value exactly as given, its line
+    (insolegen.profile.problems.Problem: nothing is read back out of the text)."""
+    from insolegen.profile.problems import keyed
 
-
-def _split_problem(message: str) -> tuple[str, Any, str]:
-    """A CLI message "shape.arch_height_mm = 40: allowed is ..." as (key, value, message)."""
-    match = PROBLEM.match(message)
-    if not match:
-        return ("profile", None, message)
-    return (match.group("key"), match.group("value"), message)
+    return JSONResponse({"problems": [keyed(p).as_dict() for p in problems]}, status_code=status)
 
 
 def _problems(items: list[tuple[str, Any, str]], status: int = 422) -> JSONResponse:
-    return JSONResponse({"problems": [{"key": k, "value": _jsonable(v), "message": m} for k, v, m in items]},
+    return JSONResponse({"problems": [{"key": k, "value": jsonable(v), "message": m} for k, v, m in items]},
                         status_code=status)
 
 
 def _build_refused(exc: Exception) -> JSONResponse:
     from insolegen.build.parts import BedFitError, BuildError
-    from insolegen.profile.loader import ProfileError
+    from insolegen.profile.problems import ProfileError
 
     if isinstance(exc, ProfileError):
-        return _problems([_split_problem(p) for p in exc.problems])
+        return _refused(exc.problems)
     if isinstance(exc, BedFitError):
         return _problems([("print", None, str(exc))])
     if isinstance(exc, BuildError):
@@ -326,7 +331,7 @@ def _build_files(profile: Any, session: Session, body: dict[str, Any]) -> dict[s
     result = build_profile(profile)
     files = render_build(result, preview=True)
     given = body.get("profile")
-    toml = given if isinstance(given, str) else _toml(given)
+    toml = given if isinstance(given, str) else profile_toml(given)
     files[f"{profile.file_stem}.toml"] = toml.encode()
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
@@ -343,49 +348,20 @@ def _build_files(profile: Any, session: Session, body: dict[str, Any]) -> dict[s
             "files": {name: f"/api/files/{build_id}/{name}" for name in files}}
 
 
-def _toml(data: Any) -> str:
-    """A profile given as a JSON object, as TOML (tables, arrays of tables, values)."""
-    from insolegen.profile.starter import toml_string
-
-    lines: list[str] = []
-
-    def value(v: Any) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, (int, float)):
-            return repr(v)
-        if isinstance(v, list):
-            return "[" + ", ".join(value(x) for x in v) + "]"
-        return toml_string(str(v))
-
-    def table(d: dict[str, Any], path: str) -> None:
-        plain = {k: v for k, v in d.items() if not isinstance(v, dict)
-                 and not (isinstance(v, list) and v and all(isinstance(x, dict) for x in v))}
-        if path and plain:
-            lines.append(f"[{path}]")
-        for k, v in plain.items():
-            lines.append(f"{k} = {value(v)}")
-        for k, v in d.items():
-            if isinstance(v, dict):
-                table(v, f"{path}.{k}" if path else k)
-            elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
-                for item in v:
-                    lines.append(f"[[{path}.{k}]]" if path else f"[[{k}]]")
-                    lines.extend(f"{ik} = {value(iv)}" for ik, iv in item.items())
-    table(data if isinstance(data, dict) else {}, "")
-    return "\n".join(lines) + "\n"
+def without_none(data: Any) -> Any:
+    """``data`` with every None (JSON's null) left out, at any depth: "not given"."""
+    if isinstance(data, dict):
+        return {k: without_none(v) for k, v in data.items() if v is not None}
+    if isinstance(data, list):
+        return [without_none(v) for v in data if v is not None]
+    return data
 
 
-def _jsonable(value: Any) -> Any:
-    import datetime
+def profile_toml(data: Any) -> str:
+    """A profile given as a JSON object, as TOML text (tomli-w writes it; nulls left out)."""
+    import tomli_w
 
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
-        return value.isoformat()
-    return value
+    return tomli_w.dumps(without_none(data) if isinstance(data, dict) else {})
 
 
 async def _upload(request: Request, session: Session) -> Response:

@@ -22,6 +22,7 @@ A 3MF comes from anyone, so every way it can be hostile or broken ends in
 from __future__ import annotations
 
 import io
+import itertools
 import operator
 import struct
 import zipfile
@@ -36,14 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from insolegen.core.paths import UnusablePathError, read_input_bytes, shown
-from insolegen.formats.threemf.names import (
-    CORE_NS,
-    MODEL_PATH,
-    ORCA_CONFIG_PATH,
-    PRODUCTION_NS,
-    PRUSA_CONFIG_PATH,
-    WALL_METADATA,
-)
+from insolegen.formats.threemf.names import CORE_NS, MODEL_PATH, ORCA_CONFIG_PATH, PRODUCTION_NS, PRUSA_CONFIG_PATH, WALL_METADATA
 
 MB = 1024 * 1024
 
@@ -625,13 +619,13 @@ class _ModelParser:
             self._vertex_blocks.append(block)
             self._vertex_count += len(block)
         if self._pending_faces:
-            block = self._face_block(self._pending_faces)
+            face_block = self._face_block(self._pending_faces)
             self._pending_faces.clear()
-            self.counts.triangles += len(block)
+            self.counts.triangles += len(face_block)
             if self.counts.triangles > MAX_TRIANGLES:
                 raise self.refuse(f"more than {MAX_TRIANGLES:,} triangles (the most check reads)")
-            self._face_blocks.append(block)
-            self._face_count += len(block)
+            self._face_blocks.append(face_block)
+            self._face_count += len(face_block)
 
     def _vertex_block(self, rows: list[tuple[str, str, str]]) -> NDArray[np.float64]:
         try:
@@ -920,7 +914,7 @@ class _Assembler:
                                    if k not in PRUSA_SKIPPED_KEYS and not k.startswith("source")})
             ranges.append(_PrusaRange(first, last, name, role, settings))
         ordered = sorted(ranges, key=lambda r: r.first)
-        for a, b in zip(ordered, ordered[1:]):
+        for a, b in itertools.pairwise(ordered):
             if b.first <= a.last:
                 raise ThreeMFError(f"{self.prusa_label}: volumes {a.name!r} (triangles {a.first} to {a.last}) and "
                                    f"{b.name!r} ({b.first} to {b.last}) of {what} overlap")

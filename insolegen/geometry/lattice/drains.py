@@ -24,9 +24,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    import manifold3d  # for the annotations: drilled imports it where it uses it
 
 RISE_MM = 0.3  # a hole runs this far up past the bottom skin, into the void
 HOLES_PER_VOID = 2  # one lets air in while the other lets powder or resin out
@@ -150,8 +154,8 @@ def drill_radius_mm(diameter_mm: float) -> float:
     return diameter_mm / 2 / math.cos(math.pi / SEGMENTS)
 
 
-def drilled(solid, holes_xy_mm: tuple[tuple[float, float], ...], diameter_mm: float,
-            floor_mm: float):
+def drilled(solid: manifold3d.Manifold, holes_xy_mm: tuple[tuple[float, float], ...], diameter_mm: float,
+            floor_mm: float) -> manifold3d.Manifold:
     """``solid`` (a manifold3d.Manifold, its underside at z = 0) with the holes cut from
     below the bed to RISE_MM above ``floor_mm``."""
     import manifold3d

@@ -20,23 +20,21 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from insolegen.core.sheets import GRAD_MAX, greatest_threshold, least_threshold, sheet
+from insolegen.core.sheets import greatest_threshold, least_threshold, sheet
 from insolegen.geometry.distance import distance_field
 from insolegen.geometry.lattice.drains import DrainPlan
-from insolegen.geometry.mending import (
-    collapse_needles,
-    collapse_short_edges,
-    drop_specks,
-    fill_sealed_voids,
-    merge_coincident,
-)
+from insolegen.geometry.mending import collapse_needles, collapse_short_edges, drop_specks, fill_sealed_voids, merge_coincident
 from insolegen.geometry.solid import Mesh
 from insolegen.profile.spec import LatticeSpec
+
+if TYPE_CHECKING:
+    import manifold3d  # for the annotations: the functions import it where they use it
 
 Array = NDArray[np.float64]
 
@@ -155,7 +153,7 @@ def blended_fraction(areas: Sequence[tuple[float, shapely.Geometry]], bounds: tu
     return Grid2D((float(gx[0]), float(gy[0])), FIELD_STEP_MM, values)
 
 
-def _marched(field: Array, origin: tuple[float, float, float], step_mm: float):  # -> manifold3d.Manifold
+def _marched(field: Array, origin: tuple[float, float, float], step_mm: float) -> manifold3d.Manifold:
     """The solid where ``field`` > 0 on a grid (x, y, z indexed) from ``origin``:
     scikit-image's marching cubes, vectorised (manifold3d's level set calls back into
     Python at every grid point: 20-30 times slower here), closed by a border of -1."""
@@ -270,7 +268,7 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     col = {name: Grid2D(corner, FIELD_STEP_MM, values).at(cx, cy)[:, :, None] for name, values in plane.items()}
     zz = pz[None, None, :]
 
-    def core_and_t(col: dict[str, Array], zz: Array) -> tuple[Array, Array]:
+    def core_and_t(col: dict[str, Array], zz: Array | np.float64) -> tuple[Array, Array]:
         """The distance into the core and the sheet's threshold, on columns ``col``
         (the plane's fields at some points) at heights ``zz``."""
         core = np.minimum(np.minimum(zz - settings.skin_bottom_mm, col["ceiling"] - zz), col["inner"])
@@ -345,7 +343,7 @@ def _mended(mesh: Mesh) -> Mesh:
     return drop_specks(merge_coincident(collapse_needles(collapse_short_edges(mesh))), SPECK_MM3)
 
 
-def solid_fraction(solid, box: tuple[float, float, float, float, float, float]) -> float:
+def solid_fraction(solid: Mesh | manifold3d.Manifold, box: tuple[float, float, float, float, float, float]) -> float:
     """The share of ``box`` (x0, y0, z0, x1, y1, z1) that ``solid`` (a Mesh, or a
     manifold3d.Manifold made once for several boxes) fills: manifold3d's exact
     intersection volume."""
@@ -360,8 +358,8 @@ def solid_fraction(solid, box: tuple[float, float, float, float, float, float]) 
     return float((solid ^ cube).volume() / ((x1 - x0) * (y1 - y0) * (z1 - z0)))
 
 
-def measured_fraction(solid, centre_xy: tuple[float, float], core_bottom_mm: float, core_top_mm: float,
-                      cell_mm: float) -> float | None:
+def measured_fraction(solid: Mesh | manifold3d.Manifold, centre_xy: tuple[float, float], core_bottom_mm: float,
+                      core_top_mm: float, cell_mm: float) -> float | None:
     """The solid fraction (percent) of ``solid`` (as solid_fraction takes it) in a box
     one whole cell square centred on
     ``centre_xy``, from just above ``core_bottom_mm`` to just below ``core_top_mm``;
@@ -376,7 +374,7 @@ def measured_fraction(solid, centre_xy: tuple[float, float], core_bottom_mm: flo
     return round(100 * solid_fraction(solid, (x - half, y - half, z0, x + half, y + half, z1)), 1)
 
 
-def bodies_and_cavities(solid) -> tuple[int, int]:
+def bodies_and_cavities(solid: Mesh | manifold3d.Manifold) -> tuple[int, int]:
     """(solid pieces, sealed cavities): the closed shells by the sign of their volume (a
     cavity's shell faces inward)."""
     from insolegen.geometry.zones import to_manifold
