@@ -97,3 +97,12 @@ def _nesting(value: Any, depth: int = 0) -> int:
     if isinstance(value, list):
         return max((_nesting(v, depth + 1) for v in value), default=depth + 1)
     return depth
+
+
+def without_none(data: Any) -> Any:
+    """``data`` with every None (JSON's null) left out, at any depth: "not given"."""
+    if isinstance(data, dict):
+        return {k: without_none(v) for k, v in data.items() if v is not None}
+    if isinstance(data, list):
+        return [without_none(v) for v in data if v is not None]
+    return data

@@ -42,6 +42,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from insolegen.profile.problems import jsonable
+from insolegen.profile.reading import without_none
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 2_000_000  # a profile as JSON or TOML (the CLI takes at most 1 MB of TOML)
@@ -115,12 +116,11 @@ def make_app(session: Session | None = None) -> Starlette:
         text = body.get("profile")
         if not isinstance(text, str):
             return _problems([("profile", body.get("profile"), "expected the profile's TOML text")])
-        from insolegen.profile.problems import ProfileError
-        from insolegen.profile.reading import parse_toml
+        import insolegen
 
         try:
-            return JSONResponse({"profile": jsonable(parse_toml(text))})
-        except ProfileError as exc:
+            return JSONResponse({"profile": jsonable(insolegen.parse_toml(text))})
+        except insolegen.ProfileError as exc:
             return _refused(exc.problems)
 
     async def preview(request: Request) -> Response:
@@ -257,16 +257,14 @@ async def _body(request: Request) -> tuple[dict[str, Any], Response | None]:
 def _profile(body: dict[str, Any], session: Session):  # type: ignore[no-untyped-def]
     """The body's profile, validated and with its uploads found (their files read by
     the foot stage), or the 422 that says why not."""
-    from insolegen.profile import profile_from_dict
-    from insolegen.profile.problems import ProfileError
-    from insolegen.profile.reading import parse_toml
+    import insolegen
 
     given = body.get("profile")
     try:
         # JSON's null is "not given": TOML has no null, and the profile saved with the
         # build leaves the key out (without_none), so both read the same
-        data = parse_toml(given) if isinstance(given, str) else without_none(given)
-    except ProfileError as exc:
+        data = insolegen.parse_toml(given) if isinstance(given, str) else without_none(given)
+    except insolegen.ProfileError as exc:
         return None, _refused(exc.problems)
     if not isinstance(data, dict):
         return None, _problems([("profile", given, "expected the profile's TOML text or a JSON object")])
@@ -275,11 +273,10 @@ def _profile(body: dict[str, Any], session: Session):  # type: ignore[no-untyped
     if bad:
         return None, _problems(bad)
     try:
-        profile = profile_from_dict(data, default_name="designer", source=session.root / "profile.toml")
-        from insolegen.inputs.feet import resolve_feet
-
-        profile = resolve_feet(profile)
-    except ProfileError as exc:
+        # the uploads are found in the session's folder; what the client gets back names
+        # no server path (the record's "profile" is the file it downloads, below)
+        profile = insolegen.read_feet(insolegen.profile_from_dict(data, name="designer", base_dir=session.root))
+    except insolegen.ProfileError as exc:
         return None, _refused(exc.problems)
     return profile, None
 
@@ -310,26 +307,28 @@ def _problems(items: list[tuple[str, Any, str]], status: int = 422) -> JSONRespo
 
 
 def _build_refused(exc: Exception) -> JSONResponse:
-    from insolegen.build.parts import BedFitError, BuildError
-    from insolegen.profile.problems import ProfileError
+    import insolegen
 
-    if isinstance(exc, ProfileError):
+    if isinstance(exc, insolegen.ProfileError):
         return _refused(exc.problems)
-    if isinstance(exc, BedFitError):
+    if isinstance(exc, insolegen.BedFitError):
         return _problems([("print", None, str(exc))])
-    if isinstance(exc, BuildError):
+    if isinstance(exc, insolegen.BuildError):
         return JSONResponse({"problems": [{"key": "build", "value": None, "message": str(exc)}]}, status_code=500)
     raise exc
 
 
 def _build_files(profile: Any, session: Session, body: dict[str, Any]) -> dict[str, Any]:
     """The exact, checked build, its files in the session's folder; what the page shows."""
-    from insolegen.build.pipeline import build_profile
-    from insolegen.exports.bundle import render_build
-    from insolegen.exports.files import claim_folder, publish
+    import dataclasses
 
-    result = build_profile(profile)
-    files = render_build(result, preview=True)
+    import insolegen
+
+    result = insolegen.build_profile(profile)
+    # the record names the profile as the client has it (the TOML beside the files), not
+    # the server's temporary folder
+    result = dataclasses.replace(result, record=dataclasses.replace(result.record, profile=f"{profile.file_stem}.toml"))
+    files = insolegen.render_files(result, preview=True)
     given = body.get("profile")
     toml = given if isinstance(given, str) else profile_toml(given)
     files[f"{profile.file_stem}.toml"] = toml.encode()
@@ -339,22 +338,12 @@ def _build_files(profile: Any, session: Session, body: dict[str, Any]) -> dict[s
             z.writestr(f"{profile.file_stem}/{name}", data)
     files[f"{profile.file_stem}.zip"] = archive.getvalue()
     build_id = secrets.token_hex(12)
-    with claim_folder(session.root / "builds" / build_id, force=False) as claim:
-        publish(claim, files)
+    insolegen.write_files(session.root / "builds" / build_id, files)
     with session.lock:
         session.builds[build_id] = {name: name for name in files}
     record = json.loads(files["build.json"])
     return {"id": build_id, "warnings": list(result.record.warnings), "record": record,
             "files": {name: f"/api/files/{build_id}/{name}" for name in files}}
-
-
-def without_none(data: Any) -> Any:
-    """``data`` with every None (JSON's null) left out, at any depth: "not given"."""
-    if isinstance(data, dict):
-        return {k: without_none(v) for k, v in data.items() if v is not None}
-    if isinstance(data, list):
-        return [without_none(v) for v in data if v is not None]
-    return data
 
 
 def profile_toml(data: Any) -> str:
