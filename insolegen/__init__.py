@@ -29,8 +29,8 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and editors
     from insolegen.checks.files import FileCheck, check_file
     from insolegen.exports.files import OutputError, OutputExistsError
     from insolegen.exports.writing import write_build, write_files
-    from insolegen.profile.reading import parse_toml
     from insolegen.profile.problems import Problem, ProfileError
+    from insolegen.profile.reading import parse_toml
     from insolegen.profile.spec import Profile
 
 __all__ = [

@@ -6,9 +6,9 @@ designer and read back is the same profile."""
 from __future__ import annotations
 
 import contextlib
-import math
 import io
 import json
+import math
 import re
 import subprocess
 import sys
@@ -131,7 +131,7 @@ def valid_profiles(draw: st.DrawFn) -> dict:
     shape = draw(_numbers(SHAPE_KEYS))
     shape["length"] = draw(st.sampled_from([None, "full", "sulcus", "three-quarter"]))
     doc["shape"] = shape
-    doc["modifications"] = {k: v for k, v in draw(_numbers(MODIFICATION_KEYS)).items()}
+    doc["modifications"] = draw(_numbers(MODIFICATION_KEYS))
     doc["patient"] = {"id": draw(st.sampled_from([None, "P-2291"])),
                       "date_of_birth": draw(st.sampled_from([None, "1961-04-02"]))}
     return doc

@@ -165,7 +165,7 @@ def test_eight_clients_building_at_once_each_get_their_own(client):
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(one, sizes))
     lengths = []
-    for size, status, body in results:
+    for _size, status, body in results:
         assert status == 200, body
         lengths.append(body["record"]["sides"][0]["outline"]["length_mm"])
         record = json.loads(client.get(body["files"]["build.json"]).text)

@@ -28,6 +28,6 @@ if sys.excepthook is sys.__excepthook__:  # another program's own hook is left a
     sys.excepthook = _quiet_interrupt
 
 
-from insolegen.cli.main import main, run
+from insolegen.cli.main import main, run  # noqa: E402 (after the hook: importing takes tens of milliseconds)
 
 __all__ = ["main", "run"]

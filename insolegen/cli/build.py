@@ -6,6 +6,7 @@ import argparse
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 from insolegen.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNWRITABLE, _err, _say
 from insolegen.cli.interrupts import STATE, OnInterrupt, _interrupts, _load
@@ -175,7 +176,7 @@ def _built_lines(outcome: Outcome, folder: Path, result, names: dict[str, str]) 
                 + _drains_said(lattice))
 
 
-def _drains_said(lattice) -> str:
+def _drains_said(lattice: Any) -> str:  # a LatticeFigures
     drain = lattice.settings.get("drain_hole_mm", 0)
     if not drain:
         return ""

@@ -7,6 +7,7 @@ import json
 import math
 import os
 import sys
+from typing import Any
 
 EXIT_OK = 0
 
@@ -42,7 +43,7 @@ def _write(stream, message: str) -> None:  # type: ignore[no-untyped-def]
         os.close(devnull)
 
 
-def _stderr_console():  # type: ignore[no-untyped-def]
+def _stderr_console() -> Any:  # a rich Console (rich is imported only when a batch shows its bar)
     from rich.console import Console
 
     return Console(stderr=True)

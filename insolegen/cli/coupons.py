@@ -52,18 +52,18 @@ def cmd_coupons(args: argparse.Namespace) -> int:
             settings = lattice_settings({k: int(v) if isinstance(v, float) and v.is_integer() else v
                                          for k, v in table.items() if v is not None}, COUPON_MM[2])
         except ProfileError as exc:
-            problem = exc.problems[0]
+            said = str(exc.problems[0])
             for key, option in options.items():
-                problem = problem.replace(f"{key} = ", f"{option} ").replace(key, option)
-            _err(f"coupons: {problem}")
+                said = said.replace(f"{key} = ", f"{option} ").replace(key, option)
+            _err(f"coupons: {said}")
             return EXIT_BAD_INPUT
     elif any(v is not None for v in (args.type, args.cell_mm, args.wall_min_mm, args.drain_hole_mm)):
         _err("coupons: --type, --cell-mm, --wall-min-mm and --drain-hole-mm shape a lattice: give them with --lattice")
         return EXIT_BAD_INPUT
     least = 100 * least_fraction(settings) if settings is not None else 0.0
     greatest = 100 * greatest_fraction(settings) if settings is not None else 100.0
-    densities = args.densities if args.densities is not None else (
-        lattice_densities(least, greatest) if settings is not None else list(DEFAULT_DENSITIES))
+    densities: list[float] = args.densities if args.densities is not None else (
+        lattice_densities(least, greatest) if settings is not None else [float(d) for d in DEFAULT_DENSITIES])
     problems = density_problems(densities)
     if settings is not None:
         problems += [f"--densities {d:g} is under the least solid fraction a {settings.cell_mm:g} mm {settings.kind} "

@@ -8,6 +8,7 @@ the command's."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -78,10 +79,8 @@ def _sigint_handled() -> Iterator[None]:
 
 
 def _signal(pid: int, signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):  # ended meanwhile
         os.kill(pid, signum)
-    except ProcessLookupError:  # ended meanwhile
-        pass
 
 
 def _load(*modules: str) -> None:

@@ -14,8 +14,8 @@ def cmd_new(args: argparse.Namespace) -> int:
     _load("insolegen.profile.starter", "insolegen.exports.files")
     from insolegen.exports.files import describe_write_error, write_new_file
     from insolegen.profile import ProfileError, profile_from_dict
-    from insolegen.profile.reading import parse_toml
     from insolegen.profile.names import StemError, display_name_problem, name_from_file_stem
+    from insolegen.profile.reading import parse_toml
     from insolegen.profile.sizes import SizeError
     from insolegen.profile.starter import starter_profile
 

@@ -105,11 +105,13 @@ def _build_in_pool(paths: list[Path], out_dir: Path, force: bool, preview: bool,
             for future in futures:
                 future.cancel()  # not handed to a worker yet
             for child in multiprocessing.active_children():
-                _signal(child.pid, signal.SIGINT)  # a worker that had the terminal's already ignores this one
+                if child.pid is not None:  # started
+                    _signal(child.pid, signal.SIGINT)  # a worker that had the terminal's already ignores this one
             finished, running = wait(futures, timeout=STOP_WAIT_S)
             for child in multiprocessing.active_children() if running else ():
-                _signal(child.pid, signal.SIGKILL)  # stuck in a long native call
-                killed.append(child)
+                if child.pid is not None:
+                    _signal(child.pid, signal.SIGKILL)  # stuck in a long native call
+                    killed.append(child)
             for future, i in futures.items():
                 if future in finished and not future.cancelled() and i not in reported:
                     done(i, _pool_outcome(future, paths[i]))
@@ -129,7 +131,7 @@ def _pool_outcome(future, path: Path) -> Outcome:  # type: ignore[no-untyped-def
         return future.result()
     except KeyboardInterrupt:  # stopped between its own checks
         return Outcome(str(path), EXIT_INTERRUPTED)
-    except Exception as exc:  # a crashed or killed worker must not stop the batch
+    except Exception as exc:  # noqa: BLE001 (a crashed or killed worker must not stop the batch)
         if STATE.interrupted:
             return Outcome(str(path), EXIT_INTERRUPTED, label="stopped: check its folder")
         return Outcome(str(path), EXIT_FAILED, err=[f"{path}: build crashed: {exc!r}"])

@@ -18,7 +18,7 @@ from insolegen.profile.messages import _describe
 from insolegen.profile.modification_rules import modification_checks, pair_checks
 from insolegen.profile.names import StemError, display_name_problem, file_stem, forbidden_character
 from insolegen.profile.printers import PRINTERS
-from insolegen.profile.problems import ProfileError, keyed, problem
+from insolegen.profile.problems import Problem, ProfileError, keyed, problem
 from insolegen.profile.reading import load_profile_data
 from insolegen.profile.schema import FOOT_KEYS, MODIFICATION_KEYS, SHAPE_KEYS, PatientTable, ProfileDoc
 from insolegen.profile.shoe_rules import shoe_checks
@@ -66,7 +66,7 @@ def profile_from_dict(
         doc = ProfileDoc.model_validate(data)
     except ValidationError as exc:
         # Report size strings too, so one run shows every problem.
-        raise ProfileError([_describe(err) for err in exc.errors()] + _size_problems(data), source) from None
+        raise ProfileError([_describe(dict(err)) for err in exc.errors()] + _size_problems(data), source) from None
 
     problems: list[str] = []
     warnings: list[str] = []
@@ -222,8 +222,8 @@ def _print_spec(doc: ProfileDoc, problems: list[str]) -> PrintSpec | None:
     return PrintSpec(printer=preset.name, bed_mm=preset.bed_mm, family=preset.family)
 
 
-def _size_problems(data: dict[str, Any]) -> list[str]:
-    found = []
+def _size_problems(data: dict[str, Any]) -> list[Problem]:
+    found: list[Problem] = []
     for table in ("foot", "left", "right"):
         size = data.get(table, {}).get("size") if isinstance(data.get(table), dict) else None
         if isinstance(size, str):

@@ -5,7 +5,6 @@ what is allowed (a misspelt key: what it may have meant, or the table it belongs
 from __future__ import annotations
 
 import difflib
-
 from typing import Any
 
 from insolegen.core.paths import brief
@@ -38,7 +37,7 @@ def _describe_line(err: dict[str, Any], key: str) -> str:
     if kind == "missing":
         return f"{key} is required"
     if kind == "string_too_long":
-        return f"{key} = {brief(value)} is too long ({len(value)} characters): at most {err['ctx']['max_length']}"
+        return f"{key} = {brief(value)} is too long ({len(str(value))} characters): at most {err['ctx']['max_length']}"
     if kind == "string_too_short":
         return f"{key} = {brief(value)} is empty: leave the key out instead"
     if kind in {"too_short", "too_long"}:

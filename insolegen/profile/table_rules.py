@@ -67,8 +67,8 @@ def pressure_problems(doc: ProfileDoc, sides: tuple[str, ...]) -> list[Problem]:
         found.append(problem("pressure", None,
             "[pressure] is given but both sides are built (side = \"both\"): a map shows one foot; give "
             "each foot's map as [left.pressure] and [right.pressure], or set side = \"left\" / \"right\""))
-    for key, table in (("pressure", doc.pressure), ("left.pressure", doc.left.pressure),
-                       ("right.pressure", doc.right.pressure)):
+    for key, table in (("pressure", doc.pressure), ("left.pressure", getattr(doc.left, "pressure", None)),
+                       ("right.pressure", getattr(doc.right, "pressure", None))):  # SideTable is made at run time
         if table is None:
             continue
         if table.firmest_pct <= table.softest_pct:

@@ -99,9 +99,10 @@ def make_app(session: Session | None = None) -> Starlette:
                 state["session"].close()
 
     def current() -> Session:
-        if state["session"] is None:
-            state["session"] = Session()
-        return state["session"]
+        session = state["session"]
+        if session is None:
+            session = state["session"] = Session()
+        return session
 
     async def index(request: Request) -> Response:
         return FileResponse(STATIC / "index.html", media_type="text/html")
@@ -134,7 +135,7 @@ def make_app(session: Session | None = None) -> Starlette:
 
         try:
             glb, sides = await run_in_threadpool(preview_glb, profile)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 (_build_refused answers the build's refusals, raises the rest)
             return _build_refused(exc)
         return JSONResponse({
             "glb": base64.b64encode(glb).decode(),
@@ -154,7 +155,7 @@ def make_app(session: Session | None = None) -> Starlette:
             return error
         try:
             made = await run_in_threadpool(_build_files, profile, session, body)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 (_build_refused answers the build's refusals, raises the rest)
             return _build_refused(exc)
         return JSONResponse(made)
 
@@ -208,7 +209,7 @@ def profile_schema() -> dict[str, Any]:
                 mark(value, owner)
 
     mark(schema, "ProfileDoc")
-    for side in ("left", "right"):  # [left] / [right] take [foot] and [shape] keys
+    for _side in ("left", "right"):  # [left] / [right] take [foot] and [shape] keys
         props = schema["$defs"].get("SideTable", {}).get("properties", {})
         for key, prop in props.items():
             text = helps.get(("FootTable", key)) or helps.get(("ShapeTable", key))
@@ -359,7 +360,7 @@ async def _upload(request: Request, session: Session) -> Response:
         return JSONResponse({"error": f"the file is over {MAX_UPLOAD_BYTES // 1_000_000} MB"}, status_code=413)
     try:
         form = await request.form(max_files=1, max_fields=4, max_part_size=MAX_UPLOAD_BYTES)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 (a malformed upload is the client's: Starlette raises several kinds)
         return JSONResponse({"error": f"not a file upload: {exc}"}, status_code=400)
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
