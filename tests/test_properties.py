@@ -15,7 +15,7 @@ from insolegen.build.side import build_side
 from insolegen.checks.meshcheck import check_mesh
 from insolegen.geometry.measure import top_heights
 from insolegen.profile import ProfileError, profile_from_dict
-from insolegen.profile.schema import RANGES
+from insolegen.profile.schema import RANGES, ProfileDoc
 
 
 @st.composite
@@ -75,8 +75,35 @@ def test_every_valid_profile_gives_a_valid_solid_with_the_asked_heights(doc):
     assert report.thinnest_mm >= min(spec.thickness_mm, spec.heel_thickness_mm) - 1e-6
 
 
-NUMERIC = sorted(k for k in RANGES if k not in {"heel_mm", "forefoot_mm", "measured_lld_mm", "length_mm",
-                                                "ball_width_mm", "heel_width_mm"})
+NUMERIC = sorted(k for k in RANGES if k not in {"length_mm", "ball_width_mm", "heel_width_mm"})
+
+
+CUSTOM_ZONE = {"name": "spot", "polygon": [[150, -10], [170, -10], [170, 10], [150, 10]]}
+
+
+def _document(key: str, value: object) -> tuple[dict, str]:
+    """A profile with ``key = value`` in its own table, and the key as problems name it."""
+    if key == "infill_pct":  # a custom zone's: [[zones.custom]]
+        return {"zones": {"custom": [{**CUSTOM_ZONE, key: value}]}}, "zones.custom[0].infill_pct"
+    table = _home(key)
+    return {table: {key: value}}, f"{table}.{key}"
+
+
+def _home(key: str) -> str:
+    """The table a range key is written in (issue 22: the sweep put every key under
+    [shape], so most were refused as unknown keys and never reached their range)."""
+    for table, field in ProfileDoc.model_fields.items():
+        model = next((a for a in (field.annotation, *getattr(field.annotation, "__args__", ()))
+                      if hasattr(a, "model_fields")), None)
+        if model is not None and table not in ("left", "right") and key in model.model_fields:
+            return table
+    raise AssertionError(f"{key} is in no table")
+
+
+def test_every_range_key_has_a_home_table():
+    homes = {k: _home(k) for k in NUMERIC if k != "infill_pct"}
+    assert homes["arch_height_mm"] == "shape" and homes["met_bar_mm"] == "modifications"
+    assert homes["heel_mm"] == "lift" and len(set(homes.values())) >= 4
 
 
 @settings(max_examples=examples(60), deadline=None)
@@ -93,6 +120,12 @@ def test_every_invalid_value_is_a_clean_error_naming_the_key(key, value):
     lo, hi, _ = RANGES[key]
     if isinstance(value, float) and not isinstance(value, bool) and math.isfinite(value) and lo <= value <= hi:
         return  # a valid value
+    doc, where = _document(key, value)
     with pytest.raises(ProfileError) as info:
-        profile_from_dict({"foot": {"size": "EU 42"}, "shape": {key: value}})
-    assert any(f"shape.{key}" in p for p in info.value.problems)
+        profile_from_dict({"foot": {"size": "EU 42"}, **doc})
+    named = [p for p in info.value.problems if p.key == where or p.key.startswith(f"{where}[")]
+    assert named, info.value.problems
+    # it reached the key's own check (range or type), with the value as given
+    assert all("unknown key" not in p for p in named)
+    if not isinstance(value, list):
+        assert any(p.value == value or (value != value and p.value != p.value) for p in named)
