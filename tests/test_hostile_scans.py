@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from synthetic import foot_scan
 
 from insolegen.core import paths as input_paths
-from insolegen.formats.meshes import MeshFileError, load_mesh_file
+from insolegen.formats.limits import MeshFileError
+from insolegen.formats.meshes import load_mesh_file
 from insolegen.inputs.errors import InputFileError
 from insolegen.inputs.scans import read_scan
 
@@ -195,11 +196,11 @@ def test_unknown_extension_and_a_bare_device(tmp_path):
 
 
 def test_files_over_the_size_cap_are_refused_unread(tmp_path, monkeypatch):
-    from insolegen.formats import meshes as meshfiles
+    from insolegen.formats import limits
 
     path = tmp_path / "big.stl"
     path.write_bytes(binary_stl(box_corners()))
-    monkeypatch.setattr(meshfiles, "MAX_MESH_BYTES", 600)
+    monkeypatch.setattr(limits, "MAX_MESH_BYTES", 600)
     refuse_scan(path, "at most 0 MB", "decimate")
     refuse_check(path, "at most 0 MB", "decimate")
 
@@ -466,17 +467,16 @@ def valid_files(real_scan) -> dict[str, bytes]:
 
 
 def test_text_is_parsed_in_chunks_with_the_same_result(valid_files, monkeypatch):
-    from insolegen.formats import meshes as meshfiles
+    from insolegen.formats import limits, obj, ply, stl
 
-    readers = {"foot-ascii.stl": meshfiles.stl_triangles, "foot.obj": meshfiles.obj_mesh,
-               "foot-ascii.ply": meshfiles.ply_mesh}
+    readers = {"foot-ascii.stl": stl.stl_triangles, "foot.obj": obj.obj_mesh, "foot-ascii.ply": ply.ply_mesh}
     def arrays(name: str) -> tuple:
         read = readers[name](valid_files[name], name)
         return read if isinstance(read, tuple) else (read,)
 
     whole = {name: arrays(name) for name in readers}
     assert len({len(parts[-1]) for parts in whole.values()}) == 1  # the foot's triangles, in every format
-    monkeypatch.setattr(meshfiles, "TEXT_CHUNK_BYTES", 1000)  # hundreds of chunks, cut anywhere
+    monkeypatch.setattr(limits, "TEXT_CHUNK_BYTES", 1000)  # hundreds of chunks, cut anywhere
     for name in readers:
         assert all(np.array_equal(a, b) for a, b in zip(whole[name], arrays(name)))
     # a line of megabytes is no mesh text: refused, not parsed in one piece

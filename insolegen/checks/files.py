@@ -73,7 +73,9 @@ def check_file(path: Path | str, *, min_thickness_mm: float | None = None, bed_m
 
 def _check_stl(path: Path, asked_mm: float | None, bed: tuple[float, float] | None, printer: str | None) -> FileCheck:
     from insolegen.checks.meshcheck import check_part
-    from insolegen.formats.meshes import MeshFileError, declared_wall_mm, load_mesh_file
+    from insolegen.formats.limits import MeshFileError
+    from insolegen.formats.meshes import load_mesh_file
+    from insolegen.formats.stl import declared_wall_mm
 
     try:
         vertices, faces = load_mesh_file(path)

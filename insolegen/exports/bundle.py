@@ -13,7 +13,7 @@ from insolegen.build.record import FRAME, UNITS, BuildRecord, SideRecord
 from insolegen.exports import outputs
 from insolegen.exports.stl import stl_bytes
 from insolegen.exports.threemf import orca_3mf, prusa_3mf
-from insolegen.formats.meshes import STL_WALL_MARK
+from insolegen.formats.stl import STL_WALL_MARK
 from insolegen.geometry.lattice.fill import thinnest_allowed_mm
 from insolegen.profile.spec import Profile
 

@@ -11,7 +11,7 @@ from insolegen.build.coupons import COUPON_MM, Coupon, CouponKind
 from insolegen.core.version import __version__
 from insolegen.exports.stl import stl_bytes
 from insolegen.exports.threemf import orca_3mf, prusa_3mf
-from insolegen.formats.meshes import STL_WALL_MARK
+from insolegen.formats.stl import STL_WALL_MARK
 from insolegen.geometry.lattice.fill import thinnest_allowed_mm
 from insolegen.geometry.placement import place_on_bed
 from insolegen.geometry.zones import Zone

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from insolegen.formats.meshes import STL_HEADER_BYTES, STL_RECORD
+from insolegen.formats.stl import STL_HEADER_BYTES, STL_RECORD
 from insolegen.geometry.solid import Mesh
 
 

@@ -29,7 +29,11 @@ from insolegen.core import exact
 from insolegen.core.paths import shown
 from insolegen.core.rays import vertical_hits
 from insolegen.core.units import FOOT_LENGTH_RANGE_MM, UNIT_MM
-from insolegen.formats.meshes import MeshFileError, obj_mesh, ply_mesh, read_mesh_bytes, stl_triangles, xyz_points
+from insolegen.formats.limits import MeshFileError, read_mesh_bytes
+from insolegen.formats.meshes import xyz_points
+from insolegen.formats.obj import obj_mesh
+from insolegen.formats.ply import ply_mesh
+from insolegen.formats.stl import stl_triangles
 from insolegen.inputs.align import AlignedOutline, align_outline
 from insolegen.inputs.errors import InputFileError
 
