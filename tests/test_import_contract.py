@@ -132,3 +132,38 @@ def test_every_module_lies_in_a_stage_package():
     """Nothing sits loose at the top: the tree is the pipeline."""
     loose = sorted(p.name for p in PACKAGE.glob("*.py") if p.name not in ("__init__.py", "__main__.py"))
     assert not loose, f"modules outside a stage's package: {loose}"
+
+
+MODULE_LINES = 400
+FUNCTION_LINES = 60
+
+
+def test_a_long_module_says_why_at_its_top():
+    """No module over 400 lines without a reason in its docstring ("Over 400 lines: ...")."""
+    silent = []
+    for path in MODULES:
+        text = path.read_text()
+        if text.count("\n") + 1 > MODULE_LINES and "Over 400 lines:" not in (ast.get_docstring(ast.parse(text)) or ""):
+            silent.append(str(path.relative_to(PACKAGE)))
+    assert not silent, f"over {MODULE_LINES} lines with no reason at the top: {silent}"
+
+
+def test_a_long_function_says_why_at_its_top():
+    """No function over 60 lines without a comment "# Over 60 lines: ..." opening its body."""
+    silent = []
+    for path in MODULES:
+        text = path.read_text()
+        lines = text.splitlines()
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and \
+                    node.end_lineno - node.lineno + 1 > FUNCTION_LINES:  # type: ignore[operator]
+                head = "\n".join(lines[node.lineno - 1:node.lineno + 12])
+                if "# Over 60 lines:" not in head:
+                    silent.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name}")
+    assert not silent, f"over {FUNCTION_LINES} lines with no reason at the top: {silent}"
+
+
+def test_every_module_declares_what_it_exports():
+    missing = [str(p.relative_to(PACKAGE)) for p in MODULES
+               if p.name != "__main__.py" and "__all__" not in p.read_text()]
+    assert not missing, f"no __all__: {missing}"

@@ -1,1 +1,3 @@
 """build."""
+
+__all__: list[str] = []  # a package: its modules are imported by name

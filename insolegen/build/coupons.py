@@ -36,6 +36,25 @@ from insolegen.geometry.recess import RecessError, recess_underside
 from insolegen.geometry.solid import Mesh
 from insolegen.profile.spec import LatticeSpec
 
+__all__ = [
+    "COUPON_MM",
+    "DEFAULT_DENSITIES",
+    "DENSITY_RANGE_PCT",
+    "MAX_COUPONS",
+    "TAB_MM",
+    "TEXT_HEIGHT_MM",
+    "Coupon",
+    "CouponDrainError",
+    "CouponError",
+    "CouponKind",
+    "blank",
+    "coupon_label",
+    "density_problems",
+    "infill_coupon",
+    "lattice_coupon",
+    "lattice_densities",
+]
+
 COUPON_MM = (40.0, 40.0, 10.0)  # the pressed block: x, y, height
 TAB_MM = (40.0, 12.0, 2.4)  # the label's tab along the block's front (y < 0): x, y, thickness
 TEXT_HEIGHT_MM = 6.0  # capitals on the tab

@@ -30,6 +30,8 @@ from insolegen.geometry.pressure_field import PressureField, band_edges_kpa, ban
 from insolegen.geometry.pressure_fit import foot_polygon
 from insolegen.geometry.zones import Zone
 
+__all__ = ["UNDERSIDE_TOE_BACK_MM", "measure_side"]
+
 
 def measure_side(part: SidePart, report: MeshReport) -> SideRecord:
     """Figures for the build record, measured on the finished mesh."""

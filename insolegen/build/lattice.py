@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
     from insolegen.build.parts import SidePart
 
+__all__ = ["Array", "DrainFitError", "LatticeError", "lattice_clamped", "lattice_part"]
+
 Array = NDArray[np.float64]
 
 

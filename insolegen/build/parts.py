@@ -20,6 +20,8 @@ from insolegen.geometry.surfaces import TopSurface
 from insolegen.geometry.zones import Zone
 from insolegen.profile.spec import Profile, SideSpec
 
+__all__ = ["RIM_PROBE_MM", "BedFitError", "BuildError", "BuildResult", "LatticeFitError", "SharedFoot", "SidePart"]
+
 # Heights are measured this far inside the heel's back edge for the cup rim.
 RIM_PROBE_MM = 0.25
 

@@ -33,6 +33,8 @@ from insolegen.inputs.feet import resolve_feet
 from insolegen.profile.problems import ProfileError
 from insolegen.profile.spec import Profile
 
+__all__ = ["CHECK_WORKERS", "build_profile"]
+
 # Two cores on the machines we measure on; more workers would only queue.
 CHECK_WORKERS = 2
 
@@ -64,6 +66,8 @@ def build_profile(profile: Profile, resolution: Resolution = DEFAULT_RESOLUTION)
     """Read the feet the profile names, then build and check every side. Raises
     :class:`ProfileError` for an unusable foot file or custom zone (bad input) and
     :class:`BuildError` if any part is not a printable solid."""
+    # Over 60 lines: the build in the order it runs (feet, sides, twins, labels, checks in parallel,
+    # lattice, record).
     profile = resolve_feet(profile)  # reads the tracings and scans the profile names
     zone_problems = [p for spec in profile.sides if profile.zones.custom
                      for p in custom_zone_problems(profile.zones, side_outline(spec).polygon)]

@@ -16,6 +16,8 @@ from insolegen.profile.printers import DEFAULT_ORCA_BED_MM, DEFAULT_PRUSA_BED_MM
 from insolegen.profile.schema import LengthKind
 from insolegen.profile.spec import Profile, SideSpec
 
+__all__ = ["LENGTHS_LONGEST_FIRST", "place_parts", "shorter_length_that_fits"]
+
 # Insole lengths, longest first (the schema lists them so).
 LENGTHS_LONGEST_FIRST: tuple[LengthKind, ...] = get_args(LengthKind)
 

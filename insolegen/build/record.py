@@ -13,6 +13,26 @@ from typing import Any
 
 from insolegen.profile.spec import Patient
 
+__all__ = [
+    "FRAME",
+    "UNITS",
+    "BuildRecord",
+    "Height",
+    "LatticeFigures",
+    "LatticeZone",
+    "ModificationFigure",
+    "OutlineFigures",
+    "PressureBand",
+    "PressureFigures",
+    "PressureRegion",
+    "PrintRecord",
+    "SideRecord",
+    "SolidChecks",
+    "UndersideFigure",
+    "ZoneFigures",
+    "measured_term_mm",
+]
+
 FRAME = "heel at x = 0, toes toward +x, bottom on z = 0; right foot arch on +y, left on -y"
 UNITS = "mm"
 

@@ -21,6 +21,11 @@ from insolegen.geometry.zones import ZONE_RESOLUTION, build_zones
 from insolegen.profile.problems import ProfileError
 from insolegen.profile.spec import FootSource, Profile, SideSpec, ZonesSpec
 
+__all__ = [
+    "build_side", "labelled", "mirror_twins", "mirrored_bounds", "mirrored_part", "pressure_relief", "same_foot",
+    "shared_foot", "side_outline",
+]
+
 
 def side_outline(spec: SideSpec, spacing_mm: float = 1.0) -> Outline:
     """The insole outline for a side: a real foot's when the profile gives one, else the

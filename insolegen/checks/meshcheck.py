@@ -15,6 +15,16 @@ from numpy.typing import NDArray
 from insolegen.core.printing import PRINTABLE_MIN_MM
 from insolegen.geometry.measure import thinnest_vertical_mm
 
+__all__ = [
+    "BED_SLACK_MM",
+    "DEGENERATE_AREA_MM2",
+    "WALL_SAMPLES",
+    "MeshReport",
+    "check_mesh",
+    "check_part",
+    "check_zone",
+]
+
 DEGENERATE_AREA_MM2 = 1e-9
 WALL_SAMPLES = 4000  # faces whose wall thickness is measured
 BED_SLACK_MM = 1e-3  # a zone may reach this far below the bed (float32 coordinates)

@@ -8,6 +8,8 @@ import math
 
 from insolegen.core.paths import brief
 
+__all__ = ["BED_RANGE_MM", "MIN_THICKNESS_RANGE_MM"]
+
 
 def _jobs(text: str) -> int:
     try:

@@ -14,6 +14,8 @@ from insolegen.cli.outcomes import EXISTS_LABEL, Outcome, _not_started, _summary
 from insolegen.cli.pool import _build_many, _duplicates
 from insolegen.core.paths import shown
 
+__all__ = ["build_one", "cmd_build"]
+
 
 def cmd_build(args: argparse.Namespace) -> int:
     # rich only draws a batch's progress bar and summary: a single build goes without
@@ -77,6 +79,8 @@ def build_one(path: Path, out_dir: Path, force: bool, preview: bool = True, vari
 
 def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, preview: bool,
                 varies: list | None = None) -> None:
+    # Over 60 lines: each way a build ends (refused, exists, unwritable, failed, written) said in its
+    # own words.
     from insolegen.build.parts import BedFitError, BuildError, LatticeFitError
     from insolegen.build.pipeline import build_profile
     from insolegen.exports.bundle import output_names, render_build, render_variants

@@ -9,6 +9,8 @@ from insolegen.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, _err, _j
 from insolegen.cli.interrupts import _load
 from insolegen.core.paths import brief
 
+__all__ = ["cmd_check"]
+
 
 def cmd_check(args: argparse.Namespace) -> int:
     _load("insolegen.checks.meshcheck", "insolegen.formats.meshes", "insolegen.geometry.placement",

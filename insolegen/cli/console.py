@@ -9,6 +9,8 @@ import os
 import sys
 from typing import Any
 
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_UNWRITABLE"]
+
 EXIT_OK = 0
 
 

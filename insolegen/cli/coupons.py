@@ -9,6 +9,8 @@ from insolegen.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXIT_UNW
 from insolegen.cli.interrupts import OnInterrupt, _interrupts
 from insolegen.core.paths import brief, shown
 
+__all__ = ["cmd_coupons"]
+
 
 def _densities(text: str) -> list[float]:
     values = []
@@ -24,6 +26,8 @@ def _densities(text: str) -> list[float]:
 
 def cmd_coupons(args: argparse.Namespace) -> int:
     """Write calibration coupons: one block per density, the density on its tab."""
+    # Over 60 lines: the command's options checked one by one, each said in its own words, then the
+    # coupons made.
     from insolegen.build.coupons import (
         COUPON_MM,
         DEFAULT_DENSITIES,

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+__all__ = ["STATE", "OnInterrupt", "SignalState"]
+
 
 class OnInterrupt(Enum):
     RAISE = "raise"

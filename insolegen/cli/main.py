@@ -21,6 +21,8 @@ from insolegen.core.printing import PRINTABLE_MIN_MM
 from insolegen.core.version import __version__
 from insolegen.exports.outputs import outputs_help
 
+__all__ = ["main", "make_parser", "run"]
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # argparse exits 2 as well; keep its usage line
@@ -29,6 +31,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def make_parser() -> argparse.ArgumentParser:
+    # Over 60 lines: the commands' options, one line each.
     parser = _Parser(prog="insolegen", description="Custom 3D-printable insoles from a TOML profile.")
     parser.add_argument("--version", action="version", version=f"insolegen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)

@@ -9,6 +9,8 @@ from insolegen.cli.console import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNWRITABLE, _err
 from insolegen.cli.interrupts import _load
 from insolegen.core.paths import brief, shown
 
+__all__ = ["cmd_new"]
+
 
 def cmd_new(args: argparse.Namespace) -> int:
     _load("insolegen.profile.starter", "insolegen.exports.files")

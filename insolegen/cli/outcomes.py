@@ -11,6 +11,8 @@ from insolegen.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED,
 from insolegen.cli.interrupts import STATE
 from insolegen.core.paths import shown
 
+__all__ = ["EXISTS_LABEL", "NOT_STARTED_LABEL", "STATUS_LABELS", "Outcome"]
+
 
 @dataclass
 class Outcome:

@@ -12,6 +12,8 @@ from insolegen.cli.interrupts import STATE, OnInterrupt, _interrupts, _set_inter
 from insolegen.cli.outcomes import Outcome, _not_started
 from insolegen.core.paths import shown
 
+__all__ = ["STOP_WAIT_S", "Builder"]
+
 STOP_WAIT_S = 1.5  # how long running workers get to stop before they are killed
 
 

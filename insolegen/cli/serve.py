@@ -6,6 +6,8 @@ import argparse
 
 from insolegen.cli.console import EXIT_FAILED, EXIT_OK, _err
 
+__all__ = ["LOCAL_HOSTS", "cmd_serve"]
+
 
 def _port(text: str) -> int:
     try:

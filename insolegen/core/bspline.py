@@ -14,6 +14,8 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
+__all__ = ["GAIN", "INIT_TERMS", "POLE", "Array", "cubic_at", "cubic_coefficients"]
+
 Array = NDArray[np.float64]
 
 POLE = math.sqrt(3.0) - 2.0  # the cubic B-spline's pole (Unser, 1993)

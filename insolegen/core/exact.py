@@ -24,6 +24,24 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+__all__ = [
+    "JACOBI_SWEEPS",
+    "Array",
+    "atan2",
+    "cos_sin",
+    "covariance",
+    "det3",
+    "gaussian_filter",
+    "inverse2",
+    "matmul",
+    "norm",
+    "rotation",
+    "solve3",
+    "symmetric_eigh",
+    "tan",
+    "transform",
+]
+
 Array = NDArray[np.float64]
 
 JACOBI_SWEEPS = 60  # a 3 x 3 converges in under 10; the cap only guards a NaN

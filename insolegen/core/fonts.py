@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+__all__ = ["font_file"]
+
 
 def font_file(name: str = "DejaVuSans.ttf") -> str | None:
     spec = importlib.util.find_spec("matplotlib")  # locates the package; runs none of it

@@ -13,6 +13,11 @@ import os
 import stat
 from pathlib import Path
 
+__all__ = [
+    "BRIEF_CHARS", "MB", "SHOWN_PATH_CHARS", "UnusablePathError", "brief", "describe_os_error", "path_problem",
+    "read_input_bytes", "shown", "without_path",
+]
+
 SHOWN_PATH_CHARS = 120  # longer paths are cut in messages (a path can be megabytes long)
 MB = 1024 * 1024
 BRIEF_CHARS = 60  # a user's value echoed in a message is cut to this many characters

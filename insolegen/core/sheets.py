@@ -21,6 +21,8 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
+__all__ = ["GRAD_MAX", "NECK_STEPS", "SADDLES", "Array", "Values", "greatest_threshold", "least_threshold", "sheet"]
+
 Array = NDArray[np.float64]
 Values = Array | np.float64  # arrays, or one scalar (a single height)
 

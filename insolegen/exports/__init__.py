@@ -1,1 +1,3 @@
 """Writers for finished parts."""
+
+__all__: list[str] = []  # a package: its modules are imported by name

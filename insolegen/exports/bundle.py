@@ -17,6 +17,8 @@ from insolegen.formats.stl import STL_WALL_MARK
 from insolegen.geometry.lattice.fill import thinnest_allowed_mm
 from insolegen.profile.spec import Profile
 
+__all__ = ["build_json", "output_names", "render_build", "render_variants"]
+
 
 def output_names(profile: Profile, preview: bool = False) -> dict[str, str]:
     """The files of a build (key -> file name inside ``OUT/<name>/``)."""

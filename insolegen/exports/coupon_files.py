@@ -18,6 +18,8 @@ from insolegen.geometry.zones import Zone
 from insolegen.profile.printers import DEFAULT_ORCA_BED_MM, DEFAULT_PRUSA_BED_MM
 from insolegen.profile.spec import LatticeSpec
 
+__all__ = ["MEASURING", "PATTERN", "coupon_files"]
+
 PATTERN = "gyroid"  # an infill coupon's infill: the profiles' default pattern
 MEASURING = ("Press each coupon's top (the block, not the tab) with a known weight or a kitchen scale "
              "under a flat board, and note how far it sinks: README, \"Calibration coupons\".")

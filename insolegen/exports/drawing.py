@@ -6,6 +6,9 @@ Shapes are drawn at ``scale`` times the final size and box-filtered down (that i
 antialiasing: Pillow draws hard-edged shapes); text is queued and drawn afterwards on the
 final-size image, where FreeType's own antialiasing keeps it sharp. Every coordinate the
 canvas and the axes take is in final-image pixels (x right, y down).
+
+Over 400 lines: the canvas, the axes and the rasteriser share one pixel convention and
+are only used together.
 """
 
 from __future__ import annotations
@@ -20,6 +23,36 @@ from numpy.typing import ArrayLike, NDArray
 from PIL import Image, ImageDraw, ImageFont
 
 from insolegen.core.fonts import font_file
+
+__all__ = [
+    "GREYS",
+    "LABEL_PT",
+    "LEGEND_PT",
+    "MINUS",
+    "SCALE",
+    "TICK_LEN",
+    "TICK_PT",
+    "TITLE_PT",
+    "WHITE",
+    "Array",
+    "Axes",
+    "Box",
+    "Canvas",
+    "Colour",
+    "Dash",
+    "colour_bar",
+    "contour_segments",
+    "dashes",
+    "finite_runs",
+    "font",
+    "grey_ramp",
+    "hex_rgb",
+    "nice_ticks",
+    "overlap",
+    "padded",
+    "rasterise",
+    "tick_labels",
+]
 
 Colour = str | tuple[int, int, int]
 Array = NDArray[np.float64]

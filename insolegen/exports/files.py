@@ -26,6 +26,26 @@ from pathlib import Path
 
 from insolegen.core.paths import describe_os_error, shown
 
+__all__ = [
+    "HELD_SIGNALS",
+    "LISTED_CLASHES",
+    "LOCK_SUFFIX",
+    "OLD_TAG",
+    "STAGING_TAG",
+    "UNWRITABLE_ERRNOS",
+    "Claim",
+    "OutputBusyError",
+    "OutputError",
+    "OutputExistsError",
+    "UnwritableFolderError",
+    "claim_folder",
+    "clear_stale_claims",
+    "describe_write_error",
+    "folder_unwritable",
+    "publish",
+    "write_new_file",
+]
+
 STAGING_TAG = ".staging-"
 OLD_TAG = ".old-"
 LOCK_SUFFIX = ".lock"

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+__all__ = [
+    "BUILD_FILES", "LATTICE_FILES", "PREVIEW_FILES", "SIDE_FILES", "SIDE_STEM", "VARIANT_PREVIEW", "output_names",
+    "outputs_help",
+]
+
 SIDE_STEM = "{stem}-{side}"  # e.g. ana-lima-left
 
 # (key, file name, what it is for). ``{stem}`` is the profile's file-safe name, ``{side}``

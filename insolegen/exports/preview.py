@@ -9,6 +9,8 @@ eye. What it says of zones and the lift is read off the zone solids the 3MF file
 written from. Drawn with Pillow (exports/drawing.py),
 not matplotlib: importing and drawing take a fraction of a second, so the preview can
 stay on by default. ``insolegen build --no-preview`` still skips it.
+
+Over 400 lines: one picture's panels, which share its scales and layout.
 """
 
 from __future__ import annotations
@@ -24,6 +26,38 @@ from insolegen.exports.zone_text import lift_height_text, lift_zone, lift_zones_
 from insolegen.geometry.measure import top_heights
 from insolegen.geometry.modifications import modification_label
 from insolegen.geometry.zones import to_manifold
+
+__all__ = [
+    "CONTOUR_MM",
+    "CUSTOM_COLOUR",
+    "DASHED",
+    "LANDMARKS",
+    "LIFT_ALPHA",
+    "LIFT_RED",
+    "MODIFICATION_COLOUR",
+    "MODIFICATION_EDGE",
+    "ONE_COLUMN",
+    "PLATEAU_MM2",
+    "PLATEAU_TOLERANCE_MM",
+    "PRESSURE_LINE",
+    "PRESSURE_RED",
+    "PRESSURE_STEP_MM",
+    "SECTIONS",
+    "SECTION_COLUMNS",
+    "SECTION_ROOM",
+    "SHADE_HEADROOM",
+    "SIDE_ROOM",
+    "TOP_ROOM",
+    "TWO_COLUMNS",
+    "UNDERSIDE_GREY",
+    "ZONE_ALPHA",
+    "ZONE_COLOURS",
+    "Preview",
+    "Probed",
+    "draw_preview",
+    "preview_png",
+    "top_contours",
+]
 
 ZONE_COLOURS = {"heel": "#4cc9f0", "arch": "#f77f00", "forefoot": "#90be6d", "toes": "#c7f9cc", "lift": "#9d0208"}
 CUSTOM_COLOUR = "#ffd60a"

@@ -21,6 +21,18 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+__all__ = [
+    "CURA_LINE_WIDTH_MM",
+    "TPU",
+    "PrintSettings",
+    "bed_shape",
+    "cura_command",
+    "orca_object_settings",
+    "prusa_command",
+    "prusa_object_settings",
+    "shell_line",
+]
+
 CURA_LINE_WIDTH_MM = 0.4  # fdmprinter's default line width (its nozzle 0.4 mm)
 
 

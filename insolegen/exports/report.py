@@ -2,7 +2,11 @@
 record. Prints on A4 or Letter: three pages, each section kept whole, the preview as
 wide as the paper allows. What it says of zones, the lift layer and print settings is
 what the 3MF files hold (the same zone solids and the same settings they are written
-from)."""
+from).
+
+Over 400 lines: one page's HTML, section by section in page order, so the page reads top
+to bottom here as it prints.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,11 @@ from insolegen.exports.zone_text import lift_height_text, lift_zones_text
 from insolegen.geometry.modifications import modification_label
 from insolegen.profile.printers import DEFAULT_ORCA_BED_MM, DEFAULT_PRUSA_BED_MM
 from insolegen.profile.spec import SideSpec
+
+__all__ = [
+    "CSS", "IMAGES_LOADED", "MAP_CELL_PX", "PARAMETERS", "PATIENT_FIELDS", "SLICER_FOR", "prusa_recipe",
+    "report_html", "variants_report_html",
+]
 
 PARAMETERS = [  # (key, label, unit)
     ("foot_length_mm", "foot length", "mm"), ("ball_width_mm", "ball width", "mm"),
@@ -443,6 +452,7 @@ def variants_report_html(results: list[BuildResult], pictures: dict[int, bytes],
     """The report of a fitting's variants (--vary): what differs between them, every
     figure measured on each variant's parts side by side, each one's warnings, then
     each variant's preview. The patient tries them and keeps the best."""
+    # Over 60 lines: one page's HTML for a fitting's variants, in page order.
     today = today or dt.date.today()
     first = results[0]
     numbers: list[int] = []

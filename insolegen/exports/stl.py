@@ -7,6 +7,8 @@ import numpy as np
 from insolegen.formats.stl import STL_HEADER_BYTES, STL_RECORD
 from insolegen.geometry.solid import Mesh
 
+__all__ = ["stl_bytes"]
+
 
 def stl_bytes(mesh: Mesh, header: str = "insolegen") -> bytes:
     """A binary STL of ``mesh`` (units: mm), with facet normals from the winding."""

@@ -42,6 +42,11 @@ from insolegen.geometry.solid import Mesh
 from insolegen.geometry.zones import Zone
 from insolegen.profile.schema import PATTERNS
 
+__all__ = [
+    "CONTENT_TYPES", "CURA_PATTERN", "IDENTITY", "ORCA_PATTERN", "PRUSA_PATTERN", "RELS", "ZIP_DATE", "orca_3mf",
+    "prusa_3mf", "quoteattr",
+]
+
 CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
  <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>

@@ -7,6 +7,8 @@ from __future__ import annotations
 from insolegen.build.parts import SidePart
 from insolegen.geometry.zones import Zone, zones_on_lift
 
+__all__ = ["lift_height_text", "lift_zone", "lift_zones_text"]
+
 
 def lift_zone(part: SidePart) -> Zone | None:
     return next((z for z in part.zones if z.kind == "lift"), None)

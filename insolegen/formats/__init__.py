@@ -1,1 +1,3 @@
 """formats."""
+
+__all__: list[str] = []  # a package: its modules are imported by name

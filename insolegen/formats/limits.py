@@ -8,6 +8,22 @@ from pathlib import Path
 
 from insolegen.core.paths import UnusablePathError, read_input_bytes, shown
 
+__all__ = [
+    "EXPORT_AGAIN",
+    "MAX_CLOUD_POINTS",
+    "MAX_ELEMENTS",
+    "MAX_MESH_BYTES",
+    "MAX_PART_COORDINATE_MM",
+    "MAX_POLYGON_CORNERS",
+    "MAX_TRIANGLES",
+    "MB",
+    "PLY_HEADER_MAX_BYTES",
+    "SHOWN_TOKEN_CHARS",
+    "TEXT_CHUNK_BYTES",
+    "MeshFileError",
+    "read_mesh_bytes",
+]
+
 MB = 1024 * 1024
 
 

@@ -20,6 +20,8 @@ from insolegen.formats.limits import EXPORT_AGAIN, MAX_CLOUD_POINTS, MAX_PART_CO
 from insolegen.formats.stl import stl_triangles
 from insolegen.formats.text import shown_text
 
+__all__ = ["load_mesh_file", "xyz_points"]
+
 
 def load_mesh_file(path: Path) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """Read an STL (binary or ASCII) with coincident vertices merged."""

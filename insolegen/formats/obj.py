@@ -10,6 +10,8 @@ from numpy.typing import NDArray
 from insolegen.formats.limits import EXPORT_AGAIN, MAX_ELEMENTS, MAX_TRIANGLES, MeshFileError, _check_triangle_count
 from insolegen.formats.text import _check_indices, _check_text, _fan, _line_with, _parses, _quoted, _text_chunks, _to_floats
 
+__all__ = ["OBJ_INDEX_TAIL", "OBJ_LINE", "obj_mesh"]
+
 OBJ_LINE = re.compile(rb"^[ \t]*([vf])[ \t]+([^\n#]*)", re.M)
 
 

@@ -22,6 +22,8 @@ from insolegen.formats.limits import (
 )
 from insolegen.formats.text import _check_indices, _check_text, _fan, _line_of, _line_with, _quoted, _text_chunks, _to_floats
 
+__all__ = ["PLY_FACE_LISTS", "PLY_FORMATS", "PLY_TYPES", "PlyElement", "PlyProperty", "ply_mesh"]
+
 PLY_TYPES = {
     "char": "i1", "int8": "i1", "uchar": "u1", "uint8": "u1", "short": "i2", "int16": "i2",
     "ushort": "u2", "uint16": "u2", "int": "i4", "int32": "i4", "uint": "u4", "uint32": "u4",

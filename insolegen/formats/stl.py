@@ -13,6 +13,12 @@ from numpy.typing import NDArray
 from insolegen.formats.limits import EXPORT_AGAIN, MeshFileError, _check_triangle_count
 from insolegen.formats.text import _line_of, _text_chunks, _to_floats
 
+__all__ = [
+    "ASCII_SNIFF_BYTES", "ASCII_TAIL_BYTES", "STL_HEADER_BYTES", "STL_LOOP", "STL_LOOP_END", "STL_RECORD",
+    "STL_RECORD_BYTES", "STL_SOLID_LINE", "STL_VERTEX_WORD", "STL_WALL_MARK", "declared_wall_mm", "sniff_stl_bytes",
+    "stl_triangles",
+]
+
 STL_HEADER_BYTES = 80
 
 

@@ -21,6 +21,8 @@ from insolegen.formats.limits import (
     _check_triangle_count,
 )
 
+__all__ = ["shown_text"]
+
 
 def _text_chunks(data: bytes, name: str, what: str, start: int = 0,
                  after: re.Pattern | None = None) -> Iterator[tuple[int, bytes]]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+__all__ = ["RIM_FRACTION_OF_HEEL", "RIM_TOP_MM", "Array", "dome", "easing", "rim_rise", "smoothstep"]
+
 Array = NDArray[np.float64]
 
 RIM_FRACTION_OF_HEEL = 0.25  # a rim rises over this share of the heel width

@@ -35,6 +35,17 @@ from numpy.typing import NDArray
 
 from insolegen.core.bspline import cubic_at, cubic_coefficients
 
+__all__ = [
+    "CAP_MARGIN_CELLS",
+    "FIELD_MARGIN_CELLS",
+    "LEBESGUE_CUBIC_SPLINE",
+    "RUN_SEGMENTS",
+    "Array",
+    "DistanceField",
+    "distance_field",
+    "polyline_distance_mm",
+]
+
 Array = NDArray[np.float64]
 
 # Cells of margin around the region a field serves: cubic B-spline coefficients are

@@ -23,6 +23,25 @@ from insolegen.core.fonts import font_file
 from insolegen.geometry.recess import recess_underside
 from insolegen.geometry.solid import Mesh
 
+__all__ = [
+    "CUT_TOLERANCE_MM",
+    "EDGE_CLEARANCE_MM",
+    "LABEL_CENTRE_FRACTION",
+    "LABEL_DEPTH_MM",
+    "LABEL_HEIGHT_MM",
+    "MAX_CHARS",
+    "MIN_ISLAND_MM2",
+    "MIN_LAND_MM",
+    "PX_PER_MM",
+    "TRACE_TOLERANCE_MM",
+    "Label",
+    "engrave",
+    "label_text",
+    "place_label",
+    "printable_cut",
+    "text_outline_mm",
+]
+
 LABEL_DEPTH_MM = 0.6
 LABEL_HEIGHT_MM = 7.0  # capital height
 EDGE_CLEARANCE_MM = 3.0

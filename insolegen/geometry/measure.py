@@ -15,6 +15,20 @@ from numpy.typing import NDArray
 
 from insolegen.core.rays import grid_hits, segment_hits, vertical_hits
 
+__all__ = [
+    "WALL_FACING_DEG",
+    "WALL_RAY_START_MM",
+    "WALL_REACH_MM",
+    "Array",
+    "Footprint",
+    "bottom_heights",
+    "footprint",
+    "thinnest_vertical_mm",
+    "thinnest_wall_mm",
+    "top_heights",
+    "volumes_within_mm3",
+]
+
 Array = NDArray[np.float64]
 
 # A wall is two surfaces facing opposite ways; a ray from one face that ends on a face

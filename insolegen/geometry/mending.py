@@ -13,6 +13,12 @@ from numpy.typing import NDArray
 from insolegen.core import exact
 from insolegen.geometry.solid import Mesh
 
+__all__ = [
+    "CAP_HEIGHT_MM", "MAX_MENDS", "MERGE_MM", "NEEDLE_AREA_MM2", "NEEDLE_EDGE_MM", "SHORT_EDGE_MM",
+    "collapse_needles", "collapse_short_edges", "drop_specks", "fill_sealed_voids", "merge_coincident",
+    "welded_as_stl",
+]
+
 NEEDLE_AREA_MM2 = 1e-8  # ten times the checks' zero area (meshcheck.DEGENERATE_AREA_MM2)
 NEEDLE_EDGE_MM = 5e-3
 SHORT_EDGE_MM = 1e-3  # a micrometre: 30 times an STL's float32 step at 300 mm

@@ -24,6 +24,32 @@ from insolegen.geometry.blends import RIM_FRACTION_OF_HEEL, dome, rim_rise, smoo
 from insolegen.geometry.outline import Outline
 from insolegen.profile.spec import SideSpec
 
+__all__ = [
+    "CLIP",
+    "CUBOID",
+    "CUTOUT",
+    "FIRST_RAY_ACROSS",
+    "FLANGE",
+    "FOREFOOT_START_MM",
+    "GROOVE",
+    "HEEL_RELIEF_RADIUS_FRACTION",
+    "HORSESHOE_FORWARD_FRACTION",
+    "MET_BAR_ACROSS",
+    "MET_BAR_MM",
+    "MTH_ACROSS",
+    "MTH_RELIEF_RADIUS_MM",
+    "NAVICULAR",
+    "REAR_END_FRACTION",
+    "SESAMOID",
+    "SKIVE_FORWARD_FRACTION",
+    "SKIVE_PLATEAU_ACROSS",
+    "Array",
+    "Term",
+    "modification_label",
+    "modification_terms",
+    "modifications_mm",
+]
+
 Array = NDArray[np.float64]
 
 # Placement conventions (U), as fractions of foot length (FL) or of the width at x.
@@ -60,6 +86,8 @@ class Term:
 
 def modification_terms(spec: SideSpec, outline: Outline) -> tuple[Term, ...]:
     """Every non-zero modification of ``spec`` as a term over ``outline``."""
+    # Over 60 lines: fourteen modifications, each a small closure over the same landmarks; issue 28
+    # (clinically right shapes) rebuilds them as registered terms.
     mods = spec.modifications
     lm = outline.landmarks
     fl = spec.foot_length_mm

@@ -16,6 +16,21 @@ from numpy.typing import NDArray
 
 from insolegen.core.anatomy import HEEL_STATION_FRACTION  # heel breadth is measured there; the heel centre lies on it
 
+__all__ = [
+    "CUT_CORNER_RADIUS_MM",
+    "MTH1_FRACTION",
+    "MTH5_FRACTION",
+    "SULCUS_OFFSET",
+    "THREE_QUARTER_OFFSET",
+    "Landmarks",
+    "Outline",
+    "behind_mth_line",
+    "cut_line_x",
+    "foot_outline",
+    "outline_from_points",
+    "resample_ring",
+]
+
 # Landmarks as fractions of foot length from the heel (docs/clinical.md, "Foot proportions").
 MTH1_FRACTION = 0.74  # first metatarsal head, medial ball
 MTH5_FRACTION = 0.64  # fifth metatarsal head, lateral ball

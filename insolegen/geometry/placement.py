@@ -9,6 +9,8 @@ from numpy.typing import NDArray
 
 from insolegen.core import exact
 
+__all__ = ["BED_MARGIN_MM", "Placement", "describe_bed", "hull_xy", "largest_foot_mm", "place_on_bed"]
+
 BED_MARGIN_MM = 5.0
 
 

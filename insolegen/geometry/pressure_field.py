@@ -25,6 +25,26 @@ from insolegen.geometry.outline import Outline
 from insolegen.geometry.pressure_fit import PressureFit
 from insolegen.inputs.pressure_files import PressureGrid
 
+__all__ = [
+    "BAND_CLEAN_MM",
+    "BAND_SIMPLIFY_MM",
+    "BAND_STEP_MM",
+    "HEEL_END",
+    "MIDFOOT_END_BEHIND_MTH_MM",
+    "MTH_ACROSS",
+    "MTH_RADIUS_MM",
+    "SOFT_MIN_MM",
+    "Array",
+    "PressureField",
+    "PressureRelief",
+    "band_areas",
+    "band_edges_kpa",
+    "band_infill_pct",
+    "pressure_field",
+    "region_areas",
+    "soft_min",
+]
+
 Array = NDArray[np.float64]
 
 SOFT_MIN_MM = 0.5  # the relief's hold to the printable minimum rounds over this much depth

@@ -28,6 +28,23 @@ from insolegen.geometry.distance import distance_field
 from insolegen.geometry.outline import Outline
 from insolegen.inputs.pressure_files import PressureGrid
 
+__all__ = [
+    "ARCH_CUE_FRACTION",
+    "EDGE_REACH_MM",
+    "EDGE_STEP_MM",
+    "LENGTH_RATIO",
+    "LOADED_KPA",
+    "MIN_INSIDE_SHARE",
+    "MIN_LOADED_CELLS",
+    "TRIM",
+    "Array",
+    "PressureFit",
+    "PressureFitError",
+    "cell_centres_mm",
+    "fit_pressure",
+    "foot_polygon",
+]
+
 Array = NDArray[np.float64]
 
 LOADED_KPA = 10.0  # a cell over this is loaded (sensor noise floors are 2-5 kPa)
@@ -96,6 +113,8 @@ def fit_pressure(grid: PressureGrid, outline: Outline, side: str, side_told: str
     """Lay ``grid`` onto ``outline`` (the right-foot frame) for the ``side`` being
     built. Raises PressureFitError for an empty map, a map of the other foot, one far
     smaller or larger than the foot, or one that will not lie on it."""
+    # Over 60 lines: the fit's numbered steps (axis, heel, side, scale, registration) share the map's
+    # points; each step is a few lines.
     loaded = np.nan_to_num(grid.kpa, nan=0.0) > LOADED_KPA
     count = int(loaded.sum())
     peak = float(np.nanmax(grid.kpa)) if np.isfinite(grid.kpa).any() else 0.0

@@ -21,6 +21,8 @@ from numpy.typing import NDArray
 
 from insolegen.geometry.solid import Mesh, counter_clockwise, ring_of, triangle_areas
 
+__all__ = ["KEEP_CLEAR_MM", "SLIVER_AREA_MM2", "STRAIGHT_MM", "Array", "RecessError", "recess_underside"]
+
 Array = NDArray[np.float64]
 
 
@@ -40,6 +42,7 @@ def recess_underside(mesh: Mesh, area: shapely.Geometry, depth_mm: float,
     (up to a constant: a part set down onto its lowest vertex), where the recess's
     ceiling follows the floor at the same depth. ``area`` must lie inside the underside
     and its rings must not touch one another (RecessError otherwise)."""
+    # Over 60 lines: one boolean-free cut in steps that share the underside's triangulation.
     v, f = mesh.vertices, mesh.faces
     tri = v[f]
     up = ((tri[:, 1, 0] - tri[:, 0, 0]) * (tri[:, 2, 1] - tri[:, 0, 1])

@@ -5,6 +5,9 @@ sized up front from the surface's curvature and then split where a triangle's ga
 the smooth surface exceeds ``tolerance_mm``. The bottom is the same outline flat on
 z = 0, the side a wall of quads between them. Both caps share the outline's vertices,
 so the solid is watertight by construction.
+
+Over 400 lines: triangulation, refinement and the closed solid are one algorithm whose
+steps share the edge tables.
 """
 
 from __future__ import annotations
@@ -15,6 +18,26 @@ from dataclasses import dataclass
 import numpy as np
 import triangle
 from numpy.typing import NDArray
+
+__all__ = [
+    "AREA_PER_CURVATURE",
+    "DEFAULT_RESOLUTION",
+    "MARK_FRACTION",
+    "MIN_AREA_MM2",
+    "Array",
+    "HeightFn",
+    "Mesh",
+    "Resolution",
+    "SizeGrid",
+    "Table",
+    "counter_clockwise",
+    "extrude_between",
+    "extrude_height_field",
+    "quadratic_gap_max",
+    "ring_of",
+    "triangle_areas",
+    "triangulate_top",
+]
 
 Array = NDArray[np.float64]
 HeightFn = Callable[[Array, Array], Array]

@@ -30,6 +30,30 @@ from insolegen.geometry.outline import Outline
 from insolegen.geometry.pressure_field import PressureRelief
 from insolegen.profile.spec import FootSource, SideSpec
 
+__all__ = [
+    "ARCH_ACROSS",
+    "ARCH_END_FRACTION",
+    "ARCH_MEASURE_ACROSS",
+    "ARCH_START_FRACTION",
+    "CUP_FIELD_STEP_MM",
+    "CUP_RIM_FRACTION_OF_HEEL",
+    "CUP_RIM_TOP_MM",
+    "FOREFOOT_POST_FRACTIONS",
+    "MET_PAD_ALONG_MTH_LINE",
+    "MET_PAD_DISTAL_MM",
+    "MET_PAD_HALF_WIDTH_FRACTION",
+    "MET_PAD_PROXIMAL_MM",
+    "MET_PAD_TAIL_FRACTION",
+    "RAMP_ROUNDING",
+    "REARFOOT_END_FRACTION",
+    "Array",
+    "FloorFn",
+    "TopSurface",
+    "heel_cup_distance",
+    "linear_ramp",
+    "top_surface",
+]
+
 Array = NDArray[np.float64]
 
 

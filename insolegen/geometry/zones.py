@@ -26,6 +26,13 @@ from insolegen.geometry.surfaces import TopSurface
 from insolegen.profile.spec import SideSpec, ZonesSpec
 from insolegen.profile.zonecheck import MIN_ZONE_AREA_MM2, MIN_ZONE_WIDTH_MM
 
+__all__ = [
+    "FOREFOOT_ZONE_START_OFFSET", "HEADROOM_MM", "HEEL_ZONE_END_FRACTION", "LIFT_MIN_MM", "LIFT_OVERHANG_MM",
+    "MIN_OVERLAP_MM2", "MIN_ZONE_VOLUME_MM3", "OVERHANG_MM", "PRISM_CLEAN_MM", "TOES_ZONE_START_OFFSET",
+    "ZONE_RESOLUTION", "ZONE_SLIVER_MM", "Zone", "ZoneKind", "build_zones", "custom_zone_problems", "from_manifold",
+    "lift_region", "pressure_band_areas", "prism", "to_manifold", "zone_areas", "zones_on_lift",
+]
+
 # Zone boundaries, as fractions of foot length. (U) conventions on docs/clinical.md's landmarks.
 HEEL_ZONE_END_FRACTION = 0.25  # the heel pad ends about a quarter of the way along
 FOREFOOT_ZONE_START_OFFSET = -0.06  # forefoot zone starts this far behind the MTH line

@@ -15,6 +15,18 @@ from insolegen.core import exact
 from insolegen.core.anatomy import HEEL_STATION_FRACTION
 from insolegen.inputs.errors import InputFileError
 
+__all__ = [
+    "FOREFOOT_STATION_FRACTION",
+    "MAX_ABS_COORDINATE_MM",
+    "MAX_OUTLINE_POINTS",
+    "MIN_FILLED_SAMPLES",
+    "AlignedOutline",
+    "Side",
+    "align_outline",
+    "detect_side",
+    "plain_number",
+]
+
 FOREFOOT_STATION_FRACTION = 0.80  # the axis runs through the heel's and the forefoot's middles
 
 Side = Literal["left", "right"]

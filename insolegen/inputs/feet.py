@@ -21,6 +21,8 @@ from insolegen.profile.clinical import merged_side_warnings, unusual_widths
 from insolegen.profile.problems import ProfileError
 from insolegen.profile.spec import FootFile, FootSource, Profile, SideSpec
 
+__all__ = ["LENGTH_DISAGREEMENT_WARN", "resolve_feet"]
+
 LENGTH_DISAGREEMENT_WARN = 0.03  # file and length_mm disagreeing by more than this warns
 
 

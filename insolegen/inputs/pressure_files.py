@@ -29,6 +29,17 @@ from numpy.typing import NDArray
 
 from insolegen.inputs.errors import InputFileError
 
+__all__ = [
+    "FORMATS",
+    "KPA_PER_UNIT",
+    "MAX_CELLS",
+    "MAX_FILE_BYTES",
+    "MM_PER_LENGTH_UNIT",
+    "UNIT_NAMES",
+    "PressureGrid",
+    "read_pressure_file",
+]
+
 # kPa per unit; the names a file or profile may give (case and spaces ignored)
 KPA_PER_UNIT = {"kpa": 1.0, "n/cm2": 10.0, "n/cm^2": 10.0, "ncm2": 10.0, "psi": 6.894757, "mmhg": 0.1333224}
 UNIT_NAMES = {"kpa": "kPa", "n/cm2": "N/cm2", "n/cm^2": "N/cm2", "ncm2": "N/cm2", "psi": "psi", "mmhg": "mmHg"}

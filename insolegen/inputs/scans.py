@@ -11,6 +11,10 @@ Every unusable file ends in one InputFileError line that says what the scan look
 and what to do: unusable paths and damaged files (meshfiles), no triangles, non-finite
 or absurd coordinates, a point, a line or a plane instead of a 3-D surface, no unit that
 makes it a foot, stray parts far away, scrambled triangles, too little memory.
+
+Over 400 lines: the steps above share the scan's frame and grids; split apart they would
+pass a dozen arrays between modules. Issue 23 reworks these steps for real scanners'
+files; it splits them.
 """
 
 from __future__ import annotations
@@ -39,6 +43,50 @@ from insolegen.inputs.errors import InputFileError
 
 if TYPE_CHECKING:
     from scipy.interpolate import RectBivariateSpline
+
+__all__ = [
+    "CLOUD_FORMATS",
+    "CLOUD_LAYER_MM",
+    "CLUSTER_DIVISIONS",
+    "CONTACT_BAND_MM",
+    "FLAT_RATIO",
+    "FOOTPRINT_CUT_MM",
+    "FOOT_WIDTH_TO_LENGTH",
+    "GRID_MM",
+    "IMPRESSION_DEPTH_MM",
+    "KEY_CHUNK_VERTICES",
+    "LARGE_SCAN_TRIANGLES",
+    "LEVEL_TOLERANCE_DEG",
+    "MAX_ABS_COORDINATE",
+    "MAX_CLOUD_SPACING_MM",
+    "MAX_COVER",
+    "MAX_FILL_OF_BOX",
+    "MAX_FLOOR_SPAN_MM",
+    "MAX_HEEL_TO_BALL",
+    "MAX_RAY_TESTS",
+    "MAX_SIDES_AT_SCAN_EDGE",
+    "MAX_TOP_TILT_DEG",
+    "MAX_UNSEEN_RING",
+    "MIN_CLOUD_POINTS",
+    "PIT_DEPTH_MM",
+    "PIT_MM",
+    "PLANE_BAND_MM",
+    "PLANE_MIN_SHARE",
+    "PLANE_TRIALS",
+    "PLATFORM_RATIO",
+    "RAY_TESTS_PER_BATCH",
+    "SCALE_RANGE",
+    "SCAN_FIX",
+    "SCAN_FORMATS",
+    "SMOOTHING_MM",
+    "STRIP_MM",
+    "VERTICAL_WALL_MM2",
+    "ScanKind",
+    "ScanRead",
+    "SoleField",
+    "find_floor",
+    "read_scan",
+]
 
 CONTACT_BAND_MM = 2.0  # points this close to a candidate floor count as touching it
 FOOTPRINT_CUT_MM = 12.0  # the sole's outline: where the foot is lower than this

@@ -10,6 +10,13 @@ from insolegen.profile.schema import RANGES, LiftTable
 from insolegen.profile.slips import unit_slip
 from insolegen.profile.spec import SideSpec
 
+__all__ = [
+    "ADULT_FOOT_MM", "ARCH_APEX_USUAL_PCT", "ARCH_WARN_MM", "BALL_WIDTH_FRACTION_USUAL", "CORRECTION_LIMIT",
+    "CORRECTION_WARN", "HEEL_CUP_WARN_MM", "HEEL_ONLY_LIFT_WARN_MM", "HEEL_WIDTH_FRACTION_USUAL", "IN_SHOE_LIFT_MM",
+    "LLD_REFER_MM", "LLD_UNTREATED_MM", "MET_PAD_WARN_MM", "POST_WARN_DEG", "TOTAL_HEEL_LIMIT_MM",
+    "TOTAL_HEEL_WARN_MM", "lift_checks", "merged_side_warnings", "side_warnings", "unusual_widths",
+]
+
 ADULT_FOOT_MM = (200.0, 330.0)
 BALL_WIDTH_FRACTION_USUAL = (0.33, 0.43)  # ANSUR II 0.377 +- 2.5 SD
 HEEL_WIDTH_FRACTION_USUAL = (0.22, 0.32)  # ANSUR II 0.273 +- 2.5 SD

@@ -2,6 +2,12 @@
 parameters" and "Firmness by zone"): the schema, the resolved specs and the starter
 profile all read them here."""
 
+__all__ = [
+    "ARCH_APEX_PCT", "ARCH_HEIGHT_MM", "HEEL_CUP_MM", "HEEL_CUP_WOMENS_MM", "PATTERN", "PRESSURE_BANDS",
+    "PRESSURE_FIRMEST_PCT", "PRESSURE_MAX_STEP_PCT", "PRESSURE_SOFTEST_PCT", "RELIEF_ABOVE_KPA",
+    "RELIEF_DEPTH_AT_TWICE_MM", "SCAN_SMOOTHING_MM", "THICKNESS_MM", "ZONE_PCT",
+]
+
 THICKNESS_MM = 3.0
 HEEL_CUP_MM = 12.0  # men; a women's size gets HEEL_CUP_WOMENS_MM
 HEEL_CUP_WOMENS_MM = 10.0

@@ -1,5 +1,9 @@
 """Read a TOML profile into a validated :class:`Profile`, or raise :class:`ProfileError`
-with one message per problem (naming the key, the value and what is allowed)."""
+with one message per problem (naming the key, the value and what is allowed).
+
+Over 400 lines: resolving a profile walks every table once, in order; reading,
+pydantic's messages and the table rules are split out already.
+"""
 
 from __future__ import annotations
 
@@ -38,6 +42,11 @@ from insolegen.profile.spec import (
 from insolegen.profile.table_rules import lattice_problems, pressure_problems
 from insolegen.profile.zonecheck import lift_zone_checks, zones_spec
 
+__all__ = [
+    "BALL_WIDTH_FRACTION", "BALL_WIDTH_FRACTION_LIMITS", "EARLIEST_BIRTH", "HEEL_WIDTH_FRACTION",
+    "HEEL_WIDTH_FRACTION_LIMITS", "MULTILINE_PATIENT_KEYS", "lattice_settings", "load_profile", "profile_from_dict",
+]
+
 # Foot proportions as fractions of foot length (docs/clinical.md, ANSUR II).
 BALL_WIDTH_FRACTION = 0.38
 
@@ -62,6 +71,8 @@ def profile_from_dict(
     data: dict[str, Any], *, default_name: str = "insole", source: Path | None = None
 ) -> Profile:
     """Validate a parsed TOML document and resolve one :class:`SideSpec` per side built."""
+    # Over 60 lines: every table resolved in order, each a few lines, so all problems are said at
+    # once.
     try:
         doc = ProfileDoc.model_validate(data)
     except ValidationError as exc:
@@ -237,6 +248,7 @@ def _size_problems(data: dict[str, Any]) -> list[Problem]:
 def _resolve_side(
     doc: ProfileDoc, side: str, problems: list[str], warnings: list[str], base_dir: Path
 ) -> SideSpec | None:
+    # Over 60 lines: a side's size, widths and shape, each picked from its table and checked in turn.
     override = getattr(doc, side)
     given = override.model_fields_set
 

@@ -12,6 +12,8 @@ from insolegen.profile.problems import Problem, problem
 from insolegen.profile.schema import RANGES, ProfileDoc
 from insolegen.profile.slips import with_slip
 
+__all__: list[str] = []  # a package: its modules are imported by name
+
 
 def _describe(err: dict[str, Any]) -> Problem:
     """One problem for one pydantic error: key, value as given, what is allowed."""

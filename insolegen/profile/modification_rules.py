@@ -8,6 +8,11 @@ from __future__ import annotations
 from insolegen.core.printing import PRINTABLE_MIN_MM
 from insolegen.profile.spec import SideSpec
 
+__all__ = [
+    "EXTENSION_SIDE_DIFFERENCE_MM", "MEDIAL_SUPPORT_WARN_MM", "REVERSE_MORTONS_THIN_MM", "SKIVE_DEEP_CUP_MM",
+    "SKIVE_MIN_CUP_MM", "SKIVE_PLUS_INVERSION", "modification_checks", "pair_checks",
+]
+
 SKIVE_MIN_CUP_MM = 14.0  # a skive needs a cup at least this deep [PT]
 SKIVE_DEEP_CUP_MM = 20.0  # skive (mm) + inversion (deg) over 5: a 20-22 mm cup [PT]
 SKIVE_PLUS_INVERSION = 5.0
@@ -22,6 +27,7 @@ def _key(name: str) -> str:
 
 def modification_checks(spec: SideSpec) -> tuple[list[str], list[str]]:
     """(warnings, refusals) for one side, each without the side's name."""
+    # Over 60 lines: one clinical rule after another, each a few lines with its source.
     m = spec.modifications
     warnings: list[str] = []
     refusals: list[str] = []

@@ -26,6 +26,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
+__all__ = [
+    "DISPLAY_NAME_MAX_CHARS", "NAME_MAX_CHARS", "NAME_RULE", "RESERVED_NAMES", "StemError", "display_name_problem",
+    "file_stem", "forbidden_character", "name_from_file_stem", "name_problem", "slug",
+]
+
 NAME_MAX_CHARS = 80  # a stem (folder and file names)
 DISPLAY_NAME_MAX_CHARS = 120  # the name as written
 _NAME_RE = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.-]{{0,{NAME_MAX_CHARS - 1}}}")

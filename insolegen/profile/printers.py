@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+__all__ = ["DEFAULT_ORCA_BED_MM", "DEFAULT_PRUSA_BED_MM", "PRINTERS", "Family", "Printer"]
+
 Family = Literal["prusa", "orca", "any"]
 
 

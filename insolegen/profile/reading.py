@@ -13,6 +13,8 @@ from insolegen.core.paths import UnusablePathError, read_input_bytes, without_pa
 from insolegen.profile.names import StemError, display_name_problem, file_stem
 from insolegen.profile.problems import ProfileError, ProfileFileError
 
+__all__ = ["MAX_NESTING", "PROFILE_MAX_BYTES", "load_profile_data", "parse_toml", "profile_stem", "without_none"]
+
 # Deeper than this, a profile is no prescription (and Python's parsers would recurse
 # until they fail): refused with one line.
 MAX_NESTING = 8

@@ -13,6 +13,32 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from insolegen.core.printing import PRINTABLE_MIN_MM
 from insolegen.profile import defaults
 
+__all__ = [
+    "ADAPTIVE_PATTERNS",
+    "FOOT_KEYS",
+    "MODIFICATION_KEYS",
+    "PATIENT_TEXT_MAX_CHARS",
+    "PATTERNS",
+    "RANGES",
+    "SHAPE_KEYS",
+    "CustomZoneTable",
+    "FootTable",
+    "LatticeTable",
+    "LengthKind",
+    "LiftSide",
+    "LiftTable",
+    "ModificationsTable",
+    "PatientTable",
+    "PressureTable",
+    "PrintTable",
+    "ProfileDoc",
+    "ShapeTable",
+    "ShoeTable",
+    "SideChoice",
+    "SideTable",
+    "ZonesTable",
+]
+
 # key -> (lowest, highest, unit). One table so that the schema and the error messages
 # cannot disagree about what is allowed.
 RANGES: dict[str, tuple[float, float, str]] = {

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from insolegen.profile.spec import Shoe, SideSpec
 
+__all__ = ["HEEL_COUNTER_MIN_MM", "HIGH_HEEL_MM", "shoe_checks"]
+
 HEEL_COUNTER_MIN_MM = 15.0  # counter left above the heel stack to keep the heel in the shoe (U)
 HIGH_HEEL_MM = 38.0  # heels over 1.5 in need a modified cast [NW]
 

@@ -17,6 +17,18 @@ from enum import Enum
 from insolegen.core.units import INCH_MM, UNIT_MM
 from insolegen.profile.schema import RANGES
 
+__all__ = [
+    "LAST_ALLOWANCE_MM",
+    "SIZE_FORMS",
+    "WOMENS_SYSTEMS",
+    "ShoeSize",
+    "SizeError",
+    "SizeSystem",
+    "foot_length_mm",
+    "parse_size",
+    "size_length_problem",
+]
+
 LAST_ALLOWANCE_MM = 15.0  # a shoe last is about 15 mm longer than the foot
 
 SIZE_FORMS = '"EU 42", "EU W 39", "US M 9", "US W 10.5", "UK 8" or "MP 265" (Mondopoint)'

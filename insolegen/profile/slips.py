@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from insolegen.core.units import UNIT_MM
 
+__all__ = ["unit_slip", "with_slip"]
+
 
 def unit_slip(value: float, lo_mm: float, hi_mm: float) -> str:
     """"centimetres? 26.5 cm is 265 mm" when ``value`` is outside ``lo_mm``-``hi_mm``

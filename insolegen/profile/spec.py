@@ -9,6 +9,11 @@ from typing import Any, Literal
 
 from insolegen.profile import defaults
 
+__all__ = [
+    "CustomZone", "FootFile", "FootSource", "LatticeSpec", "Modifications", "Patient", "PressureSpec", "PrintSpec",
+    "Profile", "Shoe", "Side", "SideSpec", "ZonesSpec", "lattice_step_mm",
+]
+
 Side = Literal["left", "right"]
 
 

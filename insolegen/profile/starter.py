@@ -11,6 +11,8 @@ from insolegen.profile.schema import PATTERNS, RANGES
 from insolegen.profile.sizes import SizeError, parse_size, size_length_problem
 from insolegen.profile.zonecheck import LIFT_ZONE_LIMIT_PCT
 
+__all__ = ["TEMPLATE", "starter_profile", "toml_string"]
+
 TEMPLATE = """\
 # insolegen profile. Millimetres and degrees. Every key but the size is optional.
 # Build it with:  insolegen build {path}

@@ -11,6 +11,8 @@ from insolegen.profile.problems import Problem, problem
 from insolegen.profile.schema import RANGES, ProfileDoc
 from insolegen.profile.spec import SideSpec, lattice_step_mm
 
+__all__ = ["DRAIN_HOLE_LEAST_MM", "lattice_problems", "pressure_problems"]
+
 DRAIN_HOLE_LEAST_MM = 2.0  # narrower escape holes clog (docs/lattice.md, "Drain holes")
 
 

@@ -18,6 +18,8 @@ from insolegen.profile.loader import profile_from_dict
 from insolegen.profile.problems import ProfileError
 from insolegen.profile.spec import Profile
 
+__all__ = ["MAX_VALUES", "MAX_VARIANTS", "Vary", "VaryError", "parse_vary", "variant_profiles"]
+
 MAX_VARIANTS = 12  # a fitting tries two or three; more is a batch, not a fitting
 MAX_VALUES = 12
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")

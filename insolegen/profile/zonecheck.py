@@ -10,6 +10,11 @@ from shapely.validation import explain_validity
 from insolegen.profile.schema import ADAPTIVE_PATTERNS, PATTERNS, ZonesTable
 from insolegen.profile.spec import CustomZone, ZonesSpec
 
+__all__ = [
+    "LIFT_ZONE_LIMIT_PCT", "MIN_ZONE_AREA_MM2", "MIN_ZONE_WIDTH_MM", "STANDARD_ZONES", "lift_zone_checks",
+    "zones_spec",
+]
+
 STANDARD_ZONES = ("heel", "arch", "forefoot", "toes", "lift", "top_cover")
 MIN_ZONE_AREA_MM2 = 25.0
 MIN_ZONE_WIDTH_MM = 2.0  # narrower than ~4 extrusion lines gets no infill of its own

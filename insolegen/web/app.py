@@ -44,6 +44,20 @@ from starlette.staticfiles import StaticFiles
 from insolegen.profile.problems import jsonable
 from insolegen.profile.reading import without_none
 
+__all__ = [
+    "BUILD_ID",
+    "FILE_KEYS",
+    "MAX_BODY_BYTES",
+    "MAX_UPLOAD_BYTES",
+    "STATIC",
+    "UPLOAD_KINDS",
+    "UPLOAD_NAME",
+    "Session",
+    "make_app",
+    "profile_schema",
+    "profile_toml",
+]
+
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 2_000_000  # a profile as JSON or TOML (the CLI takes at most 1 MB of TOML)
 MAX_UPLOAD_BYTES = 200_000_000  # a scan (the CLI's limits per kind apply on reading)
@@ -84,6 +98,7 @@ class Session:
 def make_app(session: Session | None = None) -> Starlette:
     """The designer's app; its session (temporary folder) lives as long as the app
     serves, or as the caller's ``session``."""
+    # Over 60 lines: the routes are closures over the app's session; each is a few lines.
     own = session is None
     state = {"session": session}
 

@@ -17,6 +17,18 @@ from insolegen.geometry.solid import Resolution
 from insolegen.geometry.zones import zone_areas
 from insolegen.profile.spec import Profile
 
+__all__ = [
+    "BASE_RGB",
+    "LIFT_RGB",
+    "PREVIEW_RESOLUTION",
+    "SIDE_GAP_MM",
+    "WALL_RGB",
+    "ZONE_RGB",
+    "PreviewSide",
+    "preview_glb",
+    "preview_parts",
+]
+
 # Coarse enough for a fifth of the triangles (the view is a screen's worth of pixels),
 # fine enough that a millimetre of arch shows: 0.25 mm off the surface at most.
 PREVIEW_RESOLUTION = Resolution(tolerance_mm=0.25, edge_spacing_mm=2.0, start_area_mm2=60.0)

@@ -1,6 +1,11 @@
 """The names a 3MF is made of, for the writer and the reader alike: XML namespaces,
 package paths and the relationship type."""
 
+__all__ = [
+    "CORE_NS", "CURA_NS", "INSOLEGEN_NS", "MODEL_PATH", "MODEL_RELATIONSHIP", "ORCA_CONFIG_PATH", "PRODUCTION_NS",
+    "PRUSA_CONFIG_PATH", "RELATIONSHIPS_NS", "SLIC3RPE_NS", "WALL_METADATA",
+]
+
 CORE_NS = "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"
 PRODUCTION_NS = "http://schemas.microsoft.com/3dmanufacturing/production/2015/06"
 SLIC3RPE_NS = "http://schemas.slic3r.org/3mf/2017/06"

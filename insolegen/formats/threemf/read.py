@@ -17,6 +17,10 @@ A 3MF comes from anyone, so every way it can be hostile or broken ends in
 - every count (vertices, triangles, objects, components, items, elements, placed
   triangles) is capped, and every number, index, reference, transform and range is
   checked before it is used.
+
+Over 400 lines: one reader's defences against a hostile file (zip, XML, three layouts),
+in the order a file is read; its limits are the module's constants, which the hostile
+tests tune, so it stays whole.
 """
 
 from __future__ import annotations
@@ -38,6 +42,53 @@ from numpy.typing import NDArray
 
 from insolegen.core.paths import UnusablePathError, read_input_bytes, shown
 from insolegen.formats.threemf.names import CORE_NS, MODEL_PATH, ORCA_CONFIG_PATH, PRODUCTION_NS, PRUSA_CONFIG_PATH, WALL_METADATA
+
+__all__ = [
+    "ALLOWED_COMPRESSION",
+    "COMPRESSION_NAMES",
+    "DEFAULT_MODEL",
+    "MAX_ATTRIBUTES",
+    "MAX_COMPONENTS",
+    "MAX_COMPONENT_DEPTH",
+    "MAX_COORDINATE_MM",
+    "MAX_FILE_BYTES",
+    "MAX_ITEMS",
+    "MAX_MEMBER_BYTES",
+    "MAX_METADATA_CHARS",
+    "MAX_MODEL_PARTS",
+    "MAX_NAME_CHARS",
+    "MAX_OBJECTS",
+    "MAX_OTHER_ELEMENTS",
+    "MAX_PLACED_TRIANGLES",
+    "MAX_PLACED_VERTICES",
+    "MAX_PLACED_VOLUMES",
+    "MAX_PLACEMENTS",
+    "MAX_SHOWN_VALUE_CHARS",
+    "MAX_SMALL_XML_BYTES",
+    "MAX_SMALL_XML_ELEMENTS",
+    "MAX_TAG_BYTES",
+    "MAX_TOTAL_BYTES",
+    "MAX_TRIANGLES",
+    "MAX_VERTICES",
+    "MAX_XML_DEPTH",
+    "MAX_ZIP_ENTRIES",
+    "MB",
+    "MODEL_RELATIONSHIP_SUFFIX",
+    "ORCA_CONFIG",
+    "PRUSA_CONFIG",
+    "PRUSA_SKIPPED_KEYS",
+    "READ_CHUNK_BYTES",
+    "RELS",
+    "UNITS_MM",
+    "WALL_LOOK_BYTES",
+    "ZIP_CENTRAL_ENTRY_SIGNATURE",
+    "ZIP_ENCRYPTED_FLAG",
+    "Matrix",
+    "ThreeMFError",
+    "Volume",
+    "declared_wall_3mf_mm",
+    "read_3mf",
+]
 
 MB = 1024 * 1024
 

@@ -1,1 +1,3 @@
 """lattice."""
+
+__all__: list[str] = []  # a package: its modules are imported by name

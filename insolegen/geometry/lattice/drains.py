@@ -32,6 +32,24 @@ from numpy.typing import NDArray
 if TYPE_CHECKING:
     import manifold3d  # for the annotations: drilled imports it where it uses it
 
+__all__ = [
+    "CLEAR_MM",
+    "FINE_MM",
+    "HOLES_PER_VOID",
+    "POCKET_CELLS",
+    "POCKET_SHARE",
+    "RISE_MM",
+    "ROOM_LAYERS",
+    "SEGMENTS",
+    "DrainPlan",
+    "OpenThrough",
+    "Undrainable",
+    "drill_radius_mm",
+    "drilled",
+    "plan_drains",
+    "widest_hole_mm",
+]
+
 RISE_MM = 0.3  # a hole runs this far up past the bottom skin, into the void
 HOLES_PER_VOID = 2  # one lets air in while the other lets powder or resin out
 POCKET_CELLS = 0.125  # a void under this share of a cell's volume, and
@@ -85,6 +103,7 @@ def plan_drains(void: NDArray[np.bool_], origin_mm: tuple[float, float, float], 
     are told apart on that grid; the room for a hole is measured on a FINE_MM grid by
     ``open_through`` (the true field), open at every height from the floor to a little
     over the hole's top."""
+    # Over 60 lines: finding the voids, their floors and two holes each, sharing the voids' labels.
     from scipy import ndimage
 
     labels, count = ndimage.label(void)

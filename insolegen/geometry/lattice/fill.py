@@ -11,6 +11,9 @@ marching cubes on one grid with the core (the solid less its skins and rim), tri
 the core grown by OVERLAP_MM and joined to the shell (the solid less the core) by
 manifold3d's booleans; the union's slivers are mended (insolegen.geometry.mending).
 docs/lattice.md tells the whole of it.
+
+Over 400 lines: the lattice's fields, marching, mending and measuring, in the order a
+part is made; they share the grids.
 """
 
 from __future__ import annotations
@@ -35,6 +38,34 @@ from insolegen.profile.spec import LatticeSpec
 
 if TYPE_CHECKING:
     import manifold3d  # for the annotations: the functions import it where they use it
+
+__all__ = [
+    "FAINT_MM",
+    "FIELD_STEP_MM",
+    "GRAD_BOUND",
+    "LIFT_BLEND_MM",
+    "MEASURE_HEIGHT_CELLS",
+    "MEASURE_INSET_MM",
+    "NODE_NUDGE",
+    "OVERLAP_MM",
+    "SPECK_MM3",
+    "TYPES",
+    "WALL_SLACK_MM",
+    "Array",
+    "Grid2D",
+    "LatticeFill",
+    "blended_fraction",
+    "bodies_and_cavities",
+    "fill_with_lattice",
+    "fraction_for",
+    "fraction_table",
+    "greatest_fraction",
+    "least_fraction",
+    "measured_fraction",
+    "solid_fraction",
+    "thinnest_allowed_mm",
+    "threshold_for",
+]
 
 Array = NDArray[np.float64]
 
@@ -220,6 +251,8 @@ def fill_with_lattice(body: Mesh, outline_ring: Array, top_mm: Callable[[Array, 
     the plane left solid through (under the label). ``lift``: (the lift layer's top
     above the bed, its fraction) for a lifted side. With ``settings.drain_hole_mm``
     every void is drilled from below (insolegen.geometry.lattice.drains) or, if a small pocket, filled."""
+    # Over 60 lines: the lattice's fields, marching and booleans in the order they run, sharing the
+    # grids.
     from scipy import ndimage
 
     from insolegen.geometry.lattice.drains import drilled, plan_drains
