@@ -26,8 +26,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from insolegen.exports.threemf import CONTENT_TYPES, RELS
-from insolegen.formats.threemf import read as reader
-from insolegen.formats.threemf.read import ThreeMFError, Volume, read_3mf
+from insolegen.formats.threemf import limits
+from insolegen.formats.threemf.package import ThreeMFError
+from insolegen.formats.threemf.read import Volume, read_3mf
 
 CORE = "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"
 PRODUCTION = "http://schemas.microsoft.com/3dmanufacturing/production/2015/06"
@@ -446,7 +447,7 @@ def test_zip_bomb_with_a_lying_header_stops_at_the_declared_size(tmp_path):
 
 
 def test_total_decompressed_size_is_counted_while_reading(tmp_path, monkeypatch):
-    monkeypatch.setattr(reader, "MAX_TOTAL_BYTES", 3 * 1024 * 1024)
+    monkeypatch.setattr(limits, "MAX_TOTAL_BYTES", 3 * 1024 * 1024)
     padding = " " * (2 * 1024 * 1024)
     files = {**PRUSA_FILES, MODEL: PRUSA_MODEL.replace("<resources>", padding.join(["<!---->"] * 2) + "<resources>"),
              PRUSA: prusa_config([("0", "3"), ("4", "7")]) + "<!---->" + padding}
@@ -454,7 +455,7 @@ def test_total_decompressed_size_is_counted_while_reading(tmp_path, monkeypatch)
 
 
 def test_config_bomb_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(reader, "MAX_SMALL_XML_BYTES", 1024 * 1024)
+    monkeypatch.setattr(limits, "MAX_SMALL_XML_BYTES", 1024 * 1024)
     files = {**PRUSA_FILES, PRUSA: prusa_config([("0", "7")]) + " " * (2 * 1024 * 1024)}
     refused(write(tmp_path, files), "Slic3r_PE_model.config", "expands to 2 MB", "at most 1 MB")
 
@@ -499,13 +500,13 @@ def test_broken_zip_is_refused(tmp_path, case):
 
 
 def test_too_many_zip_entries(tmp_path, monkeypatch):
-    monkeypatch.setattr(reader, "MAX_ZIP_ENTRIES", 5)
+    monkeypatch.setattr(limits, "MAX_ZIP_ENTRIES", 5)
     files = {**members(), **{f"Metadata/x{i}.txt": "x" for i in range(10)}}
     refused(write(tmp_path, files), "more than 5 entries")
 
 
 def test_file_too_large(tmp_path, monkeypatch):
-    monkeypatch.setattr(reader, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 100)
     refused(write(tmp_path, members()), "at most")
 
 
@@ -556,25 +557,25 @@ CAPS: dict[str, tuple[str, int, str, tuple[str, ...]]] = {
 @pytest.mark.parametrize("case", list(CAPS))
 def test_counts_are_capped(tmp_path, monkeypatch, case):
     constant, value, text, words = CAPS[case]
-    monkeypatch.setattr(reader, constant, value)
+    monkeypatch.setattr(limits, constant, value)
     files = {**members(text), "3D/b.model": model([mesh_object("1")], [])}
     refused(write(tmp_path, files), *words)
 
 
 def test_a_tag_longer_than_the_cap_is_refused_before_expat_holds_it(tmp_path, monkeypatch):
     # Runs are checked across chunks (one chunk is never longer than the cap): lower both.
-    monkeypatch.setattr(reader, "MAX_TAG_BYTES", 1000)
-    monkeypatch.setattr(reader, "READ_CHUNK_BYTES", 256)
+    monkeypatch.setattr(limits, "MAX_TAG_BYTES", 1000)
+    monkeypatch.setattr(limits, "READ_CHUNK_BYTES", 256)
     refused(write(tmp_path, members(PLAIN.replace('name="tetra"', f'name="{"x" * 5000}"'))),
             "runs over 1000 bytes")
-    monkeypatch.setattr(reader, "MAX_TAG_BYTES", 2000)  # many short tags are fine
+    monkeypatch.setattr(limits, "MAX_TAG_BYTES", 2000)  # many short tags are fine
     assert len(read_3mf(write(tmp_path, members(grid_model(4))))) == 1
 
 
 def test_caps_are_counted_while_parsing_not_after(tmp_path, monkeypatch):
     """A model far over the vertex cap is stopped within a chunk of the cap: the rest
     (here 20 MB of vertices, 1 MB zipped) is never parsed."""
-    monkeypatch.setattr(reader, "MAX_VERTICES", 1000)
+    monkeypatch.setattr(limits, "MAX_VERTICES", 1000)
     vertex = '<vertex x="1" y="2" z="3"/>'
     text = PLAIN.replace("<vertices>", "<vertices>" + vertex * 800_000)
     path = write(tmp_path, members(text))

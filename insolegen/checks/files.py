@@ -126,7 +126,8 @@ def _check_3mf(path: Path, asked_mm: float | None, bed: tuple[float, float] | No
     import numpy as np
 
     from insolegen.checks.meshcheck import check_part, check_zone
-    from insolegen.formats.threemf.read import ThreeMFError, declared_wall_3mf_mm, read_3mf
+    from insolegen.formats.threemf.package import ThreeMFError
+    from insolegen.formats.threemf.read import declared_wall_3mf_mm, read_3mf
     from insolegen.geometry.placement import describe_bed
 
     try:
