@@ -17,6 +17,7 @@ from insolegen.cli import main
 from insolegen.core.paths import BRIEF_CHARS
 from insolegen.profile import ProfileError, profile_from_dict
 from insolegen.profile.names import name_problem
+from insolegen.profile.problems import WHOLE_PROFILE, Problem
 from insolegen.profile.reading import MAX_NESTING, parse_toml
 
 GOOD = 'name = "t"\n[foot]\nsize = "EU 42"\n'
@@ -117,6 +118,9 @@ def test_fuzzed_profiles_are_accepted_or_refused_with_messages(doc):
     except ProfileError as exc:
         assert exc.problems
         assert all(isinstance(p, str) and 0 < len(p) <= 400 and "\n" not in p for p in exc.problems), exc.problems
+        # problems as data (issue 22): each names the key it is about, never "the profile" as a whole
+        assert all(isinstance(p, Problem) and p.key != WHOLE_PROFILE for p in exc.problems), \
+            [(p, getattr(p, "key", None)) for p in exc.problems]
     else:
         assert profile.sides
 

@@ -18,7 +18,7 @@ from insolegen.geometry.pressure_fit import PressureFitError, fit_pressure
 from insolegen.geometry.solid import DEFAULT_RESOLUTION, Mesh, Resolution, extrude_height_field
 from insolegen.geometry.surfaces import heel_cup_distance, top_surface
 from insolegen.geometry.zones import ZONE_RESOLUTION, build_zones
-from insolegen.profile.problems import ProfileError
+from insolegen.profile.problems import ProfileError, problem
 from insolegen.profile.spec import FootSource, Profile, SideSpec, ZonesSpec
 
 __all__ = [
@@ -61,7 +61,7 @@ def pressure_relief(spec: SideSpec, outline: Outline) -> PressureRelief | None:
     try:
         fit = fit_pressure(asked.grid, outline, spec.side, asked.side_told)
     except PressureFitError as exc:
-        raise ProfileError([f"{asked.key}.file = {asked.given}: {exc}"]) from None
+        raise ProfileError([problem(f"{asked.key}.file", asked.given, f"{asked.key}.file = {asked.given}: {exc}")]) from None
     return PressureRelief(pressure_field(asked.grid, fit, asked.key, asked.given), asked.relief_table,
                           asked.relief_above_kpa)
 

@@ -23,6 +23,7 @@ from insolegen.geometry.outline import Outline, behind_mth_line, resample_ring
 from insolegen.geometry.pressure_field import band_areas, band_edges_kpa, band_infill_pct
 from insolegen.geometry.solid import Mesh, Resolution, extrude_between, extrude_height_field
 from insolegen.geometry.surfaces import TopSurface
+from insolegen.profile.problems import problem
 from insolegen.profile.spec import SideSpec, ZonesSpec
 from insolegen.profile.zonecheck import MIN_ZONE_AREA_MM2, MIN_ZONE_WIDTH_MM
 
@@ -251,19 +252,19 @@ def zones_on_lift(zones: Sequence[Zone]) -> list[str]:
 def custom_zone_problems(zones: ZonesSpec, outline: shapely.Polygon) -> list[str]:
     """Custom polygons that miss this side's insole outline (right-foot frame) or are
     too small on it to print, one line each (bad input: the build refuses them)."""
-    found = []
+    found: list[str] = []
     for i, zone in enumerate(zones.custom):
         key = f"zones.custom[{i}] ({zone.name!r})"
         inside = shapely.Polygon(zone.polygon).intersection(outline)
         if inside.area == 0:
             x0, y0, x1, y1 = outline.bounds
-            found.append(
+            found.append(problem(f"zones.custom[{i}].polygon", list(zone.polygon),
                 f"{key}: polygon is outside the insole, which spans x {x0:.0f} to "
                 f"{x1:.0f} mm and y {y0:.0f} to {y1:.0f} mm (right-foot frame, arch on +y)"
-            )
+            ))
         elif inside.area < MIN_ZONE_AREA_MM2 or inside.buffer(-MIN_ZONE_WIDTH_MM / 2).is_empty:
-            found.append(
+            found.append(problem(f"zones.custom[{i}].polygon", list(zone.polygon),
                 f"{key}: only {inside.area:.1f} mm\u00b2 of it lies on the insole: too small to "
                 f"print (allowed: at least {MIN_ZONE_AREA_MM2:g} mm\u00b2 and {MIN_ZONE_WIDTH_MM:g} mm wide)"
-            )
+            ))
     return found

@@ -18,7 +18,7 @@ from insolegen.core import exact
 from insolegen.core.anatomy import HEEL_STATION_FRACTION
 from insolegen.inputs.errors import InputFileError
 from insolegen.profile.clinical import merged_side_warnings, unusual_widths
-from insolegen.profile.problems import ProfileError
+from insolegen.profile.problems import ProfileError, problem
 from insolegen.profile.spec import FootFile, FootSource, Profile, SideSpec
 
 __all__ = ["LENGTH_DISAGREEMENT_WARN", "resolve_feet"]
@@ -62,7 +62,8 @@ def _with_pressure(spec: SideSpec, problems: list[str], warnings: list[str]) -> 
     try:
         grid = read_pressure_file(asked.path, asked.units, asked.frame)
     except InputFileError as exc:
-        problems.append(f"{asked.key}.file = {brief(asked.given)}: {without_path(exc, asked.path)}")
+        problems.append(problem(f"{asked.key}.file", asked.given,
+                f"{asked.key}.file = {brief(asked.given)}: {without_path(exc, asked.path)}"))
         return spec
     if grid.row_pitch_mm is None or grid.col_pitch_mm is None:
         if asked.pitch_mm is not None:
@@ -86,7 +87,7 @@ def _read(foot: FootFile, cache: dict, problems: list[str]) -> tuple[Any, Any, d
     try:
         read = _read_outline(foot) if foot.kind == "outline" else _read_scan(foot)
     except InputFileError as exc:
-        problems.append(f"{foot.key} = {brief(foot.given)}: {without_path(exc, foot.path)}")
+        problems.append(problem(foot.key, foot.given, f"{foot.key} = {brief(foot.given)}: {without_path(exc, foot.path)}"))
         return None
     cache[key] = read
     return read
@@ -131,9 +132,10 @@ def _unusual_scan(foot: FootFile, spec: SideSpec) -> list[str]:
     wrong insole without anyone having typed a number. foot.allow_unusual_shape builds it."""
     if foot.kind != "scan" or foot.allow_unusual_shape:
         return []
-    return [f"{foot.key} = {foot.given}: the scanned foot's {key.split('_')[0]} is {width:.0f} mm wide, "
+    return [problem(foot.key, foot.given,
+            f"{foot.key} = {foot.given}: the scanned foot's {key.split('_')[0]} is {width:.0f} mm wide, "
             f"{fraction:.2f} x its {spec.foot_length_mm:.0f} mm length (usual {usual[0]}-{usual[1]}): "
-            "check scan_kind and scan_units, or set allow_unusual_shape = true to build it anyway"
+            "check scan_kind and scan_units, or set allow_unusual_shape = true to build it anyway")
             for key, width, fraction, usual in unusual_widths(spec)]
 
 

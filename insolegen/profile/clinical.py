@@ -6,6 +6,7 @@ override key the message names, ``warnings`` are printed and recorded in build.j
 
 from __future__ import annotations
 
+from insolegen.profile.problems import problem
 from insolegen.profile.schema import RANGES, LiftTable
 from insolegen.profile.slips import unit_slip
 from insolegen.profile.spec import SideSpec
@@ -110,10 +111,10 @@ def lift_checks(lift: LiftTable, heel_thickness_mm: float) -> tuple[list[str], l
     warnings: list[str] = []
     refusals: list[str] = []
     if lift.forefoot_mm > lift.heel_mm:
-        refusals.append(
+        refusals.append(problem("lift.forefoot_mm", lift.forefoot_mm,
             f"lift.forefoot_mm = {lift.forefoot_mm:g} is higher than lift.heel_mm = {lift.heel_mm:g}: "
             "allowed is 0 to heel_mm (a lift is highest under the heel)"
-        )
+        ))
     if lift.heel_mm > IN_SHOE_LIFT_MM:
         warnings.append(
             f"lift.heel_mm = {lift.heel_mm:g} is above the ~{IN_SHOE_LIFT_MM:g} mm an in-shoe lift "
@@ -134,7 +135,8 @@ def lift_checks(lift: LiftTable, heel_thickness_mm: float) -> tuple[list[str], l
         if lift.allow_tall_heel:
             warnings.append(message + " (allowed by lift.allow_tall_heel)")
         else:
-            refusals.append(message + ": set lift.allow_tall_heel = true to build it anyway")
+            refusals.append(problem("lift.heel_mm", lift.heel_mm,
+                    message + ": set lift.allow_tall_heel = true to build it anyway"))
     elif total > TOTAL_HEEL_WARN_MM:
         warnings.append(
             f"total heel height {total:g} mm is above {TOTAL_HEEL_WARN_MM:g} mm: needs a deep shoe"
@@ -162,7 +164,8 @@ def _correction_checks(lift: LiftTable, refusals: list[str]) -> list[str]:
         )
     if lld == 0:
         if lift.heel_mm > 0:
-            refusals.append("lift.measured_lld_mm = 0 but lift.heel_mm > 0: nothing to correct")
+            refusals.append(problem("lift.measured_lld_mm", lld,
+                    "lift.measured_lld_mm = 0 but lift.heel_mm > 0: nothing to correct"))
         return out
     fraction = lift.heel_mm / lld
     pct = f"{fraction * 100:.0f} %"
@@ -174,10 +177,10 @@ def _correction_checks(lift: LiftTable, refusals: list[str]) -> list[str]:
         if lift.allow_overcorrection:
             out.append(message + " (allowed by lift.allow_overcorrection)")
         else:
-            refusals.append(
+            refusals.append(problem("lift.heel_mm", lift.heel_mm,
                 message + "; allowed is up to 100 % (start at 50-70 %), "
                 "or set lift.allow_overcorrection = true"
-            )
+            ))
     elif fraction > CORRECTION_WARN:
         out.append(
             f"lift.heel_mm = {lift.heel_mm:g} corrects {pct} of measured_lld_mm = {lld:g}: above "

@@ -87,10 +87,10 @@ def profile_from_dict(
 
     sides = ("left", "right") if doc.side == "both" else (doc.side,)
     if doc.lift is not None and doc.lift.side not in sides:
-        problems.append(
+        problems.append(problem("lift.side", doc.lift.side, 
             f"lift.side = {doc.lift.side!r} but only the {doc.side} side is built (side = "
             f"{doc.side!r}): allowed is a side that is built, or set side = \"both\""
-        )
+        ))
     for unused in {"left", "right"} - set(sides):
         if getattr(doc, unused).model_fields_set:
             warnings.append(f"[{unused}] is ignored: side = {doc.side!r} does not build it")
@@ -281,10 +281,10 @@ def _resolve_side(
                 problems.append(problem(size_key, size, f"{size_key} = {brief(size)} {why}"))
                 return None
     if length_mm is None:
-        problems.append(
+        problems.append(problem("foot.size", None, 
             "no foot size: foot.size (e.g. \"EU 42\") or foot.length_mm is required "
             f"(or {side}.size / {side}.length_mm for one side)"
-        )
+        ))
         return None
 
     ball, ball_key = pick("ball_width_mm", doc.foot)

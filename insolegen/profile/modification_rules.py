@@ -6,6 +6,7 @@ go beyond it, and otherwise what is allowed."""
 from __future__ import annotations
 
 from insolegen.core.printing import PRINTABLE_MIN_MM
+from insolegen.profile.problems import problem
 from insolegen.profile.spec import SideSpec
 
 __all__ = [
@@ -34,14 +35,16 @@ def modification_checks(spec: SideSpec) -> tuple[list[str], list[str]]:
     skives = [(k, v) for k, v in (("medial_heel_skive_mm", m.medial_heel_skive_mm),
                                   ("lateral_heel_skive_mm", m.lateral_heel_skive_mm)) if v > 0]
     if len(skives) == 2:
-        refusals.append(f"{_key('medial_heel_skive_mm')} = {m.medial_heel_skive_mm:g} and "
+        refusals.append(problem(_key('lateral_heel_skive_mm'), m.lateral_heel_skive_mm,
+                f"{_key('medial_heel_skive_mm')} = {m.medial_heel_skive_mm:g} and "
                         f"{_key('lateral_heel_skive_mm')} = {m.lateral_heel_skive_mm:g}: a varus and a valgus "
-                        "skive work against each other: allowed is one of them")
+                        "skive work against each other: allowed is one of them"))
     for key, depth in skives:
         if spec.heel_cup_depth_mm < SKIVE_MIN_CUP_MM and not m.allow_shallow_cup:
-            refusals.append(f"{_key(key)} = {depth:g} needs a heel cup of {SKIVE_MIN_CUP_MM:g} mm or more "
+            refusals.append(problem(_key(key), depth,
+                    f"{_key(key)} = {depth:g} needs a heel cup of {SKIVE_MIN_CUP_MM:g} mm or more "
                             f"(shape.heel_cup_depth_mm = {spec.heel_cup_depth_mm:g}): deepen the cup, or set "
-                            f"{_key('allow_shallow_cup')} = true")
+                            f"{_key('allow_shallow_cup')} = true"))
         if (key.startswith("medial") and depth + max(spec.rearfoot_post_deg, 0.0) > SKIVE_PLUS_INVERSION
                 and spec.heel_cup_depth_mm < SKIVE_DEEP_CUP_MM):
             warnings.append(f"{_key(key)} = {depth:g} with a {spec.rearfoot_post_deg:g}\u00b0 rearfoot post: "
@@ -54,16 +57,19 @@ def modification_checks(spec: SideSpec) -> tuple[list[str], list[str]]:
                             "post tilt the heel opposite ways")
     if m.mortons_extension_mm > 0:
         if spec.length == "three-quarter":
-            refusals.append(f"{_key('mortons_extension_mm')} = {m.mortons_extension_mm:g} runs under the 1st MTH "
+            refusals.append(problem(_key('mortons_extension_mm'), m.mortons_extension_mm,
+                    f"{_key('mortons_extension_mm')} = {m.mortons_extension_mm:g} runs under the 1st MTH "
                             "and the hallux: allowed with shape.length = \"full\" or \"sulcus\", not "
-                            "\"three-quarter\"")
+                            "\"three-quarter\""))
         if m.reverse_mortons_mm > 0:
-            refusals.append(f"{_key('mortons_extension_mm')} = {m.mortons_extension_mm:g} and "
+            refusals.append(problem(_key('reverse_mortons_mm'), m.reverse_mortons_mm,
+                    f"{_key('mortons_extension_mm')} = {m.mortons_extension_mm:g} and "
                             f"{_key('reverse_mortons_mm')} = {m.reverse_mortons_mm:g}: one loads the 1st ray, the "
-                            "other lets it drop: allowed is one of them")
+                            "other lets it drop: allowed is one of them"))
     if m.reverse_mortons_mm > 0 and spec.length == "three-quarter":
-        refusals.append(f"{_key('reverse_mortons_mm')} = {m.reverse_mortons_mm:g} runs under MTH 2-5: allowed "
-                        "with shape.length = \"full\" or \"sulcus\"")
+        refusals.append(problem(_key('reverse_mortons_mm'), m.reverse_mortons_mm,
+                f"{_key('reverse_mortons_mm')} = {m.reverse_mortons_mm:g} runs under MTH 2-5: allowed "
+                        "with shape.length = \"full\" or \"sulcus\""))
     if m.reverse_mortons_mm > REVERSE_MORTONS_THIN_MM:
         warnings.append(f"{_key('reverse_mortons_mm')} = {m.reverse_mortons_mm:g}: a thick reverse Morton's can "
                         f"cause toe nerve symptoms; usually {REVERSE_MORTONS_THIN_MM:g} mm or less")
@@ -73,8 +79,9 @@ def modification_checks(spec: SideSpec) -> tuple[list[str], list[str]]:
     forefoot_base = spec.thickness_mm + spec.lift_forefoot_mm
     heads = [(f"mth_relief_mm[{i + 1}]", d) for i, d in enumerate(m.mth_relief_mm) if d > 0]
     if heads and spec.length == "three-quarter":
-        refusals.append(f"{_key('mth_relief_mm')} = {list(m.mth_relief_mm)}: a three-quarter insole ends behind "
-                        "the metatarsal heads: allowed with shape.length = \"full\" or \"sulcus\"")
+        refusals.append(problem(_key('mth_relief_mm'), list(m.mth_relief_mm),
+                f"{_key('mth_relief_mm')} = {list(m.mth_relief_mm)}: a three-quarter insole ends behind "
+                        "the metatarsal heads: allowed with shape.length = \"full\" or \"sulcus\""))
     if heads and spec.met_pad_height_mm <= 0 and m.met_bar_mm <= 0:
         warnings.append(f"{_key('mth_relief_mm')} = {list(m.mth_relief_mm)} without a met pad or met bar: a "
                         "relief under a head works with a pad just proximal to it")
@@ -88,38 +95,44 @@ def modification_checks(spec: SideSpec) -> tuple[list[str], list[str]]:
                         "the device off the arch; it is best added after a first fitting")
     for key, depth in cuts:
         if forefoot_base - depth < PRINTABLE_MIN_MM:
-            refusals.append(f"{_key(key)}: {depth:g} mm deep leaves {forefoot_base - depth:.1f} mm of the "
+            refusals.append(problem(_key(key.split(' ')[0]), depth,
+                    f"{_key(key)}: {depth:g} mm deep leaves {forefoot_base - depth:.1f} mm of the "
                             f"{forefoot_base:g} mm base: allowed is at most {forefoot_base - PRINTABLE_MIN_MM:.1f} "
-                            f"mm (the printable minimum is {PRINTABLE_MIN_MM:g} mm)")
+                            f"mm (the printable minimum is {PRINTABLE_MIN_MM:g} mm)"))
     if m.heel_relief_mm > 0:
         heel_base = spec.heel_thickness_mm + spec.lift_heel_mm
         if heel_base - m.heel_relief_mm < PRINTABLE_MIN_MM:
-            refusals.append(f"{_key('heel_relief_mm')} = {m.heel_relief_mm:g} leaves "
+            refusals.append(problem(_key('heel_relief_mm'), m.heel_relief_mm,
+                    f"{_key('heel_relief_mm')} = {m.heel_relief_mm:g} leaves "
                             f"{heel_base - m.heel_relief_mm:.1f} mm under the heel: allowed is 0 to "
                             f"{heel_base - PRINTABLE_MIN_MM:.1f} mm (the heel base less the printable minimum "
-                            f"{PRINTABLE_MIN_MM:g} mm)")
+                            f"{PRINTABLE_MIN_MM:g} mm)"))
     for key, height in (("medial_flange_mm", m.medial_flange_mm), ("lateral_clip_mm", m.lateral_clip_mm)):
         if height > spec.heel_cup_depth_mm:
             warnings.append(f"{_key(key)} = {height:g} is higher than the heel cup (shape.heel_cup_depth_mm = "
                             f"{spec.heel_cup_depth_mm:g}): a wall usually stays at or below the cup's rim")
     if m.first_ray_cutout:
         if m.mortons_extension_mm > 0:
-            refusals.append(f"{_key('first_ray_cutout')} = true and {_key('mortons_extension_mm')} = "
+            refusals.append(problem(_key('first_ray_cutout'), True,
+                    f"{_key('first_ray_cutout')} = true and {_key('mortons_extension_mm')} = "
                             f"{m.mortons_extension_mm:g}: one drops the 1st ray, the other loads it: allowed is "
-                            "one of them")
+                            "one of them"))
         if spec.length == "three-quarter":
-            refusals.append(f"{_key('first_ray_cutout')} = true lies under the 1st MPJ: allowed with shape.length "
-                            "= \"full\" or \"sulcus\"")
+            refusals.append(problem(_key('first_ray_cutout'), True,
+                    f"{_key('first_ray_cutout')} = true lies under the 1st MPJ: allowed with shape.length "
+                            "= \"full\" or \"sulcus\""))
         if spec.thickness_mm + spec.lift_forefoot_mm - PRINTABLE_MIN_MM < 0.5:
-            refusals.append(f"{_key('first_ray_cutout')} = true on a {spec.thickness_mm:g} mm forefoot base: "
+            refusals.append(problem(_key('first_ray_cutout'), True,
+                    f"{_key('first_ray_cutout')} = true on a {spec.thickness_mm:g} mm forefoot base: "
                             f"less than 0.5 mm to cut above the printable minimum ({PRINTABLE_MIN_MM:g} mm): "
-                            "allowed on a base of 1.7 mm or more")
+                            "allowed on a base of 1.7 mm or more"))
         warnings.append(f"{_key('first_ray_cutout')} = true: a cut-out destabilises the device; reverse Morton's, "
                         "minimal fill and 2-3\u00b0 of inversion are usually tried first")
     base = min(spec.thickness_mm, spec.heel_thickness_mm)
     if m.top_cover_mm > base:
-        refusals.append(f"{_key('top_cover_mm')} = {m.top_cover_mm:g} is thicker than the base it covers "
-                        f"(shape.thickness_mm / heel_thickness_mm: {base:g} mm): allowed is 0 to {base:g} mm")
+        refusals.append(problem(_key('top_cover_mm'), m.top_cover_mm,
+                f"{_key('top_cover_mm')} = {m.top_cover_mm:g} is thicker than the base it covers "
+                        f"(shape.thickness_mm / heel_thickness_mm: {base:g} mm): allowed is 0 to {base:g} mm"))
     if m.navicular_pad_mm > 0 and spec.arch_height_mm + m.navicular_pad_mm > MEDIAL_SUPPORT_WARN_MM:
         warnings.append(f"{_key('navicular_pad_mm')} = {m.navicular_pad_mm:g} on a {spec.arch_height_mm:g} mm "
                         f"arch: {spec.arch_height_mm + m.navicular_pad_mm:g} mm of medial support, above "

@@ -97,7 +97,7 @@ def variant_profiles(data: dict[str, Any], varies: list[Vary], *, default_name: 
         try:
             profile = profile_from_dict(doc, default_name=default_name, source=source)
         except ProfileError as exc:
-            problems.extend(f"variant {number} ({said}): {p}" for p in exc.problems)
+            problems.extend(p.prefixed(f"variant {number} ({said}): ") for p in exc.problems)
             continue
         profiles.append(dataclasses.replace(profile, file_stem=f"{profile.file_stem}-v{number}", variant=number,
                                             variant_values=tuple(zip(keys, values))))
