@@ -87,7 +87,7 @@ def profile_from_dict(
 
     sides = ("left", "right") if doc.side == "both" else (doc.side,)
     if doc.lift is not None and doc.lift.side not in sides:
-        problems.append(problem("lift.side", doc.lift.side, 
+        problems.append(problem("lift.side", doc.lift.side,
             f"lift.side = {doc.lift.side!r} but only the {doc.side} side is built (side = "
             f"{doc.side!r}): allowed is a side that is built, or set side = \"both\""
         ))
@@ -281,7 +281,7 @@ def _resolve_side(
                 problems.append(problem(size_key, size, f"{size_key} = {brief(size)} {why}"))
                 return None
     if length_mm is None:
-        problems.append(problem("foot.size", None, 
+        problems.append(problem("foot.size", None,
             "no foot size: foot.size (e.g. \"EU 42\") or foot.length_mm is required "
             f"(or {side}.size / {side}.length_mm for one side)"
         ))
