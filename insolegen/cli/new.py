@@ -14,7 +14,7 @@ __all__ = ["cmd_new"]
 
 def cmd_new(args: argparse.Namespace) -> int:
     _load("insolegen.profile.starter", "insolegen.exports.files")
-    from insolegen.exports.files import describe_write_error, write_new_file
+    from insolegen.exports.files import NotARegularFileError, describe_write_error, write_new_file
     from insolegen.profile import ProfileError, profile_from_dict
     from insolegen.profile.names import StemError, display_name_problem, name_from_file_stem
     from insolegen.profile.reading import parse_toml
@@ -43,6 +43,10 @@ def cmd_new(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     try:
         write_new_file(path, text.encode("utf-8"), force=args.force)
+    except NotARegularFileError as exc:
+        _err(f"{shown(path)} is {exc.strerror}: only a regular file is ever replaced; give the profile a file name "
+             f"of its own (e.g. {shown(path / 'me.toml') if exc.strerror == 'a folder' else 'me.toml'})")
+        return EXIT_BAD_INPUT
     except FileExistsError:
         _err(f"{shown(path)} already exists: not overwriting it (use --force to replace it)")
         return EXIT_BAD_INPUT

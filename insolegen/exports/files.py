@@ -34,6 +34,7 @@ __all__ = [
     "STAGING_TAG",
     "UNWRITABLE_ERRNOS",
     "Claim",
+    "NotARegularFileError",
     "OutputBusyError",
     "OutputError",
     "OutputExistsError",
@@ -365,11 +366,35 @@ def _renameat2() -> Callable[..., int] | None:
     return function
 
 
+class NotARegularFileError(FileExistsError):
+    """The name is taken by something that is not a regular file (a folder, a FIFO, a
+    device, a socket, a symbolic link): never replaced, --force or not."""
+
+
+def _not_regular(path: Path) -> str | None:
+    """What ``path`` is when it exists and is not a regular file ("a folder", "a FIFO"
+    ...), else None."""
+    import stat
+
+    try:
+        mode = os.lstat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    return ("a folder" if stat.S_ISDIR(mode) else "a symbolic link" if stat.S_ISLNK(mode) else
+            "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else
+            "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+
+
 def write_new_file(path: Path, data: bytes, *, force: bool) -> None:
     """Write one file (a starter profile) whole: into a temporary name beside it, then
     renamed over it. Without ``force`` an existing file is kept (FileExistsError), even
     one made by another process a moment ago (the final step is a hard link, which
     fails if the name exists)."""
+    kind = _not_regular(path)
+    if kind:  # a user's data is only ever replaced by --force, and nothing but a regular file ever is
+        raise NotARegularFileError(errno.EEXIST, kind, str(path))
     if not force and os.path.lexists(path):
         raise FileExistsError(errno.EEXIST, "exists", str(path))
     _make_folder(path.parent)

@@ -33,8 +33,32 @@ def load_profile_data(path: Path) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ProfileFileError([f"the profile is not UTF-8 text (byte {exc.start}): save it as UTF-8"], path) from None
-    return parse_toml(text, path)
+        raise ProfileFileError([_not_a_profile(path) or f"the profile is not UTF-8 text (byte {exc.start}): save it "
+                                "as UTF-8"], path) from None
+    try:
+        return parse_toml(text, path)
+    except ProfileError:
+        said = _not_a_profile(path)
+        if said:
+            raise ProfileFileError([said], path) from None
+        raise
+
+
+# Files a user may hand `build` by mistake, by their extension: what they are for instead
+_OTHER_FILES = {".stl": "a print file: insolegen check checks it", ".3mf": "a print file: insolegen check checks it",
+                ".obj": "a scan: name it in a profile as foot.scan", ".ply": "a scan: name it in a profile as foot.scan",
+                ".svg": "a tracing: name it in a profile as foot.outline",
+                ".dxf": "a tracing: name it in a profile as foot.outline", ".json": "a build record (build.json)?"}
+
+
+def _not_a_profile(path: Path) -> str | None:
+    """For a file that reads as no profile and is not named .toml: what it may be instead."""
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        return None
+    what = _OTHER_FILES.get(suffix)
+    return ("not a profile: a profile is a TOML file (.toml)" + (f"; this looks like {what}" if what else "")
+            + " (insolegen new me.toml --size \"EU 42\" writes one to start from)")
 
 
 def profile_stem(path: Path | str) -> str | None:

@@ -1,0 +1,80 @@
+"""What a new user tripped over (issue 29), through the command line: a mesh handed to
+build, `new` over a folder, a FIFO or a link, a misspelt key, a key in the wrong table,
+an unquoted size, a byte-order mark. Each is one line naming what was found and what
+would help, exit 2, and nothing of the user's replaced."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from insolegen.cli import main
+
+PROFILE = 'name = "ana"\nside = "right"\n[foot]\nsize = "EU 42"\n[print]\nlabel = false\n'
+
+
+def _build(tmp_path, capsys, text: str | bytes, name: str = "p.toml") -> tuple[int, str]:
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    code = main(["build", str(path), "--no-preview", "--out", str(tmp_path / "out")])
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("name", "content", "hint"), [
+    ("foot.stl", b"solid x\nendsolid x\n", "insolegen check"),
+    ("foot.3mf", b"PK\x03\x04\x00\xff", "insolegen check"),
+    ("foot.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>", "foot.outline"),
+])
+def test_a_mesh_or_tracing_handed_to_build_is_said_to_be_no_profile(tmp_path, capsys, name, content, hint):
+    code, err = _build(tmp_path, capsys, content, name)
+    assert code == 2
+    assert "not a profile: a profile is a TOML file (.toml)" in err and hint in err, err
+    assert "UTF-8" not in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_new_over_a_folder_names_it_and_does_not_suggest_force(tmp_path, capsys):
+    folder = tmp_path / "patients"
+    folder.mkdir()
+    (folder / "kept.txt").write_text("mine")
+    for extra in ([], ["--force"]):
+        assert main(["new", str(folder), "--size", "EU 42", *extra]) == 2
+        err = capsys.readouterr().err
+        assert "is a folder" in err and "--force" not in err and "me.toml" in err, err
+    assert (folder / "kept.txt").read_text() == "mine"
+
+
+def test_new_force_never_replaces_a_fifo_or_a_link(tmp_path, capsys):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    target = tmp_path / "real.toml"
+    target.write_text("# mine\n")
+    link = tmp_path / "link.toml"
+    link.symlink_to(target)
+    for path, what in ((fifo, "a FIFO"), (link, "a symbolic link")):
+        assert main(["new", str(path), "--size", "EU 42", "--force"]) == 2
+        assert what in capsys.readouterr().err
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert link.is_symlink() and target.read_text() == "# mine\n"
+    # a regular file is replaced with --force, as the README says
+    assert main(["new", str(target), "--size", "EU 42", "--force"]) == 0
+    assert "[foot]" in target.read_text()
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    (PROFILE + "[shape]\narch_hieght_mm = 3\n", "shape.arch_hieght_mm: unknown key; did you mean arch_height_mm?"),
+    (PROFILE.replace('size = "EU 42"', 'size = "EU 42"\narch_height_mm = 3'),
+     "foot.arch_height_mm: unknown key here: arch_height_mm belongs in [shape]"),
+    (PROFILE.replace('"EU 42"', "EU 42"), 'text is written in quotes: size = "EU 42"'),
+])
+def test_a_key_mistake_says_what_was_meant(tmp_path, capsys, text, said):
+    code, err = _build(tmp_path, capsys, text)
+    assert code == 2 and said in err, err
+
+
+def test_a_profile_saved_with_a_byte_order_mark_builds(tmp_path, capsys):
+    code, err = _build(tmp_path, capsys, b"\xef\xbb\xbf" + PROFILE.encode())
+    assert code == 0, err
+    assert (tmp_path / "out" / "ana" / "ana-right.stl").exists()
