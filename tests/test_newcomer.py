@@ -78,3 +78,25 @@ def test_a_profile_saved_with_a_byte_order_mark_builds(tmp_path, capsys):
     code, err = _build(tmp_path, capsys, b"\xef\xbb\xbf" + PROFILE.encode())
     assert code == 0, err
     assert (tmp_path / "out" / "ana" / "ana-right.stl").exists()
+
+
+def test_a_long_value_is_counted_without_its_quotes():
+    from insolegen.core.paths import brief
+
+    said = brief("x" * 81)
+    assert said.endswith("(str, 81 characters)"), said
+
+
+def test_a_profile_over_the_cap_says_its_size_as_it_compares(tmp_path, capsys):
+    path = tmp_path / "big.toml"
+    path.write_bytes(PROFILE.encode() + b"#" * int(1.36 * 1024 * 1024))
+    assert main(["build", str(path), "--no-preview", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "is 1.36 MB: at most 1 MB is read" in err, err
+
+
+@pytest.mark.parametrize("key", ["outline", "scan"])
+def test_an_empty_file_name_is_said_empty_not_a_folder(tmp_path, capsys, key):
+    code, err = _build(tmp_path, capsys, f'name = "a"\n[foot]\n{key} = ""\n')
+    assert code == 2
+    assert f"foot.{key} = '' is empty: give the" in err and "folder" not in err, err

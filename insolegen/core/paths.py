@@ -42,7 +42,9 @@ def brief(value: object) -> str:
     text = repr(value)
     if len(text) <= BRIEF_CHARS:
         return text
-    size = f", {len(value)} items" if isinstance(value, (list, tuple, dict)) else f", {len(text)} characters"
+    # the value's own length (a string's without the quotes repr adds)
+    size = (f", {len(value)} items" if isinstance(value, (list, tuple, dict)) else
+            f", {len(value)} characters" if isinstance(value, str) else f", {len(text)} characters")
     return f"{text[:BRIEF_CHARS]}... ({type(value).__name__}{size})"
 
 
@@ -124,7 +126,7 @@ def read_input_bytes(path: Path | str, *, max_bytes: int, what: str = "file") ->
             raise UnusablePathError(f"{shown(path)}: {kind}")
         if info.st_size > max_bytes:
             raise UnusablePathError(
-                f"{shown(path)}: the {what} is {info.st_size / MB:.0f} MB: at most {max_bytes / MB:.0f} MB is read"
+                f"{shown(path)}: the {what} is {_megabytes(info.st_size)}: at most {_megabytes(max_bytes)} is read"
             )
         data = bytearray()  # grown in place: no second copy of a large file
         while True:
@@ -139,3 +141,8 @@ def read_input_bytes(path: Path | str, *, max_bytes: int, what: str = "file") ->
         raise UnusablePathError(f"{shown(path)}: cannot be read: {describe_os_error(exc)}") from None
     finally:
         os.close(fd)
+
+
+def _megabytes(size: int) -> str:
+    """A size in MB as it compares: 1.36 MB, not "1 MB" against a 1 MB cap."""
+    return f"{size / MB:.2f}".rstrip("0").rstrip(".") + " MB"

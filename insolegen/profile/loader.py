@@ -424,6 +424,11 @@ def _foot_file(
     if outline is None and scan is None:
         return None
     given, key = (outline, outline_key) if outline is not None else (scan, scan_key)
+    if not given.strip():  # "" would name the profile's own folder
+        what = "tracing" if outline is not None else "scan"
+        problems.append(problem(key, given, f"{key} = {given!r} is empty: give the {what}'s file name "
+                                f"(e.g. \"{'left.svg' if outline is not None else 'left.stl'}\")"))
+        return None
     # Not resolve(): a symlink loop or a NUL byte is the reader's to report, in its words.
     path = Path(os.path.abspath(base_dir / given))
     if outline is not None:
