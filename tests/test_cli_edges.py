@@ -197,6 +197,25 @@ def test_ctrl_c_while_a_build_is_swapped_in_lets_it_finish_and_says_so(tmp_path,
     assert json.loads((out / "p0" / "build.json").read_text())["name"] == "p0"
 
 
+def test_ctrl_c_during_a_single_builds_swap_says_it_was_written(tmp_path, capsys, monkeypatch):
+    """Issue 29: it exited 130 with nothing said while the new build had replaced the old."""
+    import insolegen.exports.files as files
+
+    real = files.publish
+
+    def publish(claim, content):
+        os.kill(os.getpid(), signal.SIGINT)
+        real(claim, content)
+
+    monkeypatch.setattr(files, "publish", publish)
+    out = tmp_path / "out"
+    (profile,) = _profiles(tmp_path, 1)
+    code, _stdout, stderr = run(capsys, "build", str(profile), "--out", str(out), "--no-preview")
+    assert code == 130 and "Traceback" not in stderr
+    assert "interrupted after the build was written" in stderr, stderr
+    assert _written(out) == {"p0"}
+
+
 # --- Re-running a build ----------------------------------------------------------------
 
 def test_re_running_a_batch_says_exists_and_touches_nothing(tmp_path, capsys, monkeypatch):

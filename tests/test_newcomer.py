@@ -100,3 +100,14 @@ def test_an_empty_file_name_is_said_empty_not_a_folder(tmp_path, capsys, key):
     code, err = _build(tmp_path, capsys, f'name = "a"\n[foot]\n{key} = ""\n')
     assert code == 2
     assert f"foot.{key} = '' is empty: give the" in err and "folder" not in err, err
+
+
+def test_build_lists_every_file_it_wrote(tmp_path, capsys):
+    path = tmp_path / "p.toml"
+    path.write_text(PROFILE.replace('side = "right"\n', ""))
+    assert main(["build", str(path), "--out", str(tmp_path / "out")]) == 0
+    said = capsys.readouterr().out
+    written = sorted(p.name for p in (tmp_path / "out" / "ana").iterdir())
+    assert written == ["ana-left.3mf", "ana-left.orca.3mf", "ana-left.stl", "ana-right.3mf", "ana-right.orca.3mf",
+                       "ana-right.stl", "build.json", "preview.png", "report.html"]
+    assert all(name in said for name in written), said

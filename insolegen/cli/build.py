@@ -56,6 +56,9 @@ def cmd_build(args: argparse.Namespace) -> int:
             _err(line)
     if len(outcomes) > 1:
         _summary(outcomes)
+    elif STATE.interrupted and outcomes[0].written:
+        # Ctrl-C while the results were swapped in: the swap finished first, so say so
+        _err(f"{outcomes[0].profile}: interrupted after the build was written (its folder is complete)")
     return EXIT_INTERRUPTED if STATE.interrupted else max(o.status for o in outcomes)
 
 
@@ -158,6 +161,15 @@ def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, previe
         return
     for result in results:
         _built_lines(outcome, folder, result, output_names(result.profile))
+    # every other file written, by what it is for (the STLs are said above, build.json below)
+    mentioned = {n for r in results for n in output_names(r.profile).values() if n.endswith(".stl")} | {"build.json"}
+    slicer = sorted(n for n in files if n not in mentioned and n.endswith(".3mf"))
+    others = sorted(n for n in files if n not in mentioned and not n.endswith(".3mf"))
+    if slicer:
+        outcome.out.append(f"{folder}: for the slicers (zones as modifiers; .orca.3mf for OrcaSlicer and Bambu "
+                           f"Studio): {', '.join(slicer)}")
+    if others:
+        outcome.out.append(f"{folder}: to check and file: {', '.join(others)}")
     outcome.out.append(str(folder / "build.json"))
 
 
