@@ -103,8 +103,13 @@ def _minimum(asked_mm: float | None, declared: float | None) -> tuple[float, boo
     if asked_mm is not None:
         return asked_mm, not lattice, None
     if declared is not None and lattice:
-        return declared, False, (f"held to {declared:.2f} mm, the thinnest wall its file says its lattice was made "
-                                 "to, measured across its walls (--min-thickness sets another)")
+        from insolegen.geometry.lattice.fill import WALL_SLACK_MM
+
+        # the file records the least wall its checks allow: the design's, less the slack
+        # for the marching grid's chords (the profile's 0.8 mm walls are marked 0.75)
+        return declared, False, (f"held to {declared:.2f} mm across its walls, the least its file allows: its lattice "
+                                 f"was made to {declared + WALL_SLACK_MM:.2f} mm walls, less {WALL_SLACK_MM:g} mm the "
+                                 "marching grid's chords may cut (--min-thickness sets another)")
     return PRINTABLE_MIN_MM, True, None
 
 
