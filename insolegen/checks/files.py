@@ -21,6 +21,9 @@ __all__ = ["CHECKED_SUFFIXES", "MIN_THICKNESS_RANGE_MM", "FileCheck", "check_fil
 CHECKED_SUFFIXES = (".stl", ".3mf")
 MIN_THICKNESS_RANGE_MM = (0.1, 20.0)  # a minimum wall asked outside this is no printer's
 # A zone's infill as each slicer's 3MF names it: PrusaSlicer, Orca/Bambu, Cura (docs/slicers.md)
+# The smallest part checked as an insole: a coupon is 30 mm across; a scan in metres read
+# as millimetres is 0.3 mm (its wall check would pair every ray with every face)
+MIN_PART_MM = 20.0
 DENSITY_KEYS = ("fill_density", "sparse_infill_density", "cura:infill_sparse_density")
 PATTERN_KEYS = ("fill_pattern", "sparse_infill_pattern", "cura:infill_pattern")
 
@@ -82,6 +85,9 @@ def _check_stl(path: Path, asked_mm: float | None, bed: tuple[float, float] | No
     except MeshFileError as exc:
         said = without_path(exc, path)
         return FileCheck(path, False, [f"{shown(path)}: NOT PRINTABLE: {said}"], {"error": said})
+    small = _far_too_small(vertices)
+    if small:
+        return FileCheck(path, False, [f"{shown(path)}: NOT PRINTABLE: {small}"], {"error": small})
     minimum, sections, note = _minimum(asked_mm, declared_wall_mm(path))
     report = check_part(vertices, faces, min_thickness_mm=minimum, sections=sections)
     fit = _bed_fit_loose(vertices, bed, printer) if bed else None
@@ -151,6 +157,12 @@ def _check_3mf(path: Path, asked_mm: float | None, bed: tuple[float, float] | No
     if note:
         lines.append(f"  note: {note}")
     for part in parts:
+        small = _far_too_small(part.vertices)
+        if small:
+            ok = False
+            lines.append(f"  part {part.name!r}: NOT PRINTABLE: {small}")
+            part_data.append({"name": part.name, "ok": False, "problems": [small]})
+            continue
         report = check_part(part.vertices, part.faces, min_thickness_mm=minimum, sections=sections)
         ok &= report.ok
         part_data.append({"name": part.name, **report.as_dict()})
@@ -180,6 +192,20 @@ def _check_3mf(path: Path, asked_mm: float | None, bed: tuple[float, float] | No
     result["ok"] = ok
     head = f"{path}: {'printable' if ok else 'NOT PRINTABLE'} ({len(parts)} part(s), {len(zones)} zone(s))"
     return FileCheck(path, ok, [head, *lines], result)
+
+
+def _far_too_small(vertices: Any) -> str | None:
+    """One line for a part far too small to be an insole (not measured further), or None."""
+    import numpy as np
+
+    if len(vertices) == 0:
+        return None
+    size = np.ptp(np.asarray(vertices, dtype=np.float64), axis=0)
+    if float(size.max()) >= MIN_PART_MM:
+        return None
+    dims = " x ".join(f"{v:.3g}" for v in size)
+    return (f"the part is {dims} mm: far too small to be an insole (at least {MIN_PART_MM:g} mm across); "
+            "is it in metres or inches, read as millimetres? Export it in mm")
 
 
 def _wall(mm: float) -> str:

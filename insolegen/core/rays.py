@@ -14,6 +14,7 @@ __all__ = ["SCAN_MARGIN", "SEGMENT_CELL_FRACTION", "Array", "Hits", "grid_hits",
 Array = NDArray[np.float64]
 
 SEGMENT_CELL_FRACTION = 0.3
+PAIR_CHUNK = 2_000_000  # candidate ray-triangle pairs tested at once: ~0.5 GB of temporaries
 # A grid triangle's rows and columns are widened by this much (in grid steps), so a
 # ray on an edge is still tested; the barycentric test then decides exactly.
 SCAN_MARGIN = 1e-6
@@ -192,16 +193,41 @@ def segment_hits(vertices: Array, faces: NDArray[np.int64], origins: Array, dire
     tri_item, tri_cell = cells_of(t_lo, t_hi)
     order = np.argsort(tri_cell, kind="stable")
     tri_item, tri_cell = tri_item[order], tri_cell[order]
-    seg_item, seg_cell = cells_of(s_lo, s_hi)
+    seg_item, seg_cell = cells_of(s_lo, s_hi)  # ordered by segment (_expand's runs)
     first = np.searchsorted(tri_cell, seg_cell, side="left")
     count = np.searchsorted(tri_cell, seg_cell, side="right") - first
+    # The candidate pairs are made and tested a bounded number at a time, whole segments
+    # per chunk: a small dense mesh (a scan in metres read as mm) pairs every ray with
+    # every face within reach, tens of millions of pairs, gigabytes at once.
+    cum = np.cumsum(count)
+    found: list[tuple[NDArray[np.int64], NDArray[np.int64], Array]] = []
+    start = 0
+    while start < len(seg_item):
+        done_pairs = int(cum[start - 1]) if start else 0
+        stop = max(int(np.searchsorted(cum, done_pairs + PAIR_CHUNK, side="right")), start + 1)
+        if stop < len(seg_item):  # end the chunk on a segment's last cell
+            stop = int(np.searchsorted(seg_item, seg_item[stop - 1], side="right"))
+        found.append(_test_pairs(tri, len(faces), origins, directions, length_mm, seg_item[start:stop],
+                                 tri_item, first[start:stop], count[start:stop]))
+        start = stop
+    if not found:
+        return empty
+    return (np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found]),
+            np.concatenate([f[2] for f in found]))
+
+
+def _test_pairs(tri: Array, face_count: int, origins: Array, directions: Array, length_mm: float,
+                seg_item: NDArray[np.int64], tri_item: NDArray[np.int64], first: NDArray[np.int64],
+                count: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64], Array]:
+    """Moller-Trumbore on the candidate pairs of some segments' cells: (segment, face, t)
+    of each crossing, ordered by segment then face."""
     pair, k = _expand(count)
     seg = seg_item[pair]
     face = tri_item[first[pair] + k]
     if len(seg) == 0:
-        return empty
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
     # A triangle shared by two cells of one segment is a duplicate pair: drop it.
-    key = seg * len(faces) + face
+    key = seg * face_count + face
     key, unique = np.unique(key, return_index=True)
     seg, face = seg[unique], face[unique]
 
