@@ -181,10 +181,8 @@ def _measured_rows(sides: tuple[SideRecord, ...]) -> list[str]:
         cells = "".join(f'<td class="num">{getattr(s, key) * scale:.{0 if key == "triangles" else 2}f}</td>'
                         for s in sides)
         measured.append(f"<tr><td>{label}</td>{cells}<td>{unit}</td></tr>")
-    checks = "".join(
-        f'<td>{"watertight, " if s.checks.watertight else "OPEN, "}manifold3d {_e(s.checks.manifold3d_status)}</td>'
-        for s in sides)
-    measured.append(f"<tr><td>solid checks</td>{checks}<td></td></tr>")
+    checks = "".join(f"<td>{_e(_solid_said(s.checks))}</td>" for s in sides)
+    measured.append(f"<tr><td>printable solid</td>{checks}<td></td></tr>")
     return measured
 
 
@@ -515,3 +513,14 @@ them and keep the best; the profile with that variant's values builds it again.<
 {IMAGES_LOADED}
 </body></html>
 """
+
+
+def _solid_said(checks: Any) -> str:
+    """The solid checks in words a clinician reads (the tools' names and codes are in
+    build.json): a closed solid with no holes, or what is wrong with it."""
+    if checks.watertight and checks.manifold3d_status == "NoError" and not checks.degenerate_faces:
+        return "yes: one closed solid, no holes (checked by two independent tools)"
+    wrong = [w for w, bad in (("it has holes", not checks.watertight),
+                              (f"the solid check failed ({checks.manifold3d_status})", checks.manifold3d_status != "NoError"),
+                              (f"{checks.degenerate_faces} flat triangles", checks.degenerate_faces)) if bad]
+    return "NO: " + "; ".join(wrong)
