@@ -8,6 +8,9 @@ only ever holds one complete build, never a mix, and a replaced build leaves no 
 files behind. A lock (``flock`` on ``OUT/.<name>.lock``, released by the kernel when a
 process dies) lets one build at a time claim a name; leftovers of a crashed build are
 cleared by the next one to claim it. This is the only module that writes build results.
+
+Over 400 lines: the lock, the staging, the swap and the clearing of what killed builds
+left share their names and their order; the one home for writing a user's files.
 """
 
 from __future__ import annotations
