@@ -30,7 +30,7 @@ __all__ = [
     "orca_object_settings",
     "prusa_command",
     "prusa_object_settings",
-    "shell_line",
+    "shell_line", "shell_lines",
 ]
 
 CURA_LINE_WIDTH_MM = 0.4  # fdmprinter's default line width (its nozzle 0.4 mm)
@@ -165,3 +165,18 @@ def cura_command(stl: str | Path, bed_mm: tuple[float, float], gcode: str | Path
 def shell_line(command: list[str]) -> str:
     """A command as one line to paste into a POSIX shell (``$CURA`` left to expand)."""
     return " ".join(f'"{part}"' if part.startswith("$CURA/") else shlex.quote(part) for part in command)
+
+
+def shell_lines(command: list[str]) -> str:
+    """A command over several lines, an option and its value on each, ending in
+    " \\": the same command pasted into a POSIX shell, and it can be printed at a
+    page's width with no line broken inside an option (a PDF reader copies what it
+    shows)."""
+    parts = [f'"{part}"' if part.startswith("$CURA/") else shlex.quote(part) for part in command]
+    lines: list[str] = []
+    for part in parts:
+        if lines and not part.startswith("-") and (len(lines) > 1 or lines[0].count(" ") == 0):
+            lines[-1] += " " + part  # a value (or the program's first argument) stays with its option
+        else:
+            lines.append(part)
+    return " \\\n    ".join(lines)

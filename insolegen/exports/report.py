@@ -19,7 +19,7 @@ from typing import Any
 
 from insolegen.build.parts import BuildResult
 from insolegen.build.record import BuildRecord, LatticeFigures, SideRecord
-from insolegen.exports.print_settings import TPU, prusa_command, shell_line
+from insolegen.exports.print_settings import TPU, prusa_command, shell_lines
 from insolegen.exports.zone_text import lift_height_text, lift_zones_text
 from insolegen.geometry.modifications import modification_label
 from insolegen.profile.printers import DEFAULT_ORCA_BED_MM, DEFAULT_PRUSA_BED_MM
@@ -61,7 +61,7 @@ th { background: #eee; } td.num { text-align: right; font-variant-numeric: tabul
 img { width: 100%; height: auto; max-height: 230mm; object-fit: contain; }
 .meta { color: #444; }
 .two { display: flex; gap: 5mm; } .two > div { flex: 1; min-width: 0; }
-code { font: 7.5pt/1.25 ui-monospace, monospace; display: block; white-space: pre-wrap; overflow-wrap: anywhere;
+code { font: 7.5pt/1.25 ui-monospace, monospace; display: block; white-space: pre;
        background: #f4f4f4; padding: 1mm 2mm; break-inside: avoid; }
 """
 
@@ -375,14 +375,15 @@ def _lift_notes(result: BuildResult) -> str:
 
 
 def prusa_recipe(result: BuildResult, files: dict[str, str]) -> str:
-    """The PrusaSlicer command for this build's 3MF files, one line per side, to paste
-    into a shell in the build's folder."""
+    """The PrusaSlicer command for this build's 3MF files, one per side, an option a line
+    (the report prints them unbroken: issue 29 found them broken at "--" in the PDF), to
+    paste into a shell in the build's folder."""
     lines = []
     for part in result.parts:
         side = part.spec.side
         threemf = files[f"{side}.3mf"]
         bed = result.placements[side][0].bed_mm
-        lines.append(shell_line(prusa_command(threemf, bed, threemf[: -len(".3mf")] + ".gcode")))
+        lines.append(shell_lines(prusa_command(threemf, bed, threemf[: -len(".3mf")] + ".gcode")))
     return "\n".join(lines)
 
 

@@ -331,7 +331,7 @@ class ProfileDoc(BaseModel):
     """The whole TOML document."""
 
     model_config = _STRICT
-    name: str | None = None  # the patient's name, any script (insolegen.profile.names)
+    name: str | None = None  # the patient's name, any script (the folder and file names are made from it)
     side: SideChoice = "both"
     patient: PatientTable = PatientTable()
     foot: FootTable = FootTable()
