@@ -167,16 +167,22 @@ def shell_line(command: list[str]) -> str:
     return " ".join(f'"{part}"' if part.startswith("$CURA/") else shlex.quote(part) for part in command)
 
 
-def shell_lines(command: list[str]) -> str:
-    """A command over several lines, an option and its value on each, ending in
-    " \\": the same command pasted into a POSIX shell, and it can be printed at a
-    page's width with no line broken inside an option (a PDF reader copies what it
-    shows)."""
+def shell_lines(command: list[str], width: int = 110) -> str:
+    """A command over a few lines of at most ``width`` characters (an option is never
+    parted from its value), each but the last ending in " \\": pasted into a POSIX
+    shell it is the same command, and it prints at a page's width unbroken (a PDF reader
+    copies what it shows)."""
     parts = [f'"{part}"' if part.startswith("$CURA/") else shlex.quote(part) for part in command]
-    lines: list[str] = []
-    for part in parts:
-        if lines and not part.startswith("-") and (len(lines) > 1 or lines[0].count(" ") == 0):
-            lines[-1] += " " + part  # a value (or the program's first argument) stays with its option
+    words: list[str] = []
+    for part in parts:  # an option with its value, or the program with its first argument
+        if words and not part.startswith("-") and (len(words) > 1 or " " not in words[0]):
+            words[-1] += " " + part
         else:
-            lines.append(part)
-    return " \\\n    ".join(lines)
+            words.append(part)
+    lines = [words[0]]
+    for word in words[1:]:
+        if len(lines[-1]) + 1 + len(word) + 2 <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append("    " + word)
+    return " \\\n".join(lines)
