@@ -39,7 +39,7 @@ class FileCheck:
     data: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": str(self.path), **self.data} | ({} if "ok" in self.data else {"ok": self.ok})
+        return {"file": str(self.path), "ok": self.ok, **self.data}  # an STL's "ok" is its report's
 
     @property
     def reached_a_verdict(self) -> bool:

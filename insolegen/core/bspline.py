@@ -14,13 +14,15 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["GAIN", "INIT_TERMS", "POLE", "Array", "cubic_at", "cubic_coefficients"]
+__all__ = ["GAIN", "INIT_TERMS", "POLE", "POLE_POWERS", "Array", "cubic_at", "cubic_coefficients"]
 
 Array = NDArray[np.float64]
 
 POLE = math.sqrt(3.0) - 2.0  # the cubic B-spline's pole (Unser, 1993)
 GAIN = 6.0  # (1 - POLE) * (1 - 1 / POLE)
 INIT_TERMS = 40  # POLE ** 40 < 1e-22: the causal start's sum, truncated below rounding
+# POLE ** k by repeated products (numpy's ** differs between processors: core.exact)
+POLE_POWERS = np.cumprod(np.r_[1.0, np.full(INIT_TERMS - 1, POLE)])
 
 
 def _filter_axis0(values: Array) -> Array:
@@ -34,10 +36,8 @@ def _filter_axis0(values: Array) -> Array:
     k = np.arange(INIT_TERMS)
     period = 2 * n - 2
     mirrored = np.where(k % period < n, k % period, period - k % period)
-    # powers by repeated products and the sum term by term, not ** and a BLAS dot: the
-    # same bits on every processor (insolegen.core.exact)
-    powers = np.cumprod(np.r_[1.0, np.full(INIT_TERMS - 1, POLE)])
-    c[0] = np.sum(powers.reshape((-1,) + (1,) * (s.ndim - 1)) * s[mirrored], axis=0)
+    # the sum term by term, not a BLAS dot: the same bits on every processor (core.exact)
+    c[0] = np.sum(POLE_POWERS.reshape((-1,) + (1,) * (s.ndim - 1)) * s[mirrored], axis=0)
     for i in range(1, n):
         c[i] = s[i] + POLE * c[i - 1]
     # anti-causal start, exact for mirror-symmetric ends

@@ -52,13 +52,12 @@ def transform(points: ArrayLike, matrix: ArrayLike, offset: ArrayLike | None = N
     p = np.asarray(points, dtype=np.float64)
     m = np.asarray(matrix, dtype=np.float64)
     if m.ndim == 1:  # a vector: points @ m
-        return _row_sum(p, m)
-    out = np.empty(p.shape[:-1] + (m.shape[0],))
-    for i in range(m.shape[0]):
-        out[..., i] = _row_sum(p, m[i])
-    if offset is not None:
-        out = out + np.asarray(offset, dtype=np.float64)
-    return out
+        out = _row_sum(p, m)
+    else:
+        out = np.empty(p.shape[:-1] + (m.shape[0],))
+        for i in range(m.shape[0]):
+            out[..., i] = _row_sum(p, m[i])
+    return out if offset is None else out + np.asarray(offset, dtype=np.float64)
 
 
 def _row_sum(p: Array, row: Array) -> Array:
@@ -94,7 +93,7 @@ def symmetric_eigh(matrix: ArrayLike) -> tuple[Array, Array]:
     for _ in range(JACOBI_SWEEPS):
         off = sum(a[p, q] * a[p, q] for p in range(n) for q in range(p + 1, n))
         scale = sum(a[p, p] * a[p, p] for p in range(n))
-        if off <= 1e-30 * scale or off == 0.0:
+        if off <= 1e-30 * scale:  # diagonal to rounding (0 <= 0 for the zero matrix)
             break
         for p in range(n):
             for q in range(p + 1, n):
@@ -181,7 +180,8 @@ def gaussian_filter(values: ArrayLike, sigma: float, mode: str = "nearest", trun
     from scipy import ndimage
 
     radius = int(truncate * float(sigma) + 0.5)
-    raw = [mpmath.exp(mpmath.mpf(-0.5) * (x * x) / (mpmath.mpf(float(sigma)) ** 2)) for x in range(-radius, radius + 1)]
+    variance = mpmath.mpf(float(sigma)) ** 2
+    raw = [mpmath.exp(mpmath.mpf(-0.5) * (x * x) / variance) for x in range(-radius, radius + 1)]
     total = mpmath.fsum(raw)
     weights = np.array([float(w / total) for w in raw])
     out = np.asarray(values, dtype=np.float64)

@@ -256,9 +256,7 @@ def _field_comments() -> dict[tuple[str, str], str]:
 async def _body(request: Request) -> tuple[dict[str, Any], Response | None]:
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
-        return {}, JSONResponse({"problems": [{"key": "profile", "value": None,
-                                               "message": f"the request is over {MAX_BODY_BYTES} bytes"}]},
-                                status_code=413)
+        return {}, _problems([("profile", None, f"the request is over {MAX_BODY_BYTES} bytes")], status=413)
     try:
         body = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError):
@@ -318,8 +316,10 @@ def _refused(problems: list[Any], status: int = 422) -> JSONResponse:
 
 
 def _problems(items: list[tuple[str, Any, str]], status: int = 422) -> JSONResponse:
-    return JSONResponse({"problems": [{"key": k, "value": jsonable(v), "message": m} for k, v, m in items]},
-                        status_code=status)
+    """Refusals the app makes itself (the request, not the profile), as (key, value, line)."""
+    from insolegen.profile.problems import problem
+
+    return _refused([problem(k, v, m) for k, v, m in items], status)
 
 
 def _build_refused(exc: Exception) -> JSONResponse:
@@ -330,7 +330,7 @@ def _build_refused(exc: Exception) -> JSONResponse:
     if isinstance(exc, insolegen.BedFitError):
         return _problems([("print", None, str(exc))])
     if isinstance(exc, insolegen.BuildError):
-        return JSONResponse({"problems": [{"key": "build", "value": None, "message": str(exc)}]}, status_code=500)
+        return _problems([("build", None, str(exc))], status=500)
     raise exc
 
 
