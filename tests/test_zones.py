@@ -45,7 +45,7 @@ def lift_parts():
 
 # profiles/full-length-lift.toml: 7 mm at the heel, 3.5 mm under the forefoot, on the right
 FULL_LENGTH_DOC = {
-    "foot": {"size": "EU 39"}, "shape": {"length": "sulcus", "heel_cup_depth_mm": 10},
+    "foot": {"size": "EU 39"}, "shape": {"length": "full", "heel_cup_depth_mm": 10},
     "lift": {"side": "right", "heel_mm": 7, "forefoot_mm": 3.5},
 }
 
@@ -140,8 +140,8 @@ def test_a_full_length_lift_keeps_every_cushion_zone_above_it(full_length_parts)
     body = [to_manifold(p.mesh).volume() for p in (left, right)]
     assert lift.part_volume_mm3 == pytest.approx(body[1] - body[0], rel=2e-3)
     lm = right.outline.landmarks
-    # a 6 x 6 mm column just past the MTH line (the ramp's end), inside the sulcus-length
-    # insole (which ends 0.065 x length past the line): 3.5 mm of lift under 3 mm of base
+    # a 6 x 6 mm column just past the MTH line (the ramp's end): 3.5 mm of lift under 3 mm
+    # of base
     (x, y) = (lm.mth_mid[0] + 7, lm.mth_mid[1])
     assert _column(right, "lift", x, y, half=3) == pytest.approx(6 * 6 * 3.5, rel=0.01)
     assert _column(right, "forefoot", x, y, half=3) == pytest.approx(6 * 6 * 3, rel=0.01)

@@ -42,6 +42,7 @@ __all__ = [
     "REAR_END_FRACTION",
     "SESAMOID",
     "SKIVE_FORWARD_FRACTION",
+    "SKIVE_KEYS",
     "SKIVE_PLATEAU_ACROSS",
     "Array",
     "Term",
@@ -55,6 +56,7 @@ Array = NDArray[np.float64]
 # Placement conventions (U), as fractions of foot length (FL) or of the width at x.
 SKIVE_FORWARD_FRACTION = 0.06  # full skive to this far before the heel centre, gone by REAR_END
 REAR_END_FRACTION = 0.30
+SKIVE_KEYS = ("medial_heel_skive_mm", "lateral_heel_skive_mm")
 SKIVE_PLATEAU_ACROSS = 0.70  # the skive's full depth from here to the cup: share of the half heel
 FIRST_RAY_ACROSS = (0.28, 0.38)  # the 1st ray's lateral edge: full medial of 0.28, none lateral of 0.38
 FOREFOOT_START_MM = (25.0, 12.0)  # extensions start this far behind the MTH line, rising over the second

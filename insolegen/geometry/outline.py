@@ -26,6 +26,7 @@ __all__ = [
     "Outline",
     "behind_mth_line",
     "cut_line_x",
+    "cut_offset_mm",
     "foot_outline",
     "outline_from_points",
     "resample_ring",
@@ -35,8 +36,9 @@ __all__ = [
 MTH1_FRACTION = 0.74  # first metatarsal head, medial ball
 MTH5_FRACTION = 0.64  # fifth metatarsal head, lateral ball
 # Where the shorter lengths end, as offsets of the metatarsal-head line in foot lengths
-# (docs/clinical.md: three-quarter ends behind the MTHs, sulcus at the toe bases). (U)
-THREE_QUARTER_OFFSET = -0.02  # ~5 mm behind the heads for a 265 mm foot
+# (docs/clinical.md: three-quarter ends 10-15 mm behind the MTHs, one lab 12 mm behind
+# MTH1 and 10 behind MTH5; sulcus at the toe bases).
+THREE_QUARTER_OFFSET = -0.042  # ~11 mm behind the heads for a 265 mm foot
 SULCUS_OFFSET = 0.065  # the toe-base crease, ~17 mm beyond the heads
 CUT_CORNER_RADIUS_MM = 4.0
 
@@ -251,10 +253,15 @@ def outline_from_points(
     return Outline(boundary=boundary, landmarks=landmarks, edge_x=edge_x, lateral_y=lateral_y, medial_y=medial_y)
 
 
+def cut_offset_mm(landmarks: Landmarks, length: str) -> float:
+    """How far ahead of the metatarsal-head line a sulcus or three-quarter insole ends
+    (negative: behind it)."""
+    return {"sulcus": SULCUS_OFFSET, "three-quarter": THREE_QUARTER_OFFSET}[length] * landmarks.foot_length_mm
+
+
 def cut_line_x(landmarks: Landmarks, length: str, y: NDArray[np.float64] | float) -> NDArray[np.float64]:
     """x of the line where a sulcus or three-quarter insole ends, at lateral position y."""
-    offset = {"sulcus": SULCUS_OFFSET, "three-quarter": THREE_QUARTER_OFFSET}[length]
-    return landmarks.mth_line_x(y) + offset * landmarks.foot_length_mm
+    return landmarks.mth_line_x(y) + cut_offset_mm(landmarks, length)
 
 
 def behind_mth_line(lm: Landmarks, offset_mm: float) -> shapely.Polygon:

@@ -25,8 +25,9 @@ from insolegen.core import exact
 from insolegen.core.anatomy import HEEL_STATION_FRACTION
 from insolegen.geometry.blends import RIM_FRACTION_OF_HEEL, RIM_TOP_MM, rim_rise, smoothstep
 from insolegen.geometry.distance import DistanceField, distance_field, polyline_distance_mm
-from insolegen.geometry.modifications import Term, modification_terms, modifications_mm
-from insolegen.geometry.outline import Outline
+from insolegen.geometry.modifications import SKIVE_KEYS, Term, modification_terms, modifications_mm
+from insolegen.core.printing import PRINTABLE_MIN_MM
+from insolegen.geometry.outline import Outline, cut_line_x
 from insolegen.geometry.pressure_field import PressureRelief
 from insolegen.profile.spec import FootSource, SideSpec
 
@@ -39,11 +40,13 @@ __all__ = [
     "CUP_RIM_FRACTION_OF_HEEL",
     "CUP_RIM_TOP_MM",
     "FOREFOOT_POST_FRACTIONS",
+    "FRONT_TAPER_MM",
     "MET_PAD_ALONG_MTH_LINE",
     "MET_PAD_DISTAL_MM",
     "MET_PAD_HALF_WIDTH_FRACTION",
     "MET_PAD_PROXIMAL_MM",
     "MET_PAD_TAIL_FRACTION",
+    "MEDIAL_WALL_EASE_MM",
     "RAMP_ROUNDING",
     "REARFOOT_END_FRACTION",
     "Array",
@@ -79,6 +82,8 @@ MET_PAD_PROXIMAL_MM = 8.0  # apex behind the MTH line (docs/clinical.md: 5-10 mm
 MET_PAD_DISTAL_MM = 8.0  # the pad ends on the MTH line, never beyond it
 MET_PAD_TAIL_FRACTION = 0.11  # teardrop tail toward the heel
 MET_PAD_HALF_WIDTH_FRACTION = 0.045
+FRONT_TAPER_MM = 10.0  # a shortened device's top eases down to the printable minimum over this at its front
+MEDIAL_WALL_EASE_MM = 1.0  # the medial wall's fill eases in over this deficit (C1), at most half of it short
 RAMP_ROUNDING = 0.1  # share of the lift and base ramps rounded at each end
 # The cup's distance to the outline is read from a B-spline field sampled this finely:
 # its error is set by the outline's own vertex spacing (~0.005 mm), not by this step.
@@ -171,8 +176,16 @@ class TopSurface:
         return s.heel_thickness_mm + (s.thickness_mm - s.heel_thickness_mm) * linear_ramp(self.progress(x, y))
 
     def lift_mm(self, x: Array, y: Array) -> Array:
+        """The lift layer's height (eased out with the front taper of a shortened device)."""
         s = self.spec
-        return s.lift_heel_mm + (s.lift_forefoot_mm - s.lift_heel_mm) * linear_ramp(self.progress(x, y))
+        lift = s.lift_heel_mm + (s.lift_forefoot_mm - s.lift_heel_mm) * linear_ramp(self.progress(x, y))
+        if s.length != "full" and s.lift_forefoot_mm > 0:
+            lift = lift * self._front_fade(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        return lift
+
+    def _front_fade(self, x: Array, y: Array) -> Array:
+        """1 behind a shortened device's front taper, 0 on its cut line."""
+        return smoothstep((cut_line_x(self.outline.landmarks, self.spec.length, y) - x) / FRONT_TAPER_MM)
 
     def heel_cup_mm(self, x: Array, y: Array) -> Array:
         """The cup: heel_cup_depth_mm on the rim's flat top, easing down to zero at the
@@ -227,6 +240,65 @@ class TopSurface:
         lo, hi = ARCH_ACROSS
         return s.arch_height_mm * along * smoothstep((across - lo) / (hi - lo))
 
+    def medial_wall_mm(self, x: Array, y: Array) -> Array:
+        """The fill that carries the heel cup's medial wall on into the arch (0 elsewhere)."""
+        x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        out = np.zeros(x.shape)
+        on = self._medial_wall_box(x)
+        out[on] = self._medial_wall_on(x[on], y[on])
+        return out
+
+    def _medial_wall_box(self, x: Array) -> NDArray[np.bool_]:
+        if self.spec.heel_cup_depth_mm <= 0 or self.spec.arch_height_mm <= 0:
+            return np.zeros(np.shape(x), dtype=bool)
+        x_hc = self.outline.landmarks.heel_centre[0]
+        return (x > x_hc) & (x < self.spec.arch_apex_pct / 100 * self.spec.foot_length_mm)
+
+    def _medial_wall_on(self, x: Array, y: Array) -> Array:
+        """Between the heel centre and the arch apex the cup fades and the arch rises; on
+        their own the two leave a trough along the medial border (3-9 mm deep at 0.28 FL)
+        just under the sustentaculum tali, where a functional orthosis's medial wall runs
+        on from the cup into the arch (docs/clinical.md, "Medial border"). So the sum is
+        filled up to a blend of the two shapes at full height: the rear as it stands at
+        the heel centre (the cup's rim profile off the medial edge, the rearfoot post and
+        a heel skive), turning (smoothstep) into the arch's profile at its apex. Along the border that never falls below the lower of the cup's depth
+        and the arch's height; less ``medial_border_dip_mm`` in the middle when a
+        prescription lowers it on purpose. The fill is eased in (C1) over
+        MEDIAL_WALL_EASE_MM of deficit, so it stays at most half that short of the blend."""
+        s = self.spec
+        fl = s.foot_length_mm
+        x_hc = self.outline.landmarks.heel_centre[0]
+        x_apex = s.arch_apex_pct / 100 * fl
+        b = smoothstep((x - x_hc) / (x_apex - x_hc))
+        lat, med = self.outline.edges_at(x)
+        lo, hi = ARCH_ACROSS
+        across = smoothstep(((y - lat) / np.maximum(med - lat, 1e-9) - lo) / (hi - lo))
+        # The cup's cross-section at the heel centre, at the same distance from the
+        # medial edge (the edge moves across between the heel and the arch).
+        _, med_hc = self.outline.edges_at(np.array([x_hc]))
+        assert self._cup_distance is not None  # the box is empty without a cup
+        x_back = np.full(x.shape, x_hc)
+        cup_shape = self._cup_rise(self._cup_distance.distance_mm(x_back, med_hc[0] - (med - y)))
+        skives = [t for t in self.modification_terms if t.key in SKIVE_KEYS]
+        # The rear as it stands at the heel centre (cup, post and skive at full weight),
+        # carried forward at the same distance from the medial edge.
+        rear = s.heel_cup_depth_mm * cup_shape + self._tilt(y, s.rearfoot_post_deg, self._rearfoot_y)
+        for term in skives:
+            rear = rear + term.height_mm(x_back, y)
+        wanted = ((1 - b) * rear + b * s.arch_height_mm * across
+                  - s.medial_border_dip_mm * 4 * b * (1 - b) * np.maximum(cup_shape, across))
+        have = np.zeros(x.shape)
+        back = x < REARFOOT_END_FRACTION * fl
+        have[back] = (self._cup_on(x[back], y[back]) + self._tilt(y[back], s.rearfoot_post_deg, self._rearfoot_y)
+                      ) * self._rearfoot_weight(x[back])
+        arch = x > ARCH_START_FRACTION * fl
+        have[arch] += self._arch_on(x[arch], y[arch])
+        for term in skives:
+            have = have + term.height_mm(x, y)
+        deficit = wanted - have
+        k = MEDIAL_WALL_EASE_MM
+        return np.where(deficit <= 0, 0.0, np.where(deficit < k, deficit**2 / (2 * k), deficit - k / 2))
+
     def met_pad_mm(self, x: Array, y: Array) -> Array:
         x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
         out = np.zeros(x.shape)
@@ -276,8 +348,8 @@ class TopSurface:
     def height_mm(self, x: Array, y: Array) -> Array:
         """Top height above the bed (z = 0) at each (x, y), in mm.
 
-        The same sum as base + sole + lift + heel cup + arch + met pad + posts +
-        modifications, with each
+        The same sum as base + sole + lift + heel cup + arch + medial wall + met pad +
+        posts + modifications, with each
         term computed only where it can be non-zero (this runs at every mesh probe)."""
         x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
         shape = x.shape
@@ -302,6 +374,9 @@ class TopSurface:
         if s.arch_height_mm != 0:
             on = np.flatnonzero((x > ARCH_START_FRACTION * fl) & (x < ARCH_END_FRACTION * fl))
             out[on] += self._arch_on(x[on], y[on])
+        on = np.flatnonzero(self._medial_wall_box(x))
+        if len(on):
+            out[on] += self._medial_wall_on(x[on], y[on])
         if s.met_pad_height_mm > 0:
             on = np.flatnonzero(self._met_pad_box(x, y))
             out[on] += self._met_pad_on(x[on], y[on])
@@ -313,9 +388,18 @@ class TopSurface:
         if self.modification_terms:
             out += modifications_mm(self.modification_terms, x, y)
         if self.pressure_relief is not None:
-            # last: its depth is held to leave the printable minimum under the rest
+            # its depth is held to leave the printable minimum under the rest
             out -= self.pressure_relief.depth_mm(x, y, out)
+        if s.length != "full":
+            out = self._front_taper(x, y, out)
         return out.reshape(shape)
+
+    def _front_taper(self, x: Array, y: Array, height: Array) -> Array:
+        """A three-quarter or sulcus device ends with its front edge skived: over the
+        last FRONT_TAPER_MM before the cut line everything above the printable minimum
+        (base, lift, posts, pads) eases down (smoothstep) to that minimum, so the foot
+        meets no ledge where the device ends (docs/clinical.md, "Length")."""
+        return PRINTABLE_MIN_MM + (height - PRINTABLE_MIN_MM) * self._front_fade(x, y)
 
     # -- helpers -----------------------------------------------------------------------
     def met_pad_apex(self) -> tuple[float, float]:

@@ -19,10 +19,10 @@ import numpy as np
 import shapely
 
 from insolegen.geometry.measure import volumes_within_mm3
-from insolegen.geometry.outline import Outline, behind_mth_line, resample_ring
+from insolegen.geometry.outline import Outline, behind_mth_line, cut_offset_mm, resample_ring
 from insolegen.geometry.pressure_field import band_areas, band_edges_kpa, band_infill_pct
 from insolegen.geometry.solid import Mesh, Resolution, extrude_between, extrude_height_field
-from insolegen.geometry.surfaces import TopSurface
+from insolegen.geometry.surfaces import FRONT_TAPER_MM, TopSurface
 from insolegen.profile.problems import problem
 from insolegen.profile.spec import SideSpec, ZonesSpec
 from insolegen.profile.zonecheck import MIN_ZONE_AREA_MM2, MIN_ZONE_WIDTH_MM
@@ -153,7 +153,18 @@ def lift_region(spec: SideSpec, outline: Outline, surface: TopSurface) -> shapel
     falls with the heel-to-MTH progress, whose level lines are straight)."""
     region = outline.polygon.buffer(LIFT_OVERHANG_MM)
     if spec.lift_forefoot_mm >= LIFT_MIN_MM:
-        return region
+        if spec.length == "full":
+            return region
+        # A shortened device's front taper eases the lift out (surfaces.FRONT_TAPER_MM):
+        # the layer ends where fade x forefoot lift falls to LIFT_MIN_MM, a line
+        # parallel to the cut (and to the MTH line).
+        share = LIFT_MIN_MM / spec.lift_forefoot_mm
+        lo, hi = 0.0, 1.0
+        for _ in range(50):  # smoothstep(t) = share, by bisection
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if mid * mid * (3 - 2 * mid) < share else (lo, mid)
+        offset = cut_offset_mm(outline.landmarks, spec.length) - hi * FRONT_TAPER_MM
+        return region.intersection(behind_mth_line(outline.landmarks, offset))
     lm = outline.landmarks
     (x1, y1), (x5, y5) = lm.mth1, lm.mth5
     x_hc = lm.heel_centre[0]

@@ -99,6 +99,12 @@ def side_warnings(spec: SideSpec) -> list[str]:
                 f"{key} = {value:g} is beyond the typical range of {POST_WARN_DEG:g} degrees "
                 "varus or valgus"
             )
+    if spec.lift_forefoot_mm > 0 and spec.length != "full":
+        out.append(
+            f"lift.forefoot_mm = {spec.lift_forefoot_mm:g} on a {spec.length} insole: the lift tapers to nothing "
+            "at its front edge, so the toes stand that much lower than the ball; a forefoot lift wants "
+            "shape.length = \"full\", or a shoe whose toe box takes the step"
+        )
     if spec.met_pad_height_mm > MET_PAD_WARN_MM:
         out.append(
             f"met_pad_height_mm = {spec.met_pad_height_mm:g} is taller than the usual 3-6 mm"

@@ -402,6 +402,7 @@ def _shape(doc: ProfileDoc, pick: Any, *, womens: bool, conform: bool) -> dict[s
         "heel_cup_depth_mm": defaults.HEEL_CUP_WOMENS_MM if womens else defaults.HEEL_CUP_MM,
         "arch_height_mm": defaults.ARCH_HEIGHT_MM,
         "arch_apex_pct": defaults.ARCH_APEX_PCT,
+        "medial_border_dip_mm": 0.0,
         "met_pad_height_mm": 0.0,
         "rearfoot_post_deg": 0.0,
         "forefoot_post_deg": 0.0,

@@ -73,6 +73,15 @@ def modification_checks(spec: SideSpec) -> tuple[list[str], list[str]]:
     if m.reverse_mortons_mm > REVERSE_MORTONS_THIN_MM:
         warnings.append(f"{_key('reverse_mortons_mm')} = {m.reverse_mortons_mm:g}: a thick reverse Morton's can "
                         f"cause toe nerve symptoms; usually {REVERSE_MORTONS_THIN_MM:g} mm or less")
+    # A three-quarter device ends 10-15 mm behind the heads: a met pad (apex 8 mm behind
+    # the line, its front on the line) or a met bar (full to 5 mm behind it) would be cut
+    # off by the device's end; on a shell they go under a longer top cover.
+    for key, height in (("shape.met_pad_height_mm", spec.met_pad_height_mm), (_key("met_bar_mm"), m.met_bar_mm)):
+        if height > 0 and spec.length == "three-quarter":
+            refusals.append(problem(key, height,
+                    f"{key} = {height:g} reaches the metatarsal heads, but a three-quarter insole ends "
+                    "about 11 mm behind them: the pad would end on a cut edge; allowed with shape.length = "
+                    "\"full\" or \"sulcus\""))
     if m.met_bar_mm > 0 and spec.met_pad_height_mm > 0:
         warnings.append(f"{_key('met_bar_mm')} = {m.met_bar_mm:g} with shape.met_pad_height_mm = "
                         f"{spec.met_pad_height_mm:g}: a met bar and a met pad both lift the heads; usually one")
@@ -117,6 +126,13 @@ def modification_checks(spec: SideSpec) -> tuple[list[str], list[str]]:
                     f"{_key('first_ray_cutout')} = true and {_key('mortons_extension_mm')} = "
                             f"{m.mortons_extension_mm:g}: one drops the 1st ray, the other loads it: allowed is "
                             "one of them"))
+        under_first = [(k, d) for k, d in (("mth_relief_mm", m.mth_relief_mm[0]),
+                                           ("sesamoid_relief_mm", m.sesamoid_relief_mm)) if d > 0]
+        for key, depth in under_first:
+            # the cut-out already takes the 1st MPJ down to the printable minimum
+            refusals.append(problem(_key(key), list(m.mth_relief_mm) if key == "mth_relief_mm" else depth,
+                    f"{_key(key)} cuts under the 1st MPJ, where {_key('first_ray_cutout')} = true already "
+                    f"leaves only the printable minimum ({PRINTABLE_MIN_MM:g} mm): allowed is one of them"))
         if spec.length == "three-quarter":
             refusals.append(problem(_key('first_ray_cutout'), True,
                     f"{_key('first_ray_cutout')} = true lies under the 1st MPJ: allowed with shape.length "

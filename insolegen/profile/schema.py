@@ -50,6 +50,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "heel_cup_depth_mm": (0.0, 30.0, "mm"),
     "arch_height_mm": (0.0, 35.0, "mm"),
     "arch_apex_pct": (35.0, 55.0, "% of foot length"),
+    "medial_border_dip_mm": (0.0, 20.0, "mm"),
     "met_pad_height_mm": (0.0, 12.0, "mm"),
     "rearfoot_post_deg": (-15.0, 15.0, "degrees"),
     "forefoot_post_deg": (-15.0, 15.0, "degrees"),
@@ -149,6 +150,7 @@ class ShapeTable(BaseModel):
     heel_cup_depth_mm: Annotated[float, _range("heel_cup_depth_mm")] | None = None  # the cup's rim above the heel seat
     arch_height_mm: Annotated[float, _range("arch_height_mm")] | None = None  # the medial arch above the base, at its apex
     arch_apex_pct: Annotated[float, _range("arch_apex_pct")] | None = None  # where the apex lies, % of foot length from the heel
+    medial_border_dip_mm: Annotated[float, _range("medial_border_dip_mm")] | None = None  # lower the medial wall between cup and arch on purpose (0: continuous)
     met_pad_height_mm: Annotated[float, _range("met_pad_height_mm")] | None = None  # a teardrop behind the 2nd and 3rd MTHs
     rearfoot_post_deg: Annotated[float, _range("rearfoot_post_deg")] | None = None  # + medial (varus) post, - lateral
     forefoot_post_deg: Annotated[float, _range("forefoot_post_deg")] | None = None  # + medial (varus) post, - lateral

@@ -126,6 +126,7 @@ class SideSpec:
     heel_cup_depth_mm: float = defaults.HEEL_CUP_MM
     arch_height_mm: float = defaults.ARCH_HEIGHT_MM
     arch_apex_pct: float = defaults.ARCH_APEX_PCT
+    medial_border_dip_mm: float = 0.0  # the medial wall lowered on purpose between the cup and the arch
     met_pad_height_mm: float = 0.0
     rearfoot_post_deg: float = 0.0
     forefoot_post_deg: float = 0.0
