@@ -58,11 +58,18 @@ SKIVE_FORWARD_FRACTION = 0.06  # full skive to this far before the heel centre, 
 REAR_END_FRACTION = 0.30
 SKIVE_KEYS = ("medial_heel_skive_mm", "lateral_heel_skive_mm")
 SKIVE_PLATEAU_ACROSS = 0.70  # the skive's full depth from here to the cup: share of the half heel
-FIRST_RAY_ACROSS = (0.28, 0.38)  # the 1st ray's lateral edge: full medial of 0.28, none lateral of 0.38
+# The 1st ray's lateral edge lies between MTH1 (a = 0.13) and MTH2 (0.31): full medial of
+# 0.19, none lateral of 0.25, so a Morton's extension adds nothing under MTH2 and a
+# reverse Morton's nothing under MTH1 (each head's 9 mm relief radius clear of the edge's
+# middle).
+FIRST_RAY_ACROSS = (0.19, 0.25)
 FOREFOOT_START_MM = (25.0, 12.0)  # extensions start this far behind the MTH line, rising over the second
 MET_BAR_MM = (30.0, 10.0, 5.0)  # behind the MTH line: starts rising, full from, full to; 0 on the line
 MET_BAR_ACROSS = (0.08, 0.92)  # across MTH 1-5, edges eased over 0.08 of the width
-CUBOID = (0.42, 0.78, 0.07, 0.22)  # centre x / FL, centre a, half length / FL, half width / width
+# Centre x / FL, centre a, half length / FL, half width / width. The cuboid lies just
+# behind the 5th metatarsal's base (its styloid, about 0.37-0.40 FL: the head at 0.64 less
+# a 5th metatarsal of about 0.25 FL): the pad spans 0.275-0.365 FL, off the styloid.
+CUBOID = (0.32, 0.78, 0.045, 0.22)
 NAVICULAR = (0.38, 0.16, 0.08, 0.22)
 MTH_ACROSS = (0.13, 0.31, 0.49, 0.67, 0.85)  # heads 1..5 on the MTH line
 MTH_RELIEF_RADIUS_MM = 9.0
@@ -71,7 +78,7 @@ HEEL_RELIEF_RADIUS_FRACTION = 0.05  # of FL (13 mm on a 265 mm foot)
 HORSESHOE_FORWARD_FRACTION = 0.09  # the horseshoe's hollow runs forward this far, open to the front
 GROOVE = (0.22, 0.58, 0.28, 8.0)  # from x / FL, to x / FL, across, half width (mm)
 FLANGE = (0.20, 0.62, 0.05)  # medial flange: full from x / FL to x / FL, eased in and out over
-CLIP = (0.10, 0.45, 0.05)  # lateral clip: the same along the lateral heel and midfoot
+CLIP = (0.10, 0.30, 0.05)  # lateral clip: the same along the lateral heel and cuboid, gone by 0.35 (the styloid)
 CUTOUT = (8.0, 0.12, 18.0, 12.0)  # first-ray cut-out: ahead of the MTH line (mm), across, half length, half width
 
 

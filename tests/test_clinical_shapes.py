@@ -1,0 +1,155 @@
+"""Issue 28: the built shapes against the clinical sources (docs/clinical.md), each built
+through the CLI and measured on its STL where the modification or rule acts, relative to
+its neighbours, not only at its own landmark (helpers: clinicalshapes.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from clinicalshapes import across_point, cli_build, edges_mm, foot_length_mm, on_mth_line, refusal, top_mm
+
+EU42 = {"foot": {"size": "EU 42"}, "side": "right", "print": {"label": False}}
+HEEL_CENTRE, ARCH_APEX = 0.16, 0.42  # of foot length (docs/clinical.md)
+
+
+def _medial_border(mesh, fl: float, apex: float = ARCH_APEX, count: int = 40):
+    """Top heights along the medial border (90 % across from the lateral edge) from the
+    heel centre to the arch apex."""
+    xs = np.linspace(HEEL_CENTRE * fl, apex * fl, count)
+    return top_mm(mesh, [across_point(mesh, x, 0.9) for x in xs])
+
+
+@pytest.mark.parametrize("example", ["lld-left-lift", "orthotic-pair", "plain-eu42", "dress-shoe"])
+def test_the_medial_border_runs_on_from_the_cup_into_the_arch_in_every_example(tmp_path, example):
+    """The trough the review found (rim -> lowest -> apex: lld-left-lift left 21.0 -> 14.9
+    -> 18.3, orthotic-pair right 23.8 -> 14.7 -> 23.5) is gone: nowhere between the heel
+    centre and the apex does the border fall below the lower of its two ends by more
+    than the base's own fall from heel to forefoot and half a millimetre of easing."""
+    parts, record = cli_build(tmp_path, example)
+    for side, mesh in parts.items():
+        spec = next(s for s in record["sides"] if s["side"] == side)["parameters"]
+        fl = foot_length_mm(mesh) if spec["length"] == "full" else spec["foot_length_mm"]
+        border = _medial_border(mesh, fl, spec["arch_apex_pct"] / 100)
+        fall = (spec["heel_thickness_mm"] - spec["thickness_mm"]) + (spec["lift_heel_mm"] - spec["lift_forefoot_mm"])
+        lowest = float(np.nanmin(border))
+        assert lowest >= min(border[0], border[-1]) - 0.6 - max(fall, 0.0), (side, border.round(1))
+
+
+def test_the_medial_wall_holds_with_a_post_and_a_skive_and_a_prescription_can_lower_it(tmp_path):
+    """A 4 degree varus post and a 4 mm medial skive raise the heel's medial side; the
+    border carries that on into the arch. medial_border_dip_mm = 5 lowers its middle by
+    about 5 mm (4 b (1 - b) at the blend's middle, b = 0.5), and no more at the ends."""
+    shape = {"heel_cup_depth_mm": 16, "arch_height_mm": 15, "rearfoot_post_deg": 4}
+    parts, _ = cli_build(tmp_path / "a", {**EU42, "shape": shape, "modifications": {"medial_heel_skive_mm": 4}})
+    mesh = parts["right"]
+    fl = foot_length_mm(mesh)
+    border = _medial_border(mesh, fl)
+    assert border[0] > 20  # 3 base + 16 cup (on a distance from the edge) + post + skive
+    assert np.nanmin(border) >= min(border[0], border[-1]) - 0.6, border.round(1)
+    dipped, _ = cli_build(tmp_path / "b", {**EU42, "shape": {**shape, "medial_border_dip_mm": 5},
+                                            "modifications": {"medial_heel_skive_mm": 4}})
+    lowered = _medial_border(dipped["right"], fl)
+    middle = np.argmin(np.abs(np.linspace(HEEL_CENTRE, ARCH_APEX, len(border)) - (HEEL_CENTRE + ARCH_APEX) / 2))
+    assert border[middle] - lowered[middle] == pytest.approx(5.0, abs=0.6)
+    assert abs(border[0] - lowered[0]) < 0.05 and abs(border[-1] - lowered[-1]) < 0.05
+
+
+def test_a_three_quarter_insole_ends_behind_the_heads_on_a_tapered_edge(tmp_path):
+    """Three-quarter length ends 10-15 mm behind the metatarsal heads (one lab: 12 mm
+    behind MTH1, 10 behind MTH5) and its front edge is skived: an 8/4 mm lift on it falls
+    to the printable minimum at the edge, never by more than 1 mm over any 1 mm, and the
+    build warns that the forefoot lift ends there."""
+    doc = {**EU42, "shape": {"length": "three-quarter"}, "lift": {"side": "right", "heel_mm": 8, "forefoot_mm": 4}}
+    parts, record = cli_build(tmp_path, doc)
+    mesh = parts["right"]
+    fl = 265.0  # EU 42
+    front = float(mesh.bounds[1][0])
+    assert 0.74 * fl - 15 <= front <= 0.74 * fl - 9
+    y_mid = float(np.mean(edges_mm(mesh, front - 30.0)))
+    xs = np.arange(front - 30.0, front, 0.5)
+    tops = top_mm(mesh, np.column_stack([xs, np.full(len(xs), y_mid)]))
+    tops = tops[~np.isnan(tops)]
+    assert tops[0] > 3 + 4 - 0.3  # base + forefoot lift, before the taper
+    assert tops[-1] < 1.2 + 0.3  # the printable minimum at the edge
+    assert np.max(-np.diff(tops)) < 0.5  # at most 1 mm of fall per mm (0.5 mm steps)
+    assert any("lift.forefoot_mm = 4 on a three-quarter insole" in w for w in record["warnings"])
+
+
+@pytest.mark.parametrize("key", ["met_pad_height_mm", "met_bar_mm"])
+def test_a_pad_that_would_end_on_a_three_quarter_edge_is_refused(tmp_path, capsys, key):
+    """The review's case: EU W 39, three-quarter, a 4 mm met pad built a 7 mm top that fell
+    to the base 4 mm before the end. A pad must sit wholly on the device."""
+    doc = {"foot": {"size": "EU W 39"}, "side": "right", "shape": {"length": "three-quarter"}}
+    if key == "met_pad_height_mm":
+        doc["shape"]["met_pad_height_mm"] = 4
+    else:
+        doc["modifications"] = {key: 3}
+    code, err = refusal(tmp_path, doc, capsys)
+    assert code == 2
+    assert "three-quarter insole ends about 11 mm behind them" in err and "Traceback" not in err
+
+
+def test_a_full_length_lift_example_runs_to_the_toes(tmp_path):
+    """profiles/full-length-lift.toml: the 3.5 mm forefoot lift runs on under the toes (a
+    full-length insole), so the toes sit on it and not behind a step."""
+    parts, record = cli_build(tmp_path, "full-length-lift")
+    right, left = parts["right"], parts["left"]
+    fl = foot_length_mm(right)
+    toes = [across_point(right, 0.90 * fl, 0.6)]
+    assert top_mm(right, toes)[0] - top_mm(left, toes)[0] == pytest.approx(3.5, abs=0.1)
+    assert not any("tapers to nothing" in w for w in record["warnings"])
+
+
+def _heads(mesh, fl):
+    return {i + 1: on_mth_line(mesh, fl, a) for i, a in enumerate((0.13, 0.31, 0.49, 0.67, 0.85))}
+
+
+def test_mortons_extension_lies_under_the_first_ray_only(tmp_path):
+    """A 3 mm Morton's extension: +3 under MTH1 and the hallux, nothing under MTH2 or the
+    2nd toe (the review: +2.36 mm under MTH2, 78 % of it). A 4 mm reverse Morton's: 0
+    under MTH1, +4 under MTH2-5, no step between the lesser heads."""
+    plain, _ = cli_build(tmp_path / "plain", EU42)
+    mortons, _ = cli_build(tmp_path / "m", {**EU42, "modifications": {"mortons_extension_mm": 3}})
+    reverse, _ = cli_build(tmp_path / "r", {**EU42, "modifications": {"reverse_mortons_mm": 4}})
+    base = plain["right"]
+    fl = foot_length_mm(base)
+    heads = _heads(base, fl)
+    hallux, second_toe = on_mth_line(base, fl, 0.12, 25.0), on_mth_line(base, fl, 0.34, 25.0)
+    points = [heads[i] for i in range(1, 6)] + [hallux, second_toe]
+    flat = top_mm(base, points)
+    m = top_mm(mortons["right"], points) - flat
+    r = top_mm(reverse["right"], points) - flat
+    assert m[0] == pytest.approx(3.0, abs=0.1) and m[5] == pytest.approx(3.0, abs=0.1)
+    assert abs(m[1]) < 0.1 and abs(m[6]) < 0.1 and np.all(np.abs(m[2:5]) < 0.1)
+    assert abs(r[0]) < 0.1 and abs(r[5]) < 0.1
+    assert np.allclose(r[1:5], 4.0, atol=0.1)
+
+
+def test_the_example_prescription_relieves_mth2_and_3_alike(tmp_path):
+    """orthosis-modifications: reliefs of 1.5 mm under MTH2 and MTH3 beside a Morton's
+    extension: the two heads stand level with each other and 1.5 mm below MTH4 (the
+    review: MTH2 ended 2.3 mm above MTH3, lifted by the extension)."""
+    parts, record = cli_build(tmp_path, "orthosis-modifications")
+    for side, mesh in parts.items():
+        fl = next(s for s in record["sides"] if s["side"] == side)["parameters"]["foot_length_mm"]
+        tops = top_mm(mesh, [on_mth_line(mesh, fl, a) for a in (0.13, 0.31, 0.49, 0.67)])
+        assert abs(tops[1] - tops[2]) < 0.3, (side, tops.round(2))
+        assert tops[3] - tops[1] == pytest.approx(1.5, abs=0.35), (side, tops.round(2))
+
+
+def test_the_cuboid_pad_and_lateral_clip_stay_off_the_fifth_metatarsal_base(tmp_path):
+    """The 5th metatarsal's base (styloid) lies at about 0.37-0.40 FL; the cuboid just
+    behind it. A 3 mm cuboid pad rises 3 mm at 0.32 FL and nothing at 0.385; a 6 mm lateral
+    clip stands full at 0.25 FL and is gone at 0.385 FL."""
+    plain, _ = cli_build(tmp_path / "plain", EU42)
+    pad, _ = cli_build(tmp_path / "pad", {**EU42, "modifications": {"cuboid_pad_mm": 3}})
+    clip, _ = cli_build(tmp_path / "clip", {**EU42, "modifications": {"lateral_clip_mm": 6}})
+    base = plain["right"]
+    fl = foot_length_mm(base)
+    cuboid = across_point(base, 0.32 * fl, 1 - 0.78)
+    styloid = [across_point(base, 0.385 * fl, s) for s in (0.03, 0.1, 0.2, 0.3)]
+    assert (top_mm(pad["right"], [cuboid]) - top_mm(base, [cuboid]))[0] == pytest.approx(3.0, abs=0.1)
+    assert np.all(np.abs(top_mm(pad["right"], styloid) - top_mm(base, styloid)) < 0.05)
+    assert np.all(np.abs(top_mm(clip["right"], styloid) - top_mm(base, styloid)) < 0.05)
+    wall = [(0.25 * fl, edges_mm(base, 0.25 * fl)[0] + 1.0)]
+    assert (top_mm(clip["right"], wall) - top_mm(base, wall))[0] == pytest.approx(6.0, abs=0.15)
