@@ -153,3 +153,44 @@ def test_the_cuboid_pad_and_lateral_clip_stay_off_the_fifth_metatarsal_base(tmp_
     assert np.all(np.abs(top_mm(clip["right"], styloid) - top_mm(base, styloid)) < 0.05)
     wall = [(0.25 * fl, edges_mm(base, 0.25 * fl)[0] + 1.0)]
     assert (top_mm(clip["right"], wall) - top_mm(base, wall))[0] == pytest.approx(6.0, abs=0.15)
+
+
+def test_a_top_cover_is_added_on_top_and_leaves_the_cushion_under_it(tmp_path):
+    """The review: a 1.2 mm cover on a 2.5 mm heel left 1.3 mm of cushion (carved out of
+    the device, printed solid). Now the cover lies on top: the part is 1.2 mm taller
+    everywhere, the cushion under it is the same, and a thick dense cover is warned about."""
+    shape = {"heel_thickness_mm": 2.5, "thickness_mm": 2.5}
+    plain, _ = cli_build(tmp_path / "plain", {**EU42, "shape": shape})
+    covered, record = cli_build(tmp_path / "cover", {**EU42, "shape": shape, "modifications": {"top_cover_mm": 1.2}})
+    base, mesh = plain["right"], covered["right"]
+    fl = foot_length_mm(base)
+    points = [across_point(base, f * fl, s) for f in (0.16, 0.42, 0.7, 0.9) for s in (0.3, 0.5, 0.7)]
+    assert np.allclose(top_mm(mesh, points) - top_mm(base, points), 1.2, atol=0.05)
+    assert not record["warnings"]
+    zone = next(z for z in record["sides"][0]["zones"] if z["name"] == "top_cover")
+    assert zone["infill_pct"] == 100
+    _, thick = cli_build(tmp_path / "thick", {**EU42, "modifications": {"top_cover_mm": 4}})
+    assert any("top_cover_mm = 4 at zones.top_cover = 100 %" in w and "not a cushion" in w for w in thick["warnings"])
+    _, soft = cli_build(tmp_path / "soft", {**EU42, "modifications": {"top_cover_mm": 4}, "zones": {"top_cover": 15}})
+    assert not any("top_cover" in w for w in soft["warnings"])
+
+
+def test_a_scanned_foot_rises_at_most_4_mm_round_the_forefoot_and_toes(tmp_path):
+    """scan-relief-pair: the review measured 9-12 mm walls in the outer 4 mm at the ball,
+    12.6 mm along the big toe and 8-10 mm round the toe tip, where a shoe has room for a
+    few millimetres. Ahead of the midfoot the scanned sole now rises at most 4 mm (and
+    half a millimetre of easing) above its level under the metatarsal heads."""
+    parts, record = cli_build(tmp_path, "scan-relief-pair")
+    for side, mesh in parts.items():
+        fl = next(s for s in record["sides"] if s["side"] == side)["parameters"]["foot_length_mm"]
+        x0 = float(mesh.bounds[0][0])
+        ball = top_mm(mesh, [on_mth_line(mesh, fl, 0.5)])[0]
+        rises = []
+        for share in (0.66, 0.70, 0.75, 0.80, 0.85, 0.90, 0.95):
+            x = x0 + share * fl
+            lat, med = edges_mm(mesh, x)
+            rises.extend(top_mm(mesh, [(x, lat + 1.5), (x, lat + 3.5), (x, med - 3.5), (x, med - 1.5)]) - ball)
+        tip_x = float(mesh.bounds[1][0]) - 2.0
+        rises.append(top_mm(mesh, [(tip_x, float(np.mean(edges_mm(mesh, tip_x))))])[0] - ball)
+        assert np.nanmax(rises) <= 4.0 + 0.55, (side, np.round(rises, 1))
+        assert np.nanmax(rises) > 3.0  # the scan's shape is kept below the limit

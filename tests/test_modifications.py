@@ -281,13 +281,6 @@ def test_a_top_cover_is_its_own_zone_under_the_whole_top_measured_and_disjoint(l
     assert "top_cover" in [z.name for z in result.record.sides[0].zones]
 
 
-def test_a_top_cover_thicker_than_the_base_is_refused():
-    assert "modifications.top_cover_mm = 2.5 is thicker than the base it covers (shape.thickness_mm / " \
-        "heel_thickness_mm: 2 mm): allowed is 0 to 2 mm" in _refused({"top_cover_mm": 2.5}, {**SHAPE, "thickness_mm": 2.0})
-    # as thick as the base is allowed (another key's refusal shows the cover passed)
-    assert "top_cover_mm" not in _refused({"top_cover_mm": 2.0, "heel_relief_mm": 99}, {**SHAPE, "thickness_mm": 2.0})
-
-
 def test_the_top_cover_is_written_to_both_3mf_dialects_with_its_extruder(tmp_path):
     profile = tmp_path / "cover.toml"
     profile.write_text('name = "cover"\n[foot]\nsize = "EU 42"\n[modifications]\ntop_cover_mm = 1\n'

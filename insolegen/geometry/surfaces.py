@@ -40,6 +40,8 @@ __all__ = [
     "CUP_RIM_FRACTION_OF_HEEL",
     "CUP_RIM_TOP_MM",
     "FOREFOOT_POST_FRACTIONS",
+    "FOREFOOT_RISE_EASE_FRACTIONS",
+    "FOREFOOT_RISE_MM",
     "FRONT_TAPER_MM",
     "MET_PAD_ALONG_MTH_LINE",
     "MET_PAD_DISTAL_MM",
@@ -82,6 +84,8 @@ MET_PAD_PROXIMAL_MM = 8.0  # apex behind the MTH line (docs/clinical.md: 5-10 mm
 MET_PAD_DISTAL_MM = 8.0  # the pad ends on the MTH line, never beyond it
 MET_PAD_TAIL_FRACTION = 0.11  # teardrop tail toward the heel
 MET_PAD_HALF_WIDTH_FRACTION = 0.045
+FOREFOOT_RISE_MM = 4.0  # a scan's sole rises at most this above its level under the heads, ahead of the midfoot
+FOREFOOT_RISE_EASE_FRACTIONS = (0.58, 0.64)  # the limit eases in over this span of foot length
 FRONT_TAPER_MM = 10.0  # a shortened device's top eases down to the printable minimum over this at its front
 MEDIAL_WALL_EASE_MM = 1.0  # the medial wall's fill eases in over this deficit (C1), at most half of it short
 RAMP_ROUNDING = 0.1  # share of the lift and base ramps rounded at each end
@@ -338,18 +342,40 @@ class TopSurface:
         return rear + fore
 
     def sole_mm(self, x: Array, y: Array) -> Array:
-        """The scanned plantar surface (height above its lowest point), when conforming."""
+        """The scanned plantar surface (height above its lowest point), when conforming,
+        its rise toward the forefoot's edge limited (:meth:`_sole_on`)."""
         source = self.spec.foot
         if source is None or not source.conform or source.sole is None:
             return np.zeros_like(x)
-        return source.sole.height_mm(x, y)
+        return self._sole_on(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+
+    def _sole_on(self, x: Array, y: Array) -> Array:
+        """A scan's sole, but ahead of the midfoot it rises at most FOREFOOT_RISE_MM above
+        its level under the metatarsal heads: a scan's sole climbs the sides of the
+        forefoot and the toes (6-12 mm in the outer few millimetres), where a shoe has
+        room for a few millimetres at most (docs/clinical.md, "Reading real feet"). The
+        limit is eased in (C1) over FOREFOOT_RISE_EASE_FRACTIONS of the foot's length and
+        over a millimetre of excess, so it is at most half a millimetre higher."""
+        sole = self.spec.foot.sole  # type: ignore[union-attr]  # called only with a conforming scan
+        out = sole.height_mm(x, y)
+        fl = self.spec.foot_length_mm
+        lo, hi = FOREFOOT_RISE_EASE_FRACTIONS
+        ahead = np.flatnonzero(x > lo * fl)
+        if len(ahead):
+            mx, my = self.outline.landmarks.mth_mid
+            cap = float(sole.height_mm(np.array([mx]), np.array([my]))[0]) + FOREFOOT_RISE_MM
+            excess = out[ahead] - cap
+            k = 1.0
+            eased = np.where(excess <= 0, 0.0, np.where(excess < k, excess**2 / (2 * k), excess - k / 2))
+            out[ahead] -= eased * smoothstep((x[ahead] - lo * fl) / ((hi - lo) * fl))
+        return out
 
     # -- the sum -----------------------------------------------------------------------
     def height_mm(self, x: Array, y: Array) -> Array:
         """Top height above the bed (z = 0) at each (x, y), in mm.
 
         The same sum as base + sole + lift + heel cup + arch + medial wall + met pad +
-        posts + modifications, with each
+        posts + modifications (tapered at a shortened device's front) + top cover, with each
         term computed only where it can be non-zero (this runs at every mesh probe)."""
         x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
         shape = x.shape
@@ -363,7 +389,7 @@ class TopSurface:
         source = s.source
         # (a foot file not yet read adds nothing: it has no sole)
         if isinstance(source, FootSource) and source.conform and source.sole is not None:
-            out += source.sole.height_mm(x, y)
+            out += self._sole_on(x, y)
         rear = np.flatnonzero(x < REARFOOT_END_FRACTION * fl)
         if len(rear) and (self._cup_distance is not None or s.rearfoot_post_deg != 0):
             xr, yr = x[rear], y[rear]
@@ -392,6 +418,9 @@ class TopSurface:
             out -= self.pressure_relief.depth_mm(x, y, out)
         if s.length != "full":
             out = self._front_taper(x, y, out)
+        # A top cover is a layer added on top of the device, the same thickness all over
+        # (a cover carved out of it would make the device firmer, not softer).
+        out += s.modifications.top_cover_mm
         return out.reshape(shape)
 
     def _front_taper(self, x: Array, y: Array, height: Array) -> Array:

@@ -19,7 +19,7 @@ from insolegen.core.paths import brief
 from insolegen.profile import defaults
 from insolegen.profile.clinical import lift_checks, merged_side_warnings
 from insolegen.profile.messages import _describe
-from insolegen.profile.modification_rules import modification_checks, pair_checks
+from insolegen.profile.modification_rules import cover_checks, modification_checks, pair_checks
 from insolegen.profile.names import StemError, display_name_problem, file_stem, forbidden_character
 from insolegen.profile.printers import PRINTERS
 from insolegen.profile.problems import Problem, ProfileError, keyed, problem
@@ -120,6 +120,7 @@ def profile_from_dict(
     problems.extend(pressure_problems(doc, sides))
     problems.extend(lattice_problems(doc, specs))
     zones = zones_spec(doc.zones, problems)
+    warnings.extend(cover_checks(specs, zones.top_cover_pct))
     print_spec = _print_spec(doc, problems)
     if doc.lift is not None and doc.lift.side in sides and not problems:
         lifted = next(s for s in specs if s.side == doc.lift.side)

@@ -11,7 +11,8 @@ from insolegen.profile.spec import SideSpec
 
 __all__ = [
     "EXTENSION_SIDE_DIFFERENCE_MM", "MEDIAL_SUPPORT_WARN_MM", "REVERSE_MORTONS_THIN_MM", "SKIVE_DEEP_CUP_MM",
-    "SKIVE_MIN_CUP_MM", "SKIVE_PLUS_INVERSION", "modification_checks", "pair_checks",
+    "SKIVE_MIN_CUP_MM", "SKIVE_PLUS_INVERSION", "COVER_SKIN_MM", "COVER_FIRM_PCT", "cover_checks",
+    "modification_checks", "pair_checks",
 ]
 
 SKIVE_MIN_CUP_MM = 14.0  # a skive needs a cup at least this deep [PT]
@@ -20,6 +21,8 @@ SKIVE_PLUS_INVERSION = 5.0
 REVERSE_MORTONS_THIN_MM = 4.0  # reverse Morton's can cause toe nerve symptoms: keep it thin [PLr]
 EXTENSION_SIDE_DIFFERENCE_MM = 3.0  # extensions equal on both sides unless gait says otherwise [KRf]
 MEDIAL_SUPPORT_WARN_MM = 25.0  # arch + navicular pad: the arch warning's height
+COVER_SKIN_MM = 1.5  # a vinyl-like skin is 1-1.5 mm [PD]; thicker covers are there to cushion
+COVER_FIRM_PCT = 50.0
 
 
 def _key(name: str) -> str:
@@ -144,16 +147,22 @@ def modification_checks(spec: SideSpec) -> tuple[list[str], list[str]]:
                             "allowed on a base of 1.7 mm or more"))
         warnings.append(f"{_key('first_ray_cutout')} = true: a cut-out destabilises the device; reverse Morton's, "
                         "minimal fill and 2-3\u00b0 of inversion are usually tried first")
-    base = min(spec.thickness_mm, spec.heel_thickness_mm)
-    if m.top_cover_mm > base:
-        refusals.append(problem(_key('top_cover_mm'), m.top_cover_mm,
-                f"{_key('top_cover_mm')} = {m.top_cover_mm:g} is thicker than the base it covers "
-                        f"(shape.thickness_mm / heel_thickness_mm: {base:g} mm): allowed is 0 to {base:g} mm"))
     if m.navicular_pad_mm > 0 and spec.arch_height_mm + m.navicular_pad_mm > MEDIAL_SUPPORT_WARN_MM:
         warnings.append(f"{_key('navicular_pad_mm')} = {m.navicular_pad_mm:g} on a {spec.arch_height_mm:g} mm "
                         f"arch: {spec.arch_height_mm + m.navicular_pad_mm:g} mm of medial support, above "
                         f"{MEDIAL_SUPPORT_WARN_MM:g} mm")
     return warnings, refusals
+
+
+def cover_checks(specs: list[SideSpec] | tuple[SideSpec, ...], cover_pct: float) -> list[str]:
+    """A top cover is added on top: thin and solid it is a skin, thick it should cushion
+    (docs/clinical.md: vinyl skins 1-1.5 mm; cushioning covers 3-6 mm)."""
+    thickest = max((s.modifications.top_cover_mm for s in specs), default=0.0)
+    if thickest > COVER_SKIN_MM and cover_pct >= COVER_FIRM_PCT:
+        return [f"{_key('top_cover_mm')} = {thickest:g} at zones.top_cover = {cover_pct:g} %: a cover thicker than "
+                f"{COVER_SKIN_MM:g} mm printed this dense is firm, not a cushion; for a cushioning cover give "
+                "zones.top_cover 10-20 % (or a softer filament with zones.top_cover_extruder)"]
+    return []
 
 
 def pair_checks(specs: list[SideSpec] | tuple[SideSpec, ...]) -> list[str]:

@@ -80,7 +80,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "plantar_fascia_groove_mm": (0.0, 4.0, "mm"),
     "medial_flange_mm": (0.0, 15.0, "mm"),
     "lateral_clip_mm": (0.0, 15.0, "mm"),
-    "top_cover_mm": (0.0, 3.0, "mm"),
+    "top_cover_mm": (0.0, 6.0, "mm"),
     # [shoe] (docs/clinical.md, "Shoe fit")
     "heel_pitch_mm": (0.0, 40.0, "mm"),
     "toe_spring_mm": (0.0, 25.0, "mm"),
@@ -216,7 +216,7 @@ class ModificationsTable(BaseModel):
     plantar_fascia_groove_mm: Annotated[float, _range("plantar_fascia_groove_mm")] | None = None
     medial_flange_mm: Annotated[float, _range("medial_flange_mm")] | None = None
     lateral_clip_mm: Annotated[float, _range("lateral_clip_mm")] | None = None
-    top_cover_mm: Annotated[float, _range("top_cover_mm")] | None = None  # the top layer as its own zone (zones.top_cover)
+    top_cover_mm: Annotated[float, _range("top_cover_mm")] | None = None  # a layer added on top, as its own zone (zones.top_cover)
     first_ray_cutout: bool | None = None  # a recess under the 1st MPJ, down to the printable minimum
     allow_shallow_cup: bool | None = None  # a heel skive in a heel cup under 14 mm
 

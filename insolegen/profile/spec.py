@@ -99,7 +99,7 @@ class Modifications:
     plantar_fascia_groove_mm: float = 0.0
     medial_flange_mm: float = 0.0
     lateral_clip_mm: float = 0.0
-    top_cover_mm: float = 0.0  # the top layer, this thick, as its own zone (insolegen.geometry.zones)
+    top_cover_mm: float = 0.0  # a layer this thick added on top, as its own zone (insolegen.geometry.zones)
     first_ray_cutout: bool = False
     allow_shallow_cup: bool = False  # a heel skive in a heel cup under 14 mm
 

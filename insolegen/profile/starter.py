@@ -59,7 +59,7 @@ forefoot_post_deg = 0
 # [modifications]
 # navicular_pad_mm = 4      # (a heel skive also needs heel_cup_depth_mm >= 14)
 # met_bar_mm = 3            # (reliefs: mth_relief_mm = [0, 1.5, 0, 0, 0], with a met pad or bar)
-# top_cover_mm = 1.2         # the top layer as its own zone
+# top_cover_mm = 1.2         # a layer added on top, as its own zone
 
 # The shoe it goes in. Uncomment to use.
 # [shoe]
