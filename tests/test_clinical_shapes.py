@@ -194,3 +194,33 @@ def test_a_scanned_foot_rises_at_most_4_mm_round_the_forefoot_and_toes(tmp_path)
         rises.append(top_mm(mesh, [(tip_x, float(np.mean(edges_mm(mesh, tip_x))))])[0] - ball)
         assert np.nanmax(rises) <= 4.0 + 0.55, (side, np.round(rises, 1))
         assert np.nanmax(rises) > 3.0  # the scan's shape is kept below the limit
+
+
+def test_a_child_gets_a_cup_and_arch_in_proportion_to_the_foot(tmp_path, capsys):
+    """`insolegen new --size "EU 30"` kept an adult's 15 mm arch and 12 mm cup. A 185 mm
+    foot (EU 30: last 200 mm, less 15) is a child's: 12 x 185 / 230 = 9.65 -> 9.7 mm of cup
+    and 15 x 185 / 230 = 12.07 -> 12.1 mm of arch, written into the starter profile and
+    built; left to the defaults, the same; an adult's EU 42 keeps 12 and 15."""
+    from insolegen.cli import main
+
+    path = tmp_path / "kid.toml"
+    assert main(["new", "--size", "EU 30", str(path)]) == 0
+    text = path.read_text(encoding="utf-8")
+    assert "heel_cup_depth_mm = 9.7 " in text and "arch_height_mm = 12.1 " in text
+    import tomllib
+    doc = tomllib.loads(text)
+    doc["print"] = {"label": False}
+    for shape in (doc["shape"], {k: v for k, v in doc["shape"].items() if k not in ("heel_cup_depth_mm", "arch_height_mm")}):
+        parts, record = cli_build(tmp_path / str(len(shape)), {**{k: v for k, v in doc.items() if k != "name"},
+                                                             "shape": shape})
+        mesh = parts["right"]
+        fl = foot_length_mm(mesh)
+        assert fl == pytest.approx(185.0, abs=0.1)
+        heel = mesh.vertices[mesh.vertices[:, 0] < 0.16 * fl]
+        assert heel[:, 2].max() == pytest.approx(3.0 + 9.7, abs=0.1)
+        assert top_mm(mesh, [across_point(mesh, 0.42 * fl, 0.9)])[0] == pytest.approx(3.0 + 12.1, abs=0.15)
+        assert any("185 mm is a child's" in w for w in record["warnings"])
+    adult, _ = cli_build(tmp_path / "adult", EU42)
+    mesh = adult["right"]
+    fl = foot_length_mm(mesh)
+    assert mesh.vertices[mesh.vertices[:, 0] < 0.16 * fl][:, 2].max() == pytest.approx(15.0, abs=0.1)

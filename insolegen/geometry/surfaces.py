@@ -23,10 +23,10 @@ from numpy.typing import NDArray
 
 from insolegen.core import exact
 from insolegen.core.anatomy import HEEL_STATION_FRACTION
+from insolegen.core.printing import PRINTABLE_MIN_MM
 from insolegen.geometry.blends import RIM_FRACTION_OF_HEEL, RIM_TOP_MM, rim_rise, smoothstep
 from insolegen.geometry.distance import DistanceField, distance_field, polyline_distance_mm
 from insolegen.geometry.modifications import SKIVE_KEYS, Term, modification_terms, modifications_mm
-from insolegen.core.printing import PRINTABLE_MIN_MM
 from insolegen.geometry.outline import Outline, cut_line_x
 from insolegen.geometry.pressure_field import PressureRelief
 from insolegen.profile.spec import FootSource, SideSpec
@@ -43,12 +43,12 @@ __all__ = [
     "FOREFOOT_RISE_EASE_FRACTIONS",
     "FOREFOOT_RISE_MM",
     "FRONT_TAPER_MM",
+    "MEDIAL_WALL_EASE_MM",
     "MET_PAD_ALONG_MTH_LINE",
     "MET_PAD_DISTAL_MM",
     "MET_PAD_HALF_WIDTH_FRACTION",
     "MET_PAD_PROXIMAL_MM",
     "MET_PAD_TAIL_FRACTION",
-    "MEDIAL_WALL_EASE_MM",
     "RAMP_ROUNDING",
     "REARFOOT_END_FRACTION",
     "Array",

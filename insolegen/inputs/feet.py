@@ -17,6 +17,7 @@ import numpy as np
 from insolegen.core import exact
 from insolegen.core.anatomy import HEEL_STATION_FRACTION
 from insolegen.inputs.errors import InputFileError
+from insolegen.profile import defaults
 from insolegen.profile.clinical import merged_side_warnings, unusual_widths
 from insolegen.profile.problems import ProfileError, problem
 from insolegen.profile.spec import FootFile, FootSource, Profile, SideSpec
@@ -167,5 +168,7 @@ def _measured(spec: SideSpec, aligned: Any, sole: Any, info: dict[str, Any], war
             "check the units or the measurement"
         )
     source = FootSource(kind=foot.kind, polygon=aligned.polygon, sole=sole, conform=foot.conform, info=info)
+    # Defaults follow a child's foot length (defaults.for_foot), known only now.
+    scaled = {key: defaults.for_foot(getattr(spec, key), float(length)) for key in spec.defaulted}
     return dataclasses.replace(spec, foot_length_mm=float(length), ball_width_mm=float(ball),
-                               heel_width_mm=float(heel), source=source)
+                               heel_width_mm=float(heel), source=source, **scaled)

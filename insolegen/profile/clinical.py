@@ -6,19 +6,38 @@ override key the message names, ``warnings`` are printed and recorded in build.j
 
 from __future__ import annotations
 
+from insolegen.profile.defaults import CHILD_FOOT_MM
 from insolegen.profile.problems import problem
 from insolegen.profile.schema import RANGES, LiftTable
 from insolegen.profile.slips import unit_slip
 from insolegen.profile.spec import SideSpec
 
 __all__ = [
-    "ADULT_FOOT_MM", "ARCH_APEX_USUAL_PCT", "ARCH_WARN_MM", "BALL_WIDTH_FRACTION_USUAL", "CORRECTION_LIMIT",
-    "CORRECTION_WARN", "HEEL_CUP_WARN_MM", "HEEL_ONLY_LIFT_WARN_MM", "HEEL_WIDTH_FRACTION_USUAL", "IN_SHOE_LIFT_MM",
-    "LLD_REFER_MM", "LLD_UNTREATED_MM", "MET_PAD_WARN_MM", "POST_WARN_DEG", "TOTAL_HEEL_LIMIT_MM",
-    "TOTAL_HEEL_WARN_MM", "lift_checks", "merged_side_warnings", "side_warnings", "unusual_widths",
+    "ADULT_FOOT_MM",
+    "ARCH_APEX_USUAL_PCT",
+    "ARCH_WARN_MM",
+    "BALL_WIDTH_FRACTION_USUAL",
+    "CHILD_LIFT_MM",
+    "CORRECTION_LIMIT",
+    "CORRECTION_WARN",
+    "HEEL_CUP_WARN_MM",
+    "HEEL_ONLY_LIFT_WARN_MM",
+    "HEEL_WIDTH_FRACTION_USUAL",
+    "IN_SHOE_LIFT_MM",
+    "LLD_REFER_MM",
+    "LLD_UNTREATED_MM",
+    "MET_PAD_WARN_MM",
+    "POST_WARN_DEG",
+    "TOTAL_HEEL_LIMIT_MM",
+    "TOTAL_HEEL_WARN_MM",
+    "lift_checks",
+    "merged_side_warnings",
+    "side_warnings",
+    "unusual_widths",
 ]
 
 ADULT_FOOT_MM = (200.0, 330.0)
+CHILD_LIFT_MM = 10.0  # children: cap in-shoe lifts at 1 cm, correct about half or less
 BALL_WIDTH_FRACTION_USUAL = (0.33, 0.43)  # ANSUR II 0.377 +- 2.5 SD
 HEEL_WIDTH_FRACTION_USUAL = (0.22, 0.32)  # ANSUR II 0.273 +- 2.5 SD
 HEEL_CUP_WARN_MM = 18.0
@@ -52,6 +71,15 @@ def merged_side_warnings(specs: list[SideSpec] | tuple[SideSpec, ...]) -> list[s
     return merged
 
 
+def _child_age(foot_length_mm: float) -> str:
+    """A rough age for a child's foot length (Cheng 1997, 2,829 children, mean of boys
+    and girls: 155 mm at 3 years, growing about 9 mm a year to about 230 mm at 12)."""
+    years = 3 + (foot_length_mm - 155.0) / 9.0
+    if years < 3:
+        return "under 3 years"
+    return f"{int(years)}-{int(years) + 1} years"
+
+
 def unusual_widths(spec: SideSpec) -> list[tuple[str, float, float, tuple[float, float]]]:
     """(key, width mm, fraction of foot length, usual range) for each of the ball and
     heel widths outside the usual proportions: a warning for a measured or typed foot,
@@ -69,10 +97,21 @@ def side_warnings(spec: SideSpec) -> list[str]:
     """Warnings about one side's foot and shape parameters (without the side's name)."""
     out: list[str] = []
     fl = spec.foot_length_mm
-    if not ADULT_FOOT_MM[0] <= fl <= ADULT_FOOT_MM[1]:
+    if fl < CHILD_FOOT_MM:
+        scaled = [f"{k.removesuffix('_mm').replace('_', ' ')} {getattr(spec, k):g} mm" for k in spec.defaulted]
+        out.append(
+            f"foot length {fl:.0f} mm is a child's (under {CHILD_FOOT_MM:.0f} mm; about "
+            f"{_child_age(fl)} by Cheng 1997)"
+            + (f": defaults scaled to the foot ({', '.join(scaled)})" if scaled else "")
+            + "; check the prescription with the child's clinician"
+        )
+        if spec.lift_heel_mm > CHILD_LIFT_MM:
+            out.append(f"lift.heel_mm = {spec.lift_heel_mm:g} in a child's shoe: in-shoe lifts for children are "
+                       f"capped at about {CHILD_LIFT_MM:g} mm, correcting about half the discrepancy or less")
+    elif fl > ADULT_FOOT_MM[1]:
         out.append(
             f"foot length {fl:.0f} mm is outside the adult range "
-            f"{ADULT_FOOT_MM[0]:.0f}-{ADULT_FOOT_MM[1]:.0f} mm; proportions may not fit a child's foot"
+            f"{ADULT_FOOT_MM[0]:.0f}-{ADULT_FOOT_MM[1]:.0f} mm: check the measurement"
         )
     for key, width, fraction, usual in unusual_widths(spec):
         out.append(f"{key} = {width:g} is {fraction:.2f} x foot length; usual is {usual[0]}-{usual[1]}: "

@@ -314,8 +314,8 @@ def _resolve_side(
 
     if len(problems) > before:
         return None
-    return _side_spec(doc, side, length_mm, ball, heel, _shape(doc, pick, womens=womens, conform=False), size=size,
-                      base_dir=base_dir)
+    shape = _shape(doc, pick, womens=womens, conform=False, length_mm=length_mm)
+    return _side_spec(doc, side, length_mm, ball, heel, shape, size=size, base_dir=base_dir)
 
 
 def _side_spec(doc: ProfileDoc, side: str, length_mm: float, ball_mm: float, heel_mm: float,
@@ -391,9 +391,13 @@ def _modifications(doc: ProfileDoc, side: str) -> Modifications:
     return Modifications(**values)
 
 
-def _shape(doc: ProfileDoc, pick: Any, *, womens: bool, conform: bool) -> dict[str, Any]:
+def _shape(doc: ProfileDoc, pick: Any, *, womens: bool, conform: bool,
+           length_mm: float | None = None) -> dict[str, Any]:
     """The [shape] keys for one side with defaults filled in. On a conforming scan the
-    arch and heel cup adjust the scanned shape, so they default to 0 (add nothing)."""
+    arch and heel cup adjust the scanned shape, so they default to 0 (add nothing). A
+    child's foot (``length_mm`` under defaults.CHILD_FOOT_MM) gets them in proportion;
+    ``defaulted`` names those left to the default, which the foot stage scales again
+    once a tracing has told the length."""
     shape = {key: pick(key, doc.shape)[0] for key in SHAPE_KEYS}
     thickness = shape["thickness_mm"] if shape["thickness_mm"] is not None else defaults.THICKNESS_MM
     fallback = {
@@ -410,7 +414,12 @@ def _shape(doc: ProfileDoc, pick: Any, *, womens: bool, conform: bool) -> dict[s
     }
     if conform:
         fallback.update(heel_cup_depth_mm=0.0, arch_height_mm=0.0)
-    return {k: (v if v is not None else fallback[k]) for k, v in shape.items()}
+    elif length_mm is not None:
+        for key in ("heel_cup_depth_mm", "arch_height_mm"):
+            fallback[key] = defaults.for_foot(fallback[key], length_mm)
+    out = {k: (v if v is not None else fallback[k]) for k, v in shape.items()}
+    out["defaulted"] = tuple(k for k in ("heel_cup_depth_mm", "arch_height_mm") if shape[k] is None and not conform)
+    return out
 
 
 def _foot_file(

@@ -10,9 +10,17 @@ from insolegen.profile.problems import problem
 from insolegen.profile.spec import SideSpec
 
 __all__ = [
-    "EXTENSION_SIDE_DIFFERENCE_MM", "MEDIAL_SUPPORT_WARN_MM", "REVERSE_MORTONS_THIN_MM", "SKIVE_DEEP_CUP_MM",
-    "SKIVE_MIN_CUP_MM", "SKIVE_PLUS_INVERSION", "COVER_SKIN_MM", "COVER_FIRM_PCT", "cover_checks",
-    "modification_checks", "pair_checks",
+    "COVER_FIRM_PCT",
+    "COVER_SKIN_MM",
+    "EXTENSION_SIDE_DIFFERENCE_MM",
+    "MEDIAL_SUPPORT_WARN_MM",
+    "REVERSE_MORTONS_THIN_MM",
+    "SKIVE_DEEP_CUP_MM",
+    "SKIVE_MIN_CUP_MM",
+    "SKIVE_PLUS_INVERSION",
+    "cover_checks",
+    "modification_checks",
+    "pair_checks",
 ]
 
 SKIVE_MIN_CUP_MM = 14.0  # a skive needs a cup at least this deep [PT]

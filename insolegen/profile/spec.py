@@ -137,6 +137,8 @@ class SideSpec:
     footbed_heel_mm: float = 0.0
     footbed_toe_mm: float = 0.0
     modifications: Modifications = field(default_factory=Modifications)
+    # shape keys left to their default (which follows a child's foot length: defaults.for_foot)
+    defaulted: tuple[str, ...] = ()
     pressure: PressureSpec | None = None  # a plantar pressure map ([pressure]), read by the foot stage
     size: str | None = None
     source: FootSource | FootFile | None = None
@@ -155,7 +157,7 @@ class SideSpec:
         return self.source
 
     def as_dict(self) -> dict[str, object]:
-        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in ("source", "pressure")}
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in ("source", "pressure", "defaulted")}
         out["modifications"] = self.modifications.as_dict()
         out["pressure"] = self.pressure.as_dict() if self.pressure is not None else None
         return out

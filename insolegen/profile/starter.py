@@ -127,7 +127,9 @@ def starter_profile(name: str, size: str, path: str, patient_id: str | None = No
     why = size_length_problem(parsed)
     if why:
         raise SizeError(why)
-    cup = defaults.HEEL_CUP_WOMENS_MM if parsed.is_womens else defaults.HEEL_CUP_MM
+    # a child's foot gets them in proportion (defaults.for_foot)
+    cup = defaults.for_foot(defaults.HEEL_CUP_WOMENS_MM if parsed.is_womens else defaults.HEEL_CUP_MM, length)
+    arch = defaults.for_foot(defaults.ARCH_HEIGHT_MM, length)
     # The size is written back in its normal form and the path only as printable text,
     # so neither can end the line and smuggle TOML keys into the profile.
     stem = file_stem(name, patient_id)
@@ -135,7 +137,7 @@ def starter_profile(name: str, size: str, path: str, patient_id: str | None = No
         "# the clinic's id: it becomes part of the file names"
     return TEMPLATE.format(
         name=toml_string(name), stem=stem, id_line=id_line, size=str(parsed), path=shown(path), thickness=defaults.THICKNESS_MM,
-        thin_lo=RANGES["thickness_mm"][0], thin_hi=RANGES["thickness_mm"][1], arch=defaults.ARCH_HEIGHT_MM,
+        thin_lo=RANGES["thickness_mm"][0], thin_hi=RANGES["thickness_mm"][1], arch=arch,
         apex=defaults.ARCH_APEX_PCT, pattern=defaults.PATTERN, patterns=" | ".join(PATTERNS),
         lift_lo=LIFT_ZONE_LIMIT_PCT, **{f"z_{k}": v for k, v in defaults.ZONE_PCT.items()}, length=length,
         ball=0.38 * length, heel=0.27 * length, cup=cup,
