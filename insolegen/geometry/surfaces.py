@@ -265,7 +265,8 @@ class TopSurface:
         on from the cup into the arch (docs/clinical.md, "Medial border"). So the sum is
         filled up to a blend of the two shapes at full height: the rear as it stands at
         the heel centre (the cup's rim profile off the medial edge, the rearfoot post and
-        a heel skive), turning (smoothstep) into the arch's profile at its apex. Along the border that never falls below the lower of the cup's depth
+        a heel skive), turning (smoothstep) into the arch's profile at its apex. Along
+        the border that never falls below the lower of the cup's depth
         and the arch's height; less ``medial_border_dip_mm`` in the middle when a
         prescription lowers it on purpose. The fill is eased in (C1) over
         MEDIAL_WALL_EASE_MM of deficit, so it stays at most half that short of the blend."""

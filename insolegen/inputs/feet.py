@@ -169,6 +169,7 @@ def _measured(spec: SideSpec, aligned: Any, sole: Any, info: dict[str, Any], war
         )
     source = FootSource(kind=foot.kind, polygon=aligned.polygon, sole=sole, conform=foot.conform, info=info)
     # Defaults follow a child's foot length (defaults.for_foot), known only now.
-    scaled = {key: defaults.for_foot(getattr(spec, key), float(length)) for key in spec.defaulted}
+    cup, arch = (defaults.for_foot(getattr(spec, key), float(length)) if key in spec.defaulted else getattr(spec, key)
+                 for key in ("heel_cup_depth_mm", "arch_height_mm"))
     return dataclasses.replace(spec, foot_length_mm=float(length), ball_width_mm=float(ball),
-                               heel_width_mm=float(heel), source=source, **scaled)
+                               heel_width_mm=float(heel), source=source, heel_cup_depth_mm=cup, arch_height_mm=arch)

@@ -416,7 +416,7 @@ def _shape(doc: ProfileDoc, pick: Any, *, womens: bool, conform: bool,
         fallback.update(heel_cup_depth_mm=0.0, arch_height_mm=0.0)
     elif length_mm is not None:
         for key in ("heel_cup_depth_mm", "arch_height_mm"):
-            fallback[key] = defaults.for_foot(fallback[key], length_mm)
+            fallback[key] = defaults.for_foot(float(fallback[key]), length_mm)
     out = {k: (v if v is not None else fallback[k]) for k, v in shape.items()}
     out["defaulted"] = tuple(k for k in ("heel_cup_depth_mm", "arch_height_mm") if shape[k] is None and not conform)
     return out
