@@ -324,7 +324,7 @@ def test_build_help_names_every_file_a_build_writes(tmp_path, capsys):
     ('[foot]\nsize = "MP 26.5"\n', 'gives a foot length of 26 mm: allowed is 120 to 350 mm (centimetres? '
                                    'Mondopoint is the foot length in mm: write "MP 265")'),
     ('[foot]\nsize = "EU 42"\n[lift]\nside = "left"\nheel_mm = 6\nmeasured_lld_mm = 0.9\n',
-     "corrects 667 % of measured_lld_mm = 0.9: more than the whole discrepancy (centimetres? 0.9 cm is 9 mm)"),
+     "667 % of measured_lld_mm = 0.9: more than the whole discrepancy (centimetres? 0.9 cm is 9 mm)"),
     ('[foot]\nsize = "EU 42"\n[left]\nball_width_mm = 9.8\n', "(centimetres? 9.8 cm is 98 mm)"),
 ])
 def test_a_length_in_centimetres_is_refused_with_the_mm_it_would_be(tmp_path, capsys, text, says):

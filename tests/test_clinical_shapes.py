@@ -224,3 +224,43 @@ def test_a_child_gets_a_cup_and_arch_in_proportion_to_the_foot(tmp_path, capsys)
     mesh = adult["right"]
     fl = foot_length_mm(mesh)
     assert mesh.vertices[mesh.vertices[:, 0] < 0.16 * fl][:, 2].max() == pytest.approx(15.0, abs=0.1)
+
+
+def test_the_lld_correction_is_the_difference_between_the_two_shoes(tmp_path):
+    """A left-only build with a 6 mm lift on a 3 mm base for a 10 mm LLD: the heel stands
+    9 mm high. The correction is 6 mm (60 %) only if the right shoe holds the same 3 mm
+    heel: the build says so, and what it is with nothing there (9 mm, 90 %). Told the
+    other shoe's liner (lift.other_shoe_mm), it works the % out from it; with the pair
+    built, from the right insole's own heel."""
+    lift = {"side": "left", "heel_mm": 6, "forefoot_mm": 2, "measured_lld_mm": 10}
+    one = {"foot": {"size": "EU 42"}, "side": "left", "print": {"label": False}}
+    parts, record = cli_build(tmp_path / "alone", {**one, "lift": lift})
+    mesh = parts["left"]
+    fl = foot_length_mm(mesh)
+    assert top_mm(mesh, [across_point(mesh, 0.16 * fl, 0.5)])[0] == pytest.approx(9.0, abs=0.05)
+    said = [w for w in record["warnings"] if w.startswith("only the left insole is built")]
+    assert said and "the right shoe holds the same 3 mm heel" in said[0] and "9 mm (90 %)" in said[0]
+    _, bare = cli_build(tmp_path / "bare", {**one, "lift": {**lift, "other_shoe_mm": 0}})
+    assert any("corrects 9 mm" in w and "90 % of measured_lld_mm = 10: above 75 %" in w for w in bare["warnings"])
+    _, liner = cli_build(tmp_path / "liner", {**one, "lift": {**lift, "other_shoe_mm": 4}})
+    assert not any("corrects" in w or "only the left" in w for w in liner["warnings"])
+    pair, both = cli_build(tmp_path / "pair", {**one, "side": "both", "lift": lift,
+                                                "right": {"heel_thickness_mm": 1.5}})
+    assert not any("only the left" in w or "corrects" in w for w in both["warnings"])  # 75 %: not above 75
+    _, over = cli_build(tmp_path / "over", {**one, "side": "both", "lift": lift, "right": {"heel_thickness_mm": 1.2}})
+    assert any("corrects 7.8 mm (9 mm of heel against the other insole's 1.2), 78 %" in w for w in over["warnings"])
+    heel = [across_point(pair["left"], 0.16 * fl, 0.5)]
+    assert top_mm(pair["left"], heel)[0] - top_mm(pair["right"], heel)[0] == pytest.approx(7.5, abs=0.05)
+
+
+def test_a_lifted_heel_cup_rim_and_a_tall_heel_lift_are_warned_about(tmp_path):
+    """lld-left-lift: a 6 mm lift under a 12 mm cup puts the rim 21 mm above the shoe's
+    floor, 6 mm above the other side's, with no word unless shoe.heel_depth_mm was given.
+    A heel lift over 6 mm says heel slippage and the remedy."""
+    _, record = cli_build(tmp_path / "a", "lld-left-lift")
+    assert any("rim stands 21 mm above the shoe's floor" in w for w in record["warnings"])
+    doc = {"foot": {"size": "EU 42"}, "print": {"label": False}, "lift": {"side": "left", "heel_mm": 8, "forefoot_mm": 4}}
+    _, tall = cli_build(tmp_path / "b", doc)
+    assert any("heel slippage" in w and "outside of the shoe" in w for w in tall["warnings"])
+    _, shod = cli_build(tmp_path / "c", {**doc, "shoe": {"heel_depth_mm": 50}})
+    assert not any("rim stands" in w for w in shod["warnings"])

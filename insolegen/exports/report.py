@@ -22,7 +22,9 @@ from insolegen.build.record import BuildRecord, LatticeFigures, SideRecord
 from insolegen.exports.print_settings import TPU, prusa_command, shell_lines
 from insolegen.exports.zone_text import lift_height_text, lift_zones_text
 from insolegen.geometry.modifications import modification_label
+from insolegen.profile.clinical import net_correction
 from insolegen.profile.printers import DEFAULT_ORCA_BED_MM, DEFAULT_PRUSA_BED_MM
+from insolegen.profile.schema import LiftTable
 from insolegen.profile.spec import SideSpec
 
 __all__ = [
@@ -335,13 +337,19 @@ def _lift_block(result: BuildResult) -> str:
         rows.append(f"<tr><td>{label}</td>{cells}</tr>")
     short = str(lift["side"])
     lld = lift.get("measured_lld_mm")
-    other = [v for n, v in heel_lift.items() if n != short]
-    net = heel_lift.get(short, float(lift["heel_mm"])) - (other[0] if other else 0.0)
+    table = LiftTable.model_validate(dict(lift))
+    others = [specs[n].heel_thickness_mm for n in names if n != short]
+    # the difference between the two shoes' heels (profile.clinical.net_correction),
+    # with the lift as measured on the mesh in place of the lift asked
+    asked_net, how = net_correction(table, specs[short].heel_thickness_mm if short in specs else 0.0,
+                                    others[0] if others else None)
+    net = asked_net - table.heel_mm + heel_lift.get(short, table.heel_mm)
     if lld:
-        correction = (f"{net:.1f} mm of the measured {float(lld):g} mm: <strong>{100 * net / float(lld):.0f} %</strong> "
-                      "corrected at the heel")
+        correction = (f"{net:.1f} mm ({_e(how)}) of the measured {float(lld):g} mm: "
+                      f"<strong>{100 * net / float(lld):.0f} %</strong> corrected at the heel")
     else:
-        correction = f"{net:.1f} mm at the heel; no measured LLD given (lift.measured_lld_mm), so no % correction"
+        correction = (f"{net:.1f} mm at the heel ({_e(how)}); no measured LLD given (lift.measured_lld_mm), "
+                      "so no % correction")
     return (f"<div><h2>Leg-length discrepancy</h2><p>Measured LLD: <strong>{_e(f'{float(lld):g} mm' if lld else 'not given')}"
             f"</strong>, {_e(short)} leg short; lift on the {_e(short)} side. Correction: {correction}.</p>"
             f"<table><tr><th>on the mesh</th>{head}</tr>{''.join(rows)}</table></div>")

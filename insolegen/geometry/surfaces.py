@@ -10,6 +10,10 @@ exact distance to the outline's polyline on a smooth outline (a scan's zigzag ou
 is smoothed a little more). :meth:`TopSurface.heel_cup_exact_mm` keeps the exact one for
 comparison. :meth:`TopSurface.height_mm` runs at every mesh probe, so it computes each
 term only where it can be non-zero.
+
+Over 400 lines: the top is one sum whose terms read each other (the medial wall fills to
+the cup, post, skive and arch; the front taper and the cover act on the whole sum) and
+share the landmarks and the cup's distance field; the modifications live apart.
 """
 
 from __future__ import annotations

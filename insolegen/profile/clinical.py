@@ -28,10 +28,12 @@ __all__ = [
     "LLD_UNTREATED_MM",
     "MET_PAD_WARN_MM",
     "POST_WARN_DEG",
+    "RIM_WARN_MM",
     "TOTAL_HEEL_LIMIT_MM",
     "TOTAL_HEEL_WARN_MM",
     "lift_checks",
     "merged_side_warnings",
+    "net_correction",
     "side_warnings",
     "unusual_widths",
 ]
@@ -49,6 +51,7 @@ HEEL_ONLY_LIFT_WARN_MM = 6.0
 IN_SHOE_LIFT_MM = 10.0
 TOTAL_HEEL_WARN_MM = 12.0
 TOTAL_HEEL_LIMIT_MM = 15.0
+RIM_WARN_MM = 20.0  # a lifted heel cup's rim above this wants the shoe's counter checked (U)
 CORRECTION_WARN = 0.75
 CORRECTION_LIMIT = 1.0
 LLD_REFER_MM = 20.0
@@ -151,10 +154,39 @@ def side_warnings(spec: SideSpec) -> list[str]:
     return out
 
 
-def lift_checks(lift: LiftTable, heel_thickness_mm: float) -> tuple[list[str], list[str]]:
-    """(warnings, refusals) for a lift; heel_thickness_mm is the lift side's heel base."""
+def net_correction(lift: LiftTable, heel_thickness_mm: float, other_heel_mm: float | None) -> tuple[float, str]:
+    """The correction that matters, the difference between the two shoes' heels, in mm,
+    and what it was worked out from. ``other_heel_mm``: the other side's heel base when
+    it is built too; else ``lift.other_shoe_mm`` (its liner, 0 for none); else the other
+    shoe is taken to hold this insole's own heel base (the lift alone corrects)."""
+    stack = heel_thickness_mm + lift.heel_mm
+    if other_heel_mm is not None:
+        return stack - other_heel_mm, f"{stack:g} mm of heel against the other insole's {other_heel_mm:g}"
+    if lift.other_shoe_mm is not None:
+        held = f"a {lift.other_shoe_mm:g} mm liner" if lift.other_shoe_mm > 0 else "nothing"
+        return stack - lift.other_shoe_mm, f"{stack:g} mm of heel against {held} in the other shoe (lift.other_shoe_mm)"
+    return lift.heel_mm, f"the lift alone, if the other shoe holds the same {heel_thickness_mm:g} mm heel"
+
+
+def lift_checks(lift: LiftTable, heel_thickness_mm: float, other_heel_mm: float | None = None, *,
+                cup_mm: float = 0.0, counter_known: bool = False) -> tuple[list[str], list[str]]:
+    """(warnings, refusals) for a lift; heel_thickness_mm is the lift side's heel base,
+    other_heel_mm the other side's when both are built, cup_mm its heel cup;
+    counter_known: the shoe's heel counter is given (profile.shoe_rules checks it)."""
     warnings: list[str] = []
     refusals: list[str] = []
+    other = "right" if lift.side == "left" else "left"
+    if other_heel_mm is not None and lift.other_shoe_mm is not None:
+        warnings.append(f"lift.other_shoe_mm = {lift.other_shoe_mm:g} is ignored: the {other} insole is built too, "
+                        "and the correction is the difference between the two")
+    elif other_heel_mm is None and lift.other_shoe_mm is None:
+        stack = heel_thickness_mm + lift.heel_mm
+        bare = f"{stack:g} mm" + (f" ({stack / lift.measured_lld_mm * 100:.0f} %)" if lift.measured_lld_mm else "")
+        warnings.append(
+            f"only the {lift.side} insole is built: the {lift.heel_mm:g} mm lift corrects {lift.heel_mm:g} mm only if "
+            f"the {other} shoe holds the same {heel_thickness_mm:g} mm heel (this profile's insole without the lift, "
+            f"or a liner that thick); with nothing in it the correction is {bare}. Give lift.other_shoe_mm "
+            "(the other shoe's liner at the heel, 0 for none) to work it out")
     if lift.forefoot_mm > lift.heel_mm:
         refusals.append(problem("lift.forefoot_mm", lift.forefoot_mm,
             f"lift.forefoot_mm = {lift.forefoot_mm:g} is higher than lift.heel_mm = {lift.heel_mm:g}: "
@@ -165,11 +197,20 @@ def lift_checks(lift: LiftTable, heel_thickness_mm: float) -> tuple[list[str], l
             f"lift.heel_mm = {lift.heel_mm:g} is above the ~{IN_SHOE_LIFT_MM:g} mm an in-shoe lift "
             "takes: above that the lift belongs on the outside of the shoe"
         )
-    if lift.forefoot_mm == 0 and lift.heel_mm > HEEL_ONLY_LIFT_WARN_MM:
+    if lift.heel_mm > HEEL_ONLY_LIFT_WARN_MM:
+        taper = ("; with forefoot_mm = 0 the foot also slides forward: a lift tapered to the ball "
+                 "(forefoot_mm > 0) or a full-length one") if lift.forefoot_mm == 0 else ""
         warnings.append(
-            f"lift.heel_mm = {lift.heel_mm:g} with forefoot_mm = 0: heel-only lifts above "
-            f"~{HEEL_ONLY_LIFT_WARN_MM:g} mm make the foot slide forward; consider forefoot_mm > 0 "
-            "(a full-length lift)"
+            f"lift.heel_mm = {lift.heel_mm:g}: a heel lift over ~{HEEL_ONLY_LIFT_WARN_MM:g} mm inside the shoe lifts "
+            "the heel out of its counter (heel slippage); up to about 10 mm goes as a detached tapered lift in a deep "
+            "shoe, more as a lift on the outside of the shoe" + taper
+        )
+    rim = heel_thickness_mm + lift.heel_mm + cup_mm
+    if cup_mm > 0 and rim > RIM_WARN_MM and not counter_known:
+        warnings.append(
+            f"the heel cup's rim stands {rim:g} mm above the shoe's floor (heel {heel_thickness_mm:g} + lift "
+            f"{lift.heel_mm:g} + cup {cup_mm:g}): the shoe's heel counter must be about {rim + 15:g} mm deep to hold "
+            "the heel; give shoe.heel_depth_mm to check it, or lower the cup on the lifted side"
         )
     total = heel_thickness_mm + lift.heel_mm
     if total > TOTAL_HEEL_LIMIT_MM:
@@ -186,11 +227,11 @@ def lift_checks(lift: LiftTable, heel_thickness_mm: float) -> tuple[list[str], l
         warnings.append(
             f"total heel height {total:g} mm is above {TOTAL_HEEL_WARN_MM:g} mm: needs a deep shoe"
         )
-    warnings.extend(_correction_checks(lift, refusals))
+    warnings.extend(_correction_checks(lift, refusals, *net_correction(lift, heel_thickness_mm, other_heel_mm)))
     return warnings, refusals
 
 
-def _correction_checks(lift: LiftTable, refusals: list[str]) -> list[str]:
+def _correction_checks(lift: LiftTable, refusals: list[str], net_mm: float, how: str) -> list[str]:
     lld: float | None = lift.measured_lld_mm
     if lld is None:
         return []
@@ -212,13 +253,11 @@ def _correction_checks(lift: LiftTable, refusals: list[str]) -> list[str]:
             refusals.append(problem("lift.measured_lld_mm", lld,
                     "lift.measured_lld_mm = 0 but lift.heel_mm > 0: nothing to correct"))
         return out
-    fraction = lift.heel_mm / lld
+    fraction = net_mm / lld
     pct = f"{fraction * 100:.0f} %"
+    corrects = f"lift.heel_mm = {lift.heel_mm:g} corrects {net_mm:g} mm ({how}), {pct} of measured_lld_mm = {lld:g}"
     if fraction > CORRECTION_LIMIT:
-        message = (
-            f"lift.heel_mm = {lift.heel_mm:g} corrects {pct} of measured_lld_mm = {lld:g}: "
-            "more than the whole discrepancy"
-        ) + slip
+        message = f"{corrects}: more than the whole discrepancy" + slip
         if lift.allow_overcorrection:
             out.append(message + " (allowed by lift.allow_overcorrection)")
         else:
@@ -227,8 +266,5 @@ def _correction_checks(lift: LiftTable, refusals: list[str]) -> list[str]:
                 "or set lift.allow_overcorrection = true"
             ))
     elif fraction > CORRECTION_WARN:
-        out.append(
-            f"lift.heel_mm = {lift.heel_mm:g} corrects {pct} of measured_lld_mm = {lld:g}: above "
-            "75 %; start around 50-70 % and raise in ~3 mm steps"
-        )
+        out.append(f"{corrects}: above 75 %; start around 50-70 % and raise in ~3 mm steps")
     return out

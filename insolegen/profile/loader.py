@@ -124,7 +124,10 @@ def profile_from_dict(
     print_spec = _print_spec(doc, problems)
     if doc.lift is not None and doc.lift.side in sides and not problems:
         lifted = next(s for s in specs if s.side == doc.lift.side)
-        lift_warnings, refusals = lift_checks(doc.lift, lifted.heel_thickness_mm)
+        others = [s for s in specs if s.side != doc.lift.side]
+        lift_warnings, refusals = lift_checks(
+            doc.lift, lifted.heel_thickness_mm, others[0].heel_thickness_mm if others else None,
+            cup_mm=lifted.heel_cup_depth_mm, counter_known=doc.shoe is not None and doc.shoe.heel_depth_mm is not None)
         zone_warnings, zone_refusals = lift_zone_checks(zones, doc.lift.forefoot_mm, doc.zones.allow_soft_lift)
         warnings.extend(lift_warnings + zone_warnings)
         problems.extend(refusals + zone_refusals)

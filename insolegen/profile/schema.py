@@ -57,6 +57,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "heel_mm": (0.0, 30.0, "mm"),
     "forefoot_mm": (0.0, 30.0, "mm"),
     "measured_lld_mm": (0.0, 100.0, "mm"),
+    "other_shoe_mm": (0.0, 20.0, "mm"),
     "heel": (0.0, 100.0, "% infill"),
     "arch": (0.0, 100.0, "% infill"),
     "forefoot": (0.0, 100.0, "% infill"),
@@ -164,6 +165,7 @@ class LiftTable(BaseModel):
     heel_mm: Annotated[float, _range("heel_mm")]  # the lift under the heel
     forefoot_mm: Annotated[float, _range("forefoot_mm")] = 0.0  # under the MTHs and toes (0: a heel wedge)
     measured_lld_mm: Annotated[float, _range("measured_lld_mm")] | None = None  # the measured discrepancy, for the checks
+    other_shoe_mm: Annotated[float, _range("other_shoe_mm")] | None = None  # with one side built: what the other shoe holds under the heel (its liner; 0: nothing)
     allow_tall_heel: bool = False  # a total heel over 15 mm
     allow_overcorrection: bool = False  # a lift over the measured discrepancy
 
