@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from clinicalshapes import across_point, cli_build, edges_mm, foot_length_mm, on_mth_line, refusal, top_mm
+from clinicalshapes import ROOT, across_point, cli_build, edges_mm, foot_length_mm, on_mth_line, refusal, top_mm
 
 EU42 = {"foot": {"size": "EU 42"}, "side": "right", "print": {"label": False}}
 HEEL_CENTRE, ARCH_APEX = 0.16, 0.42  # of foot length (docs/clinical.md)
@@ -264,3 +264,44 @@ def test_a_lifted_heel_cup_rim_and_a_tall_heel_lift_are_warned_about(tmp_path):
     assert any("heel slippage" in w and "outside of the shoe" in w for w in tall["warnings"])
     _, shod = cli_build(tmp_path / "c", {**doc, "shoe": {"heel_depth_mm": 50}})
     assert not any("rim stands" in w for w in shod["warnings"])
+
+
+def test_a_diabetic_insert_follows_the_custom_insert_rules(tmp_path):
+    """patient.diabetic: a custom insert is at least 4.8 mm (3/16 in) of base (the
+    default becomes 4.8), total contact (moulded to a scan: a size-built one is warned
+    about) and multiple density; under a pressure map's peak a cushion that would
+    bottom out is warned about: 10 % gyroid of TPU 95A (26 MPa x 0.1^2 = 0.26 MPa) under
+    the example map's 363 kPa peak compresses 363 / 260 = 140 %; 17 % keeps it under 50 %
+    (100 x sqrt(363 / 13000) = 16.7)."""
+    doc = {"foot": {"size": "EU 42"}, "side": "right", "print": {"label": False}, "patient": {"diabetic": True}}
+    parts, record = cli_build(tmp_path / "a", doc)
+    mesh = parts["right"]
+    fl = foot_length_mm(mesh)
+    assert top_mm(mesh, [across_point(mesh, 0.16 * fl, 0.5), across_point(mesh, 0.7 * fl, 0.5)]) == \
+        pytest.approx([4.8, 4.8], abs=0.05)
+    assert any("total contact" in w and "from a size" in w for w in record["warnings"])
+    assert not any("4.8 mm (3/16 in)" in w for w in record["warnings"])
+    _, thin = cli_build(tmp_path / "b", {**doc, "shape": {"thickness_mm": 3}, "zones": {"heel": 20, "arch": 20,
+                                                                                        "forefoot": 20, "toes": 20}})
+    assert any("a 3 mm base is under the 4.8 mm (3/16 in)" in w for w in thin["warnings"])
+    assert any("every zone has the same infill" in w for w in thin["warnings"])
+    example = (ROOT / "profiles" / "pressure-offload.toml").read_text(encoding="utf-8")
+    soft = tmp_path / "soft"
+    soft.mkdir()
+    for folder in ("scans", "pressure"):
+        (soft / folder).symlink_to(ROOT / "profiles" / folder)
+    (soft / "soft.toml").write_text(example.replace("softest_pct = 20", "softest_pct = 10"), encoding="utf-8")
+    from insolegen.cli import main
+    assert main(["build", str(soft / "soft.toml"), "--out", str(soft / "out"), "--no-preview"]) == 0
+    import json
+    said = json.loads((soft / "out" / "pressure-offload" / "build.json").read_text(encoding="utf-8"))["warnings"]
+    assert any("10 % gyroid under a 363 kPa peak would compress about 140 %" in w and "17 % or more" in w
+               for w in said), said
+
+
+def test_the_diabetic_example_is_one_an_orthotist_would_sign(tmp_path):
+    """profiles/pressure-offload.toml builds with no warning: total contact on the scan,
+    6 mm of base, graded 20-45 % (no band that would bottom out), a 1.5 mm skin on top."""
+    parts, record = cli_build(tmp_path, "pressure-offload")
+    assert record["warnings"] == []
+    assert record["patient"]["diabetic"] is True

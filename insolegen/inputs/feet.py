@@ -18,7 +18,7 @@ from insolegen.core import exact
 from insolegen.core.anatomy import HEEL_STATION_FRACTION
 from insolegen.inputs.errors import InputFileError
 from insolegen.profile import defaults
-from insolegen.profile.clinical import merged_side_warnings, unusual_widths
+from insolegen.profile.clinical import bottoming_out, merged_side_warnings, unusual_widths
 from insolegen.profile.problems import ProfileError, problem
 from insolegen.profile.spec import FootFile, FootSource, Profile, SideSpec
 
@@ -39,6 +39,8 @@ def resolve_feet(profile: Profile) -> Profile:
     for spec in profile.sides:
         if spec.pressure is not None and spec.pressure.grid is None:
             spec = _with_pressure(spec, problems, warnings)
+            if spec.pressure is not None and spec.pressure.grid is not None:
+                warnings.extend(_cushion_under_peak(spec, profile))
         if not isinstance(spec.source, FootFile):
             specs.append(spec)
             continue
@@ -50,6 +52,21 @@ def resolve_feet(profile: Profile) -> Profile:
         raise ProfileError(list(dict.fromkeys(problems)), profile.source)
     warnings.extend(merged_side_warnings(specs))
     return dataclasses.replace(profile, sides=tuple(specs), warnings=profile.warnings + tuple(warnings))
+
+
+def _cushion_under_peak(spec: SideSpec, profile: Profile) -> list[str]:
+    """Would the cushion under the map's peak bottom out (profile.clinical.bottoming_out)?
+    Graded zones put their softest band there; fixed ones the softer of heel and forefoot."""
+    pressure = spec.pressure
+    assert pressure is not None and pressure.grid is not None
+    peak = float(np.nanmax(pressure.grid.kpa))
+    if pressure.graded_zones:
+        pct, where = pressure.softest_pct, f"{spec.side}: {pressure.key}.softest_pct"
+    else:
+        pct = min(profile.zones.heel_pct, profile.zones.forefoot_pct)
+        where = f"{spec.side}: zones.heel / zones.forefoot"
+    said = bottoming_out(peak, pct, where)
+    return [said] if said else []
 
 
 def _with_pressure(spec: SideSpec, problems: list[str], warnings: list[str]) -> SideSpec:

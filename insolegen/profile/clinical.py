@@ -6,7 +6,7 @@ override key the message names, ``warnings`` are printed and recorded in build.j
 
 from __future__ import annotations
 
-from insolegen.profile.defaults import CHILD_FOOT_MM
+from insolegen.profile.defaults import CHILD_FOOT_MM, DIABETIC_BASE_MM
 from insolegen.profile.problems import problem
 from insolegen.profile.schema import RANGES, LiftTable
 from insolegen.profile.slips import unit_slip
@@ -17,6 +17,7 @@ __all__ = [
     "ARCH_APEX_USUAL_PCT",
     "ARCH_WARN_MM",
     "BALL_WIDTH_FRACTION_USUAL",
+    "BOTTOM_OUT_STRAIN",
     "CHILD_LIFT_MM",
     "CORRECTION_LIMIT",
     "CORRECTION_WARN",
@@ -31,6 +32,9 @@ __all__ = [
     "RIM_WARN_MM",
     "TOTAL_HEEL_LIMIT_MM",
     "TOTAL_HEEL_WARN_MM",
+    "TPU_95A_MODULUS_MPA",
+    "bottoming_out",
+    "diabetic_checks",
     "lift_checks",
     "merged_side_warnings",
     "net_correction",
@@ -51,6 +55,8 @@ HEEL_ONLY_LIFT_WARN_MM = 6.0
 IN_SHOE_LIFT_MM = 10.0
 TOTAL_HEEL_WARN_MM = 12.0
 TOTAL_HEEL_LIMIT_MM = 15.0
+TPU_95A_MODULUS_MPA = 26.0  # TPU 95A filament's Young's modulus (vendor data sheets, about 26 MPa)
+BOTTOM_OUT_STRAIN = 0.5  # insoles work at 20-50 % strain; past that a cushion nears densification
 RIM_WARN_MM = 20.0  # a lifted heel cup's rim above this wants the shoe's counter checked (U)
 CORRECTION_WARN = 0.75
 CORRECTION_LIMIT = 1.0
@@ -268,3 +274,42 @@ def _correction_checks(lift: LiftTable, refusals: list[str], net_mm: float, how:
     elif fraction > CORRECTION_WARN:
         out.append(f"{corrects}: above 75 %; start around 50-70 % and raise in ~3 mm steps")
     return out
+
+
+def diabetic_checks(specs: list[SideSpec] | tuple[SideSpec, ...], zone_pcts: tuple[float, ...]) -> list[str]:
+    """Warnings for a diabetic foot's insert (docs/clinical.md, "Diabetic foot"): a custom
+    insert is total contact (moulded to a model of the foot), multiple density, and at
+    least 4.8 mm (3/16 in) of Shore A 35 or firmer under the foot (US Medicare A5513)."""
+    out = []
+    for spec in specs:
+        label = f"{spec.side}: " if len(specs) > 1 else ""
+        base = min(spec.thickness_mm, spec.heel_thickness_mm)
+        if base < DIABETIC_BASE_MM:
+            out.append(f"{label}patient.diabetic: a {base:g} mm base is under the {DIABETIC_BASE_MM:g} mm (3/16 in) a "
+                       "custom diabetic insert needs: shape.thickness_mm and heel_thickness_mm 4.8 or more")
+        source = spec.source
+        moulded = source is not None and source.kind == "scan" and source.conform
+        if not moulded:
+            out.append(f"{label}patient.diabetic: a custom diabetic insert is total contact, moulded to the foot; "
+                       "this one is shaped from " + ("a tracing" if source is not None else "a size") +
+                       ": build it from the patient's scan or impression (foot.scan, conform = true)")
+    if len(set(zone_pcts)) < 2:
+        out.append("patient.diabetic: every zone has the same infill; a diabetic insert is multiple density "
+                   "(softer under the heads and the heel than under the arch)")
+    return out
+
+
+def bottoming_out(peak_kpa: float, infill_pct: float, where: str) -> str | None:
+    """A first estimate of whether a printed cushion collapses under a peak: gyroid TPU
+    95A's stiffness taken as the solid's times the density squared (Gibson-Ashby),
+    strain = peak / stiffness; over BOTTOM_OUT_STRAIN the cushion is near its densification
+    and no longer spreads the load (insoles work at 20-50 % strain). The firmness model
+    (issue 24) replaces it."""
+    stiffness_kpa = TPU_95A_MODULUS_MPA * 1000 * (infill_pct / 100) ** 2
+    strain = peak_kpa / stiffness_kpa if stiffness_kpa > 0 else float("inf")
+    if strain <= BOTTOM_OUT_STRAIN:
+        return None
+    least = 100 * (peak_kpa / (BOTTOM_OUT_STRAIN * TPU_95A_MODULUS_MPA * 1000)) ** 0.5
+    return (f"{where}: {infill_pct:g} % gyroid under a {peak_kpa:.0f} kPa peak would compress about "
+            f"{min(strain, 9.99) * 100:.0f} % (first estimate: TPU 95A {TPU_95A_MODULUS_MPA:g} MPa x density squared) "
+            f"and may bottom out; {least:.0f} % or more stays under {BOTTOM_OUT_STRAIN * 100:.0f} %")

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from insolegen.core.paths import brief
 from insolegen.profile import defaults
-from insolegen.profile.clinical import lift_checks, merged_side_warnings
+from insolegen.profile.clinical import diabetic_checks, lift_checks, merged_side_warnings
 from insolegen.profile.messages import _describe
 from insolegen.profile.modification_rules import cover_checks, modification_checks, pair_checks
 from insolegen.profile.names import StemError, display_name_problem, file_stem, forbidden_character
@@ -121,6 +121,10 @@ def profile_from_dict(
     problems.extend(lattice_problems(doc, specs))
     zones = zones_spec(doc.zones, problems)
     warnings.extend(cover_checks(specs, zones.top_cover_pct))
+    if patient.diabetic:
+        graded = any(s.pressure is not None and s.pressure.graded_zones for s in specs)
+        pcts = (zones.heel_pct, zones.arch_pct, zones.forefoot_pct, zones.toes_pct) if not graded else (0.0, 1.0)
+        warnings.extend(diabetic_checks(specs, pcts))
     print_spec = _print_spec(doc, problems)
     if doc.lift is not None and doc.lift.side in sides and not problems:
         lifted = next(s for s in specs if s.side == doc.lift.side)
@@ -183,7 +187,7 @@ def _patient(table: PatientTable, problems: list[str]) -> Patient:
             problems.append(problem(f"patient.{key}", value,
                                     f"patient.{key} = {brief(value)} contains a control character ({bad}){where}"))
         texts[key] = value
-    return Patient(date_of_birth=_date_of_birth(table.date_of_birth, problems), **texts)
+    return Patient(date_of_birth=_date_of_birth(table.date_of_birth, problems), diabetic=table.diabetic, **texts)
 
 
 def _date_of_birth(value: Any, problems: list[str]) -> datetime.date | None:
@@ -402,7 +406,9 @@ def _shape(doc: ProfileDoc, pick: Any, *, womens: bool, conform: bool,
     ``defaulted`` names those left to the default, which the foot stage scales again
     once a tracing has told the length."""
     shape = {key: pick(key, doc.shape)[0] for key in SHAPE_KEYS}
-    thickness = shape["thickness_mm"] if shape["thickness_mm"] is not None else defaults.THICKNESS_MM
+    # a diabetic foot's insert: at least 4.8 mm (3/16 in) of base (docs/clinical.md)
+    base = defaults.DIABETIC_BASE_MM if doc.patient.diabetic else defaults.THICKNESS_MM
+    thickness = shape["thickness_mm"] if shape["thickness_mm"] is not None else base
     fallback = {
         "length": "full",
         "thickness_mm": thickness,

@@ -329,6 +329,7 @@ class PatientTable(BaseModel):
     diagnosis: Annotated[str, _text("diagnosis")] | None = None
     shoe: Annotated[str, _text("shoe")] | None = None
     notes: Annotated[str, _text("notes")] | None = None
+    diabetic: bool = False  # a diabetic foot: the custom-insert rules apply (docs/clinical.md, "Diabetic foot")
 
 
 class ProfileDoc(BaseModel):

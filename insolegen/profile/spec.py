@@ -255,8 +255,9 @@ class Patient:
     diagnosis: str | None = None
     shoe: str | None = None
     notes: str | None = None
+    diabetic: bool = False  # the diabetic-foot rules apply (insolegen.profile.clinical.diabetic_checks)
 
-    def as_dict(self) -> dict[str, str | None]:
+    def as_dict(self) -> dict[str, str | bool | None]:
         """JSON-ready: the date as ISO 8601 (YYYY-MM-DD)."""
         out = {k: getattr(self, k) for k in self.__dataclass_fields__}
         out["date_of_birth"] = self.date_of_birth.isoformat() if self.date_of_birth else None
