@@ -302,6 +302,6 @@ def test_a_diabetic_insert_follows_the_custom_insert_rules(tmp_path):
 def test_the_diabetic_example_is_one_an_orthotist_would_sign(tmp_path):
     """profiles/pressure-offload.toml builds with no warning: total contact on the scan,
     6 mm of base, graded 20-45 % (no band that would bottom out), a 1.5 mm skin on top."""
-    parts, record = cli_build(tmp_path, "pressure-offload")
+    _, record = cli_build(tmp_path, "pressure-offload")
     assert record["warnings"] == []
     assert record["patient"]["diabetic"] is True

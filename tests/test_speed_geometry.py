@@ -120,7 +120,8 @@ def test_height_is_the_sum_of_its_terms_everywhere():
             p = np.random.default_rng(2).uniform(outline.boundary.min(0) - 5, outline.boundary.max(0) + 5, (30000, 2))
             x, y = p[:, 0], p[:, 1]
             terms = (s.base_mm(x, y) + s.sole_mm(x, y) + s.lift_mm(x, y) + s.heel_cup_mm(x, y) + s.arch_mm(x, y)
-                     + s.met_pad_mm(x, y) + s.posts_mm(x, y))
+                     + s.medial_wall_mm(x, y) + s.met_pad_mm(x, y) + s.posts_mm(x, y))
+            terms = s.front_taper_mm(x, y, terms) + spec.modifications.top_cover_mm
             assert np.abs(s.height_mm(x, y) - terms).max() < 1e-12
             # Scalars in, a scalar out; arrays keep their shape.
             assert float(s.height_mm(50.0, 0.0)) == s.height_mm(np.array([50.0]), np.array([0.0]))[0]

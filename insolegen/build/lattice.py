@@ -68,7 +68,7 @@ def lattice_part(part: SidePart, zones: ZonesSpec, lattice: LatticeSpec) -> tupl
 
     lift = None
     if part.spec.lift_heel_mm >= LIFT_MIN_MM:
-        lift = (lambda x, y: surface.lift_mm(np.asarray(x), np.asarray(y) * mirror), zones.lift_pct / 100.0)
+        lift = (lambda x, y: surface.lift_layer_mm(np.asarray(x), np.asarray(y) * mirror), zones.lift_pct / 100.0)
     keep = part.label.outline.buffer(lattice.perimeter_mm) if part.label is not None else None
     filled = fill_with_lattice(part.mesh, ring, top, fraction, lattice, keep_solid=keep, lift=lift)
     drains = filled.drains

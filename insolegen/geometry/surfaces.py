@@ -184,12 +184,23 @@ class TopSurface:
         return s.heel_thickness_mm + (s.thickness_mm - s.heel_thickness_mm) * linear_ramp(self.progress(x, y))
 
     def lift_mm(self, x: Array, y: Array) -> Array:
-        """The lift layer's height (eased out with the front taper of a shortened device)."""
         s = self.spec
-        lift = s.lift_heel_mm + (s.lift_forefoot_mm - s.lift_heel_mm) * linear_ramp(self.progress(x, y))
-        if s.length != "full" and s.lift_forefoot_mm > 0:
+        return s.lift_heel_mm + (s.lift_forefoot_mm - s.lift_heel_mm) * linear_ramp(self.progress(x, y))
+
+    def lift_layer_mm(self, x: Array, y: Array) -> Array:
+        """The lift layer as printed (its zone): the lift, eased out with the front taper
+        of a shortened device."""
+        lift = self.lift_mm(x, y)
+        if self.spec.length != "full" and self.spec.lift_forefoot_mm > 0:
             lift = lift * self._front_fade(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
         return lift
+
+    def front_taper_mm(self, x: Array, y: Array, height: Array) -> Array:
+        """``height`` (above the underside) as a shortened device's front edge leaves it
+        (:meth:`_front_taper`); unchanged on a full-length one."""
+        if self.spec.length == "full":
+            return np.asarray(height, dtype=float)
+        return self._front_taper(np.asarray(x, dtype=float), np.asarray(y, dtype=float), np.asarray(height, dtype=float))
 
     def _front_fade(self, x: Array, y: Array) -> Array:
         """1 behind a shortened device's front taper, 0 on its cut line."""

@@ -174,7 +174,7 @@ def lift_region(spec: SideSpec, outline: Outline, surface: TopSurface) -> shapel
     for _ in range(50):
         mid = (lo + hi) / 2
         x = x_hc + mid * (lm.mth_line_x(0.0) - x_hc)
-        if float(surface.lift_mm(np.array([x]), np.array([0.0]))[0]) >= LIFT_MIN_MM:
+        if float(surface.lift_layer_mm(np.array([x]), np.array([0.0]))[0]) >= LIFT_MIN_MM:
             lo = mid
         else:
             hi = mid
@@ -226,7 +226,7 @@ def build_zones(
     if lifted:
         boundary = resample_ring(lift_region(spec, outline, surface), resolution.edge_spacing_mm)
         # on the bed, or on the footbed the underside follows
-        lift_solid = to_manifold(extrude_height_field(boundary, surface.lift_mm, resolution, floor=surface.floor,
+        lift_solid = to_manifold(extrude_height_field(boundary, surface.lift_layer_mm, resolution, floor=surface.floor,
                                                       floor_curvature_per_mm=surface.footbed_curvature_per_mm()))
         if cover_solid is not None:  # where a relief digs the cover down into the lift, the cover wins
             lift_solid = (lift_solid - cover_solid).simplify(ZONE_SLIVER_MM)

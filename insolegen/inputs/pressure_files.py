@@ -151,7 +151,11 @@ def _number(text: str) -> float:
     text = text.strip()
     if text in ("", "B", "b", "-", "NaN", "nan", "NA"):
         return float("nan")
-    return float(text)
+    try:
+        return float(text)
+    except ValueError:
+        raise InputFileError(f"a cell reads {text[:40]!r}, not a number (allowed: numbers, or B / empty for no "
+                             "sensor)") from None
 
 
 def _rows(lines: list[str], split: str) -> NDArray[np.float64]:

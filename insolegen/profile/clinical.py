@@ -174,6 +174,22 @@ def net_correction(lift: LiftTable, heel_thickness_mm: float, other_heel_mm: flo
     return lift.heel_mm, f"the lift alone, if the other shoe holds the same {heel_thickness_mm:g} mm heel"
 
 
+def _other_shoe(lift: LiftTable, heel_thickness_mm: float, other_heel_mm: float | None) -> list[str]:
+    """What the other shoe must hold for the lift to correct what it says."""
+    other = "right" if lift.side == "left" else "left"
+    if other_heel_mm is not None and lift.other_shoe_mm is not None:
+        return [f"lift.other_shoe_mm = {lift.other_shoe_mm:g} is ignored: the {other} insole is built too, "
+                "and the correction is the difference between the two"]
+    if other_heel_mm is None and lift.other_shoe_mm is None:
+        stack = heel_thickness_mm + lift.heel_mm
+        bare = f"{stack:g} mm" + (f" ({stack / lift.measured_lld_mm * 100:.0f} %)" if lift.measured_lld_mm else "")
+        return [f"only the {lift.side} insole is built: the {lift.heel_mm:g} mm lift corrects {lift.heel_mm:g} mm only "
+                f"if the {other} shoe holds the same {heel_thickness_mm:g} mm heel (this profile's insole without the "
+                f"lift, or a liner that thick); with nothing in it the correction is {bare}. Give "
+                "lift.other_shoe_mm (the other shoe's liner at the heel, 0 for none) to work it out"]
+    return []
+
+
 def lift_checks(lift: LiftTable, heel_thickness_mm: float, other_heel_mm: float | None = None, *,
                 cup_mm: float = 0.0, counter_known: bool = False) -> tuple[list[str], list[str]]:
     """(warnings, refusals) for a lift; heel_thickness_mm is the lift side's heel base,
@@ -181,18 +197,7 @@ def lift_checks(lift: LiftTable, heel_thickness_mm: float, other_heel_mm: float 
     counter_known: the shoe's heel counter is given (profile.shoe_rules checks it)."""
     warnings: list[str] = []
     refusals: list[str] = []
-    other = "right" if lift.side == "left" else "left"
-    if other_heel_mm is not None and lift.other_shoe_mm is not None:
-        warnings.append(f"lift.other_shoe_mm = {lift.other_shoe_mm:g} is ignored: the {other} insole is built too, "
-                        "and the correction is the difference between the two")
-    elif other_heel_mm is None and lift.other_shoe_mm is None:
-        stack = heel_thickness_mm + lift.heel_mm
-        bare = f"{stack:g} mm" + (f" ({stack / lift.measured_lld_mm * 100:.0f} %)" if lift.measured_lld_mm else "")
-        warnings.append(
-            f"only the {lift.side} insole is built: the {lift.heel_mm:g} mm lift corrects {lift.heel_mm:g} mm only if "
-            f"the {other} shoe holds the same {heel_thickness_mm:g} mm heel (this profile's insole without the lift, "
-            f"or a liner that thick); with nothing in it the correction is {bare}. Give lift.other_shoe_mm "
-            "(the other shoe's liner at the heel, 0 for none) to work it out")
+    warnings.extend(_other_shoe(lift, heel_thickness_mm, other_heel_mm))
     if lift.forefoot_mm > lift.heel_mm:
         refusals.append(problem("lift.forefoot_mm", lift.forefoot_mm,
             f"lift.forefoot_mm = {lift.forefoot_mm:g} is higher than lift.heel_mm = {lift.heel_mm:g}: "
@@ -204,7 +209,7 @@ def lift_checks(lift: LiftTable, heel_thickness_mm: float, other_heel_mm: float 
             "takes: above that the lift belongs on the outside of the shoe"
         )
     if lift.heel_mm > HEEL_ONLY_LIFT_WARN_MM:
-        taper = ("; with forefoot_mm = 0 the foot also slides forward: a lift tapered to the ball "
+        taper = ("; with forefoot_mm = 0 it also makes the foot slide forward: a lift tapered to the ball "
                  "(forefoot_mm > 0) or a full-length one") if lift.forefoot_mm == 0 else ""
         warnings.append(
             f"lift.heel_mm = {lift.heel_mm:g}: a heel lift over ~{HEEL_ONLY_LIFT_WARN_MM:g} mm inside the shoe lifts "

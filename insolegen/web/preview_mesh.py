@@ -111,7 +111,7 @@ def _face_colours(part: SidePart, profile: Profile) -> np.ndarray:
         walls = np.flatnonzero(np.abs(normal_z) <= 1e-9)
         c = tri[walls].mean(axis=1)
         x, y = c[:, 0], c[:, 1] * part.mirror
-        under = c[:, 2] - part.surface.footbed_mm(x) < part.surface.lift_mm(x, y)
+        under = c[:, 2] - part.surface.footbed_mm(x) < part.surface.lift_layer_mm(x, y)
         colours[walls[under], :3] = LIFT_RGB
     return _linear(colours)
 
