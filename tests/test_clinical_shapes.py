@@ -305,3 +305,16 @@ def test_the_diabetic_example_is_one_an_orthotist_would_sign(tmp_path):
     _, record = cli_build(tmp_path, "pressure-offload")
     assert record["warnings"] == []
     assert record["patient"]["diabetic"] is True
+
+
+def test_a_three_quarter_preview_shows_its_front_edge_not_an_empty_plot():
+    """The review: a three-quarter insole's preview drew an empty section 'at the
+    metatarsal heads' with dummy axes. Its third section now cuts near its front edge."""
+    from insolegen.build.pipeline import build_profile
+    from insolegen.exports.preview import draw_preview
+    from insolegen.profile import profile_from_dict
+
+    result = build_profile(profile_from_dict({**EU42, "shape": {"length": "three-quarter"}}))
+    texts = draw_preview(result).canvas.texts()
+    assert any(t.startswith("section at the front edge (5 mm behind it mid-width)") for t in texts)
+    assert not any("no metatarsal heads on this insole" in t for t in texts)

@@ -15,7 +15,7 @@ Over 400 lines: one picture's panels, which share its scales and layout.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 import numpy as np
@@ -25,6 +25,7 @@ from insolegen.exports.drawing import Axes, Box, Canvas, Dash, colour_bar, conto
 from insolegen.exports.zone_text import lift_height_text, lift_zone, lift_zones_text
 from insolegen.geometry.measure import top_heights
 from insolegen.geometry.modifications import modification_label
+from insolegen.geometry.outline import cut_offset_mm
 from insolegen.geometry.zones import to_manifold
 
 __all__ = [
@@ -82,6 +83,7 @@ SECTION_ROOM = (668.0, 935.0)
 TWO_COLUMNS = ((62.0, 542.0), (632.0, 1112.0))
 ONE_COLUMN = ((62.0, 1112.0),)
 SECTION_COLUMNS = ((62.0, 382.0), (447.0, 767.0), (832.0, 1152.0))
+FRONT_SECTION_BEHIND_MM = 5.0  # a three-quarter insole's third section: this far behind its front edge
 SECTIONS = (("heel_centre", "heel centre"), ("arch_apex", "arch apex"), ("metatarsal_heads", "metatarsal heads"))
 LANDMARKS = ("heel_cup_rim", "heel_centre", "arch_apex", "met_pad_apex", "metatarsal_heads")
 NOTE_PT, ZONE_PT, CONTOUR_PT, SUPTITLE_PT = 10, 11, 9, 18
@@ -111,6 +113,7 @@ class Probed:
     landmarks: dict[str, tuple[float, float]]  # name -> (x, height); NaN where a ray missed
     sections: dict[str, tuple[float, np.ndarray, np.ndarray]]  # name -> (x, across (medial +), height)
     lift: np.ndarray | None  # the lift zone's top along the heel mid-line (NaN off it); None without
+    section_labels: dict[str, str] = field(default_factory=dict)  # a section shown elsewhere than its name says
 
 
 def _probe(part: SidePart) -> Probed:
@@ -120,9 +123,15 @@ def _probe(part: SidePart) -> Probed:
     points = part.landmark_points()
     names = [n for n in LANDMARKS if n in points]
     cuts = {}
+    relabel = {}
     for name, _ in SECTIONS:
-        if name in points:
-            x = points[name][0]
+        x = points[name][0] if name in points else None
+        if x is None and name == "metatarsal_heads" and part.spec.length == "three-quarter":
+            # no heads on a three-quarter insole: the section shows its skived front instead
+            lm = part.outline.landmarks
+            x = lm.mth_mid[0] + cut_offset_mm(lm, "three-quarter") - FRONT_SECTION_BEHIND_MM
+            relabel[name] = f"front edge ({FRONT_SECTION_BEHIND_MM:g} mm behind it mid-width)"
+        if x is not None:
             cut_lat, cut_med = part.outline.edges_at(np.array([x]))
             cuts[name] = (x, np.linspace(cut_lat[0] - 2, cut_med[0] + 2, 300))
     queries = [np.column_stack([xs, lat + 0.9 * (med - lat)]), np.column_stack([xs, np.zeros_like(xs)]),
@@ -135,6 +144,7 @@ def _probe(part: SidePart) -> Probed:
         top_faces=faces, xs=xs, medial=heights[0], middle=heights[1],
         landmarks={n: (points[n][0], float(z)) for n, z in zip(names, heights[2])},
         sections={name: (x, ys, z) for (name, (x, ys)), z in zip(cuts.items(), heights[3:])},
+        section_labels=relabel,
         lift=None if lift is None else top_heights(lift.mesh.vertices, lift.mesh.faces, queries[1]),
     )
 
@@ -419,6 +429,7 @@ def _side_view(canvas: Canvas, room: Box, part: SidePart, probed: Probed, xlim: 
 
 def _section(canvas: Canvas, room: Box, parts: list[SidePart], probes: list[Probed], name: str, label: str) -> Axes:
     lines = []
+    label = next((p.section_labels[name] for p in probes if name in p.section_labels), label)
     for part, probed, colour, dash in zip(parts, probes, (FIRST, SECOND), (None, DASHED)):
         if name in probed.sections:
             x, ys, zs = probed.sections[name]
