@@ -37,7 +37,7 @@ def view(points: np.ndarray) -> np.ndarray:
     return points @ (tip @ turn).T
 
 
-def main() -> None:
+def main(out: Path = ROOT / "docs" / "lattice-cut.png") -> None:
     result = build_profile(load_profile(ROOT / "profiles" / "lattice-pair.toml"))
     figures = next(s.lattice for s in result.record.sides if s.side == "right")
     part = next(p for p in result.parts if p.spec.side == "right")
@@ -46,9 +46,7 @@ def main() -> None:
     else:
         label_y = part.label.outline.bounds[1] if part.label is not None else float(np.median(part.mesh.vertices[:, 1]))
         y_cut, through = label_y - 4.0, "beside the label (solid under it)"
-    out = ROOT / "docs" / "lattice-cut.png"
     render(result.lattices["right"], figures, y_cut, through).save(out, optimize=True)
-    print(out)
 
 
 def render(mesh, figures, y_cut: float, through: str) -> Image.Image:

@@ -26,7 +26,7 @@ def top_faces(mesh):
     return f[n[:, 2] > 1e-9]
 
 
-def main() -> None:
+def main(out: Path = ROOT / "docs" / "insoles.png") -> None:
     examples = ["orthotic-pair", "lld-left-lift"]
     fig = plt.figure(figsize=(13, 8.5))
     for row, name in enumerate(examples):
@@ -61,14 +61,15 @@ def main() -> None:
         ax.set_aspect(4)
         ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(ROOT / "docs" / "insoles.png", dpi=80)
+    fig.savefig(out, dpi=80, metadata={"Software": None})
+    plt.close(fig)
 
 
 if __name__ == "__main__":
     main()
 
 
-def zones_picture() -> None:
+def zones_picture(out: Path = ROOT / "docs" / "zones.png") -> None:
     """docs/zones.png: each zone's footprint with its infill, and a section along the
     foot showing the firm lift layer under the cushioning zones."""
     from matplotlib.patches import Polygon as Patch
@@ -112,7 +113,8 @@ def zones_picture() -> None:
     side.set_xlabel("x (mm)")
     side.set_ylabel("z (mm)")
     fig.tight_layout()
-    fig.savefig(ROOT / "docs" / "zones.png", dpi=80)
+    fig.savefig(out, dpi=80, metadata={"Software": None})
+    plt.close(fig)
 
 
 if __name__ == "__main__":

@@ -29,10 +29,17 @@ def test_the_medial_border_runs_on_from_the_cup_into_the_arch_in_every_example(t
     for side, mesh in parts.items():
         spec = next(s for s in record["sides"] if s["side"] == side)["parameters"]
         fl = foot_length_mm(mesh) if spec["length"] == "full" else spec["foot_length_mm"]
-        border = _medial_border(mesh, fl, spec["arch_apex_pct"] / 100)
+        apex = spec["arch_apex_pct"] / 100
+        border = _medial_border(mesh, fl, apex)
         fall = (spec["heel_thickness_mm"] - spec["thickness_mm"]) + (spec["lift_heel_mm"] - spec["lift_forefoot_mm"])
         lowest = float(np.nanmin(border))
         assert lowest >= min(border[0], border[-1]) - 0.6 - max(fall, 0.0), (side, border.round(1))
+        # The wall's top, 3 mm inside the medial edge, from the back of the cup (0.03 FL)
+        # to the apex. (At 90 % across the line runs down the cup's own wall from the
+        # back to the heel centre, where it lies 6-7 mm in from the edge: the cup's shape.)
+        xs = np.linspace(0.03 * fl, apex * fl, 50)
+        rim = top_mm(mesh, [(x, edges_mm(mesh, x)[1] - 3.0) for x in xs])
+        assert float(np.nanmin(rim)) >= min(rim[0], rim[-1]) - 0.6 - max(fall, 0.0), (side, rim.round(1))
 
 
 def test_the_medial_wall_holds_with_a_post_and_a_skive_and_a_prescription_can_lower_it(tmp_path):
