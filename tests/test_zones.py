@@ -43,7 +43,7 @@ def lift_parts():
     return parts_of(LIFT_DOC)
 
 
-# profiles/full-length-lift.toml: 7 mm at the heel, 3.5 mm under the forefoot, on the right
+# like profiles/full-length-lift.toml: 7 mm at the heel, 3.5 mm under the forefoot, on the right
 FULL_LENGTH_DOC = {
     "foot": {"size": "EU 39"}, "shape": {"length": "full", "heel_cup_depth_mm": 10},
     "lift": {"side": "right", "heel_mm": 7, "forefoot_mm": 3.5},
