@@ -8,9 +8,10 @@ import hashlib
 import json
 from typing import Any
 
-from insolegen.build.parts import BuildResult
+from insolegen.build.parts import BuildResult, SidePart
 from insolegen.build.record import FRAME, UNITS, BuildRecord, SideRecord
 from insolegen.exports import outputs
+from insolegen.exports.print_settings import cura_command, shell_line
 from insolegen.exports.stl import stl_bytes
 from insolegen.exports.threemf import orca_3mf, prusa_3mf
 from insolegen.formats.stl import STL_WALL_MARK
@@ -49,6 +50,11 @@ def render_build(result: BuildResult, preview: bool = False) -> dict[str, bytes]
             "sha256": hashlib.sha256(data).hexdigest(),
             "prusaslicer_3mf": {"file": names[f"{side}.3mf"], "placement": prusa_place.as_dict()},
             "orca_3mf": {"file": names[f"{side}.orca.3mf"], "placement": orca_place.as_dict()},
+            # CuraEngine reads no 3MF: the STL at one density (the zones' mean by volume),
+            # turned as the PrusaSlicer 3MF is, on the same bed
+            "curaengine": {"command": shell_line(cura_command(
+                names[side], prusa_place.bed_mm, names[side][: -len(".stl")] + "-cura.gcode", _mean_infill_pct(part),
+                rotation_deg=prusa_place.angle_deg))},
         }
         lattice = result.lattices.get(side)
         if lattice is not None:
@@ -157,3 +163,11 @@ def render_variants(results: list[BuildResult], preview: bool = False) -> dict[s
 
         files["report.html"] = variants_report_html([_with_patient(r) for r in results], pictures).encode()
     return files
+
+
+def _mean_infill_pct(part: SidePart) -> float:
+    """The part's zones' infill averaged by the part's volume in each (whole percent)."""
+    volume = sum(z.part_volume_mm3 for z in part.zones)
+    if volume <= 0:
+        return 20.0
+    return float(round(sum(z.infill_pct * z.part_volume_mm3 for z in part.zones) / volume))

@@ -17,12 +17,16 @@ G-code): so those stay out of the file, and the report and recipes give them.
 
 from __future__ import annotations
 
+import math
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from insolegen.core import exact
+
 __all__ = [
     "CURA_LINE_WIDTH_MM",
+    "SKIRT_GAP_MM",
     "TPU",
     "PrintSettings",
     "bed_shape",
@@ -34,6 +38,7 @@ __all__ = [
 ]
 
 CURA_LINE_WIDTH_MM = 0.4  # fdmprinter's default line width (its nozzle 0.4 mm)
+SKIRT_GAP_MM = 3.0  # the skirt's distance from the part, inside placement.BED_MARGIN_MM
 
 
 @dataclass(frozen=True)
@@ -110,10 +115,13 @@ def bed_shape(bed_mm: tuple[float, float]) -> str:
 
 
 def prusa_command(threemf: str | Path, bed_mm: tuple[float, float], gcode: str | Path,
-                  settings: PrintSettings = TPU) -> list[str]:
+                  settings: PrintSettings = TPU, supports: bool = False) -> list[str]:
     """Slice a PrusaSlicer 3MF on the command line with the settings it cannot carry.
     The bed must be the one the file was placed on: PrusaSlicer's command line does not
-    re-arrange a 3MF."""
+    re-arrange a 3MF. ``supports``: the 3MF asks for them (a shoe underside): their first
+    layer is not spread 3 mm wider (PrusaSlicer's default), which put the skirt around
+    them 1.3 mm off the bed."""
+    spread = ["--raft-first-layer-expansion", "0"] if supports else []
     return [
         "prusa-slicer", "--export-gcode", str(threemf), "--bed-shape", bed_shape(bed_mm),
         "--first-layer-height", f"{settings.first_layer_height_mm:g}",
@@ -124,17 +132,23 @@ def prusa_command(threemf: str | Path, bed_mm: tuple[float, float], gcode: str |
         "--fan-always-on", "--min-fan-speed", f"{settings.fan_pct:g}", "--max-fan-speed", f"{settings.fan_pct:g}",
         "--bridge-fan-speed", f"{settings.fan_pct:g}",
         "--retract-length", f"{settings.retraction_mm:g}", "--filament-type", "FLEX",
+        # one skirt loop 3 mm out: it stays inside the bed margin the 3MF was placed
+        # with (placement.BED_MARGIN_MM); PrusaSlicer's default 6 mm ran off the bed
+        "--skirts", "1", "--skirt-distance", f"{SKIRT_GAP_MM:g}", *spread,
         "-o", str(gcode),
     ]
 
 
 def cura_command(stl: str | Path, bed_mm: tuple[float, float], gcode: str | Path, infill_pct: float,
-                 definitions: str = "$CURA/definitions/fdmprinter.def.json",
+                 rotation_deg: float = 0.0, definitions: str = "$CURA/definitions/fdmprinter.def.json",
                  settings: PrintSettings = TPU) -> list[str]:
     """Slice the STL with CuraEngine at one infill density. CuraEngine does not work out
     Cura's formulas, so every derived setting is given itself (infill line distance from
-    the density, each speed, each temperature). ``definitions``: Cura's fdmprinter
-    definition (shipped with Cura, not with CuraEngine)."""
+    the density, each speed, each temperature). ``rotation_deg``: the turn about the
+    vertical that fits the part on the bed (the PrusaSlicer 3MF's placement for the same
+    bed, in build.json): CuraEngine centres the STL but never turns it, and a foot longer
+    than the bed ran off it. ``definitions``: Cura's fdmprinter definition (shipped with
+    Cura, not with CuraEngine)."""
     values = {
         "machine_width": f"{bed_mm[0]:g}", "machine_depth": f"{bed_mm[1]:g}", "center_object": "true",
         "layer_height": f"{settings.layer_height_mm:g}", "layer_height_0": f"{settings.first_layer_height_mm:g}",
@@ -153,12 +167,21 @@ def cura_command(stl: str | Path, bed_mm: tuple[float, float], gcode: str | Path
         "cool_fan_speed": f"{settings.fan_pct:g}", "cool_fan_speed_min": f"{settings.fan_pct:g}",
         "cool_fan_speed_max": f"{settings.fan_pct:g}", "retraction_amount": f"{settings.retraction_mm:g}",
         "support_enable": "false",
-        # fdmprinter's own defaults are an unheated bed and 2.85 mm filament
-        "machine_heated_bed": "true", "material_diameter": "1.75",
+        # one skirt loop 3 mm out, inside the bed margin (fdmprinter's default is a brim)
+        "adhesion_type": "skirt", "skirt_line_count": "1", "skirt_gap": f"{SKIRT_GAP_MM:g}",
+        # fdmprinter's own default is an unheated bed
+        "machine_heated_bed": "true",
     }
     command = ["CuraEngine", "slice", "-j", definitions]
     for key, value in values.items():
         command += ["-s", f"{key}={value}"]
+    # The filament's diameter is the extruder's: given globally, the extruder's own
+    # definition sets 2.85 mm back and the G-code pushes 37 % of the plastic needed.
+    command += ["-e0", "-s", "material_diameter=1.75"]
+    if rotation_deg:
+        c, s = exact.cos_sin(math.radians(rotation_deg))
+        matrix = f"[[{c:.6f},{-s:.6f},0],[{s:.6f},{c:.6f},0],[0,0,1]]".replace("-0.000000", "0.000000")
+        command += ["-s", f"mesh_rotation_matrix={matrix}"]
     return command + ["-l", str(stl), "-o", str(gcode)]
 
 

@@ -391,7 +391,8 @@ def prusa_recipe(result: BuildResult, files: dict[str, str]) -> str:
         side = part.spec.side
         threemf = files[f"{side}.3mf"]
         bed = result.placements[side][0].bed_mm
-        lines.append(shell_lines(prusa_command(threemf, bed, threemf[: -len(".3mf")] + ".gcode")))
+        lines.append(shell_lines(prusa_command(threemf, bed, threemf[: -len(".3mf")] + ".gcode",
+                                               supports=part.surface.has_footbed)))
     return "\n".join(lines)
 
 
