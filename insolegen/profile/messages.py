@@ -23,6 +23,19 @@ def _describe(err: dict[str, Any]) -> Problem:
     return problem(key, err.get("input") if err["type"] != "missing" else None, _describe_line(err, key))
 
 
+ALLOWED_LIST_CHARS = 240  # a problem stays one readable line (a side table takes some 40 keys)
+
+
+def _listed(keys: list[str]) -> str:
+    """The keys, as many as fit in ALLOWED_LIST_CHARS, and how many more."""
+    shown: list[str] = []
+    for k in keys:
+        if len(", ".join([*shown, k])) > ALLOWED_LIST_CHARS:
+            return f"{', '.join(shown)} and {len(keys) - len(shown)} more (the README's profile reference)"
+        shown.append(k)
+    return ", ".join(shown)
+
+
 def _describe_line(err: dict[str, Any], key: str) -> str:
     loc = [str(p) for p in err["loc"]]
     field = loc[-1] if loc else ""
@@ -35,7 +48,7 @@ def _describe_line(err: dict[str, Any], key: str) -> str:
             return f"{key}: unknown key here: {field} belongs in " + (home if home.startswith("the") else f"[{home}]")
         close = difflib.get_close_matches(field, allowed, n=1, cutoff=0.75)
         hint = f"; did you mean {close[0]}?" if close else ""
-        return f"{key}: unknown key{hint}; allowed here: {', '.join(allowed)}"
+        return f"{key}: unknown key{hint}; allowed here: {_listed(allowed)}"
     if kind == "missing":
         return f"{key} is required"
     if kind == "string_too_long":
