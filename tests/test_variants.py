@@ -149,3 +149,26 @@ def test_the_variants_report_renders_and_prints_in_a_real_browser(fitting, tmp_p
     assert printed.returncode == 0 and pdf.exists()
     # the comparison on its own page, then a page per variant's preview
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())) == 5
+
+
+def test_varying_one_sides_keys_builds_that_side_alone(tmp_path):
+    """Issue 29: --vary right.modifications... built three identical left parts. Varying
+    only one side's keys, each variant builds that side; the lift on the other side keeps
+    both (its checks need that side)."""
+    import json
+
+    profile = tmp_path / "one.toml"
+    profile.write_text('name = "one"\n[foot]\nsize = "EU 42"\n[shape]\nheel_cup_depth_mm = 16\n')
+    out = tmp_path / "out"
+    assert main(["build", str(profile), "--out", str(out), "--no-preview",
+                 "--vary", "right.modifications.medial_heel_skive_mm=2,4"]) == 0
+    names = sorted(p.name for p in (out / "one").iterdir())
+    assert [n for n in names if n.endswith(".stl")] == ["one-v1-right.stl", "one-v2-right.stl"]
+    record = json.loads((out / "one" / "build.json").read_text())
+    assert [[s["side"] for s in v["sides"]] for v in record["variants"]] == [["right"], ["right"]]
+    lifted = tmp_path / "lifted.toml"
+    lifted.write_text(profile.read_text().replace('"one"', '"lifted"')
+                      + '[lift]\nside = "left"\nheel_mm = 4\nforefoot_mm = 2\n')
+    assert main(["build", str(lifted), "--out", str(out), "--no-preview",
+                 "--vary", "right.modifications.medial_heel_skive_mm=2,4"]) == 0
+    assert len([p for p in (out / "lifted").iterdir() if p.name.endswith("-left.stl")]) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import time
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 from insolegen.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNWRITABLE, _err, _say
 from insolegen.cli.interrupts import STATE, OnInterrupt, _interrupts, _load
 from insolegen.cli.outcomes import EXISTS_LABEL, Outcome, _not_started, _summary
-from insolegen.cli.pool import _build_many, _duplicates
+from insolegen.cli.pool import _build_many, _duplicates, build_in_worker
 from insolegen.core.paths import shown
 
 __all__ = ["build_one", "cmd_build"]
@@ -43,7 +44,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     jobs = min(args.jobs, cores, len(paths))
     duplicates = _duplicates(paths, out_dir) if len(paths) > 1 else {}
     todo = [p for i, p in enumerate(paths) if i not in duplicates]
-    if len(todo) == 1:
+    if len(todo) == 1 and _long_build(todo[0]):
+        built = [build_in_worker(todo[0], out_dir, args.force, not args.no_preview,
+                                 functools.partial(build_one, varies=varies))]
+    elif len(todo) == 1:
         built = [build_one(todo[0], out_dir, args.force, not args.no_preview, varies)]
     else:
         built = _build_many(todo, out_dir, args.force, not args.no_preview, jobs, build_one) if todo else []
@@ -60,6 +64,19 @@ def cmd_build(args: argparse.Namespace) -> int:
         # Ctrl-C while the results were swapped in: the swap finished first, so say so
         _err(f"{outcomes[0].profile}: interrupted after the build was written (its folder is complete)")
     return EXIT_INTERRUPTED if STATE.interrupted else max(o.status for o in outcomes)
+
+
+def _long_build(path: Path) -> bool:
+    """A profile whose build runs long in native code (a [lattice]: tens of seconds of
+    meshing and booleans), which a worker process builds so that Ctrl-C can stop it;
+    an unreadable profile is left to the build to report."""
+    from insolegen.profile.reading import load_profile_data
+
+    try:
+        table = load_profile_data(path).get("lattice")
+    except Exception:  # noqa: BLE001 (the build itself says what is wrong with the file)
+        return False
+    return isinstance(table, dict) and table.get("enabled") is True
 
 
 def build_one(path: Path, out_dir: Path, force: bool, preview: bool = True, varies: list | None = None) -> Outcome:

@@ -77,8 +77,9 @@ def _set(data: dict[str, Any], key: str, value: Any) -> None:
 def variant_profiles(data: dict[str, Any], varies: list[Vary], *, default_name: str = "insole",
                      source: Path | None = None) -> list[Profile]:
     """One validated profile per combination, numbered from 1: each builds as
-    ``<file stem>-v<n>`` and carries its number and values. Every problem of every
-    variant is raised at once, each line saying which variant it belongs to."""
+    ``<file stem>-v<n>`` and carries its number and values; varying one side's keys
+    only, each builds that side alone. Every problem of every variant is raised at once,
+    each line saying which variant it belongs to."""
     keys = [v.key for v in varies]
     repeated = sorted({k for k in keys if keys.count(k) > 1})
     if repeated:
@@ -87,10 +88,13 @@ def variant_profiles(data: dict[str, Any], varies: list[Vary], *, default_name: 
     if len(grid) > MAX_VARIANTS:
         raise VaryError(f"--vary makes {len(grid)} variants ({' x '.join(str(len(v.values)) for v in varies)}); "
                         f"allowed is at most {MAX_VARIANTS} (build a batch of profiles for more)")
+    only = _one_side(data, keys)
     profiles: list[Profile] = []
     problems: list[str] = []
     for number, values in enumerate(grid, start=1):
         doc = copy.deepcopy(data)
+        if only is not None:
+            doc["side"] = only
         for key, value in zip(keys, values):
             _set(doc, key, value)
         said = ", ".join(f"{k} = {_shown(v)}" for k, v in zip(keys, values))
@@ -104,6 +108,21 @@ def variant_profiles(data: dict[str, Any], varies: list[Vary], *, default_name: 
     if problems:
         raise ProfileError(list(dict.fromkeys(problems)), source)
     return profiles
+
+
+def _one_side(data: dict[str, Any], keys: list[str]) -> str | None:
+    """The side every --vary key lies under (``right.modifications...``), when the
+    profile builds both: then each variant builds that side alone (the other would be
+    the same part in every variant). None otherwise, and when a lift is on the other side
+    (its checks need that side built)."""
+    sides = {key.split(".")[0] for key in keys}
+    if len(sides) != 1 or not sides <= {"left", "right"} or data.get("side", "both") != "both":
+        return None
+    (side,) = sides
+    lift = data.get("lift")
+    if isinstance(lift, dict) and lift.get("side") not in (None, side):
+        return None
+    return side
 
 
 def _shown(value: Any) -> str:
