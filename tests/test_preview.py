@@ -307,3 +307,41 @@ def test_preview_says_what_the_3mf_holds(tmp_path):
             height = float(re.search(r"up to ([\d.]+) mm at the heel", note).group(1))
             assert height == pytest.approx(lift.vertices[:, 2].max(), abs=0.05)
         assert drawn_zones == in_files  # every zone label is a 3MF zone at its density, and back
+
+
+@pytest.mark.parametrize("example, extra", [
+    ("orthosis-modifications", None), ("pressure-offload", None), ("plain-eu42", None),
+    ("heel relief 3", {"name": "h3", "foot": {"size": "EU 42"}, "shape": {"heel_thickness_mm": 5},
+                       "modifications": {"heel_relief_mm": 3, "navicular_pad_mm": 4,
+                                         "mth_relief_mm": [0, 1.5, 0, 0, 0], "cuboid_pad_mm": 2}}),
+])
+def test_no_label_covers_another_or_leaves_its_panel(example, extra):
+    """Issue 29: "navicular pad", "heel relief 1.5" and "MTH 2 relief" hid under zone
+    labels and contour numbers, "heel relief 3" was cut off at the panel's edge, and the
+    pressure legend covered MTH 4-5. In every top view no two notes (names, zone labels,
+    contour numbers, modification dots, the legend) overlap, each lies inside its panel,
+    and the legend covers no metatarsal head."""
+    from insolegen.build.pipeline import build_profile
+    from insolegen.exports.drawing import overlap
+    from insolegen.exports.preview import draw_preview
+    from insolegen.inputs.feet import resolve_feet
+    from insolegen.profile import load_profile, profile_from_dict
+
+    profile = profile_from_dict(extra) if extra else resolve_feet(load_profile(ROOT / "profiles" / f"{example}.toml"))
+    result = build_profile(profile)
+    drawn = draw_preview(result)
+    for ax, part in zip(drawn.top_views, result.parts):
+        boxes = ax.taken
+        assert len(boxes) >= 4
+        for i, a in enumerate(boxes):
+            assert ax.left - 0.5 <= a[0] and a[2] <= ax.right + 0.5 and ax.top - 0.5 <= a[1] and a[3] <= ax.bottom + 0.5, a
+            for b in boxes[i + 1:]:
+                assert overlap(a, b) == 0, (a, b)
+        lm = part.outline.landmarks
+        mirror = -1.0 if part.spec.side == "left" else 1.0
+        heads = [lm.mth1, lm.mth5, lm.mth_mid]
+        legend_boxes = boxes[-1:] if part.surface.pressure_relief is not None else []
+        for box in legend_boxes:
+            for x, y in heads:
+                px, py = ax.px(x, y * mirror)[0]
+                assert not (box[0] <= px <= box[2] and box[1] <= py <= box[3]), ("legend covers a head", box)

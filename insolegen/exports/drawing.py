@@ -29,6 +29,7 @@ __all__ = [
     "LABEL_PT",
     "LEGEND_PT",
     "MINUS",
+    "PLACE_RINGS_PX",
     "SCALE",
     "TICK_LEN",
     "TICK_PT",
@@ -486,6 +487,41 @@ class Axes:
         self.taken.append(placed)
         return placed
 
+    def place(self, anchor: tuple[float, float], text: str, size: int, colour: Colour = "#000000",
+              box: tuple[Colour, Colour | None, float, float] | None = None, leader: Colour | None = None) -> Box:
+        """A note as near ``anchor`` (pixels) as it goes without covering another note or
+        leaving the axes: tried at the anchor, then on rings around it, further out each
+        time; with ``leader``, a thin line from the anchor to a note that had to move.
+        Where nothing is free, the spot that covers the least."""
+        w, h = self.canvas.text_size(text, size)
+        w, h = w + 6, h + 6  # the box a note's frame adds, and a little air
+        left, top, right, bottom = self.box
+        inner = (left + 2, top + 2, right - 2, bottom - 2)
+        best: tuple[float, tuple[float, float]] | None = None
+        for radius in PLACE_RINGS_PX:
+            for k in range(1 if radius == 0 else 12):
+                angle = 2 * np.pi * k / 12 + np.pi / 2  # above first, then round
+                # an ellipse as wide as the note is long: a wide note moves further sideways
+                stretch = max(1.0, 0.5 * w / h)
+                cx, cy = anchor[0] + radius * stretch * np.cos(angle), anchor[1] - radius * np.sin(angle)
+                spot = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+                outside = max(0.0, inner[0] - spot[0]) + max(0.0, spot[2] - inner[2]) + max(
+                    0.0, inner[1] - spot[1]) + max(0.0, spot[3] - inner[3])
+                covered = sum(overlap(spot, t) for t in self.taken) + 1000.0 * outside
+                if best is None or covered < best[0]:
+                    best = (covered, (cx, cy))
+                if covered == 0:
+                    break
+            if best is not None and best[0] == 0:
+                break
+        assert best is not None
+        cx, cy = best[1]
+        if leader is not None and np.hypot(cx - anchor[0], cy - anchor[1]) > max(w, h) / 2:
+            # to the nearest point of the note's box
+            edge = (float(np.clip(anchor[0], cx - w / 2, cx + w / 2)), float(np.clip(anchor[1], cy - h / 2, cy + h / 2)))
+            self.canvas.polyline([anchor, edge], leader, 0.8)
+        return self.note((cx, cy), text, size, colour, box=box)
+
     def frame(self, title: str = "", xlabel: str = "", ylabel: str = "", xticks: Array | None = None,
               yticks: Array | None = None) -> None:
         """Box, ticks with labels outside, axis labels and title (above, centred)."""
@@ -552,6 +588,9 @@ class Axes:
             c.text((x + pad + sample + gap, row), label, LEGEND_PT, anchor="lm")
         self.taken.append(placed)
         return placed
+
+
+PLACE_RINGS_PX = (0.0, 9.0, 16.0, 24.0, 34.0, 46.0, 60.0)  # Axes.place: the rings a moved note is tried on
 
 
 def colour_bar(canvas: Canvas, box: Box, vmax: float, label: str) -> None:

@@ -235,6 +235,17 @@ def _ring_area(ring: np.ndarray) -> float:
     return float(np.sum(x * np.roll(y, -1)) - np.sum(y * np.roll(x, -1))) / 2  # not np.dot: BLAS (exact.py)
 
 
+def _inside_points(ax: Axes, ring: np.ndarray, step_px: float = 6.0) -> np.ndarray:
+    """Pixel points every ``step_px`` over the area inside ``ring`` (data units)."""
+    import shapely
+
+    outline = shapely.Polygon(ax.px(ring[:, 0], ring[:, 1]))
+    x0, y0, x1, y1 = outline.bounds
+    xs, ys = np.meshgrid(np.arange(x0, x1, step_px), np.arange(y0, y1, step_px))
+    points = np.column_stack([xs.ravel(), ys.ravel()])
+    return points[shapely.contains_xy(outline, points[:, 0], points[:, 1])]
+
+
 def _contour_labels(ax: Axes, segments: np.ndarray, which: np.ndarray, levels: np.ndarray,
                     keep_off: list[tuple[float, float]]) -> None:
     """A label on every other level: at the middle of its line, unless crowded (then
@@ -255,7 +266,14 @@ def _contour_labels(ax: Axes, segments: np.ndarray, which: np.ndarray, levels: n
         if placed:
             gaps = np.linalg.norm(points[:, None, :] - np.asarray(placed)[None, :, :], axis=2).min(axis=1)
             score += np.minimum(gaps, 45.0)
-        x, y = points[int(np.argmax(score))]
+        # a number may not cover another note (a zone's, a modification's name)
+        w, h = ax.canvas.text_size(f"{levels[k]:g}", CONTOUR_PT)
+        boxes = np.column_stack([points[:, 0] - w / 2 - 2, points[:, 1] - h / 2 - 2,
+                                 points[:, 0] + w / 2 + 2, points[:, 1] + h / 2 + 2])
+        free = np.array([not any(overlap(tuple(b), t) > 0 for t in ax.taken) for b in boxes])
+        if not free.any():
+            continue
+        x, y = points[int(np.argmax(np.where(free, score, -np.inf)))]
         ax.note((x, y), f"{levels[k]:g}", CONTOUR_PT, box=("#ffffff", None, 0.75, 1.0))
         placed.append((x, y))
 
@@ -289,6 +307,7 @@ def _top_view(canvas: Canvas, room: Box, part: SidePart, faces: np.ndarray, xlim
     canvas.segments(np.stack([ax.px(segments[:, i, 0], segments[:, i, 1]) for i in (0, 1)], axis=1), "#000000", 0.55)
     ring = part.outline.boundary * [1.0, _mirror(part)]
     canvas.polyline(ax.px(np.append(ring[:, 0], ring[0, 0]), np.append(ring[:, 1], ring[0, 1])), "#000000", 1.3)
+    ax.drawn.append(_inside_points(ax, ring))  # a legend keeps off the foot, not just its outline
     lift = lift_zone(part)
     if lift is not None:  # the lift layer's extent, clipped to the insole
         import shapely
@@ -307,8 +326,9 @@ def _top_view(canvas: Canvas, room: Box, part: SidePart, faces: np.ndarray, xlim
         if rings:
             cx, cy = np.vstack(rings).mean(axis=0)
             centre = ax.px(cx, cy)[0]
-            ax.note(tuple(centre), f"{name}\n{infill:g} %", ZONE_PT, box=("#ffffff", colour, 0.8, 2.0))
-            centres.append(tuple(centre))
+            placed = ax.place((float(centre[0]), float(centre[1])), f"{name}\n{infill:g} %", ZONE_PT,
+                              box=("#ffffff", colour, 0.8, 2.0))
+            centres.append(((placed[0] + placed[2]) / 2, (placed[1] + placed[3]) / 2))
     _contour_labels(ax, segments, which, levels, centres)
     title = f"{part.spec.side}: zones ({pattern} infill), contours every {CONTOUR_MM:g} mm"
     cover = next((z for z in part.zones if z.kind == "cover"), None)
@@ -347,6 +367,7 @@ def _modification_outlines(ax: Axes, part: SidePart, faces: np.ndarray) -> None:
         return
     mirror = _mirror(part)
     v = part.mesh.vertices
+    dots: list[tuple[float, float]] = []
     for term in terms:
         value = np.abs(term.height_mm(v[:, 0], v[:, 1] * mirror))
         segments, _ = contour_segments(v, value, faces, [MODIFICATION_EDGE * abs(term.asked_mm)])
@@ -356,8 +377,12 @@ def _modification_outlines(ax: Axes, part: SidePart, faces: np.ndarray) -> None:
         x, y = term.at
         px = ax.px(x, y * mirror)[0]
         ax.canvas.dots([tuple(px)], 2.5, MODIFICATION_COLOUR)
-        ax.note((float(px[0]), float(px[1]) - 6), f"{modification_label(term.key)} {abs(term.asked_mm):g}",
-                NOTE_PT, MODIFICATION_COLOUR, anchor="md")
+        dots.append((float(px[0]), float(px[1])))
+    # the dots first, so no name covers another's dot; each name as near its dot as is free
+    ax.taken.extend((px - 3, py - 3, px + 3, py + 3) for px, py in dots)
+    for term, (px, py) in zip(terms, dots):
+        ax.place((px, py - 9), f"{modification_label(term.key)} {abs(term.asked_mm):g}", NOTE_PT, MODIFICATION_COLOUR,
+                 box=("#ffffff", None, 0.7, 1.0), leader=MODIFICATION_COLOUR)
 
 
 # --------------------------------------------------------------------------- side view
