@@ -174,3 +174,20 @@ def test_the_reports_slicer_command_is_one_option_a_line_and_the_shell_reads_it_
     (code,) = re.findall(r"<code>(.*?)</code>", report, re.S)
     assert html.unescape(code).startswith("prusa-slicer --export-gcode ana-right.3mf --bed-shape")
     assert "white-space: pre;" in report
+
+
+def test_estimate_without_prusaslicer_is_refused_in_one_line(tmp_path, capsys, monkeypatch):
+    """`build --estimate` where prusa-slicer is not installed: exit 2, one line, nothing built."""
+    import shutil
+
+    from insolegen.cli import main
+
+    real = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "prusa-slicer" else real(name, *a, **k))
+    profile = tmp_path / "p.toml"
+    profile.write_text('name = "p"\n[foot]\nsize = "EU 42"\n')
+    assert main(["build", str(profile), "--out", str(tmp_path / "out"), "--estimate"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["--estimate asks PrusaSlicer for the print time: prusa-slicer is not on the PATH (install "
+                   "PrusaSlicer, or build without --estimate)"]
+    assert not (tmp_path / "out").exists()

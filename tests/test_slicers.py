@@ -471,3 +471,26 @@ def test_prusaslicer_keeps_the_top_covers_extruder(tmp_path):
     block = config[config.index('value="top_cover"'):]
     block = block[:block.index("</volume>")]
     assert 'key="extruder" value="2"' in block and 'key="fill_density" value="80%"' in block
+
+
+@needs_prusa
+def test_build_estimate_gives_prusaslicers_print_time_and_filament(tmp_path):
+    """Issue 29: the report gave no print time or filament. `build --estimate` slices each
+    part with the report's own PrusaSlicer line and puts its estimate in build.json and the
+    report: the filament's weight worked out by hand, 1.75 mm TPU at 1.21 g/cm3."""
+    import json
+    import math
+
+    from insolegen.cli import main
+
+    profile = tmp_path / "est.toml"
+    profile.write_text('name = "est"\nside = "right"\n[foot]\nsize = "EU 38"\n')
+    assert main(["build", str(profile), "--out", str(tmp_path), "--estimate"]) == 0
+    record = json.loads((tmp_path / "est" / "build.json").read_text())
+    found = record["sides"][0]["print_estimate"]
+    assert found["slicer"] == "PrusaSlicer" and 600 < found["time_s"] < 48 * 3600
+    grams = found["filament_mm"] * math.pi * 0.875**2 * 1.21 / 1000
+    assert found["filament_g"] == pytest.approx(grams, abs=0.06)
+    assert 5 < found["filament_g"] < 200  # an insole, not a brick
+    report = (tmp_path / "est" / "report.html").read_text()
+    assert "PrusaSlicer&#x27;s estimate: right " in report or "PrusaSlicer's estimate: right " in report

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -38,19 +39,23 @@ def cmd_build(args: argparse.Namespace) -> int:
         except VaryError as exc:
             _err(str(exc))
             return EXIT_BAD_INPUT
+    if args.estimate and shutil.which("prusa-slicer") is None:
+        _err("--estimate asks PrusaSlicer for the print time: prusa-slicer is not on the PATH (install PrusaSlicer, "
+             "or build without --estimate)")
+        return EXIT_BAD_INPUT
     cores = os.cpu_count() or 1
     if args.jobs > cores:
         _err(f"note: --jobs {args.jobs} is more than this machine's {cores} cores: building {cores} at once")
     jobs = min(args.jobs, cores, len(paths))
     duplicates = _duplicates(paths, out_dir) if len(paths) > 1 else {}
     todo = [p for i, p in enumerate(paths) if i not in duplicates]
-    if len(todo) == 1 and _long_build(todo[0]):
-        built = [build_in_worker(todo[0], out_dir, args.force, not args.no_preview,
-                                 functools.partial(build_one, varies=varies))]
+    builder = functools.partial(build_one, varies=varies, estimate=args.estimate)
+    if len(todo) == 1 and (_long_build(todo[0]) or args.estimate):  # minutes a Ctrl-C must be able to cut short
+        built = [build_in_worker(todo[0], out_dir, args.force, not args.no_preview, builder)]
     elif len(todo) == 1:
-        built = [build_one(todo[0], out_dir, args.force, not args.no_preview, varies)]
+        built = [builder(todo[0], out_dir, args.force, not args.no_preview)]
     else:
-        built = _build_many(todo, out_dir, args.force, not args.no_preview, jobs, build_one) if todo else []
+        built = _build_many(todo, out_dir, args.force, not args.no_preview, jobs, builder) if todo else []
     results = iter(built)
     outcomes = [duplicates[i] if i in duplicates else next(results) for i in range(len(paths))]
     for outcome in outcomes:
@@ -79,7 +84,8 @@ def _long_build(path: Path) -> bool:
     return isinstance(table, dict) and table.get("enabled") is True
 
 
-def build_one(path: Path, out_dir: Path, force: bool, preview: bool = True, varies: list | None = None) -> Outcome:
+def build_one(path: Path, out_dir: Path, force: bool, preview: bool = True, varies: list | None = None,
+              estimate: bool = False) -> Outcome:
     """Load, build, check and write one profile; never raises for bad input, nor for
     Ctrl-C (the outcome says whether its results were written)."""
     start = time.perf_counter()
@@ -88,7 +94,7 @@ def build_one(path: Path, out_dir: Path, force: bool, preview: bool = True, vari
         return _not_started(path)  # handed to this worker just before the command was interrupted
     try:
         with _interrupts(OnInterrupt.RAISE):
-            _build_into(outcome, path, out_dir, force, preview, varies)
+            _build_into(outcome, path, out_dir, force, preview, varies, estimate)
     except KeyboardInterrupt:
         outcome.status, outcome.out = EXIT_INTERRUPTED, []
         outcome.err.append(f"{path}: interrupted: nothing written")
@@ -98,12 +104,13 @@ def build_one(path: Path, out_dir: Path, force: bool, preview: bool = True, vari
 
 
 def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, preview: bool,
-                varies: list | None = None) -> None:
+                varies: list | None = None, estimate: bool = False) -> None:
     # Over 60 lines: each way a build ends (refused, exists, unwritable, failed, written) said in its
     # own words.
     from insolegen.build.parts import BedFitError, BuildError, LatticeFitError
     from insolegen.build.pipeline import build_profile
     from insolegen.exports.bundle import output_names, render_build, render_variants
+    from insolegen.exports.estimate import EstimateError
     from insolegen.exports.files import (
         OutputError,
         OutputExistsError,
@@ -146,7 +153,8 @@ def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, previe
                 said = f"variant {each.variant}: " if each.variant else ""
                 outcome.warnings += len(result.record.warnings)
                 outcome.err.extend(f"{path}: warning: {said}{w}" for w in result.record.warnings)
-            files = render_variants(results, preview=preview) if varies else render_build(results[0], preview=preview)
+            files = (render_variants(results, preview=preview) if varies
+                     else render_build(results[0], preview=preview, estimate=estimate))
             with _interrupts(OnInterrupt.DEFER):
                 publish(claim, files)
                 outcome.written = True
@@ -166,6 +174,10 @@ def _build_into(outcome: Outcome, path: Path, out_dir: Path, force: bool, previe
     except (BedFitError, LatticeFitError) as exc:
         outcome.err.append(f"{path}: {exc}")
         outcome.status = EXIT_BAD_INPUT
+        return
+    except EstimateError as exc:
+        outcome.err.append(f"{path}: no print-time estimate: {exc}; nothing was written")
+        outcome.status = EXIT_FAILED
         return
     except BuildError as exc:
         outcome.err.append(f"{path}: build failed: {exc}")

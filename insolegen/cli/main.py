@@ -55,6 +55,9 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", "-j", type=_jobs, default=1,
                        help="profiles built at once, in separate processes (default 1; at most the number of cores)")
     build.add_argument("--no-preview", action="store_true", help="skip preview.png and report.html (faster)")
+    build.add_argument("--estimate", action="store_true",
+                       help="PrusaSlicer's print time and filament for each part, in build.json and the report "
+                            "(needs prusa-slicer; slices each side: tens of seconds)")
     build.add_argument("--vary", action="append", metavar="KEY=V1,V2",
                        help="variants for a fitting: build one part per value (several --vary make a grid, at most "
                             "12), each labelled with its number (R v2 ...), into one folder with one report "

@@ -27,13 +27,16 @@ def output_names(profile: Profile, preview: bool = False) -> dict[str, str]:
                                 lattice=profile.lattice is not None)
 
 
-def render_build(result: BuildResult, preview: bool = False) -> dict[str, bytes]:
-    """Every file of a build (file name -> content)."""
+def render_build(result: BuildResult, preview: bool = False, estimate: bool = False) -> dict[str, bytes]:
+    """Every file of a build (file name -> content). ``estimate``: PrusaSlicer's print
+    time and filament for each part, in build.json and the report (slices each side:
+    tens of seconds; :class:`insolegen.exports.estimate.EstimateError` without it)."""
     result = _with_patient(result)
     names = output_names(result.profile, preview)
     stem = result.profile.file_stem  # ASCII: the STL header and the slicers' object names
     files: dict[str, bytes] = {}
     side_files: dict[str, dict[str, Any]] = {}
+    estimates: dict[str, str] = {}
     pattern = result.profile.zones.pattern
     for part in result.parts:
         side = part.spec.side
@@ -56,6 +59,12 @@ def render_build(result: BuildResult, preview: bool = False) -> dict[str, bytes]
                 names[side], prusa_place.bed_mm, names[side][: -len(".stl")] + "-cura.gcode", _mean_infill_pct(part),
                 rotation_deg=prusa_place.angle_deg))},
         }
+        if estimate:
+            from insolegen.exports.estimate import prusa_estimate
+
+            found = prusa_estimate(files[names[f"{side}.3mf"]], prusa_place.bed_mm, supports=supports)
+            estimates[side] = found.text()
+            side_files[side]["print_estimate"] = found.as_dict()
         lattice = result.lattices.get(side)
         if lattice is not None:
             assert result.profile.lattice is not None  # a lattice part is built only when [lattice] asks
@@ -78,7 +87,7 @@ def render_build(result: BuildResult, preview: bool = False) -> dict[str, bytes]
 
         picture = preview_png(result)
         files[names["preview.png"]] = picture
-        files[names["report.html"]] = report_html(result, picture, names).encode()
+        files[names["report.html"]] = report_html(result, picture, names, estimates=estimates).encode()
     return files
 
 

@@ -89,7 +89,7 @@ def _fmt(value: Any) -> str:
 
 
 def report_html(result: BuildResult, preview_png: bytes, files: dict[str, str],
-                today: dt.date | None = None) -> str:
+                today: dt.date | None = None, estimates: dict[str, str] | None = None) -> str:
     """The report for one built profile: three printable pages (prescription and
     measurements, the preview, zones, files and print settings)."""
     today = today or dt.date.today()
@@ -131,7 +131,7 @@ sides: {_e(', '.join(names))} &middot; insolegen {_e(record.insolegen_version)} 
 <section class="page">
 <h2>Firmness zones in the 3MF files</h2>
 <table><tr><th>zone: {_e(record.zones['pattern'])} infill &middot; part volume in it</th>{head}</tr>{''.join(zone_rows)}</table>
-{lift_notes}<p>Placement: {bed}.</p>
+{lift_notes}<p>Placement: {bed}.{_estimate_text(estimates)}</p>
 {_lattice_block(sides, head)}
 <h2>Files</h2>
 <table><tr><th>file</th><th>for</th></tr>{''.join(file_rows)}</table>
@@ -380,6 +380,13 @@ def _lift_notes(result: BuildResult) -> str:
     notes = [f"<strong>{_e(part.spec.side)}</strong>: {_e(lift_zones_text(part))}, {_e(lift_height_text(part))}."
              for part in result.parts if lift_zones_text(part) is not None]
     return f"<p>{'<br>'.join(notes)}</p>" if notes else ""
+
+
+def _estimate_text(estimates: dict[str, str] | None) -> str:
+    """PrusaSlicer's print time and filament per side (build --estimate), or where to get them."""
+    if not estimates:
+        return ""
+    return " PrusaSlicer's estimate: " + "; ".join(f"{_e(side)} {_e(text)}" for side, text in estimates.items()) + "."
 
 
 def prusa_recipe(result: BuildResult, files: dict[str, str]) -> str:
