@@ -67,19 +67,7 @@ def render_build(result: BuildResult, preview: bool = False, estimate: bool = Fa
             side_files[side]["print_estimate"] = found.as_dict()
         lattice = result.lattices.get(side)
         if lattice is not None:
-            assert result.profile.lattice is not None  # a lattice part is built only when [lattice] asks
-            # the lattice is the firmness: printed as it is, no sparse infill of its own
-            wall = thinnest_allowed_mm(result.profile.lattice)  # what check is to hold it to
-            lattice_data = stl_bytes(lattice, header=f"{STL_WALL_MARK.format(wall)} {stem} {side} lattice")
-            files[names[f"{side}.lattice"]] = lattice_data
-            files[names[f"{side}.lattice.3mf"]] = prusa_3mf(f"{title}-lattice", lattice, (), pattern, prusa_place,
-                                                           fill_pct=100.0, thinnest_wall_mm=wall)
-            files[names[f"{side}.lattice.orca.3mf"]] = orca_3mf(f"{title}-lattice", lattice, (), pattern, orca_place,
-                                                                fill_pct=100.0, thinnest_wall_mm=wall)
-            side_files[side]["lattice_files"] = {"file": names[f"{side}.lattice"],
-                                           "sha256": hashlib.sha256(lattice_data).hexdigest(),
-                                           "prusaslicer_3mf": names[f"{side}.lattice.3mf"],
-                                           "orca_3mf": names[f"{side}.lattice.orca.3mf"]}
+            _lattice_files(result, side, lattice, files, side_files[side], names, (prusa_place, orca_place))
     files[names["build.json"]] = build_json(result.record, side_files)
     if preview:
         from insolegen.exports.preview import preview_png
@@ -89,6 +77,26 @@ def render_build(result: BuildResult, preview: bool = False, estimate: bool = Fa
         files[names["preview.png"]] = picture
         files[names["report.html"]] = report_html(result, picture, names, estimates=estimates).encode()
     return files
+
+
+def _lattice_files(result: BuildResult, side: str, lattice: Any, files: dict[str, bytes], entry: dict[str, Any],
+                   names: dict[str, str], places: tuple[Any, Any]) -> None:
+    """A side's lattice part: its STL and two 3MF files, and their entry in build.json."""
+    assert result.profile.lattice is not None  # a lattice part is built only when [lattice] asks
+    stem, pattern = result.profile.file_stem, result.profile.zones.pattern
+    title = f"{stem}-{side}"
+    prusa_place, orca_place = places
+    # the lattice is the firmness: printed as it is, no sparse infill of its own
+    wall = thinnest_allowed_mm(result.profile.lattice)  # what check is to hold it to
+    lattice_data = stl_bytes(lattice, header=f"{STL_WALL_MARK.format(wall)} {stem} {side} lattice")
+    files[names[f"{side}.lattice"]] = lattice_data
+    files[names[f"{side}.lattice.3mf"]] = prusa_3mf(f"{title}-lattice", lattice, (), pattern, prusa_place,
+                                                   fill_pct=100.0, thinnest_wall_mm=wall)
+    files[names[f"{side}.lattice.orca.3mf"]] = orca_3mf(f"{title}-lattice", lattice, (), pattern, orca_place,
+                                                        fill_pct=100.0, thinnest_wall_mm=wall)
+    entry["lattice_files"] = {"file": names[f"{side}.lattice"], "sha256": hashlib.sha256(lattice_data).hexdigest(),
+                              "prusaslicer_3mf": names[f"{side}.lattice.3mf"],
+                              "orca_3mf": names[f"{side}.lattice.orca.3mf"]}
 
 
 def _with_patient(result: BuildResult) -> BuildResult:
