@@ -381,12 +381,13 @@ def prove_gcode(path: Path, slicer: str, bed_mm: tuple[float, float], supports: 
         if slicer == "prusa":
             assert np.all(np.abs(ratio - 1) <= 0.05), (kind, float(ratio.min()), float(ratio.max()))
         else:
-            # Cura's G-code does not say a line's width, and its wall generator narrows a
-            # few walls where the part is thinner than two lines (a cup's rim at its top):
-            # no line over-extrudes, and 98 % of the length is within 5 % of a 0.4 mm line
+            # Cura's G-code does not say a line's width, and it narrows a few lines where
+            # the part is thinner than two (a cup's rim at its top) and widens a few to
+            # fill a gap (0.1 % of a relieved top's skin, at +11 %): 98 % of each
+            # feature's length is within 5 % of a 0.4 mm line, and no line is over +15 %
             length = np.hypot(*(program.end[chosen, :2] - program.start[chosen, :2]).T)
             within = length[np.abs(ratio - 1) <= 0.05].sum() / length.sum()
-            assert ratio.max() <= 1.05 and within >= 0.98, (kind, float(ratio.max()), round(float(within), 4))
+            assert ratio.max() <= 1.15 and within >= 0.98, (kind, float(ratio.max()), round(float(within), 4))
     layers = program.layers()
     steps = np.diff(layers[layers >= layer - 1e-6])
     if supports:  # support interfaces may sit between layers; the object's own stay on the grid
