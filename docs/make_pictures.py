@@ -5,8 +5,9 @@ after a change to the geometry, the preview or an example).
     python docs/make_pictures.py                  # all of them, into docs/
     python docs/make_pictures.py --out DIR NAME   # only NAME (e.g. preview.png), into DIR
 
-docs/designer.png is a screenshot of the designer in Chromium (tests/test_designer_browser.py
-takes the same view); it is not made here.
+designer.png is `insolegen serve`'s page as Chromium shows it at 1400 x 900 (needs
+chromium and chromium-driver, as the browser tests do); it is compared within a
+tolerance, since a browser's anti-aliasing may move a few pixels.
 """
 
 from __future__ import annotations
@@ -36,12 +37,56 @@ def example_preview(example: str) -> Callable[[Path], None]:
     return make
 
 
+def designer_screenshot(out: Path) -> None:
+    """The designer in Chromium (headless, SwiftShader WebGL), as a user first sees it."""
+    import shutil
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    from insolegen.web.app import make_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(make_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser") or "chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,900",
+                 "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist",
+                 "--hide-scrollbars", "--force-device-scale-factor=1"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    try:
+        driver.get(f"http://127.0.0.1:{port}/")
+        end = time.time() + 60
+        while not driver.execute_script("return Number(document.body.dataset.previews || 0) >= 1"):
+            if time.time() > end:
+                raise RuntimeError("the designer drew no preview within 60 s")
+            time.sleep(0.1)
+        time.sleep(1.0)  # the 3D view's first frames
+        out.write_bytes(driver.get_screenshot_as_png())
+    finally:
+        driver.quit()
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 PICTURES: dict[str, Callable[[Path], None]] = {
     "preview.png": example_preview("lld-left-lift"),
     "pressure-preview.png": example_preview("pressure-offload"),
     "insoles.png": make_picture.main,
     "zones.png": make_picture.zones_picture,
     "lattice-cut.png": make_lattice_picture.main,  # builds the lattice pair: about a minute
+    "designer.png": designer_screenshot,  # a browser: compared within a tolerance
 }
 
 
