@@ -303,3 +303,34 @@ def test_any_placement_on_any_grid_registers_within_3_mm(outline, angle, mirrore
     lm = outline.landmarks
     probes = np.array([lm.heel_centre, lm.mth1, lm.mth5, (0.95 * lm.foot_length_mm, lm.heel_centre[1])])
     assert np.linalg.norm(fit.apply((probes - b) @ np.linalg.inv(a).T) - probes, axis=1).max() <= 3.0
+
+
+REAL = Path(__file__).resolve().parent / "data" / "real"
+
+
+def test_a_real_tekscan_research_export_is_read(tmp_path):
+    """Issue 23 (its first part): a Tekscan F-Scan export as Research 6.33 writes it
+    (tests/data/real/SOURCES.md: GallVp/footPress, MIT) wraps its frames in `ASCII_DATA @@`
+    ... `@@`; it was refused ("a cell reads '@@'"). Read: 60 x 21 sensels at 5.08 mm,
+    205 frames, kPa from its header, the peak over all frames 760 kPa (read off the file
+    by hand: frame 102's largest cell). Built on a left EU 42 (the in-shoe map shows the
+    sole from below, so pressure.side says which foot), 98 % of its loaded cells fall on
+    the foot."""
+    import json
+
+    from insolegen.cli import main
+    from insolegen.inputs.pressure_files import read_pressure_file
+
+    grid = read_pressure_file(REAL / "fscan-walk-left.asf")
+    assert grid.kpa.shape == (60, 21) and grid.frames == 205 and grid.file_format == "tekscan"
+    assert (grid.row_pitch_mm, grid.col_pitch_mm, grid.units) == (5.08, 5.08, "kPa")
+    assert float(np.nanmax(grid.kpa)) == 760.0
+    assert np.isnan(grid.kpa[0, 0]) and grid.kpa[0, 9] == 0  # "B" outside the trimmed sensor, 0 on it
+    profile = tmp_path / "fs.toml"
+    where = REAL / "fscan-walk-left.asf"
+    profile.write_text(f'name = "fs"\nside = "left"\n[foot]\nsize = "EU 42"\n[pressure]\nfile = "{where}"\n'
+                       'side = "left"\n', encoding="utf-8")
+    assert main(["build", str(profile), "--out", str(tmp_path / "out"), "--no-preview"]) == 0
+    record = json.loads((tmp_path / "out" / "fs" / "build.json").read_text())
+    fit = record["sides"][0]["pressure"]["registration"]["fit"]
+    assert fit["loaded_cells_inside_share"] >= 0.95

@@ -204,14 +204,20 @@ def _tekscan(text: str) -> tuple[list[NDArray[np.float64]], tuple[float | None, 
             units = None  # raw sensor counts: pressure.units must say (after a calibration)
         else:
             units = _unit_key(name)
+    # Research exports wrap the frames in a delimiter the header names ("ASCII_DATA @@"),
+    # closing them with a line of it alone: the data ends there.
+    delimiter = header.get("ASCII_DATA", "").strip()
     frames = []
     block: list[str] = []
     for line in lines[start:] + ["Frame end"]:
-        if line.strip().startswith("Frame"):
+        stripped = line.strip()
+        if stripped.startswith("Frame") or (delimiter and stripped == delimiter):
             if block:
                 frames.append(_frame(block, ",", rows, cols))
             block = []
-        elif line.strip():
+            if delimiter and stripped == delimiter:
+                break
+        elif stripped:
             block.append(line)
     return frames, pitch, units  # type: ignore[return-value]
 
