@@ -334,3 +334,42 @@ def test_a_real_tekscan_research_export_is_read(tmp_path):
     record = json.loads((tmp_path / "out" / "fs" / "build.json").read_text())
     fit = record["sides"][0]["pressure"]["registration"]["fit"]
     assert fit["loaded_cells_inside_share"] >= 0.95
+
+
+def test_stuck_sensels_of_a_real_recording_are_left_out_and_said(tmp_path):
+    """Issue 23: the same recording's right foot has sensels that read load while the foot
+    is in the air; its peak map was refused ("only 70 % of the map's loaded cells lie on
+    the foot"). A sensel loaded in more than half the swing frames (total load under 10 %
+    of the recording's largest: 81 of 205 frames here) is left out, as a clinic's system
+    flags it: 23 here, none in the left foot's recording; the build says so, lists them
+    in build.json and builds."""
+    import json
+
+    from insolegen.cli import main
+    from insolegen.inputs.pressure_files import read_pressure_file
+
+    right = read_pressure_file(REAL / "fscan-walk-right.asf")
+    assert len(right.dropped) == 23 and (18, 5) in right.dropped
+    assert all(np.isnan(right.kpa[r, c]) for r, c in right.dropped)
+    assert read_pressure_file(REAL / "fscan-walk-left.asf").dropped == ()
+    # by hand: sensel (18, 5) reads over 0 in most frames whose total is under 10 % of the largest
+    text = (REAL / "fscan-walk-right.asf").read_text()
+    import re
+    frames = []
+    for block in re.split(r"^Frame \d+\s*$", text, flags=re.M)[1:]:
+        rows = [line for line in block.strip().splitlines() if line.strip() and line.strip() != "@@"]
+        frames.append([[0.0 if v == "B" else float(v) for v in row.split(",")] for row in rows])
+    stack = np.array(frames)
+    totals = stack.sum(axis=(1, 2))
+    swing = stack[totals < 0.1 * totals.max()]
+    assert len(swing) == 81 and (swing[:, 18, 5] > 0).mean() > 0.5
+    profile = tmp_path / "fr.toml"
+    where = REAL / "fscan-walk-right.asf"
+    profile.write_text(f'name = "fr"\nside = "right"\n[foot]\nsize = "EU 42"\n[pressure]\nfile = "{where}"\n'
+                       'side = "right"\n', encoding="utf-8")
+    assert main(["build", str(profile), "--out", str(tmp_path / "out"), "--no-preview"]) == 0
+    record = json.loads((tmp_path / "out" / "fr" / "build.json").read_text())
+    pressure = record["sides"][0]["pressure"]
+    assert len(pressure["dropped_sensels"]) == 23 and [19, 6] in pressure["dropped_sensels"]
+    assert pressure["registration"]["fit"]["loaded_cells_inside_share"] >= 0.8
+    assert any("23 sensels read load while the foot was in the air" in w for w in record["warnings"])

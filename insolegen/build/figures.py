@@ -129,7 +129,8 @@ def _pressure_figures(part: SidePart) -> PressureFigures:
         frames=grid.frames, frame_used=grid.frame_used, pitch_mm=(grid.row_pitch_mm, grid.col_pitch_mm),
         registration=fit.as_dict(), threshold_kpa=relief.threshold_kpa, relief_table=relief.table,
         peak_kpa=round(float(kpa.max()), 1), cells_over_threshold=int((kpa > relief.threshold_kpa).sum()),
-        regions=tuple(regions), bands=bands, grading=asked.grading if asked.graded_zones else None)
+        regions=tuple(regions), bands=bands, grading=asked.grading if asked.graded_zones else None,
+        dropped_sensels=tuple((r + 1, c + 1) for r, c in grid.dropped))
 
 
 def _region_peak(field: PressureField, area: shapely.Geometry, step_mm: float = 1.0) -> tuple[float, tuple[float, float]]:

@@ -176,6 +176,7 @@ class PressureFigures:
     regions: tuple[PressureRegion, ...]
     bands: tuple[PressureBand, ...] = ()
     grading: str | None = None
+    dropped_sensels: tuple[tuple[int, int], ...] = ()  # (row, column), 1-based as the device counts: stuck or noisy
 
 
 @dataclass(frozen=True, kw_only=True)

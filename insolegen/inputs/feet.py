@@ -41,6 +41,12 @@ def resolve_feet(profile: Profile) -> Profile:
             spec = _with_pressure(spec, problems, warnings)
             if spec.pressure is not None and spec.pressure.grid is not None:
                 warnings.extend(_cushion_under_peak(spec, profile))
+                dropped = spec.pressure.grid.dropped
+                if dropped:
+                    shown = ", ".join(f"{r + 1}/{c + 1}" for r, c in dropped[:6]) + (" ..." if len(dropped) > 6 else "")
+                    warnings.append(f"{spec.side}: {spec.pressure.key}.file: {len(dropped)} sensels read load while the "
+                                    f"foot was in the air (stuck or noisy) and are left out (row/column: {shown}); "
+                                    "build.json lists them all")
         if not isinstance(spec.source, FootFile):
             specs.append(spec)
             continue

@@ -64,6 +64,8 @@ class PressureGrid:
     units_from: str  # "file" or "profile"
     frames: int
     frame_used: str  # "peak" or the frame number
+    # (row, column) of sensels left out: loaded while the foot was in the air (stuck or noisy)
+    dropped: tuple[tuple[int, int], ...] = ()
 
 
 def read_pressure_file(path: Path, units: str | None = None, frame: str | int = "peak") -> PressureGrid:
@@ -106,6 +108,9 @@ def read_pressure_file(path: Path, units: str | None = None, frame: str | int = 
     if chosen is None:
         raise InputFileError("the file does not say its pressure unit: set pressure.units to kPa, N/cm2, psi or mmHg")
     stack = np.stack(frames)
+    dropped = _stuck_sensels(stack)
+    if dropped:
+        stack[:, [r for r, _ in dropped], [c for _, c in dropped]] = np.nan
     if frame == "peak":
         with np.errstate(all="ignore"):
             kpa = np.fmax.reduce(stack, axis=0)
@@ -119,7 +124,28 @@ def read_pressure_file(path: Path, units: str | None = None, frame: str | int = 
     kpa = kpa * KPA_PER_UNIT[chosen]
     kpa = np.where(kpa < 0, np.nan, kpa)  # -1 and the like: no contact, no sensor
     return PressureGrid(kpa, pitch[0], pitch[1], kind, UNIT_NAMES[chosen],
-                        "file" if file_units else "profile", len(frames), used)
+                        "file" if file_units else "profile", len(frames), used, dropped)
+
+
+SWING_SHARE = 0.10  # a frame whose total load is under this share of the recording's largest: the foot is in the air
+SWING_FRAMES_MIN = 10  # fewer such frames say nothing about a sensel
+STUCK_SHARE = 0.5  # a sensel loaded in more than this share of them is stuck or noisy
+
+
+def _stuck_sensels(stack: NDArray[np.float64]) -> tuple[tuple[int, int], ...]:
+    """Sensels that read load while the foot is in the air: in a walking recording the
+    frames of the swing phase carry (nearly) no load, so a sensel loaded in most of them
+    is stuck or noisy, as a clinic's system would flag it (a real in-shoe export has a
+    few such columns). Only a recording with enough swing frames can tell."""
+    if len(stack) < SWING_FRAMES_MIN:
+        return ()
+    with np.errstate(all="ignore"):
+        total = np.nansum(np.clip(stack, 0, None), axis=(1, 2))
+        swing = stack[total < SWING_SHARE * total.max()]
+        if len(swing) < SWING_FRAMES_MIN:
+            return ()
+        loaded = (swing > 0).mean(axis=0)
+    return tuple((int(r), int(c)) for r, c in np.argwhere(loaded > STUCK_SHARE))
 
 
 _FORMAT_NAMES = {"csv": "CSV grid", "tekscan": "Tekscan ASCII", "emed": "emed listing"}
