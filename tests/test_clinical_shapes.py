@@ -142,6 +142,11 @@ def test_the_example_prescription_relieves_mth2_and_3_alike(tmp_path):
         tops = top_mm(mesh, [on_mth_line(mesh, fl, a) for a in (0.13, 0.31, 0.49, 0.67)])
         assert abs(tops[1] - tops[2]) < 0.3, (side, tops.round(2))
         assert tops[3] - tops[1] == pytest.approx(1.5, abs=0.35), (side, tops.round(2))
+        # build.json says the same: each relieved head against the nearest heads not relieved
+        # (MTH1 under the 3 mm extension, MTH4 on the base): -1.5 - (3 + 0) / 2 = -3.0
+        figures = {m["key"]: m for m in next(s for s in record["sides"] if s["side"] == side)["modifications"]}
+        for key in ("mth_relief_mm[2]", "mth_relief_mm[3]"):
+            assert figures[key]["beside_neighbours_mm"] == pytest.approx(-3.0, abs=0.1), figures[key]
 
 
 def test_the_cuboid_pad_and_lateral_clip_stay_off_the_fifth_metatarsal_base(tmp_path):

@@ -26,6 +26,7 @@ from insolegen.checks.meshcheck import MeshReport
 from insolegen.core.anatomy import HEEL_STATION_FRACTION
 from insolegen.core.printing import PRINTABLE_MIN_MM
 from insolegen.geometry.measure import bottom_heights, footprint, top_heights
+from insolegen.geometry.modifications import MTH_ACROSS
 from insolegen.geometry.pressure_field import PressureField, band_edges_kpa, band_infill_pct, region_areas
 from insolegen.geometry.pressure_fit import foot_polygon
 from insolegen.geometry.zones import Zone
@@ -182,13 +183,49 @@ def _modification_figures(part: SidePart) -> tuple[ModificationFigure, ...]:
     right_xy = np.array([t.at for t in terms])
     measured = part.top_above_underside_mm(right_xy * [1.0, mirror])
     expected = part.surface.height_mm(right_xy[:, 0], right_xy[:, 1])
+    beside = _beside_neighbours(part)
     out = []
     for term, (x, y), m, e in zip(terms, right_xy, measured, expected):
         own = float(term.height_mm(np.array([x]), np.array([y]))[0])
         out.append(ModificationFigure(key=term.key, x_mm=round(float(x), 3), y_mm=round(float(y * mirror), 3),
                                       asked_mm=term.asked_mm,
-                                      measured_mm=round(measured_term_mm(float(m), float(e), own), 4)))
+                                      measured_mm=round(measured_term_mm(float(m), float(e), own), 4),
+                                      beside_neighbours_mm=beside.get(term.key)))
     return tuple(out) + figures
+
+
+def _beside_neighbours(part: SidePart) -> dict[str, float]:
+    """For each relieved metatarsal head: the top there less the mean top under the
+    nearest heads on either side that are not relieved, all measured on the mesh."""
+    depths = part.spec.modifications.mth_relief_mm
+    relieved = [i for i, d in enumerate(depths) if d > 0]
+    if not relieved or len(relieved) == len(depths):
+        return {}
+    heads = {t.key for t in part.surface.modification_terms if t.key.startswith("mth_relief_mm[")}
+    points = np.array([_on_mth_line(part, a) for a in MTH_ACROSS])
+    tops = part.top_above_underside_mm(points * [1.0, part.mirror])
+    out = {}
+    for i in relieved:
+        left = next((j for j in range(i - 1, -1, -1) if depths[j] <= 0), None)
+        right = next((j for j in range(i + 1, len(depths)) if depths[j] <= 0), None)
+        near = [float(tops[j]) for j in (left, right) if j is not None]
+        key = f"mth_relief_mm[{i + 1}]"
+        if key in heads and near:
+            out[key] = round(float(tops[i]) - sum(near) / len(near), 3)
+    return out
+
+
+def _on_mth_line(part: SidePart, a: float) -> tuple[float, float]:
+    """The point ``a`` of the width from the medial edge on the metatarsal-head line (as
+    the modifications place the heads)."""
+    lm = part.outline.landmarks
+    x = float(lm.mth_line_x(0.0))
+    for _ in range(3):
+        lat, med = part.outline.edges_at(np.array([x]))
+        y = float(med[0] - a * (med[0] - lat[0]))
+        x = float(lm.mth_line_x(y))
+    lat, med = part.outline.edges_at(np.array([x]))
+    return (x, float(med[0] - a * (med[0] - lat[0])))
 
 
 def _cover_figure(part: SidePart, cover: Zone, mirror: float) -> ModificationFigure:

@@ -95,6 +95,10 @@ class ModificationFigure:
     y_mm: float
     asked_mm: float
     measured_mm: float
+    # a head relief: the top there less the top under the nearest heads not relieved, as
+    # the foot feels it beside its neighbours (issue 28: a Morton's extension once lifted
+    # a relieved MTH2 2.3 mm above a relieved MTH3); None for the others
+    beside_neighbours_mm: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
