@@ -48,6 +48,13 @@ def _describe_line(err: dict[str, Any], key: str) -> str:
             return f"{key}: unknown key here: {field} belongs in " + (home if home.startswith("the") else f"[{home}]")
         close = difflib.get_close_matches(field, allowed, n=1, cutoff=0.75)
         hint = f"; did you mean {close[0]}?" if close else ""
+        if len(loc) == 2 and loc[0] in ("left", "right") and field in ("foot", "shape"):
+            return f"{key}: not a table here: the [{field}] keys for one side go straight under [{loc[0]}]"
+        if len(loc) == 2 and loc[0] in ("left", "right"):
+            # a side table takes the [foot] and [shape] keys and two tables: some 40 keys,
+            # said by where they come from (a list of them all ran past one line)
+            return (f"{key}: unknown key{hint}; allowed here: any key of [foot] or [shape] (e.g. size, "
+                    f"arch_height_mm), and the tables [{loc[0]}.modifications] and [{loc[0]}.pressure]")
         return f"{key}: unknown key{hint}; allowed here: {_listed(allowed)}"
     if kind == "missing":
         return f"{key} is required"
