@@ -334,3 +334,15 @@ def test_a_three_quarter_preview_shows_its_front_edge_not_an_empty_plot():
     texts = draw_preview(result).canvas.texts()
     assert any(t.startswith("section at the front edge (5 mm behind it mid-width)") for t in texts)
     assert not any("no metatarsal heads on this insole" in t for t in texts)
+
+
+def test_a_foot_between_200_and_230_mm_may_be_a_small_adults():
+    """EU W 35 (218 mm) is a child's or a small adult's foot: its defaults scale a little
+    (10 x 218 / 230 = 9.48 -> 9.5 mm of cup) and the warning says both, without sending
+    an adult to a child's clinician."""
+    from insolegen.profile import profile_from_dict
+
+    profile = profile_from_dict({"foot": {"size": "EU W 35"}})
+    assert profile.sides[0].heel_cup_depth_mm == 9.5
+    (warning,) = profile.warnings
+    assert "218 mm is a child's or a small adult's" in warning and "clinician" not in warning

@@ -108,11 +108,13 @@ def side_warnings(spec: SideSpec) -> list[str]:
     fl = spec.foot_length_mm
     if fl < CHILD_FOOT_MM:
         scaled = [f"{k.removesuffix('_mm').replace('_', ' ')} {getattr(spec, k):g} mm" for k in spec.defaulted]
+        # under 200 mm a child's; 200-230 mm a child's or a small adult's (EU W 35-36)
+        whose = ("a child's" if fl < ADULT_FOOT_MM[0] else "a child's or a small adult's")
         out.append(
-            f"foot length {fl:.0f} mm is a child's (under {CHILD_FOOT_MM:.0f} mm; about "
+            f"foot length {fl:.0f} mm is {whose} (under {CHILD_FOOT_MM:.0f} mm; a child of about "
             f"{_child_age(fl)} by Cheng 1997)"
             + (f": defaults scaled to the foot ({', '.join(scaled)})" if scaled else "")
-            + "; check the prescription with the child's clinician"
+            + ("; check the prescription with the child's clinician" if fl < ADULT_FOOT_MM[0] else "")
         )
         if spec.lift_heel_mm > CHILD_LIFT_MM:
             out.append(f"lift.heel_mm = {spec.lift_heel_mm:g} in a child's shoe: in-shoe lifts for children are "
