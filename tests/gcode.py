@@ -9,10 +9,10 @@ zones of different heights compare fairly.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
+from gcodeproof import read_program
 
 INFILL_TYPES = {"Internal infill", "FILL"}  # PrusaSlicer, CuraEngine
 
@@ -26,44 +26,12 @@ class Moves:
 
 
 def read_gcode(path) -> Moves:
-    x = y = z = e = 0.0
-    relative_e = False
-    kind = None
-    mids, amounts = [], []
-    config = {}
-    word = re.compile(r"([XYZEF])(-?\d*\.?\d+)")
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            if line.startswith(";"):
-                if line.startswith(";TYPE:"):
-                    kind = line[6:].strip()
-                elif " = " in line:
-                    key, _, value = line[1:].partition(" = ")
-                    config[key.strip()] = value.strip()
-                continue
-            code = line.split(";", 1)[0].strip()
-            if not code:
-                continue
-            if code.startswith("M83"):
-                relative_e = True
-            elif code.startswith("M82"):
-                relative_e = False
-            elif code.startswith("G92"):
-                for k, v in word.findall(code):
-                    if k == "E":
-                        e = float(v)
-            elif code.startswith(("G1", "G0")):
-                values = {k: float(v) for k, v in word.findall(code)}
-                nx, ny, nz = values.get("X", x), values.get("Y", y), values.get("Z", z)
-                if "E" in values:
-                    de = values["E"] if relative_e else values["E"] - e
-                    e = e + de if relative_e else values["E"]
-                    if de > 0 and kind in INFILL_TYPES and (nx != x or ny != y):
-                        mids.append(((x + nx) / 2, (y + ny) / 2, nz))
-                        amounts.append(de)
-                x, y, z = nx, ny, nz
-    layer = float(config.get("layer_height", 0.2))
-    return Moves(np.array(mids).reshape(-1, 3), np.array(amounts), layer, config)
+    """The internal-infill moves of a G-code file (parsed once, by gcodeproof.read_program)."""
+    program = read_program(path)
+    chosen = program.printing & np.isin(program.kind, list(INFILL_TYPES))
+    mids = np.column_stack([(program.start[chosen, :2] + program.end[chosen, :2]) / 2, program.end[chosen, 2]])
+    layer = float(program.config.get("layer_height", 0.2))
+    return Moves(mids.reshape(-1, 3), program.extruded[chosen], layer, program.config)
 
 
 def section(solid, z: float):

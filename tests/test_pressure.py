@@ -308,6 +308,21 @@ def test_any_placement_on_any_grid_registers_within_3_mm(outline, angle, mirrore
 REAL = Path(__file__).resolve().parent / "data" / "real"
 
 
+def _built_on_real_map(tmp_path: Path, side: str) -> dict:
+    """An EU 42 insole of ``side`` built through the CLI on the real F-Scan recording of
+    that foot (pressure.side given: an in-shoe map shows the sole from below); its
+    build.json."""
+    import json
+
+    from insolegen.cli import main
+
+    profile = tmp_path / f"{side}.toml"
+    profile.write_text(f'name = "{side}"\nside = "{side}"\n[foot]\nsize = "EU 42"\n[pressure]\n'
+                       f'file = "{REAL / f"fscan-walk-{side}.asf"}"\nside = "{side}"\n', encoding="utf-8")
+    assert main(["build", str(profile), "--out", str(tmp_path / "out"), "--no-preview"]) == 0
+    return json.loads((tmp_path / "out" / side / "build.json").read_text())
+
+
 def test_a_real_tekscan_research_export_is_read(tmp_path):
     """Issue 23 (its first part): a Tekscan F-Scan export as Research 6.33 writes it
     (tests/data/real/SOURCES.md: GallVp/footPress, MIT) wraps its frames in `ASCII_DATA @@`
@@ -316,9 +331,7 @@ def test_a_real_tekscan_research_export_is_read(tmp_path):
     by hand: frame 102's largest cell). Built on a left EU 42 (the in-shoe map shows the
     sole from below, so pressure.side says which foot), 98 % of its loaded cells fall on
     the foot."""
-    import json
 
-    from insolegen.cli import main
     from insolegen.inputs.pressure_files import read_pressure_file
 
     grid = read_pressure_file(REAL / "fscan-walk-left.asf")
@@ -326,12 +339,7 @@ def test_a_real_tekscan_research_export_is_read(tmp_path):
     assert (grid.row_pitch_mm, grid.col_pitch_mm, grid.units) == (5.08, 5.08, "kPa")
     assert float(np.nanmax(grid.kpa)) == 760.0
     assert np.isnan(grid.kpa[0, 0]) and grid.kpa[0, 9] == 0  # "B" outside the trimmed sensor, 0 on it
-    profile = tmp_path / "fs.toml"
-    where = REAL / "fscan-walk-left.asf"
-    profile.write_text(f'name = "fs"\nside = "left"\n[foot]\nsize = "EU 42"\n[pressure]\nfile = "{where}"\n'
-                       'side = "left"\n', encoding="utf-8")
-    assert main(["build", str(profile), "--out", str(tmp_path / "out"), "--no-preview"]) == 0
-    record = json.loads((tmp_path / "out" / "fs" / "build.json").read_text())
+    record = _built_on_real_map(tmp_path, "left")
     fit = record["sides"][0]["pressure"]["registration"]["fit"]
     assert fit["loaded_cells_inside_share"] >= 0.95
 
@@ -343,9 +351,7 @@ def test_stuck_sensels_of_a_real_recording_are_left_out_and_said(tmp_path):
     of the recording's largest: 81 of 205 frames here) is left out, as a clinic's system
     flags it: 23 here, none in the left foot's recording; the build says so, lists them
     in build.json and builds."""
-    import json
 
-    from insolegen.cli import main
     from insolegen.inputs.pressure_files import read_pressure_file
 
     right = read_pressure_file(REAL / "fscan-walk-right.asf")
@@ -363,12 +369,7 @@ def test_stuck_sensels_of_a_real_recording_are_left_out_and_said(tmp_path):
     totals = stack.sum(axis=(1, 2))
     swing = stack[totals < 0.1 * totals.max()]
     assert len(swing) == 81 and (swing[:, 18, 5] > 0).mean() > 0.5
-    profile = tmp_path / "fr.toml"
-    where = REAL / "fscan-walk-right.asf"
-    profile.write_text(f'name = "fr"\nside = "right"\n[foot]\nsize = "EU 42"\n[pressure]\nfile = "{where}"\n'
-                       'side = "right"\n', encoding="utf-8")
-    assert main(["build", str(profile), "--out", str(tmp_path / "out"), "--no-preview"]) == 0
-    record = json.loads((tmp_path / "out" / "fr" / "build.json").read_text())
+    record = _built_on_real_map(tmp_path, "right")
     pressure = record["sides"][0]["pressure"]
     assert len(pressure["dropped_sensels"]) == 23 and [19, 6] in pressure["dropped_sensels"]
     assert pressure["registration"]["fit"]["loaded_cells_inside_share"] >= 0.8

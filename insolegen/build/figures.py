@@ -26,7 +26,7 @@ from insolegen.checks.meshcheck import MeshReport
 from insolegen.core.anatomy import HEEL_STATION_FRACTION
 from insolegen.core.printing import PRINTABLE_MIN_MM
 from insolegen.geometry.measure import bottom_heights, footprint, top_heights
-from insolegen.geometry.modifications import MTH_ACROSS
+from insolegen.geometry.modifications import MTH_ACROSS, mth_line_point
 from insolegen.geometry.pressure_field import PressureField, band_edges_kpa, band_infill_pct, region_areas
 from insolegen.geometry.pressure_fit import foot_polygon
 from insolegen.geometry.zones import Zone
@@ -202,7 +202,7 @@ def _beside_neighbours(part: SidePart) -> dict[str, float]:
     if not relieved or len(relieved) == len(depths):
         return {}
     heads = {t.key for t in part.surface.modification_terms if t.key.startswith("mth_relief_mm[")}
-    points = np.array([_on_mth_line(part, a) for a in MTH_ACROSS])
+    points = np.array([mth_line_point(part.outline, a) for a in MTH_ACROSS])
     tops = part.top_above_underside_mm(points * [1.0, part.mirror])
     out = {}
     for i in relieved:
@@ -213,19 +213,6 @@ def _beside_neighbours(part: SidePart) -> dict[str, float]:
         if key in heads and near:
             out[key] = round(float(tops[i]) - sum(near) / len(near), 3)
     return out
-
-
-def _on_mth_line(part: SidePart, a: float) -> tuple[float, float]:
-    """The point ``a`` of the width from the medial edge on the metatarsal-head line (as
-    the modifications place the heads)."""
-    lm = part.outline.landmarks
-    x = float(lm.mth_line_x(0.0))
-    for _ in range(3):
-        lat, med = part.outline.edges_at(np.array([x]))
-        y = float(med[0] - a * (med[0] - lat[0]))
-        x = float(lm.mth_line_x(y))
-    lat, med = part.outline.edges_at(np.array([x]))
-    return (x, float(med[0] - a * (med[0] - lat[0])))
 
 
 def _cover_figure(part: SidePart, cover: Zone, mirror: float) -> ModificationFigure:

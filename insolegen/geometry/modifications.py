@@ -49,6 +49,7 @@ __all__ = [
     "modification_label",
     "modification_terms",
     "modifications_mm",
+    "mth_line_point",
 ]
 
 Array = NDArray[np.float64]
@@ -111,13 +112,7 @@ def modification_terms(spec: SideSpec, outline: Outline) -> tuple[Term, ...]:
         return (float(x), float(med[0] - a * (med[0] - lat[0])))
 
     def on_line(a: float, behind_mm: float = 0.0) -> tuple[float, float]:
-        """The point at ``a`` across on the MTH line, ``behind_mm`` toward the heel (two
-        passes: the line is oblique, the width changes along it)."""
-        x = float(lm.mth_line_x(0.0))
-        for _ in range(3):
-            _, y = point(x, a)
-            x = float(lm.mth_line_x(y)) - behind_mm
-        return point(x, a)
+        return mth_line_point(outline, a, behind_mm)
 
     terms: list[Term] = []
     # Each term's closure takes its own values as defaults: a loop variable or a name
@@ -266,6 +261,23 @@ def modification_terms(spec: SideSpec, outline: Outline) -> tuple[Term, ...]:
         if depth > 0:
             terms.append(Term("first_ray_cutout", -depth, centre, cutout))
     return tuple(terms)
+
+
+def mth_line_point(outline: Outline, a: float, behind_mm: float = 0.0) -> tuple[float, float]:
+    """The point ``a`` of the width from the medial edge on the metatarsal-head line,
+    ``behind_mm`` toward the heel (a few passes: the line is oblique, the width changes
+    along it); where the head reliefs and extensions are placed and measured."""
+    lm = outline.landmarks
+
+    def point(x: float) -> tuple[float, float]:
+        lat, med = outline.edges_at(np.array([x]))
+        return (float(x), float(med[0] - a * (med[0] - lat[0])))
+
+    x = float(lm.mth_line_x(0.0))
+    for _ in range(3):
+        _, y = point(x)
+        x = float(lm.mth_line_x(y)) - behind_mm
+    return point(x)
 
 
 def modification_label(key: str) -> str:
