@@ -6,10 +6,12 @@ as read, mm, floor at z = 0) and then carried into file coordinates by a known 4
 compare the insole built from the variant with the foot it was made from.
 
 Variants: the positive scans as they are, upside down, on a turntable disc, with 0.3 mm
-noise, with holes in the sole, as point clouds (PLY, XYZ), in arbitrary units; and a
+noise, with holes in the sole, as point clouds (PLY, XYZ), in arbitrary units; a
 virtual foam block pressed by the real sole: enclosed, cropped at the toes, cropped at
 heel and toes, with z pointing into the foam, with its top tilted 4 degrees, as a point
-cloud, left and right.
+cloud, left and right; and plantar-surface scans as podiatry scanners export them
+(issue 23): the real sole cut off 15, 25 and 40 mm up, open or closed by a flat lid,
+facing down or up, with the scanner's plate beside it.
 """
 
 from __future__ import annotations
@@ -179,6 +181,33 @@ def positive(t: Truth, folder: Path, name: str, *, seed: int, scale: float = 1.0
     return Variant(name, t.side, "foot", path, to_file, t.sole_mm, keys)
 
 
+# -- plantar-surface scans ---------------------------------------------------------------------
+def plantar(t: Truth, folder: Path, name: str, *, seed: int, cut_mm: float, facing_up: bool = False,
+            lid: bool = False, plate: bool = False) -> Variant:
+    """A podiatry scanner's sole: the real scan cut off ``cut_mm`` above the floor, an
+    open sheet (or closed by a flat lid at the cut), its sole facing down in the file
+    or (``facing_up``) turned over, optionally with the scanner's plate (a separate
+    flat piece 3 mm under it, larger than the foot), moved by a random rotation."""
+    mesh = trimesh.load(scan_source(t.side), force="mesh")
+    to_truth = t.read.to_frame
+    v = apply(to_truth, np.asarray(mesh.vertices, dtype=float))
+    faces = np.asarray(mesh.faces, dtype=np.int64)
+    if np.linalg.det(to_truth[:3, :3]) < 0:
+        faces = faces[:, ::-1]
+    cut = trimesh.intersections.slice_mesh_plane(trimesh.Trimesh(v, faces), [0.0, 0.0, -1.0], [0.0, 0.0, cut_mm],
+                                                 cap=lid)
+    v, f = np.asarray(cut.vertices), np.asarray(cut.faces)
+    if plate:
+        box = trimesh.creation.box(extents=[t.length_mm + 40.0, 160.0, 2.0])
+        pv = np.asarray(box.vertices) + [t.length_mm / 2, 0.0, -4.0]
+        v, f = np.vstack([v, pv]), np.vstack([f, np.asarray(box.faces) + len(v)])
+    linear = rotation(seed) @ (np.diag([1.0, -1.0, -1.0]) if facing_up else np.eye(3))
+    to_file = affine(linear, np.random.default_rng(seed).normal(size=3) * 100) @ side_frame(t.side)
+    path = folder / f"{name}.stl"
+    write_mesh(apply(to_file, v), f, path, np.linalg.det(to_file[:3, :3]) < 0)
+    return Variant(name, t.side, "sole", path, to_file, t.sole_mm)
+
+
 # -- foam-box impressions -------------------------------------------------------------------
 def impression(t: Truth, folder: Path, name: str, *, seed: int, crop_toes: bool = False, crop_heel: bool = False,
                into_foam: bool = False, tilt_deg: float = 0.0, cloud: str = "", scale: float = 1.0) -> Variant:
@@ -216,7 +245,7 @@ def impression(t: Truth, folder: Path, name: str, *, seed: int, crop_toes: bool 
 
 
 def corpus(folder: Path, truths: dict[str, Truth]) -> list[Variant]:
-    """At least 14 variants, both feet, each kind."""
+    """At least 14 variants, both feet, each kind (24 with the plantar-surface scans)."""
     right, left = truths["right"], truths["left"]
     return [
         positive(right, folder, "positive-right", seed=1),
@@ -234,4 +263,13 @@ def corpus(folder: Path, truths: dict[str, Truth]) -> list[Variant]:
         impression(left, folder, "impression-left-cloud", seed=16, cloud="xyz"),
         impression(right, folder, "impression-right-cm-into-foam", seed=17, into_foam=True, scale=0.1),
         impression(left, folder, "impression-left-tilted-cropped", seed=18, tilt_deg=-3.0, crop_toes=True),
+        plantar(right, folder, "sole-right-cut-15", seed=21, cut_mm=15.0),
+        plantar(left, folder, "sole-left-cut-15-facing-up", seed=22, cut_mm=15.0, facing_up=True),
+        plantar(left, folder, "sole-left-cut-25", seed=23, cut_mm=25.0),
+        plantar(right, folder, "sole-right-cut-25-facing-up", seed=24, cut_mm=25.0, facing_up=True),
+        plantar(right, folder, "sole-right-cut-40", seed=25, cut_mm=40.0),
+        plantar(left, folder, "sole-left-cut-40-facing-up", seed=26, cut_mm=40.0, facing_up=True),
+        plantar(right, folder, "sole-right-cut-20-lid", seed=27, cut_mm=20.0, lid=True),
+        plantar(left, folder, "sole-left-cut-15-lid-facing-up", seed=28, cut_mm=15.0, lid=True, facing_up=True),
+        plantar(left, folder, "sole-left-cut-30-on-plate", seed=29, cut_mm=30.0, plate=True),
     ]

@@ -47,7 +47,9 @@ CORPUS_NAMES = [
     "positive-right-holes", "positive-left-cloud", "positive-right-units", "impression-right",
     "impression-left-cropped-toes", "impression-right-cropped-both", "impression-left-into-foam",
     "impression-right-tilted", "impression-left-cloud", "impression-right-cm-into-foam",
-    "impression-left-tilted-cropped",
+    "impression-left-tilted-cropped", "sole-right-cut-15", "sole-left-cut-15-facing-up", "sole-left-cut-25",
+    "sole-right-cut-25-facing-up", "sole-right-cut-40", "sole-left-cut-40-facing-up", "sole-right-cut-20-lid",
+    "sole-left-cut-15-lid-facing-up", "sole-left-cut-30-on-plate",
 ]
 
 
@@ -55,7 +57,7 @@ def test_the_corpus_has_every_variant_the_issue_names(variants):
     assert sorted(variants) == sorted(CORPUS_NAMES)
     assert len(variants) >= 14
     assert {v.side for v in variants.values()} == {"left", "right"}
-    assert {v.kind for v in variants.values()} == {"foot", "impression"}
+    assert {v.kind for v in variants.values()} == {"foot", "impression", "sole"}
 
 
 @pytest.fixture(scope="session")

@@ -40,6 +40,7 @@ from insolegen.formats.ply import ply_mesh
 from insolegen.formats.stl import stl_triangles
 from insolegen.inputs.align import AlignedOutline, align_outline
 from insolegen.inputs.errors import InputFileError
+from insolegen.inputs.scan_rims import long_rim
 
 if TYPE_CHECKING:
     from scipy.interpolate import RectBivariateSpline
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
 __all__ = [
     "CLOUD_FORMATS",
     "CLOUD_LAYER_MM",
+    "CAP_BAND_MM",
+    "CAP_SHARE",
     "CLUSTER_DIVISIONS",
     "CONTACT_BAND_MM",
     "FLAT_RATIO",
@@ -88,6 +91,8 @@ __all__ = [
     "read_scan",
 ]
 
+CAP_BAND_MM = 0.3  # cells this close to the floor lie on a flat cut face
+CAP_SHARE = 0.85  # a flat face under this share of a scan seen from below is a cut, not a floor (a foot: 30-70 %)
 CONTACT_BAND_MM = 2.0  # points this close to a candidate floor count as touching it
 FOOTPRINT_CUT_MM = 12.0  # the sole's outline: where the foot is lower than this
 IMPRESSION_DEPTH_MM = 2.0  # an impression's hollow: deeper than this below the box top
@@ -128,7 +133,7 @@ RAY_TESTS_PER_BATCH = 6_000_000  # ray-triangle pairs a vertical_hits call tests
 MAX_RAY_TESTS = 30_000_000  # pairs for one height map in all (~20 s); real scans test < 6 million
 SCAN_FIX = "a foot scan needs the sole's 3-D shape: export the scanned foot (or foam-box impression) as a 3-D mesh"
 
-ScanKind = Literal["foot", "impression"]
+ScanKind = Literal["foot", "sole", "impression"]
 
 
 @dataclass(frozen=True)
@@ -248,12 +253,18 @@ def _check_shape(spans: NDArray[np.float64], triangles: int, name: str) -> None:
                              f"{spans[0]:.3g} units thick over {spans[2]:.4g}); {SCAN_FIX}")
 
 
-def _find_floor_of_scan(points: NDArray[np.float64], name: str) -> NDArray[np.float64]:
+def _principal_axes(points: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Columns: the principal axes of the points, the longest last."""
+    return exact.symmetric_eigh(exact.covariance(points - points.mean(axis=0)))[1]
+
+
+def _find_floor_of_scan(points: NDArray[np.float64], name: str,
+                        rim: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
     """find_floor, with Qhull's failure on degenerate input said as what the scan is."""
     from scipy.spatial import QhullError
 
     try:
-        return find_floor(points)
+        return find_floor(points, rim)
     except QhullError:
         # Points are finite and not flat by _check_shape's measure, so Qhull found them
         # degenerate at its own precision: too few, or nearly in one plane.
@@ -397,10 +408,12 @@ def _contact_area(points: NDArray[np.float64], up: NDArray[np.float64]) -> float
     return float(shapely.area(shapely.convex_hull(shapely.multipoints(np.ascontiguousarray(flat)))))
 
 
-def find_floor(points: NDArray[np.float64]) -> NDArray[np.float64]:
+def find_floor(points: NDArray[np.float64], rim: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
     """The up direction whose support plane (the floor) the part touches over the largest
     area. A floor is a face of the convex hull, so the candidates are the hull's largest
-    faces (coplanar ones pooled)."""
+    faces (coplanar ones pooled). With ``rim`` (the cut edge round a plantar-surface
+    scan), only floors with that edge in the upper half count: a sole cut low touches
+    the plane of its cut edge over more area than the floor it stood on."""
     from scipy.spatial import ConvexHull
 
     hull = ConvexHull(points)
@@ -415,6 +428,11 @@ def find_floor(points: NDArray[np.float64]) -> NDArray[np.float64]:
         members = group.reshape(-1) == g
         n = (normals[members] * area[members, None]).sum(axis=0)
         candidates.append(-n / exact.norm(n))  # outward normal of a bottom face points down
+    if rim is not None:
+        def rim_above(u: NDArray[np.float64]) -> bool:
+            h = exact.transform(points, u)
+            return float(np.median(exact.transform(rim, u))) - h.min() > 0.5 * float(np.ptp(h))
+        candidates = [u for u in candidates if rim_above(u)] or candidates
     scores = [_contact_area(points, u) for u in candidates]
     # No fine-tuning by the contact score: tilting toward raised parts (lifted toes, an
     # arch) can enlarge the contact band, so the exact hull plane is kept.
@@ -505,9 +523,13 @@ def _read_scan(
     name = shown(path)
     vertices, faces, triangles, notes, dropped = _load_clean(path, name)
     mean, scale, unit_name, units_from, vertices = _scaled(vertices, triangles, units, length_mm, _scale, path, name)
+    rim = long_rim(vertices, faces, _principal_axes(vertices)[:, -1]) if kind != "impression" else None
     up = _find_floor_of_scan(vertices[np.random.default_rng(0).choice(len(vertices), min(len(vertices), 20000),
-                                                                      replace=False)], name)
+                                                                      replace=False)], name, rim)
     chosen, up, _frame, floor_z, xs, ys, low, high, top = _kind_and_maps(vertices, faces, up, kind, name)
+    if rim is not None and chosen == "foot":
+        chosen = "sole"
+        notes.append("an open plantar surface (its sides cut off round the foot): stood with the cut edge up")
     sole, footprint, holes, sole_base_z = _sole_and_footprint(chosen, low, high, top, float(xs[1] - xs[0]), name)
     polygon = _mask_polygon(footprint, xs, ys)
     if not allow_unusual_shape:
@@ -731,7 +753,19 @@ def _kind_and_maps(vertices: NDArray, faces: NDArray, up: NDArray, kind: str, na
             chosen = "foot"
             up = floor_up  # back the way the floor was found
             frame, floor_z, xs, ys, low, high, top = first
+    if chosen != "impression" and _stands_on_a_cut(low):
+        # A plantar surface closed by a flat lid where its sides were cut: the lid is
+        # no floor (a foot touches the floor at heel and ball, not all over)
+        chosen, up = "sole", -up
+        frame, floor_z, xs, ys, low, high, top = _standing(vertices, faces, up, name)
     return chosen, up, frame, floor_z, xs, ys, low, high, top
+
+
+def _stands_on_a_cut(low: NDArray) -> bool:
+    """True when the scan rests on a flat face covering nearly all it shows from below:
+    the cut closing a sole scan, not a floor the foot stood on."""
+    seen = np.isfinite(low)
+    return bool(seen.any() and np.count_nonzero(low[seen] < CAP_BAND_MM) > CAP_SHARE * np.count_nonzero(seen))
 
 
 def _check_plausible(polygon: shapely.Polygon, kind: str, xs: NDArray, ys: NDArray, seen: NDArray,
