@@ -73,13 +73,14 @@ def synthetic_grid(outline: Outline, angle_deg: float = 0.0, mirrored: bool = Fa
     inverse = np.linalg.inv(m)
     corners = np.array(shapely.Polygon(outline.boundary).buffer(margin_mm).exterior.coords)
     in_map = corners @ inverse.T
-    lo = in_map.min(axis=0)
-    # the map's origin: its first cell centre at lo (plus the test's shift)
+    lo, hi = in_map.min(axis=0), in_map.max(axis=0)
+    # the map's origin: its first cell centre at the top left (plus the test's shift):
+    # rows run down the picture, as insolegen reads them (pressure_fit.cell_centres_mm)
     rows = int(np.ceil(np.ptp(in_map[:, 1]) / pr)) + 1
     cols = int(np.ceil(np.ptp(in_map[:, 0]) / pc)) + 1
-    origin = lo - np.asarray(shift_mm)
+    origin = np.array([lo[0], hi[1]]) - np.asarray(shift_mm)
     yy, xx = np.mgrid[0:rows, 0:cols]
-    centres = np.stack([xx * pc, yy * pr], axis=-1).reshape(-1, 2)
+    centres = np.stack([xx * pc, -yy * pr], axis=-1).reshape(-1, 2)
     offset = origin @ m.T
     place = to_foot(angle_deg, mirrored, tuple(offset))
     kpa = pressure_at(outline, place(centres)).reshape(rows, cols)

@@ -107,7 +107,7 @@ def test_every_cell_over_the_threshold_is_relieved_and_in_the_softest_band(bande
     part = result.parts[0]
     rows, cols = kpa.shape
     yy, xx = np.mgrid[0:rows, 0:cols]
-    centres = np.stack([xx * 5.08, yy * 5.08], axis=-1).reshape(-1, 2)
+    centres = np.stack([xx * 5.08, -yy * 5.08], axis=-1).reshape(-1, 2)
     over = (kpa.ravel() > 200.0)
     over[np.flatnonzero(np.isnan(kpa.ravel()))] = False
     assert over.sum() > 20  # the heel, the MTHs and the hallux
@@ -308,17 +308,17 @@ def test_any_placement_on_any_grid_registers_within_3_mm(outline, angle, mirrore
 REAL = Path(__file__).resolve().parent / "data" / "real"
 
 
-def _built_on_real_map(tmp_path: Path, side: str) -> dict:
+def _built_on_real_map(tmp_path: Path, side: str, told: bool = False) -> dict:
     """An EU 42 insole of ``side`` built through the CLI on the real F-Scan recording of
-    that foot (pressure.side given: an in-shoe map shows the sole from below); its
-    build.json."""
+    that foot, which foot it shows found from the map (or ``told``); its build.json."""
     import json
 
     from insolegen.cli import main
 
     profile = tmp_path / f"{side}.toml"
     profile.write_text(f'name = "{side}"\nside = "{side}"\n[foot]\nsize = "EU 42"\n[pressure]\n'
-                       f'file = "{REAL / f"fscan-walk-{side}.asf"}"\nside = "{side}"\n', encoding="utf-8")
+                       f'file = "{REAL / f"fscan-walk-{side}.asf"}"\n' + (f'side = "{side}"\n' if told else ""),
+                       encoding="utf-8")
     assert main(["build", str(profile), "--out", str(tmp_path / "out"), "--no-preview"]) == 0
     return json.loads((tmp_path / "out" / side / "build.json").read_text())
 
@@ -328,9 +328,10 @@ def test_a_real_tekscan_research_export_is_read(tmp_path):
     (tests/data/real/SOURCES.md: GallVp/footPress, MIT) wraps its frames in `ASCII_DATA @@`
     ... `@@`; it was refused ("a cell reads '@@'"). Read: 60 x 21 sensels at 5.08 mm,
     205 frames, kPa from its header, the peak over all frames 760 kPa (read off the file
-    by hand: frame 102's largest cell). Built on a left EU 42 (the in-shoe map shows the
-    sole from below, so pressure.side says which foot), 98 % of its loaded cells fall on
-    the foot."""
+    by hand: frame 102's largest cell), the peak map each sensel's largest over the frames
+    (parsed here by hand). Built on a left EU 42, the map is found to show a left foot
+    (rows run down the picture: the foot seen from above, not mirrored) and 98 % of its
+    loaded cells fall on the foot."""
 
     from insolegen.inputs.pressure_files import read_pressure_file
 
@@ -339,9 +340,26 @@ def test_a_real_tekscan_research_export_is_read(tmp_path):
     assert (grid.row_pitch_mm, grid.col_pitch_mm, grid.units) == (5.08, 5.08, "kPa")
     assert float(np.nanmax(grid.kpa)) == 760.0
     assert np.isnan(grid.kpa[0, 0]) and grid.kpa[0, 9] == 0  # "B" outside the trimmed sensor, 0 on it
+    stack = _frames_by_hand(REAL / "fscan-walk-left.asf")
+    assert stack.shape == (205, 60, 21)
+    peak = stack.max(axis=0)
+    assert np.array_equal(np.where(np.isnan(grid.kpa), 0.0, grid.kpa), np.where(np.isnan(peak), 0.0, peak))
     record = _built_on_real_map(tmp_path, "left")
-    fit = record["sides"][0]["pressure"]["registration"]["fit"]
-    assert fit["loaded_cells_inside_share"] >= 0.95
+    registration = record["sides"][0]["pressure"]["registration"]
+    assert (registration["side_shown"], registration["side_from"], registration["mirrored"]) == ("left", "detected", True)
+    assert registration["fit"]["loaded_cells_inside_share"] >= 0.95
+
+
+def _frames_by_hand(path: Path) -> np.ndarray:
+    """Frames x rows x columns of a Tekscan export, parsed here with a regular
+    expression ("B": no sensor, NaN)."""
+    import re
+
+    frames = []
+    for block in re.split(r"^Frame \d+\s*$", path.read_text(), flags=re.M)[1:]:
+        rows = [line for line in block.strip().splitlines() if line.strip() and line.strip() != "@@"]
+        frames.append([[np.nan if v.strip() == "B" else float(v) for v in row.split(",")] for row in rows])
+    return np.array(frames)
 
 
 def test_stuck_sensels_of_a_real_recording_are_left_out_and_said(tmp_path):
@@ -359,17 +377,12 @@ def test_stuck_sensels_of_a_real_recording_are_left_out_and_said(tmp_path):
     assert all(np.isnan(right.kpa[r, c]) for r, c in right.dropped)
     assert read_pressure_file(REAL / "fscan-walk-left.asf").dropped == ()
     # by hand: sensel (18, 5) reads over 0 in most frames whose total is under 10 % of the largest
-    text = (REAL / "fscan-walk-right.asf").read_text()
-    import re
-    frames = []
-    for block in re.split(r"^Frame \d+\s*$", text, flags=re.M)[1:]:
-        rows = [line for line in block.strip().splitlines() if line.strip() and line.strip() != "@@"]
-        frames.append([[0.0 if v == "B" else float(v) for v in row.split(",")] for row in rows])
-    stack = np.array(frames)
+    stack = np.nan_to_num(_frames_by_hand(REAL / "fscan-walk-right.asf"), nan=0.0)
     totals = stack.sum(axis=(1, 2))
     swing = stack[totals < 0.1 * totals.max()]
     assert len(swing) == 81 and (swing[:, 18, 5] > 0).mean() > 0.5
-    record = _built_on_real_map(tmp_path, "right")
+    # its midfoot is loaded on both sides (no arch to tell the foot by): pressure.side says
+    record = _built_on_real_map(tmp_path, "right", told=True)
     pressure = record["sides"][0]["pressure"]
     assert len(pressure["dropped_sensels"]) == 23 and [19, 6] in pressure["dropped_sensels"]
     assert pressure["registration"]["fit"]["loaded_cells_inside_share"] >= 0.8

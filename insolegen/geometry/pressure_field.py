@@ -67,7 +67,7 @@ class PressureField:
         x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
         at = self.fit.invert(np.column_stack([x.ravel(), y.ravel()]))
         col = at[:, 0] / (self.grid.col_pitch_mm or 1.0)
-        row = at[:, 1] / (self.grid.row_pitch_mm or 1.0)
+        row = -at[:, 1] / (self.grid.row_pitch_mm or 1.0)  # rows run down the picture (cell_centres_mm)
         rows, cols = self.grid.kpa.shape
         on = (row >= -0.5) & (row <= rows - 0.5) & (col >= -0.5) & (col <= cols - 0.5)
         out = np.zeros(len(row))

@@ -93,12 +93,15 @@ class PressureFit:
 
 
 def cell_centres_mm(grid: PressureGrid) -> Array:
-    """Every cell's centre in map millimetres (x = column, y = row), rows x columns x 2;
-    a unit pitch where the grid's is unknown."""
+    """Every cell's centre in map millimetres, rows x columns x 2: x along the columns,
+    y up the picture, rows running down it (x = column, y = -row), as every vendor
+    draws a map (row 1 at the top) and as labelled real files show it: a Tekscan
+    F-Scan's left foot and an XSENSOR's left insole are left feet seen from above so
+    drawn (docs/pressure.md, "Which way round"). A unit pitch where the grid's is unknown."""
     rows, cols = grid.kpa.shape
     pr, pc = grid.row_pitch_mm or 1.0, grid.col_pitch_mm or 1.0
     y, x = np.mgrid[0:rows, 0:cols]
-    return np.stack([x * pc, y * pr], axis=-1).astype(float)
+    return np.stack([x * pc, -y * pr], axis=-1).astype(float)
 
 
 def foot_polygon(outline: Outline) -> shapely.Polygon:
