@@ -150,3 +150,31 @@ def write_lst(path: Path, kpa: np.ndarray, pitch_mm: float = 5.0, pictures: int 
         out.append("\x0c")
     path.write_text("\n".join(out) + "\n")
     return path
+
+
+def write_sensor_table(path: Path, kpa: np.ndarray, plate_columns: int = 128, first_sensor=(5, 7),
+                       frames: int = 4, units: str = "N/cm2") -> Path:
+    """A European plate's CSV export of ``kpa`` (rows x columns) as the medilogic file
+    in tests/data/real writes it: ``;`` between cells, decimal commas, a first row of
+    sensor numbers counted row by row from 1 over a ``plate_columns``-wide plate (the
+    map a window whose first cell is the plate's ``first_sensor`` row and column, from
+    0), the summary rows Minimum / Maximum / 20%-Durchschnitt, then a row per frame led
+    by its time in seconds, the peak frame in the middle; no-sensor cells (NaN) 0."""
+    rows, cols = kpa.shape
+    r0, c0 = first_sensor
+    assert c0 + cols <= plate_columns
+    numbers = [(r0 + r) * plate_columns + (c0 + c) + 1 for r in range(rows) for c in range(cols)]
+    values = np.nan_to_num(kpa, nan=0.0).ravel() / KPA_PER[units]
+    scales = [0.3 + 0.7 * k / (frames // 2) if k <= frames // 2 else 1.0 - 0.2 * (k - frames // 2)
+              for k in range(frames)]
+    stack = np.array([values * s for s in scales])
+
+    def cells(v: np.ndarray) -> str:
+        return ";".join(f"{x:.8f}".rstrip("0").rstrip(".").replace(".", ",") for x in v)
+
+    lines = ["Sensor-Nummer;" + ";".join(str(n) for n in numbers),
+             "Minimum;" + cells(stack.min(axis=0)), "Maximum;" + cells(stack.max(axis=0)),
+             "20%-Durchschnitt;" + cells(stack.mean(axis=0))]
+    lines += [f"{78.34 + 0.01 * k:.3f}".replace(".", ",") + ";" + cells(row) for k, row in enumerate(stack)]
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -271,7 +271,9 @@ def test_a_pair_takes_each_foots_own_map(tmp_path, outline):
 
 TOKENS = ["0", "12.5", "-1", "B", "", "nan", "1e3", "abc", ",", ";", "\t", " ", "\n", "Frame 1", "# units: kPa",
           "# units: psi", "# pitch_mm: 5, 5", "ROWS 3", "COLS 2", "UNITS KPa", "ROW_SPACING 5 mm", "Page 1",
-          "Sensor size: 0.5x0.5 cm", "Pict-No.: 1", "1\t2\t3", "\t1\t2", "Force", "1e400", "\x00"]
+          "Sensor size: 0.5x0.5 cm", "Pict-No.: 1", "1\t2\t3", "\t1\t2", "Force", "1e400", "\x00",
+          "Sensor-Nummer;1;2;3;4;5;6;7;8;9\n", "Sensor-Nummer;1;2;3;4;65;66;67;68;129;130;131;132\n", "Maximum;",
+          "Minimum", "78,340;", "0,5", "00:01:02,5"]
 
 
 @settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

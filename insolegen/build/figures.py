@@ -131,7 +131,7 @@ def _pressure_figures(part: SidePart) -> PressureFigures:
         registration=fit.as_dict(), threshold_kpa=relief.threshold_kpa, relief_table=relief.table,
         peak_kpa=round(float(kpa.max()), 1), cells_over_threshold=int((kpa > relief.threshold_kpa).sum()),
         regions=tuple(regions), bands=bands, grading=asked.grading if asked.graded_zones else None,
-        dropped_sensels=tuple((r + 1, c + 1) for r, c in grid.dropped))
+        dropped_sensels=tuple((r + 1, c + 1) for r, c in grid.dropped), mirror_flags=grid.mirrored)
 
 
 def _region_peak(field: PressureField, area: shapely.Geometry, step_mm: float = 1.0) -> tuple[float, tuple[float, float]]:

@@ -181,6 +181,7 @@ class PressureFigures:
     bands: tuple[PressureBand, ...] = ()
     grading: str | None = None
     dropped_sensels: tuple[tuple[int, int], ...] = ()  # (row, column), 1-based as the device counts: stuck or noisy
+    mirror_flags: tuple[str, ...] = ()  # Tekscan's MIRROR_ROW / MIRROR_COL when set (the side was then told)
 
 
 @dataclass(frozen=True, kw_only=True)

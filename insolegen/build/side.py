@@ -58,6 +58,12 @@ def pressure_relief(spec: SideSpec, outline: Outline) -> PressureRelief | None:
     if asked.grid is None:
         raise ValueError(f"the {spec.side} side's pressure map has not been read: pass the profile through "
                          "insolegen.inputs.feet.resolve_feet first")
+    if asked.grid.mirrored and asked.side_told == "auto":
+        flags = " and ".join(f"{name} = 1" for name in asked.grid.mirrored)
+        raise ProfileError([problem(f"{asked.key}.file", asked.given, (
+            f"{asked.key}.file = {asked.given}: the export says {flags} (its view was mirrored when it was saved, "
+            f"and whether the grid written is cannot be known), so which foot it shows cannot be told from it: "
+            f"set {asked.key}.side to \"left\" or \"right\""))])
     try:
         fit = fit_pressure(asked.grid, outline, spec.side, asked.side_told)
     except PressureFitError as exc:

@@ -84,7 +84,7 @@ def _with_pressure(spec: SideSpec, problems: list[str], warnings: list[str]) -> 
     asked = spec.pressure
     assert asked is not None
     try:
-        grid = read_pressure_file(asked.path, asked.units, asked.frame)
+        grid = read_pressure_file(asked.path, asked.units, asked.frame, asked.plate_columns)
     except InputFileError as exc:
         problems.append(problem(f"{asked.key}.file", asked.given,
                 f"{asked.key}.file = {brief(asked.given)}: {without_path(exc, asked.path)}"))

@@ -1,6 +1,6 @@
 """Plantar pressure maps read from a file into one grid of kPa (the foot stage).
 
-Three layouts, each described in docs/pressure.md with the source it was taken from:
+Four layouts, each described in docs/pressure.md with the source it was taken from:
 
 - a plain grid (``.csv`` / ``.txt``): rows of numbers split by commas, semicolons, tabs
   or spaces; ``#`` lines may say ``units: kPa`` and ``pitch_mm: 5.08, 7.62``; frames
@@ -12,7 +12,13 @@ Three layouts, each described in docs/pressure.md with the source it was taken f
   summary pictures MVP / MPP), "Sensor size: 0.500x0.500 cm" in its head, then a
   tab-separated table whose first row and column number the sensors and whose last
   row and column ("Force") are sums; pressures in kPa (the Force column is the row's
-  sum times the sensor area in newtons, which holds for kPa and for no other unit).
+  sum times the sensor area in newtons, which holds for kPa and for no other unit);
+- a plate export listing sensors by number (:mod:`insolegen.inputs.pressure_tables`):
+  a first row of sensor numbers, summary rows, a row per frame led by its time, ``;``
+  and decimal commas as European plates write it.
+
+The rows of every layout run down the picture (row 1 at the top), as vendors draw them.
+A text file of no known layout is refused with what it holds (``describe_text``).
 
 Cells with no sensor (``B``, empty, NaN or negative) are NaN. A multi-frame file gives
 its peak over frames (each cell's maximum) or the frame asked for.
@@ -28,6 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from insolegen.inputs.errors import InputFileError
+from insolegen.inputs.pressure_tables import describe_text, is_sensor_table, read_sensor_table
 
 __all__ = [
     "FORMATS",
@@ -47,7 +54,7 @@ MM_PER_LENGTH_UNIT = {"mm": 1.0, "millimeters": 1.0, "millimetres": 1.0, "cm": 1
                       "centimetres": 10.0, "in": 25.4, "inch": 25.4, "inches": 25.4}
 MAX_FILE_BYTES = 200_000_000  # a long in-shoe recording is tens of megabytes
 MAX_CELLS = 250_000  # far over any plate (emed x: 95 x 64 x 4 per cm2 ...) or insole sensor
-FORMATS = ("csv", "tekscan", "emed")
+FORMATS = ("csv", "tekscan", "emed", "plate-table")
 
 
 @dataclass(frozen=True)
@@ -66,11 +73,17 @@ class PressureGrid:
     frame_used: str  # "peak" or the frame number
     # (row, column) of sensels left out: loaded while the foot was in the air (stuck or noisy)
     dropped: tuple[tuple[int, int], ...] = ()
+    # Tekscan's MIRROR_ROW / MIRROR_COL when set: the view was mirrored when the recording
+    # was saved, and no document says whether the grid written is (docs/pressure.md)
+    mirrored: tuple[str, ...] = ()
 
 
-def read_pressure_file(path: Path, units: str | None = None, frame: str | int = "peak") -> PressureGrid:
+def read_pressure_file(path: Path, units: str | None = None, frame: str | int = "peak",
+                       plate_columns: int | None = None) -> PressureGrid:
     """The map in ``path`` in kPa. ``units`` (a key of KPA_PER_UNIT) is used when the
-    file does not say, and must agree with it when it does. Raises InputFileError."""
+    file does not say, and must agree with it when it does; ``plate_columns``: the
+    plate's width in sensors, for a sensor-numbered export that does not show it.
+    Raises InputFileError."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -86,12 +99,23 @@ def read_pressure_file(path: Path, units: str | None = None, frame: str | int = 
         raise InputFileError("the file is binary, not a text export: export the map as CSV, Tekscan ASCII "
                              "(.asf) or an emed ASCII listing (.lst)")
     kind = _format_of(path, text)
+    mirrored: tuple[str, ...] = ()
     if kind == "tekscan":
-        frames, pitch, file_units = _tekscan(text)
+        frames, pitch, file_units, mirrored = _tekscan(text)
     elif kind == "emed":
         frames, pitch, file_units = _emed(text)
+    elif kind == "plate-table":
+        frames, pitch, file_units = read_sensor_table(text, plate_columns).frames, (None, None), None
     else:
-        frames, pitch, file_units = _plain(text)
+        try:
+            frames, pitch, file_units = _plain(text)
+        except InputFileError as exc:
+            if "not a number" not in str(exc):
+                raise
+            raise InputFileError(
+                f"{exc}; the file holds {describe_text(text)}: not a layout insolegen reads (a grid of numbers, "
+                "Tekscan ASCII, an emed listing, or a plate export whose first row numbers the sensors): export "
+                "the map as one of them, or a grid of the peak frame with '# units: kPa'") from None
     if not frames:
         raise InputFileError(f"no pressure values found in this {_FORMAT_NAMES[kind]} file")
     shapes = {f.shape for f in frames}
@@ -124,7 +148,7 @@ def read_pressure_file(path: Path, units: str | None = None, frame: str | int = 
     kpa = kpa * KPA_PER_UNIT[chosen]
     kpa = np.where(kpa < 0, np.nan, kpa)  # -1 and the like: no contact, no sensor
     return PressureGrid(kpa, pitch[0], pitch[1], kind, UNIT_NAMES[chosen],
-                        "file" if file_units else "profile", len(frames), used, dropped)
+                        "file" if file_units else "profile", len(frames), used, dropped, mirrored)
 
 
 SWING_SHARE = 0.10  # a frame whose total load is under this share of the recording's largest: the foot is in the air
@@ -148,7 +172,8 @@ def _stuck_sensels(stack: NDArray[np.float64]) -> tuple[tuple[int, int], ...]:
     return tuple((int(r), int(c)) for r, c in np.argwhere(loaded > STUCK_SHARE))
 
 
-_FORMAT_NAMES = {"csv": "CSV grid", "tekscan": "Tekscan ASCII", "emed": "emed listing"}
+_FORMAT_NAMES = {"csv": "CSV grid", "tekscan": "Tekscan ASCII", "emed": "emed listing",
+                 "plate-table": "sensor-numbered plate export"}
 
 
 def _format_of(path: Path, text: str) -> str:
@@ -158,6 +183,8 @@ def _format_of(path: Path, text: str) -> str:
         return "tekscan"
     if re.search(r"Pict-No\.|Sensor size\s*:", head) and re.search(r"^\s*Page\s+\d", head, re.M):
         return "emed"
+    if is_sensor_table(text):
+        return "plate-table"
     if path.suffix.lower() in (".asf", ".lst"):
         lacking = ("Tekscan ROWS / COLS header" if path.suffix.lower() == ".asf"
                    else "emed page heads (Page, Sensor size, Pict-No.)")
@@ -208,7 +235,8 @@ def _length_mm(value: str, what: str) -> float:
     return pitch
 
 
-def _tekscan(text: str) -> tuple[list[NDArray[np.float64]], tuple[float | None, float | None], str | None]:
+def _tekscan(text: str) -> tuple[list[NDArray[np.float64]], tuple[float | None, float | None], str | None,
+                                 tuple[str, ...]]:
     header: dict[str, str] = {}
     lines = text.splitlines()
     start = 0
@@ -230,6 +258,7 @@ def _tekscan(text: str) -> tuple[list[NDArray[np.float64]], tuple[float | None, 
             units = None  # raw sensor counts: pressure.units must say (after a calibration)
         else:
             units = _unit_key(name)
+    mirrored = tuple(k for k in ("MIRROR_ROW", "MIRROR_COL") if header.get(k, "0").strip() not in ("0", ""))
     # Research exports wrap the frames in a delimiter the header names ("ASCII_DATA @@"),
     # closing them with a line of it alone: the data ends there.
     delimiter = header.get("ASCII_DATA", "").strip()
@@ -245,7 +274,7 @@ def _tekscan(text: str) -> tuple[list[NDArray[np.float64]], tuple[float | None, 
                 break
         elif stripped:
             block.append(line)
-    return frames, pitch, units  # type: ignore[return-value]
+    return frames, pitch, units, mirrored  # type: ignore[return-value]
 
 
 def _frame(block: list[str], split: str, rows: int, cols: int) -> NDArray[np.float64]:
@@ -308,6 +337,13 @@ def _emed_table(table: list[str]) -> tuple[NDArray[np.int64], NDArray[np.int64],
 
 
 def _plain(text: str) -> tuple[list[NDArray[np.float64]], tuple[float | None, float | None], str | None]:
+    # A grid split by semicolons or tabs with commas inside its cells writes decimal
+    # commas (European exports): the commas are decimal points.
+    data = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if any(";" in line or "\t" in line for line in data[:50]) and any(
+            re.search(r"\d,\d", cell) for line in data[:50] for cell in re.split(r"[;\t]", line)):
+        text = "\n".join(line if line.lstrip().startswith("#") else line.replace(",", ".")
+                          for line in text.splitlines())
     units = None
     pitch: tuple[float | None, float | None] = (None, None)
     frames: list[NDArray[np.float64]] = []

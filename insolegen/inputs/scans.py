@@ -46,10 +46,10 @@ if TYPE_CHECKING:
     from scipy.interpolate import RectBivariateSpline
 
 __all__ = [
-    "CLOUD_FORMATS",
-    "CLOUD_LAYER_MM",
     "CAP_BAND_MM",
     "CAP_SHARE",
+    "CLOUD_FORMATS",
+    "CLOUD_LAYER_MM",
     "CLUSTER_DIVISIONS",
     "CONTACT_BAND_MM",
     "FLAT_RATIO",

@@ -357,7 +357,8 @@ def _pressure(doc: ProfileDoc, side: str, base_dir: Path) -> PressureSpec | None
     default_table = ((table.relief_above_kpa, 0.0), (2 * table.relief_above_kpa, defaults.RELIEF_DEPTH_AT_TWICE_MM))
     return PressureSpec(
         key=key, path=Path(os.path.abspath(base_dir / table.file)), given=table.file, units=table.units,
-        pitch_mm=tuple(table.pitch_mm) if table.pitch_mm else None, frame=table.frame, side_told=table.side,
+        pitch_mm=tuple(table.pitch_mm) if table.pitch_mm else None, frame=table.frame, plate_columns=table.plate_columns,
+        side_told=table.side,
         relief_above_kpa=table.relief_above_kpa,
         relief_table=tuple((float(k), float(d)) for k, d in table.relief_table) if table.relief_table else default_table,
         graded_zones=table.zones == "pressure", grading=table.grading, bands=table.bands,

@@ -246,6 +246,7 @@ class PressureTable(BaseModel):
     units: Literal["kPa", "N/cm2", "psi", "mmHg"] | None = None  # when the file does not say
     pitch_mm: Annotated[list[Annotated[float, Field(ge=0.5, le=50, allow_inf_nan=False)]], Field(min_length=2, max_length=2)] | None = None  # between rows, between columns
     frame: Literal["peak"] | Annotated[int, Field(ge=1)] = "peak"  # or a frame number
+    plate_columns: Annotated[int, Field(ge=2, le=1000)] | None = None  # sensors across a plate that numbers them
     side: Literal["auto", "left", "right"] = "auto"  # which foot the map shows, when it cannot be detected
     relief_above_kpa: Annotated[float, _range("relief_above_kpa")] = defaults.RELIEF_ABOVE_KPA
     # (kPa, depth mm) pairs, rising; default: 0 mm at the threshold, 3 mm at twice it

@@ -62,6 +62,7 @@ class PressureSpec:
     units: str | None = None
     pitch_mm: tuple[float, float] | None = None  # between rows, between columns
     frame: str | int = "peak"
+    plate_columns: int | None = None  # sensors across the plate, for an export that numbers them
     side_told: str = "auto"
     relief_above_kpa: float = defaults.RELIEF_ABOVE_KPA
     relief_table: tuple[tuple[float, float], ...] = ()  # (kPa, mm) rising
@@ -74,7 +75,8 @@ class PressureSpec:
 
     def as_dict(self) -> dict[str, object]:
         return {"file": self.given, "units": self.units, "pitch_mm": list(self.pitch_mm) if self.pitch_mm else None,
-                "frame": self.frame, "side": self.side_told, "relief_above_kpa": self.relief_above_kpa,
+                "frame": self.frame, "plate_columns": self.plate_columns,
+                "side": self.side_told, "relief_above_kpa": self.relief_above_kpa,
                 "relief_table": [list(p) for p in self.relief_table],
                 "zones": "pressure" if self.graded_zones else "fixed", "grading": self.grading, "bands": self.bands,
                 "softest_pct": self.softest_pct, "firmest_pct": self.firmest_pct}
