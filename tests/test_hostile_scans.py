@@ -284,7 +284,7 @@ def test_qhull_failing_on_a_scan_says_it_is_flat(tmp_path, monkeypatch):
 
     from insolegen.inputs import scans
 
-    def fail(points):  # type: ignore[no-untyped-def]
+    def fail(points, opening=None):  # type: ignore[no-untyped-def]
         raise QhullError("QH6154 Qhull precision error: Initial simplex is flat")
 
     monkeypatch.setattr(scans, "find_floor", fail)

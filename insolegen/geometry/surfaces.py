@@ -400,11 +400,19 @@ class TopSurface:
         fl = s.foot_length_mm
         # Base and lift ramp together along the same progress.
         ramp = linear_ramp(self.progress(x, y))
-        out = (s.heel_thickness_mm + s.lift_heel_mm) + (
-            s.thickness_mm - s.heel_thickness_mm + s.lift_forefoot_mm - s.lift_heel_mm) * ramp
         source = s.source
+        if isinstance(source, FootSource) and source.insole_copy != "none":
+            # an insole's scan copied: its top as scanned (over its own bottom, or over
+            # the profile's thickness for a top sheet), the lift under it
+            out = s.lift_heel_mm + (s.lift_forefoot_mm - s.lift_heel_mm) * ramp + source.sole.height_mm(x, y)
+            if source.insole_copy == "sheet":
+                out += s.thickness_mm
+        else:
+            out = (s.heel_thickness_mm + s.lift_heel_mm) + (
+                s.thickness_mm - s.heel_thickness_mm + s.lift_forefoot_mm - s.lift_heel_mm) * ramp
         # (a foot file not yet read adds nothing: it has no sole)
-        if isinstance(source, FootSource) and source.conform and source.sole is not None:
+        if isinstance(source, FootSource) and source.conform and source.sole is not None and \
+                source.insole_copy == "none":
             out += self._sole_on(x, y)
         rear = np.flatnonzero(x < REARFOOT_END_FRACTION * fl)
         if len(rear) and (self._cup_distance is not None or s.rearfoot_post_deg != 0):

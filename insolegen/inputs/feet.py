@@ -147,6 +147,8 @@ def _read_scan(foot: FootFile) -> tuple[Any, Any, dict[str, Any]]:
                       "file_to_right_foot_frame": read.to_frame},
         "notes": read.notes,
     }
+    if read.kind == "insole":
+        info["open_sheet"] = read.open_sheet
     return read.outline, read.sole, info
 
 
@@ -190,9 +192,18 @@ def _measured(spec: SideSpec, aligned: Any, sole: Any, info: dict[str, Any], war
             f"disagree by {abs(length - foot.length_mm) / foot.length_mm * 100:.1f} % (more than 3 %); "
             "check the units or the measurement"
         )
-    source = FootSource(kind=foot.kind, polygon=aligned.polygon, sole=sole, conform=foot.conform, info=info)
+    copy = ("sheet" if info["open_sheet"] else "closed") if info.get("scan_kind") == "insole" else "none"
+    source = FootSource(kind=foot.kind, polygon=aligned.polygon, sole=sole, conform=foot.conform, info=info,
+                        insole_copy=copy)
     # Defaults follow a child's foot length (defaults.for_foot), known only now.
     cup, arch = (defaults.for_foot(getattr(spec, key), float(length)) if key in spec.defaulted else getattr(spec, key)
                  for key in ("heel_cup_depth_mm", "arch_height_mm"))
+    if copy != "none":
+        # The copied top has its own heel cup and arch: the parametric ones are not added.
+        warnings += [f"{side}: shape.{key} = {getattr(spec, key):g} is ignored: the insole's scan is copied with its "
+                     "own heel cup and arch (modifications, posts, lift and zones apply on top)"
+                     for key in ("heel_cup_depth_mm", "arch_height_mm")
+                     if key not in spec.defaulted and getattr(spec, key) != 0]
+        cup = arch = 0.0
     return dataclasses.replace(spec, foot_length_mm=float(length), ball_width_mm=float(ball),
                                heel_width_mm=float(heel), source=source, heel_cup_depth_mm=cup, arch_height_mm=arch)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["RIM_SPAN_SHARE", "long_rim"]
+__all__ = ["RIM_SPAN_SHARE", "dish_opening", "long_rim"]
 
 # An open edge spanning this share of the scan's length runs round the sole (a cut
 # round the foot); an ankle's cut spans about a third, a hole in the sole a few mm.
@@ -44,3 +44,20 @@ def long_rim(vertices: NDArray[np.float64], faces: NDArray[np.int64],
     if len(long_loops) == 0:
         return None
     return vertices[used[np.isin(label, long_loops)]]
+
+
+def dish_opening(vertices: NDArray[np.float64], faces: NDArray[np.int64],
+                 rim: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The way an open sheet opens: the normal of the plane through its long open edge
+    (least squares), turned toward the side away from the sheet's area (the sheet's
+    faces weighted by their area, so a finely meshed heel cup does not outweigh a
+    coarse forefoot). A sole cut round the foot and an insole's top both open toward
+    the foot."""
+    from insolegen.core import exact
+
+    centre = rim.mean(axis=0)
+    normal = exact.symmetric_eigh(exact.covariance(rim - centre))[1][:, 0]
+    tri = vertices[faces]
+    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    side = float(np.sum(((tri.mean(axis=1) - centre) @ normal) * area))
+    return -normal if side > 0 else normal

@@ -40,7 +40,8 @@ from insolegen.formats.ply import ply_mesh
 from insolegen.formats.stl import stl_triangles
 from insolegen.inputs.align import AlignedOutline, align_outline
 from insolegen.inputs.errors import InputFileError
-from insolegen.inputs.scan_rims import long_rim
+from insolegen.inputs.insole_copies import FOOT_FOREFOOT_MIN_MM, INSOLE_FOREFOOT_MAX_MM, insole_evidence
+from insolegen.inputs.scan_rims import dish_opening, long_rim
 
 if TYPE_CHECKING:
     from scipy.interpolate import RectBivariateSpline
@@ -52,6 +53,7 @@ __all__ = [
     "CLOUD_LAYER_MM",
     "CLUSTER_DIVISIONS",
     "CONTACT_BAND_MM",
+    "COPY_CAP_MM",
     "FLAT_RATIO",
     "FOOTPRINT_CUT_MM",
     "FOOT_WIDTH_TO_LENGTH",
@@ -91,6 +93,7 @@ __all__ = [
     "read_scan",
 ]
 
+COPY_CAP_MM = 60.0  # an insole's top is copied up to this height (a heel cup's rim is 10-25 mm)
 CAP_BAND_MM = 0.3  # cells this close to the floor lie on a flat cut face
 CAP_SHARE = 0.85  # a flat face under this share of a scan seen from below is a cut, not a floor (a foot: 30-70 %)
 CONTACT_BAND_MM = 2.0  # points this close to a candidate floor count as touching it
@@ -133,7 +136,7 @@ RAY_TESTS_PER_BATCH = 6_000_000  # ray-triangle pairs a vertical_hits call tests
 MAX_RAY_TESTS = 30_000_000  # pairs for one height map in all (~20 s); real scans test < 6 million
 SCAN_FIX = "a foot scan needs the sole's 3-D shape: export the scanned foot (or foam-box impression) as a 3-D mesh"
 
-ScanKind = Literal["foot", "sole", "impression"]
+ScanKind = Literal["foot", "sole", "impression", "insole"]
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,9 @@ class ScanRead:
     holes_filled_mm2: float
     to_frame: NDArray[np.float64]  # 4x4: file coordinates -> insole frame (mm)
     notes: list[str] = field(default_factory=list)
+    # an insole's top sheet (no bottom seen): its top's lowest point is at z = 0, and the
+    # copy stands on the profile's thickness; a closed insole's top is over its own bottom
+    open_sheet: bool = False
 
 
 def _load(path: Path, name: str) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
@@ -258,13 +264,15 @@ def _principal_axes(points: NDArray[np.float64]) -> NDArray[np.float64]:
     return exact.symmetric_eigh(exact.covariance(points - points.mean(axis=0)))[1]
 
 
-def _find_floor_of_scan(points: NDArray[np.float64], name: str,
-                        rim: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+def _find_floor_of_scan(points: NDArray[np.float64], name: str, rim: NDArray[np.float64] | None = None,
+                        vertices: NDArray[np.float64] | None = None,
+                        faces: NDArray[np.int64] | None = None) -> NDArray[np.float64]:
     """find_floor, with Qhull's failure on degenerate input said as what the scan is."""
     from scipy.spatial import QhullError
 
     try:
-        return find_floor(points, rim)
+        sheet = rim is not None and vertices is not None and faces is not None
+        return find_floor(points, dish_opening(vertices, faces, rim) if sheet else None)  # type: ignore[arg-type]
     except QhullError:
         # Points are finite and not flat by _check_shape's measure, so Qhull found them
         # degenerate at its own precision: too few, or nearly in one plane.
@@ -408,12 +416,13 @@ def _contact_area(points: NDArray[np.float64], up: NDArray[np.float64]) -> float
     return float(shapely.area(shapely.convex_hull(shapely.multipoints(np.ascontiguousarray(flat)))))
 
 
-def find_floor(points: NDArray[np.float64], rim: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+def find_floor(points: NDArray[np.float64], opening: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
     """The up direction whose support plane (the floor) the part touches over the largest
     area. A floor is a face of the convex hull, so the candidates are the hull's largest
-    faces (coplanar ones pooled). With ``rim`` (the cut edge round a plantar-surface
-    scan), only floors with that edge in the upper half count: a sole cut low touches
-    the plane of its cut edge over more area than the floor it stood on."""
+    faces (coplanar ones pooled). With ``opening`` (the way an open sheet opens: a sole
+    cut round the foot, or an insole's top; scan_rims.dish_opening), only floors under
+    it count: the foot is in the dish (a sole cut low touches the plane of its cut edge
+    over more area than its floor)."""
     from scipy.spatial import ConvexHull
 
     hull = ConvexHull(points)
@@ -428,11 +437,8 @@ def find_floor(points: NDArray[np.float64], rim: NDArray[np.float64] | None = No
         members = group.reshape(-1) == g
         n = (normals[members] * area[members, None]).sum(axis=0)
         candidates.append(-n / exact.norm(n))  # outward normal of a bottom face points down
-    if rim is not None:
-        def rim_above(u: NDArray[np.float64]) -> bool:
-            h = exact.transform(points, u)
-            return float(np.median(exact.transform(rim, u))) - h.min() > 0.5 * float(np.ptp(h))
-        candidates = [u for u in candidates if rim_above(u)] or candidates
+    if opening is not None:
+        candidates = [u for u in candidates if float(u @ opening) > 0] or candidates
     scores = [_contact_area(points, u) for u in candidates]
     # No fine-tuning by the contact score: tilting toward raised parts (lifted toes, an
     # arch) can enlarge the contact band, so the exact hull plane is kept.
@@ -525,12 +531,13 @@ def _read_scan(
     mean, scale, unit_name, units_from, vertices = _scaled(vertices, triangles, units, length_mm, _scale, path, name)
     rim = long_rim(vertices, faces, _principal_axes(vertices)[:, -1]) if kind != "impression" else None
     up = _find_floor_of_scan(vertices[np.random.default_rng(0).choice(len(vertices), min(len(vertices), 20000),
-                                                                      replace=False)], name, rim)
-    chosen, up, _frame, floor_z, xs, ys, low, high, top = _kind_and_maps(vertices, faces, up, kind, name)
+                                                                      replace=False)], name, rim, vertices, faces)
+    chosen, up, _frame, floor_z, xs, ys, low, high, top = _kind_and_maps(vertices, faces, up, kind, name, rim, notes)
     if rim is not None and chosen == "foot":
         chosen = "sole"
         notes.append("an open plantar surface (its sides cut off round the foot): stood with the cut edge up")
     sole, footprint, holes, sole_base_z = _sole_and_footprint(chosen, low, high, top, float(xs[1] - xs[0]), name)
+    open_sheet = chosen == "insole" and rim is not None
     polygon = _mask_polygon(footprint, xs, ys)
     if not allow_unusual_shape:
         _check_plausible(polygon, chosen, xs, ys, np.isfinite(high), name)
@@ -547,7 +554,8 @@ def _read_scan(
             f"{name}: the scan's sole is {aligned.length_mm:.0f} mm long, not a foot: "
             "check scan_kind and scan_units"
         )
-    field, field_zero_z = _sole_field(sole, footprint, xs, ys, aligned, smoothing_mm)
+    field, field_zero_z = _sole_field(sole, footprint, xs, ys, aligned, smoothing_mm,
+                                      copy=chosen == "insole", from_lowest=chosen != "insole" or open_sheet)
     return ScanRead(
         outline=aligned,
         sole=field,
@@ -563,6 +571,7 @@ def _read_scan(
         # the file's sole lands on the insole's (an impression's hollow floor included)
         to_frame=_file_to_frame(mean, scale, up, floor_z + sole_base_z + field_zero_z, aligned),
         notes=notes,
+        open_sheet=open_sheet,
     )
 
 
@@ -712,7 +721,8 @@ def _least_squares_plane(px: NDArray, py: NDArray, pz: NDArray) -> NDArray:
     return exact.solve3(normal, [float(np.sum(u * pz)) for u in columns])
 
 
-def _kind_and_maps(vertices: NDArray, faces: NDArray, up: NDArray, kind: str, name: str):  # type: ignore[no-untyped-def]
+def _kind_and_maps(vertices: NDArray, faces: NDArray, up: NDArray, kind: str, name: str,  # type: ignore[no-untyped-def]
+                   rim: NDArray | None = None, notes: list[str] | None = None):
     """A foot or an impression, and the height maps of the scan stood the right way up.
     A foam box rests as well on its top as on its bottom, and a file's z may point into
     the foam: the hollow is looked for from both sides, relative to the plane of the
@@ -721,7 +731,7 @@ def _kind_and_maps(vertices: NDArray, faces: NDArray, up: NDArray, kind: str, na
     first = frame, floor_z, xs, ys, low, high, top = _standing(vertices, faces, up, name)
     floor_up = up
     chosen = kind
-    if kind != "foot":
+    if kind in ("auto", "impression"):
         for turn in (1.0, -1.0):
             if turn < 0:
                 up = -floor_up
@@ -753,6 +763,18 @@ def _kind_and_maps(vertices: NDArray, faces: NDArray, up: NDArray, kind: str, na
             chosen = "foot"
             up = floor_up  # back the way the floor was found
             frame, floor_z, xs, ys, low, high, top = first
+    if chosen != "impression" and kind in ("auto", "insole"):
+        rim_frame = None if rim is None else exact.transform(rim, _basis(up)) - [0.0, 0.0, floor_z]
+        evidence = insole_evidence(low, high, xs, ys, rim_frame)
+        if kind == "insole" or evidence.verdict == "insole":
+            if notes is not None:
+                notes.append(f"an insole's scan ({evidence.found}): its outline and top copied")
+            return "insole", up, frame, floor_z, xs, ys, low, high, top
+        if evidence.verdict == "unsure":
+            raise InputFileError(
+                f"{name}: the scan is {evidence.found}: neither a foot (a foot, or a sole cut 15 mm up or more, is "
+                f"{FOOT_FOREFOOT_MIN_MM:g} mm or more there) nor an insole ({INSOLE_FOREFOOT_MAX_MM:g} mm at most): "
+                "set scan_kind = \"insole\" to copy it as an insole, or \"foot\" or \"sole\" to read it as a foot")
     if chosen != "impression" and _stands_on_a_cut(low):
         # A plantar surface closed by a flat lid where its sides were cut: the lid is
         # no floor (a foot touches the floor at heel and ball, not all over)
@@ -815,16 +837,16 @@ def _check_plausible(polygon: shapely.Polygon, kind: str, xs: NDArray, ys: NDArr
     if not found:
         return
     size = f"{length:.0f} x {width:.0f} mm"
-    if kind == "foot" and polygon.area >= 0.8 * scan_area:
+    if kind != "impression" and polygon.area >= 0.8 * scan_area:
         what = (f"found a {size} region that fills the whole scan: is this a foam-box impression? "
                 "set scan_kind = \"impression\"")
-    elif kind == "foot":
-        what = f"found a {size} sole that does not look like a foot"
+    elif kind != "impression":
+        what = f"found a {size} {'insole' if kind == 'insole' else 'sole'} that does not look like a foot"
     else:
         what = f"found a {size} hollow that does not look like a foot"
     raise InputFileError(
-        f"{name}: {what} ({'; '.join(found)}): check scan_kind (\"foot\" or \"impression\"), scan_units or "
-        "length_mm, or set foot.allow_unusual_shape = true to build from it anyway")
+        f"{name}: {what} ({'; '.join(found)}): check scan_kind, scan_units or length_mm, or set "
+        "foot.allow_unusual_shape = true to build from it anyway")
 
 
 def _disk(radius_cells: float) -> NDArray[np.bool_]:
@@ -841,6 +863,8 @@ def _sole_and_footprint(chosen: str, low: NDArray, high: NDArray, top: float, st
 
     if chosen == "impression":
         footprint = np.isfinite(high) & (high < top - IMPRESSION_DEPTH_MM)
+    elif chosen == "insole":
+        footprint = np.isfinite(high)  # all of it seen from above: its outline
     else:
         footprint = np.isfinite(low) & (low < FOOTPRINT_CUT_MM)
     if not footprint.any():
@@ -866,6 +890,11 @@ def _sole_and_footprint(chosen: str, low: NDArray, high: NDArray, top: float, st
             raise InputFileError(f"{name}: no foot-shaped sole found in the scan: check scan_kind")
         base_z = float(high[measured].min())
         sole = high - base_z
+    elif chosen == "insole":
+        # its top: the highest surface seen, above the floor it stands on
+        base_z = 0.0
+        sole = high
+        measured = np.isfinite(high)
     else:
         base_z = 0.0
         sole = low
@@ -877,10 +906,11 @@ def _sole_and_footprint(chosen: str, low: NDArray, high: NDArray, top: float, st
 
 
 def _sole_field(sole: NDArray, footprint: NDArray, xs: NDArray, ys: NDArray, aligned: AlignedOutline,
-                smoothing_mm: float) -> tuple[SoleField, float]:
+                smoothing_mm: float, copy: bool = False, from_lowest: bool = True) -> tuple[SoleField, float]:
     """The sole filled (holes and outside from the nearest measured cell), smoothed, and
     resampled into the aligned right-foot frame; and the height its zero was taken from
-    (its lowest point inside the outline)."""
+    (its lowest point inside the outline; with ``from_lowest`` false, the floor's). An
+    insole's top (``copy``) is kept up to COPY_CAP_MM, a sole's up to FOOTPRINT_CUT_MM."""
     from scipy import ndimage
 
     filled = np.where(footprint, sole, np.nan)
@@ -888,7 +918,8 @@ def _sole_field(sole: NDArray, footprint: NDArray, xs: NDArray, ys: NDArray, ali
     nearest = ndimage.distance_transform_edt(missing, return_distances=False, return_indices=True)
     filled = filled[tuple(nearest)]
     step = float(xs[1] - xs[0])  # GRID_MM for a mesh; coarser for a sparse point cloud
-    smooth = exact.gaussian_filter(np.clip(filled, 0, FOOTPRINT_CUT_MM), smoothing_mm / step, mode="nearest")
+    cap = COPY_CAP_MM if copy else FOOTPRINT_CUT_MM
+    smooth = exact.gaussian_filter(np.clip(filled, 0, cap), smoothing_mm / step, mode="nearest")
     (x0, y0), (x1, y1) = aligned.polygon.min(axis=0) - 3, aligned.polygon.max(axis=0) + 3
     fx, fy = np.arange(x0, x1, GRID_MM), np.arange(y0, y1, GRID_MM)
     gx, gy = np.meshgrid(fx, fy, indexing="ij")
@@ -897,8 +928,8 @@ def _sole_field(sole: NDArray, footprint: NDArray, xs: NDArray, ys: NDArray, ali
     rows = (source[:, 0] - xs[0]) / step
     cols = (source[:, 1] - ys[0]) / step
     z = ndimage.map_coordinates(smooth, [rows, cols], order=1, mode="nearest").reshape(gx.shape)
-    zero_z = float(z[shapely.contains_xy(shapely.Polygon(aligned.polygon), gx, gy)].min())
-    return SoleField(fx, fy, np.clip(z - zero_z, 0, None)), zero_z
+    zero_z = float(z[shapely.contains_xy(shapely.Polygon(aligned.polygon), gx, gy)].min()) if from_lowest else 0.0
+    return SoleField(fx, fy, np.clip(z - zero_z, 0, None), cap_mm=cap), zero_z
 
 
 def _file_to_frame(mean: NDArray, scale: float, up: NDArray, floor_z: float, aligned: AlignedOutline) -> NDArray:

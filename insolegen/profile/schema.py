@@ -133,7 +133,8 @@ class FootTable(BaseModel):
     outline_units: Literal["mm", "cm", "in"] | None = None  # default: the file's own, else mm
     outline_side: Literal["auto", "left", "right"] = "auto"  # which foot the tracing is
     scan: str | None = None  # STL, OBJ or PLY; relative to the profile
-    scan_kind: Literal["auto", "foot", "sole", "impression"] = "auto"  # sole: a plantar-surface scan; impression: a foam box's foot-shaped hollow
+    # sole: a plantar-surface scan; impression: a foam box's foot-shaped hollow; insole: an insole's scan, copied
+    scan_kind: Literal["auto", "foot", "sole", "impression", "insole"] = "auto"
     scan_units: Literal["auto", "mm", "cm", "m", "in"] = "auto"  # auto: the unit that makes it 150-350 mm long
     scan_side: Literal["auto", "left", "right"] = "auto"
     scan_smoothing_mm: Annotated[float, _range("scan_smoothing_mm")] = defaults.SCAN_SMOOTHING_MM  # Gaussian smoothing of the sole

@@ -47,6 +47,9 @@ class FootSource:
     polygon: Any = field(compare=False, repr=False)  # (N, 2) ndarray
     sole: Any = field(default=None, compare=False, repr=False)  # SoleField or None
     conform: bool = False
+    # an insole's scan copied: "closed" (its top over its own bottom, as scanned) or
+    # "sheet" (its top only: the copy stands on the profile's thickness_mm)
+    insole_copy: Literal["none", "closed", "sheet"] = "none"
     info: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
