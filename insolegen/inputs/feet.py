@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -192,7 +192,8 @@ def _measured(spec: SideSpec, aligned: Any, sole: Any, info: dict[str, Any], war
             f"disagree by {abs(length - foot.length_mm) / foot.length_mm * 100:.1f} % (more than 3 %); "
             "check the units or the measurement"
         )
-    copy = ("sheet" if info["open_sheet"] else "closed") if info.get("scan_kind") == "insole" else "none"
+    copy: Literal["none", "closed", "sheet"] = (
+        ("sheet" if info["open_sheet"] else "closed") if info.get("scan_kind") == "insole" else "none")
     source = FootSource(kind=foot.kind, polygon=aligned.polygon, sole=sole, conform=foot.conform, info=info,
                         insole_copy=copy)
     # Defaults follow a child's foot length (defaults.for_foot), known only now.
