@@ -311,8 +311,15 @@ def test_a_diabetic_insert_follows_the_custom_insert_rules(tmp_path):
     assert main(["build", str(soft / "soft.toml"), "--out", str(soft / "out"), "--no-preview"]) == 0
     import json
     said = json.loads((soft / "out" / "pressure-offload" / "build.json").read_text(encoding="utf-8"))["warnings"]
-    assert any("10 % gyroid under a 363 kPa peak would compress about 140 %" in w and "17 % or more" in w
-               for w in said), said
+    import math
+    import re
+    found = [re.search(r"10 % gyroid under a (\d+) kPa peak would compress about (\d+) %.* (\d+) % or more", w)
+             for w in said]
+    (peak, strain, least), = [m.groups() for m in found if m]
+    # By hand: E = 26 MPa x 0.10^2 = 260 kPa; strain = peak / E; 50 % strain needs d = sqrt(peak / 13000)
+    assert 300 <= int(peak) <= 420, said  # the example map's heel/forefoot peak, read from the file
+    assert int(strain) == pytest.approx(100 * int(peak) / 260, abs=5)
+    assert int(least) == math.ceil(100 * math.sqrt(int(peak) / 13000))
 
 
 def test_the_diabetic_example_is_one_an_orthotist_would_sign(tmp_path):

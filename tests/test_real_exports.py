@@ -196,3 +196,41 @@ def test_a_synthetic_tekscan_map_with_flags_clear_is_detected(tmp_path, outline)
     code, err, record = _build(tmp_path, "right", f'file = "{path}"\n')
     assert code == 0, err
     assert record["sides"][0]["pressure"]["registration"]["side_from"] == "detected"
+
+
+# -- other real exports -----------------------------------------------------------------------
+
+EMED = REAL / "emed-walk.lst"
+
+
+def test_a_real_emed_listing_is_read_and_laid_on_the_foot(tmp_path):
+    """novel emed's listing of a step (pressuRe's test file, MIT): 106 pictures of a
+    54 x 22 window at 5 mm, kPa from the listing; the peak map's largest cell is the
+    largest value in the file's tables, found here by hand (each table row's cells
+    between its row number and its Force sum); built on an EU 42 it is found to show a
+    right foot and lies on it."""
+    grid = read_pressure_file(EMED)
+    assert grid.file_format == "emed" and grid.frames == 106 and grid.kpa.shape == (54, 22)
+    assert (grid.row_pitch_mm, grid.col_pitch_mm, grid.units) == (5.0, 5.0, "kPa")
+    largest = 0.0
+    for line in EMED.read_text(encoding="latin-1").splitlines():
+        cells = line.split("\t")
+        if cells and cells[0].strip().isdigit() and len(cells) > 3:
+            largest = max(largest, max(float(c) for c in cells[1:-1] if c.strip()))
+    assert float(np.nanmax(grid.kpa)) == largest == 370.0
+    code, err, record = _build(tmp_path, "right", f'file = "{EMED}"\n')
+    assert code == 0, err
+    registration = record["sides"][0]["pressure"]["registration"]
+    assert (registration["side_shown"], registration["side_from"]) == ("right", "detected")
+    assert registration["fit"]["loaded_cells_inside_share"] >= 0.95
+
+
+def test_a_real_export_of_a_layout_not_read_is_refused_with_what_it_holds(tmp_path):
+    """A novel pedar in-shoe export (99 sensors an insole on no grid; pressuRe, MIT):
+    refused in one line saying what it holds, not built on."""
+    code, err, record = _build(tmp_path, "right", f'file = "{REAL / "pedar-insoles.asc"}"\nunits = "kPa"\n')
+    assert code == 2 and record is None
+    (line,) = err.strip().splitlines()
+    for said in ("split by tabs", "starting with a word", "lines of numbers only", "not a layout insolegen reads"):
+        assert said in line, line
+    assert "decimal commas" not in line  # pedar writes decimal points

@@ -78,6 +78,29 @@ class PressureGrid:
     mirrored: tuple[str, ...] = ()
 
 
+def _frames_of(kind: str, text: str, plate_columns: int | None
+               ) -> tuple[list[NDArray[np.float64]], tuple[float | None, float | None], str | None, tuple[str, ...]]:
+    """The frames, sensel pitch, unit and mirror flags of a ``kind`` file's text."""
+    mirrored: tuple[str, ...] = ()
+    if kind == "tekscan":
+        frames, pitch, file_units, mirrored = _tekscan(text)
+    elif kind == "emed":
+        frames, pitch, file_units = _emed(text)
+    elif kind == "plate-table":
+        frames, pitch, file_units = read_sensor_table(text, plate_columns).frames, (None, None), None
+    else:
+        try:
+            frames, pitch, file_units = _plain(text)
+        except InputFileError as exc:
+            if "not a number" not in str(exc):
+                raise
+            raise InputFileError(
+                f"{exc}; the file holds {describe_text(text)}: not a layout insolegen reads (a grid of numbers, "
+                "Tekscan ASCII, an emed listing, or a plate export whose first row numbers the sensors): export "
+                "the map as one of them, or a grid of the peak frame with '# units: kPa'") from None
+    return frames, pitch, file_units, mirrored
+
+
 def read_pressure_file(path: Path, units: str | None = None, frame: str | int = "peak",
                        plate_columns: int | None = None) -> PressureGrid:
     """The map in ``path`` in kPa. ``units`` (a key of KPA_PER_UNIT) is used when the
@@ -99,23 +122,7 @@ def read_pressure_file(path: Path, units: str | None = None, frame: str | int = 
         raise InputFileError("the file is binary, not a text export: export the map as CSV, Tekscan ASCII "
                              "(.asf) or an emed ASCII listing (.lst)")
     kind = _format_of(path, text)
-    mirrored: tuple[str, ...] = ()
-    if kind == "tekscan":
-        frames, pitch, file_units, mirrored = _tekscan(text)
-    elif kind == "emed":
-        frames, pitch, file_units = _emed(text)
-    elif kind == "plate-table":
-        frames, pitch, file_units = read_sensor_table(text, plate_columns).frames, (None, None), None
-    else:
-        try:
-            frames, pitch, file_units = _plain(text)
-        except InputFileError as exc:
-            if "not a number" not in str(exc):
-                raise
-            raise InputFileError(
-                f"{exc}; the file holds {describe_text(text)}: not a layout insolegen reads (a grid of numbers, "
-                "Tekscan ASCII, an emed listing, or a plate export whose first row numbers the sensors): export "
-                "the map as one of them, or a grid of the peak frame with '# units: kPa'") from None
+    frames, pitch, file_units, mirrored = _frames_of(kind, text, plate_columns)
     if not frames:
         raise InputFileError(f"no pressure values found in this {_FORMAT_NAMES[kind]} file")
     shapes = {f.shape for f in frames}

@@ -27,6 +27,7 @@ __all__ = ["MIN_SENSORS", "SensorTable", "describe_text", "is_sensor_table", "re
 
 MIN_SENSORS = 8  # a header of fewer sensor numbers is no plate
 _NUMBER = re.compile(r"^[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?$")
+_DECIMAL_COMMA = re.compile(r"^[-+]?\d*,\d+$")  # 12,5 or ,5: a number written with a decimal comma
 _TIME = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?([.,]\d+)?$")  # 00:01:02,340
 _PEAK_ROW = re.compile(r"^(max(imum)?|peak|mpp|maximal\w*)$", re.I)
 
@@ -55,7 +56,8 @@ def _separator(line: str) -> str:
 
 def _decimal_comma(lines: list[str], separator: str) -> bool:
     """A ``,`` inside cells (not between them): the decimal mark."""
-    return separator != "," and any("," in cell for line in lines[:50] for cell in split_cells(line, separator))
+    return separator != "," and any(_DECIMAL_COMMA.match(cell) for line in lines[:50]
+                                    for cell in split_cells(line, separator))
 
 
 def _value(cell: str, comma: bool) -> float:
