@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from insolegen.core.paths import shown
+from insolegen.core.rows import unique_rows
 from insolegen.formats.limits import EXPORT_AGAIN, MAX_CLOUD_POINTS, MAX_PART_COORDINATE_MM, MeshFileError, read_mesh_bytes
 from insolegen.formats.stl import stl_triangles
 from insolegen.formats.text import shown_text
@@ -41,7 +42,7 @@ def load_mesh_file(path: Path) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
         faces = np.arange(len(vertices), dtype=np.int64).reshape(-1, 3)
         # STL stores each triangle's corners separately; merge equal corners to recover
         # the connectivity the checks need.
-        unique, inverse = np.unique(vertices, axis=0, return_inverse=True)
+        unique, inverse, _ = unique_rows(vertices)
     except MemoryError:
         # within the caps (~350 bytes a triangle) but more than this machine has
         count = "" if corners is None else f" ({len(corners):,} triangles)"

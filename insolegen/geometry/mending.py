@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from insolegen.core import exact
+from insolegen.core.rows import unique_rows
 from insolegen.geometry.solid import Mesh
 
 __all__ = [
@@ -150,7 +151,7 @@ def collapse_short_edges(mesh: Mesh, below_mm: float = SHORT_EDGE_MM) -> Mesh:
         short = directed[length < below_mm]
         if len(short) == 0:
             break
-        short = np.unique(np.sort(short, axis=1), axis=0)
+        short = unique_rows(np.sort(short, axis=1))[0]
         # each vertex's faces, found by sorting the corners once a round
         corners = f.ravel()
         order = np.argsort(corners, kind="stable")
@@ -237,5 +238,5 @@ def welded_as_stl(mesh: Mesh) -> Mesh:
     memory, shows a pinch (two corners at one point) that the STL turns into an edge of
     four triangles."""
     rounded = mesh.vertices.astype(np.float32)
-    points, index = np.unique(rounded, axis=0, return_inverse=True)
+    points, index, _ = unique_rows(rounded)
     return Mesh(vertices=points.astype(np.float64), faces=index.reshape(-1)[mesh.faces])

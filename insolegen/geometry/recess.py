@@ -19,6 +19,7 @@ import shapely
 import triangle
 from numpy.typing import NDArray
 
+from insolegen.core.rows import unique_rows
 from insolegen.geometry.solid import Mesh, counter_clockwise, ring_of, triangle_areas
 
 __all__ = ["KEEP_CLEAR_MM", "SLIVER_AREA_MM2", "STRAIGHT_MM", "Array", "RecessError", "recess_underside"]
@@ -59,7 +60,7 @@ def recess_underside(mesh: Mesh, area: shapely.Geometry, depth_mm: float,
         raise RecessError(f"the recess's outline is not a valid polygon ({shapely.is_valid_reason(area)})")
     rings = _rings(area)
     ring_xy = np.vstack(rings)
-    points, inverse = np.unique(ring_xy, axis=0, return_inverse=True)
+    points, inverse, _ = unique_rows(ring_xy)
     if len(points) != len(ring_xy):
         raise RecessError("the recess's rings touch one another")
     if not shapely.Polygon(v[outline, :2]).contains(area):

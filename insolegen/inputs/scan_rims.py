@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from insolegen.core.rows import unique_rows
+
 __all__ = ["RIM_SPAN_SHARE", "dish_opening", "long_rim"]
 
 # An open edge spanning this share of the scan's length runs round the sole (a cut
@@ -26,7 +28,7 @@ def long_rim(vertices: NDArray[np.float64], faces: NDArray[np.int64],
     if len(faces) == 0:
         return None
     edges = np.sort(np.vstack([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
-    unique, counts = np.unique(edges, axis=0, return_counts=True)
+    unique, _, counts = unique_rows(edges)
     open_edges = unique[counts == 1]
     if len(open_edges) == 0:
         return None

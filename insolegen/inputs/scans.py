@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 from insolegen.core import exact
 from insolegen.core.paths import shown
 from insolegen.core.rays import vertical_hits
+from insolegen.core.rows import unique_rows
 from insolegen.core.units import FOOT_LENGTH_RANGE_MM, UNIT_MM
 from insolegen.formats.limits import MeshFileError, read_mesh_bytes
 from insolegen.formats.meshes import xyz_points
@@ -430,7 +431,7 @@ def find_floor(points: NDArray[np.float64], opening: NDArray[np.float64] | None 
     area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
     normals = hull.equations[:, :3]
     keys = np.round(normals * 60).astype(np.int64)  # ~1 degree bins
-    _, group, = np.unique(keys, axis=0, return_inverse=True)[:2]
+    _, group, _ = unique_rows(keys)
     pooled = np.bincount(group.reshape(-1), weights=area)
     candidates = []
     for g in np.argsort(pooled)[::-1][:25]:
