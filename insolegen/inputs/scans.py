@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from insolegen.core import exact
 from insolegen.core.paths import shown
-from insolegen.core.rays import vertical_hits
+from insolegen.core.rays import grid_hits
 from insolegen.core.rows import unique_rows
 from insolegen.core.units import FOOT_LENGTH_RANGE_MM, UNIT_MM
 from insolegen.formats.limits import MeshFileError, read_mesh_bytes
@@ -133,7 +133,7 @@ SCALE_RANGE = (1e-6, 1e6)  # length_mm may rescale a scan by at most this (micro
 MAX_FLOOR_SPAN_MM = 1000.0  # a foot scan or foam box fits in this on its floor; sizes the height grid
 MAX_COVER = 10.0  # seen from above, triangles cover the scan's floor box this often at most (real: 0.9-1.9)
 VERTICAL_WALL_MM2 = 0.5e-12  # projected area below which vertical_hits skips a triangle (|det| <= 1e-12)
-RAY_TESTS_PER_BATCH = 6_000_000  # ray-triangle pairs a vertical_hits call tests (~230 bytes each)
+RAY_TESTS_PER_BATCH = 6_000_000  # ray-triangle pairs a height map tests at once, as vertical_hits would (~230 bytes each)
 MAX_RAY_TESTS = 30_000_000  # pairs for one height map in all (~20 s); real scans test < 6 million
 SCAN_FIX = "a foot scan needs the sole's 3-D shape: export the scanned foot (or foam-box impression) as a 3-D mesh"
 
@@ -447,29 +447,38 @@ def find_floor(points: NDArray[np.float64], opening: NDArray[np.float64] | None 
 
 
 def _grid(lo: NDArray, hi: NDArray, step: float) -> tuple[NDArray, NDArray]:
-    return np.arange(lo[0] - step, hi[0] + 2 * step, step), np.arange(lo[1] - step, hi[1] + 2 * step, step)
+    """Grid lines a step apart from a step below ``lo`` to past ``hi``: each the first
+    plus i x step, the same arithmetic as grid_hits' rays (np.arange's own values can
+    differ from it by a unit in the last place near zero)."""
+    def lines(a: float, b: float) -> NDArray:
+        first = a - step
+        return first + np.arange(len(np.arange(first, b + 2 * step, step))) * step
+    return lines(float(lo[0]), float(hi[0])), lines(float(lo[1]), float(hi[1]))
 
 
 def _height_maps(vertices: NDArray, faces: NDArray, xs: NDArray, ys: NDArray,
                  tests: float = 0.0) -> tuple[NDArray, NDArray]:
-    """Lowest and highest surface z over each grid point (NaN where nothing is hit).
+    """Lowest and highest surface z over each grid point of ``_grid`` (NaN where
+    nothing is hit).
 
-    With more than RAY_TESTS_PER_BATCH ray tests expected (``tests``), the rays go in
-    slabs of grid rows: each ray meets the same triangles with the same arithmetic
-    whatever else is in its batch, so the maps are the same, in bounded memory."""
-    gx, gy = np.meshgrid(xs, ys, indexing="ij")
-    low = np.full(gx.size, np.inf)
-    high = np.full(gx.size, -np.inf)
-    batches = min(len(xs), max(1, int(np.ceil(tests / RAY_TESTS_PER_BATCH))))
-    for rows in np.array_split(np.arange(len(xs)), batches):
-        first = rows[0] * len(ys)  # rays are numbered row by row
-        rays = np.column_stack([gx[rows].ravel(), gy[rows].ravel()])
-        hits = vertical_hits(vertices, faces, rays)
-        np.minimum.at(low, first + hits.ray, hits.z)
-        np.maximum.at(high, first + hits.ray, hits.z)
+    The rays stand on a regular grid, so grid_hits tests each triangle only against the
+    rays between its edges (a scan's triangles are mostly smaller than the grid: most
+    meet no ray at all); 4-5x faster than binning rays (vertical_hits), the same hits.
+    With more than RAY_TESTS_PER_BATCH ray tests expected (``tests``), the triangles go
+    in batches: each ray meets each triangle once with the same arithmetic whatever
+    else is in its batch, so the maps are the same, in bounded memory."""
+    nx, ny = len(xs), len(ys)
+    low = np.full(nx * ny, np.inf)
+    high = np.full(nx * ny, -np.inf)
+    batches = max(1, int(np.ceil(tests / RAY_TESTS_PER_BATCH)))
+    for chosen in np.array_split(np.arange(len(faces)), batches):
+        hits = grid_hits(vertices, faces[chosen], (float(xs[0]), float(ys[0])), GRID_MM, (nx, ny))
+        ray = (hits.ray % nx) * ny + hits.ray // nx  # grid_hits counts x fastest, these maps y
+        np.minimum.at(low, ray, hits.z)
+        np.maximum.at(high, ray, hits.z)
     low[~np.isfinite(low)] = np.nan
     high[~np.isfinite(high)] = np.nan
-    return low.reshape(gx.shape), high.reshape(gx.shape)
+    return low.reshape(nx, ny), high.reshape(nx, ny)
 
 
 def _mask_polygon(mask: NDArray[np.bool_], xs: NDArray, ys: NDArray) -> shapely.Polygon:
