@@ -1,6 +1,7 @@
-"""core.rows.unique_rows against numpy's own np.unique(axis=0): the same distinct rows
-in the same order, the same inverse, counts that add up; swept over shapes, dtypes and
-how often rows repeat."""
+"""core.rows against numpy's own: unique_rows against np.unique(axis=0) (the same
+distinct rows in the same order, the same inverse, counts that add up), row_spans and
+column_spans against np.ptp; swept over shapes, dtypes, how often rows repeat, NaN and
+infinities."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from insolegen.core.rows import unique_rows
+from insolegen.core.rows import column_spans, row_spans, unique_rows
 
 # Few distinct values, so rows repeat often; no -0.0 (numpy keeps whichever zero sorts
 # first) and no NaN (the readers refuse them before merging).
@@ -48,3 +49,14 @@ def test_float32_corners_that_differ_in_the_last_bit_stay_apart():
 def test_a_flat_array_is_refused():
     with pytest.raises(ValueError, match="2-D"):
         unique_rows(np.zeros(3))
+
+
+SPAN_VALUES = st.floats(allow_nan=True, allow_infinity=True, width=64, min_value=None, max_value=None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 40), st.integers(1, 4)), elements=SPAN_VALUES))
+def test_spans_are_numpys_ptp(rows):
+    with np.errstate(invalid="ignore", over="ignore"):
+        assert np.array_equal(row_spans(rows), np.ptp(rows, axis=1), equal_nan=True)
+        assert np.array_equal(column_spans(rows), np.ptp(rows, axis=0), equal_nan=True)

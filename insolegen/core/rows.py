@@ -1,8 +1,14 @@
-"""Equal rows of a 2-D array merged: what ``np.unique(a, axis=0, return_inverse=True)``
-gives, the same rows in the same order, about six times faster. numpy's version sorts a
-structured view of the rows one field comparison at a time (2.4 s for an STL's 1.9
-million corners); a lexsort of the columns does the same ordering in 0.4 s. Exact: rows
-are equal only when every column compares equal. A leaf module."""
+"""What numpy does slowly on the tall, narrow arrays of meshes (millions of rows of 2 or 3
+numbers), done column by column with the same results. A leaf module.
+
+- Equal rows merged: what ``np.unique(a, axis=0, return_inverse=True)`` gives, the same
+  rows in the same order, about six times faster. numpy's version sorts a structured
+  view of the rows one field comparison at a time (2.4 s for an STL's 1.9 million
+  corners); a lexsort of the columns does the same ordering in 0.4 s. Exact: rows are
+  equal only when every column compares equal.
+- Spans (max - min) of each row, and of each column: np.ptp reduces a 3-wide axis eight
+  times slower than three element-wise maxima, and a tall array's columns twice slower
+  than one column at a time."""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from typing import TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["unique_rows"]
+__all__ = ["column_spans", "row_spans", "unique_rows"]
 
 ScalarT = TypeVar("ScalarT", bound=np.generic)
 
@@ -34,3 +40,19 @@ def unique_rows(rows: NDArray[ScalarT]) -> tuple[NDArray[ScalarT], NDArray[np.in
     inverse[order] = np.cumsum(starts) - 1
     counts = np.diff(np.r_[np.flatnonzero(starts), len(rows)])
     return ranked[starts], inverse, counts
+
+
+def row_spans(rows: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Each row's largest minus its smallest entry: np.ptp(rows, axis=1), exactly."""
+    rows = np.asarray(rows)
+    high, low = rows[:, 0].copy(), rows[:, 0].copy()
+    for k in range(1, rows.shape[1]):
+        np.maximum(high, rows[:, k], out=high)
+        np.minimum(low, rows[:, k], out=low)
+    return high - low
+
+
+def column_spans(rows: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Each column's largest minus its smallest entry: np.ptp(rows, axis=0), exactly."""
+    rows = np.asarray(rows)
+    return np.array([rows[:, k].max() - rows[:, k].min() for k in range(rows.shape[1])])

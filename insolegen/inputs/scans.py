@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 from insolegen.core import exact
 from insolegen.core.paths import shown
 from insolegen.core.rays import grid_hits
-from insolegen.core.rows import unique_rows
+from insolegen.core.rows import column_spans, row_spans, unique_rows
 from insolegen.core.units import FOOT_LENGTH_RANGE_MM, UNIT_MM
 from insolegen.formats.limits import MeshFileError, read_mesh_bytes
 from insolegen.formats.meshes import xyz_points
@@ -228,7 +228,7 @@ def _degenerate_message(vertices: NDArray[np.float64], faces: NDArray[np.int64],
     """Why no triangle of the scan has an area: what the points look like."""
     points = vertices[np.unique(faces)]
     triangles = f"{len(faces)} triangle{'s' if len(faces) != 1 else ''}"
-    if np.ptp(points, axis=0).max() == 0:
+    if column_spans(points).max() == 0:
         return f"{name}: the scan is a single point: all the corners of its {triangles} coincide; {SCAN_FIX}"
     if _is_line(points):
         return f"{name}: the scan is a line: all the corners of its {triangles} lie on one straight line; {SCAN_FIX}"
@@ -240,7 +240,7 @@ def _principal_spans(points: NDArray[np.float64]) -> NDArray[np.float64]:
     """Extents along the principal axes, smallest first."""
     centred = points - points.mean(axis=0)
     axes = exact.symmetric_eigh(exact.covariance(centred))[1]
-    return np.ptp(exact.transform(centred, axes.T), axis=0)
+    return column_spans(exact.transform(centred, axes.T))
 
 
 def _is_line(points: NDArray[np.float64]) -> bool:
@@ -286,7 +286,7 @@ def _floor_grid_tests(frame: NDArray[np.float64], faces: NDArray[np.int64], name
     would make it huge: a stray point far away (a huge grid), a scrambled mesh
     (triangles across the whole scan, as from wrong face indices), triangles far too
     large and thin for the scan (slivers across it)."""
-    span = np.ptp(frame[:, :2], axis=0)
+    span = column_spans(frame[:, :2])
     if span.max() > MAX_FLOOR_SPAN_MM:
         raise InputFileError(
             f"{name}: the scan spans {span[0]:.0f} x {span[1]:.0f} mm on the floor it stands on; a foot scan "
@@ -300,7 +300,7 @@ def _floor_grid_tests(frame: NDArray[np.float64], faces: NDArray[np.int64], name
             f"{name}: the scan's triangles overlap far too much: seen from above they cover it {cover:.0f} times over "
             "(a scanned surface covers it a few times); the mesh is scrambled (wrong face indices?): check the export"
         )
-    width, depth = np.ptp(x, axis=1), np.ptp(y, axis=1)
+    width, depth = row_spans(x), row_spans(y)
     # vertical_hits bins rays in cells about a triangle across: each triangle meets the
     # rays of the cells its box covers; walls (no area seen from above) meet none
     cell = max(GRID_MM, float(np.median(np.r_[width, depth])))
@@ -325,7 +325,7 @@ def _merge_and_keep_largest(vertices: NDArray, faces: NDArray) -> tuple[NDArray,
     # on a grid of 1/1000 of their size (~0.3 mm), finer than the 0.5 mm sampling that
     # follows, which makes them several times smaller and faster to handle.
     lo = vertices.min(axis=0)
-    extent = float(np.ptp(vertices, axis=0).max()) or 1.0
+    extent = float(column_spans(vertices).max()) or 1.0
     step = extent / (2**21 - 1) if len(faces) < LARGE_SCAN_TRIANGLES else extent / CLUSTER_DIVISIONS
     keys = np.empty(len(vertices), dtype=np.int64)
     for at in range(0, len(vertices), KEY_CHUNK_VERTICES):  # in pieces: no 3 x n float temporaries
@@ -605,7 +605,7 @@ def _scaled(vertices: NDArray, triangles: int, units: str, length_mm: float | No
     mean = vertices.mean(axis=0)
     centred = vertices - mean
     axes = exact.symmetric_eigh(exact.covariance(centred))[1]
-    _check_shape(np.ptp(exact.transform(centred, axes.T), axis=0), triangles, name)
+    _check_shape(column_spans(exact.transform(centred, axes.T)), triangles, name)
     length_raw = float(np.ptp(exact.transform(centred, axes[:, -1])))
     if _scale is None:
         scale, unit_name, units_from = _units(length_raw, units, length_mm, path)
