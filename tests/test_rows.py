@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from insolegen.core.rows import column_spans, row_spans, unique_rows
+from insolegen.core.rows import column_spans, row_maxima, row_minima, row_spans, unique_rows
 
 # Few distinct values, so rows repeat often; no -0.0 (numpy keeps whichever zero sorts
 # first) and no NaN (the readers refuse them before merging).
@@ -60,3 +60,10 @@ def test_spans_are_numpys_ptp(rows):
     with np.errstate(invalid="ignore", over="ignore"):
         assert np.array_equal(row_spans(rows), np.ptp(rows, axis=1), equal_nan=True)
         assert np.array_equal(column_spans(rows), np.ptp(rows, axis=0), equal_nan=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 30), st.integers(1, 3), st.integers(1, 3)), elements=SPAN_VALUES))
+def test_row_extremes_of_triangles_are_numpys(triangles):
+    assert np.array_equal(row_minima(triangles), triangles.min(axis=1), equal_nan=True)
+    assert np.array_equal(row_maxima(triangles), triangles.max(axis=1), equal_nan=True)
