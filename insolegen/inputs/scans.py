@@ -63,6 +63,7 @@ __all__ = [
     "KEY_CHUNK_VERTICES",
     "LARGE_SCAN_TRIANGLES",
     "LEVEL_TOLERANCE_DEG",
+    "MAP_FACES_PER_BATCH",
     "MAX_ABS_COORDINATE",
     "MAX_CLOUD_SPACING_MM",
     "MAX_COVER",
@@ -134,6 +135,7 @@ MAX_FLOOR_SPAN_MM = 1000.0  # a foot scan or foam box fits in this on its floor;
 MAX_COVER = 10.0  # seen from above, triangles cover the scan's floor box this often at most (real: 0.9-1.9)
 VERTICAL_WALL_MM2 = 0.5e-12  # projected area below which vertical_hits skips a triangle (|det| <= 1e-12)
 RAY_TESTS_PER_BATCH = 6_000_000  # ray-triangle pairs a height map tests at once, as vertical_hits would (~230 bytes each)
+MAP_FACES_PER_BATCH = 250_000  # and triangles (grid_hits holds ~300 bytes a triangle: 75 MB a batch)
 MAX_RAY_TESTS = 30_000_000  # pairs for one height map in all (~20 s); real scans test < 6 million
 SCAN_FIX = "a foot scan needs the sole's 3-D shape: export the scanned foot (or foam-box impression) as a 3-D mesh"
 
@@ -325,6 +327,7 @@ def _first_of_each(keys: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[
     starts = np.empty(len(keys), dtype=bool)
     starts[:1] = True
     np.not_equal(ranked[1:], ranked[:-1], out=starts[1:])
+    del ranked  # a large scan's keys: 80 MB not to hold while the rest is made
     first = np.minimum.reduceat(order, np.flatnonzero(starts)) if len(keys) else order
     inverse = np.empty(len(keys), dtype=np.int64)
     inverse[order] = np.cumsum(starts) - 1
@@ -355,7 +358,9 @@ def _merge_and_keep_largest(vertices: NDArray, faces: NDArray) -> tuple[NDArray,
         q = np.round((vertices[at:at + KEY_CHUNK_VERTICES] - lo) / step).astype(np.int64)
         keys[at:at + KEY_CHUNK_VERTICES] = (q[:, 0] << 42) | (q[:, 1] << 21) | q[:, 2]
     first, inverse = _first_of_each(keys)
+    del keys
     vertices, faces = vertices[first], inverse[faces]
+    del inverse
     faces = faces[(faces[:, 0] != faces[:, 1]) & (faces[:, 1] != faces[:, 2]) & (faces[:, 0] != faces[:, 2])]
     n = len(vertices)
     edges = np.vstack([faces[:, [0, 1]], faces[:, [1, 2]]])
@@ -488,13 +493,14 @@ def _height_maps(vertices: NDArray, faces: NDArray, xs: NDArray, ys: NDArray,
     The rays stand on a regular grid, so grid_hits tests each triangle only against the
     rays between its edges (a scan's triangles are mostly smaller than the grid: most
     meet no ray at all); 4-5x faster than binning rays (vertical_hits), the same hits.
-    With more than RAY_TESTS_PER_BATCH ray tests expected (``tests``), the triangles go
-    in batches: each ray meets each triangle once with the same arithmetic whatever
-    else is in its batch, so the maps are the same, in bounded memory."""
+    With more than RAY_TESTS_PER_BATCH ray tests expected (``tests``) or more than
+    MAP_FACES_PER_BATCH triangles, the triangles go in batches: each ray meets each
+    triangle once with the same arithmetic whatever else is in its batch, so the maps
+    are the same, in bounded memory."""
     nx, ny = len(xs), len(ys)
     low = np.full(nx * ny, np.inf)
     high = np.full(nx * ny, -np.inf)
-    batches = max(1, int(np.ceil(tests / RAY_TESTS_PER_BATCH)))
+    batches = max(1, int(np.ceil(tests / RAY_TESTS_PER_BATCH)), int(np.ceil(len(faces) / MAP_FACES_PER_BATCH)))
     for chosen in np.array_split(np.arange(len(faces)), batches):
         hits = grid_hits(vertices, faces[chosen], (float(xs[0]), float(ys[0])), GRID_MM, (nx, ny))
         ray = (hits.ray % nx) * ny + hits.ray // nx  # grid_hits counts x fastest, these maps y
