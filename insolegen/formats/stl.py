@@ -17,6 +17,7 @@ __all__ = [
     "ASCII_SNIFF_BYTES", "ASCII_TAIL_BYTES", "STL_HEADER_BYTES", "STL_LOOP", "STL_LOOP_END", "STL_RECORD",
     "STL_RECORD_BYTES", "STL_SOLID_LINE", "STL_VERTEX_WORD", "STL_WALL_MARK", "declared_wall_mm", "sniff_stl_bytes",
     "stl_triangles",
+    "stl_triangles_as_written",
 ]
 
 STL_HEADER_BYTES = 80
@@ -96,12 +97,27 @@ def sniff_stl_bytes(data: bytes, name: str) -> str:
 def stl_triangles(data: bytes, name: str) -> NDArray[np.float64]:
     """The corners of every triangle of a binary or ASCII STL, (n, 3, 3); n may be 0."""
     if sniff_stl_bytes(data, name) == "binary":
-        count = _stl_declared(data)
-        _check_triangle_count(count, name)
-        records = np.frombuffer(data, dtype=STL_RECORD, count=count, offset=STL_HEADER_BYTES + 4)
         with np.errstate(invalid="ignore"):  # signalling NaNs: the callers refuse them in words
-            return records["corners"].astype(np.float64)
+            return _binary_corners(data, name).astype(np.float64)
     return _ascii_stl_triangles(data, name)
+
+
+def stl_triangles_as_written(data: bytes, name: str) -> NDArray[np.float32] | NDArray[np.float64]:
+    """:func:`stl_triangles` with a binary STL's own float32 numbers: half the memory of
+    a large scan's corners. Every float32 is exactly a float64, so a reader that widens
+    them before any arithmetic gets the same results. An ASCII STL's, parsed from text,
+    are float64."""
+    if sniff_stl_bytes(data, name) == "binary":
+        return _binary_corners(data, name).copy()  # a copy: the file's bytes can go
+    return _ascii_stl_triangles(data, name)
+
+
+def _binary_corners(data: bytes, name: str) -> NDArray[np.float32]:
+    """A binary STL's corners, a view of ``data``."""
+    count = _stl_declared(data)
+    _check_triangle_count(count, name)
+    records = np.frombuffer(data, dtype=STL_RECORD, count=count, offset=STL_HEADER_BYTES + 4)
+    return records["corners"]
 
 
 # One facet's loop, whitespace-free of layout (some writers put a facet on one line).

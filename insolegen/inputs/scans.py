@@ -38,7 +38,7 @@ from insolegen.formats.limits import MeshFileError, read_mesh_bytes
 from insolegen.formats.meshes import xyz_points
 from insolegen.formats.obj import obj_mesh
 from insolegen.formats.ply import ply_mesh
-from insolegen.formats.stl import stl_triangles
+from insolegen.formats.stl import stl_triangles_as_written
 from insolegen.inputs.align import AlignedOutline, align_outline
 from insolegen.inputs.errors import InputFileError
 from insolegen.inputs.insole_copies import FOOT_FOREFOOT_MIN_MM, INSOLE_FOREFOOT_MAX_MM, insole_evidence
@@ -185,9 +185,11 @@ class ScanRead:
     open_sheet: bool = False
 
 
-def _load(path: Path, name: str) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+def _load(path: Path, name: str) -> tuple[NDArray[np.float32] | NDArray[np.float64], NDArray[np.int64]]:
     """The scan's vertices and triangles, or InputFileError: the file is read once
-    (capped, no hang on a FIFO or device) and parsed from memory."""
+    (capped, no hang on a FIFO or device) and parsed from memory. A binary STL's
+    vertices stay float32, as written (half the memory); the rest are float64."""
+    vertices: NDArray[np.float32] | NDArray[np.float64]
     kind = path.suffix.lower()
     if kind not in SCAN_FORMATS:
         found = f"unknown scan format {shown(kind, 20)!r}" if kind else "no file extension"
@@ -198,7 +200,7 @@ def _load(path: Path, name: str) -> tuple[NDArray[np.float64], NDArray[np.int64]
             vertices, faces = xyz_points(data, name), np.empty((0, 3), np.int64)
         elif kind == ".stl":
             # binary STL straight into arrays: millions of triangles in well under a second
-            corners = stl_triangles(data, name)
+            corners = stl_triangles_as_written(data, name)  # float32: widened where used (_merge_and_keep_largest)
             vertices = corners.reshape(-1, 3)
             faces = np.arange(len(vertices), dtype=np.int64).reshape(-1, 3)
         else:
@@ -214,7 +216,7 @@ def _load(path: Path, name: str) -> tuple[NDArray[np.float64], NDArray[np.int64]
     return vertices, faces
 
 
-def _check_coordinates(vertices: NDArray[np.float64], name: str) -> None:
+def _check_coordinates(vertices: NDArray[np.float32] | NDArray[np.float64], name: str) -> None:
     """Finite and not absurdly large: later steps square and subtract coordinates."""
     bad = ~np.isfinite(vertices).all(axis=1)
     if bad.any():
@@ -226,9 +228,9 @@ def _check_coordinates(vertices: NDArray[np.float64], name: str) -> None:
                              "in any unit: check the export (units, stray points)")
 
 
-def _degenerate_message(vertices: NDArray[np.float64], faces: NDArray[np.int64], name: str) -> str:
+def _degenerate_message(vertices: NDArray[np.float32] | NDArray[np.float64], faces: NDArray[np.int64], name: str) -> str:
     """Why no triangle of the scan has an area: what the points look like."""
-    points = vertices[np.unique(faces)]
+    points = vertices[np.unique(faces)].astype(np.float64)
     triangles = f"{len(faces)} triangle{'s' if len(faces) != 1 else ''}"
     if column_spans(points).max() == 0:
         return f"{name}: the scan is a single point: all the corners of its {triangles} coincide; {SCAN_FIX}"
@@ -350,16 +352,18 @@ def _merge_and_keep_largest(vertices: NDArray, faces: NDArray) -> tuple[NDArray,
     # merge only coincident vertices (~0.2 um steps on a foot); large ones are clustered
     # on a grid of 1/1000 of their size (~0.3 mm), finer than the 0.5 mm sampling that
     # follows, which makes them several times smaller and faster to handle.
-    lo = vertices.min(axis=0)
-    extent = float(column_spans(vertices).max()) or 1.0
+    # A binary STL's corners come as written, float32: widened before any arithmetic
+    # (exactly), so the keys are those of the float64 corners.
+    lo = np.array([vertices[:, k].min() for k in range(3)], dtype=np.float64)
+    extent = float((np.array([vertices[:, k].max() for k in range(3)], dtype=np.float64) - lo).max()) or 1.0
     step = extent / (2**21 - 1) if len(faces) < LARGE_SCAN_TRIANGLES else extent / CLUSTER_DIVISIONS
     keys = np.empty(len(vertices), dtype=np.int64)
     for at in range(0, len(vertices), KEY_CHUNK_VERTICES):  # in pieces: no 3 x n float temporaries
-        q = np.round((vertices[at:at + KEY_CHUNK_VERTICES] - lo) / step).astype(np.int64)
+        q = np.round((vertices[at:at + KEY_CHUNK_VERTICES].astype(np.float64) - lo) / step).astype(np.int64)
         keys[at:at + KEY_CHUNK_VERTICES] = (q[:, 0] << 42) | (q[:, 1] << 21) | q[:, 2]
     first, inverse = _first_of_each(keys)
     del keys
-    vertices, faces = vertices[first], inverse[faces]
+    vertices, faces = vertices[first].astype(np.float64), inverse[faces]
     del inverse
     faces = faces[(faces[:, 0] != faces[:, 1]) & (faces[:, 1] != faces[:, 2]) & (faces[:, 0] != faces[:, 2])]
     n = len(vertices)
