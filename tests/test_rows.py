@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from insolegen.core.rows import column_spans, row_maxima, row_minima, row_spans, unique_rows
+from insolegen.core.rows import column_spans, first_of_each, row_maxima, row_minima, row_spans, unique_rows
 
 # Few distinct values, so rows repeat often; no -0.0 (numpy keeps whichever zero sorts
 # first) and no NaN (the readers refuse them before merging).
@@ -67,3 +67,18 @@ def test_spans_are_numpys_ptp(rows):
 def test_row_extremes_of_triangles_are_numpys(triangles):
     assert np.array_equal(row_minima(triangles), triangles.min(axis=1), equal_nan=True)
     assert np.array_equal(row_maxima(triangles), triangles.max(axis=1), equal_nan=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.int64, st.integers(0, 200), elements=st.integers(-5, 5)))
+def test_first_of_each_is_numpys_index_and_inverse(keys):
+    first, inverse = first_of_each(keys)
+    _, expected_first, expected_inverse = np.unique(keys, return_index=True, return_inverse=True)
+    assert np.array_equal(first, expected_first)
+    assert np.array_equal(inverse, expected_inverse.reshape(-1))
+
+
+def test_column_spans_of_float32_are_the_float64_spans():
+    rows = np.array([[16777216.0, 0.1], [1.0, -0.3]], dtype=np.float32)  # 2**24 - 1 is not a float32
+    assert np.array_equal(column_spans(rows), np.ptp(rows.astype(np.float64), axis=0))
+    assert column_spans(rows).dtype == np.float64

@@ -26,14 +26,13 @@ def long_rim(vertices: NDArray[np.float64], faces: NDArray[np.int64],
     if len(faces) == 0:
         return None
     # each edge one integer (its lower vertex x n + its higher), so counting them is a
-    # 1-D sort: three times faster than merging rows on a large scan's 10 million edges
+    # 1-D sort (as checks.meshcheck counts edges): three times faster than merging rows
+    # on a large scan's 10 million edges
     n = len(vertices)
-    lower = np.minimum(faces, np.roll(faces, -1, axis=1)).ravel()
-    higher = np.maximum(faces, np.roll(faces, -1, axis=1)).ravel()
-    keys = np.sort(lower * n + higher)
-    starts = np.r_[True, keys[1:] != keys[:-1]]
-    counts = np.diff(np.r_[np.flatnonzero(starts), len(keys)])
-    once = keys[starts][counts == 1]
+    following = np.roll(faces, -1, axis=1)
+    keys, counts = np.unique((np.minimum(faces, following) * n + np.maximum(faces, following)).ravel(),
+                             return_counts=True)
+    once = keys[counts == 1]
     open_edges = np.column_stack([once // n, once % n])
     if len(open_edges) == 0:
         return None

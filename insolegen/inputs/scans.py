@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 from insolegen.core import exact
 from insolegen.core.paths import shown
 from insolegen.core.rays import grid_hits
-from insolegen.core.rows import column_spans, row_spans, unique_rows
+from insolegen.core.rows import column_minima, column_spans, first_of_each, row_spans, unique_rows
 from insolegen.core.units import FOOT_LENGTH_RANGE_MM, UNIT_MM
 from insolegen.formats.limits import MeshFileError, read_mesh_bytes
 from insolegen.formats.meshes import xyz_points
@@ -134,7 +134,7 @@ SCALE_RANGE = (1e-6, 1e6)  # length_mm may rescale a scan by at most this (micro
 MAX_FLOOR_SPAN_MM = 1000.0  # a foot scan or foam box fits in this on its floor; sizes the height grid
 MAX_COVER = 10.0  # seen from above, triangles cover the scan's floor box this often at most (real: 0.9-1.9)
 VERTICAL_WALL_MM2 = 0.5e-12  # projected area below which vertical_hits skips a triangle (|det| <= 1e-12)
-RAY_TESTS_PER_BATCH = 6_000_000  # ray-triangle pairs a height map tests at once, as vertical_hits would (~230 bytes each)
+RAY_TESTS_PER_BATCH = 6_000_000  # ray-triangle pairs a height map batch may hold, counted as _floor_grid_tests counts
 MAP_FACES_PER_BATCH = 250_000  # and triangles (grid_hits holds ~300 bytes a triangle: 75 MB a batch)
 MAX_RAY_TESTS = 30_000_000  # pairs for one height map in all (~20 s); real scans test < 6 million
 SCAN_FIX = "a foot scan needs the sole's 3-D shape: export the scanned foot (or foam-box impression) as a 3-D mesh"
@@ -305,8 +305,10 @@ def _floor_grid_tests(frame: NDArray[np.float64], faces: NDArray[np.int64], name
             "(a scanned surface covers it a few times); the mesh is scrambled (wrong face indices?): check the export"
         )
     width, depth = row_spans(x), row_spans(y)
-    # vertical_hits bins rays in cells about a triangle across: each triangle meets the
-    # rays of the cells its box covers; walls (no area seen from above) meet none
+    # Counted as if rays were binned in cells about a triangle across (each triangle
+    # meeting the rays of the cells its box covers; walls, no area seen from above,
+    # none): an upper bound of what grid_hits tests, which tests only rays inside a
+    # triangle's columns and rows.
     cell = max(GRID_MM, float(np.median(np.r_[width, depth])))
     seen = projected > VERTICAL_WALL_MM2
     tests = float(((width[seen] + cell) * (depth[seen] + cell)).sum()) / GRID_MM**2
@@ -317,23 +319,6 @@ def _floor_grid_tests(frame: NDArray[np.float64], faces: NDArray[np.int64], name
             "more even, and export it again"
         )
     return tests
-
-
-def _first_of_each(keys: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """np.unique(keys, return_index=True, return_inverse=True)'s index and inverse: for
-    each distinct key (ascending) the first place it occurs, and each key's rank. Any
-    sort gives the same answer (the first place is the least index in its run), so
-    numpy's fastest is used: 25 % faster than np.unique's stable sort on 10 million."""
-    order = np.argsort(keys)
-    ranked = keys[order]
-    starts = np.empty(len(keys), dtype=bool)
-    starts[:1] = True
-    np.not_equal(ranked[1:], ranked[:-1], out=starts[1:])
-    del ranked  # a large scan's keys: 80 MB not to hold while the rest is made
-    first = np.minimum.reduceat(order, np.flatnonzero(starts)) if len(keys) else order
-    inverse = np.empty(len(keys), dtype=np.int64)
-    inverse[order] = np.cumsum(starts) - 1
-    return first, inverse
 
 
 def _used(faces: NDArray[np.int64], vertex_count: int) -> NDArray[np.bool_]:
@@ -354,14 +339,14 @@ def _merge_and_keep_largest(vertices: NDArray, faces: NDArray) -> tuple[NDArray,
     # follows, which makes them several times smaller and faster to handle.
     # A binary STL's corners come as written, float32: widened before any arithmetic
     # (exactly), so the keys are those of the float64 corners.
-    lo = np.array([vertices[:, k].min() for k in range(3)], dtype=np.float64)
-    extent = float((np.array([vertices[:, k].max() for k in range(3)], dtype=np.float64) - lo).max()) or 1.0
+    lo = column_minima(vertices)
+    extent = float(column_spans(vertices).max()) or 1.0
     step = extent / (2**21 - 1) if len(faces) < LARGE_SCAN_TRIANGLES else extent / CLUSTER_DIVISIONS
     keys = np.empty(len(vertices), dtype=np.int64)
     for at in range(0, len(vertices), KEY_CHUNK_VERTICES):  # in pieces: no 3 x n float temporaries
         q = np.round((vertices[at:at + KEY_CHUNK_VERTICES].astype(np.float64) - lo) / step).astype(np.int64)
         keys[at:at + KEY_CHUNK_VERTICES] = (q[:, 0] << 42) | (q[:, 1] << 21) | q[:, 2]
-    first, inverse = _first_of_each(keys)
+    first, inverse = first_of_each(keys)
     del keys
     vertices, faces = vertices[first].astype(np.float64), inverse[faces]
     del inverse
