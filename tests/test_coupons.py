@@ -258,6 +258,21 @@ def test_a_diamond_at_its_greatest_fraction_measures_what_was_built():
     assert coupon.measured_pct == pytest.approx(coupon.built_pct, rel=0.10)  # measured 55.3
 
 
+@pytest.mark.xfail(strict=True, reason="known defect (found by CI's sweep, 2026-12-07, the same on 598adc7): a 7.4 mm diamond "
+                   "cell at its least fraction with 0.717 mm walls is drawn with a 0.65 mm wall, under the 0.667 mm "
+                   "its settings allow; the sheet's threshold or the mesher needs a margin at the least fraction")
+def test_a_thin_walled_diamond_at_its_least_fraction_keeps_its_walls():
+    from insolegen.build.coupons import lattice_coupon
+    from insolegen.geometry.lattice.fill import least_fraction, thinnest_allowed_mm
+    from insolegen.profile.spec import LatticeSpec, lattice_step_mm
+
+    cell, wall = 7.399792976630476, 0.7168758721241635
+    lattice = LatticeSpec(kind="diamond", cell_mm=cell, wall_min_mm=wall, edge_mm=lattice_step_mm(cell, wall))
+    coupon = lattice_coupon(math.ceil(1000 * least_fraction(lattice)) / 10, lattice)  # raises CouponError now
+    assert coupon.report.ok
+    _assert_walls_everywhere(coupon, thinnest_allowed_mm(lattice))
+
+
 def _assert_walls_everywhere(coupon, allowed_mm: float) -> None:
     """No wall thinner than allowed, by a ray from every face of the STL's mesh."""
     from insolegen.geometry.mending import welded_as_stl
