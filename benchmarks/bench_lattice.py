@@ -13,15 +13,18 @@
    built and measured on the mesh in a cell-square box in the zone's middle, with the
    relative error.
 3. Unless --no-slice, and when prusa-slicer is installed: PrusaSlicer slicing each
-   lattice 3MF at 0.2 mm layers on an MK4 bed (wall clock, whether it said "error" or
-   "repair").
+   lattice 3MF by its own line (build.json: the report's recipe, outlines simplified to
+   0.05 mm) and, beside it, by the same line at full resolution (the baseline): wall
+   clock, whether it said "error" or "repair", the G-code's size and filament.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import resource
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -31,7 +34,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MK4_BED = "0x0,250x0,250x210,0x210"
 WALL_REACH_MM = 1.0  # walls are looked for this deep from every face (deeper: slower)
 
 
@@ -78,17 +80,25 @@ def main() -> None:
             return
         for side in record["sides"]:
             model = folder / side["lattice_files"]["prusaslicer_3mf"]
-            gcode = Path(tmp) / f"{side['side']}.gcode"
-            start = time.perf_counter()
-            result = subprocess.run([prusa, "--export-gcode", str(model), "-o", str(gcode), "--bed-shape", MK4_BED,
-                                     "--layer-height", "0.2", "--first-layer-height", "0.2"],
-                                    capture_output=True, text=True)
-            seconds = time.perf_counter() - start
-            said = "\n".join(line for line in (result.stdout + result.stderr).lower().splitlines() if "[trace]" not in line)
-            print(f"\nPrusaSlicer, {model.name}: exit {result.returncode} in {seconds:.0f} s; "
-                  f"'error' said: {'error' in said}; 'repair' said: {'repair' in said}; "
-                  f"G-code {gcode.stat().st_size / 1e6:.1f} MB" if gcode.exists() else "no G-code")
-
+            # the part's own line (build.json: --resolution 0.05) beside the baseline, the
+            # same line at PrusaSlicer's full resolution, one after the other
+            line = shlex.split(side["lattice_files"]["prusaslicer_command"])
+            assert "--resolution" in line, line
+            at = line.index("--resolution")
+            baseline = line[:at] + line[at + 2:]
+            for name, command in (("its line (--resolution 0.05)", line), ("baseline (full resolution)", baseline)):
+                gcode = folder / command[command.index("-o") + 1]
+                start = time.perf_counter()
+                result = subprocess.run([prusa, *command[1:]], cwd=folder, capture_output=True, text=True)
+                seconds = time.perf_counter() - start
+                said = "\n".join(text for text in (result.stdout + result.stderr).lower().splitlines()
+                                 if "[trace]" not in text)
+                used = re.search(r"; filament used \[cm3\] = ([\d.]+)", gcode.read_text()) if gcode.exists() else None
+                print(f"\nPrusaSlicer, {model.name}, {name}: exit {result.returncode} in {seconds:.0f} s; "
+                      f"'error' said: {'error' in said}; 'repair' said: {'repair' in said}; "
+                      + (f"G-code {gcode.stat().st_size / 1e6:.1f} MB, {used.group(1) if used else '?'} cm3 of filament"
+                         if gcode.exists() else "no G-code"))
+                gcode.unlink(missing_ok=True)
 
 def _thinnest_from_every_face(stl: Path) -> str:
     """The thinnest wall by a ray from every face of the STL, as text (with the time)."""

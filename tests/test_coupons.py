@@ -186,6 +186,39 @@ def test_prusaslicer_slices_a_lattice_coupon_without_errors_or_repairs(tmp_path,
 
 @pytest.mark.slow
 @pytest.mark.skipif(PRUSA is None, reason="prusa-slicer is not installed; .ci/run installs it")
+def test_a_lattice_sliced_by_its_own_line_lays_the_same_solid_with_its_outlines_simplified(tmp_path, capsys):
+    """A lattice part's PrusaSlicer line (print_settings.prusa_command(lattice=True)) asks
+    for a 0.05 mm slice resolution, and the G-code says PrusaSlicer used it; what it prints
+    is the same: the filament within 1 % of the full-resolution slicing's, every move on
+    the bed, 0.2 mm layers, 230 / 50 °C. (It is faster: BENCHMARKS.md; not timed here.)"""
+    from gcodeproof import asked, outside_bed, read_program
+
+    from insolegen.exports.print_settings import LATTICE_SLICE_RESOLUTION_MM, prusa_command
+
+    assert _run(capsys, "coupons", "--lattice", "--densities", "30", "--out", str(tmp_path))[0] == 0
+    model = tmp_path / "coupons-lattice" / "coupon-lattice-30.3mf"
+    used = {}
+    for lattice in (False, True):
+        gcode = tmp_path / f"{lattice}.gcode"
+        command = prusa_command(model, (250.0, 210.0), gcode, lattice=lattice)
+        assert ("--resolution" in command) == lattice
+        result = subprocess.run([PRUSA, *command[1:]], capture_output=True, text=True, timeout=900)
+        assert result.returncode == 0, result.stderr[-2000:]
+        text = gcode.read_text()
+        assert re.search(r"^; resolution = (\S+)$", text, re.M).group(1) == (
+            f"{LATTICE_SLICE_RESOLUTION_MM:g}" if lattice else "0")
+        used[lattice] = float(re.search(r"; filament used \[cm3\] = ([\d.]+)", text).group(1))
+        program = read_program(gcode)
+        assert not len(outside_bed(program, (250.0, 210.0)))
+        layers = program.layers()
+        assert layers[0] == pytest.approx(0.2, abs=1e-6) and np.allclose(np.diff(layers), 0.2, atol=1e-3)
+        assert set(asked(program, "M104") + asked(program, "M109")) - {0.0} == {230.0}
+        assert set(asked(program, "M140") + asked(program, "M190")) - {0.0} == {50.0}
+    assert used[True] == pytest.approx(used[False], rel=0.01), used
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(PRUSA is None, reason="prusa-slicer is not installed; .ci/run installs it")
 def test_prusaslicer_fills_infill_coupons_in_proportion_to_their_density(tmp_path, capsys):
     from gcode import read_gcode
 

@@ -17,6 +17,7 @@ import shapely
 
 from insolegen.cli import main
 from insolegen.core.sheets import GRAD_MAX
+from insolegen.exports.print_settings import prusa_command, shell_line
 from insolegen.geometry.lattice.fill import blended_fraction, fraction_for, fraction_table, least_fraction, threshold_for
 from insolegen.profile import profile_from_dict
 from insolegen.profile.problems import ProfileError
@@ -160,6 +161,11 @@ def test_the_lattice_part_is_one_solid_with_walls_at_the_minimum_and_the_fractio
         assert zone["measured_pct"] == pytest.approx(zone["built_pct"], rel=0.10), zone
     files = record["lattice_files"]
     assert (lattice_build / files["file"]).stat().st_size > 1_000_000
+    # its PrusaSlicer line: on the bed it is placed on, outlines simplified to 0.05 mm
+    bed = tuple(record["prusaslicer_3mf"]["placement"]["bed_mm"])
+    assert files["prusaslicer_command"] == shell_line(prusa_command(
+        files["prusaslicer_3mf"], bed, files["prusaslicer_3mf"].replace(".3mf", ".gcode"), lattice=True))
+    assert " --resolution 0.05 " in files["prusaslicer_command"]
     assert main(["check", str(lattice_build / files["file"]),  # held to the wall the files say
                  str(lattice_build / files["prusaslicer_3mf"]), str(lattice_build / files["orca_3mf"])]) == 0
 

@@ -11,7 +11,7 @@ from typing import Any
 from insolegen.build.parts import BuildResult, SidePart
 from insolegen.build.record import FRAME, UNITS, BuildRecord, SideRecord
 from insolegen.exports import outputs
-from insolegen.exports.print_settings import cura_command, shell_line
+from insolegen.exports.print_settings import cura_command, prusa_command, shell_line
 from insolegen.exports.stl import stl_bytes
 from insolegen.exports.threemf import orca_3mf, prusa_3mf
 from insolegen.formats.stl import STL_WALL_MARK
@@ -94,9 +94,13 @@ def _lattice_files(result: BuildResult, side: str, lattice: Any, files: dict[str
                                                    fill_pct=100.0, thinnest_wall_mm=wall)
     files[names[f"{side}.lattice.orca.3mf"]] = orca_3mf(f"{title}-lattice", lattice, (), pattern, orca_place,
                                                         fill_pct=100.0, thinnest_wall_mm=wall)
+    threemf = names[f"{side}.lattice.3mf"]
     entry["lattice_files"] = {"file": names[f"{side}.lattice"], "sha256": hashlib.sha256(lattice_data).hexdigest(),
-                              "prusaslicer_3mf": names[f"{side}.lattice.3mf"],
-                              "orca_3mf": names[f"{side}.lattice.orca.3mf"]}
+                              "prusaslicer_3mf": threemf,
+                              "orca_3mf": names[f"{side}.lattice.orca.3mf"],
+                              # the report's line for it (its outlines simplified: print_settings)
+                              "prusaslicer_command": shell_line(prusa_command(
+                                  threemf, prusa_place.bed_mm, threemf[: -len(".3mf")] + ".gcode", lattice=True))}
 
 
 def _with_patient(result: BuildResult) -> BuildResult:

@@ -26,6 +26,7 @@ from insolegen.core import exact
 
 __all__ = [
     "CURA_LINE_WIDTH_MM",
+    "LATTICE_SLICE_RESOLUTION_MM",
     "SKIRT_GAP_MM",
     "TPU",
     "PrintSettings",
@@ -39,6 +40,15 @@ __all__ = [
 
 CURA_LINE_WIDTH_MM = 0.4  # fdmprinter's default line width (its nozzle 0.4 mm)
 SKIRT_GAP_MM = 3.0  # the skirt's distance from the part, inside placement.BED_MARGIN_MM
+# A lattice part is sliced with PrusaSlicer's "slice resolution" at this (mm): each
+# layer's outlines simplified to within it before the perimeters are made. The marching
+# grid leaves outlines of many short segments (0.2 mm on average on the example pair),
+# and making perimeters is what takes the time: on the lattice pair's left part 385-434 s
+# at full resolution, 200 s at 0.05 mm (BENCHMARKS.md, 2026-12-07 (evening)). 0.05 mm is
+# the lattice surface's own tolerance (issue 31), an eighth of a line's width. A setting of
+# the print preset, not of an object: the 3MF cannot carry it (checked: an object key
+# "resolution" changes nothing), so the command line and the README give it.
+LATTICE_SLICE_RESOLUTION_MM = 0.05
 
 
 @dataclass(frozen=True)
@@ -115,13 +125,15 @@ def bed_shape(bed_mm: tuple[float, float]) -> str:
 
 
 def prusa_command(threemf: str | Path, bed_mm: tuple[float, float], gcode: str | Path,
-                  settings: PrintSettings = TPU, supports: bool = False) -> list[str]:
+                  settings: PrintSettings = TPU, supports: bool = False, lattice: bool = False) -> list[str]:
     """Slice a PrusaSlicer 3MF on the command line with the settings it cannot carry.
     The bed must be the one the file was placed on: PrusaSlicer's command line does not
     re-arrange a 3MF. ``supports``: the 3MF asks for them (a shoe underside): their first
     layer is not spread 3 mm wider (PrusaSlicer's default), which put the skirt around
-    them 1.3 mm off the bed."""
+    them 1.3 mm off the bed. ``lattice``: a lattice part, its outlines simplified to
+    LATTICE_SLICE_RESOLUTION_MM."""
     spread = ["--raft-first-layer-expansion", "0"] if supports else []
+    detail = ["--resolution", f"{LATTICE_SLICE_RESOLUTION_MM:g}"] if lattice else []
     return [
         "prusa-slicer", "--export-gcode", str(threemf), "--bed-shape", bed_shape(bed_mm),
         "--first-layer-height", f"{settings.first_layer_height_mm:g}",
@@ -134,7 +146,7 @@ def prusa_command(threemf: str | Path, bed_mm: tuple[float, float], gcode: str |
         "--retract-length", f"{settings.retraction_mm:g}", "--filament-type", "FLEX",
         # one skirt loop 3 mm out: it stays inside the bed margin the 3MF was placed
         # with (placement.BED_MARGIN_MM); PrusaSlicer's default 6 mm ran off the bed
-        "--skirts", "1", "--skirt-distance", f"{SKIRT_GAP_MM:g}", *spread,
+        "--skirts", "1", "--skirt-distance", f"{SKIRT_GAP_MM:g}", *spread, *detail,
         "-o", str(gcode),
     ]
 

@@ -390,9 +390,9 @@ def _estimate_text(estimates: dict[str, str] | None) -> str:
 
 
 def prusa_recipe(result: BuildResult, files: dict[str, str]) -> str:
-    """The PrusaSlicer command for this build's 3MF files, one per side, an option a line
-    (the report prints them unbroken: issue 29 found them broken at "--" in the PDF), to
-    paste into a shell in the build's folder."""
+    """The PrusaSlicer command for this build's 3MF files, one per side and one per
+    lattice part, an option a line (the report prints them unbroken: issue 29 found them
+    broken at "--" in the PDF), to paste into a shell in the build's folder."""
     lines = []
     for part in result.parts:
         side = part.spec.side
@@ -400,6 +400,10 @@ def prusa_recipe(result: BuildResult, files: dict[str, str]) -> str:
         bed = result.placements[side][0].bed_mm
         lines.append(shell_lines(prusa_command(threemf, bed, threemf[: -len(".3mf")] + ".gcode",
                                                supports=part.surface.has_footbed)))
+    for lattice_side in result.lattices:
+        threemf = files[f"{lattice_side}.lattice.3mf"]
+        lines.append(shell_lines(prusa_command(threemf, result.placements[lattice_side][0].bed_mm,
+                                               threemf[: -len(".3mf")] + ".gcode", lattice=True)))
     return "\n".join(lines)
 
 
