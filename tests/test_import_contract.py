@@ -83,7 +83,8 @@ def _imports(path: Path, module: str, text: str | None = None) -> list[tuple[int
 
 
 MODULES = sorted(PACKAGE.rglob("*.py"))
-GRAPH = {_module_name(p): {t for _, t, _ in _imports(p, _module_name(p))} for p in MODULES}
+FOUND = {p: _imports(p, _module_name(p)) for p in MODULES}  # each module read once, at collection
+GRAPH = {_module_name(p): {t for _, t, _ in found} for p, found in FOUND.items()}
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
@@ -91,7 +92,7 @@ def test_imports_run_one_way(path):
     module = _module_name(path)
     rank = STAGES.index(_stage(module))
     upward = [f"line {line}: {target} ({_stage(target)}{', lazy' if lazy else ''})"
-              for line, target, lazy in _imports(path, module) if STAGES.index(_stage(target)) > rank]
+              for line, target, lazy in FOUND[path] if STAGES.index(_stage(target)) > rank]
     assert not upward, f"{module} ({_stage(module)}) imports from a later stage: " + "; ".join(upward)
 
 
