@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from insolegen.core.rows import column_spans, first_of_each, row_maxima, row_minima, row_spans, unique_rows
+from insolegen.core.rows import column_spans, first_of_each, row_cross, row_maxima, row_minima, row_spans, unique_rows
 
 # Few distinct values, so rows repeat often; no -0.0 (numpy keeps whichever zero sorts
 # first) and no NaN (the readers refuse them before merging).
@@ -82,3 +82,19 @@ def test_column_spans_of_float32_are_the_float64_spans():
     rows = np.array([[16777216.0, 0.1], [1.0, -0.3]], dtype=np.float32)  # 2**24 - 1 is not a float32
     assert np.array_equal(column_spans(rows), np.ptp(rows.astype(np.float64), axis=0))
     assert column_spans(rows).dtype == np.float64
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
+@given(arrays(np.float64, st.tuples(st.integers(0, 40), st.just(3)), elements=SPAN_VALUES),
+       arrays(np.float64, st.tuples(st.integers(0, 40), st.just(3)), elements=SPAN_VALUES))
+def test_row_cross_is_numpys_cross_bit_for_bit(a, b):
+    n = min(len(a), len(b))
+    a, b = a[:n], b[:n]
+    assert np.array_equal(row_cross(a, b), np.cross(a, b), equal_nan=True)
+    assert np.array_equal(row_cross(a[:1], b), np.cross(a[:1], b), equal_nan=True)  # broadcast, as numpy
+    assert row_cross(a.astype(np.float32), b.astype(np.float32)).dtype == np.float32
+
+
+def test_row_cross_refuses_rows_not_of_3():
+    with pytest.raises(ValueError, match="rows of 3"):
+        row_cross(np.zeros((2, 2)), np.zeros((2, 2)))

@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from insolegen.core.printing import PRINTABLE_MIN_MM
+from insolegen.core.rows import row_cross
 from insolegen.geometry.measure import thinnest_vertical_mm
 
 __all__ = [
@@ -121,7 +122,7 @@ def check_mesh(
 def _face_faults(vertices: NDArray[np.float64], faces: NDArray[np.int64]) -> tuple[int, int]:
     """(degenerate, duplicate) triangle counts."""
     tri = vertices[faces]
-    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    area = 0.5 * np.linalg.norm(row_cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
     repeated = (faces[:, 0] == faces[:, 1]) | (faces[:, 1] == faces[:, 2]) | (faces[:, 0] == faces[:, 2])
     degenerate = int(np.count_nonzero(repeated | (area <= DEGENERATE_AREA_MM2)))
     n = max(len(vertices), 1)
@@ -145,7 +146,7 @@ def _edge_faults(faces: NDArray[np.int64], vertex_count: int) -> tuple[int, int,
 
 def _signed_volume_mm3(vertices: NDArray[np.float64], faces: NDArray[np.int64]) -> float:
     tri = vertices[faces]
-    return float(np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum() / 6.0)
+    return float(np.einsum("ij,ij->i", tri[:, 0], row_cross(tri[:, 1], tri[:, 2])).sum() / 6.0)
 
 
 def _manifold_status(vertices: NDArray[np.float64], faces: NDArray[np.int64]) -> str:

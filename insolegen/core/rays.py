@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from insolegen.core.rows import row_maxima, row_minima
+from insolegen.core.rows import row_cross, row_maxima, row_minima
 
 __all__ = ["SCAN_MARGIN", "SEGMENT_CELL_FRACTION", "Array", "Hits", "grid_hits", "segment_hits", "vertical_hits"]
 
@@ -94,7 +94,7 @@ def _hits(tri: Array, det: Array, face: NDArray[np.int64], ray: NDArray[np.int64
     """Hits from the faces crossed, the rays and the barycentric weights there."""
     hit = tri[face]
     z = w0 * hit[:, 0, 2] + w1 * hit[:, 1, 2] + w2 * hit[:, 2, 2]
-    normal = np.cross(hit[:, 1] - hit[:, 0], hit[:, 2] - hit[:, 0])
+    normal = row_cross(hit[:, 1] - hit[:, 0], hit[:, 2] - hit[:, 0])
     level = np.abs(normal[:, 2]) / np.maximum(np.linalg.norm(normal, axis=1), 1e-300)
     return Hits(ray=ray, z=z, up=det[face] > 0, level=level)
 
@@ -235,13 +235,13 @@ def _test_pairs(tri: Array, face_count: int, origins: Array, directions: Array, 
 
     v0, e1, e2 = tri[face, 0], tri[face, 1] - tri[face, 0], tri[face, 2] - tri[face, 0]
     d, o = directions[seg], origins[seg]
-    p = np.cross(d, e2)
+    p = row_cross(d, e2)
     det = np.einsum("ij,ij->i", e1, p)
     ok = np.abs(det) > 1e-12
     inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
     tv = o - v0
     u = np.einsum("ij,ij->i", tv, p) * inv
-    q = np.cross(tv, e1)
+    q = row_cross(tv, e1)
     v = np.einsum("ij,ij->i", d, q) * inv
     t = np.einsum("ij,ij->i", e2, q) * inv
     eps = -1e-9

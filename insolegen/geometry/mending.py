@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from insolegen.core import exact
-from insolegen.core.rows import unique_rows
+from insolegen.core.rows import row_cross, unique_rows
 from insolegen.geometry.solid import Mesh
 
 __all__ = [
@@ -74,7 +74,7 @@ def _compacted(v: np.ndarray, f: np.ndarray) -> Mesh:
 
 def _areas(tri: np.ndarray) -> np.ndarray:
     """Each triangle's area, from its corners (n, 3, 3)."""
-    return 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    return 0.5 * np.linalg.norm(row_cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
 
 
 def _closed(f: np.ndarray, n: int) -> bool:
@@ -201,7 +201,7 @@ def _pieces(mesh: Mesh) -> tuple[int, NDArray[np.int64] | None, NDArray[np.float
     if count == 1:
         return count, None, None
     tri = v[f]
-    signed = np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])) / 6.0
+    signed = np.einsum("ij,ij->i", tri[:, 0], row_cross(tri[:, 1], tri[:, 2])) / 6.0
     piece = label[f[:, 0]]
     # weighted, bincount sums floats (numpy's stub says ints)
     return count, piece, cast("NDArray[np.float64]", np.bincount(piece, weights=signed, minlength=count))

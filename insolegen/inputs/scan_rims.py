@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from insolegen.core.rows import row_cross
+
 __all__ = ["RIM_SPAN_SHARE", "dish_opening", "long_rim"]
 
 # An open edge spanning this share of the scan's length runs round the sole (a cut
@@ -64,6 +66,6 @@ def dish_opening(vertices: NDArray[np.float64], faces: NDArray[np.int64],
     centre = rim.mean(axis=0)
     normal = exact.symmetric_eigh(exact.covariance(rim - centre))[1][:, 0]
     tri = vertices[faces]
-    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    area = 0.5 * np.linalg.norm(row_cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
     side = float(np.sum(((tri.mean(axis=1) - centre) @ normal) * area))
     return -normal if side > 0 else normal

@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 from insolegen.core import exact
 from insolegen.core.paths import shown
 from insolegen.core.rays import grid_hits
-from insolegen.core.rows import column_minima, column_spans, first_of_each, row_spans, unique_rows
+from insolegen.core.rows import column_minima, column_spans, first_of_each, row_cross, row_spans, unique_rows
 from insolegen.core.units import FOOT_LENGTH_RANGE_MM, UNIT_MM
 from insolegen.formats.limits import MeshFileError, read_mesh_bytes
 from insolegen.formats.meshes import xyz_points
@@ -359,7 +359,7 @@ def _merge_and_keep_largest(vertices: NDArray, faces: NDArray) -> tuple[NDArray,
     area = np.empty(len(faces))
     for at in range(0, len(faces), KEY_CHUNK_VERTICES):  # in pieces: no n x 3 x 3 corner array
         tri = vertices[faces[at:at + KEY_CHUNK_VERTICES]]
-        area[at:at + KEY_CHUNK_VERTICES] = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+        area[at:at + KEY_CHUNK_VERTICES] = 0.5 * np.linalg.norm(row_cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
     piece_area = np.bincount(label[faces[:, 0]], weights=area, minlength=count)
     biggest = _largest_solid_piece(vertices, faces, label, piece_area)
     faces = faces[label[faces[:, 0]] == biggest]
@@ -446,7 +446,7 @@ def find_floor(points: NDArray[np.float64], opening: NDArray[np.float64] | None 
 
     hull = ConvexHull(points)
     tri = points[hull.simplices]
-    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    area = 0.5 * np.linalg.norm(row_cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
     normals = hull.equations[:, :3]
     keys = np.round(normals * 60).astype(np.int64)  # ~1 degree bins
     _, group, _ = unique_rows(keys)

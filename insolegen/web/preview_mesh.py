@@ -13,6 +13,7 @@ import shapely
 
 from insolegen.build.parts import SidePart
 from insolegen.build.side import build_side, mirror_twins, mirrored_part
+from insolegen.core.rows import row_cross
 from insolegen.geometry.solid import Resolution
 from insolegen.geometry.zones import zone_areas
 from insolegen.profile.spec import Profile
@@ -93,7 +94,7 @@ def _face_colours(part: SidePart, profile: Profile) -> np.ndarray:
     underside grey."""
     v, f = part.mesh.vertices, part.mesh.faces
     tri = v[f]
-    normal_z = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])[:, 2]  # a mirrored side is rewound: up stays up
+    normal_z = row_cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])[:, 2]  # a mirrored side is rewound: up stays up
     colours = np.tile(np.array([*WALL_RGB, 255], dtype=np.uint8), (len(f), 1))
     top = normal_z > 1e-9
     colours[normal_z < -1e-9, :3] = BASE_RGB
