@@ -87,3 +87,42 @@ def test_segments_down_from_a_plate_top_end_on_its_bottom(thickness):
     assert np.allclose(v[f[face]][:, :, 2], 0.0)
     short = segment_hits(v, f, starts, down, thickness / 2)
     assert len(short[0]) == 0  # half as long: nothing reached
+
+
+def _every_pair(v, f, origins, directions, length):
+    """Moller-Trumbore on every segment and every triangle: (segment, face) of each
+    crossing, and its t (the reference segment_hits must agree with)."""
+    tri = v[f]
+    found = []
+    for s, (o, d) in enumerate(zip(origins, directions)):
+        e1, e2 = tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]
+        p = np.cross(d, e2)
+        det = np.einsum("ij,ij->i", e1, p)
+        with np.errstate(all="ignore"):
+            inv = 1.0 / det
+            tv = o - tri[:, 0]
+            u = np.einsum("ij,ij->i", tv, p) * inv
+            q = np.cross(tv, e1)
+            w = (q @ d) * inv
+            t = np.einsum("ij,ij->i", e2, q) * inv
+        hit = (np.abs(det) > 1e-12) & (u >= -1e-9) & (w >= -1e-9) & (u + w <= 1 + 1e-9) & (t > 0) & (t <= length)
+        found += [(s, int(k), float(t[k])) for k in np.flatnonzero(hit)]
+    return found
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), segments=st.sampled_from([3, 40, 400]), length=st.floats(0.3, 6.0))
+def test_segments_meet_exactly_the_triangles_every_pair_meets(seed, segments, length):
+    """Binned (and, with few segments among many triangles, pruned to the triangles near
+    a segment) against every segment tried on every triangle."""
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(0, 20, (300, 3))
+    v = (centres[:, None, :] + rng.normal(0, 1.0, (300, 3, 3))).reshape(-1, 3)
+    f = np.arange(900, dtype=np.int64).reshape(-1, 3)
+    origins = rng.uniform(0, 20, (segments, 3))
+    directions = rng.normal(size=(segments, 3))
+    directions /= np.linalg.norm(directions, axis=1)[:, None]
+    seg, face, t = segment_hits(v, f, origins, directions, length)
+    expected = _every_pair(v, f, origins, directions, length)
+    assert sorted(zip(seg.tolist(), face.tolist())) == [(s, k) for s, k, _ in sorted(expected)]
+    assert np.allclose(t[np.lexsort((face, seg))], [x for _, _, x in sorted(expected)], atol=1e-9)
