@@ -99,8 +99,8 @@ def _lattice_files(result: BuildResult, side: str, lattice: Any, files: dict[str
                               "prusaslicer_3mf": threemf,
                               "orca_3mf": names[f"{side}.lattice.orca.3mf"],
                               # the report's line for it (its outlines simplified: print_settings)
-                              "prusaslicer_command": shell_line(prusa_command(
-                                  threemf, prusa_place.bed_mm, threemf[: -len(".3mf")] + ".gcode", lattice=True))}
+                              "prusaslicer_command": shell_line(prusa_command(threemf, prusa_place.bed_mm,
+                                                                              lattice=True))}
 
 
 def _with_patient(result: BuildResult) -> BuildResult:

@@ -43,8 +43,8 @@ SKIRT_GAP_MM = 3.0  # the skirt's distance from the part, inside placement.BED_M
 # A lattice part is sliced with PrusaSlicer's "slice resolution" at this (mm): each
 # layer's outlines simplified to within it before the perimeters are made. The marching
 # grid leaves outlines of many short segments (0.2 mm on average on the example pair),
-# and making perimeters is what takes the time: on the lattice pair's left part 385-434 s
-# at full resolution, 200 s at 0.05 mm (BENCHMARKS.md, 2026-12-07 (evening)). 0.05 mm is
+# and making perimeters is what takes the time: the lattice pair's parts slice in 424-442 s
+# at full resolution, 193-200 s at 0.05 mm (BENCHMARKS.md, 2026-12-07 (evening)). 0.05 mm is
 # the lattice surface's own tolerance (issue 31), an eighth of a line's width. A setting of
 # the print preset, not of an object: the 3MF cannot carry it (checked: an object key
 # "resolution" changes nothing), so the command line and the README give it.
@@ -124,16 +124,19 @@ def bed_shape(bed_mm: tuple[float, float]) -> str:
     return f"0x0,{w:g}x0,{w:g}x{d:g},0x{d:g}"
 
 
-def prusa_command(threemf: str | Path, bed_mm: tuple[float, float], gcode: str | Path,
+def prusa_command(threemf: str | Path, bed_mm: tuple[float, float], gcode: str | Path | None = None,
                   settings: PrintSettings = TPU, supports: bool = False, lattice: bool = False) -> list[str]:
     """Slice a PrusaSlicer 3MF on the command line with the settings it cannot carry.
     The bed must be the one the file was placed on: PrusaSlicer's command line does not
-    re-arrange a 3MF. ``supports``: the 3MF asks for them (a shoe underside): their first
+    re-arrange a 3MF. ``gcode``: where it goes (None: beside the 3MF, its name ending
+    .gcode). ``supports``: the 3MF asks for them (a shoe underside): their first
     layer is not spread 3 mm wider (PrusaSlicer's default), which put the skirt around
     them 1.3 mm off the bed. ``lattice``: a lattice part, its outlines simplified to
     LATTICE_SLICE_RESOLUTION_MM."""
     spread = ["--raft-first-layer-expansion", "0"] if supports else []
     detail = ["--resolution", f"{LATTICE_SLICE_RESOLUTION_MM:g}"] if lattice else []
+    if gcode is None:
+        gcode = str(threemf).removesuffix(".3mf") + ".gcode"
     return [
         "prusa-slicer", "--export-gcode", str(threemf), "--bed-shape", bed_shape(bed_mm),
         "--first-layer-height", f"{settings.first_layer_height_mm:g}",

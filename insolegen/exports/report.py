@@ -398,12 +398,10 @@ def prusa_recipe(result: BuildResult, files: dict[str, str]) -> str:
         side = part.spec.side
         threemf = files[f"{side}.3mf"]
         bed = result.placements[side][0].bed_mm
-        lines.append(shell_lines(prusa_command(threemf, bed, threemf[: -len(".3mf")] + ".gcode",
-                                               supports=part.surface.has_footbed)))
+        lines.append(shell_lines(prusa_command(threemf, bed, supports=part.surface.has_footbed)))
     for lattice_side in result.lattices:
-        threemf = files[f"{lattice_side}.lattice.3mf"]
-        lines.append(shell_lines(prusa_command(threemf, result.placements[lattice_side][0].bed_mm,
-                                               threemf[: -len(".3mf")] + ".gcode", lattice=True)))
+        lines.append(shell_lines(prusa_command(files[f"{lattice_side}.lattice.3mf"],
+                                               result.placements[lattice_side][0].bed_mm, lattice=True)))
     return "\n".join(lines)
 
 
