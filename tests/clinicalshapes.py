@@ -5,6 +5,7 @@ footprint's edges, its length) and the landmark fractions docs/clinical.md gives
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -18,9 +19,22 @@ ROOT = Path(__file__).resolve().parents[1]
 MTH1, MTH5 = 0.74, 0.64  # docs/clinical.md, "Foot proportions"
 
 
+_BUILT: dict[tuple[str, str], tuple[dict[str, trimesh.Trimesh], dict]] = {}
+
+
 def cli_build(tmp_path: Path, profile: dict | str, name: str = "p") -> tuple[dict[str, trimesh.Trimesh], dict]:
     """Build a profile (a dict written as TOML, or an example's name) with the CLI; its
-    parts by side, in the right-foot frame (a left part mirrored back), and build.json."""
+    parts by side, in the right-foot frame (a left part mirrored back), and build.json.
+    A profile already built in this test process is not built again: the tests get copies
+    of what it gave (several tests measure the same plain EU 42)."""
+    key = (name, profile if isinstance(profile, str) else tomli_w.dumps(profile))
+    if key not in _BUILT:
+        _BUILT[key] = _cli_build(tmp_path, profile, name)
+    parts, record = _BUILT[key]
+    return {side: mesh.copy() for side, mesh in parts.items()}, copy.deepcopy(record)
+
+
+def _cli_build(tmp_path: Path, profile: dict | str, name: str) -> tuple[dict[str, trimesh.Trimesh], dict]:
     tmp_path.mkdir(parents=True, exist_ok=True)
     out = tmp_path / "out"
     if isinstance(profile, str):

@@ -11,3 +11,24 @@ SHARE = {"value": 1.0}
 def examples(full: int) -> int:
     """The examples to run of a sweep written for ``full``."""
     return max(3, round(full * SHARE["value"]))
+
+
+def cases(values: list, keep: int) -> list:
+    """A parametrised sweep's cases: ``keep`` of them, spread evenly from the first to the
+    last, run in the fast loop as well; the others are marked slow, so the whole suite (the
+    README's test command, CI) still runs every one. Each value is one case's argument, or
+    a tuple of them for a test with several arguments; a ``pytest.param`` keeps its id and
+    marks."""
+    import pytest
+    from _pytest.mark.structures import ParameterSet
+
+    n = len(values)
+    chosen = set(range(n)) if keep >= n else {round(i * (n - 1) / max(keep - 1, 1)) for i in range(keep)}
+    out = []
+    for i, value in enumerate(values):
+        if isinstance(value, ParameterSet):
+            args, marks, name = value.values, list(value.marks), value.id
+        else:
+            args, marks, name = (value if isinstance(value, tuple) else (value,)), [], None
+        out.append(pytest.param(*args, marks=marks + ([] if i in chosen else [pytest.mark.slow]), id=name))
+    return out

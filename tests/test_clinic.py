@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sweeps import cases
 
 from insolegen.cli import main
 from insolegen.profile.printers import PRINTERS
@@ -224,7 +225,7 @@ def build_with(tmp_path: Path, body: str, *extra: str) -> tuple[int, Path]:
     return main(["build", str(profile), "--out", str(tmp_path), "--no-preview", *extra]), tmp_path / "p"
 
 
-@pytest.mark.parametrize("printer", ["prusa-mk4", "bambu-a1", "voron-350", "ender-3"])
+@pytest.mark.parametrize("printer", cases(["prusa-mk4", "bambu-a1", "voron-350", "ender-3"], 2))
 def test_parts_are_placed_on_the_printer_bed(tmp_path, printer):
     code, folder = build_with(tmp_path, f'[foot]\nsize = "EU 40"\n[print]\nprinter = "{printer}"\n')
     assert code == 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from clinicalshapes import ROOT, across_point, cli_build, edges_mm, foot_length_mm, on_mth_line, refusal, top_mm
+from sweeps import cases
 
 EU42 = {"foot": {"size": "EU 42"}, "side": "right", "print": {"label": False}}
 HEEL_CENTRE, ARCH_APEX = 0.16, 0.42  # of foot length (docs/clinical.md)
@@ -19,7 +20,7 @@ def _medial_border(mesh, fl: float, apex: float = ARCH_APEX, count: int = 40):
     return top_mm(mesh, [across_point(mesh, x, 0.9) for x in xs])
 
 
-@pytest.mark.parametrize("example", ["lld-left-lift", "orthotic-pair", "plain-eu42", "dress-shoe"])
+@pytest.mark.parametrize("example", cases(["lld-left-lift", "orthotic-pair", "plain-eu42", "dress-shoe"], 2))
 def test_the_medial_border_runs_on_from_the_cup_into_the_arch_in_every_example(tmp_path, example):
     """The trough the review found (rim -> lowest -> apex: lld-left-lift left 21.0 -> 14.9
     -> 18.3, orthotic-pair right 23.8 -> 14.7 -> 23.5) is gone: nowhere between the heel

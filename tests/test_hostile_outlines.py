@@ -23,7 +23,7 @@ import pytest
 from hostile import assert_refused, run_cli, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sweeps import examples
+from sweeps import cases, examples
 from synthetic import LENGTH, outline_points
 
 from insolegen.inputs import outline_files
@@ -616,7 +616,7 @@ CLI_CASES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(CLI_CASES))
+@pytest.mark.parametrize("case", cases(sorted(CLI_CASES), 3))
 def test_cli_refuses_hostile_outlines(tmp_path, case):
     content, says = CLI_CASES[case]
     if case == "symlink-loop":

@@ -20,6 +20,7 @@ import pytest
 from hostile import MESSAGE_LINE_MAX_CHARS, assert_refused, run_cli, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sweeps import cases
 from synthetic import foot_scan
 
 from insolegen.core import paths as input_paths
@@ -575,7 +576,7 @@ BUILD_CASES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(BUILD_CASES))
+@pytest.mark.parametrize("case", cases(sorted(BUILD_CASES), 3))
 def test_build_refuses_hostile_scans(tmp_path, case):
     make, says = BUILD_CASES[case]
     profile = _profile(tmp_path, make(tmp_path))

@@ -12,6 +12,7 @@ imports itself back round a cycle, within a stage or across. Read from the sourc
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -83,8 +84,13 @@ def _imports(path: Path, module: str, text: str | None = None) -> list[tuple[int
 
 
 MODULES = sorted(PACKAGE.rglob("*.py"))
-FOUND = {p: _imports(p, _module_name(p)) for p in MODULES}  # each module read once, at collection
-GRAPH = {_module_name(p): {t for _, t, _ in found} for p, found in FOUND.items()}
+
+
+@functools.cache
+def _found() -> dict[Path, list[tuple[int, str, bool]]]:
+    """Each module's imports, read once, by the first test that asks (not at collection:
+    an xdist worker that runs none of these tests never parses the package)."""
+    return {p: _imports(p, _module_name(p)) for p in MODULES}
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
@@ -92,18 +98,19 @@ def test_imports_run_one_way(path):
     module = _module_name(path)
     rank = STAGES.index(_stage(module))
     upward = [f"line {line}: {target} ({_stage(target)}{', lazy' if lazy else ''})"
-              for line, target, lazy in FOUND[path] if STAGES.index(_stage(target)) > rank]
+              for line, target, lazy in _found()[path] if STAGES.index(_stage(target)) > rank]
     assert not upward, f"{module} ({_stage(module)}) imports from a later stage: " + "; ".join(upward)
 
 
 def test_no_module_imports_itself_round_a_cycle():
     cycles = []
     state: dict[str, int] = {}  # 1: on the path, 2: done
+    graph = {_module_name(p): {t for _, t, _ in found} for p, found in _found().items()}
 
     def visit(node: str, path: list[str]) -> None:
         state[node] = 1
-        for nxt in sorted(GRAPH.get(node, ())):
-            if nxt == node or nxt not in GRAPH:
+        for nxt in sorted(graph.get(node, ())):
+            if nxt == node or nxt not in graph:
                 continue
             if state.get(nxt) == 1:
                 cycles.append(" -> ".join(path[path.index(nxt):] + [nxt]))
@@ -111,7 +118,7 @@ def test_no_module_imports_itself_round_a_cycle():
                 visit(nxt, path + [nxt])
         state[node] = 2
 
-    for module in sorted(GRAPH):
+    for module in sorted(graph):
         if module not in state:
             visit(module, [module])
     # the package's own __init__ is imported by every submodule (Python does so): it

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from pressure_maps import synthetic_grid, write_asf, write_csv, write_sensor_table
+from sweeps import cases
 
 from insolegen.cli import main
 from insolegen.inputs.errors import InputFileError
@@ -167,7 +168,7 @@ def test_the_real_exports_mirror_flags_are_read_as_written():
     assert read_pressure_file(REAL / "fscan-walk-left.asf").mirrored == ()
 
 
-@pytest.mark.parametrize("row, col", [(1, 0), (0, 1), (1, 1)])
+@pytest.mark.parametrize("row, col", cases([(1, 0), (0, 1), (1, 1)], 2))
 def test_a_mirror_flag_set_asks_which_foot_and_builds_when_told(tmp_path, row, col):
     """A Tekscan export with MIRROR_ROW or MIRROR_COL set: the flags are the software's
     view settings saved with the recording (docs/pressure.md), and no document says

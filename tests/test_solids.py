@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from catalogue import PROFILES
 from meshtools import assert_solid
+from sweeps import cases
 
 from insolegen.build.pipeline import build_profile
 from insolegen.checks.meshcheck import check_mesh
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "profiles").glob("*.toml"))
 
 
-@pytest.mark.parametrize("key", sorted(PROFILES))
+@pytest.mark.parametrize("key", cases(sorted(PROFILES), 4))
 def test_catalogue_builds_valid_solids(built, key):
     result = built(key)
     for part, side in zip(result.parts, result.record.sides):
@@ -77,7 +78,7 @@ def test_there_are_examples_of_each_kind():
     assert ortho.met_pad_height_mm > 0 and ortho.rearfoot_post_deg != 0
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+@pytest.mark.parametrize("path", cases(EXAMPLES, 4), ids=[p.stem for p in EXAMPLES])
 def test_examples_build(path):
     # the lattice parts (tens of seconds) are built and checked in test_lattice.py
     result = build_profile(dataclasses.replace(_resolved(path), lattice=None))

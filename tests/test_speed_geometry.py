@@ -15,6 +15,7 @@ from catalogue import PROFILES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from meshtools import assert_solid
+from sweeps import cases
 
 from insolegen.build.side import side_outline
 from insolegen.geometry.distance import CAP_MARGIN_CELLS, LEBESGUE_CUBIC_SPLINE, distance_field
@@ -76,7 +77,7 @@ def test_distance_field_on_a_circle_is_within_the_hand_bound():
     assert field.distance_mm(np.array([radius + 2.0]), np.array([0.0]))[0] == pytest.approx(-2.0, abs=bound)
 
 
-@pytest.mark.parametrize("key", ["plain-eu42", "small-thin", "large-wide-valgus", "sulcus-womens"])
+@pytest.mark.parametrize("key", cases(["plain-eu42", "small-thin", "large-wide-valgus", "sulcus-womens"], 2))
 def test_cup_distance_field_on_the_catalogue_is_within_the_hand_bound(key):
     spec = profile_from_dict(PROFILES[key]).sides[-1]
     outline = side_outline(spec)
@@ -223,7 +224,7 @@ def _top_deviation_mm(part, per_face: int = 30) -> float:  # type: ignore[no-unt
     return float(np.abs(part.surface.top_mm(p[:, 0], p[:, 1]) - p[:, 2]).max())  # a footbed included
 
 
-@pytest.mark.parametrize("key", sorted(PROFILES))
+@pytest.mark.parametrize("key", cases(sorted(PROFILES), 4))
 def test_catalogue_triangles_and_deviation(built, key):
     """Issue 13: at most 20,000 triangles per parametric insole, top within 0.05 mm."""
     for part in built(key).parts:

@@ -50,6 +50,7 @@ __all__ = [
     "hex_rgb",
     "nice_ticks",
     "overlap",
+    "overlaps_any",
     "padded",
     "rasterise",
     "tick_labels",
@@ -243,6 +244,18 @@ def overlap(a: Box, b: Box) -> float:
     w = min(a[2], b[2]) - max(a[0], b[0])
     h = min(a[3], b[3]) - max(a[1], b[1])
     return max(w, 0.0) * max(h, 0.0)
+
+
+def overlaps_any(boxes: np.ndarray, taken: list[Box]) -> np.ndarray:
+    """For each of ``boxes`` (N, 4), whether it shares any area with one of ``taken``:
+    ``overlap`` over every pair at once, the same arithmetic (a preview places a contour
+    label by testing thousands of spots against every note)."""
+    if not taken:
+        return np.zeros(len(boxes), dtype=bool)
+    a, b = np.asarray(boxes, dtype=float)[:, None, :], np.asarray(taken, dtype=float)[None, :, :]
+    w = np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0])
+    h = np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1])
+    return (np.maximum(w, 0.0) * np.maximum(h, 0.0) > 0).any(axis=1)
 
 
 # --------------------------------------------------------------------------- canvas

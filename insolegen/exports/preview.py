@@ -21,7 +21,19 @@ from typing import cast
 import numpy as np
 
 from insolegen.build.parts import BuildResult, SidePart
-from insolegen.exports.drawing import Axes, Box, Canvas, Dash, colour_bar, contour_segments, grey_ramp, overlap, padded, rasterise
+from insolegen.exports.drawing import (
+    Axes,
+    Box,
+    Canvas,
+    Dash,
+    colour_bar,
+    contour_segments,
+    grey_ramp,
+    overlap,
+    overlaps_any,
+    padded,
+    rasterise,
+)
 from insolegen.exports.zone_text import lift_height_text, lift_zone, lift_zones_text
 from insolegen.geometry.measure import top_heights
 from insolegen.geometry.modifications import modification_label
@@ -270,7 +282,7 @@ def _contour_labels(ax: Axes, segments: np.ndarray, which: np.ndarray, levels: n
         w, h = ax.canvas.text_size(f"{levels[k]:g}", CONTOUR_PT)
         boxes = np.column_stack([points[:, 0] - w / 2 - 2, points[:, 1] - h / 2 - 2,
                                  points[:, 0] + w / 2 + 2, points[:, 1] + h / 2 + 2])
-        free = np.array([not any(overlap(tuple(b), t) > 0 for t in ax.taken) for b in boxes])
+        free = ~overlaps_any(boxes, ax.taken)
         if not free.any():
             continue
         x, y = points[int(np.argmax(np.where(free, score, -np.inf)))]
