@@ -2,7 +2,7 @@
 nothing.
 
     python benchmarks/bench_targets.py [--baseline 598adc7] [--runs 5]
-        [--openscad-model Orthotics.scad] [--lattice] [--scan]
+        [--openscad-model Orthotics.scad] [--lattice] [--scan] [--tests]
 
 Every command runs as a user runs it, in a fresh process, once to warm the file cache and
 then --runs times, this tree and the baseline (a git ref, checked out in a temporary
@@ -21,6 +21,9 @@ process (its own ru_maxrss, read by a small wrapper around each run).
   on its left part (target 2 s). Slicing it takes minutes: benchmarks/bench_lattice.py.
 - --scan: a 3.3-million-triangle scan (bench_memory.py's split of the real relief scan,
   `conform = true`): target 3 s and 600 MB.
+- --tests: the fast test loop (`pytest -m "not slow"`, on both cores, as the README runs
+  it), each tree's own tests on its own code, in turn, --runs // 5 times (at least once):
+  target 60 s. The whole suite (CI, target 10 minutes) is timed by CI itself.
 """
 
 from __future__ import annotations
@@ -53,14 +56,17 @@ def run_once(command: list[str], env: dict[str, str] | None, cwd: Path) -> tuple
     return seconds, peak_kb / 1024
 
 
-def in_turn(commands: dict[str, tuple[list[str], dict[str, str] | None]], runs: int, cwd: Path) -> dict[str, list]:
-    """Each command warmed once, then run ``runs`` times, all of them in turn."""
-    for command, env in commands.values():
-        run_once(command, env, cwd)
+def in_turn(commands: dict[str, tuple[list[str], dict[str, str] | None]], runs: int, cwd: Path,
+            warm: bool = True, cwds: dict[str, Path] | None = None) -> dict[str, list]:
+    """Each command warmed once (unless not ``warm``), then run ``runs`` times, all of them
+    in turn; in ``cwd``, or the command's own folder in ``cwds``."""
+    where = {name: (cwds or {}).get(name, cwd) for name in commands}
+    for name, (command, env) in commands.items() if warm else ():
+        run_once(command, env, where[name])
     found: dict[str, list] = {name: [] for name in commands}
     for _ in range(runs):
         for name, (command, env) in commands.items():
-            found[name].append(run_once(command, env, cwd))
+            found[name].append(run_once(command, env, where[name]))
     return found
 
 
@@ -85,6 +91,7 @@ def main() -> None:
     parser.add_argument("--openscad-model", type=Path)
     parser.add_argument("--lattice", action="store_true")
     parser.add_argument("--scan", action="store_true")
+    parser.add_argument("--tests", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="insolegen-targets-") as folder:
         work = Path(folder)
@@ -147,6 +154,12 @@ def _measure(args: argparse.Namespace, work: Path, base: Path) -> None:
         found = in_turn({"this tree": (build(profile, "sa", "--no-preview"), ours),
                          label: (build(profile, "sb", "--no-preview"), theirs)}, max(1, args.runs // 2), work)
         show(f"A {triangles:,}-triangle scan, build --no-preview", found, "3 s and 600 MB")
+
+    if args.tests:
+        loop = [sys.executable, "-m", "pytest", "-m", "not slow", "-n", "2", "-q", "-p", "no:cacheprovider"]
+        found = in_turn({"this tree": (loop, ours), label: (loop, theirs)}, max(1, args.runs // 5), work,
+                        warm=False, cwds={"this tree": ROOT, label: base})
+        show("The fast test loop, pytest -m 'not slow' -n 2", found, "60 s")
 
 
 if __name__ == "__main__":

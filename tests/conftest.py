@@ -37,6 +37,24 @@ def built():
     return get
 
 
+@pytest.fixture(scope="session")
+def example():
+    """An example profile in profiles/ built as the command builds it (its feet read),
+    once per test process: ``example("lld-left-lift")``. Tests that only read the result
+    share it; tests of the build command itself still run the command."""
+    from insolegen.inputs.feet import resolve_feet
+    from insolegen.profile import load_profile
+
+    cache: dict = {}
+
+    def get(name: str):
+        if name not in cache:
+            cache[name] = build_profile(resolve_feet(load_profile(ROOT / "profiles" / f"{name}.toml")))
+        return cache[name]
+
+    return get
+
+
 @pytest.fixture(autouse=True)
 def _hostile_caps(request):
     """Adversarial tests run under a memory and a time cap (tests/hostile.py)."""

@@ -353,7 +353,7 @@ def test_any_combination_builds_a_valid_solid_with_every_height_or_is_refused_cl
 # -- through the command line --------------------------------------------------------------
 
 
-def test_the_example_prescription_builds_and_every_modification_is_shown(tmp_path, capsys):
+def test_the_example_prescription_builds_and_every_modification_is_shown(tmp_path, capsys, example):
     profile = ROOT / "profiles" / "orthosis-modifications.toml"
     assert main(["build", str(profile), "--out", str(tmp_path)]) == 0
     folder = tmp_path / "orthosis-modifications"
@@ -363,8 +363,7 @@ def test_the_example_prescription_builds_and_every_modification_is_shown(tmp_pat
 
     from insolegen.exports.preview import draw_preview
 
-    texts = " ".join(draw_preview(build_profile(profile_from_dict(
-        __import__("tomllib").loads(profile.read_text()), source=profile))).canvas.texts())
+    texts = " ".join(draw_preview(example("orthosis-modifications")).canvas.texts())
     for side in summary["sides"]:
         keys = {m["key"] for m in side["modifications"]}
         assert keys == {"medial_heel_skive_mm", "navicular_pad_mm", "mortons_extension_mm", "cuboid_pad_mm",

@@ -128,12 +128,10 @@ def test_text_uses_a_truetype_face():
 
 
 @pytest.fixture(scope="module")
-def lift_preview():
-    from insolegen.build.pipeline import build_profile
+def lift_preview(example):
     from insolegen.exports.preview import draw_preview
-    from insolegen.profile import load_profile
 
-    result = build_profile(load_profile(ROOT / "profiles" / "lld-left-lift.toml"))
+    result = example("lld-left-lift")
     drawn = draw_preview(result)
     picture = Image.open(io.BytesIO(drawn.png())).convert("RGB")
     return result, drawn, np.asarray(picture).astype(int)
@@ -262,29 +260,27 @@ def test_no_contour_wanders_over_the_flat_heel_seat(lift_preview):
     assert {11.0, 13.0, 15.0} <= set(levels[np.unique(which)])  # the cup's walls are drawn
 
 
-def test_preview_says_what_the_3mf_holds(tmp_path):
+def test_preview_says_what_the_3mf_holds(tmp_path, example):
     """Through the command: for each side, the zone labels of the top view are the 3MF's
     modifiers and their densities, and the lift's text gives its density, its height
     (the 3MF lift's highest point) and exactly the zones whose footprint in the 3MF
     overlaps the lift's."""
     import re
 
-    from insolegen.build.pipeline import build_profile
     from insolegen.cli import main
     from insolegen.exports.preview import draw_preview
     from insolegen.formats.threemf.read import read_3mf
-    from insolegen.profile import load_profile
 
-    for example in ("lld-left-lift", "full-length-lift"):
-        path = ROOT / "profiles" / f"{example}.toml"
-        assert main(["build", str(path), "--out", str(tmp_path)]) == 0
-        drawn = draw_preview(build_profile(load_profile(path)))
+    for name in ("lld-left-lift", "full-length-lift"):
+        path = ROOT / "profiles" / f"{name}.toml"
+        assert main(["build", str(path), "--out", str(tmp_path), "--no-preview"]) == 0
+        drawn = draw_preview(example(name))
         texts = drawn.canvas.texts()
         labels = {tuple(t.split("\n")) for t in texts if "\n" in t and t.endswith(" %")}
         drawn_zones = {(name, pct.replace(" ", "")) for name, pct in labels}
         in_files = set()
         for side in ("left", "right"):
-            zones = [v for v in read_3mf(tmp_path / example / f"{example}-{side}.3mf") if v.role != "part"]
+            zones = [v for v in read_3mf(tmp_path / name / f"{name}-{side}.3mf") if v.role != "part"]
             lift = next((z for z in zones if z.name == "lift"), None)
             in_files |= {(z.name, z.settings["fill_density"]) for z in zones if z is not lift}
             titles = [t for t in texts if t.startswith(f"{side}: zones (gyroid infill)")]
@@ -309,13 +305,13 @@ def test_preview_says_what_the_3mf_holds(tmp_path):
         assert drawn_zones == in_files  # every zone label is a 3MF zone at its density, and back
 
 
-@pytest.mark.parametrize("example, extra", [
+@pytest.mark.parametrize("name, extra", [
     ("orthosis-modifications", None), ("pressure-offload", None), ("plain-eu42", None),
     ("heel relief 3", {"name": "h3", "foot": {"size": "EU 42"}, "shape": {"heel_thickness_mm": 5},
                        "modifications": {"heel_relief_mm": 3, "navicular_pad_mm": 4,
                                          "mth_relief_mm": [0, 1.5, 0, 0, 0], "cuboid_pad_mm": 2}}),
 ])
-def test_no_label_covers_another_or_leaves_its_panel(example, extra):
+def test_no_label_covers_another_or_leaves_its_panel(name, extra, example):
     """Issue 29: "navicular pad", "heel relief 1.5" and "MTH 2 relief" hid under zone
     labels and contour numbers, "heel relief 3" was cut off at the panel's edge, and the
     pressure legend covered MTH 4-5. In every top view no two notes (names, zone labels,
@@ -324,11 +320,9 @@ def test_no_label_covers_another_or_leaves_its_panel(example, extra):
     from insolegen.build.pipeline import build_profile
     from insolegen.exports.drawing import overlap
     from insolegen.exports.preview import draw_preview
-    from insolegen.inputs.feet import resolve_feet
-    from insolegen.profile import load_profile, profile_from_dict
+    from insolegen.profile import profile_from_dict
 
-    profile = profile_from_dict(extra) if extra else resolve_feet(load_profile(ROOT / "profiles" / f"{example}.toml"))
-    result = build_profile(profile)
+    result = build_profile(profile_from_dict(extra)) if extra else example(name)
     drawn = draw_preview(result)
     for ax, part in zip(drawn.top_views, result.parts):
         boxes = ax.taken
