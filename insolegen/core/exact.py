@@ -19,6 +19,7 @@ baseline, AVX2, AVX-512), so the lattice's sheets keep them.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -145,8 +146,11 @@ def inverse2(m: ArrayLike) -> Array:
     return np.array([[d / det, -b / det], [-c / det, a / det]])
 
 
+@functools.lru_cache(maxsize=4096)
 def cos_sin(angle_rad: float) -> tuple[float, float]:
-    """cos and sin of a scalar angle, correctly rounded."""
+    """cos and sin of a scalar angle, correctly rounded. Remembered (a pure function of
+    one float): placing a part on the bed turns it through the same hundred angles in
+    every build, each worked out in arbitrary precision."""
     import mpmath  # only where a rotation is made: --help stays fast
 
     return float(mpmath.cos(angle_rad)), float(mpmath.sin(angle_rad))
