@@ -179,20 +179,22 @@ def rasterise(xy: ArrayLike, z: ArrayLike, faces: ArrayLike, width: int, height:
     counts = nx * ny
     if counts.sum() == 0:
         return np.full((height, width), np.nan)
+    # Each triangle's edges and determinant once (the same arithmetic as per pixel), and
+    # only the triangles with an area and a pixel centre in their box expanded to pixels.
+    ax, ay = tri[:, 0, 0], tri[:, 0, 1]
+    ux, uy, vx, vy = tri[:, 1, 0] - ax, tri[:, 1, 1] - ay, tri[:, 2, 0] - ax, tri[:, 2, 1] - ay
+    det = ux * vy - vx * uy
+    counts = np.where(det != 0, counts, 0)
     owner = np.repeat(np.arange(len(faces)), counts)
     local = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     px = x0[owner] + local % nx[owner]
     py = y0[owner] + local // nx[owner]
-    a, b, c = tri[owner, 0], tri[owner, 1], tri[owner, 2]
-    cx, cy = px + 0.5 - a[:, 0], py + 0.5 - a[:, 1]
-    ux, uy, vx, vy = b[:, 0] - a[:, 0], b[:, 1] - a[:, 1], c[:, 0] - a[:, 0], c[:, 1] - a[:, 1]
-    det = ux * vy - vx * uy
-    ok = det != 0
-    safe = np.where(ok, det, 1.0)
-    l1 = (cx * vy - vx * cy) / safe
-    l2 = (ux * cy - cx * uy) / safe
+    cx, cy = px + 0.5 - ax[owner], py + 0.5 - ay[owner]
+    ux, uy, vx, vy, det = ux[owner], uy[owner], vx[owner], vy[owner], det[owner]
+    l1 = (cx * vy - vx * cy) / det
+    l2 = (ux * cy - cx * uy) / det
     eps = -1e-9
-    inside = ok & (l1 >= eps) & (l2 >= eps) & (l1 + l2 <= 1 - eps)
+    inside = (l1 >= eps) & (l2 >= eps) & (l1 + l2 <= 1 - eps)
     zt = z[faces][owner[inside]]
     l1, l2 = l1[inside], l2[inside]
     value = zt[:, 0] + l1 * (zt[:, 1] - zt[:, 0]) + l2 * (zt[:, 2] - zt[:, 0])
