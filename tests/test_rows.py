@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from insolegen.core.rows import column_spans, first_of_each, row_cross, row_maxima, row_minima, row_spans, unique_rows
+from insolegen.core.rows import column_spans, first_of_each, row_cross, row_maxima, row_minima, row_spans, unique_rows, used_mask
 
 # Few distinct values, so rows repeat often; no -0.0 (numpy keeps whichever zero sorts
 # first) and no NaN (the readers refuse them before merging).
@@ -98,3 +98,13 @@ def test_row_cross_is_numpys_cross_bit_for_bit(a, b):
 def test_row_cross_refuses_rows_not_of_3():
     with pytest.raises(ValueError, match="rows of 3"):
         row_cross(np.zeros((2, 2)), np.zeros((2, 2)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 40).flatmap(lambda n: st.tuples(st.just(n), arrays(np.int64, st.integers(0, 60),
+                                                                          elements=st.integers(0, n - 1)))))
+def test_used_mask_is_numpys_unique_as_a_mask(case):
+    n, indices = case
+    mask = used_mask(indices.reshape(-1, 3) if len(indices) % 3 == 0 else indices, n)
+    assert mask.shape == (n,) and mask.dtype == bool
+    assert np.array_equal(np.flatnonzero(mask), np.unique(indices))

@@ -14,7 +14,9 @@ numbers), done column by column with the same results. A leaf module.
   numbers: a minimum or maximum is exact whatever the order.
 - Each row's cross product: np.cross's own products and differences, component by
   component, bit for bit, four times faster (np.cross moves its axes and makes a
-  temporary per component: 0.6 s for 3 million rows, here 0.15 s)."""
+  temporary per component: 0.6 s for 3 million rows, here 0.15 s).
+- Which of ``count`` items an index array names (``np.unique(indices)`` as a mask:
+  numpy 2 hashes, 0.25 s for a lattice's 1.9 million corners; a mask takes a hundredth)."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = ["column_maxima", "column_minima", "column_spans", "first_of_each", "row_cross", "row_maxima", "row_minima",
-           "row_spans", "unique_rows"]
+           "row_spans", "unique_rows", "used_mask"]
 
 ScalarT = TypeVar("ScalarT", bound=np.generic)
 
@@ -124,3 +126,11 @@ def row_cross(a: NDArray[np.floating], b: NDArray[np.floating]) -> NDArray[np.fl
         np.multiply(a[..., i], b[..., j], out=out[..., k])
         out[..., k] -= a[..., j] * b[..., i]
     return out
+
+
+def used_mask(indices: NDArray[np.integer], count: int) -> NDArray[np.bool_]:
+    """Which of ``count`` items ``indices`` names: ``np.flatnonzero`` of it is
+    ``np.unique(indices)`` (the vertices a mesh's faces use, in order)."""
+    used = np.zeros(count, dtype=bool)
+    used[np.asarray(indices).ravel()] = True
+    return used

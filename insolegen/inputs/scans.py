@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 from insolegen.core import exact
 from insolegen.core.paths import shown
 from insolegen.core.rays import grid_hits
-from insolegen.core.rows import column_minima, column_spans, first_of_each, row_cross, row_spans, unique_rows
+from insolegen.core.rows import column_minima, column_spans, first_of_each, row_cross, row_spans, unique_rows, used_mask
 from insolegen.core.units import FOOT_LENGTH_RANGE_MM, UNIT_MM
 from insolegen.formats.limits import MeshFileError, read_mesh_bytes
 from insolegen.formats.meshes import xyz_points
@@ -321,13 +321,6 @@ def _floor_grid_tests(frame: NDArray[np.float64], faces: NDArray[np.int64], name
     return tests
 
 
-def _used(faces: NDArray[np.int64], vertex_count: int) -> NDArray[np.bool_]:
-    """Which vertices the faces use (np.unique(faces) as a mask: no sort)."""
-    used = np.zeros(vertex_count, dtype=bool)
-    used[faces.ravel()] = True
-    return used
-
-
 def _merge_and_keep_largest(vertices: NDArray, faces: NDArray) -> tuple[NDArray, NDArray, int]:
     """Merge coincident vertices, then keep the largest connected piece by area."""
     from scipy.sparse import coo_matrix
@@ -363,7 +356,7 @@ def _merge_and_keep_largest(vertices: NDArray, faces: NDArray) -> tuple[NDArray,
     piece_area = np.bincount(label[faces[:, 0]], weights=area, minlength=count)
     biggest = _largest_solid_piece(vertices, faces, label, piece_area)
     faces = faces[label[faces[:, 0]] == biggest]
-    used = _used(faces, len(vertices))  # drop the other pieces' vertices
+    used = used_mask(faces, len(vertices))  # drop the other pieces' vertices
     renumbered = np.cumsum(used) - 1
     dropped = int(np.count_nonzero(piece_area > 0)) - 1
     return vertices[used], renumbered[faces], dropped
@@ -378,7 +371,7 @@ def _largest_solid_piece(vertices: NDArray, faces: NDArray, label: NDArray, piec
     for index in order[:8]:
         if piece_area[index] < 0.1 * piece_area[order[0]]:
             break
-        points = vertices[_used(faces[label[faces[:, 0]] == index], len(vertices))]
+        points = vertices[used_mask(faces[label[faces[:, 0]] == index], len(vertices))]
         if len(points) >= 4:
             spans = _principal_spans(points[:: max(1, len(points) // 20000)])
             if spans[0] > PLATFORM_RATIO * spans[2]:
