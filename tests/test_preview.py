@@ -277,7 +277,7 @@ def test_preview_says_what_the_3mf_holds(tmp_path, example):
         drawn = draw_preview(example(name))
         texts = drawn.canvas.texts()
         labels = {tuple(t.split("\n")) for t in texts if "\n" in t and t.endswith(" %")}
-        drawn_zones = {(name, pct.replace(" ", "")) for name, pct in labels}
+        drawn_zones = {(zone, pct.replace(" ", "")) for zone, pct in labels}
         in_files = set()
         for side in ("left", "right"):
             zones = [v for v in read_3mf(tmp_path / name / f"{name}-{side}.3mf") if v.role != "part"]
