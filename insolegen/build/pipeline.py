@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from insolegen.build.figures import measure_side
 from insolegen.build.parts import BuildError, BuildResult, LatticeFitError, SharedFoot, SidePart
 from insolegen.build.placing import place_parts
-from insolegen.build.record import BuildRecord, PrintRecord
+from insolegen.build.record import BuildRecord, PrintRecord, SideRecord, ZoneStiffness
 from insolegen.build.side import (
     build_side,
     labelled,
@@ -25,8 +25,10 @@ from insolegen.build.side import (
     shared_foot,
     side_outline,
 )
+from insolegen.build.stiffness import infill_stiffness
 from insolegen.checks.meshcheck import MeshReport, check_part, check_zone
 from insolegen.core.version import __version__
+from insolegen.firmness.materials import MATERIALS
 from insolegen.geometry.solid import DEFAULT_RESOLUTION, Mesh, Resolution
 from insolegen.geometry.zones import custom_zone_problems
 from insolegen.inputs.feet import resolve_feet
@@ -60,6 +62,11 @@ def _finished(profile: Profile, part: SidePart, zones: bool) -> tuple[SidePart, 
     if profile.label:
         part = labelled(part, profile, warnings)
     return part, _checked(profile.name, part, zones), warnings
+
+
+def _with_stiffness(side: SideRecord, stiffness: dict[str, ZoneStiffness]) -> SideRecord:
+    return dataclasses.replace(side, zones=tuple(dataclasses.replace(z, stiffness=stiffness.get(z.name))
+                                                 for z in side.zones))
 
 
 def build_profile(profile: Profile, resolution: Resolution = DEFAULT_RESOLUTION) -> BuildResult:
@@ -116,7 +123,9 @@ def build_profile(profile: Profile, resolution: Resolution = DEFAULT_RESOLUTION)
                 parts.append(part)
                 reports.append(report)
                 label_warnings += warnings
-    sides = [measure_side(part, report) for part, report in zip(parts, reports)]
+    material = MATERIALS[profile.material]
+    sides = [_with_stiffness(measure_side(part, report), infill_stiffness(part, material))
+             for part, report in zip(parts, reports)]
     lattices: dict[str, Mesh] = {}
     lattice_warnings: list[str] = []
     if profile.lattice is not None:

@@ -30,6 +30,7 @@ __all__ = [
     "SolidChecks",
     "UndersideFigure",
     "ZoneFigures",
+    "ZoneStiffness",
     "measured_term_mm",
 ]
 
@@ -77,12 +78,35 @@ class SolidChecks:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ZoneStiffness:
+    """A zone's stiffness under the foot (insolegen.build.stiffness): its core's modulus
+    (the material's times the cell's homogenised E/Es along the build direction) and the
+    column's kPa per mm of compression, at the zone's median height away from the
+    perimeters, least and greatest there, and the mean over its area."""
+
+    material: str
+    material_modulus_mpa: float
+    cell: str
+    relative_modulus: float  # E/Es of the core along the build direction
+    core_modulus_mpa: float
+    thickness_mm: float
+    kpa_per_mm: float
+    least_kpa_per_mm: float
+    greatest_kpa_per_mm: float
+    mean_kpa_per_mm: float
+    table_uncertainty_pct: float  # the moduli table's change between its two resolutions there
+    extrapolated: bool  # the cell lies below the table's least fraction
+    model: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class ZoneFigures:
     name: str
     kind: str
     infill_pct: float
     part_volume_mm3: float
     extruder: int = 1
+    stiffness: ZoneStiffness | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import math
 import shlex
-from dataclasses import dataclass
 from pathlib import Path
 
 from insolegen.core import exact
+from insolegen.core.printing import TPU, PrintSettings
 
 __all__ = [
     "CURA_LINE_WIDTH_MM",
@@ -51,41 +51,6 @@ SKIRT_GAP_MM = 3.0  # the skirt's distance from the part, inside placement.BED_M
 LATTICE_SLICE_RESOLUTION_MM = 0.05
 
 
-@dataclass(frozen=True)
-class PrintSettings:
-    """One recommended value per setting, and the range it was picked from."""
-
-    material: str = "TPU 95A (85A-95A)"
-    layer_height_mm: float = 0.2
-    first_layer_height_mm: float = 0.2
-    walls: int = 2  # 2-3
-    top_layers: int = 4  # 3-4
-    bottom_layers: int = 3  # 2-3
-    speed_mm_s: float = 25.0  # 20-30: TPU buckles in the extruder when pushed fast
-    nozzle_c: float = 230.0  # 220-235
-    bed_c: float = 50.0  # 40-60
-    fan_pct: float = 40.0  # 30-50
-    retraction_mm: float = 0.8  # 0.5-1 with a direct drive; off (0) for a Bowden tube
-
-    def rows(self) -> list[tuple[str, str, str]]:
-        """(setting, recommended value, where it is set) for the report (the material
-        is its heading)."""
-        in_3mf, recipe = "both 3MF files", "the slicer (command below)"
-        return [
-            ("layer height", f"{self.layer_height_mm:g} mm", in_3mf),
-            ("first layer height", f"{self.first_layer_height_mm:g} mm", recipe),
-            ("walls, top / bottom layers", f"{self.walls}, {self.top_layers} / {self.bottom_layers} (2-3, 3-4 / 2-3)",
-             in_3mf),
-            ("infill", "per zone, as above (non-adaptive)", in_3mf),
-            ("print speed", f"{self.speed_mm_s:g} mm/s (20-30)", in_3mf),
-            ("supports", "none: the bottom is flat", in_3mf),
-            ("nozzle / bed", f"{self.nozzle_c:g} / {self.bed_c:g} \u00b0C (220-235 / 40-60 \u00b0C)", recipe),
-            ("part fan", f"{self.fan_pct:g} % (30-50 %)", recipe),
-            ("retraction", f"{self.retraction_mm:g} mm direct drive (0.5-1), off for Bowden", recipe),
-        ]
-
-
-TPU = PrintSettings()
 
 
 def prusa_object_settings(settings: PrintSettings = TPU, supports: bool = False) -> dict[str, str]:

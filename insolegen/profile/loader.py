@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from insolegen.core.paths import brief
+from insolegen.firmness.materials import DEFAULT_MATERIAL, MATERIALS
 from insolegen.profile import defaults
 from insolegen.profile.clinical import diabetic_checks, lift_checks, merged_side_warnings
 from insolegen.profile.messages import _describe
@@ -126,6 +127,7 @@ def profile_from_dict(
         pcts = (zones.heel_pct, zones.arch_pct, zones.forefoot_pct, zones.toes_pct) if not graded else (0.0, 1.0)
         warnings.extend(diabetic_checks(specs, pcts))
     print_spec = _print_spec(doc, problems)
+    material = _material(doc.print.material if doc.print is not None else DEFAULT_MATERIAL, problems)
     if doc.lift is not None and doc.lift.side in sides and not problems:
         lifted = next(s for s in specs if s.side == doc.lift.side)
         others = [s for s in specs if s.side != doc.lift.side]
@@ -149,8 +151,16 @@ def profile_from_dict(
         print=print_spec,
         shoe=shoe,
         label=doc.print.label if doc.print is not None else True,
+        material=material,
         lattice=_lattice(doc),
     )
+
+
+def _material(name: str, problems: list[str]) -> str:
+    if name not in MATERIALS:
+        problems.append(problem("print.material", name,
+                                f"print.material = {brief(name)} is not a known material: use one of {', '.join(MATERIALS)}"))
+    return name
 
 
 def _file_stem(name: str, patient: Patient, problems: list[str]) -> str:
@@ -234,7 +244,7 @@ def _print_spec(doc: ProfileDoc, problems: list[str]) -> PrintSpec | None:
         return PrintSpec(printer=preset.name if preset else None, bed_mm=(table.bed_mm[0], table.bed_mm[1]),
                          family=preset.family if preset else "any")
     if preset is None:
-        if table.model_fields_set == {"label"}:  # [print] only to turn the label off
+        if table.model_fields_set <= {"label", "material"}:  # [print] only to turn the label off or name the material
             return None
         problems.append(problem("print", None, "[print] needs printer (a preset) or bed_mm = [width, depth]"))
         return None

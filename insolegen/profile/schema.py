@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, cast
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from insolegen.core.printing import PRINTABLE_MIN_MM
+from insolegen.firmness.materials import DEFAULT_MATERIAL
 from insolegen.profile import defaults
 
 __all__ = [
@@ -283,6 +284,7 @@ class PrintTable(BaseModel):
     printer: str | None = None
     bed_mm: Annotated[list[Annotated[float, Field(ge=80, le=1000, allow_inf_nan=False)]], Field(min_length=2, max_length=2)] | None = None
     label: bool = True  # engrave the side and the patient's id into the underside
+    material: str = DEFAULT_MATERIAL  # the filament: its modulus sets each zone's stiffness (insolegen.firmness.materials)
 
 
 def _optional(field: Any) -> Any:

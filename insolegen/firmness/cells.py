@@ -1,0 +1,52 @@
+"""The periodic cells whose stiffness the firmness model computes, as voxels of the unit
+cube (one period), for :mod:`insolegen.firmness.homogenise`.
+
+- A sheet lattice ([lattice]): {|g(2 pi p)| < t}, the same sheet and threshold the
+  lattice's geometry meshes (:func:`insolegen.core.sheets.sheet`). Scaled copies of a cell
+  have the same effective moduli (linear elasticity has no length scale), so the cell size
+  does not enter: only the solid fraction does.
+- A slicer's gyroid infill as PrusaSlicer lays it: each layer's path is the gyroid's
+  level curve g = 0 at that height, extruded w wide in the layer's plane, with the
+  pattern's period 2 pi w / (2.44 d) for an infill density d (FillGyroid: the waves'
+  distance is the extrusion spacing over d times its DensityAdjust of 2.44). So the
+  wall's width over the period is 2.44 d / (2 pi), and the cell depends on d alone. A
+  point is inside when its distance to the curve in the layer's plane, |g| / |grad_xy g|
+  to first order, is at most w / 2. Layers are taken as fully bonded (an isotropic solid).
+A voxel is solid when its centre is.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from insolegen.core.sheets import sheet
+
+__all__ = ["INFILL_DENSITY_ADJUST", "infill_cell", "sheet_cell"]
+
+INFILL_DENSITY_ADJUST = 2.44  # PrusaSlicer's FillGyroid::DensityAdjust
+
+
+def _centres(voxels: int) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    ticks = (np.arange(voxels) + 0.5) / voxels * 2 * math.pi
+    x, y, z = np.meshgrid(ticks, ticks, ticks, indexing="ij")
+    return x, y, z
+
+
+def sheet_cell(kind: str, threshold: float, voxels: int) -> NDArray[np.bool_]:
+    """The sheet {|g| < threshold} ('gyroid' or 'diamond') on voxels^3 voxels."""
+    x, y, z = _centres(voxels)
+    return np.asarray(np.abs(sheet(kind, x, y, z)) < threshold)
+
+
+def infill_cell(density: float, voxels: int) -> NDArray[np.bool_]:
+    """PrusaSlicer's gyroid infill at ``density`` (0-1) on voxels^3 voxels of one period."""
+    x, y, z = _centres(voxels)
+    g = np.sin(x) * np.cos(y) + np.sin(y) * np.cos(z) + np.sin(z) * np.cos(x)
+    # grad of g in the layer's plane, per radian of the period
+    gx = np.cos(x) * np.cos(y) - np.sin(z) * np.sin(x)
+    gy = -np.sin(x) * np.sin(y) + np.cos(y) * np.cos(z)
+    half_width_rad = INFILL_DENSITY_ADJUST * density / 2  # (w / 2) / period * 2 pi
+    return np.asarray(np.abs(g) <= half_width_rad * np.hypot(gx, gy))
