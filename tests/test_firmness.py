@@ -192,3 +192,63 @@ def test_the_log_log_interpolation_is_a_power_law_between_rows():
     a, b = rows[3], rows[4]
     middle = math.sqrt(a["fraction"] * b["fraction"])
     assert relative_modulus("gyroid", middle).along == pytest.approx(math.sqrt(a["e3"] * b["e3"]), rel=1e-9)
+
+
+def _targeted(zones: dict, material: str = "TPU 95A") -> dict:
+    return {"name": "Aimed", "side": "both", "foot": {"size": "EU 42"}, "zones": zones,
+            "print": {"label": False, "material": material}}
+
+
+@pytest.mark.parametrize(("material", "zones"), [
+    ("TPU 95A", {"heel_kpa_per_mm": 900, "arch_kpa_per_mm": 1500, "forefoot_kpa_per_mm": 1800}),
+    ("TPU 85A", {"heel_kpa_per_mm": 500, "forefoot_kpa_per_mm": 1000}),
+])
+def test_a_stiffness_asked_in_kpa_per_mm_is_built_within_ten_percent(material, zones):
+    """The build picks each zone's infill so that its column at the zone's median height
+    has the stiffness asked; the record then measures it as it measures any zone."""
+    result = build_profile(profile_from_dict(_targeted(zones, material)))
+    for side in result.record.sides:
+        for zone in side.zones:
+            asked = zones.get(f"{zone.name}_kpa_per_mm")
+            assert zone.stiffness is not None
+            if asked is None:
+                assert zone.stiffness.target is None
+                continue
+            assert zone.stiffness.target == f"{asked:g} kPa/mm"
+            assert zone.stiffness.kpa_per_mm == pytest.approx(asked, rel=0.10)
+            assert zone.stiffness.kpa_per_mm == pytest.approx(asked, rel=0.01)  # the bisection and rounding: far closer
+    # the slicer files carry the picked percent
+    for part, side in zip(result.parts, result.record.sides):
+        assert {z.name: z.infill_pct for z in part.zones} == {z.name: z.infill_pct for z in side.zones}
+
+
+def test_a_foam_equivalent_and_an_unreachable_target_say_what_the_range_is():
+    """PORON 4701-30 (34 kPa at 25 %: a 0.136 MPa secant modulus) is softer than any
+    TPU 95A gyroid infill the table covers at an insole's height: refused, naming the
+    key, the stiffness asked and what the infill can reach."""
+    with pytest.raises(ProfileError) as caught:
+        build_profile(profile_from_dict(_targeted({"heel_foam": "PORON 4701-30"})))
+    (line,) = {str(p) for p in caught.value.problems}
+    assert line.startswith("zones.heel_foam: ") and "out of the gyroid infill's reach" in line and "(solid)" in line
+    asked_kpa = float(line.split(": ")[1].split(" kPa/mm")[0])
+    height = float(line.split("heel's ")[1].split(" mm")[0])
+    assert asked_kpa == pytest.approx(136 / height, abs=1)  # the foam's modulus over the zone's height, by hand
+
+
+def test_firmness_targets_are_checked_with_the_profile():
+    base = {"name": "A", "foot": {"size": "EU 42"}}
+    cases = [({"heel": 10, "heel_kpa_per_mm": 60}, "zones.heel and zones.heel_kpa_per_mm both"),
+             ({"heel_foam": "EVA 35"}, "zones.heel_foam = 'EVA 35' is not a foam the model knows"),
+             ({"pattern": "grid", "arch_kpa_per_mm": 900}, 'needs zones.pattern = "gyroid"'),
+             ({"heel_foam": "PORON 4701-30", "heel_kpa_per_mm": 60}, "both ask the heel's firmness")]
+    for zones, said in cases:
+        with pytest.raises(ProfileError, match=said):
+            profile_from_dict({**base, "zones": zones})
+    with pytest.raises(ProfileError, match="lattice"):
+        profile_from_dict({**base, "zones": {"heel_kpa_per_mm": 900}, "lattice": {"enabled": True}})
+
+
+def test_another_pattern_has_no_stiffness_rather_than_a_wrong_one():
+    result = build_profile(profile_from_dict({"name": "G", "foot": {"size": "EU 42"}, "zones": {"pattern": "grid"},
+                                              "print": {"label": False}}))
+    assert all(z.stiffness is None for s in result.record.sides for z in s.zones)

@@ -25,7 +25,7 @@ from insolegen.build.side import (
     shared_foot,
     side_outline,
 )
-from insolegen.build.stiffness import infill_stiffness
+from insolegen.build.stiffness import aimed, infill_stiffness
 from insolegen.checks.meshcheck import MeshReport, check_part, check_zone
 from insolegen.core.version import __version__
 from insolegen.firmness.materials import MATERIALS
@@ -124,7 +124,9 @@ def build_profile(profile: Profile, resolution: Resolution = DEFAULT_RESOLUTION)
                 reports.append(report)
                 label_warnings += warnings
     material = MATERIALS[profile.material]
-    sides = [_with_stiffness(measure_side(part, report), infill_stiffness(part, material))
+    parts = [aimed(part, material, profile.zones.targets, profile.source) for part in parts]  # [zones] heel_kpa_per_mm ...
+    sides = [_with_stiffness(measure_side(part, report),
+                             infill_stiffness(part, material, profile.zones.pattern, profile.zones.targets))
              for part, report in zip(parts, reports)]
     lattices: dict[str, Mesh] = {}
     lattice_warnings: list[str] = []

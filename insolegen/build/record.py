@@ -96,6 +96,7 @@ class ZoneStiffness:
     mean_kpa_per_mm: float
     table_uncertainty_pct: float  # the moduli table's change between its two resolutions there
     extrapolated: bool  # the cell lies below the table's least fraction
+    target: str | None  # what the zone was asked ([zones] heel_kpa_per_mm, heel_foam): its percent was picked for it
     model: str
 
 

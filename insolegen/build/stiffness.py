@@ -1,104 +1,187 @@
-"""Each zone's stiffness under the foot, measured on the built part (issue 24).
+"""Each zone's stiffness under the foot, measured on the built part, and the infill that
+gives a zone the stiffness it is asked (issue 24).
 
 On a grid of vertical lines over the part, each zone's column is the part's there
 within the zone's own heights (a zone is a modifier volume: a prism over its area, or a
-layer such as the lift or the top cover), with the part's top skin where the zone reaches the
-part's top and its bottom skin where it reaches the underside; its core is the zone's
-cell (PrusaSlicer's gyroid infill at the zone's percent, or a lattice sheet at its built
-fraction) of the material's modulus times the homogenised E/Es
-(:mod:`insolegen.firmness.table`). Within the perimeters' band along the outline the
-column is solid. The zone's figure is the column at its median height away from the
-perimeters, its least and greatest over the zone, and its mean over the zone's area.
+layer such as the lift or the top cover), with the part's top skin where the zone
+reaches the part's top and its bottom skin where it reaches the underside; its core is
+the zone's cell (PrusaSlicer's gyroid infill at the zone's percent) of the material's
+modulus times the homogenised E/Es (:mod:`insolegen.firmness.table`). Within the
+perimeters' band along the outline the column is solid. The zone's figure is the column
+at its median height away from the perimeters, its least and greatest over the zone,
+and its mean over the zone's area. A target (kPa/mm, or a foam's secant modulus over the
+zone's median height) is met there by solving the column for its core's modulus and the
+table for the density that gives it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import shapely
+from numpy.typing import NDArray
 
 from insolegen.build.parts import SidePart
 from insolegen.build.record import ZoneStiffness
 from insolegen.core.printing import TPU, PrintSettings
 from insolegen.firmness.column import LINE_WIDTH_MM, Skins, column_kpa_per_mm
+from insolegen.firmness.foams import FOAMS
 from insolegen.firmness.materials import Material
-from insolegen.firmness.table import relative_modulus
+from insolegen.firmness.table import relative_modulus, table_least
 from insolegen.geometry.measure import bottom_heights, top_heights
-from insolegen.geometry.solid import Mesh
+from insolegen.profile.problems import ProfileError, problem
+from insolegen.profile.spec import ZoneTarget
 
-__all__ = ["GRID_STEP_MM", "SKIN_TOUCH_MM", "infill_stiffness", "zone_stiffness"]
+__all__ = ["GRID_STEP_MM", "SKIN_TOUCH_MM", "aimed", "infill_stiffness"]
 
 GRID_STEP_MM = 2.0  # the vertical lines' spacing: a zone's few hundred columns at least
 SKIN_TOUCH_MM = 0.05  # a zone's top (bottom) this near the part's is under the top (on the bottom) skin
 MODEL = "small strain (linear elastic): skins and core in series, perimeters in parallel"
 
 
-def _grid(mesh: Mesh) -> np.ndarray:
+@dataclass(frozen=True)
+class Columns:
+    """A zone's columns: height (mm), whether each carries the top and the bottom skin,
+    whether it lies in the perimeters' band."""
+
+    height: NDArray[np.float64]
+    top_skin: NDArray[np.bool_]
+    bottom_skin: NDArray[np.bool_]
+    edge: NDArray[np.bool_]
+
+    @property
+    def middle(self) -> NDArray[np.bool_]:
+        return ~self.edge if (~self.edge).any() else np.ones_like(self.edge)
+
+    def median(self, skins: Skins) -> tuple[float, Skins]:
+        """The median height away from the perimeters, and the skins most columns there carry."""
+        m = self.middle
+        return (float(np.median(self.height[m])),
+                Skins(skins.top_mm if np.mean(self.top_skin[m]) >= 0.5 else 0.0,
+                      skins.bottom_mm if np.mean(self.bottom_skin[m]) >= 0.5 else 0.0))
+
+
+def _columns(part: SidePart, perimeter_mm: float) -> dict[str, Columns]:
+    mesh = part.mesh
     low, high = mesh.vertices[:, :2].min(axis=0), mesh.vertices[:, :2].max(axis=0)
-    xs = np.arange(low[0] + GRID_STEP_MM / 2, high[0], GRID_STEP_MM)
-    ys = np.arange(low[1] + GRID_STEP_MM / 2, high[1], GRID_STEP_MM)
-    gx, gy = np.meshgrid(xs, ys, indexing="ij")
-    return np.column_stack([gx.ravel(), gy.ravel()])
-
-
-def infill_stiffness(part: SidePart, material: Material, settings: PrintSettings = TPU) -> dict[str, ZoneStiffness]:
-    """Every zone of a part printed with the slicer's gyroid infill: zone name -> its
-    stiffness."""
-    return zone_stiffness(part, material, {z.name: ("infill", z.infill_pct) for z in part.zones},
-                          Skins(settings.top_layers * settings.layer_height_mm,
-                                settings.bottom_layers * settings.layer_height_mm),
-                          settings.walls * LINE_WIDTH_MM)
-
-
-def zone_stiffness(part: SidePart, material: Material, cells: dict[str, tuple[str, float]], skins: Skins,
-                   perimeter_mm: float) -> dict[str, ZoneStiffness]:
-    """Zone name -> stiffness, for the zones named in ``cells`` (name -> (cell kind,
-    percent)), with skins of ``skins`` and a solid band ``perimeter_mm`` wide inside the
-    outline."""
-    xy = _grid(part.mesh)
-    part_top = top_heights(part.mesh.vertices, part.mesh.faces, xy)
-    part_bottom = bottom_heights(part.mesh.vertices, part.mesh.faces, xy)
+    gx, gy = np.meshgrid(np.arange(low[0] + GRID_STEP_MM / 2, high[0], GRID_STEP_MM),
+                         np.arange(low[1] + GRID_STEP_MM / 2, high[1], GRID_STEP_MM), indexing="ij")
+    xy = np.column_stack([gx.ravel(), gy.ravel()])
+    part_top = top_heights(mesh.vertices, mesh.faces, xy)
+    part_bottom = bottom_heights(mesh.vertices, mesh.faces, xy)
     outline = shapely.Polygon(part.outline.boundary * [1.0, part.mirror])
     near_edge = shapely.distance(shapely.points(xy), outline.exterior) < perimeter_mm
-    solid = material.modulus_mpa
-    out: dict[str, ZoneStiffness] = {}
+    out = {}
     for zone in part.zones:
-        if zone.name not in cells:
-            continue
-        kind, pct = cells[zone.name]
-        relative = relative_modulus(kind, min(max(pct, 1e-3), 100.0) / 100.0)
-        core = solid * relative.along
-        # a zone is a modifier: the part's column within its own heights
         zone_top = top_heights(zone.mesh.vertices, zone.mesh.faces, xy)
         zone_bottom = bottom_heights(zone.mesh.vertices, zone.mesh.faces, xy)
         with np.errstate(invalid="ignore"):
             top = np.fmin(zone_top, part_top)
             bottom = np.fmax(zone_bottom, part_bottom)
             inside = np.isfinite(zone_top) & np.isfinite(part_top) & (top - bottom > 0)
-        if not inside.any():
-            continue
-        height = (top - bottom)[inside]
-        reaches_top = zone_top[inside] > part_top[inside] - SKIN_TOUCH_MM
-        reaches_bottom = zone_bottom[inside] < part_bottom[inside] + SKIN_TOUCH_MM
-        edge = near_edge[inside]
-        k = np.empty(height.size)
-        for t_on in (False, True):
-            for b_on in (False, True):
-                these = (reaches_top == t_on) & (reaches_bottom == b_on)
-                layer = Skins(skins.top_mm if t_on else 0.0, skins.bottom_mm if b_on else 0.0)
-                k[these] = column_kpa_per_mm(height[these], core, solid, layer)
-        k[edge] = 1000.0 * solid / height[edge]  # the perimeters: solid wall
-        middle = ~edge if (~edge).any() else np.ones_like(edge)
-        median_h = float(np.median(height[middle]))
-        at_median = float(column_kpa_per_mm(np.array([median_h]), core, solid,
-                                            Skins(skins.top_mm if np.median(reaches_top[middle]) else 0.0,
-                                                  skins.bottom_mm if np.median(reaches_bottom[middle]) else 0.0))[0])
-        out[zone.name] = ZoneStiffness(
-            material=material.name, material_modulus_mpa=material.modulus_mpa,
-            cell=f"{'PrusaSlicer gyroid infill' if kind == 'infill' else kind + ' sheet'} {pct:g} %",
-            relative_modulus=round(relative.along, 5), core_modulus_mpa=round(core, 4),
-            thickness_mm=round(median_h, 2), kpa_per_mm=round(at_median, 1),
-            least_kpa_per_mm=round(float(k[middle].min()), 1), greatest_kpa_per_mm=round(float(k[middle].max()), 1),
-            mean_kpa_per_mm=round(float(k.mean()), 1),
-            table_uncertainty_pct=round(100 * relative.uncertainty, 1), extrapolated=relative.extrapolated,
-            model=MODEL)
+        if inside.any():
+            out[zone.name] = Columns(height=(top - bottom)[inside],
+                                     top_skin=zone_top[inside] > part_top[inside] - SKIN_TOUCH_MM,
+                                     bottom_skin=zone_bottom[inside] < part_bottom[inside] + SKIN_TOUCH_MM,
+                                     edge=near_edge[inside])
     return out
+
+
+def _skins(settings: PrintSettings) -> Skins:
+    return Skins(settings.top_layers * settings.layer_height_mm, settings.bottom_layers * settings.layer_height_mm)
+
+
+def _stiffness(columns: Columns, pct: float, material: Material, skins: Skins,
+               target: ZoneTarget | None) -> ZoneStiffness:
+    solid = material.modulus_mpa
+    relative = relative_modulus("infill", min(max(pct, 1e-3), 100.0) / 100.0)
+    core = solid * relative.along
+    k = np.empty(columns.height.size)
+    for t_on in (False, True):
+        for b_on in (False, True):
+            these = (columns.top_skin == t_on) & (columns.bottom_skin == b_on)
+            layer = Skins(skins.top_mm if t_on else 0.0, skins.bottom_mm if b_on else 0.0)
+            k[these] = column_kpa_per_mm(columns.height[these], core, solid, layer)
+    k[columns.edge] = 1000.0 * solid / columns.height[columns.edge]  # the perimeters: solid wall
+    median_h, median_skins = columns.median(skins)
+    at_median = float(column_kpa_per_mm(np.array([median_h]), core, solid, median_skins)[0])
+    m = columns.middle
+    return ZoneStiffness(
+        material=material.name, material_modulus_mpa=material.modulus_mpa,
+        cell=f"PrusaSlicer gyroid infill {pct:g} %", relative_modulus=round(relative.along, 5),
+        core_modulus_mpa=round(core, 4), thickness_mm=round(median_h, 2), kpa_per_mm=round(at_median, 1),
+        least_kpa_per_mm=round(float(k[m].min()), 1), greatest_kpa_per_mm=round(float(k[m].max()), 1),
+        mean_kpa_per_mm=round(float(k.mean()), 1),
+        table_uncertainty_pct=round(100 * relative.uncertainty, 1), extrapolated=relative.extrapolated,
+        target=None if target is None else _target_text(target), model=MODEL)
+
+
+def _target_text(target: ZoneTarget) -> str:
+    if target.foam is not None:
+        foam = FOAMS[target.foam]
+        return (f"as firm as {foam.name}: {foam.secant_modulus_mpa * 1000:.0f} kPa secant modulus "
+                f"({foam.stress_kpa:g} kPa at {100 * foam.strain:g} %)")
+    return f"{target.kpa_per_mm:g} kPa/mm"
+
+
+def infill_stiffness(part: SidePart, material: Material, pattern: str, targets: tuple[ZoneTarget, ...] = (),
+                     settings: PrintSettings = TPU) -> dict[str, ZoneStiffness]:
+    """Every zone of a part printed with the slicer's gyroid infill: zone name -> its
+    stiffness. None for another pattern: the model knows the gyroid only."""
+    if pattern != "gyroid":
+        return {}
+    columns = _columns(part, settings.walls * LINE_WIDTH_MM)
+    asked = {t.zone: t for t in targets}
+    return {z.name: _stiffness(columns[z.name], z.infill_pct, material, _skins(settings), asked.get(z.name))
+            for z in part.zones if z.name in columns}
+
+
+def _density_for(relative: float) -> float:
+    """The infill density whose E/Es is ``relative`` (bisection on the table)."""
+    lo, hi = table_least("infill"), 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if relative_modulus("infill", mid).along < relative:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def aimed(part: SidePart, material: Material, targets: tuple[ZoneTarget, ...], source: Path | None,
+          settings: PrintSettings = TPU) -> SidePart:
+    """The part with each targeted zone's infill percent set so that its column at the
+    zone's median height has the stiffness asked. Raises ProfileError when the gyroid's
+    range (the table's least density to solid) cannot reach it, with what it can."""
+    if not targets:
+        return part
+    columns = _columns(part, settings.walls * LINE_WIDTH_MM)
+    skins = _skins(settings)
+    solid = material.modulus_mpa
+    pct = {}
+    problems = []
+    for target in targets:
+        if target.zone not in columns:
+            continue
+        height, layer = columns[target.zone].median(skins)
+        kpa = target.kpa_per_mm if target.kpa_per_mm is not None else FOAMS[str(target.foam)].secant_modulus_mpa * 1000 / height
+        key = f"zones.{target.zone}_kpa_per_mm" if target.kpa_per_mm is not None else f"zones.{target.zone}_foam"
+        skin = min(layer.top_mm + layer.bottom_mm, height)
+        softest, firmest = (float(column_kpa_per_mm(np.array([height]), solid * relative_modulus("infill", d).along,
+                                                    solid, layer)[0]) for d in (table_least("infill"), 1.0))
+        if not softest <= kpa <= firmest:
+            problems.append(problem(key, target.kpa_per_mm or target.foam,
+                                    f"{key}: {kpa:.0f} kPa/mm is out of the gyroid infill's reach at the {part.spec.side} "
+                                    f"{target.zone}'s {height:.1f} mm in {material.name}: from {softest:.0f} "
+                                    f"({100 * table_least('infill'):g} %) to {firmest:.0f} kPa/mm (solid); ask within it, "
+                                    "or change the zone's height or the material"))
+            continue
+        core = (height - skin) / (1000.0 / kpa - skin / solid)
+        pct[target.zone] = round(100 * _density_for(core / solid), 1)  # a tenth of a percent: 0.5 % of the stiffness at most
+    if problems:
+        raise ProfileError(problems, source)
+    zones = tuple(dataclasses.replace(z, infill_pct=pct[z.name]) if z.name in pct else z for z in part.zones)
+    return dataclasses.replace(part, zones=zones)

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CELL_KINDS", "TABLE_FILE", "RelativeModulus", "relative_modulus", "table"]
+__all__ = ["CELL_KINDS", "TABLE_FILE", "RelativeModulus", "relative_modulus", "table", "table_least"]
 
 TABLE_FILE = Path(__file__).with_name("moduli.json")
 CELL_KINDS = ("gyroid", "diamond", "infill")  # the two sheets ([lattice] kind) and PrusaSlicer's gyroid infill
@@ -75,3 +75,8 @@ def relative_modulus(kind: str, fraction: float) -> RelativeModulus:
 
     return RelativeModulus(along=extended(along), across=extended(across), extrapolated=True,
                            uncertainty=float(max(spread[0], 0.25)))
+
+
+def table_least(kind: str) -> float:
+    """The least fraction (density, for the infill) the table holds a computed row for."""
+    return float(_rows(kind)[0][0])

@@ -65,6 +65,11 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "toes": (0.0, 100.0, "% infill"),
     "lift": (0.0, 100.0, "% infill"),
     "top_cover": (0.0, 100.0, "% infill"),
+    # firmness targets (insolegen/firmness): a column's kPa per mm of compression
+    "heel_kpa_per_mm": (5.0, 20000.0, "kPa/mm"),
+    "arch_kpa_per_mm": (5.0, 20000.0, "kPa/mm"),
+    "forefoot_kpa_per_mm": (5.0, 20000.0, "kPa/mm"),
+    "toes_kpa_per_mm": (5.0, 20000.0, "kPa/mm"),
     "top_cover_extruder": (1.0, 16.0, "(extruder number)"),
     "infill_pct": (0.0, 100.0, "% infill"),
     "scan_smoothing_mm": (0.5, 10.0, "mm"),
@@ -197,6 +202,16 @@ class ZonesTable(BaseModel):
     lift: Annotated[float, _range("lift")] = defaults.ZONE_PCT["lift"]  # infill of the lift layer (keep 50 % or more)
     top_cover: Annotated[float, _range("top_cover")] = defaults.ZONE_PCT["top_cover"]  # the top cover's infill (modifications.top_cover_mm)
     top_cover_extruder: Annotated[int, Field(ge=1, le=16)] = 1  # the extruder (filament) that prints the top cover
+    # firmness asked as a stiffness or a foam instead of a percent: the build picks the
+    # gyroid infill that gives it at the zone's height (insolegen.build.stiffness)
+    heel_kpa_per_mm: Annotated[float, _range("heel_kpa_per_mm")] | None = None
+    arch_kpa_per_mm: Annotated[float, _range("arch_kpa_per_mm")] | None = None
+    forefoot_kpa_per_mm: Annotated[float, _range("forefoot_kpa_per_mm")] | None = None
+    toes_kpa_per_mm: Annotated[float, _range("toes_kpa_per_mm")] | None = None
+    heel_foam: str | None = None  # as firm as this foam (insolegen.firmness.foams), e.g. "PORON 4701-30"
+    arch_foam: str | None = None
+    forefoot_foam: str | None = None
+    toes_foam: str | None = None
     allow_soft_lift: bool = False
     custom: list[CustomZoneTable] = []
 

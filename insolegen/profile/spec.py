@@ -12,7 +12,7 @@ from insolegen.profile import defaults
 
 __all__ = [
     "CustomZone", "FootFile", "FootSource", "LatticeSpec", "Modifications", "Patient", "PressureSpec", "PrintSpec",
-    "Profile", "Shoe", "Side", "SideSpec", "ZonesSpec", "lattice_step_mm",
+    "Profile", "Shoe", "Side", "SideSpec", "ZoneTarget", "ZonesSpec", "lattice_step_mm",
 ]
 
 Side = Literal["left", "right"]
@@ -179,6 +179,16 @@ class CustomZone:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ZoneTarget:
+    """A zone's firmness asked as a stiffness (kPa per mm of compression) or as firm as a
+    foam ([zones] heel_kpa_per_mm, heel_foam): the build picks the infill percent."""
+
+    zone: str  # heel, arch, forefoot, toes
+    kpa_per_mm: float | None = None
+    foam: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class ZonesSpec:
     """Infill per zone (percent) and the pattern. Defaults from docs/clinical.md."""
 
@@ -191,9 +201,11 @@ class ZonesSpec:
     top_cover_pct: float = defaults.ZONE_PCT["top_cover"]
     top_cover_extruder: int = 1
     custom: tuple[CustomZone, ...] = ()
+    targets: tuple[ZoneTarget, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "custom"}
+        out: dict[str, object] = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in ("custom", "targets")}
+        out["targets"] = [{"zone": t.zone, "kpa_per_mm": t.kpa_per_mm, "foam": t.foam} for t in self.targets]
         out["custom"] = [
             {"name": c.name, "polygon": [list(p) for p in c.polygon], "infill_pct": c.infill_pct}
             for c in self.custom

@@ -7,9 +7,11 @@ from __future__ import annotations
 import shapely
 from shapely.validation import explain_validity
 
+from insolegen.core.paths import brief
+from insolegen.firmness.foams import FOAMS
 from insolegen.profile.problems import problem
 from insolegen.profile.schema import ADAPTIVE_PATTERNS, PATTERNS, ZonesTable
-from insolegen.profile.spec import CustomZone, ZonesSpec
+from insolegen.profile.spec import CustomZone, ZonesSpec, ZoneTarget
 
 __all__ = [
     "LIFT_ZONE_LIMIT_PCT", "MIN_ZONE_AREA_MM2", "MIN_ZONE_WIDTH_MM", "STANDARD_ZONES", "lift_zone_checks",
@@ -51,6 +53,7 @@ def zones_spec(table: ZonesTable, problems: list[str]) -> ZonesSpec:
         points = tuple((float(x), float(y)) for x, y in zone.polygon)
         custom.append(CustomZone(name=zone.name, polygon=points, infill_pct=zone.infill_pct))
     return ZonesSpec(
+        targets=_targets(table, pattern, problems),
         pattern=pattern,
         heel_pct=table.heel,
         arch_pct=table.arch,
@@ -87,3 +90,33 @@ def lift_zone_checks(zones: ZonesSpec, forefoot_mm: float, allow_soft: bool) -> 
             f"({', '.join(softer_than)}): a lift should be the firmest layer"
         )
     return warnings, refusals
+
+
+TARGET_ZONES = ("heel", "arch", "forefoot", "toes")
+
+
+def _targets(table: ZonesTable, pattern: str, problems: list[str]) -> tuple[ZoneTarget, ...]:
+    """The zones whose firmness is asked as a stiffness or a foam, each asked one way."""
+    targets = []
+    for zone in TARGET_ZONES:
+        kpa, foam = getattr(table, f"{zone}_kpa_per_mm"), getattr(table, f"{zone}_foam")
+        if kpa is None and foam is None:
+            continue
+        key = f"zones.{zone}_kpa_per_mm" if kpa is not None else f"zones.{zone}_foam"
+        if kpa is not None and foam is not None:
+            problems.append(problem(key, kpa, f"zones.{zone}_kpa_per_mm and zones.{zone}_foam both ask the {zone}'s "
+                                              "firmness: give one"))
+        elif zone in table.model_fields_set:
+            problems.append(problem(key, kpa if kpa is not None else foam,
+                                    f"zones.{zone} and {key} both ask the {zone}'s firmness: give one (the percent, "
+                                    "or the target the build picks the percent for)"))
+        elif foam is not None and foam not in FOAMS:
+            problems.append(problem(key, foam, f"{key} = {brief(foam)} is not a foam the model knows: use one of "
+                                               f"{', '.join(FOAMS)}, or give zones.{zone}_kpa_per_mm"))
+        elif pattern != "gyroid":
+            problems.append(problem(key, kpa if kpa is not None else foam,
+                                    f"{key} needs zones.pattern = \"gyroid\" (the firmness model knows the slicer's "
+                                    f"gyroid infill), not {pattern!r}"))
+        targets.append(ZoneTarget(zone=zone, kpa_per_mm=kpa, foam=foam))
+    return tuple(targets)
+
