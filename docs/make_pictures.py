@@ -20,7 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs"))
 
-import make_lattice_picture  # noqa: E402 (a sibling script, put on the path above)
+import make_firmness_picture  # noqa: E402 (a sibling script, put on the path above)
+import make_lattice_picture  # noqa: E402
 import make_picture  # noqa: E402
 
 from insolegen.build.pipeline import build_profile  # noqa: E402
@@ -85,6 +86,7 @@ PICTURES: dict[str, Callable[[Path], None]] = {
     "pressure-preview.png": example_preview("pressure-offload"),
     "insoles.png": make_picture.main,
     "zones.png": make_picture.zones_picture,
+    "firmness.png": make_firmness_picture.main,  # the shipped moduli table
     "lattice-cut.png": make_lattice_picture.main,  # builds the lattice pair: about a minute
     "designer.png": designer_screenshot,  # a browser: compared within a tolerance
 }

@@ -8,6 +8,7 @@ import itertools
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,6 +25,7 @@ from insolegen.firmness.table import relative_modulus, table
 from insolegen.profile import ProfileError, profile_from_dict
 
 NU = TPU_POISSON
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def hashin_shtrikman_young(fraction: float, poisson: float) -> float:
@@ -253,3 +255,13 @@ def test_another_pattern_has_no_stiffness_rather_than_a_wrong_one():
     result = build_profile(profile_from_dict({"name": "G", "foot": {"size": "EU 42"}, "zones": {"pattern": "grid"},
                                               "print": {"label": False}}))
     assert all(z.stiffness is None for s in result.record.sides for z in s.zones)
+
+
+def test_the_readme_table_is_what_the_model_gives_now():
+    """README's "Firmness in numbers" table is docs/make_firmness_picture.py's, from the
+    shipped table and the materials as they are."""
+    sys.path.insert(0, str(ROOT / "docs"))
+    from make_firmness_picture import readme_table
+
+    assert readme_table() in (ROOT / "README.md").read_text(), (
+        "README's firmness table is stale: paste `python docs/make_firmness_picture.py --table`")

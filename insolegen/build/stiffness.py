@@ -35,7 +35,7 @@ from insolegen.geometry.measure import bottom_heights, top_heights
 from insolegen.profile.problems import ProfileError, problem
 from insolegen.profile.spec import ZoneTarget
 
-__all__ = ["GRID_STEP_MM", "SKIN_TOUCH_MM", "aimed", "infill_stiffness"]
+__all__ = ["GRID_STEP_MM", "SKIN_TOUCH_MM", "aimed", "density_for", "infill_stiffness"]
 
 GRID_STEP_MM = 2.0  # the vertical lines' spacing: a zone's few hundred columns at least
 SKIN_TOUCH_MM = 0.05  # a zone's top (bottom) this near the part's is under the top (on the bottom) skin
@@ -139,7 +139,7 @@ def infill_stiffness(part: SidePart, material: Material, pattern: str, targets: 
             for z in part.zones if z.name in columns}
 
 
-def _density_for(relative: float) -> float:
+def density_for(relative: float) -> float:
     """The infill density whose E/Es is ``relative`` (bisection on the table)."""
     lo, hi = table_least("infill"), 1.0
     for _ in range(60):
@@ -180,7 +180,7 @@ def aimed(part: SidePart, material: Material, targets: tuple[ZoneTarget, ...], s
                                     "or change the zone's height or the material"))
             continue
         core = (height - skin) / (1000.0 / kpa - skin / solid)
-        pct[target.zone] = round(100 * _density_for(core / solid), 1)  # a tenth of a percent: 0.5 % of the stiffness at most
+        pct[target.zone] = round(100 * density_for(core / solid), 1)  # a tenth of a percent: 0.5 % of the stiffness at most
     if problems:
         raise ProfileError(problems, source)
     zones = tuple(dataclasses.replace(z, infill_pct=pct[z.name]) if z.name in pct else z for z in part.zones)
