@@ -28,7 +28,6 @@ from insolegen.build.side import (
 from insolegen.build.stiffness import aimed, infill_stiffness
 from insolegen.checks.meshcheck import MeshReport, check_part, check_zone
 from insolegen.core.version import __version__
-from insolegen.firmness.materials import MATERIALS
 from insolegen.geometry.solid import DEFAULT_RESOLUTION, Mesh, Resolution
 from insolegen.geometry.zones import custom_zone_problems
 from insolegen.inputs.feet import resolve_feet
@@ -123,7 +122,7 @@ def build_profile(profile: Profile, resolution: Resolution = DEFAULT_RESOLUTION)
                 parts.append(part)
                 reports.append(report)
                 label_warnings += warnings
-    material = MATERIALS[profile.material]
+    material = profile.material
     parts = [aimed(part, material, profile.zones.targets, profile.source) for part in parts]  # [zones] heel_kpa_per_mm ...
     sides = [_with_stiffness(measure_side(part, report),
                              infill_stiffness(part, material, profile.zones.pattern, profile.zones.targets))

@@ -1,5 +1,5 @@
 """The ``insolegen`` command's parser and entry point: each command's options, then
-its module's ``cmd_*`` (insolegen.cli.build, check, new, coupons, serve)."""
+its module's ``cmd_*`` (insolegen.cli.build, check, new, coupons, calibrate, serve)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import NoReturn
 
 from insolegen.cli.arguments import _bed, _jobs, _min_thickness
 from insolegen.cli.build import cmd_build
+from insolegen.cli.calibrate import cmd_calibrate
 from insolegen.cli.check import cmd_check
 from insolegen.cli.console import EXIT_BAD_INPUT, EXIT_INTERRUPTED, _err
 from insolegen.cli.coupons import _densities, cmd_coupons
@@ -95,6 +96,19 @@ def make_parser() -> argparse.ArgumentParser:
     coupons.add_argument("--out", default="outputs", help="output folder (default: outputs)")
     coupons.add_argument("--force", action="store_true", help="replace existing coupons")
     coupons.set_defaults(run=cmd_coupons)
+
+    calibrate = sub.add_parser(
+        "calibrate", help="fit your filament's modulus from pressed coupons: a material file for profiles",
+        description="Read what you measured on pressed coupons (a CSV: coupon, height_mm, loaded_height_mm, and "
+                    "load_kg or load_n) and fit the modulus of your filament and printer with the firmness model; "
+                    "write it as a material file a profile names ([print] material = \"my-tpu.toml\"). README, "
+                    "\"Firmness in numbers\".")
+    calibrate.add_argument("coupons", help="the folder insolegen coupons wrote (or its coupons.json)")
+    calibrate.add_argument("measurements", help="the CSV of what you measured, one row per coupon pressed")
+    calibrate.add_argument("--name", required=True, help="the material's name, e.g. \"My TPU 95A on the MK4\"")
+    calibrate.add_argument("--out", default="material.toml", help="the material file to write (default: material.toml)")
+    calibrate.add_argument("--force", action="store_true", help="replace an existing material file")
+    calibrate.set_defaults(run=cmd_calibrate)
 
     serve = sub.add_parser("serve", help="the designer: a local web page with a live 3D view",
                            description="Serve the designer (a web page: the profile as a form, a live 3D view, "

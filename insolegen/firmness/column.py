@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["LINE_WIDTH_MM", "Skins", "column_kpa_per_mm", "column_modulus_mpa"]
+__all__ = ["LINE_WIDTH_MM", "Skins", "block_kpa_per_mm", "column_kpa_per_mm", "column_modulus_mpa"]
 
 Array = NDArray[np.float64]
 
@@ -51,3 +51,14 @@ def column_modulus_mpa(thickness_mm: Array, core_mpa: float, solid_mpa: float, s
     """The columns' effective compressive modulus (MPa): thickness over compliance."""
     h = np.asarray(thickness_mm, dtype=np.float64)
     return h / _compliance(h, core_mpa, solid_mpa, skins)
+
+
+def block_kpa_per_mm(width_mm: float, depth_mm: float, height_mm: float, core_mpa: float, solid_mpa: float,
+                     skins: Skins, band_mm: float) -> float:
+    """A rectangular block pressed over its whole top by a flat board (a coupon): its
+    columns and the solid band ``band_mm`` wide along its sides, side by side (in
+    parallel), each by its area."""
+    area = width_mm * depth_mm
+    inner = max(width_mm - 2 * band_mm, 0.0) * max(depth_mm - 2 * band_mm, 0.0)
+    core = float(column_kpa_per_mm(np.array([height_mm]), core_mpa, solid_mpa, skins)[0])
+    return (inner * core + (area - inner) * 1000.0 * solid_mpa / height_mm) / area

@@ -14,8 +14,10 @@ incompressible elastomer; the homogenised table is computed at this value).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-__all__ = ["DEFAULT_MATERIAL", "MATERIALS", "TPU_POISSON", "Material", "gent_modulus_mpa"]
+__all__ = ["DEFAULT_MATERIAL", "MATERIALS", "MODULUS_RANGE_MPA", "TPU_POISSON", "Material", "MaterialFileError",
+           "gent_modulus_mpa", "read_material_file"]
 
 TPU_POISSON = 0.45
 
@@ -32,6 +34,43 @@ class Material:
     modulus_mpa: float
     poisson: float
     source: str
+    uncertainty_pct: float | None = None  # a calibrated material's 95 % interval
+
+    def as_dict(self) -> dict[str, object]:
+        return {"name": self.name, "modulus_mpa": self.modulus_mpa, "poisson": self.poisson, "source": self.source,
+                "uncertainty_pct": self.uncertainty_pct}
+
+
+class MaterialFileError(ValueError):
+    """A material file that cannot be used; the message is one line naming the field."""
+
+
+MODULUS_RANGE_MPA = (0.5, 5000.0)
+
+
+def read_material_file(path: Path) -> Material:
+    """A material written by `insolegen calibrate` (TOML: name, modulus_mpa, poisson,
+    source, uncertainty_pct)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise MaterialFileError(f"cannot read the material file: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise MaterialFileError(f"the material file is not TOML: {exc}") from None
+    name, modulus = data.get("name"), data.get("modulus_mpa")
+    if not isinstance(name, str) or not name.strip():
+        raise MaterialFileError("name is missing: the material file needs name = \"...\"")
+    low, high = MODULUS_RANGE_MPA
+    if isinstance(modulus, bool) or not isinstance(modulus, (int, float)) or not low <= modulus <= high:
+        raise MaterialFileError(f"modulus_mpa = {modulus!r}: a number from {low:g} to {high:g} (MPa)")
+    poisson = data.get("poisson", TPU_POISSON)
+    if poisson != TPU_POISSON:
+        raise MaterialFileError(f"poisson = {poisson!r}: the moduli table is computed at {TPU_POISSON} (a TPU)")
+    uncertainty = data.get("uncertainty_pct")
+    return Material(name.strip(), float(modulus), TPU_POISSON, str(data.get("source", path.name)),
+                    None if not isinstance(uncertainty, (int, float)) else float(uncertainty))
 
 
 MATERIALS: dict[str, Material] = {m.name: m for m in (

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from insolegen.core.paths import brief
-from insolegen.firmness.materials import DEFAULT_MATERIAL, MATERIALS
+from insolegen.firmness.materials import DEFAULT_MATERIAL, MATERIALS, Material, MaterialFileError, read_material_file
 from insolegen.profile import defaults
 from insolegen.profile.clinical import diabetic_checks, lift_checks, merged_side_warnings
 from insolegen.profile.messages import _describe
@@ -131,7 +131,7 @@ def profile_from_dict(
         pcts = (zones.heel_pct, zones.arch_pct, zones.forefoot_pct, zones.toes_pct) if not graded else (0.0, 1.0)
         warnings.extend(diabetic_checks(specs, pcts))
     print_spec = _print_spec(doc, problems)
-    material = _material(doc.print.material if doc.print is not None else DEFAULT_MATERIAL, problems)
+    material = _material(doc.print.material if doc.print is not None else DEFAULT_MATERIAL, base_dir, problems)
     if doc.lift is not None and doc.lift.side in sides and not problems:
         lifted = next(s for s in specs if s.side == doc.lift.side)
         others = [s for s in specs if s.side != doc.lift.side]
@@ -160,11 +160,21 @@ def profile_from_dict(
     )
 
 
-def _material(name: str, problems: list[str]) -> str:
+def _material(name: str, base_dir: Path, problems: list[str]) -> Material:
+    """A material the model knows by name, or a file `insolegen calibrate` wrote (a path
+    ending .toml, relative to the profile)."""
+    if name.lower().endswith(".toml"):
+        try:
+            return read_material_file(base_dir / name)
+        except MaterialFileError as exc:
+            problems.append(problem("print.material", name, f"print.material = {brief(name)}: {exc}"))
+            return MATERIALS[DEFAULT_MATERIAL]
     if name not in MATERIALS:
         problems.append(problem("print.material", name,
-                                f"print.material = {brief(name)} is not a known material: use one of {', '.join(MATERIALS)}"))
-    return name
+                                f"print.material = {brief(name)} is not a known material: use one of {', '.join(MATERIALS)}, "
+                                "or a file insolegen calibrate wrote (a name ending .toml)"))
+        return MATERIALS[DEFAULT_MATERIAL]
+    return MATERIALS[name]
 
 
 def _file_stem(name: str, patient: Patient, problems: list[str]) -> str:

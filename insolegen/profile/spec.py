@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from insolegen.firmness.materials import DEFAULT_MATERIAL
+from insolegen.firmness.materials import DEFAULT_MATERIAL, MATERIALS, Material
 from insolegen.profile import defaults
 
 __all__ = [
@@ -303,4 +303,4 @@ class Profile:
     variant_values: tuple[tuple[str, Any], ...] = ()
     label: bool = True  # each part's side and the patient's id engraved underneath (insolegen.geometry.label)
     lattice: LatticeSpec | None = None  # [lattice] enabled: the lattice parts are built as well
-    material: str = DEFAULT_MATERIAL  # [print] material: the filament the zones' stiffness is computed for
+    material: Material = MATERIALS[DEFAULT_MATERIAL]  # [print] material: the filament the zones' stiffness is computed for
