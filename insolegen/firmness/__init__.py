@@ -8,3 +8,5 @@ lattice or the slicer's gyroid infill), its material and its layers.
 - :mod:`~insolegen.firmness.materials`: the materials' moduli, with sources.
 - :mod:`~insolegen.firmness.column`: the column under the foot, layers in series.
 """
+
+__all__: list[str] = []  # a package: its modules are imported by name
