@@ -5,6 +5,7 @@ zones' stiffness in a real build."""
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import subprocess
 import sys
@@ -265,3 +266,39 @@ def test_the_readme_table_is_what_the_model_gives_now():
 
     assert readme_table() in (ROOT / "README.md").read_text(), (
         "README's firmness table is stale: paste `python docs/make_firmness_picture.py --table`")
+
+
+def test_the_report_shows_each_zones_stiffness(tmp_path):
+    """report.html's "Stiffness under the foot": each zone's kPa/mm at its median height,
+    as build.json records it, and what it was asked."""
+    profile = tmp_path / "p.toml"
+    profile.write_text('name = "R"\nside = "both"\n[foot]\nsize = "EU 42"\n[zones]\nheel_kpa_per_mm = 900\n')
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-m", "insolegen", "build", str(profile), "--out", str(out)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    record = json.loads((out / "R" / "build.json").read_text())
+    html = (out / "R" / "report.html").read_text()
+    section = html.split("Stiffness under the foot")[1].split("</table>")[0]
+    for side in record["sides"]:
+        for zone in side["zones"]:
+            s = zone["stiffness"]
+            assert f"{s['kpa_per_mm']:.0f} kPa/mm at {s['thickness_mm']:.1f} mm" in section
+    assert "asked: 900 kPa/mm" in section
+
+
+@pytest.mark.slow
+def test_a_lattice_parts_zones_have_their_sheets_stiffness(example):
+    """The lattice pair: each zone's sheet at its built fraction in the lattice's skins,
+    by the table and by hand at the zone's median height."""
+    result = example("lattice-pair")
+    settings = result.profile.lattice
+    for side in result.record.sides:
+        assert side.lattice is not None
+        for zone in side.lattice.zones:
+            s = zone.stiffness
+            assert s is not None and s.cell == f"{settings.kind} sheet {zone.built_pct:g} % solid"
+            core = 26.0 * relative_modulus(settings.kind, zone.built_pct / 100).along
+            skins = settings.skin_top_mm + settings.skin_bottom_mm
+            by_hand = 1000 / (skins / 26.0 + (s.thickness_mm - skins) / core)
+            assert s.kpa_per_mm == pytest.approx(by_hand, rel=0.003)

@@ -25,7 +25,7 @@ from insolegen.build.side import (
     shared_foot,
     side_outline,
 )
-from insolegen.build.stiffness import aimed, infill_stiffness
+from insolegen.build.stiffness import aimed, infill_stiffness, lattice_stiffness
 from insolegen.checks.meshcheck import MeshReport, check_part, check_zone
 from insolegen.core.version import __version__
 from insolegen.geometry.solid import DEFAULT_RESOLUTION, Mesh, Resolution
@@ -148,6 +148,9 @@ def build_profile(profile: Profile, resolution: Resolution = DEFAULT_RESOLUTION)
                 except LatticeError as exc:
                     raise BuildError(f"{profile.name}: {exc}") from None
                 lattices[part.spec.side] = mesh
+                stiffness = lattice_stiffness(part, material, settings, {z.name: z.built_pct for z in figures.zones})
+                figures = dataclasses.replace(figures, zones=tuple(dataclasses.replace(z, stiffness=stiffness.get(z.name))
+                                                                   for z in figures.zones))
                 sides[k] = dataclasses.replace(sides[k], lattice=figures)
                 clamped[part.spec.side] = lattice_clamped(figures, settings)
         if len(set(map(tuple, clamped.values()))) == 1:  # every side alike (a pair's mirror twins): said once

@@ -219,6 +219,7 @@ class LatticeZone:
     asked_pct: float
     built_pct: float
     measured_pct: float | None
+    stiffness: ZoneStiffness | None = None  # the sheet at built_pct in the lattice's skins and rim
 
 
 @dataclass(frozen=True, kw_only=True)

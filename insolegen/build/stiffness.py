@@ -33,9 +33,9 @@ from insolegen.firmness.materials import Material
 from insolegen.firmness.table import relative_modulus, table_least
 from insolegen.geometry.measure import bottom_heights, top_heights
 from insolegen.profile.problems import ProfileError, problem
-from insolegen.profile.spec import ZoneTarget
+from insolegen.profile.spec import LatticeSpec, ZoneTarget
 
-__all__ = ["GRID_STEP_MM", "SKIN_TOUCH_MM", "aimed", "density_for", "infill_stiffness"]
+__all__ = ["GRID_STEP_MM", "SKIN_TOUCH_MM", "aimed", "density_for", "infill_stiffness", "lattice_stiffness"]
 
 GRID_STEP_MM = 2.0  # the vertical lines' spacing: a zone's few hundred columns at least
 SKIN_TOUCH_MM = 0.05  # a zone's top (bottom) this near the part's is under the top (on the bottom) skin
@@ -95,9 +95,9 @@ def _skins(settings: PrintSettings) -> Skins:
 
 
 def _stiffness(columns: Columns, pct: float, material: Material, skins: Skins,
-               target: ZoneTarget | None) -> ZoneStiffness:
+               target: ZoneTarget | None, kind: str = "infill") -> ZoneStiffness:
     solid = material.modulus_mpa
-    relative = relative_modulus("infill", min(max(pct, 1e-3), 100.0) / 100.0)
+    relative = relative_modulus(kind, min(max(pct, 1e-3), 100.0) / 100.0)
     core = solid * relative.along
     k = np.empty(columns.height.size)
     for t_on in (False, True):
@@ -111,7 +111,8 @@ def _stiffness(columns: Columns, pct: float, material: Material, skins: Skins,
     m = columns.middle
     return ZoneStiffness(
         material=material.name, material_modulus_mpa=material.modulus_mpa,
-        cell=f"PrusaSlicer gyroid infill {pct:g} %", relative_modulus=round(relative.along, 5),
+        cell=f"PrusaSlicer gyroid infill {pct:g} %" if kind == "infill" else f"{kind} sheet {pct:g} % solid",
+        relative_modulus=round(relative.along, 5),
         core_modulus_mpa=round(core, 4), thickness_mm=round(median_h, 2), kpa_per_mm=round(at_median, 1),
         least_kpa_per_mm=round(float(k[m].min()), 1), greatest_kpa_per_mm=round(float(k[m].max()), 1),
         mean_kpa_per_mm=round(float(k.mean()), 1),
@@ -137,6 +138,18 @@ def infill_stiffness(part: SidePart, material: Material, pattern: str, targets: 
     asked = {t.zone: t for t in targets}
     return {z.name: _stiffness(columns[z.name], z.infill_pct, material, _skins(settings), asked.get(z.name))
             for z in part.zones if z.name in columns}
+
+
+def lattice_stiffness(part: SidePart, material: Material, lattice: LatticeSpec,
+                      built_pct: dict[str, float]) -> dict[str, ZoneStiffness]:
+    """Every zone of a side's lattice part: its sheet at the zone's built fraction
+    (``built_pct``: zone name -> percent solid) inside the lattice's own skins and rim.
+    The lattice part is the same solid as the printed part (filled with the sheet), so
+    the columns are measured on the part."""
+    columns = _columns(part, lattice.perimeter_mm)
+    skins = Skins(lattice.skin_top_mm, lattice.skin_bottom_mm)
+    return {name: _stiffness(columns[name], pct, material, skins, None, kind=lattice.kind)
+            for name, pct in built_pct.items() if name in columns}
 
 
 def density_for(relative: float) -> float:

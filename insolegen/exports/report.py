@@ -131,7 +131,7 @@ sides: {_e(', '.join(names))} &middot; insolegen {_e(record.insolegen_version)} 
 <section class="page">
 <h2>Firmness zones in the 3MF files</h2>
 <table><tr><th>zone: {_e(record.zones['pattern'])} infill &middot; part volume in it</th>{head}</tr>{''.join(zone_rows)}</table>
-{lift_notes}<p>Placement: {bed}.{_estimate_text(estimates)}</p>
+{lift_notes}{_stiffness_block(sides, head)}<p>Placement: {bed}.{_estimate_text(estimates)}</p>
 {_lattice_block(sides, head)}
 <h2>Files</h2>
 <table><tr><th>file</th><th>for</th></tr>{''.join(file_rows)}</table>
@@ -373,6 +373,32 @@ def _zone_rows(sides: tuple[SideRecord, ...]) -> list[str]:
                       f'{extruder}</td>' if found else "<td>-</td>")
         rows.append(f"<tr><td>{_e(zone)}</td>{cells}</tr>")
     return rows
+
+
+def _stiffness_block(sides: tuple[SideRecord, ...], head: str) -> str:
+    """Each zone's stiffness under the foot (insolegen.build.stiffness): kPa per mm at its
+    median height, the range over the zone, what it was asked."""
+    names = [name for name in dict.fromkeys(z.name for s in sides for z in s.zones)
+             if any(z.stiffness is not None for s in sides for z in s.zones if z.name == name)]
+    if not names:
+        return ""
+    rows = []
+    for name in names:
+        cells = ""
+        for s in sides:
+            z = next((z for z in s.zones if z.name == name), None)
+            st = z.stiffness if z is not None else None
+            asked = f"<br>asked: {_e(st.target)}" if st is not None and st.target else ""
+            cells += ("<td>-</td>" if st is None else
+                      f'<td class="num">{st.kpa_per_mm:.0f} kPa/mm at {st.thickness_mm:.1f} mm '
+                      f"({st.least_kpa_per_mm:.0f}-{st.greatest_kpa_per_mm:.0f}) &middot; core {st.core_modulus_mpa:.2f} MPa"
+                      f"{asked}</td>")
+        rows.append(f"<tr><td>{_e(name)}</td>{cells}</tr>")
+    first = next(z.stiffness for s in sides for z in s.zones if z.stiffness is not None)
+    return (f"<h2>Stiffness under the foot ({_e(first.material)}, {first.material_modulus_mpa:g} MPa)</h2>"
+            f"<table><tr><th>zone: kPa per mm of compression at its median height (least-greatest there)</th>{head}</tr>"
+            f"{''.join(rows)}</table><p>Small strain (linear elastic): the zone's skins and infill in series, "
+            "the homogenised gyroid infill (README, \"Firmness in numbers\").</p>")
 
 
 def _lift_notes(result: BuildResult) -> str:
