@@ -1,7 +1,7 @@
 """Each zone's stiffness under the foot, measured on the built part, and the infill that
 gives a zone the stiffness it is asked (issue 24).
 
-On a grid of vertical lines over the part, each zone's column is the part's there
+On a grid of vertical lines over the part (GRID_STEP_MM apart), each zone's column is the part's there
 within the zone's own heights (a zone is a modifier volume: a prism over its area, or a
 layer such as the lift or the top cover), with the part's top skin where the zone
 reaches the part's top and its bottom skin where it reaches the underside; its core is
@@ -27,17 +27,18 @@ from numpy.typing import NDArray
 from insolegen.build.parts import SidePart
 from insolegen.build.record import ZoneStiffness
 from insolegen.core.printing import TPU, PrintSettings
+from insolegen.core.rays import vertical_hits
 from insolegen.firmness.column import LINE_WIDTH_MM, Skins, column_kpa_per_mm
 from insolegen.firmness.foams import FOAMS
 from insolegen.firmness.materials import Material
 from insolegen.firmness.table import relative_modulus, table_least
-from insolegen.geometry.measure import bottom_heights, top_heights
+from insolegen.geometry.solid import Mesh
 from insolegen.profile.problems import ProfileError, problem
 from insolegen.profile.spec import LatticeSpec, ZoneTarget
 
 __all__ = ["GRID_STEP_MM", "SKIN_TOUCH_MM", "aimed", "density_for", "infill_stiffness", "lattice_stiffness"]
 
-GRID_STEP_MM = 2.0  # the vertical lines' spacing: a zone's few hundred columns at least
+GRID_STEP_MM = 3.0  # the vertical lines' spacing: a zone's few hundred columns at least
 SKIN_TOUCH_MM = 0.05  # a zone's top (bottom) this near the part's is under the top (on the bottom) skin
 MODEL = "small strain (linear elastic): skins and core in series, perimeters in parallel"
 
@@ -64,20 +65,29 @@ class Columns:
                       skins.bottom_mm if np.mean(self.bottom_skin[m]) >= 0.5 else 0.0))
 
 
+def _extremes(mesh: Mesh, xy: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The highest and lowest surface over each point (NaN where the line misses): one
+    ray cast for both."""
+    hits = vertical_hits(mesh.vertices, mesh.faces, xy)
+    top = np.full(len(xy), -np.inf)
+    bottom = np.full(len(xy), np.inf)
+    np.maximum.at(top, hits.ray, hits.z)
+    np.minimum.at(bottom, hits.ray, hits.z)
+    return np.where(np.isfinite(top), top, np.nan), np.where(np.isfinite(bottom), bottom, np.nan)
+
+
 def _columns(part: SidePart, perimeter_mm: float) -> dict[str, Columns]:
     mesh = part.mesh
     low, high = mesh.vertices[:, :2].min(axis=0), mesh.vertices[:, :2].max(axis=0)
     gx, gy = np.meshgrid(np.arange(low[0] + GRID_STEP_MM / 2, high[0], GRID_STEP_MM),
                          np.arange(low[1] + GRID_STEP_MM / 2, high[1], GRID_STEP_MM), indexing="ij")
     xy = np.column_stack([gx.ravel(), gy.ravel()])
-    part_top = top_heights(mesh.vertices, mesh.faces, xy)
-    part_bottom = bottom_heights(mesh.vertices, mesh.faces, xy)
-    outline = shapely.Polygon(part.outline.boundary * [1.0, part.mirror])
-    near_edge = shapely.distance(shapely.points(xy), outline.exterior) < perimeter_mm
+    part_top, part_bottom = _extremes(mesh, xy)
+    inner = shapely.Polygon(part.outline.boundary * [1.0, part.mirror]).buffer(-perimeter_mm)
+    near_edge = ~shapely.contains_xy(inner, xy[:, 0], xy[:, 1])
     out = {}
     for zone in part.zones:
-        zone_top = top_heights(zone.mesh.vertices, zone.mesh.faces, xy)
-        zone_bottom = bottom_heights(zone.mesh.vertices, zone.mesh.faces, xy)
+        zone_top, zone_bottom = _extremes(zone.mesh, xy)
         with np.errstate(invalid="ignore"):
             top = np.fmin(zone_top, part_top)
             bottom = np.fmax(zone_bottom, part_bottom)
