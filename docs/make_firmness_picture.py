@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from insolegen.build.stiffness import density_for
+from insolegen.build.stiffness import fraction_for
 from insolegen.core.printing import TPU
 from insolegen.firmness.column import Skins, column_kpa_per_mm
 from insolegen.firmness.foams import FOAMS
@@ -103,7 +103,7 @@ def readme_table() -> str:
         k = foam.secant_modulus_mpa * 1000 / COLUMN_MM
         skin = skins.top_mm + skins.bottom_mm
         core = (COLUMN_MM - skin) / (1000 / k - skin / material.modulus_mpa)
-        pct = "softer than any" if k < soft else f"{100 * density_for(core / material.modulus_mpa):.1f} %"
+        pct = "softer than any" if k < soft else f"{100 * fraction_for('infill', core / material.modulus_mpa, least, 1.0):.1f} %"
         lines.append(f"| as firm as {foam.name} ({foam.stress_kpa:g} kPa at {100 * foam.strain:g} %) | {pct} | "
                      f"{foam.secant_modulus_mpa:.3f} MPa | {k:.0f} kPa/mm |")
     return "\n".join(lines)

@@ -25,7 +25,7 @@ from insolegen.build.side import (
     shared_foot,
     side_outline,
 )
-from insolegen.build.stiffness import aimed, infill_stiffness, lattice_stiffness
+from insolegen.build.stiffness import aimed, infill_stiffness, lattice_aimed, lattice_stiffness
 from insolegen.checks.meshcheck import MeshReport, check_part, check_zone
 from insolegen.core.version import __version__
 from insolegen.geometry.solid import DEFAULT_RESOLUTION, Mesh, Resolution
@@ -139,7 +139,10 @@ def build_profile(profile: Profile, resolution: Resolution = DEFAULT_RESOLUTION)
         settings = profile.lattice
         clamped: dict[str, list[str]] = {}
         with ThreadPoolExecutor(max_workers=CHECK_WORKERS) as pool:
-            made = [pool.submit(lattice_part, part, profile.zones, settings) for part in parts]
+            # [zones] heel_kpa_per_mm ...: each side's sheet fractions picked for it
+            zones_of = [lattice_aimed(part, material, profile.zones.targets, profile.source, settings, profile.zones)
+                        for part in parts]
+            made = [pool.submit(lattice_part, part, zones, settings) for part, zones in zip(parts, zones_of)]
             for k, (part, future) in enumerate(zip(parts, made)):
                 try:
                     mesh, figures = future.result()
@@ -148,7 +151,8 @@ def build_profile(profile: Profile, resolution: Resolution = DEFAULT_RESOLUTION)
                 except LatticeError as exc:
                     raise BuildError(f"{profile.name}: {exc}") from None
                 lattices[part.spec.side] = mesh
-                stiffness = lattice_stiffness(part, material, settings, {z.name: z.built_pct for z in figures.zones})
+                stiffness = lattice_stiffness(part, material, settings, {z.name: z.built_pct for z in figures.zones},
+                                              profile.zones.targets)
                 figures = dataclasses.replace(figures, zones=tuple(dataclasses.replace(z, stiffness=stiffness.get(z.name))
                                                                    for z in figures.zones))
                 sides[k] = dataclasses.replace(sides[k], lattice=figures)

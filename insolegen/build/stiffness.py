@@ -32,11 +32,14 @@ from insolegen.firmness.column import LINE_WIDTH_MM, Skins, column_kpa_per_mm
 from insolegen.firmness.foams import FOAMS
 from insolegen.firmness.materials import Material
 from insolegen.firmness.table import relative_modulus, table_least
+from insolegen.geometry.lattice.fill import greatest_fraction, least_fraction
 from insolegen.geometry.solid import Mesh
 from insolegen.profile.problems import ProfileError, problem
-from insolegen.profile.spec import LatticeSpec, ZoneTarget
+from insolegen.profile.spec import LatticeSpec, ZonesSpec, ZoneTarget
 
-__all__ = ["GRID_STEP_MM", "SKIN_TOUCH_MM", "aimed", "density_for", "infill_stiffness", "lattice_stiffness"]
+__all__ = [
+    "GRID_STEP_MM", "SKIN_TOUCH_MM", "aimed", "fraction_for", "infill_stiffness", "lattice_aimed", "lattice_stiffness",
+]
 
 GRID_STEP_MM = 3.0  # the vertical lines' spacing: a zone's few hundred columns at least
 SKIN_TOUCH_MM = 0.05  # a zone's top (bottom) this near the part's is under the top (on the bottom) skin
@@ -151,39 +154,39 @@ def infill_stiffness(part: SidePart, material: Material, pattern: str, targets: 
 
 
 def lattice_stiffness(part: SidePart, material: Material, lattice: LatticeSpec,
-                      built_pct: dict[str, float]) -> dict[str, ZoneStiffness]:
+                      built_pct: dict[str, float], targets: tuple[ZoneTarget, ...] = ()) -> dict[str, ZoneStiffness]:
     """Every zone of a side's lattice part: its sheet at the zone's built fraction
     (``built_pct``: zone name -> percent solid) inside the lattice's own skins and rim.
     The lattice part is the same solid as the printed part (filled with the sheet), so
     the columns are measured on the part."""
     columns = _columns(part, lattice.perimeter_mm)
     skins = Skins(lattice.skin_top_mm, lattice.skin_bottom_mm)
-    return {name: _stiffness(columns[name], pct, material, skins, None, kind=lattice.kind)
+    asked = {t.zone: t for t in targets}
+    return {name: _stiffness(columns[name], pct, material, skins, asked.get(name), kind=lattice.kind)
             for name, pct in built_pct.items() if name in columns}
 
 
-def density_for(relative: float) -> float:
-    """The infill density whose E/Es is ``relative`` (bisection on the table)."""
-    lo, hi = table_least("infill"), 1.0
+def fraction_for(kind: str, relative: float, least: float, greatest: float) -> float:
+    """The fraction (infill density) from ``least`` to ``greatest`` whose E/Es is
+    ``relative`` (bisection on the table)."""
+    lo, hi = least, greatest
     for _ in range(60):
         mid = (lo + hi) / 2
-        if relative_modulus("infill", mid).along < relative:
+        if relative_modulus(kind, mid).along < relative:
             lo = mid
         else:
             hi = mid
     return (lo + hi) / 2
 
 
-def aimed(part: SidePart, material: Material, targets: tuple[ZoneTarget, ...], source: Path | None,
-          settings: PrintSettings = TPU) -> SidePart:
-    """The part with each targeted zone's infill percent set so that its column at the
-    zone's median height has the stiffness asked. Raises ProfileError when the gyroid's
-    range (the table's least density to solid) cannot reach it, with what it can."""
-    if not targets:
-        return part
-    columns = _columns(part, settings.walls * LINE_WIDTH_MM)
-    skins = _skins(settings)
+def _aim(part: SidePart, material: Material, targets: tuple[ZoneTarget, ...], source: Path | None, kind: str,
+         least: float, greatest: float, skins: Skins, perimeter_mm: float) -> dict[str, float]:
+    """Zone name -> the percent of ``kind`` (infill density, or a sheet's solid fraction,
+    from ``least`` to ``greatest``) whose column at the zone's median height has the
+    stiffness asked. Raises ProfileError, with the range, for a target out of reach."""
+    columns = _columns(part, perimeter_mm)
     solid = material.modulus_mpa
+    what = "gyroid infill" if kind == "infill" else f"{kind} lattice"
     pct = {}
     problems = []
     for target in targets:
@@ -193,18 +196,46 @@ def aimed(part: SidePart, material: Material, targets: tuple[ZoneTarget, ...], s
         kpa = target.kpa_per_mm if target.kpa_per_mm is not None else FOAMS[str(target.foam)].secant_modulus_mpa * 1000 / height
         key = f"zones.{target.zone}_kpa_per_mm" if target.kpa_per_mm is not None else f"zones.{target.zone}_foam"
         skin = min(layer.top_mm + layer.bottom_mm, height)
-        softest, firmest = (float(column_kpa_per_mm(np.array([height]), solid * relative_modulus("infill", d).along,
-                                                    solid, layer)[0]) for d in (table_least("infill"), 1.0))
+        softest, firmest = (float(column_kpa_per_mm(np.array([height]), solid * relative_modulus(kind, f).along,
+                                                    solid, layer)[0]) for f in (least, greatest))
         if not softest <= kpa <= firmest:
             problems.append(problem(key, target.kpa_per_mm or target.foam,
-                                    f"{key}: {kpa:.0f} kPa/mm is out of the gyroid infill's reach at the {part.spec.side} "
+                                    f"{key}: {kpa:.0f} kPa/mm is out of the {what}'s reach at the {part.spec.side} "
                                     f"{target.zone}'s {height:.1f} mm in {material.name}: from {softest:.0f} "
-                                    f"({100 * table_least('infill'):g} %) to {firmest:.0f} kPa/mm (solid); ask within it, "
-                                    "or change the zone's height or the material"))
+                                    f"({100 * least:.1f} %) to {firmest:.0f} kPa/mm ({100 * greatest:.1f} %); ask within "
+                                    "it, or change the zone's height or the material"))
             continue
         core = (height - skin) / (1000.0 / kpa - skin / solid)
-        pct[target.zone] = round(100 * density_for(core / solid), 1)  # a tenth of a percent: 0.5 % of the stiffness at most
+        # a tenth of a percent: 0.5 % of the stiffness at most
+        pct[target.zone] = round(100 * fraction_for(kind, core / solid, least, greatest), 1)
     if problems:
         raise ProfileError(problems, source)
+    return pct
+
+
+def aimed(part: SidePart, material: Material, targets: tuple[ZoneTarget, ...], source: Path | None,
+          settings: PrintSettings = TPU) -> SidePart:
+    """The part with each targeted zone's infill percent set so that its column at the
+    zone's median height has the stiffness asked (the gyroid infill from the table's
+    least density to solid)."""
+    if not targets:
+        return part
+    pct = _aim(part, material, targets, source, "infill", table_least("infill"), 1.0, _skins(settings),
+               settings.walls * LINE_WIDTH_MM)
     zones = tuple(dataclasses.replace(z, infill_pct=pct[z.name]) if z.name in pct else z for z in part.zones)
     return dataclasses.replace(part, zones=zones)
+
+
+def lattice_aimed(part: SidePart, material: Material, targets: tuple[ZoneTarget, ...], source: Path | None,
+                  lattice: LatticeSpec, zones: ZonesSpec) -> ZonesSpec:
+    """The zones the side's lattice part is built with: each targeted zone's solid
+    fraction set so that its column (the sheet inside the lattice's skins) at the zone's
+    median height has the stiffness asked, within what the cell and wall print."""
+    if not targets:
+        return zones
+    least = max(least_fraction(lattice), table_least(lattice.kind))
+    pct = _aim(part, material, targets, source, lattice.kind, least, greatest_fraction(lattice),
+               Skins(lattice.skin_top_mm, lattice.skin_bottom_mm), lattice.perimeter_mm)
+    return dataclasses.replace(zones, heel_pct=pct.get("heel", zones.heel_pct), arch_pct=pct.get("arch", zones.arch_pct),
+                               forefoot_pct=pct.get("forefoot", zones.forefoot_pct),
+                               toes_pct=pct.get("toes", zones.toes_pct))

@@ -121,10 +121,6 @@ def profile_from_dict(
     problems.extend(pressure_problems(doc, sides))
     problems.extend(lattice_problems(doc, specs))
     zones = zones_spec(doc.zones, problems)
-    if zones.targets and doc.lattice is not None and doc.lattice.enabled:
-        problems.append(problem(f"zones.{zones.targets[0].zone}_kpa_per_mm", None,
-                                "zones' stiffness targets pick the gyroid infill of the printed part; with [lattice] "
-                                "give the zones' percent (the lattice's solid fraction) instead"))
     warnings.extend(cover_checks(specs, zones.top_cover_pct))
     if patient.diabetic:
         graded = any(s.pressure is not None and s.pressure.graded_zones for s in specs)
