@@ -84,8 +84,8 @@ def fit_modulus(measurements: list[Measurement]) -> Fit:
         used = [m for m in measurements if all(m is not n for n, _ in named)]
         if len(used) < 2:  # they all disagree: nothing to trust more than the rest
             used, named = list(measurements), []
-    logs = np.log([m.implied_mpa for m in used])
-    modulus = float(np.exp(logs.mean()))
+    logs = np.array([math.log(m.implied_mpa) for m in used])  # libm's, the same on every processor
+    modulus = math.exp(float(logs.mean()))
     if len(used) >= 3:
         half = float(stats.t.ppf(0.975, len(used) - 1) * logs.std(ddof=1) / math.sqrt(len(used)))
     else:

@@ -61,10 +61,12 @@ def relative_modulus(kind: str, fraction: float) -> RelativeModulus:
     x, along, across, spread = _rows(kind)
     lx = math.log(fraction)
     if fraction >= x[0]:
-        logs = np.log(x)
+        # scalar logarithms (libm), not numpy's: its vector ones differ in the last bit
+        # from one processor's instruction set to another's (insolegen/core/exact.py)
+        logs = np.array([math.log(v) for v in x])
         return RelativeModulus(
-            along=float(np.exp(np.interp(lx, logs, np.log(along)))),
-            across=float(np.exp(np.interp(lx, logs, np.log(across)))),
+            along=math.exp(float(np.interp(lx, logs, [math.log(v) for v in along]))),
+            across=math.exp(float(np.interp(lx, logs, [math.log(v) for v in across]))),
             extrapolated=False,
             uncertainty=float(np.interp(lx, logs, spread)),
         )
