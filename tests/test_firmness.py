@@ -335,3 +335,23 @@ def test_a_lattice_target_out_of_the_cells_reach_is_refused_with_its_range():
                                            r"at the left heel's .* \(28.2 %\) to"):
         lattice_aimed(part, profile.material, (ZoneTarget(zone="heel", kpa_per_mm=150.0),), None, profile.lattice,
                       profile.zones)
+
+
+def test_a_targeted_build_is_the_same_on_another_processor(tmp_path):
+    """The picked percents (in the 3MFs) and every stiffness figure (build.json) come out
+    the same when numpy and OpenBLAS compute as another processor would."""
+    from test_processor_independence import _other_processor_env
+
+    profile = tmp_path / "t.toml"
+    profile.write_text('name = "T"\nside = "both"\n[foot]\nsize = "EU 42"\n[zones]\nheel_kpa_per_mm = 900\n'
+                       'arch_kpa_per_mm = 1300\n[print]\nmaterial = "TPU 85A"\n')
+    made = {}
+    for name, env in (("here", None), ("other", _other_processor_env())):
+        out = tmp_path / name
+        run = subprocess.run([sys.executable, "-m", "insolegen", "build", str(profile), "--no-preview", "--out", str(out)],
+                             capture_output=True, text=True, env=env)
+        assert run.returncode == 0, run.stderr
+        record = json.loads((out / "T" / "build.json").read_text())
+        made[name] = ([z["stiffness"] for s in record["sides"] for z in s["zones"]],
+                      {p.name: p.read_bytes() for p in (out / "T").glob("*.3mf")})
+    assert made["here"] == made["other"]
