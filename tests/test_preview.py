@@ -276,7 +276,8 @@ def test_preview_says_what_the_3mf_holds(tmp_path, example):
         assert main(["build", str(path), "--out", str(tmp_path), "--no-preview"]) == 0
         drawn = draw_preview(example(name))
         texts = drawn.canvas.texts()
-        labels = {tuple(t.split("\n")) for t in texts if "\n" in t and t.endswith(" %")}
+        # a zone's label: its name, its percent, and its stiffness (README, "Firmness in numbers")
+        labels = {tuple(t.split("\n")[:2]) for t in texts if "\n" in t and t.split("\n")[1].endswith(" %")}
         drawn_zones = {(zone, pct.replace(" ", "")) for zone, pct in labels}
         in_files = set()
         for side in ("left", "right"):

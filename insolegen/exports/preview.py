@@ -308,7 +308,7 @@ def top_contours(part: SidePart, faces: np.ndarray, vmax: float) -> tuple[np.nda
 
 
 def _top_view(canvas: Canvas, room: Box, part: SidePart, faces: np.ndarray, xlim: tuple[float, float],
-              ylim: tuple[float, float], vmax: float, pattern: str) -> Axes:
+              ylim: tuple[float, float], vmax: float, pattern: str, kpa_per_mm: dict[str, float]) -> Axes:
     ax = Axes.equal(canvas, room, xlim, ylim)
     _shade(ax, part, faces, vmax)
     zones = _zone_rings(part)
@@ -338,11 +338,14 @@ def _top_view(canvas: Canvas, room: Box, part: SidePart, faces: np.ndarray, xlim
         if rings:
             cx, cy = np.vstack(rings).mean(axis=0)
             centre = ax.px(cx, cy)[0]
-            placed = ax.place((float(centre[0]), float(centre[1])), f"{name}\n{infill:g} %", ZONE_PT,
+            firmness = f"{infill:g} %" + (f"\n{kpa_per_mm[name]:.0f} kPa/mm" if name in kpa_per_mm else "")
+            placed = ax.place((float(centre[0]), float(centre[1])), f"{name}\n{firmness}", ZONE_PT,
                               box=("#ffffff", colour, 0.8, 2.0))
             centres.append(((placed[0] + placed[2]) / 2, (placed[1] + placed[3]) / 2))
     _contour_labels(ax, segments, which, levels, centres)
     title = f"{part.spec.side}: zones ({pattern} infill), contours every {CONTOUR_MM:g} mm"
+    if kpa_per_mm:
+        title += "\nkPa/mm: each zone's stiffness at its median height (small strain; README, Firmness)"
     cover = next((z for z in part.zones if z.kind == "cover"), None)
     if cover is not None:
         title += (f"\n{modification_label('top_cover_mm')} {part.spec.modifications.top_cover_mm:g} mm over the "
@@ -520,8 +523,11 @@ def draw_preview(result: BuildResult) -> Preview:
     rings = np.vstack([p.outline.boundary * [1.0, _mirror(p)] for p in parts])
     xlim, ylim = padded(rings[:, 0].min(), rings[:, 0].max()), padded(rings[:, 1].min(), rings[:, 1].max())
     pattern = result.profile.zones.pattern
-    tops = [_top_view(canvas, (c[0], TOP_ROOM[0], c[1], TOP_ROOM[1]), p, probed.top_faces, xlim, ylim, vmax, pattern)
-            for p, probed, c in zip(parts, probes, columns)]
+    stiffness = [{z.name: z.stiffness.kpa_per_mm for z in side.zones if z.stiffness is not None}
+                 for side in result.record.sides]
+    tops = [_top_view(canvas, (c[0], TOP_ROOM[0], c[1], TOP_ROOM[1]), p, probed.top_faces, xlim, ylim, vmax, pattern,
+                      kpa)
+            for p, probed, c, kpa in zip(parts, probes, columns, stiffness)]
     last = tops[-1]
     colour_bar(canvas, (last.right + 14, last.top, last.right + 26, last.bottom), vmax * SHADE_HEADROOM,
                "top height (mm)")
