@@ -19,12 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from insolegen.build.stiffness import fraction_for
 from insolegen.core.printing import TPU
 from insolegen.firmness.column import Skins, column_kpa_per_mm
 from insolegen.firmness.foams import FOAMS
 from insolegen.firmness.materials import DEFAULT_MATERIAL, MATERIALS, TPU_POISSON
-from insolegen.firmness.table import relative_modulus, table, table_least
+from insolegen.firmness.table import fraction_for, relative_modulus, table, table_least
 from insolegen.profile import defaults
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -355,3 +355,48 @@ def test_a_targeted_build_is_the_same_on_another_processor(tmp_path):
         made[name] = ([z["stiffness"] for s in record["sides"] for z in s["zones"]],
                       {p.name: p.read_bytes() for p in (out / "T").glob("*.3mf")})
     assert made["here"] == made["other"]
+
+
+def _banded(tmp_path: Path, replace: dict[str, str]) -> Path:
+    """profiles/pressure-offload.toml with its files found from tmp_path and some lines changed."""
+    text = (ROOT / "profiles" / "pressure-offload.toml").read_text()
+    text = text.replace('"scans/', f'"{ROOT}/profiles/scans/').replace('"pressure/', f'"{ROOT}/profiles/pressure/')
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / "banded.toml"
+    path.write_text(text)
+    return path
+
+
+def test_a_pressure_maps_bands_asked_as_stiffness_are_each_built_to_it(tmp_path):
+    """[pressure] softest_kpa_per_mm and firmest_kpa_per_mm: the bands step evenly from
+    the firmest (lowest pressure) to the softest, and each band's infill is picked so
+    that its column at its median height has its stiffness."""
+    from insolegen.inputs.feet import resolve_feet
+    from insolegen.profile import load_profile
+
+    path = _banded(tmp_path, {"softest_pct = 20": "softest_kpa_per_mm = 600", "firmest_pct = 45": "firmest_kpa_per_mm = 1400"})
+    result = build_profile(resolve_feet(load_profile(path)))
+    bands = [z for z in result.record.sides[0].zones if z.name.startswith("pressure_")]
+    assert len(bands) == 8
+    asked = np.linspace(1400, 600, 8)  # lowest pressure first: firm to soft (grading = "offload")
+    for band, kpa in zip(bands, asked):
+        assert band.stiffness is not None and band.stiffness.target == f"{round(kpa, 1):g} kPa/mm"
+        assert band.stiffness.kpa_per_mm == pytest.approx(kpa, rel=0.01)
+
+
+@pytest.mark.parametrize(("replace", "said"), [
+    ({"softest_pct = 20": "softest_kpa_per_mm = 600"}, "pressure.softest_kpa_per_mm needs pressure.firmest_kpa_per_mm"),
+    ({"softest_pct = 20": "softest_kpa_per_mm = 900", "firmest_pct = 45": "firmest_kpa_per_mm = 800"},
+     "pressure.firmest_kpa_per_mm = 800 is not above pressure.softest_kpa_per_mm = 900"),
+    ({"firmest_pct = 45": "firmest_pct = 45\nsoftest_kpa_per_mm = 600\nfirmest_kpa_per_mm = 900"},
+     "both ask the bands' firmness"),
+    ({'zones = "pressure"': 'zones = "fixed"', "softest_pct = 20": "softest_kpa_per_mm = 600",
+      "firmest_pct = 45": "firmest_kpa_per_mm = 900"}, 'needs pressure.zones = "pressure"'),
+])
+def test_band_stiffness_is_checked_with_the_profile(tmp_path, replace, said):
+    from insolegen.profile import load_profile
+
+    with pytest.raises(ProfileError, match=said):
+        load_profile(_banded(tmp_path, replace))

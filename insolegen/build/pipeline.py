@@ -25,7 +25,7 @@ from insolegen.build.side import (
     shared_foot,
     side_outline,
 )
-from insolegen.build.stiffness import aimed, infill_stiffness, lattice_aimed, lattice_stiffness
+from insolegen.build.stiffness import aimed, band_targets, infill_stiffness, lattice_aimed, lattice_stiffness
 from insolegen.checks.meshcheck import MeshReport, check_part, check_zone
 from insolegen.core.version import __version__
 from insolegen.geometry.solid import DEFAULT_RESOLUTION, Mesh, Resolution
@@ -123,10 +123,11 @@ def build_profile(profile: Profile, resolution: Resolution = DEFAULT_RESOLUTION)
                 reports.append(report)
                 label_warnings += warnings
     material = profile.material
-    parts = [aimed(part, material, profile.zones.targets, profile.source) for part in parts]  # [zones] heel_kpa_per_mm ...
-    sides = [_with_stiffness(measure_side(part, report),
-                             infill_stiffness(part, material, profile.zones.pattern, profile.zones.targets))
-             for part, report in zip(parts, reports)]
+    # [zones] heel_kpa_per_mm ..., [pressure] softest_kpa_per_mm ...: each zone's infill picked for it
+    asked = [profile.zones.targets + band_targets(part.spec) for part in parts]
+    parts = [aimed(part, material, targets, profile.source) for part, targets in zip(parts, asked)]
+    sides = [_with_stiffness(measure_side(part, report), infill_stiffness(part, material, profile.zones.pattern, targets))
+             for part, report, targets in zip(parts, reports, asked)]
     lattices: dict[str, Mesh] = {}
     lattice_warnings: list[str] = []
     if profile.lattice is not None:

@@ -31,14 +31,15 @@ from insolegen.core.rays import vertical_hits
 from insolegen.firmness.column import LINE_WIDTH_MM, Skins, column_kpa_per_mm
 from insolegen.firmness.foams import FOAMS
 from insolegen.firmness.materials import Material
-from insolegen.firmness.table import relative_modulus, table_least
+from insolegen.firmness.table import fraction_for, relative_modulus, table_least
 from insolegen.geometry.lattice.fill import greatest_fraction, least_fraction
 from insolegen.geometry.solid import Mesh
 from insolegen.profile.problems import ProfileError, problem
-from insolegen.profile.spec import LatticeSpec, ZonesSpec, ZoneTarget
+from insolegen.profile.spec import LatticeSpec, SideSpec, ZonesSpec, ZoneTarget
 
 __all__ = [
-    "GRID_STEP_MM", "SKIN_TOUCH_MM", "aimed", "fraction_for", "infill_stiffness", "lattice_aimed", "lattice_stiffness",
+    "GRID_STEP_MM", "SKIN_TOUCH_MM", "aimed", "band_targets", "infill_stiffness", "lattice_aimed",
+    "lattice_stiffness",
 ]
 
 GRID_STEP_MM = 3.0  # the vertical lines' spacing: a zone's few hundred columns at least
@@ -141,6 +142,21 @@ def _target_text(target: ZoneTarget) -> str:
     return f"{target.kpa_per_mm:g} kPa/mm"
 
 
+def band_targets(spec: SideSpec) -> tuple[ZoneTarget, ...]:
+    """A pressure map's bands asked as stiffness ([pressure] softest_kpa_per_mm and
+    firmest_kpa_per_mm): each band's, lowest pressure first, stepped evenly as the
+    percents would be (firm to soft for offloading, soft to firm for support)."""
+    p = spec.pressure
+    if p is None or not p.graded_zones or p.softest_kpa_per_mm is None or p.firmest_kpa_per_mm is None:
+        return ()
+    steps = np.linspace(p.firmest_kpa_per_mm, p.softest_kpa_per_mm, p.bands)
+    if p.grading != "offload":
+        steps = steps[::-1]
+    return tuple(ZoneTarget(zone=f"pressure_{k + 1}", kpa_per_mm=round(float(v), 1),
+                            key=f"{p.key}.softest_kpa_per_mm / firmest_kpa_per_mm (band {k + 1})")
+                 for k, v in enumerate(steps))
+
+
 def infill_stiffness(part: SidePart, material: Material, pattern: str, targets: tuple[ZoneTarget, ...] = (),
                      settings: PrintSettings = TPU) -> dict[str, ZoneStiffness]:
     """Every zone of a part printed with the slicer's gyroid infill: zone name -> its
@@ -166,19 +182,6 @@ def lattice_stiffness(part: SidePart, material: Material, lattice: LatticeSpec,
             for name, pct in built_pct.items() if name in columns}
 
 
-def fraction_for(kind: str, relative: float, least: float, greatest: float) -> float:
-    """The fraction (infill density) from ``least`` to ``greatest`` whose E/Es is
-    ``relative`` (bisection on the table)."""
-    lo, hi = least, greatest
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        if relative_modulus(kind, mid).along < relative:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2
-
-
 def _aim(part: SidePart, material: Material, targets: tuple[ZoneTarget, ...], source: Path | None, kind: str,
          least: float, greatest: float, skins: Skins, perimeter_mm: float) -> dict[str, float]:
     """Zone name -> the percent of ``kind`` (infill density, or a sheet's solid fraction,
@@ -194,7 +197,8 @@ def _aim(part: SidePart, material: Material, targets: tuple[ZoneTarget, ...], so
             continue
         height, layer = columns[target.zone].median(skins)
         kpa = target.kpa_per_mm if target.kpa_per_mm is not None else FOAMS[str(target.foam)].secant_modulus_mpa * 1000 / height
-        key = f"zones.{target.zone}_kpa_per_mm" if target.kpa_per_mm is not None else f"zones.{target.zone}_foam"
+        key = target.key or (f"zones.{target.zone}_kpa_per_mm" if target.kpa_per_mm is not None
+                              else f"zones.{target.zone}_foam")
         skin = min(layer.top_mm + layer.bottom_mm, height)
         softest, firmest = (float(column_kpa_per_mm(np.array([height]), solid * relative_modulus(kind, f).along,
                                                     solid, layer)[0]) for f in (least, greatest))

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CELL_KINDS", "TABLE_FILE", "RelativeModulus", "relative_modulus", "table", "table_least"]
+__all__ = ["CELL_KINDS", "TABLE_FILE", "RelativeModulus", "fraction_for", "relative_modulus", "table", "table_least"]
 
 TABLE_FILE = Path(__file__).with_name("moduli.json")
 CELL_KINDS = ("gyroid", "diamond", "infill")  # the two sheets ([lattice] kind) and PrusaSlicer's gyroid infill
@@ -82,3 +82,16 @@ def relative_modulus(kind: str, fraction: float) -> RelativeModulus:
 def table_least(kind: str) -> float:
     """The least fraction (density, for the infill) the table holds a computed row for."""
     return float(_rows(kind)[0][0])
+
+
+def fraction_for(kind: str, relative: float, least: float, greatest: float) -> float:
+    """The fraction (infill density) from ``least`` to ``greatest`` whose E/Es is
+    ``relative`` (bisection on the table)."""
+    lo, hi = least, greatest
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if relative_modulus(kind, mid).along < relative:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2

@@ -66,12 +66,14 @@ def _cushion_under_peak(spec: SideSpec, profile: Profile) -> list[str]:
     pressure = spec.pressure
     assert pressure is not None and pressure.grid is not None
     peak = float(np.nanmax(pressure.grid.kpa))
+    if pressure.graded_zones and pressure.softest_kpa_per_mm is not None:
+        return []  # the bands asked as stiffness: the build picks them, and refuses what it cannot give
     if pressure.graded_zones:
         pct, where = pressure.softest_pct, f"{spec.side}: {pressure.key}.softest_pct"
     else:
         pct = min(profile.zones.heel_pct, profile.zones.forefoot_pct)
         where = f"{spec.side}: zones.heel / zones.forefoot"
-    said = bottoming_out(peak, pct, where)
+    said = bottoming_out(peak, pct, where, profile.material)
     return [said] if said else []
 
 

@@ -6,6 +6,7 @@ override key the message names, ``warnings`` are printed and recorded in build.j
 
 from __future__ import annotations
 
+from insolegen.firmness.materials import DEFAULT_MATERIAL, MATERIALS, Material
 from insolegen.profile.defaults import CHILD_FOOT_MM, DIABETIC_BASE_MM
 from insolegen.profile.problems import problem
 from insolegen.profile.schema import RANGES, LiftTable
@@ -32,7 +33,6 @@ __all__ = [
     "RIM_WARN_MM",
     "TOTAL_HEEL_LIMIT_MM",
     "TOTAL_HEEL_WARN_MM",
-    "TPU_95A_MODULUS_MPA",
     "bottoming_out",
     "diabetic_checks",
     "lift_checks",
@@ -55,7 +55,6 @@ HEEL_ONLY_LIFT_WARN_MM = 6.0
 IN_SHOE_LIFT_MM = 10.0
 TOTAL_HEEL_WARN_MM = 12.0
 TOTAL_HEEL_LIMIT_MM = 15.0
-TPU_95A_MODULUS_MPA = 26.0  # TPU 95A filament's Young's modulus (vendor data sheets, about 26 MPa)
 BOTTOM_OUT_STRAIN = 0.5  # insoles work at 20-50 % strain; past that a cushion nears densification
 RIM_WARN_MM = 20.0  # a lifted heel cup's rim above this wants the shoe's counter checked (U)
 CORRECTION_WARN = 0.75
@@ -306,17 +305,19 @@ def diabetic_checks(specs: list[SideSpec] | tuple[SideSpec, ...], zone_pcts: tup
     return out
 
 
-def bottoming_out(peak_kpa: float, infill_pct: float, where: str) -> str | None:
-    """A first estimate of whether a printed cushion collapses under a peak: gyroid TPU
-    95A's stiffness taken as the solid's times the density squared (Gibson-Ashby),
-    strain = peak / stiffness; over BOTTOM_OUT_STRAIN the cushion is near its densification
-    and no longer spreads the load (insoles work at 20-50 % strain). The firmness model
-    (issue 24) replaces it."""
-    stiffness_kpa = TPU_95A_MODULUS_MPA * 1000 * (infill_pct / 100) ** 2
+def bottoming_out(peak_kpa: float, infill_pct: float, where: str, material: Material = MATERIALS[DEFAULT_MATERIAL]) -> str | None:
+    """A first estimate of whether a printed cushion collapses under a peak: the
+    material's modulus times the density squared (Gibson-Ashby, bending-dominated), strain =
+    peak / that; over BOTTOM_OUT_STRAIN the cushion is near its densification and no longer
+    spreads the load (insoles work at 20-50 % strain). Not the firmness model's homogenised
+    modulus (insolegen/firmness): that is a small-strain figure, 2-3 times the density
+    squared at 10-20 %, and thin walls buckle long before 50 %, so for a warning about
+    collapse the softer, bending-dominated estimate is the cautious one."""
+    stiffness_kpa = material.modulus_mpa * 1000 * (infill_pct / 100) ** 2
     strain = peak_kpa / stiffness_kpa if stiffness_kpa > 0 else float("inf")
     if strain <= BOTTOM_OUT_STRAIN:
         return None
-    least = 100 * (peak_kpa / (BOTTOM_OUT_STRAIN * TPU_95A_MODULUS_MPA * 1000)) ** 0.5
+    least = 100 * (peak_kpa / (BOTTOM_OUT_STRAIN * material.modulus_mpa * 1000)) ** 0.5
     return (f"{where}: {infill_pct:g} % gyroid under a {peak_kpa:.0f} kPa peak would compress about "
-            f"{min(strain, 9.99) * 100:.0f} % (first estimate: TPU 95A {TPU_95A_MODULUS_MPA:g} MPa x density squared) "
-            f"and may bottom out; {least:.0f} % or more stays under {BOTTOM_OUT_STRAIN * 100:.0f} %")
+            f"{min(strain, 9.99) * 100:.0f} % (first estimate: {material.name} {material.modulus_mpa:g} MPa x density "
+            f"squared) and may bottom out; {least:.0f} % or more stays under {BOTTOM_OUT_STRAIN * 100:.0f} %")

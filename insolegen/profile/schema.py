@@ -70,6 +70,8 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "arch_kpa_per_mm": (5.0, 20000.0, "kPa/mm"),
     "forefoot_kpa_per_mm": (5.0, 20000.0, "kPa/mm"),
     "toes_kpa_per_mm": (5.0, 20000.0, "kPa/mm"),
+    "softest_kpa_per_mm": (5.0, 20000.0, "kPa/mm"),
+    "firmest_kpa_per_mm": (5.0, 20000.0, "kPa/mm"),
     "top_cover_extruder": (1.0, 16.0, "(extruder number)"),
     "infill_pct": (0.0, 100.0, "% infill"),
     "scan_smoothing_mm": (0.5, 10.0, "mm"),
@@ -273,6 +275,9 @@ class PressureTable(BaseModel):
     bands: Annotated[int, Field(ge=8, le=20)] = defaults.PRESSURE_BANDS
     softest_pct: Annotated[float, _range("softest_pct")] = defaults.PRESSURE_SOFTEST_PCT
     firmest_pct: Annotated[float, _range("firmest_pct")] = defaults.PRESSURE_FIRMEST_PCT
+    # or the bands' firmness as stiffness (kPa per mm, insolegen/firmness): the build picks each band's infill
+    softest_kpa_per_mm: Annotated[float, _range("softest_kpa_per_mm")] | None = None
+    firmest_kpa_per_mm: Annotated[float, _range("firmest_kpa_per_mm")] | None = None
 
 
 class LatticeTable(BaseModel):

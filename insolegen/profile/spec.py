@@ -75,6 +75,8 @@ class PressureSpec:
     bands: int = defaults.PRESSURE_BANDS
     softest_pct: float = defaults.PRESSURE_SOFTEST_PCT
     firmest_pct: float = defaults.PRESSURE_FIRMEST_PCT
+    softest_kpa_per_mm: float | None = None  # the bands asked as stiffness instead (both or neither)
+    firmest_kpa_per_mm: float | None = None
     grid: Any = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, object]:
@@ -83,7 +85,8 @@ class PressureSpec:
                 "side": self.side_told, "relief_above_kpa": self.relief_above_kpa,
                 "relief_table": [list(p) for p in self.relief_table],
                 "zones": "pressure" if self.graded_zones else "fixed", "grading": self.grading, "bands": self.bands,
-                "softest_pct": self.softest_pct, "firmest_pct": self.firmest_pct}
+                "softest_pct": self.softest_pct, "firmest_pct": self.firmest_pct,
+                "softest_kpa_per_mm": self.softest_kpa_per_mm, "firmest_kpa_per_mm": self.firmest_kpa_per_mm}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,9 +186,10 @@ class ZoneTarget:
     """A zone's firmness asked as a stiffness (kPa per mm of compression) or as firm as a
     foam ([zones] heel_kpa_per_mm, heel_foam): the build picks the infill percent."""
 
-    zone: str  # heel, arch, forefoot, toes
+    zone: str  # heel, arch, forefoot, toes; pressure_1 ... for a map's bands
     kpa_per_mm: float | None = None
     foam: str | None = None
+    key: str | None = None  # the profile key that asks it, where not zones.<zone>_kpa_per_mm / _foam
 
 
 @dataclass(frozen=True, kw_only=True)

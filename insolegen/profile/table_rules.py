@@ -4,6 +4,7 @@ keys that must agree with each other, or with the side's base."""
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from insolegen.core.sheets import greatest_threshold, least_threshold
 from insolegen.profile import defaults
@@ -62,6 +63,36 @@ def lattice_problems(doc: ProfileDoc, specs: list[SideSpec] | None = None) -> li
     return found
 
 
+def _band_stiffness_problems(doc: ProfileDoc, key: str, table: Any) -> list[Problem]:
+    """The bands asked as stiffness: both ends, softest under firmest, graded zones of
+    the gyroid infill, not beside the percents, not with a lattice (yet)."""
+    soft, firm = table.softest_kpa_per_mm, table.firmest_kpa_per_mm
+    if soft is None and firm is None:
+        return []
+    given = "softest_kpa_per_mm" if soft is not None else "firmest_kpa_per_mm"
+    value = soft if soft is not None else firm
+    if soft is None or firm is None:
+        missing = "firmest_kpa_per_mm" if firm is None else "softest_kpa_per_mm"
+        return [problem(f"{key}.{missing}", None, f"{key}.{given} needs {key}.{missing} too: the bands run from one to "
+                                                  "the other")]
+    if firm <= soft:
+        return [problem(f"{key}.firmest_kpa_per_mm", firm, f"{key}.firmest_kpa_per_mm = {firm:g} is not above "
+                                                            f"{key}.softest_kpa_per_mm = {soft:g}")]
+    if table.zones != "pressure":
+        return [problem(f"{key}.{given}", value, f"{key}.{given} grades the bands' infill: it needs {key}.zones = "
+                                                 "\"pressure\"")]
+    if {"softest_pct", "firmest_pct"} & table.model_fields_set:
+        return [problem(f"{key}.{given}", value, f"{key}.softest_pct / firmest_pct and {key}.{given} both ask the "
+                                                 "bands' firmness: give one pair")]
+    if doc.zones.pattern.strip().lower() != "gyroid":
+        return [problem(f"{key}.{given}", value, f"{key}.{given} needs zones.pattern = \"gyroid\" (the firmness "
+                                                 "model knows the slicer's gyroid infill)")]
+    if doc.lattice is not None and doc.lattice.enabled:
+        return [problem(f"{key}.{given}", value, f"{key}.{given} picks the printed part's infill; with [lattice] "
+                                                 "give the bands' softest_pct and firmest_pct (solid fractions)")]
+    return []
+
+
 def pressure_problems(doc: ProfileDoc, sides: tuple[str, ...]) -> list[Problem]:
     """Refusals of the [pressure] tables that no single key's range catches."""
     found: list[Problem] = []
@@ -84,6 +115,7 @@ def pressure_problems(doc: ProfileDoc, sides: tuple[str, ...]) -> list[Problem]:
                     f"{key}.bands = {table.bands} from {table.softest_pct:g} to {table.firmest_pct:g} % makes "
                     f"steps of {step:.1f} points: allowed at most {defaults.PRESSURE_MAX_STEP_PCT:g} (more "
                     "bands, or a narrower range)"))
+        found += _band_stiffness_problems(doc, key, table)
         if table.relief_table:
             kpa = [p[0] for p in table.relief_table]
             depth = [p[1] for p in table.relief_table]
