@@ -283,6 +283,7 @@ def test_the_report_shows_each_zones_stiffness(tmp_path):
             s = zone["stiffness"]
             assert f"{s['kpa_per_mm']:.0f} kPa/mm at {s['thickness_mm']:.1f} mm" in section
     assert "asked: 900 kPa/mm" in section
+    assert 'alt="stiffness under the foot, kPa per mm, each side" src="data:image/png;base64,' in html
 
 
 @pytest.mark.slow
@@ -400,3 +401,31 @@ def test_band_stiffness_is_checked_with_the_profile(tmp_path, replace, said):
 
     with pytest.raises(ProfileError, match=said):
         load_profile(_banded(tmp_path, replace))
+
+
+def test_the_stiffness_map_puts_a_columns_layers_in_series_by_hand(example):
+    """profiles/lld-left-lift: at the heel centre the right insole is 3 mm of heel
+    cushion between both skins, and the left is 9 mm: 3 mm of heel cushion under the top
+    skin over 6 mm of the lift layer on the bottom skin. The map gives, by hand,
+    1000 / (1.4 / Es + 1.6 / E_heel) and 1000 / (0.8 / Es + 2.2 / E_heel + 0.6 / Es + 5.4 / E_lift)."""
+    from insolegen.build.stiffness import column_map
+
+    result = example("lld-left-lift")
+    es = 26.0
+    e_heel = es * relative_modulus("infill", result.profile.zones.heel_pct / 100).along
+    e_lift = es * relative_modulus("infill", result.profile.zones.lift_pct / 100).along
+    by_side = {}
+    for part, side in zip(result.parts, result.record.sides):
+        m = column_map(part, result.profile.material, "gyroid")
+        assert m is not None
+        centre = side.heights["heel_centre"]
+        nearest = int(np.argmin(np.hypot(m.xy[:, 0] - centre.x_mm, m.xy[:, 1] - centre.y_mm)))
+        by_side[side.side] = (float(m.kpa_per_mm[nearest]), centre.measured_mm)
+    assert by_side["right"][1] == pytest.approx(3.0, abs=0.01) and by_side["left"][1] == pytest.approx(9.0, abs=0.01)
+    assert by_side["right"][0] == pytest.approx(1000 / (1.4 / es + 1.6 / e_heel), rel=0.02)
+    assert by_side["left"][0] == pytest.approx(1000 / (0.8 / es + 2.2 / e_heel + 0.6 / es + 5.4 / e_lift), rel=0.02)
+    # and the report shows it
+    from insolegen.exports.stiffness_map import stiffness_map_png
+
+    picture = stiffness_map_png(result)
+    assert picture is not None and picture.startswith(b"\x89PNG")

@@ -38,7 +38,7 @@ from insolegen.profile.problems import ProfileError, problem
 from insolegen.profile.spec import LatticeSpec, SideSpec, ZonesSpec, ZoneTarget
 
 __all__ = [
-    "GRID_STEP_MM", "SKIN_TOUCH_MM", "aimed", "band_targets", "infill_stiffness", "lattice_aimed",
+    "GRID_STEP_MM", "SKIN_TOUCH_MM", "ColumnMap", "aimed", "band_targets", "column_map", "infill_stiffness", "lattice_aimed",
     "lattice_stiffness",
 ]
 
@@ -102,6 +102,52 @@ def _columns(part: SidePart, perimeter_mm: float) -> dict[str, Columns]:
                                      bottom_skin=zone_bottom[inside] < part_bottom[inside] + SKIN_TOUCH_MM,
                                      edge=near_edge[inside])
     return out
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """The printed column's stiffness under the foot at each point of a grid over the
+    part (kPa per mm), every zone's layer in it in series, the perimeters' band solid."""
+
+    xy: NDArray[np.float64]  # (N, 2), the side's own frame
+    kpa_per_mm: NDArray[np.float64]
+    step_mm: float
+
+
+def column_map(part: SidePart, material: Material, pattern: str, settings: PrintSettings = TPU) -> ColumnMap | None:
+    """Each grid point's column: its zones' segments (a zone over another, as a top cover
+    over a cushion, or a cushion over a lift, in series), each with its own core and the
+    skins where it reaches the part's top or bottom. None for a pattern the model does
+    not know."""
+    if pattern != "gyroid" or not part.zones:
+        return None
+    mesh = part.mesh
+    low, high = mesh.vertices[:, :2].min(axis=0), mesh.vertices[:, :2].max(axis=0)
+    gx, gy = np.meshgrid(np.arange(low[0] + GRID_STEP_MM / 2, high[0], GRID_STEP_MM),
+                         np.arange(low[1] + GRID_STEP_MM / 2, high[1], GRID_STEP_MM), indexing="ij")
+    xy = np.column_stack([gx.ravel(), gy.ravel()])
+    part_top, part_bottom = _extremes(mesh, xy)
+    solid = material.modulus_mpa
+    skins = _skins(settings)
+    compliance = np.zeros(len(xy))
+    covered = np.zeros(len(xy))
+    for zone in part.zones:
+        zone_top, zone_bottom = _extremes(zone.mesh, xy)
+        with np.errstate(invalid="ignore"):
+            top = np.fmin(zone_top, part_top)
+            bottom = np.fmax(zone_bottom, part_bottom)
+            h = np.where(np.isfinite(zone_top) & np.isfinite(part_top), np.maximum(top - bottom, 0.0), 0.0)
+            skin = (np.where(zone_top > part_top - SKIN_TOUCH_MM, skins.top_mm, 0.0)
+                    + np.where(zone_bottom < part_bottom + SKIN_TOUCH_MM, skins.bottom_mm, 0.0))
+        skin = np.minimum(np.nan_to_num(skin), h)
+        core = solid * relative_modulus("infill", min(max(zone.infill_pct, 1e-3), 100.0) / 100.0).along
+        compliance += skin / solid + (h - skin) / core
+        covered += h
+    inside = np.isfinite(part_top) & (covered > 0)
+    inner = shapely.Polygon(part.outline.boundary * [1.0, part.mirror]).buffer(-settings.walls * LINE_WIDTH_MM)
+    edge = ~shapely.contains_xy(inner, xy[:, 0], xy[:, 1])
+    kpa = np.where(edge, 1000.0 * solid / np.where(covered > 0, covered, 1.0), 1000.0 / np.where(inside, compliance, 1.0))
+    return ColumnMap(xy=xy[inside], kpa_per_mm=kpa[inside], step_mm=GRID_STEP_MM)
 
 
 def _skins(settings: PrintSettings) -> Skins:

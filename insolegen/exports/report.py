@@ -20,6 +20,7 @@ from typing import Any
 from insolegen.build.parts import BuildResult
 from insolegen.build.record import BuildRecord, LatticeFigures, SideRecord
 from insolegen.exports.print_settings import TPU, prusa_command, shell_lines
+from insolegen.exports.stiffness_map import stiffness_map_png
 from insolegen.exports.zone_text import lift_height_text, lift_zones_text
 from insolegen.geometry.modifications import modification_label
 from insolegen.profile.clinical import net_correction
@@ -131,7 +132,7 @@ sides: {_e(', '.join(names))} &middot; insolegen {_e(record.insolegen_version)} 
 <section class="page">
 <h2>Firmness zones in the 3MF files</h2>
 <table><tr><th>zone: {_e(record.zones['pattern'])} infill &middot; part volume in it</th>{head}</tr>{''.join(zone_rows)}</table>
-{lift_notes}{_stiffness_block(sides, head)}<p>Placement: {bed}.{_estimate_text(estimates)}</p>
+{lift_notes}{_stiffness_block(sides, head, stiffness_map_png(result))}<p>Placement: {bed}.{_estimate_text(estimates)}</p>
 {_lattice_block(sides, head)}
 <h2>Files</h2>
 <table><tr><th>file</th><th>for</th></tr>{''.join(file_rows)}</table>
@@ -375,7 +376,7 @@ def _zone_rows(sides: tuple[SideRecord, ...]) -> list[str]:
     return rows
 
 
-def _stiffness_block(sides: tuple[SideRecord, ...], head: str) -> str:
+def _stiffness_block(sides: tuple[SideRecord, ...], head: str, picture: bytes | None) -> str:
     """Each zone's stiffness under the foot (insolegen.build.stiffness): kPa per mm at its
     median height, the range over the zone, what it was asked."""
     names = [name for name in dict.fromkeys(z.name for s in sides for z in s.zones)
@@ -398,7 +399,12 @@ def _stiffness_block(sides: tuple[SideRecord, ...], head: str) -> str:
     return (f"<h2>Stiffness under the foot ({_e(first.material)}, {first.material_modulus_mpa:g} MPa)</h2>"
             f"<table><tr><th>zone: kPa per mm of compression at its median height (least-greatest there)</th>{head}</tr>"
             f"{''.join(rows)}</table><p>Small strain (linear elastic): the zone's skins and infill in series, "
-            "the homogenised gyroid infill (README, \"Firmness in numbers\").</p>")
+            "the homogenised gyroid infill (README, \"Firmness in numbers\").</p>"
+            + ("" if picture is None else
+               '<img class="map" alt="stiffness under the foot, kPa per mm, each side" '
+               f'src="data:image/png;base64,{base64.b64encode(picture).decode()}"><p>The map: at each point the '
+               "column under the foot, every zone's layer in it in series (a cover over a cushion, a cushion over a "
+               "lift), the perimeters solid.</p>"))
 
 
 def _lift_notes(result: BuildResult) -> str:
