@@ -255,3 +255,35 @@ def test_a_lattice_too_thick_for_its_base_is_a_422_naming_the_key(client):
     assert answer.status_code == 422
     (problem,) = answer.json()["problems"]
     assert problem["key"] == "lattice.cell_mm" and "allowed is a cell at most twice the core" in problem["message"]
+
+
+def test_the_stiffness_colour_mode_colours_each_top_face_by_its_column(client):
+    """colour = "stiffness": the top faces take the colour of their column's kPa/mm on
+    the legend's logarithmic scale; the thin forefoot (3 mm: mostly skin) is firmer than
+    the heel cushion's 8 mm; the legend comes with it; an unknown mode is refused."""
+    import base64
+
+    from insolegen.exports.stiffness_map import ramp
+
+    profile = 'name = "ana"\n[foot]\nsize = "EU 42"\n[shape]\nheel_thickness_mm = 8\n'
+    body = client.post("/api/preview", json={"profile": profile, "colour": "stiffness"}).json()
+    legend = body["legend"]
+    assert legend["lo"] < legend["hi"] and "kPa per mm" in legend["label"] and len(legend["stops"]) == 5
+    scene = trimesh.load(io.BytesIO(base64.b64decode(body["glb"])), file_type="glb")
+    mesh = scene.geometry["right"]
+    faces = mesh.faces
+    up = mesh.face_normals[:, 2] > 0.5
+    centres = mesh.triangles_center
+    colours = mesh.visual.vertex_colors[faces[:, 0], :3].astype(int)
+
+    def colour_at(x: float) -> np.ndarray:
+        near = np.flatnonzero(up & (np.abs(centres[:, 0] - x) < 4) & (np.abs(centres[:, 1] - np.median(centres[:, 1])) < 6))
+        return np.median(colours[near], axis=0)
+
+    # the scale runs from dark (soft) to yellow (firm): the forefoot nearer the firm end than the heel
+    firm_end = ramp(np.array([1.0]))[0].astype(int)
+    assert np.abs(colour_at(180) - firm_end).sum() < np.abs(colour_at(35) - firm_end).sum()
+    zones = client.post("/api/preview", json={"profile": profile}).json()
+    assert zones["legend"] is None
+    refused = client.post("/api/preview", json={"profile": profile, "colour": "rainbow"})
+    assert refused.status_code == 400 and "colour" in refused.text

@@ -227,3 +227,24 @@ def test_an_uploaded_tracing_is_named_in_the_form_and_built(server, browser):
     assert named.startswith("uploads/") and named.endswith(".svg") and tracing.stem not in named
     heights = browser.execute_script("return window.insolegen.lastHeights")
     assert heights["arch_apex"]["right"] > 3
+
+
+@needs_browser
+def test_the_stiffness_colour_mode_recolours_the_view_and_shows_its_scale(server, browser):
+    """Choosing "stiffness" asks for a new preview, whose legend (a gradient from the
+    soft end to the firm end, its range in kPa/mm) appears; the canvas then shows the
+    scale's colours, not the zones'; no console errors."""
+    browser.get(server + "/")
+    _wait(browser, "return Number(document.body.dataset.previews || 0) >= 1", what="the first preview")
+    assert browser.find_element("id", "legend").get_attribute("hidden") is not None
+    seen = _previews(browser)
+    browser.execute_script("const s = document.getElementById('colour-mode'); s.value = 'stiffness';"
+                           "s.dispatchEvent(new Event('change'));")
+    _wait(browser, f"return Number(document.body.dataset.previews || 0) > {seen}", what="the stiffness preview")
+    assert browser.find_element("id", "legend").get_attribute("hidden") is None
+    lo = float(browser.find_element("id", "legend-lo").text)
+    hi = float(browser.find_element("id", "legend-hi").text)
+    assert 0 < lo < hi
+    assert "linear-gradient" in browser.find_element("id", "legend-bar").get_attribute("style")
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors

@@ -146,14 +146,20 @@ def make_app(session: Session | None = None) -> Starlette:
         profile, error = _profile(body, current())
         if error:
             return error
-        from insolegen.web.preview_mesh import preview_glb
+        from insolegen.web.preview_mesh import COLOUR_MODES, preview_glb
 
+        colour = body.get("colour", "zones")
+        if colour not in COLOUR_MODES:
+            return _problems([("colour", colour, f"colour = {str(colour)[:40]!r}: one of {', '.join(COLOUR_MODES)}")],
+                             status=400)
         try:
-            glb, sides = await run_in_threadpool(preview_glb, profile)
+            glb, sides, legend = await run_in_threadpool(preview_glb, profile, colour)
         except Exception as exc:  # noqa: BLE001 (_build_refused answers the build's refusals, raises the rest)
             return _build_refused(exc)
         return JSONResponse({
             "glb": base64.b64encode(glb).decode(),
+            "legend": None if legend is None else {"label": legend.label, "lo": legend.lo, "hi": legend.hi,
+                                                   "stops": legend.stops},
             "warnings": list(profile.warnings),
             "sides": [{"side": s.side, "triangles": s.triangles, "y_offset_mm": s.y_offset_mm,
                        "heights": {k: {"x": x, "y": y, "z": round(z, 2)} for k, (x, y, z) in s.heights.items()}}

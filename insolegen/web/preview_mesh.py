@@ -1,11 +1,12 @@
 """The designer's live view: a coarse build of each side (no label, no checks, no zone
 solids: the exact, checked build is the one the downloads get), its top faces coloured
-by the zone under them, as one GLB (glTF 2.0 binary) with a node per side, and the
+by the zone under them (or by the stiffness of the column under them), as one GLB (glTF 2.0 binary) with a node per side, and the
 measured heights at the landmarks."""
 
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,18 +14,23 @@ import shapely
 
 from insolegen.build.parts import SidePart
 from insolegen.build.side import build_side, mirror_twins, mirrored_part
+from insolegen.core.printing import TPU
 from insolegen.core.rows import row_cross
+from insolegen.exports.stiffness_map import RAMP, ramp
+from insolegen.firmness.table import relative_modulus
 from insolegen.geometry.solid import Resolution
 from insolegen.geometry.zones import zone_areas
 from insolegen.profile.spec import Profile
 
 __all__ = [
     "BASE_RGB",
+    "COLOUR_MODES",
     "LIFT_RGB",
     "PREVIEW_RESOLUTION",
     "SIDE_GAP_MM",
     "WALL_RGB",
     "ZONE_RGB",
+    "Legend",
     "PreviewSide",
     "preview_glb",
     "preview_parts",
@@ -58,12 +64,25 @@ def preview_parts(profile: Profile) -> list[SidePart]:
     return parts
 
 
-def preview_glb(profile: Profile) -> tuple[bytes, list[PreviewSide]]:
-    """The GLB of every side, side by side (left at -y), and each side's landmark
-    heights measured on its coarse mesh."""
+COLOUR_MODES = ("zones", "stiffness")  # the view's colours: the zones, or the column's stiffness under the foot
+
+
+def preview_glb(profile: Profile, colour: str = "zones") -> tuple[bytes, list[PreviewSide], Legend | None]:
+    """The GLB of every side, side by side (left at -y), each side's landmark heights
+    measured on its coarse mesh, and (colour = "stiffness") the colour scale."""
+    # Over 60 lines: each side placed, coloured in the mode asked, and measured, in the order the
+    # view shows them; the stiffness mode's scale is shared by the sides.
     import trimesh
 
     parts = preview_parts(profile)
+    legend = None
+    if colour == "stiffness":
+        columns = [_column_kpa(part, profile) for part in parts]
+        if all(c is not None for c in columns):
+            values = np.concatenate([c[1] for c in columns if c is not None])
+            lo = 10 ** math.floor(math.log10(float(np.percentile(values, 1))))
+            hi = 10 ** math.ceil(math.log10(float(np.percentile(values, 99.5))))
+            legend = Legend("kPa per mm of compression (small strain)", lo, hi, RAMP.astype(int).tolist())
     scene = trimesh.Scene()
     sides = []
     widths = [float(np.ptp(p.mesh.vertices[:, 1])) for p in parts]
@@ -74,6 +93,10 @@ def preview_glb(profile: Profile) -> tuple[bytes, list[PreviewSide]]:
         offset = y_offset - float(np.mean(part.mesh.vertices[:, 1]))  # each side centred on its place
         v = part.mesh.vertices + [0.0, offset, 0.0]
         colours = _face_colours(part, profile)
+        if legend is not None:
+            top, kpa = columns[k]  # type: ignore[misc]
+            t = (np.log10(kpa) - math.log10(legend.lo)) / (math.log10(legend.hi) - math.log10(legend.lo))
+            colours[top, :3] = _linear(np.column_stack([ramp(t), np.full(len(t), 255, np.uint8)]))[:, :3]
         # one vertex per face corner: flat colours per face, and the edges stay crisp
         f = part.mesh.faces
         mesh = trimesh.Trimesh(vertices=v[f].reshape(-1, 3), faces=np.arange(3 * len(f)).reshape(-1, 3),
@@ -86,7 +109,60 @@ def preview_glb(profile: Profile) -> tuple[bytes, list[PreviewSide]]:
         sides.append(PreviewSide(part.spec.side, len(f), heights, offset))
     out = io.BytesIO()
     out.write(scene.export(file_type="glb"))
-    return out.getvalue(), sides
+    return out.getvalue(), sides, legend
+
+
+@dataclass(frozen=True)
+class Legend:
+    """The stiffness mode's colour scale: logarithmic from lo to hi along the stops."""
+
+    label: str
+    lo: float
+    hi: float
+    stops: list[list[int]]
+
+
+def _column_kpa(part: SidePart, profile: Profile) -> tuple[np.ndarray, np.ndarray] | None:
+    """The top faces (their indices) and the stiffness of the column under each (kPa/mm),
+    from the coarse part (it has no zone solids): the face's height above the underside
+    made of the top cover, the zone's cushion and the lift layer where they are, top to
+    bottom, in series, the top and bottom skins solid (insolegen.firmness.column); None for
+    a pattern the model does not know."""
+    if profile.zones.pattern != "gyroid":
+        return None
+    material = profile.material
+    solid = material.modulus_mpa
+    v, f = part.mesh.vertices, part.mesh.faces
+    tri = v[f]
+    top = np.flatnonzero(row_cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])[:, 2] > 1e-9)
+    centre = tri[top].mean(axis=1)
+    x, y = centre[:, 0], centre[:, 1] * part.mirror  # in the right-foot frame
+    h = np.maximum(centre[:, 2] - part.surface.footbed_mm(x), 0.0)
+    zones = profile.zones
+    core_pct = np.full(len(top), zones.arch_pct)
+    for _name, pct, _kind, area in zone_areas(part.spec, part.outline, zones, part.surface):
+        if not area.is_empty:
+            core_pct[shapely.contains_xy(area, x, y)] = pct
+    cover = np.minimum(part.spec.modifications.top_cover_mm, h)
+    lift = np.minimum(part.surface.lift_layer_mm(x, y) if part.spec.lift_heel_mm > 0 else 0.0, h - cover)
+    cushion = np.maximum(h - cover - lift, 0.0)
+
+    def modulus(pct: np.ndarray | float) -> np.ndarray:
+        pcts = np.atleast_1d(np.asarray(pct, dtype=float))
+        table = {p: solid * relative_modulus("infill", min(max(p, 1e-3), 100.0) / 100).along for p in set(pcts.tolist())}
+        return np.array([table[p] for p in pcts.tolist()])
+
+    # depth below the top: the cover [0, c], the cushion [c, c + u], the lift [c + u, h]; the
+    # skins take the top and bottom of the column, whichever layers they fall in
+    layers = [(np.zeros(len(top)), cover, modulus(np.full(len(top), zones.top_cover_pct))),
+              (cover, cover + cushion, modulus(core_pct)),
+              (cover + cushion, h, modulus(np.full(len(top), zones.lift_pct)))]
+    skin_top = np.minimum(TPU.top_layers * TPU.layer_height_mm, h)
+    skin_bottom = np.minimum(TPU.bottom_layers * TPU.layer_height_mm, h - skin_top)
+    compliance = (skin_top + skin_bottom) / solid
+    for d0, d1, e in layers:
+        compliance += np.maximum(np.minimum(d1, h - skin_bottom) - np.maximum(d0, skin_top), 0.0) / e
+    return top, 1000.0 / np.maximum(compliance, 1e-9)
 
 
 def _face_colours(part: SidePart, profile: Profile) -> np.ndarray:

@@ -337,7 +337,7 @@ async function preview() {
   inFlight = true;
   try {
     const response = await fetch("/api/preview", { method: "POST", headers: { "Content-Type": "application/json" },
-                                                   body: JSON.stringify({ profile: collect() }) });
+                                                   body: JSON.stringify({ profile: collect(), colour: colourMode.value }) });
     const answer = await response.json();
     clearMessages();
     if (!response.ok) {
@@ -348,6 +348,7 @@ async function preview() {
     } else {
       for (const w of answer.warnings || []) place(keyIn(w), w, "warning");
       show(answer.glb, answer.sides);
+      showLegend(answer.legend);
       statusLine.textContent = answer.sides.map((s) => `${s.side}: ${s.triangles} triangles (preview)`).join(", ");
     }
   } catch (err) {
@@ -356,6 +357,21 @@ async function preview() {
     inFlight = false;
     if (again) { again = false; preview(); }
   }
+}
+
+// the view's colours: the zones, or the stiffness of the column under the foot with its scale
+const colourMode = document.getElementById("colour-mode");
+colourMode.addEventListener("change", () => preview());
+
+function showLegend(legend) {
+  const box = document.getElementById("legend");
+  box.hidden = !legend;
+  if (!legend) return;
+  document.getElementById("legend-lo").textContent = String(legend.lo);
+  document.getElementById("legend-hi").textContent = String(legend.hi);
+  document.getElementById("legend-label").textContent = legend.label + ", logarithmic";
+  const stops = legend.stops.map((c, i) => `rgb(${c.join(",")}) ${(100 * i / (legend.stops.length - 1)).toFixed(0)}%`);
+  document.getElementById("legend-bar").style.background = `linear-gradient(to right, ${stops.join(", ")})`;
 }
 
 form.addEventListener("input", () => {
