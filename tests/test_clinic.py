@@ -208,11 +208,13 @@ def test_report_renders_and_prints_in_a_real_browser(lift_build, patient_build, 
     printed = _chromium("--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri(), cwd=tmp_path)
     assert printed.returncode == 0 and pdf.exists(), printed.stderr[-1500:]
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
-    assert pages == 3  # summary, preview, zones/files/print settings: one page each
-    # the preview is as wide as the paper allows: the page less its two 12 mm margins
+    assert pages == 4  # summary, preview, zones/files/print settings, stiffness (table and map): one page each
+    # the preview and the stiffness map are as wide as the paper allows: the page less its two 12 mm margins
     page_pt = {"A4": 210, "letter": 215.9}[paper] / 25.4 * 72
-    (width,) = _pdf_image_widths_pt(pdf.read_bytes())
-    assert width == pytest.approx(page_pt - 2 * 12 / 25.4 * 72, abs=2.0)
+    widths = _pdf_image_widths_pt(pdf.read_bytes())
+    assert len(widths) == 2
+    for width in widths:
+        assert width == pytest.approx(page_pt - 2 * 12 / 25.4 * 72, abs=2.0)
 
 
 # -- printers and placement ---------------------------------------------------------------

@@ -132,7 +132,7 @@ sides: {_e(', '.join(names))} &middot; insolegen {_e(record.insolegen_version)} 
 <section class="page">
 <h2>Firmness zones in the 3MF files</h2>
 <table><tr><th>zone: {_e(record.zones['pattern'])} infill &middot; part volume in it</th>{head}</tr>{''.join(zone_rows)}</table>
-{lift_notes}{_stiffness_block(sides, head, stiffness_map_png(result))}<p>Placement: {bed}.{_estimate_text(estimates)}</p>
+{lift_notes}<p>Placement: {bed}.{_estimate_text(estimates)}</p>
 {_lattice_block(sides, head)}
 <h2>Files</h2>
 <table><tr><th>file</th><th>for</th></tr>{''.join(file_rows)}</table>
@@ -143,6 +143,7 @@ with the settings a 3MF cannot carry):</p>
 <code>{recipe}</code>
 {_printing_text(record)}
 </section>
+{_stiffness_page(sides, head, stiffness_map_png(result))}
 {IMAGES_LOADED}
 </body></html>
 """
@@ -374,6 +375,12 @@ def _zone_rows(sides: tuple[SideRecord, ...]) -> list[str]:
                       f'{extruder}</td>' if found else "<td>-</td>")
         rows.append(f"<tr><td>{_e(zone)}</td>{cells}</tr>")
     return rows
+
+
+def _stiffness_page(sides: tuple[SideRecord, ...], head: str, picture: bytes | None) -> str:
+    """The stiffness table and map on a page of their own (none without a figure)."""
+    block = _stiffness_block(sides, head, picture)
+    return f'<section class="page">\n{block}\n</section>' if block else ""
 
 
 def _stiffness_block(sides: tuple[SideRecord, ...], head: str, picture: bytes | None) -> str:

@@ -148,10 +148,8 @@ def make_app(session: Session | None = None) -> Starlette:
             return error
         from insolegen.web.preview_mesh import COLOUR_MODES, preview_glb
 
-        colour = body.get("colour", "zones")
-        if colour not in COLOUR_MODES:
-            return _problems([("colour", colour, f"colour = {str(colour)[:40]!r}: one of {', '.join(COLOUR_MODES)}")],
-                             status=400)
+        if (colour := body.get("colour", "zones")) not in COLOUR_MODES:
+            return _problems([("colour", colour, f"colour = {str(colour)[:40]!r}: one of {', '.join(COLOUR_MODES)}")], 400)
         try:
             glb, sides, legend = await run_in_threadpool(preview_glb, profile, colour)
         except Exception as exc:  # noqa: BLE001 (_build_refused answers the build's refusals, raises the rest)
