@@ -80,15 +80,24 @@ def _extremes(mesh: Mesh, xy: NDArray[np.float64]) -> tuple[NDArray[np.float64],
     return np.where(np.isfinite(top), top, np.nan), np.where(np.isfinite(bottom), bottom, np.nan)
 
 
-def _columns(part: SidePart, perimeter_mm: float) -> dict[str, Columns]:
-    mesh = part.mesh
-    low, high = mesh.vertices[:, :2].min(axis=0), mesh.vertices[:, :2].max(axis=0)
+def _grid(part: SidePart) -> NDArray[np.float64]:
+    """The vertical lines' (x, y): GRID_STEP_MM apart over the part's extent."""
+    low, high = part.mesh.vertices[:, :2].min(axis=0), part.mesh.vertices[:, :2].max(axis=0)
     gx, gy = np.meshgrid(np.arange(low[0] + GRID_STEP_MM / 2, high[0], GRID_STEP_MM),
                          np.arange(low[1] + GRID_STEP_MM / 2, high[1], GRID_STEP_MM), indexing="ij")
-    xy = np.column_stack([gx.ravel(), gy.ravel()])
-    part_top, part_bottom = _extremes(mesh, xy)
+    return np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def _near_edge(part: SidePart, xy: NDArray[np.float64], perimeter_mm: float) -> NDArray[np.bool_]:
+    """The points within the perimeters' band along the outline."""
     inner = shapely.Polygon(part.outline.boundary * [1.0, part.mirror]).buffer(-perimeter_mm)
-    near_edge = ~shapely.contains_xy(inner, xy[:, 0], xy[:, 1])
+    return ~shapely.contains_xy(inner, xy[:, 0], xy[:, 1])
+
+
+def _columns(part: SidePart, perimeter_mm: float) -> dict[str, Columns]:
+    xy = _grid(part)
+    part_top, part_bottom = _extremes(part.mesh, xy)
+    near_edge = _near_edge(part, xy, perimeter_mm)
     out = {}
     for zone in part.zones:
         zone_top, zone_bottom = _extremes(zone.mesh, xy)
@@ -121,12 +130,8 @@ def column_map(part: SidePart, material: Material, pattern: str, settings: Print
     not know."""
     if pattern != "gyroid" or not part.zones:
         return None
-    mesh = part.mesh
-    low, high = mesh.vertices[:, :2].min(axis=0), mesh.vertices[:, :2].max(axis=0)
-    gx, gy = np.meshgrid(np.arange(low[0] + GRID_STEP_MM / 2, high[0], GRID_STEP_MM),
-                         np.arange(low[1] + GRID_STEP_MM / 2, high[1], GRID_STEP_MM), indexing="ij")
-    xy = np.column_stack([gx.ravel(), gy.ravel()])
-    part_top, part_bottom = _extremes(mesh, xy)
+    xy = _grid(part)
+    part_top, part_bottom = _extremes(part.mesh, xy)
     solid = material.modulus_mpa
     skins = _skins(settings)
     compliance = np.zeros(len(xy))
@@ -144,8 +149,7 @@ def column_map(part: SidePart, material: Material, pattern: str, settings: Print
         compliance += skin / solid + (h - skin) / core
         covered += h
     inside = np.isfinite(part_top) & (covered > 0)
-    inner = shapely.Polygon(part.outline.boundary * [1.0, part.mirror]).buffer(-settings.walls * LINE_WIDTH_MM)
-    edge = ~shapely.contains_xy(inner, xy[:, 0], xy[:, 1])
+    edge = _near_edge(part, xy, settings.walls * LINE_WIDTH_MM)
     kpa = np.where(edge, 1000.0 * solid / np.where(covered > 0, covered, 1.0), 1000.0 / np.where(inside, compliance, 1.0))
     return ColumnMap(xy=xy[inside], kpa_per_mm=kpa[inside], step_mm=GRID_STEP_MM)
 
