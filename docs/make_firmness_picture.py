@@ -3,12 +3,14 @@ means in kPa/mm (tests/test_firmness_docs.py holds the README to it).
 
     python docs/make_pictures.py firmness.png
     python docs/make_firmness_picture.py --table     # the README's table, as Markdown
+    python docs/make_firmness_picture.py --published # docs/firmness.md's comparison, as Markdown
 
 The picture: E/Es along the build direction against the solid fraction, from the shipped
 table (insolegen/firmness/moduli.json), for the gyroid and diamond sheets and for
 PrusaSlicer's gyroid infill (along and across the build direction), under the
 Hashin-Shtrikman upper bound for an isotropic porous solid and the Voigt bound (walls in
-parallel, E/Es = fraction); published points where they exist (PUBLISHED, with sources).
+parallel, E/Es = fraction); the published sheet-gyroid exponent as a slope beside the
+model's (insolegen/firmness/published.py: no published table of points could be read).
 """
 
 from __future__ import annotations
@@ -23,14 +25,14 @@ from insolegen.core.printing import TPU
 from insolegen.firmness.column import Skins, column_kpa_per_mm
 from insolegen.firmness.foams import FOAMS
 from insolegen.firmness.materials import DEFAULT_MATERIAL, MATERIALS, TPU_POISSON
+from insolegen.firmness.published import PUBLISHED, model_exponent, model_poisson_range
 from insolegen.firmness.table import fraction_for, relative_modulus, table, table_least
 from insolegen.profile import defaults
 
 ROOT = Path(__file__).resolve().parents[1]
 COLUMN_MM = 6.0  # the README table's column: a 6 mm insole under the foot, top and bottom skins
 
-# (label, [(solid fraction, E/Es)], source): published homogenisation or compression results
-PUBLISHED: list[tuple[str, list[tuple[float, float]], str]] = []
+SLOPE_AT = 0.2  # where the published slope is drawn against the model's gyroid sheet
 
 
 def hashin_shtrikman(fraction: np.ndarray, poisson: float) -> np.ndarray:
@@ -64,8 +66,13 @@ def main(out: Path = ROOT / "docs" / "firmness.png") -> None:
         if kind == "infill":
             ax.plot(x, [r["e1"] for r in rows], color=colour, marker=marker, linestyle="--", fillstyle="none",
                     label=f"{name}, across it")
-    for label, points, _source in PUBLISHED:
-        ax.scatter(*zip(*points), marker="x", color="black", zorder=5, label=label)
+    young = PUBLISHED[0]
+    lo, hi = young.fit_range
+    x = np.array([lo, hi])
+    anchor = relative_modulus("gyroid", SLOPE_AT).along
+    ax.plot(x, anchor * (x / SLOPE_AT) ** young.value, color="black", linewidth=1.2,
+            label=f"slope {young.value:g} of {young.source.split(',')[0]} et al. (FE, sheet gyroid), "
+                  f"through the model at {100 * SLOPE_AT:g} %")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(0.05, 1.0)
@@ -108,11 +115,33 @@ def readme_table() -> str:
     return "\n".join(lines)
 
 
+def published_table() -> str:
+    """docs/firmness.md's comparison: each published figure beside the model's."""
+    lines = ["| quantity (sheet gyroid) | published | the model | source, method |", "|---|---:|---:|---|"]
+    keys = {"Young": "e3", "shear": "g1"}
+    for item in PUBLISHED:
+        lo, hi = item.fit_range
+        span = f"{100 * lo:g}-{100 * hi:g} %"
+        published = f"{item.value:g}" + (f" +- {item.spread:g}" if item.spread else "")
+        key = next((k for word, k in keys.items() if word in item.quantity), None)
+        if key is not None:
+            ours = f"{model_exponent('gyroid', key, item.fit_range):.2f} ({span})"
+        else:
+            least, greatest = model_poisson_range("gyroid", item.fit_range)
+            ours = f"{least:.2f}-{greatest:.2f} ({span})"
+        lines.append(f"| {item.quantity} | {published} | {ours} | {item.source}; {item.method} |")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--table", action="store_true", help="print the README's table instead")
-    if parser.parse_args().table:
+    parser.add_argument("--published", action="store_true", help="print docs/firmness.md's comparison instead")
+    args = parser.parse_args()
+    if args.table:
         print(readme_table())
+    elif args.published:
+        print(published_table())
     else:
         main()
         print(ROOT / "docs" / "firmness.png", file=sys.stderr)

@@ -495,3 +495,59 @@ def test_build_estimate_gives_prusaslicers_print_time_and_filament(tmp_path):
     assert 5 < found["filament_g"] < 200  # an insole, not a brick
     report = (tmp_path / "est" / "report.html").read_text()
     assert "PrusaSlicer&#x27;s estimate: right " in report or "PrusaSlicer's estimate: right " in report
+
+
+@needs_prusa
+def test_a_stiffness_asked_is_what_prusaslicer_lays(tmp_path):
+    """Issue 24, read back from the printer's G-code: a part whose heel, arch and forefoot
+    are asked in kPa/mm is built by the command and its PrusaSlicer file sliced as
+    written. In each asked zone's core (clear of the walls and the solid layers) the
+    plastic laid as internal infill, per mm3, is the share of the volume the model's cell
+    holds at the percent the build picked (within 6 %); and the model's
+    stiffness of the plastic actually laid is the one asked, within 10 %."""
+    import dataclasses
+    import json
+    import math
+
+    from insolegen.build.pipeline import build_profile
+    from insolegen.build.stiffness import infill_stiffness
+    from insolegen.cli import main
+    from insolegen.firmness.cells import infill_cell, laid_fraction
+
+    asked = {"heel": 600.0, "arch": 1500.0, "forefoot": 1000.0}
+    profile = tmp_path / "aimed.toml"
+    profile.write_text('name = "aimed"\nside = "right"\n[foot]\nsize = "EU 42"\n'
+                       "[shape]\nthickness_mm = 8\narch_height_mm = 0\nheel_cup_depth_mm = 0\n[zones]\n"
+                       + "".join(f"{zone}_kpa_per_mm = {kpa:g}\n" for zone, kpa in asked.items())
+                       + 'toes = 20\n[print]\nlabel = false\nmaterial = "TPU 95A"\n')
+    out = tmp_path / "out"
+    assert main(["build", str(profile), "--out", str(out), "--no-preview"]) == 0
+    record = json.loads((out / "aimed" / "build.json").read_text())
+    picked = {z["name"]: z["infill_pct"] for z in record["sides"][0]["zones"]}
+    result = build_profile(load_profile(profile))  # the same build in process: the part and its placement
+    (part,) = result.parts
+    assert {z.name: z.infill_pct for z in part.zones} == picked
+
+    gcode = tmp_path / "aimed-right.gcode"
+    prusa("--export-gcode", str(out / "aimed" / "aimed-right.3mf"), "-o", str(gcode), "--bed-shape", MK4_BED)
+    assert np.allclose(np.diff(printed_layers(gcode)), 0.2)
+    moves = read_gcode(gcode)
+    moves.layer_height = 0.2
+    filament_mm2 = math.pi * float(moves.config["filament_diameter"]) ** 2 / 4
+    densities = zone_densities(moves, result.placements["right"][0], part)
+    laid_pct = {}
+    for zone in asked:
+        per_mm3, core_mm3 = densities[zone]
+        assert core_mm3 >= MIN_CORE_MM3, (zone, core_mm3)
+        laid = per_mm3 * filament_mm2
+        model = float(infill_cell(picked[zone] / 100, 48).mean())  # the cell the model homogenised
+        assert laid == pytest.approx(model, rel=0.06), (zone, picked[zone], round(laid, 4), round(model, 4))
+        laid_pct[zone] = 100 * laid / laid_fraction(1.0)  # the percent that lays this much (linear up to 105 %)
+
+    # the model's stiffness of what was laid, not of what was asked
+    printed = dataclasses.replace(part, zones=tuple(dataclasses.replace(z, infill_pct=laid_pct.get(z.name, z.infill_pct))
+                                                    for z in part.zones))
+    stiffness = infill_stiffness(printed, result.profile.material, "gyroid")
+    for zone, kpa in asked.items():
+        assert stiffness[zone].kpa_per_mm == pytest.approx(kpa, rel=0.10), (zone, picked[zone], laid_pct[zone],
+                                                                             stiffness[zone].kpa_per_mm)

@@ -163,12 +163,8 @@ def _stiffness(columns: Columns, pct: float, material: Material, skins: Skins,
     solid = material.modulus_mpa
     relative = relative_modulus(kind, min(max(pct, 1e-3), 100.0) / 100.0)
     core = solid * relative.along
-    k = np.empty(columns.height.size)
-    for t_on in (False, True):
-        for b_on in (False, True):
-            these = (columns.top_skin == t_on) & (columns.bottom_skin == b_on)
-            layer = Skins(skins.top_mm if t_on else 0.0, skins.bottom_mm if b_on else 0.0)
-            k[these] = column_kpa_per_mm(columns.height[these], core, solid, layer)
+    each = Skins(np.where(columns.top_skin, skins.top_mm, 0.0), np.where(columns.bottom_skin, skins.bottom_mm, 0.0))
+    k = column_kpa_per_mm(columns.height, core, solid, each)
     k[columns.edge] = 1000.0 * solid / columns.height[columns.edge]  # the perimeters: solid wall
     median_h, median_skins = columns.median(skins)
     at_median = float(column_kpa_per_mm(np.array([median_h]), core, solid, median_skins)[0])
@@ -249,7 +245,7 @@ def _aim(part: SidePart, material: Material, targets: tuple[ZoneTarget, ...], so
         kpa = target.kpa_per_mm if target.kpa_per_mm is not None else FOAMS[str(target.foam)].secant_modulus_mpa * 1000 / height
         key = target.key or (f"zones.{target.zone}_kpa_per_mm" if target.kpa_per_mm is not None
                               else f"zones.{target.zone}_foam")
-        skin = min(layer.top_mm + layer.bottom_mm, height)
+        skin = min(float(layer.top_mm) + float(layer.bottom_mm), height)  # the median column: one figure each
         softest, firmest = (float(column_kpa_per_mm(np.array([height]), solid * relative_modulus(kind, f).along,
                                                     solid, layer)[0]) for f in (least, greatest))
         if not softest <= kpa <= firmest:

@@ -29,10 +29,10 @@ LINE_WIDTH_MM = 0.45
 @dataclass(frozen=True)
 class Skins:
     """The solid layers above and below a zone's core, mm (0 where the zone does not
-    reach the part's top or bottom)."""
+    reach the part's top or bottom): one figure for every column, or one per column."""
 
-    top_mm: float
-    bottom_mm: float
+    top_mm: float | Array
+    bottom_mm: float | Array
 
 
 def _compliance(thickness_mm: Array, core_mpa: float, solid_mpa: float, skins: Skins) -> Array:

@@ -57,6 +57,14 @@ class CellStiffness:
         stresses free."""
         return float(1.0 / self.compliance[axis, axis])
 
+    def shear(self, axis: int) -> float:
+        """The shear modulus in the plane normal to x, y or z (0, 1, 2): G23, G13, G12."""
+        return float(1.0 / self.compliance[3 + axis, 3 + axis])
+
+    def poisson(self, load: int, lateral: int) -> float:
+        """Poisson's ratio: the lateral contraction over the strain along ``load``."""
+        return float(-self.compliance[lateral, load] / self.compliance[load, load])
+
 
 def isotropic_stiffness(modulus: float, poisson: float) -> Array:
     """The 6x6 Voigt stiffness of an isotropic solid."""
