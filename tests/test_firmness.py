@@ -311,6 +311,7 @@ def test_the_sheet_gyroid_agrees_with_the_published_exponents():
     young, shear, poisson = PUBLISHED
     for item, key in ((young, "e3"), (shear, "g1")):
         ours = model_exponent("gyroid", key, item.fit_range)
+        assert f"{ours:.2f}" in (ROOT / "README.md").read_text()  # the README's Firmness section says it
         assert 1.0 < ours < 2.0
         assert ours == pytest.approx(item.value, abs=0.15), (item.quantity, ours)
     least, greatest = model_poisson_range("gyroid", poisson.fit_range)
