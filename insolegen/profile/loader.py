@@ -207,7 +207,8 @@ def _patient(table: PatientTable, problems: list[str]) -> Patient:
             problems.append(problem(f"patient.{key}", value,
                                     f"patient.{key} = {brief(value)} contains a control character ({bad}){where}"))
         texts[key] = value
-    return Patient(date_of_birth=_date_of_birth(table.date_of_birth, problems), diabetic=table.diabetic, **texts)
+    return Patient(date_of_birth=_date_of_birth(table.date_of_birth, problems), diabetic=table.diabetic,
+                   mass_kg=table.mass_kg, **texts)
 
 
 def _date_of_birth(value: Any, problems: list[str]) -> datetime.date | None:

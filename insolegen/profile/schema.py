@@ -73,6 +73,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "softest_kpa_per_mm": (5.0, 20000.0, "kPa/mm"),
     "firmest_kpa_per_mm": (5.0, 20000.0, "kPa/mm"),
     "top_cover_extruder": (1.0, 16.0, "(extruder number)"),
+    "mass_kg": (10.0, 300.0, "kg"),
     "infill_pct": (0.0, 100.0, "% infill"),
     "scan_smoothing_mm": (0.5, 10.0, "mm"),
     # [modifications] (docs/clinical.md, "Modifications")
@@ -354,6 +355,7 @@ class PatientTable(BaseModel):
     shoe: Annotated[str, _text("shoe")] | None = None
     notes: Annotated[str, _text("notes")] | None = None
     diabetic: bool = False  # a diabetic foot: the custom-insert rules apply (docs/clinical.md, "Diabetic foot")
+    mass_kg: Annotated[float, _range("mass_kg")] | None = None  # body mass: the load of the predicted pressure
 
 
 class ProfileDoc(BaseModel):

@@ -278,6 +278,7 @@ class Patient:
     shoe: str | None = None
     notes: str | None = None
     diabetic: bool = False  # the diabetic-foot rules apply (insolegen.profile.clinical.diabetic_checks)
+    mass_kg: float | None = None  # body mass (the predicted pressure's load: half its weight a foot, standing)
 
     def as_dict(self) -> dict[str, str | bool | None]:
         """JSON-ready: the date as ISO 8601 (YYYY-MM-DD)."""
