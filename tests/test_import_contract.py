@@ -19,7 +19,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "insolegen"
 
-STAGES = ["core", "firmness", "contact", "profile", "formats", "inputs", "geometry", "checks", "build", "exports", "api", "web", "cli"]
+STAGES = ["core", "firmness", "contact", "profile", "formats", "inputs", "geometry", "checks", "build", "exports", "api", "web",
+          "cli"]
 
 # Each package's stage: the contract is these prefixes, nothing per module.
 STAGE_OF = {
