@@ -27,15 +27,16 @@ from insolegen.build.stiffness import column_map
 from insolegen.contact.barefoot import CONTACT_KPA, Calibration, sole_from_barefoot
 from insolegen.contact.calibration import CALIBRATION
 from insolegen.contact.solve import Sole, Standing, stand
-from insolegen.contact.tissue import DIABETIC, HEALTHY
+from insolegen.contact.tissue import DIABETIC, HEALTHY, Tissue
 from insolegen.core.printing import TPU, PrintSettings
 from insolegen.firmness.materials import Material
-from insolegen.geometry.pressure_field import region_areas
+from insolegen.geometry.outline import Outline
+from insolegen.geometry.pressure_field import PressureField, region_areas
 from insolegen.geometry.pressure_fit import foot_polygon
 
 __all__ = [
-    "GRID_STEP_MM", "STANDARD_GRAVITY", "Case", "Foot", "Prediction", "RegionPressure", "case_on", "foot_of", "predict_side",
-    "supports",
+    "GRID_STEP_MM", "STANDARD_GRAVITY", "Case", "Foot", "Prediction", "RegionPressure", "case_on", "foot_from", "foot_of",
+    "predict_side", "supports",
 ]
 
 Array = NDArray[np.float64]
@@ -121,18 +122,22 @@ def foot_of(part: SidePart, diabetic: bool, calibration: Calibration = CALIBRATI
     relief = part.surface.pressure_relief
     if relief is None:
         return None
-    outline = foot_polygon(part.outline)
-    gx, gy, inside, shape = _grid(outline)
+    return foot_from(part.outline, relief.field, DIABETIC if diabetic else HEALTHY, calibration)
+
+
+def foot_from(outline: Outline, field: PressureField, tissue: Tissue, calibration: Calibration = CALIBRATION) -> Foot:
+    """The foot of a barefoot map laid on an outline (right-foot frame)."""
+    polygon = foot_polygon(outline)
+    gx, gy, inside, shape = _grid(polygon)
     x, y = gx[inside], gy[inside]
     cell = GRID_STEP_MM * GRID_STEP_MM
-    barefoot = relief.field.kpa(x, y)
-    tissue = DIABETIC if diabetic else HEALTHY
-    sole = sole_from_barefoot(x, y, cell, barefoot, part.outline.landmarks.foot_length_mm, tissue, calibration)
+    barefoot = field.kpa(x, y)
+    sole = sole_from_barefoot(x, y, cell, barefoot, outline.landmarks.foot_length_mm, tissue, calibration)
     touching = barefoot >= CONTACT_KPA
     weight = barefoot[touching]
     cop = (float((weight * x[touching]).sum() / weight.sum()), float((weight * y[touching]).sum() / weight.sum()))
     return Foot(sole=sole, inside=inside, shape=shape, barefoot_kpa=barefoot, cop_mm=cop,
-                map_force_n=float(barefoot.sum()) * cell * 1e-3, regions=region_areas(part.outline, outline))
+                map_force_n=float(barefoot.sum()) * cell * 1e-3, regions=region_areas(outline, polygon))
 
 
 def case_on(foot: Foot, top_mm: Array, kpa_per_mm: Array, load_n: float) -> Case:

@@ -1,6 +1,10 @@
-"""The contact model's calibrated constants (the tissue's scale A0 and the bone share)
-and how they were fitted: see insolegen/build/contact_calibration.py, which fits them on
-Cheung & Zhang 2005 and writes the figures below."""
+"""The contact model's calibrated constants: the tissue's scale A0 and the bone share
+(insolegen/contact/barefoot.py says what each does). Fitted on Cheung & Zhang 2005 by
+
+    python -m insolegen.build.contact_calibration tests/data/real/emed-walk.lst
+
+which also sets the model beside the published figures it was not fitted to
+(docs/pressure-model.md; tests/test_contact.py runs it again)."""
 
 from __future__ import annotations
 
@@ -8,4 +12,4 @@ from insolegen.contact.barefoot import Calibration
 
 __all__ = ["CALIBRATION"]
 
-CALIBRATION = Calibration(scale_kpa=2.0, bone_share=1.0)
+CALIBRATION = Calibration(scale_kpa=13.603, bone_share=0.68)
