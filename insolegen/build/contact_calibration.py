@@ -41,10 +41,10 @@ from insolegen.firmness.foams import FOAMS
 from insolegen.geometry.outline import Outline
 from insolegen.geometry.pressure_field import PressureField, pressure_field
 from insolegen.geometry.pressure_fit import fit_pressure
-from insolegen.inputs.pressure_files import read_pressure_file
+from insolegen.inputs.pressure_files import read_pressure_file, read_pressure_frames
 from insolegen.profile import profile_from_dict
 
-__all__ = ["CHEUNG_ZHANG", "GOSKE", "Comparison", "Step", "calibrate", "compare", "standing_foot", "standing_step"]
+__all__ = ["CHEUNG_ZHANG", "GOSKE", "Comparison", "Step", "calibrate", "compare", "standing_foot", "standing_step", "validation_table"]
 
 MASS_KG = 70.0
 MOULDED_BASE_MM = 10.0
@@ -81,13 +81,13 @@ def standing_step(path: Path) -> Step:
     half = outline.landmarks.foot_length_mm / 2
     probe = foot_from(outline, pressure_field(peak, fit), HEALTHY, Calibration(scale_kpa=1.0, bone_share=0.0))
     x, y = probe.sole.x_mm, probe.sole.y_mm
-    best, best_frame = -1.0, 1
-    for frame in range(1, peak.frames + 1):
-        p = pressure_field(read_pressure_file(path, frame=frame), fit).kpa(x, y)
-        carried = min(float(p[x < half].sum()), float(p[x >= half].sum()))
-        if carried > best:
-            best, best_frame = carried, frame
-    return Step(outline, pressure_field(read_pressure_file(path, frame=best_frame), fit), best_frame)
+    frames = read_pressure_frames(path)
+    carried = []
+    for grid in frames:
+        p = pressure_field(grid, fit).kpa(x, y)
+        carried.append(min(float(p[x < half].sum()), float(p[x >= half].sum())))
+    best = int(np.argmax(carried))
+    return Step(outline, pressure_field(frames[best], fit), best + 1)
 
 
 def standing_foot(step: Step, calibration: Calibration) -> Foot:
@@ -142,6 +142,14 @@ def calibrate(step: Step) -> Calibration:
     return Calibration(scale_kpa=round(float(np.exp(found.x[0])), 3), bone_share=round(float(found.x[1]), 3))
 
 
+def validation_table(comparisons: list[Comparison]) -> str:
+    """docs/pressure-model.md's table: each published change beside the model's."""
+    lines = ["| comparison | published | model | source | use |", "|---|---:|---:|---|---|"]
+    lines += [f"| {c.figure} | {c.published:+.1f} % | {c.model:+.1f} % | {c.source} | {'fitted' if c.fitted else 'checked'} |"
+              for c in comparisons]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("step", type=Path, help="a barefoot step (the emed listing in tests/data/real)")
@@ -149,9 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     step = standing_step(args.step)
     calibration = calibrate(step)
     print(f"picture {step.frame}; {calibration}")
-    for c in compare(standing_foot(step, calibration)):
-        print(f"{'fitted' if c.fitted else 'checked'}  {c.figure}: published {c.published:+.1f} %, model {c.model:+.1f} %"
-              f"  ({c.source})")
+    print(validation_table(compare(standing_foot(step, calibration))))
 
 
 if __name__ == "__main__":

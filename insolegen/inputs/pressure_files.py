@@ -45,6 +45,7 @@ __all__ = [
     "UNIT_NAMES",
     "PressureGrid",
     "read_pressure_file",
+    "read_pressure_frames",
 ]
 
 # kPa per unit; the names a file or profile may give (case and spaces ignored)
@@ -101,12 +102,18 @@ def _frames_of(kind: str, text: str, plate_columns: int | None
     return frames, pitch, file_units, mirrored
 
 
-def read_pressure_file(path: Path, units: str | None = None, frame: str | int = "peak",
-                       plate_columns: int | None = None) -> PressureGrid:
-    """The map in ``path`` in kPa. ``units`` (a key of KPA_PER_UNIT) is used when the
-    file does not say, and must agree with it when it does; ``plate_columns``: the
-    plate's width in sensors, for a sensor-numbered export that does not show it.
-    Raises InputFileError."""
+@dataclass(frozen=True)
+class _Read:
+    stack: NDArray[np.float64]  # (frames, rows, cols) in the file's unit, NaN on dropped sensels
+    pitch: tuple[float | None, float | None]
+    kind: str
+    unit: str  # a key of KPA_PER_UNIT
+    from_file: bool
+    dropped: tuple[tuple[int, int], ...]
+    mirrored: tuple[str, ...]
+
+
+def _read(path: Path, units: str | None, plate_columns: int | None) -> _Read:
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -142,20 +149,36 @@ def read_pressure_file(path: Path, units: str | None = None, frame: str | int = 
     dropped = _stuck_sensels(stack)
     if dropped:
         stack[:, [r for r, _ in dropped], [c for _, c in dropped]] = np.nan
+    return _Read(stack, pitch, kind, chosen, file_units is not None, dropped, mirrored)
+
+
+def _grid(read: _Read, kpa: NDArray[np.float64], used: str) -> PressureGrid:
+    kpa = kpa * KPA_PER_UNIT[read.unit]
+    kpa = np.where(kpa < 0, np.nan, kpa)  # -1 and the like: no contact, no sensor
+    return PressureGrid(kpa, read.pitch[0], read.pitch[1], read.kind, UNIT_NAMES[read.unit],
+                        "file" if read.from_file else "profile", len(read.stack), used, read.dropped, read.mirrored)
+
+
+def read_pressure_file(path: Path, units: str | None = None, frame: str | int = "peak",
+                       plate_columns: int | None = None) -> PressureGrid:
+    """The map in ``path`` in kPa. ``units`` (a key of KPA_PER_UNIT) is used when the
+    file does not say, and must agree with it when it does; ``plate_columns``: the
+    plate's width in sensors, for a sensor-numbered export that does not show it.
+    Raises InputFileError."""
+    read = _read(path, units, plate_columns)
     if frame == "peak":
         with np.errstate(all="ignore"):
-            kpa = np.fmax.reduce(stack, axis=0)
-        used = "peak"
-    else:
-        if not 1 <= int(frame) <= len(frames):
-            raise InputFileError(f"pressure.frame = {frame} but the file has {len(frames)} frame"
-                                 f"{'s' if len(frames) != 1 else ''} (allowed: 1 to {len(frames)}, or \"peak\")")
-        kpa = stack[int(frame) - 1]
-        used = str(int(frame))
-    kpa = kpa * KPA_PER_UNIT[chosen]
-    kpa = np.where(kpa < 0, np.nan, kpa)  # -1 and the like: no contact, no sensor
-    return PressureGrid(kpa, pitch[0], pitch[1], kind, UNIT_NAMES[chosen],
-                        "file" if file_units else "profile", len(frames), used, dropped, mirrored)
+            return _grid(read, np.fmax.reduce(read.stack, axis=0), "peak")
+    if not 1 <= int(frame) <= len(read.stack):
+        raise InputFileError(f"pressure.frame = {frame} but the file has {len(read.stack)} frame"
+                             f"{'s' if len(read.stack) != 1 else ''} (allowed: 1 to {len(read.stack)}, or \"peak\")")
+    return _grid(read, read.stack[int(frame) - 1], str(int(frame)))
+
+
+def read_pressure_frames(path: Path, units: str | None = None, plate_columns: int | None = None) -> tuple[PressureGrid, ...]:
+    """Every frame of the recording in ``path``, in kPa, in order (read once)."""
+    read = _read(path, units, plate_columns)
+    return tuple(_grid(read, frame, str(k)) for k, frame in enumerate(read.stack, start=1))
 
 
 SWING_SHARE = 0.10  # a frame whose total load is under this share of the recording's largest: the foot is in the air
