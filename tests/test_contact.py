@@ -154,12 +154,12 @@ def step():
     return standing_step(STEP)
 
 
-# what docs/pressure-model.md claims: the fitted figures within 6 points, the others as below
-TOLERANCE_POINTS = {"custom-moulded soft against flat rigid: heel": 6.0,
-                    "custom-moulded soft against flat rigid: metatarsal heads": 6.0,
+# what docs/pressure-model.md claims: the fitted figures within 3 points, the others as below
+TOLERANCE_POINTS = {"custom-moulded soft against flat rigid: heel": 3.0,
+                    "custom-moulded soft against flat rigid: metatarsal heads": 3.0,
                     "custom-moulded soft against flat rigid: midfoot": 20.0,
-                    "custom-moulded soft against flat rigid: contact area": 30.0,
-                    "flat insole against barefoot: heel": 5.0, "conforming insole against barefoot: heel": 15.0}
+                    "custom-moulded soft against flat rigid: contact area": 25.0,
+                    "flat insole against barefoot: heel": 3.0, "conforming insole against barefoot: heel": 10.0}
 
 
 def test_the_model_against_the_published_comparisons(step):

@@ -5,7 +5,7 @@
 The foot: a real barefoot step on a novel emed plate (tests/data/real/emed-walk.lst, the
 pressuRe project's example, MIT), at its most standing-like picture (the one whose heel
 and forefoot each carry the most of the load at once), laid on the parametric EU 42 foot,
-loaded with half of 70 kg.
+loaded with half of 70 kg (the picture's shape at that load).
 
 **Calibrated on** Cheung & Zhang 2005 (Arch Phys Med Rehabil 86:353, doi
 10.1016/j.apmr.2004.03.031; finite elements, one 70 kg man, balanced standing): a
@@ -44,9 +44,12 @@ from insolegen.geometry.pressure_fit import fit_pressure
 from insolegen.inputs.pressure_files import read_pressure_file, read_pressure_frames
 from insolegen.profile import profile_from_dict
 
-__all__ = ["CHEUNG_ZHANG", "GOSKE", "Comparison", "Step", "calibrate", "compare", "standing_foot", "standing_step", "validation_table"]
+__all__ = [
+    "CHEUNG_ZHANG", "GOSKE", "Comparison", "Step", "calibrate", "compare", "standing_foot", "standing_step", "validation_table",
+]
 
 MASS_KG = 70.0
+LOAD_N = MASS_KG * STANDARD_GRAVITY / 2  # balanced standing: half the weight a foot
 MOULDED_BASE_MM = 10.0
 CHEUNG_ZHANG = {"heel": -31.6, "metatarsal heads": -40.7, "midfoot": 22.2, "contact area": 59.7}
 FITTED = ("heel", "metatarsal heads")
@@ -79,7 +82,7 @@ def standing_step(path: Path) -> Step:
     outline = side_outline(spec)
     fit = fit_pressure(peak, outline, "right")
     half = outline.landmarks.foot_length_mm / 2
-    probe = foot_from(outline, pressure_field(peak, fit), HEALTHY, Calibration(scale_kpa=1.0, bone_share=0.0))
+    probe = foot_from(outline, pressure_field(peak, fit), LOAD_N, HEALTHY, Calibration(scale_kpa=1.0, bone_share=0.0))
     x, y = probe.sole.x_mm, probe.sole.y_mm
     frames = read_pressure_frames(path)
     carried = []
@@ -91,7 +94,7 @@ def standing_step(path: Path) -> Step:
 
 
 def standing_foot(step: Step, calibration: Calibration) -> Foot:
-    return foot_from(step.outline, step.field, HEALTHY, calibration)
+    return foot_from(step.outline, step.field, LOAD_N, HEALTHY, calibration)
 
 
 def _peak(case: Case, names: tuple[str, ...]) -> float:
@@ -104,7 +107,7 @@ def _change(before: float, after: float) -> float:
 
 def compare(foot: Foot) -> list[Comparison]:
     """The model's figure for each published one, on ``foot``."""
-    load = MASS_KG * STANDARD_GRAVITY / 2
+    load = LOAD_N
     n = foot.sole.x_mm.size
     rigid = case_on(foot, np.zeros(n), np.full(n, np.inf), load)
     shape = foot.sole.unloaded_mm - foot.sole.unloaded_mm.min() + MOULDED_BASE_MM

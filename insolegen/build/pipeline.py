@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from insolegen.build.figures import measure_side
 from insolegen.build.parts import BuildError, BuildResult, LatticeFitError, SharedFoot, SidePart
 from insolegen.build.placing import place_parts
+from insolegen.build.prediction import predict_side, predicted_figures, side_load
 from insolegen.build.record import BuildRecord, PrintRecord, SideRecord, ZoneStiffness
 from insolegen.build.side import (
     build_side,
@@ -128,6 +129,16 @@ def build_profile(profile: Profile, resolution: Resolution = DEFAULT_RESOLUTION)
     parts = [aimed(part, material, targets, profile.source) for part, targets in zip(parts, asked)]
     sides = [_with_stiffness(measure_side(part, report), infill_stiffness(part, material, profile.zones.pattern, targets))
              for part, report, targets in zip(parts, reports, asked)]
+    # with a barefoot map: the pressure predicted on each insole as built, and on a flat one
+    predicted_warnings: list[str] = []
+    for k, part in enumerate(parts):
+        if part.surface.pressure_relief is None:
+            continue
+        load, load_from, said = side_load(part, profile.patient.mass_kg)
+        prediction = predict_side(part, material, profile.zones.pattern, load, load_from, profile.patient.diabetic)
+        if prediction is not None:
+            sides[k] = dataclasses.replace(sides[k], predicted=predicted_figures(prediction))
+            predicted_warnings += [said] if said else []
     lattices: dict[str, Mesh] = {}
     lattice_warnings: list[str] = []
     if profile.lattice is not None:
@@ -167,7 +178,8 @@ def build_profile(profile: Profile, resolution: Resolution = DEFAULT_RESOLUTION)
         insolegen_version=__version__,
         name=profile.name,
         profile=str(profile.source) if profile.source else None,
-        warnings=tuple(profile.warnings) + tuple(label_warnings) + tuple(bed_warnings) + tuple(lattice_warnings),
+        warnings=tuple(profile.warnings) + tuple(label_warnings) + tuple(bed_warnings) + tuple(lattice_warnings)
+        + tuple(predicted_warnings),
         print=None if profile.print is None else PrintRecord(
             printer=profile.print.printer, bed_mm=profile.print.bed_mm, family=profile.print.family),
         lift=profile.lift,

@@ -15,6 +15,7 @@ taken; region means are of the unaveraged points in contact.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
@@ -23,6 +24,7 @@ from scipy.ndimage import uniform_filter
 from scipy.spatial import cKDTree
 
 from insolegen.build.parts import SidePart
+from insolegen.build.record import PredictedCase, PredictedPressure, PredictedRegion
 from insolegen.build.stiffness import column_map
 from insolegen.contact.barefoot import CONTACT_KPA, Calibration, sole_from_barefoot
 from insolegen.contact.calibration import CALIBRATION
@@ -35,14 +37,17 @@ from insolegen.geometry.pressure_field import PressureField, region_areas
 from insolegen.geometry.pressure_fit import foot_polygon
 
 __all__ = [
-    "GRID_STEP_MM", "STANDARD_GRAVITY", "Case", "Foot", "Prediction", "RegionPressure", "case_on", "foot_from", "foot_of",
-    "predict_side", "supports",
+    "DEFAULT_MASS_KG", "GRID_STEP_MM", "STANDARD_GRAVITY", "Case", "Foot", "Prediction", "RegionPressure", "case_on",
+    "foot_from", "foot_of", "predict_side", "predicted_figures", "side_load", "supports",
 ]
 
 Array = NDArray[np.float64]
 GRID_STEP_MM = 2.5
 AVERAGE_MM = 10.0  # 1 cm2
 STANDARD_GRAVITY = 9.80665
+DEFAULT_MASS_KG = 70.0  # when the profile gives no mass and the map's force is not one moment's
+MODEL = ("standing on both feet: a rigid foot over exponential plantar tissue in series with the insole's columns "
+         "(a bed of springs), calibrated on Cheung & Zhang 2005 (docs/pressure-model.md); averaged over 1 cm2")
 
 
 @dataclass(frozen=True)
@@ -117,27 +122,38 @@ class Foot:
     regions: dict[str, shapely.Geometry]
 
 
-def foot_of(part: SidePart, diabetic: bool, calibration: Calibration = CALIBRATION) -> Foot | None:
-    """The foot of the side's barefoot map (None without one)."""
+def foot_of(part: SidePart, diabetic: bool, load_n: float, calibration: Calibration = CALIBRATION) -> Foot | None:
+    """The foot of the side's barefoot map carrying ``load_n`` (None without a map)."""
     relief = part.surface.pressure_relief
     if relief is None:
         return None
-    return foot_from(part.outline, relief.field, DIABETIC if diabetic else HEALTHY, calibration)
+    source = part.spec.foot
+    scan = getattr(source, "sole", None)  # a scanned sole (a SoleField) gives the arch's shape
+    return foot_from(part.outline, relief.field, load_n, DIABETIC if diabetic else HEALTHY, calibration, scan)
 
 
-def foot_from(outline: Outline, field: PressureField, tissue: Tissue, calibration: Calibration = CALIBRATION) -> Foot:
-    """The foot of a barefoot map laid on an outline (right-foot frame)."""
+def foot_from(outline: Outline, field: PressureField, load_n: float, tissue: Tissue,
+              calibration: Calibration = CALIBRATION, scan: Any = None) -> Foot:
+    """The foot of a barefoot map laid on an outline (right-foot frame), its sole read
+    from the map's shape at ``load_n`` (a map's force is seldom the standing load: a
+    peak map's is each cell's highest over a step); ``scan``: the sole's height field
+    from a scan (anything with height_mm(x, y)), or None."""
     polygon = foot_polygon(outline)
     gx, gy, inside, shape = _grid(polygon)
     x, y = gx[inside], gy[inside]
     cell = GRID_STEP_MM * GRID_STEP_MM
     barefoot = field.kpa(x, y)
-    sole = sole_from_barefoot(x, y, cell, barefoot, outline.landmarks.foot_length_mm, tissue, calibration)
+    scanned = None if scan is None else scan.height_mm(x, y)
+    map_force = float(barefoot.sum()) * cell * 1e-3
+    if map_force <= 0:
+        raise ValueError("the barefoot map carries no load under the foot")
+    sole = sole_from_barefoot(x, y, cell, barefoot * (load_n / map_force), outline.landmarks.foot_length_mm, tissue,
+                              calibration, scanned)
     touching = barefoot >= CONTACT_KPA
     weight = barefoot[touching]
     cop = (float((weight * x[touching]).sum() / weight.sum()), float((weight * y[touching]).sum() / weight.sum()))
     return Foot(sole=sole, inside=inside, shape=shape, barefoot_kpa=barefoot, cop_mm=cop,
-                map_force_n=float(barefoot.sum()) * cell * 1e-3, regions=region_areas(outline, polygon))
+                map_force_n=map_force, regions=region_areas(outline, polygon))
 
 
 def case_on(foot: Foot, top_mm: Array, kpa_per_mm: Array, load_n: float) -> Case:
@@ -168,11 +184,30 @@ def _case(standing: Standing, shape: tuple[int, int], inside: NDArray[np.bool_],
                 regions=tuple(out))
 
 
-def predict_side(part: SidePart, material: Material, pattern: str, mass_kg: float | None, diabetic: bool,
+def side_load(part: SidePart, mass_kg: float | None) -> tuple[float, str, str | None]:
+    """The load a foot carries standing (N), where it comes from, and a warning when the
+    profile did not give the body's mass."""
+    relief = part.surface.pressure_relief
+    if mass_kg is not None:
+        return mass_kg * STANDARD_GRAVITY / 2.0, "patient.mass_kg", None
+    assert relief is not None
+    grid = relief.field.grid
+    if grid.frame_used != "peak":
+        cell = (grid.row_pitch_mm or 1.0) * (grid.col_pitch_mm or 1.0)
+        force = float(np.nansum(grid.kpa)) * cell * 1e-3
+        return force, "the map's own force", (
+            f"{part.spec.side}: no patient.mass_kg: the predicted pressure carries the map's own force, {force:.0f} N "
+            "(give patient.mass_kg for half the body's weight)")
+    return DEFAULT_MASS_KG * STANDARD_GRAVITY / 2.0, f"{DEFAULT_MASS_KG:g} kg, a default", (
+        f"{part.spec.side}: no patient.mass_kg, and the map is each cell's peak over the recording (not one moment): "
+        f"the predicted pressure carries half of {DEFAULT_MASS_KG:g} kg; give patient.mass_kg")
+
+
+def predict_side(part: SidePart, material: Material, pattern: str, load_n: float, load_from: str, diabetic: bool,
                  calibration: Calibration = CALIBRATION, settings: PrintSettings = TPU) -> Prediction | None:
     """The side's predicted pressure, on the insole as built and on a flat one; None
     without a barefoot map or with an infill the firmness model does not know."""
-    foot = foot_of(part, diabetic, calibration)
+    foot = foot_of(part, diabetic, load_n, calibration)
     if foot is None:
         return None
     x, y = foot.sole.x_mm, foot.sole.y_mm
@@ -180,15 +215,33 @@ def predict_side(part: SidePart, material: Material, pattern: str, mass_kg: floa
     if held is None:
         return None
     top, k = held
-    if mass_kg is not None:
-        load, load_from = mass_kg * STANDARD_GRAVITY / 2.0, "patient.mass_kg"
-    else:
-        load, load_from = foot.map_force_n, "the map's own force"
     on = np.isfinite(k)
     flat_h = float(np.median(top[on])) if on.any() else 0.0
     flat_k = float(np.median(k[on])) if on.any() else float("inf")
-    designed = case_on(foot, top, k, load)
-    flat = case_on(foot, np.where(on, flat_h, 0.0), np.where(on, flat_k, np.inf), load)
-    return Prediction(x_mm=x, y_mm=y, barefoot_kpa=foot.barefoot_kpa, load_n=round(load, 1), load_from=load_from,
+    designed = case_on(foot, top, k, load_n)
+    flat = case_on(foot, np.where(on, flat_h, 0.0), np.where(on, flat_k, np.inf), load_n)
+    return Prediction(x_mm=x, y_mm=y, barefoot_kpa=foot.barefoot_kpa, load_n=round(load_n, 1), load_from=load_from,
                       tissue=foot.sole.tissue.name, designed=designed, flat=flat, flat_thickness_mm=round(flat_h, 2),
                       flat_kpa_per_mm=round(flat_k, 1))
+
+
+def _case_figures(case: Case) -> PredictedCase:
+    return PredictedCase(peak_kpa=case.peak_kpa, contact_cm2=case.contact_cm2, force_n=case.force_n,
+                         regions=tuple(PredictedRegion(name=r.name, peak_kpa=r.peak_kpa, mean_kpa=r.mean_kpa,
+                                                       contact_cm2=r.contact_cm2) for r in case.regions))
+
+
+def _change_pct(flat: float, designed: float) -> float:
+    return round(100.0 * (designed / flat - 1.0), 1) if flat > 0 else 0.0
+
+
+def predicted_figures(prediction: Prediction) -> PredictedPressure:
+    """build.json's figures of a prediction."""
+    flat_regions = {r.name: r.peak_kpa for r in prediction.flat.regions}
+    return PredictedPressure(
+        model=MODEL, tissue=prediction.tissue, load_n=prediction.load_n, load_from=prediction.load_from,
+        designed=_case_figures(prediction.designed), flat=_case_figures(prediction.flat),
+        flat_thickness_mm=prediction.flat_thickness_mm, flat_kpa_per_mm=prediction.flat_kpa_per_mm,
+        peak_change_pct=_change_pct(prediction.flat.peak_kpa, prediction.designed.peak_kpa),
+        region_change_pct={r.name: _change_pct(flat_regions[r.name], r.peak_kpa) for r in prediction.designed.regions
+                           if r.name in flat_regions})

@@ -22,6 +22,9 @@ __all__ = [
     "LatticeZone",
     "ModificationFigure",
     "OutlineFigures",
+    "PredictedCase",
+    "PredictedPressure",
+    "PredictedRegion",
     "PressureBand",
     "PressureFigures",
     "PressureRegion",
@@ -159,6 +162,43 @@ class SideRecord:
     underside: tuple[UndersideFigure, ...] = ()  # with [shoe] bottom = "shoe"
     pressure: PressureFigures | None = None  # with a [pressure] map
     lattice: LatticeFigures | None = None  # with [lattice] enabled
+    predicted: PredictedPressure | None = None  # with a [pressure] map and the gyroid infill (docs/pressure-model.md)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PredictedRegion:
+    """A region's predicted pressure: the peak over 1 cm2, the mean where in contact (kPa)."""
+
+    name: str
+    peak_kpa: float
+    mean_kpa: float
+    contact_cm2: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class PredictedCase:
+    peak_kpa: float  # over 1 cm2
+    contact_cm2: float
+    force_n: float
+    regions: tuple[PredictedRegion, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PredictedPressure:
+    """The foot of the side's barefoot map standing on the insole as built and on a
+    flat one of the same material and thickness (docs/pressure-model.md): standing,
+    half the body's weight, small-strain columns. An estimate, not a measurement."""
+
+    model: str
+    tissue: str  # healthy | diabetic ([patient] diabetic)
+    load_n: float
+    load_from: str
+    designed: PredictedCase
+    flat: PredictedCase
+    flat_thickness_mm: float
+    flat_kpa_per_mm: float
+    peak_change_pct: float  # designed against flat
+    region_change_pct: Mapping[str, float]  # each region's peak, designed against flat
 
 
 @dataclass(frozen=True, kw_only=True)
