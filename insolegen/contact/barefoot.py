@@ -6,9 +6,9 @@ skeleton's unloaded sole lay that far below the plate. Where the map shows no co
 (the arch, gaps between the toes) the sole is above the plate, by an amount the map
 cannot show: it rises from the nearest contact at ``rise`` mm per mm, up to ``rise_cap_mm``
 (the medial arch stands 15-20 mm clear in standing feet; the rise is the model's
-assumption, stated in docs/pressure-model.md); with a scan of the sole, the scan's height
-there instead. So the foot standing on a flat rigid support in the map's own pose
-reproduces the map exactly.
+assumption, stated in docs/pressure-model.md). So the foot standing on a flat rigid
+support in the map's own pose reproduces the map exactly. With a scan of the sole the
+scan is the sole's shape everywhere instead (the map still says where the bone is).
 
 Where the map is high the tissue is over bone (the heel, the metatarsal heads): how much
 of a high reading is the bone standing lower and how much is stiffer (thinner, more
@@ -52,8 +52,7 @@ def sole_from_barefoot(x_mm: Array, y_mm: Array, cell_mm2: float, barefoot_kpa: 
                        tissue: Tissue, calibration: Calibration, scanned_mm: Array | None = None) -> Sole:
     """The foot's sole over the grid points, from the barefoot map read at them (kPa).
     ``scanned_mm``: a scan's sole height at the points (above its lowest point), which
-    then gives the sole where the map shows no contact: its height over the scan's
-    median height where the map does."""
+    then is the sole's shape everywhere (the map still says where the bone is)."""
     p = np.nan_to_num(np.asarray(barefoot_kpa, dtype=np.float64), nan=0.0).clip(min=0.0)
     contact = p >= CONTACT_KPA
     if not contact.any():
@@ -66,9 +65,9 @@ def sole_from_barefoot(x_mm: Array, y_mm: Array, cell_mm2: float, barefoot_kpa: 
     scale = calibration.scale_kpa * factor
     unloaded = np.zeros_like(p)
     unloaded[contact] = -h[contact] * tissue.strain(p[contact], scale[contact])
-    if scanned_mm is not None and (~contact).any():
+    if scanned_mm is not None:
         scanned = np.asarray(scanned_mm, dtype=np.float64)
-        unloaded[~contact] = np.maximum(scanned[~contact] - float(np.median(scanned[contact])), 0.0)
+        unloaded = scanned - float(scanned.min())
     elif (~contact).any():
         tree = cKDTree(np.column_stack([x_mm[contact], y_mm[contact]]))
         distance, _ = tree.query(np.column_stack([x_mm[~contact], y_mm[~contact]]))
