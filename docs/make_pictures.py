@@ -38,6 +38,15 @@ def example_preview(example: str) -> Callable[[Path], None]:
     return make
 
 
+def predicted_pressure(out: Path) -> None:
+    """The report's predicted-pressure maps for the pressure-offload example."""
+    from insolegen.exports.pressure_map import predicted_pressure_png
+
+    picture = predicted_pressure_png(build_profile(load_profile(ROOT / "profiles" / "pressure-offload.toml")))
+    assert picture is not None, "pressure-offload predicts no pressure"
+    out.write_bytes(picture)
+
+
 def designer_screenshot(out: Path) -> None:
     """The designer in Chromium (headless, SwiftShader WebGL), as a user first sees it."""
     import shutil
@@ -84,6 +93,7 @@ def designer_screenshot(out: Path) -> None:
 PICTURES: dict[str, Callable[[Path], None]] = {
     "preview.png": example_preview("lld-left-lift"),
     "pressure-preview.png": example_preview("pressure-offload"),
+    "pressure-prediction.png": predicted_pressure,  # the report's flat and as-built maps
     "insoles.png": make_picture.main,
     "zones.png": make_picture.zones_picture,
     "firmness.png": make_firmness_picture.main,  # the shipped moduli table

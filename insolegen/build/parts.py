@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +20,9 @@ from insolegen.geometry.solid import Mesh
 from insolegen.geometry.surfaces import TopSurface
 from insolegen.geometry.zones import Zone
 from insolegen.profile.spec import Profile, SideSpec
+
+if TYPE_CHECKING:  # the prediction is made from parts: imported for the type only
+    from insolegen.build.prediction import Prediction
 
 __all__ = ["RIM_PROBE_MM", "BedFitError", "BuildError", "BuildResult", "LatticeFitError", "SharedFoot", "SidePart"]
 
@@ -97,3 +101,4 @@ class BuildResult:
     record: BuildRecord
     placements: dict[str, tuple[Placement, Placement]]
     lattices: dict[str, Mesh] = dataclasses.field(default_factory=dict)  # side -> lattice part ([lattice])
+    predictions: dict[str, Prediction] = dataclasses.field(default_factory=dict)  # side -> its predicted pressure

@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from insolegen.build.figures import measure_side
 from insolegen.build.parts import BuildError, BuildResult, LatticeFitError, SharedFoot, SidePart
 from insolegen.build.placing import place_parts
-from insolegen.build.prediction import predict_side, predicted_figures, side_load
+from insolegen.build.prediction import Prediction, predict_side, predicted_figures, side_load
 from insolegen.build.record import BuildRecord, PrintRecord, SideRecord, ZoneStiffness
 from insolegen.build.side import (
     build_side,
@@ -131,6 +131,7 @@ def build_profile(profile: Profile, resolution: Resolution = DEFAULT_RESOLUTION)
              for part, report, targets in zip(parts, reports, asked)]
     # with a barefoot map: the pressure predicted on each insole as built, and on a flat one
     predicted_warnings: list[str] = []
+    predictions: dict[str, Prediction] = {}
     for k, part in enumerate(parts):
         if part.surface.pressure_relief is None:
             continue
@@ -138,6 +139,7 @@ def build_profile(profile: Profile, resolution: Resolution = DEFAULT_RESOLUTION)
         prediction = predict_side(part, material, profile.zones.pattern, load, load_from, profile.patient.diabetic)
         if prediction is not None:
             sides[k] = dataclasses.replace(sides[k], predicted=predicted_figures(prediction))
+            predictions[part.spec.side] = prediction
             predicted_warnings += [said] if said else []
     lattices: dict[str, Mesh] = {}
     lattice_warnings: list[str] = []
@@ -187,4 +189,4 @@ def build_profile(profile: Profile, resolution: Resolution = DEFAULT_RESOLUTION)
         shoe=None if profile.shoe is None else profile.shoe.as_dict(),
         sides=tuple(sides),
     )
-    return BuildResult(profile, tuple(parts), tuple(reports), record, placements, lattices)
+    return BuildResult(profile, tuple(parts), tuple(reports), record, placements, lattices, predictions)

@@ -19,6 +19,7 @@ from typing import Any
 
 from insolegen.build.parts import BuildResult
 from insolegen.build.record import BuildRecord, LatticeFigures, SideRecord
+from insolegen.exports.pressure_map import predicted_page, predicted_pressure_png
 from insolegen.exports.print_settings import TPU, prusa_command, shell_lines
 from insolegen.exports.stiffness_map import stiffness_map_png
 from insolegen.exports.zone_text import lift_height_text, lift_zones_text
@@ -144,6 +145,7 @@ with the settings a 3MF cannot carry):</p>
 {_printing_text(record)}
 </section>
 {_stiffness_page(sides, head, stiffness_map_png(result))}
+{predicted_page(result, predicted_pressure_png(result))}
 {IMAGES_LOADED}
 </body></html>
 """
