@@ -1,0 +1,99 @@
+"""Predicted pressure in a build (issue 25): build.json, the warning about the load, the
+report's page, refusals, and the same prediction twice."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from insolegen.build.pipeline import build_profile
+from insolegen.build.prediction import STANDARD_GRAVITY
+from insolegen.cli import main
+from insolegen.profile import load_profile
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "profiles" / "pressure-offload.toml"
+
+
+@pytest.fixture(scope="module")
+def built():
+    return build_profile(load_profile(EXAMPLE))
+
+
+def test_the_example_predicts_its_pressure_carrying_half_the_body_weight(built):
+    """80 kg: 392.3 N a foot, carried to 0.5 % on the insole as built and on the flat one;
+    every region of the foot read; each region's change is its two peaks' by hand."""
+    (side,) = built.record.sides
+    p = side.predicted
+    assert p is not None and p.load_from == "patient.mass_kg" and p.tissue == "diabetic"
+    assert p.load_n == pytest.approx(80 * STANDARD_GRAVITY / 2, abs=0.1)
+    for case in (p.designed, p.flat):
+        assert case.force_n == pytest.approx(p.load_n, rel=0.005)
+        assert [r.name for r in case.regions] == ["heel", "midfoot", "MTH 1", "MTH 2", "MTH 3", "MTH 4", "MTH 5",
+                                                  "hallux", "toes"]
+        assert case.peak_kpa == pytest.approx(max(r.peak_kpa for r in case.regions), abs=0.1)
+    flat = {r.name: r.peak_kpa for r in p.flat.regions}
+    for r in p.designed.regions:
+        assert p.region_change_pct[r.name] == pytest.approx(100 * (r.peak_kpa / flat[r.name] - 1), abs=0.1)
+    # the offloading insole (reliefs over 200 kPa, softest bands there) lowers the metatarsal heads' peaks
+    assert all(p.region_change_pct[f"MTH {k}"] < 0 for k in (1, 2, 3))
+    prediction = built.predictions["right"]
+    assert prediction.designed.averaged_kpa.max() == pytest.approx(p.designed.peak_kpa, abs=0.05)
+
+
+def test_the_prediction_is_the_same_every_time(built):
+    again = build_profile(load_profile(EXAMPLE))
+    assert again.record.sides[0].predicted == built.record.sides[0].predicted
+    assert np.array_equal(again.predictions["right"].designed.pressure_kpa, built.predictions["right"].designed.pressure_kpa)
+
+
+def _profile(tmp_path: Path, patient: str, zones: str = "") -> Path:
+    text = EXAMPLE.read_text()
+    text = re.sub(r"mass_kg = 80[^\n]*\n", patient, text)
+    text = text.replace('scan = "scans/relief-right.stl"', f'scan = "{ROOT / "profiles" / "scans" / "relief-right.stl"}"')
+    text = text.replace('file = "pressure/walk-right.asf"', f'file = "{ROOT / "profiles" / "pressure" / "walk-right.asf"}"')
+    path = tmp_path / "p.toml"
+    path.write_text(text + zones)
+    return path
+
+
+def test_without_a_mass_a_peak_map_carries_a_stated_default(tmp_path):
+    """The map is each cell's peak over the step: its force is no moment's, so the build
+    takes 70 kg and says so."""
+    result = build_profile(load_profile(_profile(tmp_path, "")))
+    p = result.record.sides[0].predicted
+    assert p is not None and p.load_from == "70 kg, a default"
+    assert any("no patient.mass_kg" in w and "give patient.mass_kg" in w for w in result.record.warnings)
+
+
+def test_a_mass_out_of_range_is_refused_in_one_line(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["build", str(_profile(tmp_path, "mass_kg = 5\n")), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "patient.mass_kg" in err[0] and "10" in err[0] and "300" in err[0], err
+    assert not out.exists() or not any(out.rglob("*.stl"))
+
+
+def test_no_map_or_another_pattern_predicts_nothing(tmp_path):
+    """Without a barefoot map there is nothing to stand on; with an infill the firmness
+    model does not know, no column stiffness: no prediction rather than a wrong one."""
+    plain = build_profile(load_profile(ROOT / "profiles" / "lld-left-lift.toml"))
+    assert all(s.predicted is None for s in plain.record.sides) and not plain.predictions
+    grid = build_profile(load_profile(_profile(tmp_path, "mass_kg = 80\n", '\n[zones]\npattern = "grid"\n')))
+    assert grid.record.sides[0].predicted is None
+
+
+def test_build_json_and_the_report_show_it(tmp_path):
+    out = tmp_path / "out"
+    assert main(["build", str(EXAMPLE), "--out", str(out)]) == 0
+    record = json.loads((out / "pressure-offload" / "build.json").read_text())
+    predicted = record["sides"][0]["predicted"]
+    assert predicted["load_from"] == "patient.mass_kg" and predicted["designed"]["regions"][0]["name"] == "heel"
+    report = (out / "pressure-offload" / "report.html").read_text()
+    assert "Predicted pressure, standing (an estimate, not a measurement)" in report
+    assert 'alt="predicted pressure under the foot, on a flat insole and on the insole as built"' in report
+    assert f"{predicted['designed']['peak_kpa']:.0f}</td>" in report
