@@ -61,7 +61,7 @@ def test_the_record_is_in_build_json_and_the_files_are_named_by_the_slug(tmp_pat
     assert built["patient"] == {
         "id": "P-2291", "date_of_birth": "1961-04-02", "clinician": "R. Okafor, CPO",
         "diagnosis": "LLD 9 mm, right short;\nplantar fasciitis", "shoe": "walking shoe, removable insole, US W 8",
-        "notes": "first pair <b>&amp;</b> review in 6 weeks", "diabetic": False}
+        "notes": "first pair <b>&amp;</b> review in 6 weeks", "diabetic": False, "mass_kg": None}
     assert (folder / "ana-lima-p-2291-left.stl").read_bytes()[:80].startswith(b"insolegen ana-lima-p-2291 left mm")
     assert "Ana Lima" in (folder / "report.html").read_text(encoding="utf-8")  # the name as written
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from insolegen.build.record import BuildRecord
 from insolegen.checks.meshcheck import MeshReport
+from insolegen.contact.cases import Prediction
 from insolegen.geometry.distance import DistanceField
 from insolegen.geometry.label import Label
 from insolegen.geometry.measure import top_heights
@@ -20,9 +20,6 @@ from insolegen.geometry.solid import Mesh
 from insolegen.geometry.surfaces import TopSurface
 from insolegen.geometry.zones import Zone
 from insolegen.profile.spec import Profile, SideSpec
-
-if TYPE_CHECKING:  # the prediction is made from parts: imported for the type only
-    from insolegen.build.prediction import Prediction
 
 __all__ = ["RIM_PROBE_MM", "BedFitError", "BuildError", "BuildResult", "LatticeFitError", "SharedFoot", "SidePart"]
 

@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from insolegen.build.figures import measure_side
 from insolegen.build.parts import BuildError, BuildResult, LatticeFitError, SharedFoot, SidePart
 from insolegen.build.placing import place_parts
-from insolegen.build.prediction import Prediction, predict_side, predicted_figures, side_load
+from insolegen.build.prediction import predict_side, predicted_figures, side_load
 from insolegen.build.record import BuildRecord, PrintRecord, SideRecord, ZoneStiffness
 from insolegen.build.side import (
     build_side,
@@ -28,6 +28,7 @@ from insolegen.build.side import (
 )
 from insolegen.build.stiffness import aimed, band_targets, infill_stiffness, lattice_aimed, lattice_stiffness
 from insolegen.checks.meshcheck import MeshReport, check_part, check_zone
+from insolegen.contact.cases import Prediction
 from insolegen.core.version import __version__
 from insolegen.geometry.solid import DEFAULT_RESOLUTION, Mesh, Resolution
 from insolegen.geometry.zones import custom_zone_problems

@@ -28,6 +28,7 @@ from insolegen.build.record import PredictedCase, PredictedPressure, PredictedRe
 from insolegen.build.stiffness import column_map
 from insolegen.contact.barefoot import CONTACT_KPA, Calibration, sole_from_barefoot
 from insolegen.contact.calibration import CALIBRATION
+from insolegen.contact.cases import Case, Prediction, RegionPressure
 from insolegen.contact.solve import Sole, Standing, stand
 from insolegen.contact.tissue import DIABETIC, HEALTHY, Tissue
 from insolegen.core.printing import TPU, PrintSettings
@@ -37,7 +38,7 @@ from insolegen.geometry.pressure_field import PressureField, region_areas
 from insolegen.geometry.pressure_fit import foot_polygon
 
 __all__ = [
-    "DEFAULT_MASS_KG", "GRID_STEP_MM", "STANDARD_GRAVITY", "Case", "Foot", "Prediction", "RegionPressure", "case_on",
+    "DEFAULT_MASS_KG", "GRID_STEP_MM", "STANDARD_GRAVITY", "Foot", "case_on",
     "foot_from", "foot_of", "predict_side", "predicted_figures", "side_load", "supports",
 ]
 
@@ -48,40 +49,6 @@ STANDARD_GRAVITY = 9.80665
 DEFAULT_MASS_KG = 70.0  # when the profile gives no mass and the map's force is not one moment's
 MODEL = ("standing on both feet: a rigid foot over exponential plantar tissue in series with the insole's columns "
          "(a bed of springs), calibrated on Cheung & Zhang 2005 (docs/pressure-model.md); averaged over 1 cm2")
-
-
-@dataclass(frozen=True)
-class RegionPressure:
-    name: str
-    peak_kpa: float  # over 1 cm2
-    mean_kpa: float  # over the region's points in contact
-    contact_cm2: float
-
-
-@dataclass(frozen=True)
-class Case:
-    """The foot on one support: the points' pressures and what is read from them."""
-
-    pressure_kpa: Array  # per grid point, unaveraged
-    averaged_kpa: Array  # per grid point, over 1 cm2
-    peak_kpa: float
-    contact_cm2: float
-    force_n: float
-    regions: tuple[RegionPressure, ...]
-
-
-@dataclass(frozen=True)
-class Prediction:
-    x_mm: Array
-    y_mm: Array
-    barefoot_kpa: Array
-    load_n: float
-    load_from: str  # "patient.mass_kg" or "the map's own force"
-    tissue: str
-    designed: Case
-    flat: Case
-    flat_thickness_mm: float
-    flat_kpa_per_mm: float
 
 
 def _grid(foot: shapely.Polygon) -> tuple[Array, Array, NDArray[np.bool_], tuple[int, int]]:
