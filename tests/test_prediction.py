@@ -97,3 +97,42 @@ def test_build_json_and_the_report_show_it(tmp_path):
     assert "Predicted pressure, standing (an estimate, not a measurement)" in report
     assert 'alt="predicted pressure under the foot, on a flat insole and on the insole as built"' in report
     assert f"{predicted['designed']['peak_kpa']:.0f}</td>" in report
+
+
+def test_a_reachable_target_is_met_and_says_what_changed(tmp_path):
+    """target_peak_kpa = 68 on the example (71 kPa as prescribed, at the heel): the search
+    meets it (here by filling the arch: the reliefs and the bands do not move the heel's
+    peak), the part is built with it, and no warning is given."""
+    result = build_profile(load_profile(_profile(tmp_path, "mass_kg = 80\n", "target_peak_kpa = 68\n")))
+    (side,) = result.record.sides
+    d = side.predicted.design
+    assert d is not None and d.met and d.shortfall is None
+    assert d.peak_before_kpa > 68 >= d.peak_kpa == side.predicted.designed.peak_kpa
+    (change,) = d.changes
+    assert change.key == "shape.arch_height_mm" and change.from_value == 2.0 < change.to_value <= 10.0
+    assert result.profile.sides[0].arch_height_mm == pytest.approx(change.to_value, abs=0.01)
+    assert side.parameters["arch_height_mm"] == pytest.approx(change.to_value, abs=0.01)
+    assert not any("pressure target" in w for w in result.record.warnings)
+
+
+@pytest.mark.slow
+def test_an_unreachable_target_says_by_how_much_and_why(tmp_path):
+    """A 40 % reduction below the flat insole: no lever reaches it; the build goes on
+    with the best it found, and says how far short, where the peak is and what each
+    lever did, in build.json and as a warning."""
+    result = build_profile(load_profile(_profile(tmp_path, "mass_kg = 80\n", "target_reduction_pct = 40\n")))
+    d = result.record.sides[0].predicted.design
+    assert d is not None and not d.met
+    assert d.shortfall is not None and d.shortfall.startswith("not reachable: the reduction is")
+    assert "points short of the 40 % asked" in d.shortfall and "the peak is under the" in d.shortfall
+    assert d.reduction_pct < 40
+    assert any(w.startswith("right: pressure target not reachable") for w in result.record.warnings)
+    again = build_profile(load_profile(_profile(tmp_path, "mass_kg = 80\n", "target_reduction_pct = 40\n")))
+    assert again.record.sides[0].predicted.design == d  # deterministic: the same search, the same insole
+
+
+def test_a_target_needs_the_gyroid_infill(tmp_path, capsys):
+    path = _profile(tmp_path, "mass_kg = 80\n", 'target_peak_kpa = 150\n[zones]\npattern = "grid"\n')
+    assert main(["build", str(path), "--out", str(tmp_path / "out")]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "pressure.target_peak_kpa" in line and 'zones.pattern = "gyroid"' in line

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from insolegen.build.design import designed_profile
 from insolegen.build.figures import measure_side
 from insolegen.build.parts import BuildError, BuildResult, LatticeFitError, SharedFoot, SidePart
 from insolegen.build.placing import place_parts
@@ -77,6 +78,9 @@ def build_profile(profile: Profile, resolution: Resolution = DEFAULT_RESOLUTION)
     # Over 60 lines: the build in the order it runs (feet, sides, twins, labels, checks in parallel,
     # lattice, record).
     profile = resolve_feet(profile)  # reads the tracings and scans the profile names
+    # [pressure] target_peak_kpa / target_reduction_pct: the levers set by whole trial builds first
+    profile, designs = designed_profile(profile)
+    design_warnings = [f"{side}: pressure target {d.shortfall}" for side, d in designs.items() if not d.met]
     zone_problems = [p for spec in profile.sides if profile.zones.custom
                      for p in custom_zone_problems(profile.zones, side_outline(spec).polygon)]
     if zone_problems:
@@ -139,7 +143,8 @@ def build_profile(profile: Profile, resolution: Resolution = DEFAULT_RESOLUTION)
         load, load_from, said = side_load(part, profile.patient.mass_kg)
         prediction = predict_side(part, material, profile.zones.pattern, load, load_from, profile.patient.diabetic)
         if prediction is not None:
-            sides[k] = dataclasses.replace(sides[k], predicted=predicted_figures(prediction))
+            said_predicted = dataclasses.replace(predicted_figures(prediction), design=designs.get(part.spec.side))
+            sides[k] = dataclasses.replace(sides[k], predicted=said_predicted)
             predictions[part.spec.side] = prediction
             predicted_warnings += [said] if said else []
     lattices: dict[str, Mesh] = {}
@@ -182,7 +187,7 @@ def build_profile(profile: Profile, resolution: Resolution = DEFAULT_RESOLUTION)
         name=profile.name,
         profile=str(profile.source) if profile.source else None,
         warnings=tuple(profile.warnings) + tuple(label_warnings) + tuple(bed_warnings) + tuple(lattice_warnings)
-        + tuple(predicted_warnings),
+        + tuple(predicted_warnings) + tuple(design_warnings),
         print=None if profile.print is None else PrintRecord(
             printer=profile.print.printer, bed_mm=profile.print.bed_mm, family=profile.print.family),
         lift=profile.lift,

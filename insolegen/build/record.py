@@ -17,6 +17,8 @@ __all__ = [
     "FRAME",
     "UNITS",
     "BuildRecord",
+    "DesignChange",
+    "DesignFigures",
     "Height",
     "LatticeFigures",
     "LatticeZone",
@@ -184,6 +186,30 @@ class PredictedCase:
 
 
 @dataclass(frozen=True, kw_only=True)
+class DesignChange:
+    key: str
+    from_value: float
+    to_value: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class DesignFigures:
+    """Designed to a pressure target (insolegen.build.design): what was asked, whether it
+    was met, what was changed, the predicted peak before and after."""
+
+    target_peak_kpa: float | None
+    target_reduction_pct: float | None
+    met: bool
+    changes: tuple[DesignChange, ...]
+    peak_before_kpa: float
+    peak_kpa: float
+    reduction_before_pct: float
+    reduction_pct: float
+    builds: int  # whole builds the search made
+    shortfall: str | None  # why not, in words, when not met
+
+
+@dataclass(frozen=True, kw_only=True)
 class PredictedPressure:
     """The foot of the side's barefoot map standing on the insole as built and on a
     flat one of the same material and thickness (docs/pressure-model.md): standing,
@@ -199,6 +225,7 @@ class PredictedPressure:
     flat_kpa_per_mm: float
     peak_change_pct: float  # designed against flat
     region_change_pct: Mapping[str, float]  # each region's peak, designed against flat
+    design: DesignFigures | None = None  # with [pressure] target_peak_kpa or target_reduction_pct
 
 
 @dataclass(frozen=True, kw_only=True)

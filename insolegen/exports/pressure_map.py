@@ -104,6 +104,20 @@ def _table(p: PredictedPressure) -> str:
             f"<th>as built: mean (kPa)</th><th>contact (cm2)</th></tr>{''.join(rows)}</table>")
 
 
+def _design(p: PredictedPressure) -> str:
+    d = p.design
+    if d is None:
+        return ""
+    asked = " and ".join(t for t in (f"a peak of {d.target_peak_kpa:g} kPa or less" if d.target_peak_kpa else "",
+                                      f"{d.target_reduction_pct:g} % below the flat insole" if d.target_reduction_pct else "")
+                         if t)
+    changed = "; ".join(f"{c.key}: {c.from_value:g} to {c.to_value:g}" for c in d.changes) or "nothing"
+    outcome = ("met" if d.met else html.escape(d.shortfall or "not met"))
+    return (f"<p><strong>Designed to a target</strong> ({html.escape(asked)}): {outcome}. Changed: {html.escape(changed)}. "
+            f"Predicted peak {d.peak_before_kpa:.0f} kPa before, {d.peak_kpa:.0f} after ({d.reduction_before_pct:+.0f} % "
+            f"and {d.reduction_pct:+.0f} % below the flat insole); {d.builds} trial builds.</p>")
+
+
 def predicted_page(result: BuildResult, picture: bytes | None) -> str:
     """The page (nothing without a prediction)."""
     sides = [s for s in result.record.sides if s.predicted is not None]
@@ -114,7 +128,8 @@ def predicted_page(result: BuildResult, picture: bytes | None) -> str:
         f"<h3>{html.escape(s.side)}</h3>"
         f"<p>Carrying {s.predicted.load_n:.0f} N ({html.escape(s.predicted.load_from)}), {html.escape(s.predicted.tissue)} "
         f"tissue; the flat insole: {s.predicted.flat_thickness_mm:.1f} mm at {s.predicted.flat_kpa_per_mm:.0f} kPa/mm "
-        f"(the built part's median).</p>{_table(s.predicted)}" for s in sides if s.predicted is not None)
+        f"(the built part's median).</p>{_design(s.predicted)}{_table(s.predicted)}" for s in sides
+        if s.predicted is not None)
     image = ("" if picture is None else
              '<img class="map" alt="predicted pressure under the foot, on a flat insole and on the insole as built" '
              f'src="data:image/png;base64,{base64.b64encode(picture).decode()}">')

@@ -384,7 +384,8 @@ def _pressure(doc: ProfileDoc, side: str, base_dir: Path) -> PressureSpec | None
         relief_table=tuple((float(k), float(d)) for k, d in table.relief_table) if table.relief_table else default_table,
         graded_zones=table.zones == "pressure", grading=table.grading, bands=table.bands,
         softest_pct=table.softest_pct, firmest_pct=table.firmest_pct,
-        softest_kpa_per_mm=table.softest_kpa_per_mm, firmest_kpa_per_mm=table.firmest_kpa_per_mm)
+        softest_kpa_per_mm=table.softest_kpa_per_mm, firmest_kpa_per_mm=table.firmest_kpa_per_mm,
+        target_peak_kpa=table.target_peak_kpa, target_reduction_pct=table.target_reduction_pct)
 
 
 def _lattice(doc: ProfileDoc) -> LatticeSpec | None:

@@ -74,6 +74,8 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "firmest_kpa_per_mm": (5.0, 20000.0, "kPa/mm"),
     "top_cover_extruder": (1.0, 16.0, "(extruder number)"),
     "mass_kg": (10.0, 300.0, "kg"),
+    "target_peak_kpa": (10.0, 2000.0, "kPa"),
+    "target_reduction_pct": (1.0, 90.0, "%"),
     "infill_pct": (0.0, 100.0, "% infill"),
     "scan_smoothing_mm": (0.5, 10.0, "mm"),
     # [modifications] (docs/clinical.md, "Modifications")
@@ -279,6 +281,9 @@ class PressureTable(BaseModel):
     # or the bands' firmness as stiffness (kPa per mm, insolegen/firmness): the build picks each band's infill
     softest_kpa_per_mm: Annotated[float, _range("softest_kpa_per_mm")] | None = None
     firmest_kpa_per_mm: Annotated[float, _range("firmest_kpa_per_mm")] | None = None
+    # design to a predicted pressure (docs/pressure-model.md): the levers are set until the standing peak meets it
+    target_peak_kpa: Annotated[float, _range("target_peak_kpa")] | None = None
+    target_reduction_pct: Annotated[float, _range("target_reduction_pct")] | None = None  # below a flat insole
 
 
 class LatticeTable(BaseModel):

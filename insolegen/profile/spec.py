@@ -77,6 +77,8 @@ class PressureSpec:
     firmest_pct: float = defaults.PRESSURE_FIRMEST_PCT
     softest_kpa_per_mm: float | None = None  # the bands asked as stiffness instead (both or neither)
     firmest_kpa_per_mm: float | None = None
+    target_peak_kpa: float | None = None  # design to the predicted standing peak (insolegen.build.design)
+    target_reduction_pct: float | None = None  # ... or to this much below a flat insole
     grid: Any = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, object]:
@@ -86,7 +88,8 @@ class PressureSpec:
                 "relief_table": [list(p) for p in self.relief_table],
                 "zones": "pressure" if self.graded_zones else "fixed", "grading": self.grading, "bands": self.bands,
                 "softest_pct": self.softest_pct, "firmest_pct": self.firmest_pct,
-                "softest_kpa_per_mm": self.softest_kpa_per_mm, "firmest_kpa_per_mm": self.firmest_kpa_per_mm}
+                "softest_kpa_per_mm": self.softest_kpa_per_mm, "firmest_kpa_per_mm": self.firmest_kpa_per_mm,
+                "target_peak_kpa": self.target_peak_kpa, "target_reduction_pct": self.target_reduction_pct}
 
 
 @dataclass(frozen=True, kw_only=True)

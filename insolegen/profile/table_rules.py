@@ -93,6 +93,16 @@ def _band_stiffness_problems(doc: ProfileDoc, key: str, table: Any) -> list[Prob
     return []
 
 
+def _target_problems(doc: ProfileDoc, key: str, table: Any) -> list[Problem]:
+    """A pressure target needs the prediction: the gyroid infill (the firmness model)."""
+    for name in ("target_peak_kpa", "target_reduction_pct"):
+        value = getattr(table, name)
+        if value is not None and doc.zones.pattern.strip().lower() != "gyroid":
+            return [problem(f"{key}.{name}", value, f"{key}.{name} needs zones.pattern = \"gyroid\": the pressure is "
+                                                    "predicted with the firmness model, which knows the slicer's gyroid")]
+    return []
+
+
 def pressure_problems(doc: ProfileDoc, sides: tuple[str, ...]) -> list[Problem]:
     """Refusals of the [pressure] tables that no single key's range catches."""
     found: list[Problem] = []
@@ -116,6 +126,7 @@ def pressure_problems(doc: ProfileDoc, sides: tuple[str, ...]) -> list[Problem]:
                     f"steps of {step:.1f} points: allowed at most {defaults.PRESSURE_MAX_STEP_PCT:g} (more "
                     "bands, or a narrower range)"))
         found += _band_stiffness_problems(doc, key, table)
+        found += _target_problems(doc, key, table)
         if table.relief_table:
             kpa = [p[0] for p in table.relief_table]
             depth = [p[1] for p in table.relief_table]
