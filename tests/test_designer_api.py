@@ -8,6 +8,7 @@ import io
 import json
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -287,3 +288,39 @@ def test_the_stiffness_colour_mode_colours_each_top_face_by_its_column(client):
     assert zones["legend"] is None
     refused = client.post("/api/preview", json={"profile": profile, "colour": "rainbow"})
     assert refused.status_code == 400 and "colour" in refused.text
+
+
+def test_the_pressure_colour_mode_colours_each_top_face_by_its_predicted_pressure(client):
+    """colour = "pressure" with an uploaded barefoot map: the top faces take the colour of
+    the pressure predicted under them (standing, over 1 cm2) on a linear scale from 0;
+    the heel, where the map presses most (under the default heel cup, most on its rim),
+    is higher on the scale than the middle of the arch, which the map leaves unloaded;
+    without a map there is no legend (the zones' colours)."""
+    import base64
+
+    from insolegen.exports.stiffness_map import ramp
+
+    asf = (Path(__file__).resolve().parents[1] / "profiles" / "pressure" / "walk-right.asf").read_bytes()
+    name = client.post("/api/upload", files={"file": ("walk.asf", asf, "text/plain")}).json()["file"]
+    profile = (f'name = "ana"\nside = "right"\n[patient]\nmass_kg = 70\n[foot]\nsize = "EU 42"\n'
+               f'[pressure]\nfile = "{name}"\n')
+    body = client.post("/api/preview", json={"profile": profile, "colour": "pressure"}).json()
+    legend = body["legend"]
+    assert legend is not None, body
+    assert legend["lo"] == 0 and legend["hi"] > 0 and legend["scale"] == "linear" and "predicted" in legend["label"]
+    scene = trimesh.load(io.BytesIO(base64.b64decode(body["glb"])), file_type="glb")
+    mesh = scene.geometry["right"]
+    up = mesh.face_normals[:, 2] > 0.5
+    centres = mesh.triangles_center
+    colours = mesh.visual.vertex_colors[mesh.faces[:, 0], :3].astype(int)
+    mid = np.median(centres[:, 1])
+
+    def brightest(x0: float, x1: float, half_width: float) -> int:
+        """The highest green (viridis rises in green from its dark end) on the band's top faces."""
+        band = up & (centres[:, 0] > x0) & (centres[:, 0] < x1) & (np.abs(centres[:, 1] - mid) < half_width)
+        return int(colours[band, 1].max())
+
+    assert brightest(20, 60, 40) > brightest(100, 140, 8) + 20  # the heel (its cup's rim) over the arch's middle
+    assert ramp(np.array([0.0]))[0][1] < ramp(np.array([1.0]))[0][1]
+    plain = client.post("/api/preview", json={"profile": 'name = "ana"\n[foot]\nsize = "EU 42"\n', "colour": "pressure"})
+    assert plain.status_code == 200 and plain.json()["legend"] is None

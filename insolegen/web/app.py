@@ -157,7 +157,7 @@ def make_app(session: Session | None = None) -> Starlette:
         return JSONResponse({
             "glb": base64.b64encode(glb).decode(),
             "legend": None if legend is None else {"label": legend.label, "lo": legend.lo, "hi": legend.hi,
-                                                   "stops": legend.stops},
+                                                   "stops": legend.stops, "scale": legend.scale},
             "warnings": list(profile.warnings),
             "sides": [{"side": s.side, "triangles": s.triangles, "y_offset_mm": s.y_offset_mm,
                        "heights": {k: {"x": x, "y": y, "z": round(z, 2)} for k, (x, y, z) in s.heights.items()}}

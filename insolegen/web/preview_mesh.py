@@ -1,7 +1,8 @@
 """The designer's live view: a coarse build of each side (no label, no checks, no zone
 solids: the exact, checked build is the one the downloads get), its top faces coloured
-by the zone under them (or by the stiffness of the column under them), as one GLB (glTF 2.0 binary) with a node per side, and the
-measured heights at the landmarks."""
+by the zone under them (or by the stiffness of the column under them, or by the pressure
+predicted on them), as one GLB (glTF 2.0 binary) with a node per side, and the measured
+heights at the landmarks."""
 
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ def preview_parts(profile: Profile) -> list[SidePart]:
     return parts
 
 
-COLOUR_MODES = ("zones", "stiffness")  # the view's colours: the zones, or the column's stiffness under the foot
+COLOUR_MODES = ("zones", "stiffness", "pressure")  # the zones, the column's stiffness, or the predicted pressure
 
 
 def preview_glb(profile: Profile, colour: str = "zones") -> tuple[bytes, list[PreviewSide], Legend | None]:
@@ -76,6 +77,7 @@ def preview_glb(profile: Profile, colour: str = "zones") -> tuple[bytes, list[Pr
 
     parts = preview_parts(profile)
     legend = None
+    columns: list[tuple[np.ndarray, np.ndarray] | None] = []
     if colour == "stiffness":
         columns = [_column_kpa(part, profile) for part in parts]
         if all(c is not None for c in columns):
@@ -83,6 +85,11 @@ def preview_glb(profile: Profile, colour: str = "zones") -> tuple[bytes, list[Pr
             lo = 10 ** math.floor(math.log10(float(np.percentile(values, 1))))
             hi = 10 ** math.ceil(math.log10(float(np.percentile(values, 99.5))))
             legend = Legend("kPa per mm of compression (small strain)", lo, hi, RAMP.astype(int).tolist())
+    elif colour == "pressure":
+        columns = [_pressure_faces(part, profile) for part in parts]
+        if all(c is not None for c in columns):
+            hi = _ceiling(max(float(c[1].max()) for c in columns if c is not None))
+            legend = Legend("kPa, predicted standing, over 1 cm2", 0.0, hi, RAMP.astype(int).tolist(), "linear")
     scene = trimesh.Scene()
     sides = []
     widths = [float(np.ptp(p.mesh.vertices[:, 1])) for p in parts]
@@ -95,7 +102,10 @@ def preview_glb(profile: Profile, colour: str = "zones") -> tuple[bytes, list[Pr
         colours = _face_colours(part, profile)
         if legend is not None:
             top, kpa = columns[k]  # type: ignore[misc]
-            t = (np.log10(kpa) - math.log10(legend.lo)) / (math.log10(legend.hi) - math.log10(legend.lo))
+            if legend.scale == "linear":
+                t = (kpa - legend.lo) / (legend.hi - legend.lo)
+            else:
+                t = (np.log10(kpa) - math.log10(legend.lo)) / (math.log10(legend.hi) - math.log10(legend.lo))
             colours[top, :3] = _linear(np.column_stack([ramp(t), np.full(len(t), 255, np.uint8)]))[:, :3]
         # one vertex per face corner: flat colours per face, and the edges stay crisp
         f = part.mesh.faces
@@ -114,12 +124,46 @@ def preview_glb(profile: Profile, colour: str = "zones") -> tuple[bytes, list[Pr
 
 @dataclass(frozen=True)
 class Legend:
-    """The stiffness mode's colour scale: logarithmic from lo to hi along the stops."""
+    """A colour mode's scale: from lo to hi along the stops, logarithmic (stiffness) or
+    linear (pressure)."""
 
     label: str
     lo: float
     hi: float
     stops: list[list[int]]
+    scale: str = "logarithmic"
+
+
+def _ceiling(value: float) -> float:
+    """A round number at or above value (1, 2 or 5 times a power of ten)."""
+    decade = 10.0 ** math.floor(math.log10(max(value, 1e-9)))
+    return next(m * decade for m in (1, 2, 5, 10) if m * decade >= value)
+
+
+def _pressure_faces(part: SidePart, profile: Profile) -> tuple[np.ndarray, np.ndarray] | None:
+    """The top faces and the pressure predicted under each (kPa over 1 cm2, standing;
+    insolegen.build.prediction on the coarse part, its columns by _column_kpa); None
+    without a barefoot map or with a pattern the firmness model does not know."""
+    from scipy.spatial import cKDTree
+
+    from insolegen.build.prediction import case_on, foot_of, side_load
+
+    column = _column_kpa(part, profile)
+    if part.surface.pressure_relief is None or column is None:
+        return None
+    faces, face_kpa_per_mm = column
+    load, _, _ = side_load(part, profile.patient.mass_kg)
+    foot = foot_of(part, profile.patient.diabetic, load)
+    assert foot is not None
+    side_xy = np.column_stack([foot.sole.x_mm, foot.sole.y_mm * part.mirror])
+    top = part.top_above_underside_mm(side_xy)
+    on = np.isfinite(top)
+    centres = part.mesh.vertices[part.mesh.faces[faces]].mean(axis=1)[:, :2]
+    distance, nearest = cKDTree(centres).query(side_xy)
+    k = np.where(on & (distance <= 4.0), face_kpa_per_mm[nearest], np.inf)
+    case = case_on(foot, np.where(on, np.maximum(top, 0.0), 0.0), k, load)
+    _, point = cKDTree(side_xy).query(centres)
+    return faces, case.averaged_kpa[point]
 
 
 def _column_kpa(part: SidePart, profile: Profile) -> tuple[np.ndarray, np.ndarray] | None:

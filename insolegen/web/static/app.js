@@ -359,7 +359,7 @@ async function preview() {
   }
 }
 
-// the view's colours: the zones, or the stiffness of the column under the foot with its scale
+// the view's colours: the zones, the stiffness of the column under the foot or the predicted pressure, with its scale
 const colourMode = document.getElementById("colour-mode");
 colourMode.addEventListener("change", () => preview());
 
@@ -369,7 +369,7 @@ function showLegend(legend) {
   if (!legend) return;
   document.getElementById("legend-lo").textContent = String(legend.lo);
   document.getElementById("legend-hi").textContent = String(legend.hi);
-  document.getElementById("legend-label").textContent = legend.label + ", logarithmic";
+  document.getElementById("legend-label").textContent = `${legend.label}, ${legend.scale}`;
   const stops = legend.stops.map((c, i) => `rgb(${c.join(",")}) ${(100 * i / (legend.stops.length - 1)).toFixed(0)}%`);
   document.getElementById("legend-bar").style.background = `linear-gradient(to right, ${stops.join(", ")})`;
 }
