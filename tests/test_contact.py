@@ -18,7 +18,7 @@ from insolegen.build.prediction import STANDARD_GRAVITY, case_on
 from insolegen.contact.barefoot import CONTACT_KPA, Calibration, sole_from_barefoot
 from insolegen.contact.calibration import CALIBRATION
 from insolegen.contact.solve import StandingError, stand
-from insolegen.contact.tissue import DIABETIC, HEALTHY, thickness_mm
+from insolegen.contact.tissue import DIABETIC, HEALTHY, scale_factor_at, thickness_mm
 
 ROOT = Path(__file__).resolve().parents[1]
 STEP = ROOT / "tests" / "data" / "real" / "emed-walk.lst"
@@ -64,6 +64,9 @@ def test_the_tissue_law_fits_its_source():
     assert HEALTHY.strain(HEALTHY.pressure_kpa(strain, 10.0), 10.0) == pytest.approx(strain)
     by_hand = [17.0, 15.0 - 5 * (200 / 260 - 0.72) / 0.13, 10.0]  # heel; between the heads (15) and toes (10); toes
     assert thickness_mm(np.array([20.0, 200.0, 250.0]), 260.0).tolist() == pytest.approx(by_hand)
+    # softer under the heel: Sun et al. 2011's 44.95 kPa over the heads' mean of 62.05 and 52.93
+    assert scale_factor_at(np.array([20.0, 0.72 * 260, 250.0]), 260.0).tolist() == pytest.approx(
+        [44.95 / ((62.05 + 52.93) / 2), 1.0, 50.49 / ((62.05 + 52.93) / 2)], abs=0.005)
 
 
 def test_a_flat_rigid_support_gives_the_barefoot_map_back():

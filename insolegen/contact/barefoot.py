@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from insolegen.contact.solve import Sole
-from insolegen.contact.tissue import Tissue, thickness_mm
+from insolegen.contact.tissue import Tissue, scale_factor_at, thickness_mm
 
 __all__ = ["CONTACT_KPA", "Calibration", "sole_from_barefoot"]
 
@@ -62,7 +62,7 @@ def sole_from_barefoot(x_mm: Array, y_mm: Array, cell_mm2: float, barefoot_kpa: 
     factor = np.ones_like(p)
     factor[contact] = np.clip((p[contact] / p[contact].mean()) ** calibration.bone_share, low, high)
     factor[~contact] = factor[contact].min()  # no bone near enough to touch: as soft as the softest in contact
-    scale = calibration.scale_kpa * factor
+    scale = calibration.scale_kpa * factor * scale_factor_at(x_mm, foot_length_mm)
     unloaded = np.zeros_like(p)
     unloaded[contact] = -h[contact] * tissue.strain(p[contact], scale[contact])
     if scanned_mm is not None:

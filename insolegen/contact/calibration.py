@@ -12,4 +12,4 @@ from insolegen.contact.barefoot import Calibration
 
 __all__ = ["CALIBRATION"]
 
-CALIBRATION = Calibration(scale_kpa=24.327, bone_share=0.687)
+CALIBRATION = Calibration(scale_kpa=20.325, bone_share=0.65)

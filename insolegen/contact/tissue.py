@@ -17,6 +17,11 @@ The law is exponential, as soft tissue stiffens with strain:
 - **A, the scale**, is the model's calibrated parameter (the probe's area is not in the
   abstract, so Choi's kilograms give no kPa): fitted on Cheung & Zhang 2005's insole
   comparison (insolegen/contact/calibration.py says how).
+- **Softer under the heel**: Sun et al. 2011's indentation moduli of healthy tissue, 44.95
+  kPa under the heel, 62.05 and 52.93 under the 1st and 2nd metatarsal heads, 50.49 under
+  the hallux, make the heel's scale 0.78 of the heads' mean and the toes' 0.88, eased
+  between along the foot as the thickness is (``scale_factor_at``; Pai & Ledoux 2010
+  also found the calcaneus's tissue the least stiff of six sites).
 - **Thickness**, unloaded: 17 mm under the heel (the median 16.0 mm of Teng et al. 2022,
   BMC Musculoskelet Disord, doi:10.1186/s12891-022-05197-w, in gait, and the mean 18.8 mm of a 670-patient
   radiographic series), 15 mm under the metatarsal heads (15.2 mm under the 2nd, Cavanagh
@@ -33,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["DIABETIC", "HEALTHY", "TISSUE_KINDS", "Tissue", "thickness_mm"]
+__all__ = ["DIABETIC", "HEALTHY", "TISSUE_KINDS", "Tissue", "scale_factor_at", "thickness_mm"]
 
 Array = NDArray[np.float64]
 
@@ -59,14 +64,22 @@ HEALTHY = Tissue("healthy", 4.12, 1.0)
 DIABETIC = Tissue("diabetic", 2.84, 3.85)
 TISSUE_KINDS = {t.name: t for t in (HEALTHY, DIABETIC)}
 
-# (fraction of the foot's length from the heel, unloaded thickness mm)
-_STATIONS = ((0.0, 17.0), (0.30, 17.0), (0.72, 15.0), (0.85, 10.0), (1.0, 10.0))
+# (fraction of the foot's length from the heel, unloaded thickness mm, scale relative to the heads')
+_STATIONS = ((0.0, 17.0, 0.78), (0.30, 17.0, 0.78), (0.72, 15.0, 1.0), (0.85, 10.0, 0.88), (1.0, 10.0, 0.88))
+
+
+def _along(x_mm: Array, foot_length_mm: float, column: int) -> Array:
+    if not math.isfinite(foot_length_mm) or foot_length_mm <= 0:
+        raise ValueError(f"foot length {foot_length_mm!r} mm: a positive length")
+    fraction = np.clip(np.asarray(x_mm, dtype=np.float64) / foot_length_mm, 0.0, 1.0)
+    return np.asarray(np.interp(fraction, [s[0] for s in _STATIONS], [s[column] for s in _STATIONS]))
 
 
 def thickness_mm(x_mm: Array, foot_length_mm: float) -> Array:
     """The tissue's unloaded thickness at each point, by its place along the foot."""
-    if not math.isfinite(foot_length_mm) or foot_length_mm <= 0:
-        raise ValueError(f"foot length {foot_length_mm!r} mm: a positive length")
-    fraction = np.clip(np.asarray(x_mm, dtype=np.float64) / foot_length_mm, 0.0, 1.0)
-    at, mm = zip(*_STATIONS)
-    return np.asarray(np.interp(fraction, at, mm))
+    return _along(x_mm, foot_length_mm, 1)
+
+
+def scale_factor_at(x_mm: Array, foot_length_mm: float) -> Array:
+    """The tissue's scale at each point relative to the metatarsal heads' (softer under the heel)."""
+    return _along(x_mm, foot_length_mm, 2)
