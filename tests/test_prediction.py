@@ -138,3 +138,25 @@ def test_a_target_needs_the_gyroid_infill(tmp_path, capsys):
     assert main(["build", str(path), "--out", str(tmp_path / "out")]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert "pressure.target_peak_kpa" in line and 'zones.pattern = "gyroid"' in line
+
+
+def test_the_levers_are_the_firmness_under_the_peak_and_respect_what_was_asked(built):
+    """With the map's bands the softest band is a lever; with fixed zones, the zone under
+    the region the peak is in (the heel's for the heel, the forefoot's for a head or the
+    hallux), unless that zone was asked as a stiffness; the reliefs first, the arch last."""
+    import dataclasses
+
+    from insolegen.build.design import _Design, _levers
+    from insolegen.profile.spec import ZoneTarget
+
+    spec, zones = built.profile.sides[0], built.profile.zones
+    graded = [lever.key for lever in _levers(_Design(spec, zones), "heel")]
+    assert graded == ["pressure.relief_table (depths times)", "pressure.softest_pct", "shape.arch_height_mm"]
+    fixed = dataclasses.replace(spec, pressure=dataclasses.replace(spec.pressure, graded_zones=False))
+    assert [lv.key for lv in _levers(_Design(fixed, zones), "heel")][1] == "zones.heel"
+    assert [lv.key for lv in _levers(_Design(fixed, zones), "MTH 2")][1] == "zones.forefoot"
+    asked = dataclasses.replace(zones, targets=(ZoneTarget(zone="heel", kpa_per_mm=900.0),))
+    assert "zones.heel" not in [lv.key for lv in _levers(_Design(fixed, asked), "heel")]
+    lever = _levers(_Design(fixed, zones), "toes")[1]
+    moved = lever.apply(_Design(fixed, zones), 9.0)
+    assert moved.zones.toes_pct == 9.0 and moved.zones.heel_pct == zones.heel_pct and moved.spec == fixed

@@ -7,8 +7,12 @@ The levers, tried in this order (the least invasive first), each over a fixed ra
 
 1. the reliefs' depths (``pressure.relief_table``, every depth times 1 to 3; the
    printable minimum holds each cut wherever the part is thin);
-2. the softest band's infill (``pressure.softest_pct``, down to the least the firmness
-   table covers), with the map's bands (``zones = "pressure"``, offloading);
+2. the firmness under the peak: the softest band's infill (``pressure.softest_pct``) with
+   the map's bands (``zones = "pressure"``, offloading), or else the fixed zone's under
+   the region the peak is in (``zones.heel`` for the heel, ``zones.arch`` the midfoot,
+   ``zones.forefoot`` the heads and hallux, ``zones.toes`` the toes; the profile's, so
+   both sides of a pair), down to the least the firmness table covers; a zone asked as a
+   stiffness or a foam keeps it;
 3. the arch's total-contact fill (``shape.arch_height_mm``, up to 8 mm more, within the
    25 mm the clinical rules allow), which moves load onto the midfoot.
 
@@ -32,7 +36,7 @@ from insolegen.build.record import DesignChange, DesignFigures
 from insolegen.build.side import build_side
 from insolegen.contact.cases import Prediction
 from insolegen.firmness.table import table_least
-from insolegen.profile.spec import Profile, SideSpec
+from insolegen.profile.spec import Profile, SideSpec, ZonesSpec
 
 __all__ = ["ARCH_FILL_MAX_MM", "RELIEF_FACTOR_MAX", "designed_profile"]
 
@@ -45,34 +49,67 @@ WORTH_KPA = 1.0  # a change that lowers the peak less than this is not made
 
 
 @dataclass(frozen=True)
+class _Design:
+    """What the levers change: the side and the profile's zones."""
+
+    spec: SideSpec
+    zones: ZonesSpec
+
+
+@dataclass(frozen=True)
 class _Lever:
     key: str
     start: float
     end: float
-    apply: Callable[[SideSpec, float], SideSpec]
+    apply: Callable[[_Design, float], _Design]
 
 
-def _relief(spec: SideSpec, factor: float) -> SideSpec:
-    assert spec.pressure is not None
-    table = tuple((k, round(d * factor, 3)) for k, d in spec.pressure.relief_table)
-    return dataclasses.replace(spec, pressure=dataclasses.replace(spec.pressure, relief_table=table))
+REGION_ZONE = {"heel": "heel", "midfoot": "arch", "hallux": "forefoot", "toes": "toes",
+               **{f"MTH {k}": "forefoot" for k in range(1, 6)}}
 
 
-def _softest(spec: SideSpec, pct: float) -> SideSpec:
-    assert spec.pressure is not None
-    return dataclasses.replace(spec, pressure=dataclasses.replace(spec.pressure, softest_pct=round(pct, 1)))
+def _relief(d: _Design, factor: float) -> _Design:
+    p = d.spec.pressure
+    assert p is not None
+    table = tuple((k, round(depth * factor, 3)) for k, depth in p.relief_table)
+    return dataclasses.replace(d, spec=dataclasses.replace(d.spec, pressure=dataclasses.replace(p, relief_table=table)))
 
 
-def _arch(spec: SideSpec, mm: float) -> SideSpec:
-    return dataclasses.replace(spec, arch_height_mm=round(mm, 2))
+def _softest(d: _Design, pct: float) -> _Design:
+    p = d.spec.pressure
+    assert p is not None
+    return dataclasses.replace(d, spec=dataclasses.replace(d.spec, pressure=dataclasses.replace(p, softest_pct=round(pct, 1))))
 
 
-def _levers(spec: SideSpec) -> list[_Lever]:
+ZONE_FIELDS = {"heel": "heel_pct", "arch": "arch_pct", "forefoot": "forefoot_pct", "toes": "toes_pct"}
+
+
+def _zone(name: str) -> Callable[[_Design, float], _Design]:
+    def apply(d: _Design, pct: float) -> _Design:
+        changed: dict[str, float] = {ZONE_FIELDS[name]: round(pct, 1)}
+        return dataclasses.replace(d, zones=dataclasses.replace(d.zones, **changed))  # type: ignore[arg-type]
+
+    return apply
+
+
+def _arch(d: _Design, mm: float) -> _Design:
+    return dataclasses.replace(d, spec=dataclasses.replace(d.spec, arch_height_mm=round(mm, 2)))
+
+
+def _levers(design: _Design, peak_region: str) -> list[_Lever]:
+    spec, zones = design.spec, design.zones
     p = spec.pressure
     assert p is not None
+    least = 100 * table_least("infill")
     out = [_Lever(f"{p.key}.relief_table (depths times)", 1.0, RELIEF_FACTOR_MAX, _relief)]
-    if p.graded_zones and p.grading == "offload" and p.softest_kpa_per_mm is None:
-        out.append(_Lever(f"{p.key}.softest_pct", p.softest_pct, 100 * table_least("infill"), _softest))
+    if p.graded_zones:
+        if p.grading == "offload" and p.softest_kpa_per_mm is None and p.softest_pct > least:
+            out.append(_Lever(f"{p.key}.softest_pct", p.softest_pct, least, _softest))
+    else:
+        zone = REGION_ZONE[peak_region]
+        pct = getattr(zones, f"{zone}_pct")
+        if pct > least and all(t.zone != zone for t in zones.targets):
+            out.append(_Lever(f"zones.{zone}", pct, least, _zone(zone)))
     arch_end = min(spec.arch_height_mm + ARCH_FILL_MAX_MM, ARCH_CLINICAL_MAX_MM)
     if arch_end > spec.arch_height_mm:
         out.append(_Lever("shape.arch_height_mm", spec.arch_height_mm, arch_end, _arch))
@@ -92,19 +129,20 @@ def _peak_region(prediction: Prediction) -> str:
     return max(prediction.designed.regions, key=lambda r: r.peak_kpa).name
 
 
-def _design_side(profile: Profile, spec: SideSpec) -> tuple[SideSpec, DesignFigures]:
-    """The side with its levers set for the target, and what was done."""
+def _design_side(profile: Profile, spec: SideSpec) -> tuple[_Design, DesignFigures]:
+    """The side (and the profile's zones) with the levers set for the target, and what was done."""
     # Over 60 lines: the search's steps (predict, each lever's far end, its bisection, the record) share its state.
     asked = spec.pressure
     assert asked is not None
     peak_kpa, reduction_pct = asked.target_peak_kpa, asked.target_reduction_pct
     cache: dict[tuple[object, ...], Prediction] = {}
 
-    def predict(s: SideSpec) -> Prediction:
+    def predict(d: _Design) -> Prediction:
+        s = d.spec
         assert s.pressure is not None
-        key = (s.pressure.relief_table, s.pressure.softest_pct, s.arch_height_mm)  # what the levers change
+        key = (s.pressure.relief_table, s.pressure.softest_pct, s.arch_height_mm, d.zones)  # what the levers change
         if key not in cache:
-            part: SidePart = build_side(s, zones=profile.zones)
+            part: SidePart = build_side(s, zones=d.zones)
             load, load_from, _ = side_load(part, profile.patient.mass_kg)
             prediction = predict_side(part, profile.material, profile.zones.pattern, load, load_from,
                                       profile.patient.diabetic)
@@ -112,11 +150,11 @@ def _design_side(profile: Profile, spec: SideSpec) -> tuple[SideSpec, DesignFigu
             cache[key] = prediction
         return cache[key]
 
-    current = spec
-    start = predict(spec)
+    current = _Design(spec, profile.zones)
+    start = predict(current)
     changes: list[DesignChange] = []
     said: list[str] = []
-    for lever in _levers(spec):
+    for lever in _levers(current, _peak_region(start)):
         now = predict(current)
         if _meets(now, peak_kpa, reduction_pct):
             break
@@ -172,7 +210,9 @@ def designed_profile(profile: Profile) -> tuple[Profile, dict[str, DesignFigures
         p = spec.pressure
         if p is None or (p.target_peak_kpa is None and p.target_reduction_pct is None):
             continue
-        sides[k], done[spec.side] = _design_side(profile, spec)
+        design, done[spec.side] = _design_side(profile, spec)
+        sides[k] = design.spec
+        profile = dataclasses.replace(profile, zones=design.zones)  # a zone's firmness is the profile's: both sides
     if not done:
         return profile, done
     return dataclasses.replace(profile, sides=tuple(sides)), done
