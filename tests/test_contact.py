@@ -194,3 +194,27 @@ def test_the_same_input_gives_the_same_prediction(step):
     a = case_on(foot, np.full(n, 6.0), np.full(n, 300.0), LOAD_N)
     b = case_on(foot, np.full(n, 6.0), np.full(n, 300.0), LOAD_N)
     assert np.array_equal(a.pressure_kpa, b.pressure_kpa)
+
+
+def test_the_design_factors_rank_as_published(step):
+    """Cheung & Zhang 2008 (Med Eng Phys 30:269, finite elements) ranked what lowers the
+    peak: the moulded shape first, then the insole's stiffness, then its thickness; Goske
+    et al. 2006 found conformity mattered most. On the standing foot, from a flat 9.5 mm
+    insole of E = 0.3 MPa: moulding it, halving E, and 12.7 mm against 6.3 mm thick move
+    the heel's and the metatarsal heads' peaks in that order, each downward."""
+    from insolegen.build.contact_calibration import LOAD_N, _peak
+
+    foot = standing_foot(step, CALIBRATION)
+    n, u = foot.sole.x_mm.size, foot.sole.unloaded_mm
+
+    def flat(thickness: float, e_mpa: float):
+        return case_on(foot, np.full(n, thickness), np.full(n, 1000 * e_mpa / thickness), LOAD_N)
+
+    moulded_top = u - u.min() + 9.5
+    moulded = case_on(foot, moulded_top, 300.0 / moulded_top, LOAD_N)
+    for names in (("heel",), tuple(f"MTH {k}" for k in range(1, 6))):
+        base = _peak(flat(9.5, 0.3), names)
+        shape = _peak(moulded, names) / base - 1
+        stiffness = _peak(flat(9.5, 0.15), names) / base - 1
+        thickness = _peak(flat(12.7, 0.3), names) / _peak(flat(6.3, 0.3), names) - 1
+        assert shape < stiffness < thickness < 0, (names, shape, stiffness, thickness)
