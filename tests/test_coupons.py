@@ -273,6 +273,11 @@ def test_any_lattice_coupon_is_one_solid_with_its_walls_and_fraction():
         # A third, found by CI's sweep the same way and kept as a strict xfail below: a
         # gyroid at its least fraction with walls near 0.6 mm may keep a sliver.
         assume(not (kind == "gyroid" and asked < least + 1.0))
+        # A fourth, the second's at any fraction (CI's sweep, 2026-12-08), kept as a strict
+        # xfail below: a diamond whose walls are under 0.75 mm, one marching step across, may
+        # be drawn up to 0.025 mm thinner than its walls' slack allows (the chords of its
+        # tighter curves cut in further than the gyroid's).
+        assume(not (kind == "diamond" and wall < 0.75))
         coupon = lattice_coupon(asked, lattice)
         assert coupon.report.ok
         _assert_walls_everywhere(coupon, thinnest_allowed_mm(lattice))
@@ -308,6 +313,22 @@ def test_a_thin_walled_diamond_at_its_least_fraction_keeps_its_walls():
     cell, wall = 7.399792976630476, 0.7168758721241635
     lattice = LatticeSpec(kind="diamond", cell_mm=cell, wall_min_mm=wall, edge_mm=lattice_step_mm(cell, wall))
     coupon = lattice_coupon(math.ceil(1000 * least_fraction(lattice)) / 10, lattice)  # raises CouponError now
+    assert coupon.report.ok
+    _assert_walls_everywhere(coupon, thinnest_allowed_mm(lattice))
+
+
+@pytest.mark.slow  # a lattice coupon and a ray from every face: seconds
+@pytest.mark.xfail(strict=True, reason="known defect (found by CI's sweep, 2026-12-08, on f674311): a 6.35 mm diamond cell "
+                   "at 47.1 % with 0.625 mm walls (the marching step as wide as the wall) is drawn with a 0.553 mm wall, "
+                   "under the 0.575 mm its settings allow; a finer step or a curvature margin for the diamond is needed")
+def test_a_thin_walled_diamond_at_a_middle_fraction_keeps_its_walls():
+    from insolegen.build.coupons import lattice_coupon
+    from insolegen.geometry.lattice.fill import thinnest_allowed_mm
+    from insolegen.profile.spec import LatticeSpec, lattice_step_mm
+
+    cell, wall = 6.3515625, 0.625
+    lattice = LatticeSpec(kind="diamond", cell_mm=cell, wall_min_mm=wall, edge_mm=lattice_step_mm(cell, wall))
+    coupon = lattice_coupon(47.1, lattice)
     assert coupon.report.ok
     _assert_walls_everywhere(coupon, thinnest_allowed_mm(lattice))
 
