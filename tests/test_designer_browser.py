@@ -249,3 +249,34 @@ def test_the_stiffness_colour_mode_recolours_the_view_and_shows_its_scale(server
     assert "linear-gradient" in browser.find_element("id", "legend-bar").get_attribute("style")
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors
+
+
+@needs_browser
+def test_the_predicted_pressure_colour_mode_shows_its_linear_scale(server, browser, tmp_path):
+    """A right foot with a body mass, its barefoot map uploaded from the page, then
+    "predicted pressure" chosen: a new preview whose legend runs linearly from 0 kPa and
+    says it is the predicted standing pressure; no console errors."""
+    profile = tmp_path / "ana.toml"
+    profile.write_text('name = "ana"\nside = "right"\n[patient]\nmass_kg = 70\n[foot]\nsize = "EU 42"\n')
+    walk = Path(__file__).parents[1] / "profiles" / "pressure" / "walk-right.asf"
+    browser.get(server + "/")
+    _wait(browser, "return Number(document.body.dataset.previews || 0) >= 1", what="the first preview")
+    seen = _previews(browser)
+    browser.find_element("id", "load-toml").send_keys(str(profile))
+    _wait(browser, f"return Number(document.body.dataset.previews || 0) > {seen}", what="the loaded profile's preview")
+    seen = _previews(browser)
+    browser.find_element("id", "upload-pressure").send_keys(str(walk))
+    _wait(browser, f"return Number(document.body.dataset.previews || 0) > {seen}", what="the map's preview")
+    assert browser.find_element("name", "pressure.file").get_attribute("value").startswith("uploads/")
+    browser.get_log("browser")  # what earlier steps and tests left there is not this test's
+    seen = _previews(browser)
+    browser.execute_script("const s = document.getElementById('colour-mode'); s.value = 'pressure';"
+                           "s.dispatchEvent(new Event('change'));")
+    _wait(browser, f"return Number(document.body.dataset.previews || 0) > {seen}", what="the pressure preview")
+    assert browser.find_element("id", "legend").get_attribute("hidden") is None
+    assert float(browser.find_element("id", "legend-lo").text) == 0
+    assert float(browser.find_element("id", "legend-hi").text) > 0
+    label = browser.find_element("id", "legend-label").text
+    assert "predicted standing" in label and label.endswith("linear"), label
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
