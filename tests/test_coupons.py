@@ -306,15 +306,7 @@ def test_a_diamond_at_its_greatest_fraction_measures_what_was_built():
                    "cell at its least fraction with 0.717 mm walls is drawn with a 0.65 mm wall, under the 0.667 mm "
                    "its settings allow; the sheet's threshold or the mesher needs a margin at the least fraction")
 def test_a_thin_walled_diamond_at_its_least_fraction_keeps_its_walls():
-    from insolegen.build.coupons import lattice_coupon
-    from insolegen.geometry.lattice.fill import least_fraction, thinnest_allowed_mm
-    from insolegen.profile.spec import LatticeSpec, lattice_step_mm
-
-    cell, wall = 7.399792976630476, 0.7168758721241635
-    lattice = LatticeSpec(kind="diamond", cell_mm=cell, wall_min_mm=wall, edge_mm=lattice_step_mm(cell, wall))
-    coupon = lattice_coupon(math.ceil(1000 * least_fraction(lattice)) / 10, lattice)  # raises CouponError now
-    assert coupon.report.ok
-    _assert_walls_everywhere(coupon, thinnest_allowed_mm(lattice))
+    _assert_coupon_keeps_its_walls("diamond", 7.399792976630476, 0.7168758721241635, None)  # raises CouponError now
 
 
 @pytest.mark.slow  # a lattice coupon and a ray from every face: seconds
@@ -322,13 +314,18 @@ def test_a_thin_walled_diamond_at_its_least_fraction_keeps_its_walls():
                    "at 47.1 % with 0.625 mm walls (the marching step as wide as the wall) is drawn with a 0.553 mm wall, "
                    "under the 0.575 mm its settings allow; a finer step or a curvature margin for the diamond is needed")
 def test_a_thin_walled_diamond_at_a_middle_fraction_keeps_its_walls():
+    _assert_coupon_keeps_its_walls("diamond", 6.3515625, 0.625, 47.1)
+
+
+def _assert_coupon_keeps_its_walls(kind: str, cell: float, wall: float, pct: float | None) -> None:
+    """A lattice coupon (at ``pct``, or at its least fraction) is a sound solid with no
+    wall under its settings' thinnest (a ray from every face)."""
     from insolegen.build.coupons import lattice_coupon
-    from insolegen.geometry.lattice.fill import thinnest_allowed_mm
+    from insolegen.geometry.lattice.fill import least_fraction, thinnest_allowed_mm
     from insolegen.profile.spec import LatticeSpec, lattice_step_mm
 
-    cell, wall = 6.3515625, 0.625
-    lattice = LatticeSpec(kind="diamond", cell_mm=cell, wall_min_mm=wall, edge_mm=lattice_step_mm(cell, wall))
-    coupon = lattice_coupon(47.1, lattice)
+    lattice = LatticeSpec(kind=kind, cell_mm=cell, wall_min_mm=wall, edge_mm=lattice_step_mm(cell, wall))
+    coupon = lattice_coupon(math.ceil(1000 * least_fraction(lattice)) / 10 if pct is None else pct, lattice)
     assert coupon.report.ok
     _assert_walls_everywhere(coupon, thinnest_allowed_mm(lattice))
 

@@ -19,7 +19,7 @@ from insolegen.build.record import PredictedPressure
 from insolegen.exports.drawing import Axes, Canvas, padded
 from insolegen.exports.stiffness_map import ramp
 
-__all__ = ["predicted_page", "predicted_pressure_png"]
+__all__ = ["predicted_page", "predicted_pressure_png", "round_ceiling"]
 
 WIDTH, ROW_HEIGHT = 1200, 300
 
@@ -39,7 +39,7 @@ def _raster(x: NDArray[np.float64], y: NDArray[np.float64], kpa: NDArray[np.floa
     return rgb, mask, (x0 - half, y0 + (ny - 1) * GRID_STEP_MM + half, x0 + (nx - 1) * GRID_STEP_MM + half, y0 - half)
 
 
-def _ceiling(value: float) -> float:
+def round_ceiling(value: float) -> float:
     """A round number at or above value (1, 2 or 5 times a power of ten)."""
     decade = 10.0 ** math.floor(math.log10(max(value, 1e-9)))
     return next(m * decade for m in (1, 2, 5, 10) if m * decade >= value)
@@ -50,7 +50,7 @@ def predicted_pressure_png(result: BuildResult) -> bytes | None:
     rows = [(part, result.predictions[part.spec.side]) for part in result.parts if part.spec.side in result.predictions]
     if not rows:
         return None
-    top = _ceiling(max(max(float(p.flat.averaged_kpa.max()), float(p.designed.averaged_kpa.max())) for _, p in rows))
+    top = round_ceiling(max(max(float(p.flat.averaged_kpa.max()), float(p.designed.averaged_kpa.max())) for _, p in rows))
     canvas = Canvas(WIDTH, ROW_HEIGHT * len(rows))
     last = None
     for r, (part, prediction) in enumerate(rows):

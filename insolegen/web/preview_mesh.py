@@ -17,6 +17,7 @@ from insolegen.build.parts import SidePart
 from insolegen.build.side import build_side, mirror_twins, mirrored_part
 from insolegen.core.printing import TPU
 from insolegen.core.rows import row_cross
+from insolegen.exports.pressure_map import round_ceiling
 from insolegen.exports.stiffness_map import RAMP, ramp
 from insolegen.firmness.table import relative_modulus
 from insolegen.geometry.solid import Resolution
@@ -88,7 +89,7 @@ def preview_glb(profile: Profile, colour: str = "zones") -> tuple[bytes, list[Pr
     elif colour == "pressure":
         columns = [_pressure_faces(part, profile) for part in parts]
         if all(c is not None for c in columns):
-            hi = _ceiling(max(float(c[1].max()) for c in columns if c is not None))
+            hi = round_ceiling(max(float(c[1].max()) for c in columns if c is not None))
             legend = Legend("kPa, predicted standing, over 1 cm2", 0.0, hi, RAMP.astype(int).tolist(), "linear")
     scene = trimesh.Scene()
     sides = []
@@ -132,12 +133,6 @@ class Legend:
     hi: float
     stops: list[list[int]]
     scale: str = "logarithmic"
-
-
-def _ceiling(value: float) -> float:
-    """A round number at or above value (1, 2 or 5 times a power of ten)."""
-    decade = 10.0 ** math.floor(math.log10(max(value, 1e-9)))
-    return next(m * decade for m in (1, 2, 5, 10) if m * decade >= value)
 
 
 def _pressure_faces(part: SidePart, profile: Profile) -> tuple[np.ndarray, np.ndarray] | None:
