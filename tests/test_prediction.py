@@ -160,3 +160,17 @@ def test_the_levers_are_the_firmness_under_the_peak_and_respect_what_was_asked(b
     lever = _levers(_Design(fixed, zones), "toes")[1]
     moved = lever.apply(_Design(fixed, zones), 9.0)
     assert moved.zones.toes_pct == 9.0 and moved.zones.heel_pct == zones.heel_pct and moved.spec == fixed
+
+
+def test_a_real_barefoot_plate_step_predicts_on_a_built_insole(tmp_path):
+    """The emed plate's real step (tests/data/real, the pressuRe project's example) at
+    its standing-like picture, as a profile's map: the build predicts the pressure on
+    it, carrying the body's half weight, with the map's own frame named."""
+    path = tmp_path / "emed.toml"
+    path.write_text(f'name = "emed"\nside = "right"\n[patient]\nmass_kg = 70\n[foot]\nsize = "EU 42"\n'
+                    f'[pressure]\nfile = "{ROOT / "tests" / "data" / "real" / "emed-walk.lst"}"\nframe = 63\n')
+    result = build_profile(load_profile(path))
+    p = result.record.sides[0].predicted
+    assert p is not None and result.record.sides[0].pressure.frame_used == "63"
+    assert p.designed.force_n == pytest.approx(70 * STANDARD_GRAVITY / 2, rel=0.005)
+    assert p.designed.contact_cm2 > 50 and {r.name for r in p.designed.regions} >= {"heel", "MTH 1", "hallux"}
