@@ -70,10 +70,11 @@ def render_build(result: BuildResult, preview: bool = False, estimate: bool = Fa
             _lattice_files(result, side, lattice, files, side_files[side], names, (prusa_place, orca_place))
     files[names["build.json"]] = build_json(result.record, side_files)
     if preview:
+        from insolegen.exports.picture_overlay import picture_png, with_picture
         from insolegen.exports.preview import preview_png
         from insolegen.exports.report import report_html
 
-        picture = preview_png(result)
+        picture = with_picture(preview_png(result), picture_png(result))  # a foot read from a photo: shown beside
         files[names["preview.png"]] = picture
         files[names["report.html"]] = report_html(result, picture, names, estimates=estimates).encode()
     return files

@@ -19,6 +19,7 @@ from typing import Any
 
 from insolegen.build.parts import BuildResult
 from insolegen.build.record import BuildRecord, LatticeFigures, SideRecord
+from insolegen.exports.picture_overlay import picture_page, picture_png
 from insolegen.exports.pressure_map import predicted_page, predicted_pressure_png
 from insolegen.exports.print_settings import TPU, prusa_command, shell_lines
 from insolegen.exports.stiffness_map import stiffness_map_png
@@ -146,6 +147,7 @@ with the settings a 3MF cannot carry):</p>
 </section>
 {_stiffness_page(sides, head, stiffness_map_png(result))}
 {predicted_page(result, predicted_pressure_png(result))}
+{picture_page(result, picture_png(result))}
 {IMAGES_LOADED}
 </body></html>
 """

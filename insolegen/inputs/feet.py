@@ -1,4 +1,4 @@
-"""The foot stage: read the tracings and scans a profile names, and give each such side
+"""The foot stage: read the tracings, scans and pictures a profile names, and give each such side
 its real outline, sole and measured length and widths.
 
 profile (validated, reads no files) -> **feet** (this module) -> geometry. A profile on
@@ -50,7 +50,7 @@ def resolve_feet(profile: Profile) -> Profile:
         if not isinstance(spec.source, FootFile):
             specs.append(spec)
             continue
-        read = _read(spec.source, cache, problems)
+        read = _read(spec.source, cache, problems, spec.side)
         if read is not None:
             specs.append(_measured(spec, *read, warnings))
             problems.extend(_unusual_scan(spec.source, specs[-1]))
@@ -103,20 +103,55 @@ def _with_pressure(spec: SideSpec, problems: list[str], warnings: list[str]) -> 
     return dataclasses.replace(spec, pressure=dataclasses.replace(asked, grid=grid))
 
 
-def _read(foot: FootFile, cache: dict, problems: list[str]) -> tuple[Any, Any, dict[str, Any]] | None:
+def _read(foot: FootFile, cache: dict, problems: list[str], side: str) -> tuple[Any, Any, dict[str, Any]] | None:
     """(aligned outline, sole or None, what build.json says about the file)."""
     from insolegen.core.paths import brief, without_path
 
     key = dataclasses.replace(foot, key="", in_side_table=False)  # the same file read the same way
-    if key in cache:
-        return cache[key]
     try:
+        if foot.kind == "image":  # a picture may hold both feet: read once, then each side takes its own
+            if key not in cache:
+                cache[key] = _read_picture(foot)
+            return _picture_side(foot, cache[key], side)
+        if key in cache:
+            return cache[key]
         read = _read_outline(foot) if foot.kind == "outline" else _read_scan(foot)
     except InputFileError as exc:
         problems.append(problem(foot.key, foot.given, f"{foot.key} = {brief(foot.given)}: {without_path(exc, foot.path)}"))
         return None
     cache[key] = read
     return read
+
+
+def _read_picture(foot: FootFile) -> Any:
+    from insolegen.inputs.pictures import read_picture
+
+    return read_picture(foot.path, kind=foot.image_kind, paper=foot.image_paper, dpi=foot.image_dpi)
+
+
+def _picture_side(foot: FootFile, read: Any, side: str) -> tuple[Any, Any, dict[str, Any]]:
+    """This side's foot in the picture: the only one (mirrored for the other side, as a
+    tracing is), or of two, the one whose shape is this side's."""
+    from insolegen.inputs.align import align_outline
+
+    if len(read.outlines) == 1:
+        aligned = align_outline(read.outlines[0], foot.side_told, what="outline")
+        chosen = 0
+    else:
+        if foot.side_told != "auto":
+            raise InputFileError(f"the picture holds two feet, so image_side = {foot.side_told!r} cannot say which: "
+                                 "leave it out (each side takes its own foot), or photograph one foot")
+        both = [align_outline(points, "auto", what="outline") for points in read.outlines]
+        sides = [a.side_detected for a in both]
+        if sorted(str(s) for s in sides) != ["left", "right"]:
+            shown = " and ".join("unclear" if s is None else s for s in sides)
+            raise InputFileError(f"the picture holds two feet but their shapes read as {shown}: photograph each foot "
+                                 "on its own and name them under [left] and [right]")
+        chosen = sides.index(side)
+        aligned = both[chosen]
+    info = {"kind": "image", "file": foot.given, **read.info, "feet_in_picture": len(read.outlines),
+            "foot_used": chosen + 1}
+    return aligned, None, dict(info, picture=(read, chosen))
 
 
 def _read_outline(foot: FootFile) -> tuple[Any, Any, dict[str, Any]]:
@@ -174,6 +209,7 @@ def _measured(spec: SideSpec, aligned: Any, sole: Any, info: dict[str, Any], war
     foot: FootFile = spec.source  # type: ignore[assignment]
     side = spec.side
     info = dict(info, side_detected=aligned.side_detected, side_used=side)
+    picture, picture_outline = info.pop("picture", (None, 0))
     if aligned.side_detected is not None and aligned.side_detected != side and (
             foot.in_side_table or foot.side_told != "auto"):
         warnings.append(
@@ -197,7 +233,7 @@ def _measured(spec: SideSpec, aligned: Any, sole: Any, info: dict[str, Any], war
     copy: Literal["none", "closed", "sheet"] = (
         ("sheet" if info["open_sheet"] else "closed") if info.get("scan_kind") == "insole" else "none")
     source = FootSource(kind=foot.kind, polygon=aligned.polygon, sole=sole, conform=foot.conform, info=info,
-                        insole_copy=copy)
+                        insole_copy=copy, picture=picture, picture_outline=picture_outline)
     # Defaults follow a child's foot length (defaults.for_foot), known only now.
     cup, arch = (defaults.for_foot(getattr(spec, key), float(length)) if key in spec.defaulted else getattr(spec, key)
                  for key in ("heel_cup_depth_mm", "arch_height_mm"))

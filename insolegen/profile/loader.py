@@ -459,27 +459,38 @@ def _foot_file(
     doc: ProfileDoc, side: str, pick: Any, base_dir: Path, problems: list[str], length_mm: float | None,
     length_key: str,
 ) -> FootFile | None:
-    """The tracing or scan the side names, if any, as a request for the foot stage."""
-    outline, outline_key = pick("outline", doc.foot)
-    scan, scan_key = pick("scan", doc.foot)
-    if outline is not None and scan is not None:
-        problems.append(problem(scan_key, scan, f"{outline_key} and {scan_key} are both given: use one of them"))
+    """The tracing, scan or picture the side names, if any, as a request for the foot stage."""
+    named = [(kind, *pick(kind, doc.foot)) for kind in ("outline", "scan", "image")]
+    named = [(kind, given, key) for kind, given, key in named if given is not None]
+    if len(named) > 1:
+        keys = " and ".join(key for _, _, key in named)
+        problems.append(problem(named[1][2], named[1][1],
+                                f"{keys} are {'all' if len(named) > 2 else 'both'} given: use one of them"))
         return None
-    if outline is None and scan is None:
+    if not named:
         return None
-    given, key = (outline, outline_key) if outline is not None else (scan, scan_key)
+    kind, given, key = named[0]
     if not given.strip():  # "" would name the profile's own folder
-        what = "tracing" if outline is not None else "scan"
+        what, example = {"outline": ("tracing", "left.svg"), "scan": ("scan", "left.stl"),
+                         "image": ("picture", "left.jpg")}[kind]
         problems.append(problem(key, given, f"{key} = {given!r} is empty: give the {what}'s file name "
-                                f"(e.g. \"{'left.svg' if outline is not None else 'left.stl'}\")"))
+                                f"(e.g. \"{example}\")"))
         return None
     # Not resolve(): a symlink loop or a NUL byte is the reader's to report, in its words.
     path = Path(os.path.abspath(base_dir / given))
-    if outline is not None:
+    if kind == "outline":
         told, _ = pick("outline_side", doc.foot)
         units, _ = pick("outline_units", doc.foot)
         return FootFile(kind="outline", path=path, key=key, given=given, in_side_table=key.startswith(side),
                         units=units, side_told=told, length_mm=length_mm, length_key=length_key)
+    if kind == "image":
+        told, _ = pick("image_side", doc.foot)
+        image_kind, _ = pick("image_kind", doc.foot)
+        paper, _ = pick("image_paper", doc.foot)
+        dpi, _ = pick("image_dpi", doc.foot)
+        return FootFile(kind="image", path=path, key=key, given=given, in_side_table=key.startswith(side),
+                        side_told=told, length_mm=length_mm, length_key=length_key, image_kind=image_kind,
+                        image_paper=paper, image_dpi=dpi)
     told, _ = pick("scan_side", doc.foot)
     units, _ = pick("scan_units", doc.foot)
     kind, _ = pick("scan_kind", doc.foot)

@@ -78,6 +78,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "target_reduction_pct": (1.0, 90.0, "%"),
     "infill_pct": (0.0, 100.0, "% infill"),
     "scan_smoothing_mm": (0.5, 10.0, "mm"),
+    "image_dpi": (50.0, 4800.0, "dpi"),
     # [modifications] (docs/clinical.md, "Modifications")
     "medial_heel_skive_mm": (0.0, 6.0, "mm"),
     "lateral_heel_skive_mm": (0.0, 6.0, "mm"),
@@ -149,6 +150,12 @@ class FootTable(BaseModel):
     scan_units: Literal["auto", "mm", "cm", "m", "in"] = "auto"  # auto: the unit that makes it 150-350 mm long
     scan_side: Literal["auto", "left", "right"] = "auto"
     scan_smoothing_mm: Annotated[float, _range("scan_smoothing_mm")] = defaults.SCAN_SMOOTHING_MM  # Gaussian smoothing of the sole
+    image: str | None = None  # a photo of the foot (or tracing, or print) on paper, or a flatbed scan: JPEG, PNG, TIFF, HEIC
+    # photo-on-paper: a sheet (or the marker sheet) under the foot; flatbed: a scan at its dpi
+    image_kind: Literal["auto", "photo-on-paper", "flatbed"] = "auto"
+    image_paper: Literal["auto", "a4", "letter", "a3"] = "auto"  # auto: A4 or Letter by the sheet's shape, or the marker sheet's own
+    image_dpi: Annotated[float, _range("image_dpi")] | None = None  # a flatbed scan's resolution, when the file does not say it
+    image_side: Literal["auto", "left", "right"] = "auto"  # which foot a single foot in the picture is
     conform: bool | None = None  # default: true with a scan
     allow_unusual_shape: bool = False  # build from a scan whose sole does not look like a foot
 

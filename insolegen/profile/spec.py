@@ -24,7 +24,7 @@ class FootFile:
     read it. The profile stage reads no files; :mod:`insolegen.inputs.feet` turns this
     into a :class:`FootSource` and fills in the side's measured length and widths."""
 
-    kind: Literal["outline", "scan"]
+    kind: Literal["outline", "scan", "image"]
     path: Path  # absolute, as written (not resolved: a symlink loop is the reader's to report)
     key: str  # the profile key that named it, e.g. "left.scan"
     given: str  # the value as written, for messages
@@ -37,6 +37,9 @@ class FootFile:
     length_key: str = "foot.length_mm"
     conform: bool = False
     allow_unusual_shape: bool = False  # a scan's sole that does not look like a foot is built anyway
+    image_kind: str = "auto"  # a picture: photo-on-paper or flatbed
+    image_paper: str = "auto"
+    image_dpi: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,7 +47,7 @@ class FootSource:
     """A real foot read from a file: its outline in the right-foot frame (mm), the
     plantar height field for a scan, and what build.json should say about it."""
 
-    kind: Literal["outline", "scan"]
+    kind: Literal["outline", "scan", "image"]
     polygon: Any = field(compare=False, repr=False)  # (N, 2) ndarray
     sole: Any = field(default=None, compare=False, repr=False)  # SoleField or None
     conform: bool = False
@@ -52,6 +55,10 @@ class FootSource:
     # "sheet" (its top only: the copy stands on the profile's thickness_mm)
     insole_copy: Literal["none", "closed", "sheet"] = "none"
     info: dict[str, Any] = field(default_factory=dict, compare=False)
+    # a picture's reading (insolegen.inputs.pictures.PictureRead) and which of its
+    # outlines this side is, for the report to draw the outline on the picture
+    picture: Any = field(default=None, compare=False, repr=False)
+    picture_outline: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
