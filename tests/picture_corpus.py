@@ -54,6 +54,7 @@ class Light:
     noise: float = 2.0  # Gaussian, in 8-bit levels
     blur_px: float = 0.6
     jpeg_quality: int = 88
+    exif_focal: bool = True  # write FocalLengthIn35mmFilm, as phones do
 
 
 def place_on_sheet(outline: np.ndarray, paper: str = "a4", rotate_deg: float = 0.0,
@@ -78,7 +79,8 @@ def _poly_px(points_mm: np.ndarray, origin_mm: np.ndarray) -> np.ndarray:
 def draw_scene(feet_mm: list[np.ndarray], *, paper: str = "a4", content: str = "skin", colour: str = "light",
                markers: bool = False, floor: tuple[int, int, int] = (92, 78, 64), paper_rgb=(246, 246, 242),
                shadow: float = 0.0, seed: int = 0, sheet_mm: tuple[float, float] | None = None,
-               margin_mm: float = FLOOR_MARGIN_MM, marker_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+               margin_mm: float = FLOOR_MARGIN_MM, marker_scale: float = 1.0,
+               printed: bytes | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(the scene's RGB, its origin in sheet mm): floor, sheet, the feet."""
     rng = np.random.default_rng(seed)
     p = PAPERS[paper]
@@ -91,6 +93,11 @@ def draw_scene(feet_mm: list[np.ndarray], *, paper: str = "a4", content: str = "
     scene += cv2.resize(texture, size)[..., None] * 10
     sheet = np.array([[0, 0], [w_mm, 0], [w_mm, h_mm], [0, h_mm]], float)
     cv2.fillPoly(scene, [_poly_px(sheet, origin)], paper_rgb, cv2.LINE_AA, 4)
+    if printed is not None:  # a page as insolegen.exports.marker_sheet renders it, at 1 / SCENE_MM pixels per mm
+        page = np.asarray(Image.open(io.BytesIO(printed)).convert("RGB"), np.float32) / 255.0
+        y0, x0 = int(round(-origin[1] / SCENE_MM)), int(round(-origin[0] / SCENE_MM))
+        rows, cols = min(page.shape[0], scene.shape[0] - y0), min(page.shape[1], scene.shape[1] - x0)
+        scene[y0:y0 + rows, x0:x0 + cols] *= page[:rows, :cols]
     if markers:
         _draw_markers(scene, p, origin, marker_scale)
     if shadow > 0:
@@ -180,7 +187,8 @@ def photograph(scene: np.ndarray, origin: np.ndarray, camera: Camera, light: Lig
     if light.blur_px > 0:
         image = cv2.GaussianBlur(image, (0, 0), light.blur_px)
     image += rng.normal(0, light.noise, image.shape).astype(np.float32)
-    return _jpeg(np.clip(image, 0, 255).astype(np.uint8), light.jpeg_quality), sheet_to_px
+    focal_35mm = camera.focal_35mm if light.exif_focal else None
+    return _jpeg(np.clip(image, 0, 255).astype(np.uint8), light.jpeg_quality, focal_35mm=focal_35mm), sheet_to_px
 
 
 def _rotation(axis: np.ndarray, angle: float) -> np.ndarray:
@@ -192,10 +200,12 @@ def _rotation(axis: np.ndarray, angle: float) -> np.ndarray:
                      [z * x * (1 - c) - y * s, z * y * (1 - c) + x * s, c + z * z * (1 - c)]])
 
 
-def _jpeg(rgb: np.ndarray, quality: int, dpi: float | None = None) -> bytes:
+def _jpeg(rgb: np.ndarray, quality: int, focal_35mm: float | None = None) -> bytes:
     out = io.BytesIO()
-    kwargs = {"dpi": (dpi, dpi)} if dpi else {}
-    Image.fromarray(rgb).save(out, "JPEG", quality=quality, **kwargs)
+    exif = Image.Exif()
+    if focal_35mm:
+        exif.get_ifd(0x8769)[0xA405] = int(round(focal_35mm))  # FocalLengthIn35mmFilm
+    Image.fromarray(rgb).save(out, "JPEG", quality=quality, exif=exif.tobytes())
     return out.getvalue()
 
 

@@ -1,5 +1,5 @@
 """The ``insolegen`` command's parser and entry point: each command's options, then
-its module's ``cmd_*`` (insolegen.cli.build, check, new, coupons, calibrate, serve)."""
+its module's ``cmd_*`` (insolegen.cli.build, check, new, coupons, calibrate, sheet, serve)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from insolegen.cli.coupons import _densities, cmd_coupons
 from insolegen.cli.interrupts import _sigint_handled
 from insolegen.cli.new import cmd_new
 from insolegen.cli.serve import _port, cmd_serve
+from insolegen.cli.sheet import cmd_sheet
 from insolegen.core.printing import PRINTABLE_MIN_MM
 from insolegen.core.version import __version__
 from insolegen.exports.outputs import outputs_help
@@ -109,6 +110,14 @@ def make_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--out", default="material.toml", help="the material file to write (default: material.toml)")
     calibrate.add_argument("--force", action="store_true", help="replace an existing material file")
     calibrate.set_defaults(run=cmd_calibrate)
+
+    sheet = sub.add_parser("sheet", help="the marker sheet to print and photograph a foot on (a PDF)",
+                           description="Write the marker sheet: print it at actual size, stand on it, photograph the "
+                                       "foot from above and name the photo in a profile as foot.image.")
+    sheet.add_argument("--paper", choices=("a4", "letter", "a3"), default="a4", help="the paper you print on (default a4)")
+    sheet.add_argument("--out", help="the PDF to write (default: insolegen-sheet-PAPER.pdf)")
+    sheet.add_argument("--force", action="store_true", help="replace an existing file")
+    sheet.set_defaults(run=cmd_sheet)
 
     serve = sub.add_parser("serve", help="the designer: a local web page with a live 3D view",
                            description="Serve the designer (a web page: the profile as a form, a live 3D view, "

@@ -39,6 +39,9 @@ __all__ = [
 EDGE_SAMPLES = 120  # points sought along each of the paper's edges
 MIN_EDGE_SHARE = 0.25  # an edge is found when at least this share of its samples show the step
 COARSE_PIXELS = 1000  # the rough search runs on the picture scaled to this longer side
+# A plain sheet's aspect (A4 1.414, Letter 1.294) read with a guessed focal length is
+# trusted only this close to straight above (a 2x zoom tilted 20 degrees reads A4 as 1.35).
+GUESS_TILT_DEG = 8.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class PaperFit:
     px_per_mm: float  # the picture's resolution on the sheet, at its coarsest
     markers: tuple[int, ...] = ()
     quad: Quad | None = None  # the paper's edges, when found
+    focal_from: str = "the markers"  # where the focal length behind tilt_deg and the aspect came from
 
 
 def _gray(rgb: NDArray[np.uint8]) -> NDArray[np.float32]:
@@ -221,24 +225,36 @@ def default_focal_px(shape: tuple[int, ...], focal_35mm: float | None) -> float:
     return (focal_35mm or 26.0) / 43.27 * diagonal  # 43.27 mm: the 35 mm frame's diagonal
 
 
-def quad_aspect(corners: NDArray[np.float64], shape: tuple[int, ...], focal_px: float) -> tuple[float, float]:
-    """(width over height of the rectangle photographed, the focal length used in px):
-    width along corners 0-1, height along 0-3 (Zhang & He 2007). The focal length is
-    solved from the vanishing points when the perspective is strong enough to tell it,
-    else ``focal_px`` is used (nearly face-on, the aspect hardly depends on it)."""
+def _converging(corners: NDArray[np.float64]) -> bool:
+    """Whether both pairs of the sheet's opposite edges meet at a finite vanishing point
+    clearly enough (2 degrees apart) for the focal length to be solved from them."""
+    def angle(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
+        cos = abs(float(np.dot(a, b))) / (float(np.linalg.norm(a)) * float(np.linalg.norm(b)))
+        return math.degrees(math.acos(min(1.0, cos)))
+
+    c = corners
+    return angle(c[1] - c[0], c[2] - c[3]) > 2.0 and angle(c[2] - c[1], c[3] - c[0]) > 2.0
+
+
+def quad_aspect(corners: NDArray[np.float64], shape: tuple[int, ...], focal_px: float,
+                focal_known: bool = False) -> tuple[float, float, str]:
+    """(width over height of the rectangle photographed, the focal length used in px,
+    where it came from): width along corners 0-1, height along 0-3 (Zhang & He 2007).
+    A focal length the file gives is used; else it is solved from the two vanishing
+    points when both are clear; else ``focal_px`` is assumed ("assumed")."""
     centre = np.array([shape[1] / 2.0, shape[0] / 2.0])
     m1, m2, m4, m3 = (np.append(c - centre, 1.0) for c in corners)  # 0 TL, 1 TR, 2 BR, 3 BL
     k2 = np.dot(np.cross(m1, m4), m3) / np.dot(np.cross(m2, m4), m3)
     k3 = np.dot(np.cross(m1, m4), m2) / np.dot(np.cross(m3, m4), m2)
     n2, n3 = k2 * m2 - m1, k3 * m3 - m1
-    f = focal_px
-    if abs(n2[2] * n3[2]) > 1e-12:
+    f, source = focal_px, ("the picture's EXIF" if focal_known else "assumed (a phone's 26 mm)")
+    if not focal_known and _converging(corners) and abs(n2[2] * n3[2]) > 1e-12:
         f2 = -(n2[0] * n3[0] + n2[1] * n3[1]) / (n2[2] * n3[2])
         diagonal = math.hypot(shape[0], shape[1])
         if f2 > 0 and 0.3 * diagonal < math.sqrt(f2) < 3.0 * diagonal:
-            f = math.sqrt(f2)
+            f, source = math.sqrt(f2), "the vanishing points"
     ratio = math.sqrt((n2[0] ** 2 + n2[1] ** 2 + f * f * n2[2] ** 2) / (n3[0] ** 2 + n3[1] ** 2 + f * f * n3[2] ** 2))
-    return ratio, f
+    return ratio, f, source
 
 
 def tilt_deg(homography_mm_to_px: NDArray[np.float64], shape: tuple[int, ...], focal_px: float) -> float:
@@ -288,14 +304,14 @@ def paper_fit(rgb: NDArray[np.uint8], paper_asked: str, focal_35mm: float | None
         corners = np.array([[0, 0], [paper.width_mm, 0], [paper.width_mm, paper.height_mm], [0, paper.height_mm]])
         in_picture = cv2.perspectiveTransform(corners.reshape(-1, 1, 2).astype(np.float64),
                                               np.linalg.inv(homography)).reshape(4, 2)
-        aspect, _ = quad_aspect(in_picture, shape, focal)
+        aspect, _, _ = quad_aspect(in_picture, shape, focal, focal_known=True)
         return PaperFit(paper=paper, homography=homography, method="markers", points=len(picture), residual_mm=residual,
                         tilt_deg=tilt, aspect_measured=1 / aspect, px_per_mm=_resolution(homography, paper.width_mm,
                                                                                         paper.height_mm),
                         markers=ids, quad=quad)
     if quad is None:
         return "no sheet of paper"
-    aspect, focal = quad_aspect(quad.corners, shape, focal)
+    aspect, focal, focal_from = quad_aspect(quad.corners, shape, focal, focal_known=focal_35mm is not None)
     portrait = aspect < 1  # corners 0-1 (the top edge on screen) is the short side
     long_over_short = 1 / aspect if portrait else aspect
     if paper_asked == "auto":
@@ -308,6 +324,9 @@ def paper_fit(rgb: NDArray[np.uint8], paper_asked: str, focal_35mm: float | None
     target = np.array([[0, 0], [w, 0], [w, h], [0, h]] if portrait else [[0, h], [0, 0], [w, 0], [w, h]], np.float64)
     homography = cv2.getPerspectiveTransform(quad.corners.astype(np.float32), target.astype(np.float32)).astype(np.float64)
     tilt = tilt_deg(np.linalg.inv(homography), shape, focal)
-    return PaperFit(paper=paper, homography=homography, method="paper edges", points=4,
+    if paper_asked == "auto" and focal_from.startswith("assumed") and tilt > GUESS_TILT_DEG:
+        return (f"the photo is tilted (about {tilt:.0f} degrees) and does not say its focal length, so A4 cannot be told "
+                "from Letter by the sheet's shape: set image_paper, hold the phone straight above, or")
+    return PaperFit(paper=paper, homography=homography, method="paper edges", points=4, focal_from=focal_from,
                     residual_mm=quad.edge_rms_px / max(_resolution(homography, w, h), 1e-9), tilt_deg=tilt,
                     aspect_measured=long_over_short, px_per_mm=_resolution(homography, w, h), quad=quad)

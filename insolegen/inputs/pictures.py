@@ -83,7 +83,8 @@ def read_picture(path: Path | str, *, kind: str = "auto", paper: str = "auto", d
         raise InputFileError("no sheet of paper found (four edges, brighter than the floor): photograph the whole sheet "
                              "on a darker floor, or print the marker sheet (insolegen sheet); a flatbed scan needs "
                              "image_kind = \"flatbed\" and its dpi")
-    raise InputFileError(f"{fit}: print the marker sheet for your paper (insolegen sheet --paper ...) or set image_paper")
+    raise InputFileError(f"{fit} print the marker sheet (insolegen sheet --paper ...)" if fit.endswith(" or") else
+                         f"{fit}: print the marker sheet for your paper (insolegen sheet --paper ...) or set image_paper")
 
 
 def _on_paper(rgb: NDArray[np.uint8], fit: Any, info: dict[str, Any]) -> PictureRead:
@@ -103,7 +104,10 @@ def _on_paper(rgb: NDArray[np.uint8], fit: Any, info: dict[str, Any]) -> Picture
         raise InputFileError(f"the marker sheet was printed at {scale * 100:.1f} % of its size (its markers against the "
                              "paper's edges; the 100 mm scale bar measures "
                              f"{100 * scale:.1f} mm): print it again at 100 % (\"actual size\", not \"fit to page\")")
-    if fit.method == "paper edges":
+    from insolegen.inputs.paper import GUESS_TILT_DEG
+
+    # the sheet's shape is judged only where the focal length behind it is known (or the tilt small)
+    if fit.method == "paper edges" and not (fit.focal_from.startswith("assumed") and fit.tilt_deg > GUESS_TILT_DEG):
         told = abs(math.log(fit.aspect_measured / paper.aspect))
         if told > ASPECT_TOLERANCE:
             raise InputFileError(f"the sheet's sides are {fit.aspect_measured:.3f} : 1 as photographed, not "
@@ -115,7 +119,7 @@ def _on_paper(rgb: NDArray[np.uint8], fit: Any, info: dict[str, Any]) -> Picture
                  "picture_to_sheet_mm": [[round(float(v), 9) for v in row] for row in fit.homography],
                  "points_fitted": fit.points, "residual_mm": round(fit.residual_mm, 3),
                  "tilt_deg": round(fit.tilt_deg, 1), "px_per_mm": round(fit.px_per_mm, 2),
-                 "aspect_measured": round(fit.aspect_measured, 4)}
+                 "aspect_measured": round(fit.aspect_measured, 4), "focal_length_from": fit.focal_from}
     if fit.markers:
         transform["markers_found"] = list(fit.markers)
     info = dict(info, image_kind="photo-on-paper", transform=transform,
