@@ -47,6 +47,30 @@ def predicted_pressure(out: Path) -> None:
     out.write_bytes(picture)
 
 
+def picture_outline(out: Path) -> None:
+    """A photo of a foot on A4 (the tests' virtual phone: 22 degrees from above, a cast
+    shadow, light falling off; tests/picture_corpus.py) with the outline
+    `insolegen build` reads from it, as the preview and the report show it."""
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from picture_corpus import Camera, Light, draw_scene, photograph, place_on_sheet
+
+    from insolegen.exports.picture_overlay import picture_png
+    from insolegen.geometry.outline import foot_outline
+
+    foot = foot_outline(foot_length_mm=250, ball_width_mm=96, heel_width_mm=65).boundary
+    scene, origin = draw_scene([place_on_sheet(foot, rotate_deg=6)], content="skin", colour="medium", shadow=0.25)
+    photo, _ = photograph(scene, origin, Camera(tilt_deg=22, tilt_towards_deg=50, roll_deg=12),
+                          Light(gradient=0.25, gradient_deg=30, noise=3, jpeg_quality=85))
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "foot.jpg").write_bytes(photo)
+        (Path(folder) / "foot.toml").write_text('name = "from a photo"\n[foot]\nimage = "foot.jpg"\n')
+        picture = picture_png(build_profile(load_profile(Path(folder) / "foot.toml")))
+    assert picture is not None
+    out.write_bytes(picture)
+
+
 def designer_screenshot(out: Path) -> None:
     """The designer in Chromium (headless, SwiftShader WebGL), as a user first sees it."""
     import shutil
@@ -98,6 +122,7 @@ PICTURES: dict[str, Callable[[Path], None]] = {
     "zones.png": make_picture.zones_picture,
     "firmness.png": make_firmness_picture.main,  # the shipped moduli table
     "lattice-cut.png": make_lattice_picture.main,  # builds the lattice pair: about a minute
+    "picture-outline.png": picture_outline,  # a virtual photo and the outline read from it
     "designer.png": designer_screenshot,  # a browser: compared within a tolerance
 }
 

@@ -18,13 +18,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from insolegen.core.marker_sheet import (
-    HEEL_LINE_FROM_BOTTOM_MM,
-    MARKER_CELLS,
-    MARKER_SIZE_MM,
-    PAPERS,
-    marker_corners_mm,
-)
+from insolegen.core.marker_sheet import HEEL_LINE_FROM_BOTTOM_MM, MARKER_CELLS, MARKER_SIZE_MM, PAPERS, marker_corners_mm
 
 SCENE_MM = 0.125  # the scene's resolution: finer than any camera here sees the sheet
 FLOOR_MARGIN_MM = 90.0  # floor drawn around the sheet
@@ -95,7 +89,7 @@ def draw_scene(feet_mm: list[np.ndarray], *, paper: str = "a4", content: str = "
     cv2.fillPoly(scene, [_poly_px(sheet, origin)], paper_rgb, cv2.LINE_AA, 4)
     if printed is not None:  # a page as insolegen.exports.marker_sheet renders it, at 1 / SCENE_MM pixels per mm
         page = np.asarray(Image.open(io.BytesIO(printed)).convert("RGB"), np.float32) / 255.0
-        y0, x0 = int(round(-origin[1] / SCENE_MM)), int(round(-origin[0] / SCENE_MM))
+        y0, x0 = round(-origin[1] / SCENE_MM), round(-origin[0] / SCENE_MM)
         rows, cols = min(page.shape[0], scene.shape[0] - y0), min(page.shape[1], scene.shape[1] - x0)
         scene[y0:y0 + rows, x0:x0 + cols] *= page[:rows, :cols]
     if markers:
@@ -131,7 +125,7 @@ def _draw_foot(scene: np.ndarray, foot: np.ndarray, origin: np.ndarray, content:
     poly = _poly_px(foot, origin)
     if content == "tracing":
         width = 0.8
-        cv2.polylines(scene, [poly], True, PENS[colour], max(1, int(round(width / SCENE_MM))), cv2.LINE_AA, 4)
+        cv2.polylines(scene, [poly], True, PENS[colour], max(1, round(width / SCENE_MM)), cv2.LINE_AA, 4)
         return
     mask = np.zeros(scene.shape[:2], np.float32)
     cv2.fillPoly(mask, [poly], 1.0, cv2.LINE_AA, 4)
@@ -204,7 +198,7 @@ def _jpeg(rgb: np.ndarray, quality: int, focal_35mm: float | None = None) -> byt
     out = io.BytesIO()
     exif = Image.Exif()
     if focal_35mm:
-        exif.get_ifd(0x8769)[0xA405] = int(round(focal_35mm))  # FocalLengthIn35mmFilm
+        exif.get_ifd(0x8769)[0xA405] = round(focal_35mm)  # FocalLengthIn35mmFilm
     Image.fromarray(rgb).save(out, "JPEG", quality=quality, exif=exif.tobytes())
     return out.getvalue()
 

@@ -147,7 +147,7 @@ def _picture_side(foot: FootFile, read: Any, side: str) -> tuple[Any, Any, dict[
             shown = " and ".join("unclear" if s is None else s for s in sides)
             raise InputFileError(f"the picture holds two feet but their shapes read as {shown}: photograph each foot "
                                  "on its own and name them under [left] and [right]")
-        chosen = sides.index(side)
+        chosen = [str(s) for s in sides].index(side)
         aligned = both[chosen]
     info = {"kind": "image", "file": foot.given, **read.info, "feet_in_picture": len(read.outlines),
             "foot_used": chosen + 1}

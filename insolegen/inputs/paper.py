@@ -98,7 +98,7 @@ def find_markers(rgb: NDArray[np.uint8]) -> tuple[Paper, NDArray[np.float64], ND
         return None
     name = max(found, key=lambda key: len({m for m, _ in found[key]}))
     paper = PAPERS[name]
-    seen = {m: q for m, q in found[name]}  # a marker found twice: the last (they agree)
+    seen = dict(found[name])  # a marker found twice: the last (they agree)
     if len(seen) < 3:
         return None
     layout = marker_corners_mm(paper)
@@ -170,7 +170,7 @@ def _edge_line(gray: NDArray[np.float32], a: NDArray[np.float64], b: NDArray[np.
     keep = (step > 0.5 * typical) & (step > 12.0) & (inside > 0.5 * np.median(inside))
     if keep.sum() < MIN_EDGE_SHARE * len(ts):
         return None
-    points = base[keep] + ((ss[k[keep]] + 0.5 * np.clip(shift[keep], -1, 1)))[:, None] * outward[None, :]
+    points = base[keep] + (ss[k[keep]] + 0.5 * np.clip(shift[keep], -1, 1))[:, None] * outward[None, :]
     line = cv2.fitLine(points.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel().astype(np.float64)
     direction, point = line[:2], line[2:]
     normal = np.array([-direction[1], direction[0]])
@@ -194,7 +194,7 @@ def find_paper(rgb: NDArray[np.uint8]) -> Quad | None:
         return None
     import cv2
 
-    smooth = cv2.GaussianBlur(gray, (0, 0), 1.0)
+    smooth = np.asarray(cv2.GaussianBlur(gray, (0, 0), 1.0), np.float32)
     centre = rough.mean(axis=0)
     lines = []
     for i in range(4):
@@ -295,15 +295,16 @@ def paper_fit(rgb: NDArray[np.uint8], paper_asked: str, focal_35mm: float | None
         paper, picture, sheet, ids = markers
         if paper_asked not in ("auto", paper.name):
             return f"the marker sheet is the {paper.name} one but image_paper = {paper_asked!r}"
-        homography, _ = cv2.findHomography(picture, sheet, 0)
-        if homography is None:
+        found_h, _ = cv2.findHomography(picture, sheet, 0)
+        if found_h is None:
             return "the markers' corners do not fit one plane"
+        homography = np.asarray(found_h, np.float64)
         mapped = cv2.perspectiveTransform(picture.reshape(-1, 1, 2), homography).reshape(-1, 2)
         residual = float(np.sqrt(np.mean(np.sum((mapped - sheet) ** 2, axis=1))))
-        tilt = tilt_deg(np.linalg.inv(homography), shape, focal)
+        tilt = tilt_deg(np.asarray(np.linalg.inv(homography), np.float64), shape, focal)
         corners = np.array([[0, 0], [paper.width_mm, 0], [paper.width_mm, paper.height_mm], [0, paper.height_mm]])
-        in_picture = cv2.perspectiveTransform(corners.reshape(-1, 1, 2).astype(np.float64),
-                                              np.linalg.inv(homography)).reshape(4, 2)
+        in_picture = np.asarray(cv2.perspectiveTransform(corners.reshape(-1, 1, 2).astype(np.float64),
+                                                         np.linalg.inv(homography)), np.float64).reshape(4, 2)
         aspect, _, _ = quad_aspect(in_picture, shape, focal, focal_known=True)
         return PaperFit(paper=paper, homography=homography, method="markers", points=len(picture), residual_mm=residual,
                         tilt_deg=tilt, aspect_measured=1 / aspect, px_per_mm=_resolution(homography, paper.width_mm,
@@ -322,8 +323,9 @@ def paper_fit(rgb: NDArray[np.uint8], paper_asked: str, focal_35mm: float | None
         paper = PAPERS[paper_asked]
     w, h = paper.width_mm, paper.height_mm
     target = np.array([[0, 0], [w, 0], [w, h], [0, h]] if portrait else [[0, h], [0, 0], [w, 0], [w, h]], np.float64)
-    homography = cv2.getPerspectiveTransform(quad.corners.astype(np.float32), target.astype(np.float32)).astype(np.float64)
-    tilt = tilt_deg(np.linalg.inv(homography), shape, focal)
+    homography = np.asarray(cv2.getPerspectiveTransform(quad.corners.astype(np.float32), target.astype(np.float32)),
+                            np.float64)
+    tilt = tilt_deg(np.asarray(np.linalg.inv(homography), np.float64), shape, focal)
     if paper_asked == "auto" and focal_from.startswith("assumed") and tilt > GUESS_TILT_DEG:
         return (f"the photo is tilted (about {tilt:.0f} degrees) and does not say its focal length, so A4 cannot be told "
                 "from Letter by the sheet's shape: set image_paper, hold the phone straight above, or")

@@ -74,7 +74,7 @@ def read_picture_file(path: Path | str) -> Picture:
             dpi = _dpi(image.info.get("dpi"))
             focal = _focal_35mm(image)
             upright = ImageOps.exif_transpose(image)
-            rotated = upright is not image and upright.size != image.size or _orientation(image) not in (None, 1)
+            rotated = (upright is not image and upright.size != image.size) or _orientation(image) not in (None, 1)
             rgb = np.asarray(upright.convert("RGB"), dtype=np.uint8)
     except InputFileError:
         raise
@@ -91,7 +91,7 @@ def read_picture_file(path: Path | str) -> Picture:
 def _dpi(value: object) -> float | None:
     """The file's resolution, when it is a scanner's (x and y alike, 100-4800 dpi)."""
     try:
-        x, y = (float(v) for v in value)  # type: ignore[union-attr]
+        x, y = (float(v) for v in value)  # type: ignore[attr-defined]
     except (TypeError, ValueError):
         return None
     if not (np.isfinite(x) and np.isfinite(y)) or abs(x - y) > 0.01 * max(x, y):
@@ -103,7 +103,7 @@ def _dpi(value: object) -> float | None:
 
 def _orientation(image: object) -> int | None:
     try:
-        return image.getexif().get(0x0112)  # type: ignore[attr-defined, no-any-return]
+        return image.getexif().get(0x0112)  # type: ignore[attr-defined]
     except (AttributeError, ValueError, OSError):
         return None
 

@@ -66,10 +66,11 @@ def rectify(rgb: NDArray[np.uint8], homography: NDArray[np.float64], width_mm: f
 
     shrink = px_per_mm * mm_per_px  # picture pixels per grid pixel
     if shrink > 1.5:
-        rgb = cv2.GaussianBlur(rgb, (0, 0), 0.45 * shrink)
+        rgb = np.asarray(cv2.GaussianBlur(rgb, (0, 0), 0.45 * shrink), np.uint8)
     to_grid = np.array([[1 / mm_per_px, 0, -0.5], [0, 1 / mm_per_px, -0.5], [0, 0, 1]]) @ homography
-    size = (int(round(width_mm / mm_per_px)), int(round(height_mm / mm_per_px)))
-    return cv2.warpPerspective(rgb, to_grid, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    size = (round(width_mm / mm_per_px), round(height_mm / mm_per_px))
+    return np.asarray(cv2.warpPerspective(rgb, to_grid, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE),
+                      np.uint8)
 
 
 def _smooth_where(values: NDArray[np.float32], weight: NDArray[np.float32], sigma_px: float) -> NDArray[np.float32]:
@@ -88,8 +89,9 @@ def score(rgb: NDArray[np.uint8], mm_per_px: float) -> tuple[NDArray[np.float32]
 
     lab = cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
     # The background model runs at 1 mm: the paper's light varies over centimetres.
-    step = max(1, int(round(1.0 / mm_per_px)))
-    small = cv2.resize(lab, (lab.shape[1] // step, lab.shape[0] // step), interpolation=cv2.INTER_AREA)
+    step = max(1, round(1.0 / mm_per_px))
+    small = np.asarray(cv2.resize(lab, (lab.shape[1] // step, lab.shape[0] // step), interpolation=cv2.INTER_AREA),
+                       np.float32)
     lum, a, b = small[..., 0], small[..., 1], small[..., 2]
     paper = (lum >= np.percentile(lum, 60) * 0.85).astype(np.float32)
     sigma = BACKGROUND_SIGMA_MM / (mm_per_px * step)
@@ -101,7 +103,8 @@ def score(rgb: NDArray[np.uint8], mm_per_px: float) -> tuple[NDArray[np.float32]
         if paper.sum() < 0.1 * paper.size:
             break
     size = (lab.shape[1], lab.shape[0])
-    lum_bg, a_bg, b_bg = (cv2.resize(ch, size, interpolation=cv2.INTER_LINEAR) for ch in (lum_bg, a_bg, b_bg))
+    lum_bg, a_bg, b_bg = (np.asarray(cv2.resize(ch, size, interpolation=cv2.INTER_LINEAR), np.float32)
+                          for ch in (lum_bg, a_bg, b_bg))
     darkness = np.clip(1 - lab[..., 0] / np.maximum(lum_bg, 1e-3), 0, None) / DARKNESS_STEP
     chroma = np.hypot(lab[..., 1] - a_bg, lab[..., 2] - b_bg) / CHROMA_STEP
     paper_l = float(np.median(lum_bg))
@@ -111,8 +114,8 @@ def score(rgb: NDArray[np.uint8], mm_per_px: float) -> tuple[NDArray[np.float32]
 def _disc(radius_px: float) -> NDArray[np.uint8]:
     import cv2
 
-    r = max(1, int(round(radius_px)))
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    r = max(1, round(radius_px))
+    return np.asarray(cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)), np.uint8)
 
 
 def _filled(mask: NDArray[np.uint8]) -> NDArray[np.uint8]:
@@ -133,7 +136,7 @@ def find_shapes(rgb: NDArray[np.uint8], mm_per_px: float, max_shapes: int = 2) -
     from skimage.measure import find_contours
 
     field, paper_lightness = score(rgb, mm_per_px)
-    field = cv2.GaussianBlur(field, (0, 0), 0.7)
+    field = np.asarray(cv2.GaussianBlur(field, (0, 0), 0.7), np.float32)
     strong = (field > 1.3).astype(np.uint8)
     weak = (field > 0.7).astype(np.uint8)
     count, labels = cv2.connectedComponents(weak, connectivity=8)
@@ -141,8 +144,8 @@ def find_shapes(rgb: NDArray[np.uint8], mm_per_px: float, max_shapes: int = 2) -
     seeded[np.unique(labels[strong > 0])] = True
     seeded[0] = False
     raw = seeded[labels].astype(np.uint8)
-    raw = cv2.morphologyEx(raw, cv2.MORPH_OPEN, _disc(0.15 / mm_per_px))
-    closed = cv2.morphologyEx(raw, cv2.MORPH_CLOSE, _disc(GAP_CLOSED_MM / mm_per_px))
+    raw = np.asarray(cv2.morphologyEx(raw, cv2.MORPH_OPEN, _disc(0.15 / mm_per_px)), np.uint8)
+    closed = np.asarray(cv2.morphologyEx(raw, cv2.MORPH_CLOSE, _disc(GAP_CLOSED_MM / mm_per_px)), np.uint8)
     regions = _filled(closed)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(regions, connectivity=8)
     px_area = mm_per_px * mm_per_px
@@ -154,7 +157,7 @@ def find_shapes(rgb: NDArray[np.uint8], mm_per_px: float, max_shapes: int = 2) -
     feet = [i for i in big if stats[i, cv2.CC_STAT_AREA] >= 0.4 * largest]
     if len(feet) > max_shapes:
         return f"{len(feet)} foot-sized shapes", paper_lightness
-    band = max(1, int(round(EDGE_BAND_MM / mm_per_px)))
+    band = max(1, round(EDGE_BAND_MM / mm_per_px))
     shapes = []
     for index in feet:
         region = (labels == index).astype(np.uint8)

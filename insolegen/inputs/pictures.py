@@ -126,7 +126,7 @@ def _on_paper(rgb: NDArray[np.uint8], fit: Any, info: dict[str, Any]) -> Picture
                 scale_check=_scale_check(fit, scale))
     inverse = np.linalg.inv(fit.homography)
     corners = np.array([[0, 0], [paper.width_mm, 0], [paper.width_mm, paper.height_mm], [0, paper.height_mm]], float)
-    sheet_px = cv2.perspectiveTransform(corners.reshape(-1, 1, 2), inverse).reshape(4, 2)
+    sheet_px = np.asarray(cv2.perspectiveTransform(corners.reshape(-1, 1, 2), inverse), np.float64).reshape(4, 2)
     return _finish(rgb, shapes, info, lambda xy: cv2.perspectiveTransform(
         np.column_stack([xy[:, 0], -xy[:, 1]]).reshape(-1, 1, 2), inverse).reshape(-1, 2), sheet_px, "paper")
 
@@ -190,7 +190,8 @@ def _finish(rgb: NDArray[np.uint8], shapes: Any, info: dict[str, Any], to_pictur
             raise InputFileError(f"the picture is blurred (the foot's edge spreads over {shape.edge_blur_mm * 2.5:.1f} mm; "
                                  f"sharp is under {MAX_EDGE_BLUR_MM * 2.5:.1f}): hold still, tap to focus, take it again")
     scale = OVERLAY_PIXELS / max(rgb.shape[:2])
-    thumb = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else rgb.copy()
+    thumb = np.asarray(cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else rgb,
+                       np.uint8)
     scale = min(scale, 1.0)
     info = dict(info, shapes=[{
         "kind": s.kind, "area_mm2": round(s.area_mm2, 0), "points": len(s.polygon_mm),
