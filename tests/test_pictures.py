@@ -163,13 +163,13 @@ def test_a_sweep_of_photos_is_read_within_the_issues_tolerances(tmp_path, seed):
     paper = {"parametric 292": "a3", "parametric 228": "letter"}.get(foot, "a4")
     camera = Camera(tilt_deg=float(rng.uniform(0, 30)), tilt_towards_deg=float(rng.uniform(0, 360)),
                     roll_deg=float(rng.uniform(-180, 180)), k1=float(rng.uniform(-0.02, 0.02)),
-                    fill=float(rng.uniform(0.6, 0.8)))
+                    fill=float(rng.uniform(0.6, 0.8)), size=(4000, 3000) if paper == "a3" else (2400, 1800))
     light = Light(gradient=float(rng.uniform(0, 0.35)), gradient_deg=float(rng.uniform(0, 360)),
                   noise=float(rng.uniform(1, 5)), blur_px=float(rng.uniform(0.3, 1.2)),
                   jpeg_quality=int(rng.integers(70, 95)))
     printed = _sheet_png(paper) if seed % 3 == 0 else None
     path = _photo(tmp_path, foot, content, colour, camera, light, paper=paper, printed=printed,
-                  rotate=float(rng.uniform(-10, 10)), shadow=float(rng.uniform(0, 0.3)), seed=seed,
+                  rotate=float(rng.uniform(-6, 6)) * (0.4 if printed else 1.0), shadow=float(rng.uniform(0, 0.3)), seed=seed,
                   left=bool(seed % 2))
     read = read_picture(path, paper="a3" if paper == "a3" else "auto")  # A3 and A4 share a shape: named
     truth = FEET[foot] * ([1.0, -1.0] if seed % 2 else [1.0, 1.0])
@@ -283,6 +283,12 @@ def test_refused_a_marker_sheet_printed_scaled(tmp_path):
     # the same sheet printed at actual size is read
     ok = _photo(tmp_path, "parametric 265", "skin", "light", Camera(tilt_deg=10), Light(), markers=True, seed=1)
     assert read_picture(ok).info["scale_check"]["printed_scale_pct"] == pytest.approx(100, abs=0.5)
+
+
+def test_refused_a_foot_over_a_marker(tmp_path):
+    path = _photo(tmp_path, "parametric 265", "skin", "light", Camera(tilt_deg=5), Light(), rotate=0.0,
+                  shift_mm=(-40.0, -6.0), printed=_sheet_png("a4"))
+    _refused(path, "the foot covers one of the sheet's corner markers")
 
 
 def test_refused_the_wrong_paper_named(tmp_path):

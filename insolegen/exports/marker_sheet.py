@@ -25,7 +25,7 @@ from insolegen.core.marker_sheet import (
 
 __all__ = ["GUIDE_GREY", "marker_sheet"]
 
-GUIDE_GREY = "#c8c8c8"  # ~20 % darker than the paper: below the reader's 28 % (insolegen.inputs.picture_outline)
+GUIDE_GREY = "#dcdcdc"  # ~12 % darker than the paper, under a shadow too below the reader's 28 % (inputs.picture_outline)
 TEXT_PT = 9
 
 

@@ -55,6 +55,7 @@ class Shape:
     contrast: float  # the foot's score over the paper's (1: just at the threshold)
     line_width_mm: float | None  # a tracing's pen line
     touches_edge: bool  # the region reaches the grid's border
+    touches_marker: bool = False  # the region reaches one of the marker sheet's markers
 
 
 def rectify(rgb: NDArray[np.uint8], homography: NDArray[np.float64], width_mm: float, height_mm: float,
@@ -128,14 +129,18 @@ def _filled(mask: NDArray[np.uint8]) -> NDArray[np.uint8]:
     return np.asarray((padded | (1 - flood))[1:-1, 1:-1], np.uint8)
 
 
-def find_shapes(rgb: NDArray[np.uint8], mm_per_px: float, max_shapes: int = 2) -> tuple[list[Shape] | str, float]:
+def find_shapes(rgb: NDArray[np.uint8], mm_per_px: float, max_shapes: int = 2,
+                blank_mm: tuple[tuple[float, float, float, float], ...] = ()) -> tuple[list[Shape] | str, float]:
     """(the feet in the grid, largest first, or a str saying why none could be read;
-    the paper's median lightness, CIELAB L*)."""
+    the paper's median lightness, CIELAB L*). ``blank_mm``: rectangles (x0, y0, x1, y1,
+    mm, y down) known to be printed marks."""
     # Over 60 lines: one pass from the score to outlines; the steps share the masks.
     import cv2
     from skimage.measure import find_contours
 
     field, paper_lightness = score(rgb, mm_per_px)
+    for x0, y0, x1, y1 in blank_mm:  # the marker sheet's markers found: printed, not foot
+        field[max(0, int(y0 / mm_per_px)):int(y1 / mm_per_px) + 1, max(0, int(x0 / mm_per_px)):int(x1 / mm_per_px) + 1] = 0
     field = np.asarray(cv2.GaussianBlur(field, (0, 0), 0.7), np.float32)
     strong = (field > 1.3).astype(np.uint8)
     weak = (field > 0.7).astype(np.uint8)
@@ -163,10 +168,15 @@ def find_shapes(rgb: NDArray[np.uint8], mm_per_px: float, max_shapes: int = 2) -
         region = (labels == index).astype(np.uint8)
         marked = float((raw & region).sum()) / float(region.sum())
         tracing = marked < TRACING_SOLIDITY
-        inner = cv2.erode(region, _disc((1.5 if not tracing else 3.0) / mm_per_px))
         near = cv2.dilate(region, _disc(2.0 / mm_per_px))
         typical = float(np.percentile(field[(raw & region) > 0], 90 if tracing else 50))
         level = max(0.6, 0.5 * typical)
+        # What is held shut is built from the pixels above the level only: faint marks
+        # beside the foot (a shadowed guide line) join the region at the weak threshold
+        # but must not be bridged into the outline.
+        above = ((field > level) & (region > 0)).astype(np.uint8)
+        held = _filled(np.asarray(cv2.morphologyEx(above, cv2.MORPH_CLOSE, _disc(GAP_CLOSED_MM / mm_per_px)), np.uint8))
+        inner = cv2.erode(held & region, _disc((1.5 if not tracing else 3.0) / mm_per_px))
         # Inside the closed region the level set is held shut (bridged toe gaps, a
         # tracing's interior); outside its neighbourhood nothing else is traced.
         local = np.where(near > 0, field, 0.0)
@@ -185,7 +195,10 @@ def find_shapes(rgb: NDArray[np.uint8], mm_per_px: float, max_shapes: int = 2) -
         rows, cols = np.nonzero(region)
         touches = bool(rows.min() < band or cols.min() < band or rows.max() >= region.shape[0] - band
                        or cols.max() >= region.shape[1] - band)
-        shapes.append(Shape(polygon_mm=xy, kind="tracing" if tracing else "silhouette",
+        reach = cv2.dilate(region, _disc(1.0 / mm_per_px))
+        on_marker = any(reach[max(0, int(y0 / mm_per_px)):int(y1 / mm_per_px) + 1,
+                              max(0, int(x0 / mm_per_px)):int(x1 / mm_per_px) + 1].any() for x0, y0, x1, y1 in blank_mm)
+        shapes.append(Shape(polygon_mm=xy, kind="tracing" if tracing else "silhouette", touches_marker=on_marker,
                             area_mm2=float(region.sum()) * px_area,
                             edge_blur_mm=_edge_blur_mm(field, outline, mm_per_px, typical),
                             contrast=typical, line_width_mm=width, touches_edge=touches))

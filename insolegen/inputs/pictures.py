@@ -114,7 +114,12 @@ def _on_paper(rgb: NDArray[np.uint8], fit: Any, info: dict[str, Any]) -> Picture
                                  f"{paper.name.upper()}'s {paper.aspect:.3f}: set image_paper to the paper used "
                                  "(a4, letter, a3), or print the marker sheet")
     grid = rectify(rgb, fit.homography, paper.width_mm, paper.height_mm, GRID_MM, fit.px_per_mm)
-    shapes = find_shapes(grid, GRID_MM)
+    from insolegen.core.marker_sheet import marker_corners_mm
+
+    layout = marker_corners_mm(paper)
+    blank = tuple((layout[m][0][0] - 1.5, layout[m][0][1] - 1.5, layout[m][2][0] + 1.5, layout[m][2][1] + 1.5)
+                  for m in fit.markers)
+    shapes = find_shapes(grid, GRID_MM, blank_mm=blank)
     transform = {"method": fit.method, "paper": paper.name, "paper_mm": [paper.width_mm, paper.height_mm],
                  "picture_to_sheet_mm": [[round(float(v), 9) for v in row] for row in fit.homography],
                  "points_fitted": fit.points, "residual_mm": round(fit.residual_mm, 3),
@@ -186,6 +191,9 @@ def _finish(rgb: NDArray[np.uint8], shapes: Any, info: dict[str, Any], to_pictur
         if shape.touches_edge:
             raise InputFileError(f"the foot crosses the {where}'s edge (or the leg hides the heel): the whole foot must "
                                  f"lie on the {where}, photographed from straight above")
+        if shape.touches_marker:
+            raise InputFileError("the foot covers one of the sheet's corner markers: stand with the heel on the line and "
+                                 "the foot along the sheet, between the markers")
         if shape.edge_blur_mm > MAX_EDGE_BLUR_MM:
             raise InputFileError(f"the picture is blurred (the foot's edge spreads over {shape.edge_blur_mm * 2.5:.1f} mm; "
                                  f"sharp is under {MAX_EDGE_BLUR_MM * 2.5:.1f}): hold still, tap to focus, take it again")
