@@ -324,3 +324,31 @@ def test_the_pressure_colour_mode_colours_each_top_face_by_its_predicted_pressur
     assert ramp(np.array([0.0]))[0][1] < ramp(np.array([1.0]))[0][1]
     plain = client.post("/api/preview", json={"profile": 'name = "ana"\n[foot]\nsize = "EU 42"\n', "colour": "pressure"})
     assert plain.status_code == 200 and plain.json()["legend"] is None
+
+
+def test_a_picture_uploaded_builds_the_foot_it_shows(client, tmp_path):
+    """A phone photo of a 228 mm foot on Letter paper (the tests' virtual phone) is taken
+    by its JPEG signature, named at random, and built to the foot's length."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from picture_corpus import Camera, Light, draw_scene, photograph, place_on_sheet
+
+    from insolegen.geometry.outline import foot_outline
+
+    foot = foot_outline(foot_length_mm=228, ball_width_mm=88, heel_width_mm=60).boundary
+    scene, origin = draw_scene([place_on_sheet(foot, "letter")], paper="letter", content="sock", colour="red")
+    photo, _ = photograph(scene, origin, Camera(tilt_deg=12), Light(), paper="letter")
+    answer = client.post("/api/upload", files={"file": ("IMG_0412.JPG", photo, "image/jpeg")})
+    assert answer.status_code == 200, answer.text
+    name = answer.json()["file"]
+    assert answer.json()["kind"] == "picture" and name.endswith(".jpg") and "IMG" not in name
+    built = client.post("/api/build", json={"profile": f'name = "p"\nside = "right"\n[foot]\nimage = "{name}"\n'})
+    assert built.status_code == 200, built.text
+    source = built.json()["record"]["sides"][0]["source"]
+    assert source["kind"] == "image" and source["transform"]["paper"] == "letter"
+    assert abs(source["measured"]["length_mm"] - 228) < 2
+    # a PNG's signature under a .jpg name is not a JPEG
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    assert client.post("/api/upload", files={"file": ("foot.jpg", png, "image/jpeg")}).status_code == 415

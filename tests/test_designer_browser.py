@@ -280,3 +280,36 @@ def test_the_predicted_pressure_colour_mode_shows_its_linear_scale(server, brows
     assert "predicted standing" in label and label.endswith("linear"), label
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors
+
+
+@needs_browser
+def test_an_uploaded_picture_replaces_the_tracing_and_is_built(server, browser, tmp_path):
+    """A tracing named first, then a photo uploaded from the page: the form names the
+    photo (foot.image) and no longer the tracing, a new preview comes, no console errors."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from picture_corpus import Camera, Light, draw_scene, photograph, place_on_sheet
+
+    from insolegen.geometry.outline import foot_outline
+
+    tracing = sorted((Path(__file__).parents[1] / "profiles" / "tracings").glob("*.svg"))[0]
+    foot = foot_outline(foot_length_mm=250, ball_width_mm=96, heel_width_mm=65).boundary
+    scene, origin = draw_scene([place_on_sheet(foot)], content="skin", colour="medium")
+    photo = tmp_path / "foot.jpg"
+    photo.write_bytes(photograph(scene, origin, Camera(tilt_deg=10), Light())[0])
+    browser.get(server + "/")
+    _wait(browser, "return Number(document.body.dataset.previews || 0) >= 1", what="the first preview")
+    seen = _previews(browser)
+    browser.find_element("id", "upload-outline").send_keys(str(tracing))
+    _wait(browser, f"return Number(document.body.dataset.previews || 0) > {seen}", what="the tracing's preview")
+    browser.get_log("browser")
+    seen = _previews(browser)
+    browser.find_element("id", "upload-picture").send_keys(str(photo))
+    _wait(browser, f"return Number(document.body.dataset.previews || 0) > {seen}", what="the picture's preview")
+    assert browser.find_element("name", "foot.image").get_attribute("value").startswith("uploads/")
+    assert browser.find_element("name", "foot.outline").get_attribute("value") == ""
+    heights = browser.execute_script("return window.insolegen.lastHeights")
+    assert heights["arch_apex"]["right"] > 3
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors

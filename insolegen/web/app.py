@@ -10,12 +10,15 @@ designer"):
 - ``POST /api/build``: the exact, checked build: warnings, build.json's content and
   the URLs of its files (each STL and 3MF, the report, a zip of all, the profile);
 - ``POST /api/parse``: a profile's TOML as the JSON object the form is filled from;
-- ``POST /api/upload``: an outline, scan or pressure map, kept under a random name in
-  the session's temporary folder; a profile names it by the name returned.
+- ``POST /api/upload``: an outline, scan, picture or pressure map, kept under a random
+  name in the session's temporary folder; a profile names it by the name returned.
 
 A bad profile is a 422 with ``{"problems": [{"key", "value", "message"}]}`` (the CLI's
 messages); a bad upload a 4xx with its message; nothing the client sends becomes a
 server path. The temporary folder goes when the server stops.
+
+Over 400 lines: the routes and the upload guards, one per kind, share the session; the
+page's own logic is in static/app.js.
 """
 
 from __future__ import annotations
@@ -71,9 +74,13 @@ UPLOAD_KINDS = {  # extension -> what the first bytes must hold (lower-cased), a
     ".asf": (lambda head: b"rows" in head or b"ascii_data" in head, "pressure map"),
     ".lst": (lambda head: b"page" in head, "pressure map"),
     ".txt": (lambda head: _texty(head), "pressure map"),
+    **dict.fromkeys((".jpg", ".jpeg"), (lambda head: head.startswith(b"\xff\xd8\xff"), "picture")),
+    ".png": (lambda head: head.startswith(b"\x89png\r\n\x1a\n"), "picture"),  # lower-cased, as all heads are
+    **dict.fromkeys((".tif", ".tiff"), (lambda head: head[:4] in (b"ii*\x00", b"mm\x00*"), "picture")),
+    **dict.fromkeys((".heic", ".heif"), (lambda head: head[4:8] == b"ftyp", "picture")),
 }
-UPLOAD_NAME = re.compile(r"^uploads/[0-9a-f]{32}\.(svg|dxf|csv|stl|obj|ply|asf|lst|txt)$")
-FILE_KEYS = ("outline", "scan", "file")  # the profile keys that name a file
+UPLOAD_NAME = re.compile(r"^uploads/[0-9a-f]{32}\.(svg|dxf|csv|stl|obj|ply|asf|lst|txt|jpe?g|png|tiff?|hei[cf])$")
+FILE_KEYS = ("outline", "scan", "image", "file")  # the profile keys that name a file
 BUILD_ID = re.compile(r"^[0-9a-f]{24}$")
 
 

@@ -421,7 +421,9 @@ document.getElementById("load-toml").addEventListener("change", async (event) =>
   preview();
 });
 
-for (const id of ["upload-outline", "upload-scan", "upload-pressure"]) {
+const FOOT_FILES = ["foot.outline", "foot.scan", "foot.image"];  // one of them names the foot
+
+for (const id of ["upload-outline", "upload-scan", "upload-picture", "upload-pressure"]) {
   const input = document.getElementById(id);
   input.addEventListener("change", async () => {
     const file = input.files[0];
@@ -431,6 +433,9 @@ for (const id of ["upload-outline", "upload-scan", "upload-pressure"]) {
     const response = await fetch("/api/upload", { method: "POST", body });
     const answer = await response.json();
     if (!response.ok) { place(input.dataset.key, answer.error, "error"); return; }
+    if (FOOT_FILES.includes(input.dataset.key)) {
+      for (const key of FOOT_FILES) if (key !== input.dataset.key && form.elements[key]) form.elements[key].value = "";
+    }
     form.elements[input.dataset.key].value = answer.file;
     timing.changedAt = performance.now();
     preview();
