@@ -51,6 +51,24 @@ class Light:
     exif_focal: bool = True  # write FocalLengthIn35mmFilm, as phones do
 
 
+def footprint(outline: np.ndarray) -> np.ndarray:
+    """What an ink print of a right foot (foot frame, medial +y) shows: the outline with
+    the arch's hollow left out, an ellipse over the medial midfoot leaving a lateral
+    band about 40 % of the width (a normal arch's print)."""
+    import shapely
+
+    shape = shapely.Polygon(outline)
+    x0, _, x1, _ = shape.bounds
+    length = x1 - x0
+    xc = x0 + 0.45 * length
+    cut = shape.intersection(shapely.LineString([(xc, -1e4), (xc, 1e4)]))
+    _, ylo, _, yhi = cut.bounds
+    width = yhi - ylo
+    ellipse = shapely.affinity.scale(shapely.Point(xc, yhi + 0.12 * width).buffer(1.0, 256), 0.2 * length, 0.72 * width)
+    left = shape.difference(ellipse)
+    return np.asarray(left.exterior.coords, float)[:-1]
+
+
 def place_on_sheet(outline: np.ndarray, paper: str = "a4", rotate_deg: float = 0.0,
                    shift_mm: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
     """The foot-frame outline (heel at x = 0, toes +x, y up) in sheet mm, standing on

@@ -100,7 +100,8 @@ def _rows(info: dict[str, Any]) -> list[tuple[str, str]]:
     said = {True: "agrees", None: "not checked", False: "disagrees"}[check.get("ok")]
     rows.append(("scale check", f"{check.get('by')}: {said}" + (f" ({check['advice']})" if check.get("advice") else "")))
     for n, shape in enumerate(info.get("shapes", []), 1):
-        what = "a pen tracing" if shape["kind"] == "tracing" else "a foot, sock or print"
+        what = {"tracing": "a pen tracing", "print": "an ink print (its arch bridged: "
+                f"{info.get('print_arch_bridged_mm2', 0):.0f} mm2 added)"}.get(shape["kind"], "a foot or sock")
         rows.append((f"shape {n}", f"{what}; edge sharpness (sigma) {shape['edge_blur_mm']:.2f} mm"))
     measured = info.get("measured", {})
     if measured:

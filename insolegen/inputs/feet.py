@@ -151,6 +151,12 @@ def _picture_side(foot: FootFile, read: Any, side: str) -> tuple[Any, Any, dict[
         aligned = both[chosen]
     info = {"kind": "image", "file": foot.given, **read.info, "feet_in_picture": len(read.outlines),
             "foot_used": chosen + 1}
+    if read.info["shapes"][chosen]["kind"] == "print":
+        from insolegen.inputs.pictures import bridge_print_arch
+
+        polygon, added = bridge_print_arch(aligned.polygon)
+        aligned = dataclasses.replace(aligned, polygon=polygon)
+        info["print_arch_bridged_mm2"] = round(added, 0)
     return aligned, None, dict(info, picture=(read, chosen))
 
 

@@ -63,29 +63,41 @@ def read_picture_file(path: Path | str) -> Picture:
         raise InputFileError(str(exc)) from None
     if suffix in (".heic", ".heif") and not _register_heif():  # pragma: no cover
         raise InputFileError("HEIC needs pillow-heif: pip install pillow-heif, or save the photo as JPEG")
+    what = suffix.lstrip(".").upper()
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pillow's own bomb warning (over 89 MP) is ours to judge: the limit below.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.width * image.height > MAX_PICTURE_PIXELS:
-                raise InputFileError(f"the picture is {image.width} x {image.height} pixels: at most "
-                                     f"{MAX_PICTURE_PIXELS // 1_000_000} million are read; save it smaller")
-            fmt = image.format or suffix.lstrip(".").upper()
+                raise Image.DecompressionBombError(f"{image.width} x {image.height}")
+            fmt = image.format or what
             dpi = _dpi(image.info.get("dpi"))
             focal = _focal_35mm(image)
             upright = ImageOps.exif_transpose(image)
-            rotated = (upright is not image and upright.size != image.size) or _orientation(image) not in (None, 1)
-            rgb = np.asarray(upright.convert("RGB"), dtype=np.uint8)
-    except InputFileError:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning, EOFError) as exc:
-        raise InputFileError(f"not a readable {suffix.lstrip('.').upper()} picture ({type(exc).__name__}: "
-                             f"{str(exc)[:80]})") from None
+            rotated = _orientation(image) not in (None, 1)
+            rgb = _rgb8(upright)
+    except Image.DecompressionBombError:
+        raise InputFileError(f"the picture has more pixels than a photo of a foot needs (over "
+                             f"{MAX_PICTURE_PIXELS // 1_000_000} million): save it smaller") from None
+    except UnidentifiedImageError:
+        raise InputFileError(f"not a {what} picture that can be read (not an image, or damaged)") from None
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise InputFileError(f"not a readable {what} picture ({type(exc).__name__}: {str(exc)[:80]})") from None
     if rgb.shape[0] * rgb.shape[1] < MIN_PICTURE_PIXELS:
         raise InputFileError(f"the picture is {rgb.shape[1]} x {rgb.shape[0]} pixels: too few to measure a foot by "
                              f"(at least {MIN_PICTURE_PIXELS // 1000}k); send the camera's original")
     return Picture(rgb=rgb, format=fmt, dpi=dpi, exif_rotated=bool(rotated), focal_35mm=focal)
+
+
+def _rgb8(image: object) -> NDArray[np.uint8]:
+    """8-bit RGB. Pillow's own conversion clips 16-bit grey (scanners write it) to white."""
+    mode = image.mode  # type: ignore[attr-defined]
+    if mode.startswith("I;16") or mode == "I":
+        values = np.asarray(image, dtype=np.float64)
+        grey = np.clip(values / (257.0 if mode.startswith("I;16") else max(values.max() / 255.0, 1.0)), 0, 255)
+        return np.repeat(np.rint(grey).astype(np.uint8)[..., None], 3, axis=2)
+    return np.asarray(image.convert("RGB"), dtype=np.uint8)  # type: ignore[attr-defined]
 
 
 def _dpi(value: object) -> float | None:

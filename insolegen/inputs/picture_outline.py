@@ -39,6 +39,7 @@ CHROMA_STEP = 12.0  # ... as does one 12 CIELAB units of colour from the paper's
 GAP_CLOSED_MM = 3.0  # gaps up to twice this are bridged (toe prints, a pen lifted)
 MIN_FOOT_AREA_MM2 = 2500.0  # an infant's foot (110 x 40 mm) is ~3500 mm2
 TRACING_SOLIDITY = 0.35  # a region whose filled area is less than this share marked is a tracing
+PRINT_SOLIDITY = 0.95  # ... and less than this, an ink print (mottled, gaps); a foot or sock is solid
 BACKGROUND_SIGMA_MM = 12.0  # the paper's light is smooth over this distance
 EDGE_BAND_MM = 1.0  # a region this close to the picture's border crosses it
 
@@ -49,13 +50,14 @@ class Shape:
     at (0, 0)), what it is, and how clearly it was seen."""
 
     polygon_mm: NDArray[np.float64]
-    kind: str  # "tracing" or "silhouette" (a foot, a sock, a print)
+    kind: str  # "tracing", "print" (ink, mottled) or "silhouette" (a foot or a sock)
     area_mm2: float
     edge_blur_mm: float  # the edge's spread (Gaussian sigma) across the outline
     contrast: float  # the foot's score over the paper's (1: just at the threshold)
     line_width_mm: float | None  # a tracing's pen line
     touches_edge: bool  # the region reaches the grid's border
     touches_marker: bool = False  # the region reaches one of the marker sheet's markers
+    marked_share: float = 1.0  # of the region, the share marked (a tracing's line, a print's ink)
 
 
 def rectify(rgb: NDArray[np.uint8], homography: NDArray[np.float64], width_mm: float, height_mm: float,
@@ -94,7 +96,11 @@ def score(rgb: NDArray[np.uint8], mm_per_px: float) -> tuple[NDArray[np.float32]
     small = np.asarray(cv2.resize(lab, (lab.shape[1] // step, lab.shape[0] // step), interpolation=cv2.INTER_AREA),
                        np.float32)
     lum, a, b = small[..., 0], small[..., 1], small[..., 2]
-    paper = (lum >= np.percentile(lum, 60) * 0.85).astype(np.float32)
+    # First guess of the paper: bright and of the bright pixels' usual colour (a light
+    # skin is as bright as paper in places, never as colourless); then refined by the score.
+    bright = lum >= np.percentile(lum, 60) * 0.85
+    a0, b0 = float(np.median(a[bright])), float(np.median(b[bright]))
+    paper = (bright & (np.hypot(a - a0, b - b0) < 0.5 * CHROMA_STEP)).astype(np.float32)
     sigma = BACKGROUND_SIGMA_MM / (mm_per_px * step)
     for _ in range(3):
         lum_bg, a_bg, b_bg = (_smooth_where(ch, paper, sigma) for ch in (lum, a, b))
@@ -198,7 +204,8 @@ def find_shapes(rgb: NDArray[np.uint8], mm_per_px: float, max_shapes: int = 2,
         reach = cv2.dilate(region, _disc(1.0 / mm_per_px))
         on_marker = any(reach[max(0, int(y0 / mm_per_px)):int(y1 / mm_per_px) + 1,
                               max(0, int(x0 / mm_per_px)):int(x1 / mm_per_px) + 1].any() for x0, y0, x1, y1 in blank_mm)
-        shapes.append(Shape(polygon_mm=xy, kind="tracing" if tracing else "silhouette", touches_marker=on_marker,
+        kind = "tracing" if tracing else "print" if marked < PRINT_SOLIDITY else "silhouette"
+        shapes.append(Shape(polygon_mm=xy, kind=kind, touches_marker=on_marker, marked_share=marked,
                             area_mm2=float(region.sum()) * px_area,
                             edge_blur_mm=_edge_blur_mm(field, outline, mm_per_px, typical),
                             contrast=typical, line_width_mm=width, touches_edge=touches))

@@ -28,6 +28,7 @@ __all__ = [
     "MIN_PX_PER_MM",
     "PRINT_SCALE_TOLERANCE",
     "PictureRead",
+    "bridge_print_arch",
     "read_picture",
 ]
 
@@ -208,3 +209,28 @@ def _finish(rgb: NDArray[np.uint8], shapes: Any, info: dict[str, Any], to_pictur
     outlines_px = tuple(to_picture(s.polygon_mm) * scale for s in shapes)
     return PictureRead(outlines=tuple(s.polygon_mm for s in shapes), info=info, thumbnail=thumb,
                        outlines_px=outlines_px, sheet_px=None if sheet_px is None else sheet_px * scale)
+
+
+def bridge_print_arch(polygon: NDArray[np.float64]) -> tuple[NDArray[np.float64], float]:
+    """(an ink print's outline with its arch bridged, the area added in mm2). A print
+    shows only where the sole touched: under a normal or high arch its medial border
+    is hollowed far inside the foot's, and an insole cut to it would leave the arch
+    unsupported. Between the heel (0.18 L) and the ball (0.70 L) the medial half is
+    replaced by its convex hull, the straight line a tracing around the foot follows.
+    ``polygon`` is in the right-foot frame (heel at x = 0, medial +y)."""
+    import shapely
+
+    shape = shapely.Polygon(polygon).buffer(0)
+    x0, _, x1, _ = shape.bounds
+    length = x1 - x0
+    xa, xb = x0 + 0.18 * length, x0 + 0.70 * length
+    middle = shape.intersection(shapely.box(xa, -1e4, xb, 1e4))
+    if middle.is_empty:
+        return polygon, 0.0
+    _, y0, _, y1 = middle.bounds
+    medial = middle.intersection(shapely.box(xa, (y0 + y1) / 2, xb, 1e4))
+    bridged = shape.union(medial.convex_hull) if not medial.is_empty else shape
+    if bridged.geom_type != "Polygon":
+        return polygon, 0.0
+    ring = np.asarray(bridged.exterior.coords, np.float64)[:-1]
+    return (ring if shapely.LinearRing(ring).is_ccw else ring[::-1]), float(bridged.area - shape.area)
