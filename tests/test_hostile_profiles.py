@@ -216,9 +216,9 @@ def test_unusable_profile_paths(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("key", ["outline", "scan"])
+@pytest.mark.parametrize("key", ["outline", "scan", "image"])
 def test_unusable_foot_file_paths(key, tmp_path, capsys):
-    suffix = ".svg" if key == "outline" else ".stl"
+    suffix = {"outline": ".svg", "scan": ".stl", "image": ".jpg"}[key]
     cases = _paths(tmp_path)
     for what, (path, says) in cases.items():
         target = path[:-5] + suffix if path.endswith(".toml") else path
