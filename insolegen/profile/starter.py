@@ -101,10 +101,12 @@ lift = {z_lift:g}                # a lift's own firmness ({lift_lo:g}-100)
 # printer = "prusa-mk4"  # prusa-mk4, prusa-mini, bambu-x1, bambu-a1, ender-3, voron-350, ...
 # bed_mm = [250, 210]    # or a custom bed
 
-# A real foot instead of the size: a tracing (SVG, DXF, CSV) or a 3-D scan (STL, OBJ,
-# PLY), under [foot] or per side under [left] / [right]:
+# A real foot instead of the size: a tracing (SVG, DXF, CSV), a 3-D scan (STL, OBJ,
+# PLY) or a picture (a photo of the foot on paper, JPEG/PNG/HEIC: README, "From a
+# picture"), under [foot] or per side under [left] / [right]:
 # outline = "tracings/my-foot.svg"
 # scan = "scans/my-left-foot.stl"
+# image = "photos/my-feet.jpg"
 
 # Per-side overrides of any [foot] or [shape] key:
 # [left]
