@@ -325,6 +325,7 @@ def test_refused_a_tilted_photo_of_a_plain_sheet_without_its_focal_length(tmp_pa
                   Light(exif_focal=False))
     _refused(path, "does not say its focal length, so A4 cannot be told from Letter")
     read = read_picture(path, paper="a4")
+    assert read.info["scale_check"]["ok"] is None  # as told: the shape could not check it
     d_length, _, hausdorff, _, _ = _compare(read.outlines[0], FEET["parametric 228"])
     assert abs(d_length) <= PHOTO_LENGTH_WIDTH_MM and hausdorff <= PHOTO_HAUSDORFF_MM
 

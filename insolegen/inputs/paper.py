@@ -283,8 +283,8 @@ def _resolution(homography_px_to_mm: NDArray[np.float64], width_mm: float, heigh
 
 
 def paper_fit(rgb: NDArray[np.uint8], paper_asked: str, focal_35mm: float | None) -> PaperFit | str:
-    """The homography to the sheet, by its markers or its edges; a str says what was
-    not found (the caller words the refusal)."""
+    """The homography to the sheet, by its markers or its edges; else a str: "no sheet
+    of paper", or a whole refusal saying what to do."""
     import cv2
 
     shape = rgb.shape
@@ -294,10 +294,11 @@ def paper_fit(rgb: NDArray[np.uint8], paper_asked: str, focal_35mm: float | None
     if markers is not None:
         paper, picture, sheet, ids = markers
         if paper_asked not in ("auto", paper.name):
-            return f"the marker sheet is the {paper.name} one but image_paper = {paper_asked!r}"
+            return (f"the marker sheet is the {paper.name.upper()} one but image_paper = {paper_asked!r}: set image_paper "
+                    f"= \"{paper.name}\" or leave it out")
         found_h, _ = cv2.findHomography(picture, sheet, 0)
         if found_h is None:
-            return "the markers' corners do not fit one plane"
+            return "the markers' corners do not fit one flat sheet: lay the sheet flat and take the photo again"
         homography = np.asarray(found_h, np.float64)
         mapped = cv2.perspectiveTransform(picture.reshape(-1, 1, 2), homography).reshape(-1, 2)
         residual = float(np.sqrt(np.mean(np.sum((mapped - sheet) ** 2, axis=1))))
@@ -328,7 +329,8 @@ def paper_fit(rgb: NDArray[np.uint8], paper_asked: str, focal_35mm: float | None
     tilt = tilt_deg(np.asarray(np.linalg.inv(homography), np.float64), shape, focal)
     if paper_asked == "auto" and focal_from.startswith("assumed") and tilt > GUESS_TILT_DEG:
         return (f"the photo is tilted (about {tilt:.0f} degrees) and does not say its focal length, so A4 cannot be told "
-                "from Letter by the sheet's shape: set image_paper, hold the phone straight above, or")
+                "from Letter by the sheet's shape: set image_paper, hold the phone straight above, or print the marker "
+                "sheet (insolegen sheet)")
     return PaperFit(paper=paper, homography=homography, method="paper edges", points=4, focal_from=focal_from,
                     residual_mm=quad.edge_rms_px / max(_resolution(homography, w, h), 1e-9), tilt_deg=tilt,
                     aspect_measured=long_over_short, px_per_mm=_resolution(homography, w, h), quad=quad)

@@ -84,8 +84,7 @@ def read_picture(path: Path | str, *, kind: str = "auto", paper: str = "auto", d
         raise InputFileError("no sheet of paper found (four edges, brighter than the floor): photograph the whole sheet "
                              "on a darker floor, or print the marker sheet (insolegen sheet); a flatbed scan needs "
                              "image_kind = \"flatbed\" and its dpi")
-    raise InputFileError(f"{fit} print the marker sheet (insolegen sheet --paper ...)" if fit.endswith(" or") else
-                         f"{fit}: print the marker sheet for your paper (insolegen sheet --paper ...) or set image_paper")
+    raise InputFileError(fit)
 
 
 def _on_paper(rgb: NDArray[np.uint8], fit: Any, info: dict[str, Any]) -> PictureRead:
@@ -128,8 +127,8 @@ def _on_paper(rgb: NDArray[np.uint8], fit: Any, info: dict[str, Any]) -> Picture
                  "aspect_measured": round(fit.aspect_measured, 4), "focal_length_from": fit.focal_from}
     if fit.markers:
         transform["markers_found"] = list(fit.markers)
-    info = dict(info, image_kind="photo-on-paper", transform=transform,
-                scale_check=_scale_check(fit, scale))
+    judged = not (fit.focal_from.startswith("assumed") and fit.tilt_deg > GUESS_TILT_DEG)
+    info = dict(info, image_kind="photo-on-paper", transform=transform, scale_check=_scale_check(fit, scale, judged))
     inverse = np.linalg.inv(fit.homography)
     corners = np.array([[0, 0], [paper.width_mm, 0], [paper.width_mm, paper.height_mm], [0, paper.height_mm]], float)
     sheet_px = np.asarray(cv2.perspectiveTransform(corners.reshape(-1, 1, 2), inverse), np.float64).reshape(4, 2)
@@ -150,12 +149,15 @@ def _print_scale(fit: Any) -> float | None:
     return float(np.mean([fit.paper.width_mm / short, fit.paper.height_mm / long]))
 
 
-def _scale_check(fit: Any, scale: float | None) -> dict[str, Any]:
+def _scale_check(fit: Any, scale: float | None, judged: bool) -> dict[str, Any]:
     if fit.method == "markers" and scale is not None:
         return {"by": "markers against the paper's edges", "printed_scale_pct": round(scale * 100, 2), "ok": True}
     if fit.method == "markers":
         return {"by": "markers only (the paper's edges are not all in view)", "ok": None,
                 "advice": "measure the sheet's 100 mm scale bar with a ruler: it must be 100 mm"}
+    if not judged:
+        return {"by": f"image_paper = {fit.paper.name!r} as told (a tilted photo without its focal length: the sheet's "
+                      "shape cannot check it)", "ok": None}
     return {"by": "the sheet's aspect ratio", "paper": fit.paper.name, "aspect_expected": round(fit.paper.aspect, 4),
             "aspect_measured": round(fit.aspect_measured, 4), "ok": True}
 
