@@ -478,29 +478,18 @@ def _foot_file(
         return None
     # Not resolve(): a symlink loop or a NUL byte is the reader's to report, in its words.
     path = Path(os.path.abspath(base_dir / given))
+    named_as = {"path": path, "key": key, "given": given, "in_side_table": key.startswith(side), "length_mm": length_mm,
+                "length_key": length_key, "side_told": pick(f"{kind}_side", doc.foot)[0]}
     if kind == "outline":
-        told, _ = pick("outline_side", doc.foot)
-        units, _ = pick("outline_units", doc.foot)
-        return FootFile(kind="outline", path=path, key=key, given=given, in_side_table=key.startswith(side),
-                        units=units, side_told=told, length_mm=length_mm, length_key=length_key)
+        return FootFile(kind="outline", units=pick("outline_units", doc.foot)[0], **named_as)
     if kind == "image":
-        told, _ = pick("image_side", doc.foot)
-        image_kind, _ = pick("image_kind", doc.foot)
-        paper, _ = pick("image_paper", doc.foot)
-        dpi, _ = pick("image_dpi", doc.foot)
-        return FootFile(kind="image", path=path, key=key, given=given, in_side_table=key.startswith(side),
-                        side_told=told, length_mm=length_mm, length_key=length_key, image_kind=image_kind,
-                        image_paper=paper, image_dpi=dpi)
-    told, _ = pick("scan_side", doc.foot)
-    units, _ = pick("scan_units", doc.foot)
-    kind, _ = pick("scan_kind", doc.foot)
-    smoothing, _ = pick("scan_smoothing_mm", doc.foot)
+        return FootFile(kind="image", image_kind=pick("image_kind", doc.foot)[0], image_paper=pick("image_paper", doc.foot)[0],
+                        image_dpi=pick("image_dpi", doc.foot)[0], **named_as)
     conform, _ = pick("conform", doc.foot)
-    unusual, _ = pick("allow_unusual_shape", doc.foot)
-    return FootFile(kind="scan", path=path, key=key, given=given, in_side_table=key.startswith(side),
-                    units=units, side_told=told, scan_kind=kind, smoothing_mm=smoothing,
-                    length_mm=length_mm, length_key=length_key, conform=True if conform is None else bool(conform),
-                    allow_unusual_shape=bool(unusual))
+    return FootFile(kind="scan", units=pick("scan_units", doc.foot)[0], scan_kind=pick("scan_kind", doc.foot)[0],
+                    smoothing_mm=pick("scan_smoothing_mm", doc.foot)[0],
+                    conform=True if conform is None else bool(conform),
+                    allow_unusual_shape=bool(pick("allow_unusual_shape", doc.foot)[0]), **named_as)
 
 
 def _pending_spec(doc: ProfileDoc, side: str, pick: Any, foot_file: FootFile, warnings: list[str],
